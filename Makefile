@@ -1,0 +1,149 @@
+# pve-lxcri — see README.md. `make check` and `make demo` install their own
+# Debian build/test dependencies first (`make deps`, as root).
+
+VERSION := 0.1.0
+
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+LIBEXECDIR ?= $(PREFIX)/libexec/lxcri
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+LXC_CONFIG_DIR ?= $(DATADIR)/lxc/config
+DESTDIR ?=
+BUILD ?= build
+
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+CLANG ?= clang
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	-Wmissing-prototypes -Wstrict-prototypes -Wvla
+BASE_CPPFLAGS := -D_GNU_SOURCE -DLXCRI_VERSION='"$(VERSION)"' -Ilib
+HARDEN := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(BASE_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(HARDEN) \
+	$(JSONC_CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Evaluated when used, so that `make deps` works before the packages exist.
+JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c)
+JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_HDRS := $(wildcard lib/*.h)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_ASAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
+LIB := $(BUILD)/liblxcri.a
+LIB_ASAN := $(BUILD)/asan/liblxcri.a
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/check_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+# lxcri-hook is the fast path every container runs: libc only.
+PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri
+GENERATED := $(BUILD)/50-lxcri.conf
+MANPAGES := $(wildcard man/*.[158])
+
+.PHONY: all install check unit integration demo deb bench fuzz clean deps format lint
+
+all: $(PROGRAMS) $(GENERATED)
+
+$(BUILD)/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_ASAN): $(LIB_ASAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lxcri-hook: $(BUILD)/hooks/lxcri-hook.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+
+$(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+
+$(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
+	@mkdir -p $(dir $@)
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $@
+
+$(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -o $@ $< $(LIB_ASAN) \
+		$(CHECK_LIBS) $(JSONC_LIBS)
+
+TEST_TOOLS := $(BUILD)/tests/logsink
+
+$(BUILD)/tests/logsink: tests/integration/logsink.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+unit: $(UNIT_BINS) $(PROGRAMS) $(GENERATED)
+	BUILD=$(BUILD) tests/run-suites unit
+
+integration: all $(TEST_TOOLS)
+	BUILD=$(BUILD) tests/run-suites integration
+
+check: deps
+	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS)
+	BUILD=$(BUILD) tests/run-suites all
+
+demo: deps
+	$(MAKE) all
+	BUILD=$(BUILD) tests/demo
+
+install: all
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d $(DESTDIR)$(SYSCONFDIR)/pam.d \
+		$(DESTDIR)$(SYSCONFDIR)/lxcri/containers \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/
+	install -m 0644 hooks/pam.d/lxcri-hook $(DESTDIR)$(SYSCONFDIR)/pam.d/lxcri-hook
+	install -m 0644 hooks/lxcri.conf $(DESTDIR)$(SYSCONFDIR)/lxcri/lxcri.conf
+	install -m 0644 helpers/lxcri.bash-completion \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/lxcri
+	for m in $(MANPAGES); do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+
+deb:
+	tests/build-deb $(BUILD)
+
+bench: all
+	BUILD=$(BUILD) bench/run
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 $(BASE_CPPFLAGS) $(JSONC_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(LIB_SRCS) $(JSONC_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
+
+deps:
+	tests/install-deps
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+lint:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "atomicfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#define PMXCFS_MAX_SIZE (1024 * 1024)
+
+/* The sentence an admin needs after the errno text, or "" if there is nothing to add. */
+static const char *write_error_hint(int r)
+{
+	switch (-r) {
+	case EROFS:
+		return " (the file system is read-only; on a Proxmox VE node /etc/pve is read-only "
+		       "while the node has no quorum)";
+	case ENOSPC:
+	case EDQUOT:
+		return " (no space left or quota exceeded)";
+	case EFBIG:
+		return " (pmxcfs limits a file to 1 MiB)";
+	default:
+		return "";
+	}
+}
+
+static int write_error(struct lxcri_error *err, int r, const char *path)
+{
+	return error_set(err, r, "Failed to write '%s': %s%s", path, strerror(-r),
+			 write_error_hint(r));
+}
+
+static int write_all(int fd, const void *data, size_t size)
+{
+	const char *p = data;
+
+	while (size > 0) {
+		ssize_t n = write(fd, p, size > SSIZE_MAX ? SSIZE_MAX : size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Splits path into a malloc'ed directory ("." if none) and a pointer to the last component. */
+static int split_path(const char *path, char **ret_dir, const char **ret_base)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir;
+
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return -EINVAL;
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -ENOMEM;
+	*ret_dir = dir;
+	*ret_base = base;
+	return 0;
+}
+
+int atomic_write_file(const char *path, const void *data, size_t size, mode_t mode, size_t max_size,
+		      struct lxcri_error *err)
+{
+	_cleanup_free_ char *dir = NULL, *tmp = NULL;
+	_cleanup_close_ int dirfd = -1, fd = -1;
+	const char *base;
+	struct stat st;
+	int r;
+
+	if (!path || !*path || (!data && size > 0))
+		return error_set(err, -EINVAL, "Failed to write '%s': invalid arguments",
+				 path ? path : "(null)");
+	if (max_size > 0 && size > max_size)
+		return error_set(
+		    err, -EFBIG, "'%s' would be %zu bytes, more than the %zu allowed%s", path, size,
+		    max_size,
+		    max_size <= PMXCFS_MAX_SIZE ? " (pmxcfs limits a file to 1 MiB)" : "");
+	r = split_path(path, &dir, &base);
+	if (r < 0)
+		return write_error(err, r, path);
+
+	/* Opened first: if the directory cannot be synced we have not touched anything yet. */
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return write_error(err, -errno, path);
+
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+		tmp = NULL;
+		return write_error(err, -ENOMEM, path);
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return write_error(err, -errno, path);
+
+	/*
+	 * Only when needed: pmxcfs refuses chmod to any mode but the one its
+	 * files already have (0640, 0600 under priv/).
+	 */
+	if (fstat(fd, &st) < 0 ||
+	    ((st.st_mode & 07777) != (mode & 07777) && fchmod(fd, mode & 07777) < 0))
+		r = -errno;
+	else
+		r = write_all(fd, data, size);
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	/* close() can report a deferred write error (NFS, FUSE): it counts. */
+	if (r >= 0 && close(TAKE_FD(fd)) < 0 && errno != EINTR)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return write_error(err, r, path);
+	}
+
+	/*
+	 * The new content is in place; only its durability is at stake now.
+	 * Some file systems cannot sync a directory (EINVAL); that is no error.
+	 */
+	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
+		return error_set_errno(err, -errno, "Failed to sync the directory of '%s'", path);
+	return 0;
+}
+
+/* mkdir -p of every parent directory of path. */
+static int mkdir_parents(const char *path, mode_t mode, struct lxcri_error *err)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return error_set(err, -ENOMEM, "Failed to lock '%s': out of memory", path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		struct stat st;
+
+		*s = '\0';
+		if (mkdir(p, mode) < 0) {
+			int r = errno == EEXIST ? -ENOTDIR : -errno;
+
+			/* EEXIST, or EROFS/EACCES on a directory that is already there. */
+			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+				return error_set_errno(err, r, "Failed to create directory '%s'",
+						       p);
+		}
+		*s = '/';
+		while (s[1] == '/')
+			s++;
+	}
+	return 0;
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *err)
+{
+	uint64_t start = monotonic_ms(), waited;
+	unsigned sleep_ms = 1;
+	int r;
+
+	if (!lock_path || !*lock_path)
+		return error_set(err, -EINVAL, "Failed to lock '%s': invalid path",
+				 lock_path ? lock_path : "(null)");
+	r = mkdir_parents(lock_path, 0755, err);
+	if (r < 0)
+		return r;
+
+	for (;;) {
+		_cleanup_close_ int fd = -1;
+		struct stat st_fd, st_path;
+
+		fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd < 0)
+			return error_set_errno(err, -errno, "Failed to open lock file '%s'",
+					       lock_path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/*
+			 * Someone may have removed or replaced the file between
+			 * our open and our lock: a lock on an unlinked inode
+			 * excludes nobody, so start over.
+			 */
+			if (fstat(fd, &st_fd) < 0)
+				return error_set_errno(err, -errno, "Failed to lock '%s'",
+						       lock_path);
+			if (stat(lock_path, &st_path) == 0 && st_path.st_dev == st_fd.st_dev &&
+			    st_path.st_ino == st_fd.st_ino)
+				return TAKE_FD(fd);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return error_set_errno(err, -errno, "Failed to lock '%s'", lock_path);
+
+		waited = monotonic_ms() - start;
+		if (waited >= timeout_ms)
+			return error_set(err, -EWOULDBLOCK,
+					 "Failed to lock '%s': another lxcri command holds it "
+					 "(waited %llu ms)",
+					 lock_path, (unsigned long long)waited);
+		if (sleep_ms > timeout_ms - waited)
+			sleep_ms = (unsigned)(timeout_ms - waited);
+		nanosleep(&(struct timespec){.tv_sec = sleep_ms / 1000,
+					     .tv_nsec = (long)(sleep_ms % 1000) * 1000000},
+			  NULL);
+		if (sleep_ms < 50)
+			sleep_ms *= 2;
+	}
+}
+
+int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, allocated;
+	struct stat st;
+
+	if (!path || !ret)
+		return -EINVAL;
+	if (max_size == 0 || max_size > INT_MAX)
+		max_size = INT_MAX;
+	/* O_NONBLOCK: a FIFO in place of the file must not hang us until fstat refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size > 0 && (uint64_t)st.st_size > max_size)
+		return -EFBIG;
+
+	/* st_size is a hint (it may change, and is 0 in /proc): read until EOF. */
+	allocated =
+	    st.st_size > 0 && (size_t)st.st_size <= max_size ? (size_t)st.st_size + 1 : 4096;
+	if (allocated > max_size + 1)
+		allocated = max_size + 1;
+	buf = malloc(allocated + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (size == allocated) {
+			char *p;
+
+			if (size > max_size)
+				return -EFBIG;
+			allocated = allocated > (max_size + 1) / 2 ? max_size + 1 : allocated * 2;
+			p = realloc(buf, allocated + 1);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+		}
+		n = read(fd, buf + size, allocated - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	if (size > max_size)
+		return -EFBIG;
+	buf[size] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_size)
+		*ret_size = size;
+	return (int)size;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Config writes: a temp file in the same directory, fsync, rename, fsync of
+ * the directory, so a reader sees the old file or the new one, never a mix,
+ * and a failure leaves the old file and no temp file behind. libc only.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/*
+ * Writes path atomically. If max_size > 0 and size exceeds it: -EFBIG before
+ * anything is written. Errors are explained in err, with a hint for the
+ * cases an admin meets: EROFS ("read-only: on a PVE node, /etc/pve is
+ * read-only without quorum"), ENOSPC/EDQUOT (no space or over quota),
+ * EFBIG (pmxcfs' 1 MiB limit).
+ *
+ * The file gets exactly mode (fchmod, the umask does not apply) and the
+ * caller's owner. Should only the final fsync of the directory fail, the new
+ * content is already in place (but may not survive a power cut) and the
+ * error is still returned.
+ */
+int atomic_write_file(const char *path, const void *data, size_t size, mode_t mode, size_t max_size,
+		      struct lxcri_error *err);
+
+/*
+ * Takes an exclusive lock on lock_path (created 0600 if missing, parent
+ * directories too, 0755), waiting at most timeout_ms (0: fail at once).
+ * When the lock is still held by someone else after timeout_ms: -EWOULDBLOCK
+ * (never -ETIMEDOUT), with "another lxcri command holds it" in err.
+ * Returns the fd that holds it (O_CLOEXEC); close it to unlock. flock(2)
+ * locks: they die with the process. Lock files are never removed.
+ */
+int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *err);
+
+/*
+ * Reads a whole regular file of at most max_size bytes (NUL-terminated).
+ * -EFBIG past it; max_size 0 means INT_MAX. Returns the size; *ret_size
+ * (may be NULL) gets it too. -EINVAL if path is not a regular file (a
+ * directory, a FIFO, a device), -errno of open(2) otherwise (-ENOENT...).
+ */
+int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size);

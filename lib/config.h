@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The per-container config, <id>.conf: the user's intent. One "key: value"
+ * per line, like /etc/pve/lxc/<vmid>.conf; values are PVE-style property
+ * strings (k=v,k=v; lists joined with ';'). The grammar is documented in
+ * lxcri.conf(5). Every error names the file, the line and the value:
+ *
+ *   /etc/lxcri/containers/web.conf:3: Invalid value '9000' for 'mtu' in 'net1':
+ *   expected a number from 68 to 65535
+ *
+ * libc only: no library beyond libc (lxcri-hook links this).
+ */
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define CONFIG_MAX_SIZE	      (1024 * 1024) /* pmxcfs' limit for one file */
+#define CONFIG_MAX_NET	      32	    /* net0 .. net31 */
+#define CONFIG_MAX_ROUTE      256	    /* route0 .. route255 */
+#define CONFIG_MAX_PORT	      1024	    /* port0 .. port1023 */
+#define CONFIG_MAX_ANNOTATION 256	    /* annotation0 .. annotation255 */
+#define CONFIG_MAX_ADDRESSES  256	    /* ip= addresses of one net */
+
+struct config_addr {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr in;
+		struct in6_addr in6;
+	};
+};
+
+struct config_cidr {
+	struct config_addr addr;
+	unsigned prefixlen;
+};
+
+struct config_net {
+	unsigned index, line;
+	char name[IFNAMSIZ];   /* name= (required): the interface inside the container */
+	char bridge[IFNAMSIZ]; /* bridge= ("" if unset) */
+	char *cni;	       /* cni= network name (NULL if unset); excludes bridge/ip/gw/tag/hwaddr */
+	struct config_cidr *addresses; /* ip= list, IPv4 and/or IPv6 */
+	size_t n_addresses;
+	bool has_gw, has_gw6;
+	struct config_addr gw, gw6; /* gw= (IPv4), gw6= (IPv6) */
+	uint32_t mtu;		    /* 0: unset */
+	bool has_hwaddr;
+	uint8_t hwaddr[6];
+	uint16_t tag; /* VLAN 1..4094, 0: unset */
+};
+
+struct config_route {
+	unsigned index, line;
+	bool is_default;	/* dst=default (IPv4) or dst=default6 */
+	struct config_cidr dst; /* family set even for default */
+	bool has_via;
+	struct config_addr via;
+	char dev[IFNAMSIZ]; /* "" if unset */
+	bool has_metric;
+	uint32_t metric;
+	uint32_t table; /* 0: unset (main) */
+};
+
+struct config_dns {
+	bool set;
+	unsigned line;
+	struct config_addr *nameservers;
+	size_t n_nameservers;
+	char **search; /* NULL-terminated, may be NULL */
+	char **options;
+};
+
+struct config_port {
+	unsigned index, line;
+	int proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_first, host_last;
+	uint16_t ct_first, ct_last;
+	bool has_hostip;
+	struct config_addr hostip;
+	char net[IFNAMSIZ]; /* "" if unset */
+};
+
+struct config_annotation {
+	unsigned index, line;
+	char *key;
+	char *value;
+};
+
+/* Every key of the file in file order, for checks that go by key. */
+struct config_entry {
+	char key[32];
+	unsigned line;
+};
+
+struct config {
+	char *path; /* as given to the parser, for messages */
+
+	struct config_net *nets;
+	size_t n_nets;
+	struct config_route *routes;
+	size_t n_routes;
+	struct config_dns dns;
+	struct config_port *ports;
+	size_t n_ports;
+
+	char *seccomp; /* absolute path */
+	unsigned seccomp_line;
+	char *apparmor_profile; /* apparmor: profile=<name> */
+	unsigned apparmor_line;
+	char *selinux; /* user:role:type[:level] */
+	unsigned selinux_line;
+	char **hook_dirs; /* hooks: dir=<abs>;<abs> (NULL-terminated, may be NULL) */
+	char *hook_bundle; /* hooks: bundle=<abs> */
+	unsigned hooks_line;
+	char *hook_user; /* user name or numeric uid */
+	unsigned hook_user_line;
+	struct config_annotation *annotations;
+	size_t n_annotations;
+
+	struct config_entry *entries;
+	size_t n_entries;
+};
+
+/* Parses data (need not be NUL-terminated). name is used in messages. */
+int config_parse(const char *name, const char *data, size_t size, struct config **ret,
+		 struct lxcri_error *err);
+/* Reads (at most CONFIG_MAX_SIZE, O_CLOEXEC) and parses path. */
+int config_load(const char *path, struct config **ret, struct lxcri_error *err);
+void config_free(struct config *c);
+static inline void config_freep(struct config **c)
+{
+	config_free(*c);
+	*c = NULL;
+}
+#define _cleanup_config_ __attribute__((cleanup(config_freep)))
+
+/*
+ * Writes the config back in the grammar (canonical order: net*, route*, dns,
+ * port*, seccomp, apparmor, selinux, hooks, hook-user, annotation*), such
+ * that config_parse() of the result gives the same model. *ret is malloc'ed.
+ */
+int config_format(const struct config *c, char **ret);
+
+/* Whether two configs hold the same settings (line numbers, path and entries aside). */
+bool config_equal(const struct config *a, const struct config *b);
+
+/* The feature a key belongs to: "net1" -> "net", "hook-user" -> "hooks"... NULL if unknown. */
+const char *config_key_feature(const char *key);
+
+/*
+ * Host-wide settings, <etc_dir>/lxcri.conf, same line grammar. Missing file:
+ * the defaults. Read only for managed containers.
+ */
+struct settings {
+	int log_level;		    /* log-level: error|warning|info|debug (syslog priority) */
+	unsigned helper_timeout_ms; /* helper-timeout: seconds, 1..3600 (default 30) */
+};
+void settings_init(struct settings *s);
+/* Starts from the defaults; *s is only written on success. */
+int settings_parse(const char *name, const char *data, size_t size, struct settings *s,
+		   struct lxcri_error *err);
+int settings_load(const char *path, struct settings *s, struct lxcri_error *err);

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <json-c/json.h>
+
+#include "hostcheck.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "cleanup.h"
+#include "config.h"
+#include "process.h"
+#include "safeopen.h"
+
+struct checks {
+	struct check_result *r;
+	size_t n, max;
+};
+
+static struct check_result *add(struct checks *c, const char *name, enum check_status status,
+				const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static struct check_result *add(struct checks *c, const char *name, enum check_status status,
+				const char *hint, const char *fmt, ...)
+{
+	struct check_result *r;
+	va_list ap;
+
+	if (c->n >= c->max)
+		return NULL;
+	r = &c->r[c->n++];
+	*r = (struct check_result){ .name = name, .status = status };
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+	snprintf(r->hint, sizeof(r->hint), "%s", hint ? hint : "");
+	return r;
+}
+
+/* First line of a small file, without the newline; "" if unreadable. */
+static void read_line(const char *path, char *buf, size_t size)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (read_file(path, 64 * 1024, &text, &n) < 0)
+		return;
+	snprintf(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+static void check_lxc(struct checks *c)
+{
+	static const char *const candidates[] = { "/usr/bin/lxc-start", "/usr/sbin/lxc-start" };
+	struct process_result res = {};
+	struct lxcri_error err = {};
+
+	for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
+		char *argv[] = { (char *)candidates[i], (char *)"--version", NULL };
+		struct process_spec spec = { .path = candidates[i], .argv = argv, .timeout_ms = 5000 };
+
+		if (!exists(candidates[i]))
+			continue;
+		if (process_run(&spec, &res, &err) == 0 && res.exited && res.exit_status == 0) {
+			add(c, "lxc", CHECK_OK, NULL, "LXC %.*s", (int)strcspn(res.out, "\n"),
+			    res.out);
+			process_result_done(&res);
+			return;
+		}
+		process_result_done(&res);
+	}
+	add(c, "lxc", CHECK_FAIL, "install lxc (plain Debian) or lxc-pve (Proxmox VE)",
+	    "lxc-start was not found or did not run");
+}
+
+static void check_kernel(struct checks *c)
+{
+	char line[256];
+
+	if (safe_openat_have_openat2())
+		add(c, "openat2", CHECK_OK, NULL,
+		    "openat2(RESOLVE_IN_ROOT) resolves container paths in the kernel");
+	else
+		add(c, "openat2", CHECK_WARN, "a kernel of 5.6 or later resolves them in the kernel",
+		    "openat2 is missing: container paths are resolved by the userspace fallback");
+
+	if (exists("/proc/self/ns/net") && exists("/proc/self/ns/mnt") &&
+	    exists("/proc/self/ns/pid"))
+		add(c, "namespaces", CHECK_OK, NULL, "network, mount and pid namespaces available");
+	else
+		add(c, "namespaces", CHECK_FAIL, "use a kernel with namespaces enabled",
+		    "namespaces are missing from /proc/self/ns");
+
+	if (exists("/sys/module/nf_tables") || exists("/proc/net/nf_tables"))
+		add(c, "nftables", CHECK_OK, NULL, "nf_tables is loaded");
+	else
+		add(c, "nftables", CHECK_WARN, "modprobe nf_tables (port forwarding needs it)",
+		    "nf_tables is not loaded");
+
+	read_line("/proc/sys/kernel/seccomp/actions_avail", line, sizeof(line));
+	if (line[0])
+		add(c, "seccomp", CHECK_OK, NULL, "seccomp filters available (actions: %s)", line);
+	else
+		add(c, "seccomp", CHECK_WARN, "use a kernel with CONFIG_SECCOMP_FILTER",
+		    "seccomp filters are not available");
+
+	read_line("/sys/module/apparmor/parameters/enabled", line, sizeof(line));
+	if (strcmp(line, "Y") == 0)
+		add(c, "apparmor", CHECK_OK, NULL, "AppArmor is enabled");
+	else
+		add(c, "apparmor", CHECK_WARN,
+		    "containers that ask for an AppArmor profile are refused, never started "
+		    "unconfined",
+		    "AppArmor is not enabled in the kernel");
+
+	read_line("/sys/fs/selinux/enforce", line, sizeof(line));
+	if (line[0])
+		add(c, "selinux", CHECK_OK, NULL, "SELinux is %s",
+		    strcmp(line, "1") == 0 ? "enforcing" : "permissive");
+	else
+		add(c, "selinux", CHECK_WARN,
+		    "containers that ask for an SELinux context are refused",
+		    "SELinux is not enabled");
+
+	if (exists("/sys/fs/cgroup/cgroup.controllers"))
+		add(c, "cgroups", CHECK_OK, NULL, "cgroup v2 (unified)");
+	else if (exists("/sys/fs/cgroup/unified"))
+		add(c, "cgroups", CHECK_OK, NULL, "cgroup v1 with a v2 hierarchy (hybrid)");
+	else
+		add(c, "cgroups", CHECK_WARN, NULL, "cgroup v1 only");
+}
+
+static void check_install(struct checks *c, const struct lxcri_paths *p)
+{
+	char path[PATH_MAX], hook[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	size_t n = 0;
+
+	if (paths_helper(p, "lxcri-hook", hook, sizeof(hook)) < 0 ||
+	    paths_dropin(p, path, sizeof(path)) < 0)
+		return;
+	if (read_file(path, 64 * 1024, &text, &n) < 0)
+		add(c, "drop-in", CHECK_FAIL,
+		    "reinstall pve-lxcri: without it no container runs lxcri-hook",
+		    "'%s' is missing", path);
+	else if (!strstr(text, hook))
+		add(c, "drop-in", CHECK_FAIL, "reinstall pve-lxcri",
+		    "'%s' does not run '%s'", path, hook);
+	else
+		add(c, "drop-in", CHECK_OK, NULL, "'%s' runs '%s'", path, hook);
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *name = i == 0 ? "lxcri-hook" : "lxcri-lifecycle";
+		if (paths_helper(p, name, path, sizeof(path)) < 0)
+			continue;
+		if (access(path, X_OK) == 0)
+			add(c, name, CHECK_OK, NULL, "'%s' is installed", path);
+		else
+			add(c, name, CHECK_FAIL, "reinstall pve-lxcri", "'%s' is not executable: %s",
+			    path, strerror(errno));
+	}
+}
+
+static void check_writable(struct checks *c, const char *name, const char *dir, const char *hint)
+{
+	struct statvfs sv;
+
+	if (statvfs(dir, &sv) < 0)
+		add(c, name, CHECK_FAIL, hint, "'%s': %s", dir, strerror(errno));
+	else if (sv.f_flag & ST_RDONLY)
+		add(c, name, CHECK_FAIL, hint, "'%s' is on a read-only file system", dir);
+	else if (access(dir, W_OK) < 0)
+		add(c, name, CHECK_FAIL, hint, "'%s' is not writable: %s", dir, strerror(errno));
+	else
+		add(c, name, CHECK_OK, NULL, "'%s' is writable", dir);
+}
+
+static void check_configs(struct checks *c, const struct lxcri_paths *p)
+{
+	char path[PATH_MAX];
+	struct settings s;
+	struct lxcri_error err = {};
+	size_t total = 0, bad = 0;
+	char first_error[400] = "";
+
+	if (paths_settings(p, path, sizeof(path)) == 0) {
+		settings_init(&s);
+		if (settings_load(path, &s, &err) < 0)
+			add(c, "settings", CHECK_FAIL,
+			    "fix the file: managed containers refuse to start until then", "%s",
+			    err.message);
+		else
+			add(c, "settings", CHECK_OK, NULL, "'%s' is valid or absent", path);
+	}
+
+	for (int pve = 0; pve < 2; pve++) {
+		_cleanup_(closedirp) DIR *d = NULL;
+		struct dirent *de;
+
+		if (pve && !paths_pve_mode(p))
+			continue;
+		if (paths_container_config_dir(p, pve, path, sizeof(path)) < 0)
+			continue;
+		d = opendir(path);
+		while (d && (de = readdir(d))) {
+			char file[PATH_MAX];
+			size_t n = strlen(de->d_name);
+			struct config *cfg = NULL;
+
+			if (n < 6 || strcmp(de->d_name + n - 5, ".conf") != 0)
+				continue;
+			if (path_join(file, sizeof(file), "%s/%s", path, de->d_name) < 0)
+				continue;
+			total++;
+			if (config_load(file, &cfg, &err) < 0) {
+				if (bad++ == 0)
+					snprintf(first_error, sizeof(first_error), "%.399s",
+						 err.message);
+			}
+			config_free(cfg);
+		}
+	}
+	if (bad > 0)
+		add(c, "configs", CHECK_FAIL, "run 'lxcri config validate <id>' for each",
+		    "%zu of %zu container config(s) invalid; first: %s", bad, total, first_error);
+	else
+		add(c, "configs", CHECK_OK, NULL, "%zu container config(s), all valid", total);
+}
+
+size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, size_t max)
+{
+	struct checks c = { .r = ret, .max = max };
+	char dir[PATH_MAX];
+	bool pve = paths_pve_mode(paths);
+
+	check_lxc(&c);
+	check_kernel(&c);
+	check_install(&c, paths);
+	if (pve) {
+		add(&c, "pve", CHECK_OK, NULL, "Proxmox VE node ('%s/lxc' exists)", paths->pve_dir);
+		check_writable(&c, "pve-writable", paths->pve_dir,
+			       "/etc/pve is read-only while the node has no quorum: lxcri cannot "
+			       "change configs (pvecm status)");
+	} else {
+		add(&c, "pve", CHECK_OK, NULL, "plain LXC host (no '%s/lxc')", paths->pve_dir);
+	}
+	/* /run/lxcri is made at the first managed start; its parent must take it. */
+	snprintf(dir, sizeof(dir), "%s", paths->run_dir);
+	if (!exists(dir)) {
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir)
+			*slash = '\0';
+	}
+	check_writable(&c, "run-dir", dir, "managed containers cannot record their state");
+	check_configs(&c, paths);
+	return c.n;
+}
+
+const char *check_status_to_string(enum check_status s)
+{
+	switch (s) {
+	case CHECK_OK:
+		return "ok";
+	case CHECK_WARN:
+		return "warn";
+	default:
+		return "fail";
+	}
+}
+
+struct json_object *hostcheck_to_json(const struct check_result *r, size_t n)
+{
+	struct json_object *root = json_object_new_object(), *list = json_object_new_array(),
+			   *summary = json_object_new_object();
+	int counts[3] = {};
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(r[i].name));
+		json_object_object_add(o, "status",
+				       json_object_new_string(check_status_to_string(r[i].status)));
+		json_object_object_add(o, "detail", json_object_new_string(r[i].detail));
+		json_object_object_add(o, "hint", r[i].hint[0] ? json_object_new_string(r[i].hint)
+							       : NULL);
+		json_object_array_add(list, o);
+		counts[r[i].status]++;
+	}
+	json_object_object_add(summary, "ok", json_object_new_int(counts[CHECK_OK]));
+	json_object_object_add(summary, "warn", json_object_new_int(counts[CHECK_WARN]));
+	json_object_object_add(summary, "fail", json_object_new_int(counts[CHECK_FAIL]));
+	json_object_object_add(root, "checks", list);
+	json_object_object_add(root, "summary", summary);
+	return root;
+}

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The engine of lxcri-lifecycle. Unlike the rest of lib/ it logs: a
+ * teardown goes on past a failed step and must report each one, with the
+ * container id, as it happens (lib/log.h prefixes every line with it).
+ */
+#include <json-c/json.h>
+
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "cleanup.h"
+#include "log.h"
+#include "process.h"
+
+extern char **environ;
+
+/* Helpers arrive with their issues; until then a key of theirs refuses the start. */
+const struct feature lxcri_features[] = {
+	{ "seccomp", NULL, HOOK_MASK(HOOK_PRE_START) },
+	{ "apparmor", NULL, HOOK_MASK(HOOK_PRE_START) },
+	{ "selinux", NULL, HOOK_MASK(HOOK_PRE_START) },
+	{ "net", NULL, HOOK_MASK(HOOK_START_HOST) },
+	{ "route", NULL, HOOK_MASK(HOOK_START_HOST) },
+	{ "dns", NULL, HOOK_MASK(HOOK_START_HOST) },
+	{ "port", NULL, HOOK_MASK(HOOK_START_HOST) },
+	{ "hooks", NULL, HOOK_MASK(HOOK_START_HOST) | HOOK_MASK(HOOK_POST_STOP) },
+};
+const size_t lxcri_features_count = ELEMENTSOF(lxcri_features);
+
+static const struct feature *feature_find(const struct feature *features, size_t n,
+					  const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(features[i].name, name) == 0)
+			return &features[i];
+	return NULL;
+}
+
+static bool config_uses(const struct config *c, const char *feature)
+{
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const char *f = config_key_feature(c->entries[i].key);
+		if (f && strcmp(f, feature) == 0)
+			return true;
+	}
+	return false;
+}
+
+int lifecycle_check_supported(const struct feature *features, size_t n_features,
+			      const struct config *c, struct lxcri_error *err)
+{
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct config_entry *e = &c->entries[i];
+		const struct feature *f =
+			feature_find(features, n_features, config_key_feature(e->key));
+
+		if (!f || !f->helper)
+			return error_set(err, -EOPNOTSUPP,
+					 "%s:%u: '%s' is not supported by this version", c->path,
+					 e->line, e->key);
+	}
+	return 0;
+}
+
+size_t lifecycle_plan(const struct feature *features, size_t n_features, const struct config *c,
+		      enum hook_type type, const struct feature **ret, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_features && n < max; i++)
+		if (features[i].helper && (features[i].hook_mask & HOOK_MASK(type)) &&
+		    config_uses(c, features[i].name))
+			ret[n++] = &features[i];
+	return n;
+}
+
+int lifecycle_init(struct lifecycle *lc, const struct lxcri_paths *paths,
+		   const struct hook_context *ctx, struct lxcri_error *err)
+{
+	int r;
+
+	*lc = (struct lifecycle){
+		.paths = paths,
+		.ctx = ctx,
+		.features = lxcri_features,
+		.n_features = lxcri_features_count,
+	};
+	settings_init(&lc->settings);
+	r = paths_state_dir(paths, ctx->id, lc->state_dir, sizeof(lc->state_dir));
+	if (r == 0)
+		r = paths_container_config(paths, ctx->id, lc->config_path, sizeof(lc->config_path));
+	if (r == 0)
+		r = path_join(lc->snapshot_path, sizeof(lc->snapshot_path), "%s/config",
+			      lc->state_dir);
+	if (r == 0)
+		r = path_join(lc->lock_path, sizeof(lc->lock_path), "%s/.locks/%s.lock",
+			      paths->run_dir, ctx->id);
+	if (r < 0)
+		return error_set(err, r, "Invalid container id '%s' or paths too long", ctx->id);
+	return 0;
+}
+
+/* The part of an item's kind before the first '.': "net.veth" -> "net". */
+static bool item_of_feature(const struct state_item *item, const char *feature)
+{
+	size_t n = strlen(feature);
+	return strncmp(item->kind, feature, n) == 0 && (item->kind[n] == '\0' || item->kind[n] == '.');
+}
+
+static int run_helper(struct lifecycle *lc, const struct feature *f, const char *verb,
+		      struct lxcri_error *err)
+{
+	char path[PATH_MAX], what[128];
+	struct process_result result = {};
+	int r;
+
+	r = paths_helper(lc->paths, f->helper, path, sizeof(path));
+	if (r < 0)
+		return error_set(err, r, "Helper path for '%s' is too long", f->name);
+	char *argv[] = { path, (char *)verb, (char *)lc->ctx->id, NULL };
+	struct process_spec spec = {
+		.path = path,
+		.argv = argv,
+		.envp = environ,
+		.timeout_ms = lc->settings.helper_timeout_ms,
+		.inherit_stderr = true,
+	};
+
+	r = process_run(&spec, &result, err);
+	if (r < 0)
+		return r;
+	if (!result.exited || result.exit_status != 0) {
+		r = error_set(err, -EPROTO, "Helper '%s' %s (%s %s)", path,
+			      process_result_describe(&result, what, sizeof(what)), verb,
+			      lc->ctx->id);
+		process_result_done(&result);
+		return r;
+	}
+	process_result_done(&result);
+	return 0;
+}
+
+static int state_reload(struct lifecycle *lc, struct state **s, struct lxcri_error *err)
+{
+	struct state *fresh = NULL;
+	int r = state_load(lc->state_dir, &fresh, err);
+
+	if (r < 0)
+		return r;
+	state_free(*s);
+	*s = fresh;
+	return 0;
+}
+
+/*
+ * Undoes every item of *s, feature by feature in reverse table order; each
+ * helper removes its own items from state.json. Returns the number of items
+ * left (that nothing of this version can undo, or whose undo failed).
+ */
+static size_t teardown_items(struct lifecycle *lc, struct state **s)
+{
+	for (size_t i = lc->n_features; i-- > 0;) {
+		const struct feature *f = &lc->features[i];
+		struct lxcri_error e = {};
+		bool has = false;
+
+		for (size_t j = 0; j < (*s)->n_items && !has; j++)
+			has = item_of_feature(&(*s)->items[j], f->name);
+		if (!has || !f->helper)
+			continue;
+		if (state_save(lc->state_dir, *s, &e) < 0 || run_helper(lc, f, "teardown", &e) < 0 ||
+		    state_reload(lc, s, &e) < 0)
+			log_error("Teardown of '%s' failed: %s", f->name, e.message);
+	}
+	for (size_t j = 0; j < (*s)->n_items; j++)
+		log_error("Cannot undo '%s' (recorded by %s, %s): no helper of this version "
+			  "handles it",
+			  (*s)->items[j].kind, (*s)->items[j].hook,
+			  (*s)->items[j].status == STATE_ITEM_PENDING ? "pending" : "applied");
+	return (*s)->n_items;
+}
+
+/* Keeps a state we cannot use where an admin finds it: <run_dir>/.stale/<id>-<ms>.json. */
+static void state_set_aside(struct lifecycle *lc, const char *why)
+{
+	char from[PATH_MAX], to[PATH_MAX], dir[PATH_MAX];
+
+	if (path_join(from, sizeof(from), "%s/" STATE_FILE, lc->state_dir) < 0 ||
+	    path_join(dir, sizeof(dir), "%s/.stale", lc->paths->run_dir) < 0 ||
+	    path_join(to, sizeof(to), "%s/%s-%lld.json", dir, lc->ctx->id,
+		      (long long)now_ms()) < 0)
+		return;
+	(void)mkdir(dir, 0700);
+	if (rename(from, to) < 0)
+		log_error_errno(-errno, "Failed to set aside '%s': %m", from);
+	else
+		log_warning("Set the state aside as '%s': %s", to, why);
+}
+
+static void state_dir_remove(struct lifecycle *lc)
+{
+	_cleanup_close_ int dfd = open(lc->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return;
+	(void)unlinkat(dfd, STATE_FILE, 0);
+	(void)unlinkat(dfd, "config", 0);
+	if (rmdir(lc->state_dir) < 0 && errno != ENOENT)
+		log_warning_errno(-errno, "Failed to remove '%s': %m", lc->state_dir);
+}
+
+/* pre-start: whatever an earlier run of this container left behind goes first. */
+static void clean_previous_run(struct lifecycle *lc)
+{
+	_cleanup_state_ struct state *s = NULL;
+	struct lxcri_error e = {};
+	int r = state_load(lc->state_dir, &s, &e);
+
+	if (r == -ENOENT)
+		goto remove;
+	if (r < 0) {
+		state_set_aside(lc, e.message);
+		goto remove;
+	}
+	if (s->n_items > 0 || strcmp(s->phase, "refused") != 0)
+		log_info("Cleaning up after a run that did not stop cleanly (phase '%s', %zu "
+			 "item(s))",
+			 s->phase, s->n_items);
+	if (teardown_items(lc, &s) > 0) {
+		(void)state_save(lc->state_dir, s, &e);
+		state_set_aside(lc, "items left that cannot be undone");
+	}
+remove:
+	state_dir_remove(lc);
+}
+
+/* Records a refused start so that `lxcri status` can show why. */
+static int refuse(struct lifecycle *lc, struct state *s, const char *hook, int r,
+		  struct lxcri_error *err)
+{
+	struct lxcri_error ignored = {};
+
+	if (s) {
+		(void)state_set_phase(s, "refused", hook);
+		(void)state_set_error(s, hook, err->message);
+		(void)state_save(lc->state_dir, s, &ignored);
+	}
+	return r;
+}
+
+static int run_planned(struct lifecycle *lc, struct state **s, const struct config *c,
+		       struct lxcri_error *err)
+{
+	const struct feature *plan[32];
+	size_t n = lifecycle_plan(lc->features, lc->n_features, c, lc->ctx->type, plan,
+				  ELEMENTSOF(plan));
+	const char *hook = hook_type_to_string(lc->ctx->type);
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		r = state_save(lc->state_dir, *s, err);
+		if (r >= 0)
+			r = run_helper(lc, plan[i], hook, err);
+		if (r >= 0)
+			r = state_reload(lc, s, err);
+		if (r < 0) {
+			log_error("%s", err->message);
+			log_info("Undoing what this start applied");
+			(void)teardown_items(lc, s);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
+{
+	_cleanup_state_ struct state *s = NULL;
+	_cleanup_config_ struct config *c = NULL;
+	_cleanup_free_ char *text = NULL;
+	char settings_path[PATH_MAX];
+	struct stat st;
+	size_t size = 0;
+	int r;
+
+	clean_previous_run(lc);
+	if (stat(lc->config_path, &st) < 0 && errno == ENOENT)
+		return 0; /* only the leftovers of a container no longer managed */
+
+	if (mkdir(lc->paths->run_dir, 0755) < 0 && errno != EEXIST)
+		return error_set_errno(err, -errno, "Failed to create '%s'", lc->paths->run_dir);
+	if (mkdir(lc->state_dir, 0700) < 0 && errno != EEXIST)
+		return error_set_errno(err, -errno, "Failed to create '%s'", lc->state_dir);
+	r = state_new(lc->ctx->id, &s);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to allocate the state");
+	(void)state_set_phase(s, "starting", "pre-start");
+	(void)state_set_string(&s->config_path, lc->config_path);
+
+	r = paths_settings(lc->paths, settings_path, sizeof(settings_path));
+	if (r >= 0)
+		r = settings_load(settings_path, &lc->settings, err);
+	if (r < 0)
+		return refuse(lc, s, "pre-start", r, err);
+	log_set_max_level(lc->settings.log_level);
+
+	r = read_file(lc->config_path, CONFIG_MAX_SIZE, &text, &size);
+	if (r < 0) {
+		error_set_errno(err, r, "Failed to read '%s'", lc->config_path);
+		return refuse(lc, s, "pre-start", r, err);
+	}
+	r = config_parse(lc->config_path, text, size, &c, err);
+	if (r < 0)
+		return refuse(lc, s, "pre-start", r, err);
+	r = lifecycle_check_supported(lc->features, lc->n_features, c, err);
+	if (r < 0)
+		return refuse(lc, s, "pre-start", r, err);
+
+	/* Every hook of this run works from the config as it was validated here. */
+	r = atomic_write_file(lc->snapshot_path, text, size, 0600, 0, err);
+	if (r >= 0)
+		r = state_save(lc->state_dir, s, err);
+	if (r >= 0)
+		r = run_planned(lc, &s, c, err);
+	if (r < 0)
+		return refuse(lc, s, "pre-start", r, err);
+	log_info("pre-start: config '%s' is valid (%zu key(s))", lc->config_path, c->n_entries);
+	return 0;
+}
+
+static int start_host(struct lifecycle *lc, struct lxcri_error *err)
+{
+	_cleanup_state_ struct state *s = NULL;
+	_cleanup_config_ struct config *c = NULL;
+	int r;
+
+	r = state_load(lc->state_dir, &s, err);
+	if (r == -ENOENT)
+		return 0; /* nothing started by our pre-start */
+	if (r < 0)
+		return r;
+	if (strcmp(s->phase, "starting") != 0)
+		return 0; /* refused or left over: pre-start decided */
+
+	r = config_load(lc->snapshot_path, &c, err);
+	if (r < 0)
+		return refuse(lc, s, "start-host", r, err);
+	(void)state_set_phase(s, "starting", "start-host");
+	r = run_planned(lc, &s, c, err);
+	if (r < 0)
+		return refuse(lc, s, "start-host", r, err);
+	(void)state_set_phase(s, "running", "start-host");
+	r = state_save(lc->state_dir, s, err);
+	if (r >= 0)
+		log_info("start-host: %zu item(s) applied", s->n_items);
+	return r;
+}
+
+/* stop and post-stop: from the recorded state; never refuses anything. */
+static int teardown(struct lifecycle *lc, bool final)
+{
+	_cleanup_state_ struct state *s = NULL;
+	const char *hook = hook_type_to_string(lc->ctx->type);
+	struct lxcri_error e = {};
+	size_t left, n_before;
+	int r;
+
+	r = state_load(lc->state_dir, &s, &e);
+	if (r == -ENOENT) {
+		if (final)
+			state_dir_remove(lc);
+		return 0;
+	}
+	if (r < 0) {
+		log_error("%s", e.message);
+		state_set_aside(lc, e.message);
+		if (final)
+			state_dir_remove(lc);
+		return 0;
+	}
+
+	n_before = s->n_items;
+	left = teardown_items(lc, &s);
+	log_info("%s%s%s%s: %zu item(s) torn down, %zu left", hook,
+		 lc->ctx->target ? " (" : "", lc->ctx->target ? lc->ctx->target : "",
+		 lc->ctx->target ? ")" : "", n_before - left, left);
+	if (final && left == 0 && !s->has_error) {
+		state_dir_remove(lc);
+		return 0;
+	}
+	/* A refused start keeps saying so, for `lxcri status`. */
+	if (strcmp(s->phase, "refused") != 0)
+		(void)state_set_phase(s, final ? "stopped" : "stopping", hook);
+	if (left > 0) {
+		char message[256];
+		snprintf(message, sizeof(message), "%zu item(s) could not be undone at %s", left,
+			 hook);
+		(void)state_set_error(s, hook, message);
+	}
+	if (state_save(lc->state_dir, s, &e) < 0)
+		log_error("%s", e.message);
+	return 0;
+}
+
+int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
+{
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	if (mkdir(lc->paths->run_dir, 0755) < 0 && errno != EEXIST) {
+		r = error_set_errno(err, -errno, "Failed to create '%s'", lc->paths->run_dir);
+		goto fail;
+	}
+	/* Serialises this container's hooks and `lxcri` changes to it. */
+	lock = lock_file(lc->lock_path, 30000, err);
+	if (lock < 0) {
+		r = lock;
+		goto fail;
+	}
+	switch (lc->ctx->type) {
+	case HOOK_PRE_START:
+		return pre_start(lc, err);
+	case HOOK_START_HOST:
+		return start_host(lc, err);
+	case HOOK_STOP:
+		return teardown(lc, false);
+	case HOOK_POST_STOP:
+		return teardown(lc, true);
+	default:
+		return 0;
+	}
+fail:
+	/* Without a lock or a run dir a start cannot be recorded; a stop goes on. */
+	if (lc->ctx->type == HOOK_PRE_START || lc->ctx->type == HOOK_START_HOST)
+		return r;
+	log_error("%s", err->message);
+	return 0;
+}

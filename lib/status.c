@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <json-c/json.h>
+
+#include "status.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "atomicfile.h"
+#include "cleanup.h"
+#include "config.h"
+#include "lifecycle.h"
+
+static int cmp_status(const void *a, const void *b)
+{
+	return strcmp(((const struct ct_status *)a)->id, ((const struct ct_status *)b)->id);
+}
+
+static bool same_file_content(const char *a, const char *b)
+{
+	_cleanup_free_ char *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0;
+
+	if (read_file(a, CONFIG_MAX_SIZE, &x, &nx) < 0 || read_file(b, CONFIG_MAX_SIZE, &y, &ny) < 0)
+		return false;
+	return nx == ny && memcmp(x, y, nx) == 0;
+}
+
+static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
+{
+	_cleanup_config_ struct config *c = NULL;
+	char dir[PATH_MAX], snapshot[PATH_MAX];
+	struct lxcri_error err = {};
+	struct stat st;
+	int r;
+
+	if (paths_container_config(p, s->id, s->config_path, sizeof(s->config_path)) < 0)
+		return;
+	s->configured = stat(s->config_path, &st) == 0;
+	if (s->configured) {
+		r = config_load(s->config_path, &c, &err);
+		if (r >= 0)
+			r = lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err);
+		s->valid = r >= 0;
+		if (c)
+			s->n_keys = c->n_entries;
+		if (r < 0)
+			snprintf(s->config_error, sizeof(s->config_error), "%s", err.message);
+	}
+
+	if (paths_state_dir(p, s->id, dir, sizeof(dir)) < 0)
+		return;
+	r = state_load(dir, &s->state, &err);
+	if (r < 0 && r != -ENOENT)
+		snprintf(s->state_error, sizeof(s->state_error), "%s", err.message);
+	if (s->state && s->configured &&
+	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) == 0 &&
+	    stat(snapshot, &st) == 0)
+		s->config_changed = !same_file_content(snapshot, s->config_path);
+}
+
+static int add_id(struct ct_status **list, size_t *n, size_t *cap, const char *id)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i].id, id) == 0)
+			return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct ct_status *l = realloc(*list, ncap * sizeof(**list));
+		if (!l)
+			return -ENOMEM;
+		*list = l;
+		*cap = ncap;
+	}
+	(*list)[*n] = (struct ct_status){};
+	snprintf((*list)[*n].id, sizeof((*list)[*n].id), "%s", id);
+	(*n)++;
+	return 0;
+}
+
+/* Ids from "<dir>/<id><suffix>" entries ("" suffix: directories of state). */
+static int add_ids_from(struct ct_status **list, size_t *n, size_t *cap, const char *dir,
+			const char *suffix)
+{
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t ls = strlen(suffix);
+
+	while (d && (de = readdir(d))) {
+		char id[80];
+		size_t len = strlen(de->d_name);
+
+		if (len <= ls || len - ls >= sizeof(id) || strcmp(de->d_name + len - ls, suffix) != 0)
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)(len - ls), de->d_name);
+		if (!container_id_valid(id))
+			continue;
+		if (add_id(list, n, cap, id) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int status_collect(const struct lxcri_paths *p, const char *id, struct ct_status **ret,
+		   size_t *ret_n)
+{
+	struct ct_status *list = NULL;
+	size_t n = 0, cap = 0;
+	char dir[PATH_MAX];
+	int r = 0;
+
+	if (id) {
+		if (!container_id_valid(id))
+			return -EINVAL;
+		r = add_id(&list, &n, &cap, id);
+	} else {
+		if (paths_pve_mode(p) && paths_container_config_dir(p, true, dir, sizeof(dir)) == 0)
+			r = add_ids_from(&list, &n, &cap, dir, ".conf");
+		if (r >= 0 && paths_container_config_dir(p, false, dir, sizeof(dir)) == 0)
+			r = add_ids_from(&list, &n, &cap, dir, ".conf");
+		if (r >= 0)
+			r = add_ids_from(&list, &n, &cap, p->run_dir, "");
+	}
+	if (r < 0) {
+		free(list);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		status_fill(p, &list[i]);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), cmp_status);
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}
+
+void status_free(struct ct_status *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		state_free(s[i].state);
+	free(s);
+}
+
+static struct json_object *string_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *state_json(const struct state *st)
+{
+	struct json_object *o = json_object_new_object(), *items = json_object_new_array();
+
+	json_object_object_add(o, "phase", json_object_new_string(st->phase));
+	json_object_object_add(o, "hook", string_or_null(st->hook));
+	json_object_object_add(o, "started", json_object_new_int64(st->started_ms));
+	json_object_object_add(o, "updated", json_object_new_int64(st->updated_ms));
+	for (size_t i = 0; i < st->n_items; i++) {
+		struct json_object *it = json_object_new_object();
+		json_object_object_add(it, "kind", json_object_new_string(st->items[i].kind));
+		json_object_object_add(it, "status",
+				       json_object_new_string(st->items[i].status == STATE_ITEM_APPLIED
+								      ? "applied"
+								      : "pending"));
+		json_object_object_add(it, "hook", string_or_null(st->items[i].hook));
+		json_object_object_add(it, "time", json_object_new_int64(st->items[i].time_ms));
+		json_object_array_add(items, it);
+	}
+	json_object_object_add(o, "items", items);
+	if (st->has_error) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "hook", string_or_null(st->error_hook));
+		json_object_object_add(e, "time", json_object_new_int64(st->error_time_ms));
+		json_object_object_add(e, "message", string_or_null(st->error_message));
+		json_object_object_add(o, "last_error", e);
+	} else {
+		json_object_object_add(o, "last_error", NULL);
+	}
+	return o;
+}
+
+struct json_object *status_to_json(const struct ct_status *s, size_t n)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object(), *c = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_string(s[i].id));
+		json_object_object_add(c, "path", json_object_new_string(s[i].config_path));
+		json_object_object_add(c, "present", json_object_new_boolean(s[i].configured));
+		json_object_object_add(c, "valid", json_object_new_boolean(s[i].valid));
+		json_object_object_add(c, "error", string_or_null(s[i].config_error));
+		json_object_object_add(c, "keys", json_object_new_int64((int64_t)s[i].n_keys));
+		json_object_object_add(c, "changed_since_start",
+				       json_object_new_boolean(s[i].config_changed));
+		json_object_object_add(o, "config", c);
+		json_object_object_add(o, "state", s[i].state ? state_json(s[i].state) : NULL);
+		json_object_object_add(o, "state_error", string_or_null(s[i].state_error));
+		json_object_array_add(list, o);
+	}
+	return list;
+}

@@ -1,0 +1,226 @@
+# shellcheck shell=bash
+# The integration harness, sourced by every tests/integration/test_*.sh.
+#
+# Real LXC containers (busybox template) in a private lxcpath under a temp
+# dir; the drop-in included per container, with every lxcri path root
+# pointed into the temp dir, so the host's own containers, drop-ins and
+# /etc, /run are never touched. Everything is cleaned up at exit, even when
+# a test fails. Each test runs in a subshell with `set -e`.
+#
+#   run_test "<the user story it proves>" function
+#   finish                      prints "N passed, N failed[, N skipped]"
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+T=$(mktemp -d /tmp/lxcri-it-XXXXXX)
+chmod 755 "$T"
+LXCPATH=$T/lxc
+ETC=$T/etc
+RUN=$T/run
+PVE=$T/pve
+LXCCONF=$T/lxcconf
+SYSLOG=$T/syslog
+export LXCRI_LOG_SOCKET=$T/log.sock
+# The lxcri command, pointed at the test roots.
+LXCRI=("$BUILD/lxcri" --etc-dir="$ETC" --run-dir="$RUN" --pve-dir="$PVE"
+	--libexec-dir="$BUILD" --lxc-config-dir="$LXCCONF" --lxc-path="$LXCPATH")
+HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH"
+PASSED=0 FAILED=0 SKIPPED=0
+TEMPLATE=tmpl-busybox
+
+mkdir -p "$LXCPATH" "$ETC/containers" "$LXCCONF/common.conf.d"
+# The drop-in, as installed, with the hook pointed at this build and these roots.
+sed "s|^\(lxc.hook.[a-z-]*\) = .*/lxcri-hook$|\1 = $BUILD/lxcri-hook $HOOK_OPTS|" \
+	"$BUILD/50-lxcri.conf" >"$LXCCONF/common.conf.d/50-lxcri.conf"
+DROPIN=$LXCCONF/common.conf.d/50-lxcri.conf
+
+"$BUILD/tests/logsink" "$LXCRI_LOG_SOCKET" "$SYSLOG" &
+LOGSINK_PID=$!
+
+harness_cleanup() {
+	local ct
+	for ct in $(lxc-ls -P "$LXCPATH" -1 2>/dev/null); do
+		lxc-stop -P "$LXCPATH" -n "$ct" -k >/dev/null 2>&1
+		lxc-destroy -P "$LXCPATH" -n "$ct" -f >/dev/null 2>&1
+	done
+	kill "$LOGSINK_PID" 2>/dev/null
+	wait "$LOGSINK_PID" 2>/dev/null
+	# Anything a test mounted under the temp dir.
+	grep -o " $T[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
+	rm -rf "$T"
+}
+trap harness_cleanup EXIT
+trap 'exit 130' INT TERM
+
+for _ in $(seq 50); do [ -S "$LXCRI_LOG_SOCKET" ] && break; sleep 0.02; done
+
+# --- assertions (return non-zero, which ends the test under set -e) ---
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+assert_eq() { # actual expected [what]
+	[ "$1" == "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+assert_contains() { # haystack needle [what]
+	[[ "$1" == *"$2"* ]] || fail "${3:-output} does not contain '$2': $1"
+}
+assert_not_contains() {
+	[[ "$1" != *"$2"* ]] || fail "${3:-output} contains '$2': $1"
+}
+assert_exists() { [ -e "$1" ] || fail "'$1' does not exist"; }
+assert_missing() { [ ! -e "$1" ] || fail "'$1' exists"; }
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# --- containers ---
+ensure_template() {
+	[ -d "$LXCPATH/$TEMPLATE" ] && return 0
+	printf 'lxc.net.0.type = empty\nlxc.apparmor.profile = unconfined\n' >"$T/default.conf"
+	lxc-create -P "$LXCPATH" -n "$TEMPLATE" -t busybox -f "$T/default.conf" >"$T/template.log" 2>&1 ||
+		{ cat "$T/template.log" >&2; return 1; }
+}
+
+# ct_create <name> [v1]: a busybox container with the drop-in included.
+ct_create() {
+	local name=$1 version=${2:-v0}
+	ensure_template
+	lxc-copy -P "$LXCPATH" -n "$TEMPLATE" -N "$name" >/dev/null
+	{
+		echo "lxc.include = $DROPIN"
+		[ "$version" == v1 ] && echo "lxc.hook.version = 1"
+	} >>"$LXCPATH/$name/config"
+	return 0
+}
+
+ct_start() { # name: 0 if it runs
+	lxc-start -P "$LXCPATH" -n "$1" -l DEBUG -o "$T/$1.lxc.log"
+}
+ct_state() { lxc-info -P "$LXCPATH" -n "$1" -s -H 2>/dev/null; }
+ct_stop() {
+	lxc-stop -P "$LXCPATH" -n "$1" -k >/dev/null 2>&1 || true
+	# post-stop runs in LXC's monitor after the container is gone: wait for it.
+	local i
+	for i in $(seq 100); do
+		[ "$(ct_state "$1")" == STOPPED ] && ! pgrep -f "\[lxc monitor\] $LXCPATH $1\$" >/dev/null && break
+		sleep 0.05
+	done
+}
+ct_destroy() {
+	ct_stop "$1"
+	lxc-destroy -P "$LXCPATH" -n "$1" -f >/dev/null 2>&1 || true
+}
+ct_exec() { # name cmd...
+	local name=$1
+	shift
+	lxc-attach -P "$LXCPATH" -n "$name" -- "$@"
+}
+ct_config() { # name: writes stdin as the container's lxcri config (plain LXC)
+	cat >"$ETC/containers/$1.conf"
+}
+
+# --- simulated PVE node ---
+# A /etc/pve-like tree and a PVE-shaped LXC config: numeric name, hook
+# version 0 (the default), common.conf included, and PVE's own hooks in a
+# 01-pve.conf drop-in before ours (post-stop exits 1 on reboot, as PVE's does).
+pve_node_setup() {
+	mkdir -p "$PVE/lxc" "$PVE/lxcri" "$T/pvehooks"
+	cat >"$T/pvehooks/prestart" <<'EOS'
+#!/bin/sh
+echo "pve-prestart $*" >>"$PVE_HOOK_LOG"
+exit 0
+EOS
+	cat >"$T/pvehooks/poststop" <<'EOS'
+#!/bin/sh
+echo "pve-poststop $* target=$LXC_TARGET" >>"$PVE_HOOK_LOG"
+[ "$LXC_TARGET" = reboot ] && exit 1
+exit 0
+EOS
+	chmod +x "$T/pvehooks/prestart" "$T/pvehooks/poststop"
+	export PVE_HOOK_LOG=$T/pve-hooks.log
+	printf 'lxc.hook.pre-start = %s\nlxc.hook.post-stop = %s\n' \
+		"$T/pvehooks/prestart" "$T/pvehooks/poststop" >"$LXCCONF/common.conf.d/01-pve.conf"
+	# What /usr/share/lxc/config/common.conf does, minus what does not apply here.
+	cat >"$LXCCONF/common.conf" <<EOS
+lxc.pty.max = 1024
+lxc.tty.max = 4
+lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio
+lxc.mount.auto = cgroup:mixed proc:mixed sys:mixed
+lxc.include = $LXCCONF/common.conf.d/
+EOS
+}
+
+# pve_ct_create <vmid>: /etc/pve/lxc/<vmid>.conf plus the LXC config PVE generates.
+pve_ct_create() {
+	local vmid=$1
+	ensure_template
+	lxc-copy -P "$LXCPATH" -n "$TEMPLATE" -N "$vmid" >/dev/null
+	printf 'arch: amd64\nhostname: ct%s\nmemory: 512\nostype: unmanaged\nrootfs: local:%s/vm-%s-disk-0.raw,size=1G\n' \
+		"$vmid" "$vmid" "$vmid" >"$PVE/lxc/$vmid.conf"
+	cat >"$LXCPATH/$vmid/config" <<EOS
+lxc.arch = amd64
+lxc.include = $LXCCONF/common.conf
+lxc.apparmor.profile = unconfined
+lxc.monitor.unshare = 1
+lxc.tty.max = 2
+lxc.environment = TERM=linux
+lxc.uts.name = ct$vmid
+lxc.rootfs.path = dir:$LXCPATH/$vmid/rootfs
+lxc.net.0.type = empty
+lxc.mount.entry = /lib lib none ro,bind 0 0
+lxc.mount.entry = /usr/lib usr/lib none ro,bind 0 0
+lxc.mount.entry = /lib64 lib64 none ro,bind 0 0
+lxc.signal.halt = SIGUSR1
+lxc.signal.reboot = SIGTERM
+EOS
+}
+
+# --- running tests ---
+# Every test starts from empty roots and an empty syslog.
+reset_roots() {
+	grep -o " $T/[^ ]*" /proc/mounts 2>/dev/null | grep -v "^ $LXCPATH" | sort -r |
+		while read -r m; do umount -l "$m"; done
+	rm -rf "$ETC" "$RUN"
+	mkdir -p "$ETC/containers"
+	[ -d "$PVE/lxcri" ] && rm -f "$PVE"/lxcri/*
+	: >"$SYSLOG"
+}
+
+run_test() { # "story" function
+	local story=$1 fn=$2 out=$T/test.out rc start
+	reset_roots
+	start=$(date +%s%N)
+	(set -e; "$fn") >"$out" 2>&1
+	rc=$?
+	# Each test's containers go, whatever happened.
+	for ct in $(lxc-ls -P "$LXCPATH" -1 2>/dev/null); do
+		[ "$ct" == "$TEMPLATE" ] || ct_destroy "$ct"
+	done
+	local tenths=$((($(date +%s%N) - start) / 100000000))
+	local took=$((tenths / 10)).$((tenths % 10))
+	if [ $rc -eq 0 ]; then
+		PASSED=$((PASSED + 1))
+		echo "ok - $story (${took}s)"
+	elif [ $rc -eq 77 ]; then
+		SKIPPED=$((SKIPPED + 1))
+		echo "skip - $story: $(grep SKIP: "$out" | tail -n1)"
+	else
+		FAILED=$((FAILED + 1))
+		echo "not ok - $story"
+		sed 's/^/  /' "$out" | tail -n 40
+	fi
+}
+
+finish() {
+	if [ "$SKIPPED" -gt 0 ]; then
+		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	else
+		echo "$PASSED passed, $FAILED failed"
+	fi
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,139 @@
+#!/bin/bash
+# The lxcri companion, as an admin uses it: text and JSON output, exit
+# codes, root only, config validation, status, check, completion.
+. "$(dirname "$0")/lib.sh"
+
+lxcri() { "${LXCRI[@]}" "$@"; }
+
+version_text_and_json() {
+	assert_eq "$(lxcri version)" "lxcri 0.1.0"
+	assert_eq "$(lxcri version --output-format json | jq -r .version)" 0.1.0
+	assert_eq "$(lxcri --output-format=json-pretty version | jq -r .version)" 0.1.0
+}
+
+root_only() {
+	local out rc=0
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "${LXCRI[@]}" status 2>&1) || rc=$?
+	assert_eq "$rc" 4 "exit status as nobody"
+	assert_contains "$out" "only root can run 'lxcri status'"
+}
+
+usage_errors() {
+	local rc=0
+	lxcri frobnicate 2>"$T/err" || rc=$?
+	assert_eq "$rc" 2 "unknown verb"
+	assert_contains "$(cat "$T/err")" "unknown command 'frobnicate'"
+	rc=0
+	lxcri status --output-format yaml 2>"$T/err" || rc=$?
+	assert_eq "$rc" 2 "bad format"
+	assert_contains "$(cat "$T/err")" "unknown output format 'yaml'"
+	rc=0
+	lxcri status --bogus 2>/dev/null || rc=$?
+	assert_eq "$rc" 2 "unknown option"
+}
+
+config_validate() {
+	printf 'hook-user: root\n' | ct_config ok1
+	printf 'net0: name=eth0,bridge=vmbr0,ip=10.0.0.300/24\n' | ct_config bad1
+	local out rc=0
+	out=$(lxcri config validate bad1 2>&1) || rc=$?
+	assert_eq "$rc" 3 "invalid config"
+	assert_contains "$out" "$ETC/containers/bad1.conf:1:"
+	assert_contains "$out" "10.0.0.300/24"
+	# Grammar is fine, but the feature is not in this version: the start would be refused.
+	rc=0
+	out=$(lxcri config validate ok1 2>&1) || rc=$?
+	assert_eq "$rc" 3 "unsupported feature"
+	assert_contains "$out" "'hook-user' is not supported by this version"
+	printf '# nothing yet\n' >"$T/empty.conf"
+	assert_contains "$(lxcri config validate --file "$T/empty.conf")" "is valid (0 key(s))"
+	out=$(lxcri config validate --file "$T/empty.conf" --output-format json)
+	assert_eq "$(echo "$out" | jq -c '[.valid, .error, .keys]')" '[true,null,0]'
+	rc=0
+	out=$(lxcri config validate bad1 --output-format json) || rc=$?
+	assert_eq "$rc" 3
+	assert_eq "$(echo "$out" | jq -r .valid)" false
+	assert_contains "$(echo "$out" | jq -r .error)" "bad1.conf:1:"
+}
+
+status_text_and_json() {
+	assert_eq "$(lxcri status)" "No container has an lxcri config or state."
+	ct_create web
+	printf '# managed\n' | ct_config web
+	printf 'mtu 9000\n' | ct_config broken
+	ct_start web
+	local out
+	out=$(lxcri status)
+	assert_contains "$out" "web          valid    running"
+	assert_contains "$out" "broken       invalid  -"
+	out=$(lxcri status web)
+	assert_contains "$out" "phase:      running (hook start-host"
+	assert_contains "$out" "applied:    0 item(s)"
+	out=$(lxcri status --output-format json)
+	assert_eq "$(echo "$out" | jq -r '.[] | select(.id=="web") | .state.phase')" running
+	assert_eq "$(echo "$out" | jq -r '.[] | select(.id=="broken") | .config.valid')" false
+	assert_eq "$(echo "$out" | jq -r '.[] | select(.id=="broken") | .state')" null
+	# The admin edits the config of the running container: status says when it takes effect.
+	printf '# managed\n# edited\n' | ct_config web
+	assert_contains "$(lxcri status web)" "the config changed since the container started"
+	ct_stop web
+	assert_eq "$(lxcri status web --output-format json | jq -r '.[0].state')" null
+}
+
+check_reports() {
+	local out rc=0
+	out=$(lxcri check) || rc=$?
+	assert_contains "$out" "ok    drop-in"
+	assert_contains "$out" "ok    lxc              LXC "
+	assert_contains "$out" "plain LXC host"
+	out=$(lxcri check --output-format json) || true
+	assert_eq "$(echo "$out" | jq -r '[.checks[].name] | index("openat2") != null')" true
+	assert_eq "$(echo "$out" | jq -r '.checks[] | select(.name=="drop-in") | .status')" ok
+	assert_eq "$(echo "$out" | jq -r '.summary | has("ok") and has("warn") and has("fail")')" true
+	# Break things an admin can break: the drop-in and the settings file.
+	mv "$DROPIN" "$DROPIN.off"
+	printf 'log-level: chatty\n' >"$ETC/lxcri.conf"
+	rc=0
+	out=$(lxcri check) || rc=$?
+	mv "$DROPIN.off" "$DROPIN"
+	rm "$ETC/lxcri.conf"
+	assert_eq "$rc" 1 "exit status with failures"
+	assert_contains "$out" "fail  drop-in"
+	assert_contains "$out" "hint: reinstall pve-lxcri"
+	assert_contains "$out" "fail  settings         $ETC/lxcri.conf:1:"
+}
+
+completion() {
+	[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	printf '# a\n' | ct_config alpha
+	printf '# b\n' | ct_config beta
+	local script
+	script=$(cat <<EOS
+. /usr/share/bash-completion/bash_completion
+. "$TOP/helpers/lxcri.bash-completion"
+export LXCRI_ETC_DIR="$ETC" LXCRI_PVE_DIR="$PVE"
+complete_words() { COMP_WORDS=("\$@"); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMP_LINE="\$*"; COMP_POINT=\${#COMP_LINE}; COMPREPLY=(); _lxcri lxcri "\${COMP_WORDS[-1]}" "\${COMP_WORDS[-2]:-}"; echo "\${COMPREPLY[*]}"; }
+echo "verbs: \$(complete_words lxcri '')"
+echo "config: \$(complete_words lxcri config '')"
+echo "ids: \$(complete_words lxcri status '')"
+echo "formats: \$(complete_words lxcri status --output-format '')"
+EOS
+)
+	local out
+	out=$(bash -c "$script")
+	assert_contains "$out" "verbs: "
+	for v in version check status config; do assert_contains "$(grep verbs: <<<"$out")" "$v"; done
+	assert_contains "$(grep config: <<<"$out")" "validate"
+	assert_contains "$(grep ids: <<<"$out")" "alpha"
+	assert_contains "$(grep ids: <<<"$out")" "beta"
+	assert_contains "$(grep formats: <<<"$out")" "json-pretty"
+}
+
+run_test "lxcri version prints the version as text and as JSON" version_text_and_json
+run_test "lxcri refuses a non-root caller with a clear error and exit status 4" root_only
+run_test "Usage errors exit 2 and say what was wrong" usage_errors
+run_test "lxcri config validate names file, line and value, exits 3, and speaks JSON" config_validate
+run_test "lxcri status shows configured against applied, per container, as text and JSON" status_text_and_json
+run_test "lxcri check reports each host property with ok/warn/fail and a hint" check_reports
+run_test "Bash completion offers verbs, sub-verbs, formats and container ids" completion
+finish

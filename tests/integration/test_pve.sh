@@ -1,0 +1,114 @@
+#!/bin/bash
+# A simulated Proxmox VE node: an /etc/pve-like tree, containers named by
+# vmid with an LXC config shaped like PVE's (common.conf included, hook
+# version 0, PVE's own hooks in a 01-pve.conf drop-in before ours).
+# What cannot exist here is the cluster itself (pmxcfs, quorum).
+. "$(dirname "$0")/lib.sh"
+pve_node_setup
+
+vmid_managed_from_pve_dir() {
+	pve_ct_create 100
+	printf '# lxcri config of CT 100\n' >"$PVE/lxcri/100.conf"
+	ct_start 100
+	assert_eq "$(ct_state 100)" RUNNING
+	# PVE's own hook ran too (version 0: "<vmid> lxc <type>" arguments).
+	assert_contains "$(cat "$PVE_HOOK_LOG")" "pve-prestart 100 lxc pre-start"
+	assert_contains "$(cat "$RUN/100/state.json")" "\"config\": \"$PVE/lxcri/100.conf\""
+	# Our hook ran with no lxc.hook.version set: version 0, as PVE uses.
+	assert_not_contains "$(cat "$LXCPATH/100/config" "$LXCCONF/common.conf" "$DROPIN" | grep -v '^#')" "hook.version"
+	assert_contains "$(cat "$SYSLOG")" "CT 100: start-host: 0 item(s) applied"
+	ct_stop 100
+	assert_missing "$RUN/100"
+	assert_contains "$(cat "$SYSLOG")" "CT 100: post-stop (stop): 0 item(s) torn down, 0 left"
+}
+
+bad_pve_config_refused() {
+	pve_ct_create 101
+	printf 'net0: name=eth0,bridge=vmbr0\nnet1: name=eth0,bridge=vmbr1\n' >"$PVE/lxcri/101.conf"
+	if ct_start 101; then fail "a bad config started"; fi
+	assert_contains "$(cat "$SYSLOG")" "CT 101: Refusing to start: $PVE/lxcri/101.conf:2:"
+}
+
+only_pve_dir_counts_for_vmids() {
+	pve_ct_create 102
+	# On a PVE node a vmid's config lives in /etc/pve/lxcri (it follows the
+	# container to other nodes); a local file does not manage it.
+	printf 'bogus: 1\n' >"$ETC/containers/102.conf"
+	ct_start 102
+	assert_eq "$(ct_state 102)" RUNNING
+	assert_missing "$RUN/102"
+}
+
+named_container_on_pve_node() {
+	# Non-numeric names are not PVE containers: plain LXC rules apply.
+	ct_create web
+	printf 'bogus: 1\n' | ct_config web
+	if ct_start web; then fail "a bad config started"; fi
+	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:1: Unknown key 'bogus'"
+}
+
+reboot_with_failing_pve_poststop() {
+	pve_ct_create 103
+	printf '# managed\n' >"$PVE/lxcri/103.conf"
+	ct_start 103
+	local first
+	first=$(sed -n 's/.*"started": \([0-9]*\).*/\1/p' "$RUN/103/state.json")
+	# A reboot: PVE's post-stop exits 1, which ends LXC's own reboot; PVE
+	# then starts the container again itself (simulated by ct_start below).
+	lxc-stop -P "$LXCPATH" -n 103 -r -t 20 >/dev/null 2>&1 || true
+	for _ in $(seq 100); do
+		if [ "$(ct_state 103)" == STOPPED ] && ! pgrep -f "\[lxc monitor\] $LXCPATH 103\$" >/dev/null; then
+			ct_start 103
+			break
+		fi
+		[ "$(ct_state 103)" == RUNNING ] && [ -e "$RUN/103/state.json" ] &&
+			[ "$(sed -n 's/.*"started": \([0-9]*\).*/\1/p' "$RUN/103/state.json")" != "$first" ] && break
+		sleep 0.1
+	done
+	assert_contains "$(cat "$PVE_HOOK_LOG")" "pve-poststop 103 lxc post-stop target=reboot"
+	# Our stop hook tore down before any post-stop hook ran. (Whether our
+	# post-stop runs too depends on the order LXC reads common.conf.d in,
+	# which is not guaranteed: teardown must not depend on it.)
+	assert_contains "$(cat "$SYSLOG")" "CT 103: stop (reboot): 0 item(s) torn down, 0 left"
+	assert_eq "$(ct_state 103)" RUNNING "after the reboot"
+	local second
+	second=$(sed -n 's/.*"started": \([0-9]*\).*/\1/p' "$RUN/103/state.json")
+	[ "$second" -gt "$first" ] || fail "no new run recorded ($first -> $second)"
+	ct_stop 103
+	assert_missing "$RUN/103"
+}
+
+lxcri_status_on_pve_node() {
+	pve_ct_create 104
+	printf '# managed\n' >"$PVE/lxcri/104.conf"
+	ct_start 104
+	local out
+	out=$("${LXCRI[@]}" status)
+	assert_contains "$out" "104 "
+	assert_contains "$out" "running"
+	out=$("${LXCRI[@]}" check)
+	assert_contains "$out" "Proxmox VE node"
+	ct_stop 104
+}
+
+pve_read_only_reported() {
+	# Without quorum pmxcfs is read-only: lxcri check says so.
+	mount -t tmpfs -o size=1m tmpfs "$PVE"
+	mkdir -p "$PVE/lxc" "$PVE/lxcri"
+	mount -o remount,ro "$PVE"
+	local out rc=0
+	out=$("${LXCRI[@]}" check) || rc=$?
+	umount "$PVE"
+	assert_eq "$rc" 1 "exit status of check"
+	assert_contains "$out" "fail  pve-writable"
+	assert_contains "$out" "no quorum"
+}
+
+run_test "On a PVE node, a vmid container is managed by /etc/pve/lxcri/<vmid>.conf through version 0 hooks" vmid_managed_from_pve_dir
+run_test "On a PVE node, a bad /etc/pve/lxcri/<vmid>.conf refuses the start with file:line" bad_pve_config_refused
+run_test "On a PVE node, only /etc/pve/lxcri manages a vmid container" only_pve_dir_counts_for_vmids
+run_test "On a PVE node, a non-numeric container follows the plain LXC rules" named_container_on_pve_node
+run_test "A reboot whose PVE post-stop hook exits 1 still tears down (at stop) and starts clean" reboot_with_failing_pve_poststop
+run_test "lxcri status and check describe a PVE node" lxcri_status_on_pve_node
+run_test "lxcri check reports a read-only /etc/pve (no quorum) as a failure" pve_read_only_reported
+finish

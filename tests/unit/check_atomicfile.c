@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mount.h>
+#include <time.h>
+
+#include "testutil.h"
+
+#include "atomicfile.h"
+#include "cleanup.h"
+
+static char *path_join2(const char *a, const char *b)
+{
+	char *p;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", a, b), 0);
+	return p;
+}
+
+/* The names in dir, sorted, joined with ' ' ("" if empty). */
+static char *list_dir(const char *dir)
+{
+	struct dirent **entries;
+	char *out = calloc(1, 1);
+	size_t len = 0;
+	int n = scandir(dir, &entries, NULL, alphasort);
+
+	ck_assert_int_ge(n, 0);
+	ck_assert_ptr_nonnull(out);
+	for (int i = 0; i < n; i++) {
+		const char *name = entries[i]->d_name;
+		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
+			size_t l = strlen(name);
+			out = realloc(out, len + l + 2);
+			ck_assert_ptr_nonnull(out);
+			if (len)
+				out[len++] = ' ';
+			memcpy(out + len, name, l + 1);
+			len += l;
+		}
+		free(entries[i]);
+	}
+	free(entries);
+	return out;
+}
+
+static void assert_dir_lists(const char *dir, const char *expected)
+{
+	_cleanup_free_ char *names = list_dir(dir);
+	ck_assert_str_eq(names, expected);
+}
+
+static void assert_content(const char *path, const char *expected)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	int r = read_file(path, 0, &buf, &size);
+
+	ck_assert_int_eq(r, (int)strlen(expected));
+	ck_assert_uint_eq(size, strlen(expected));
+	ck_assert_str_eq(buf, expected);
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int wait_exit_status(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "child did not exit normally");
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A mount namespace of our own (tests run forked), so that a mount a failing
+ * test leaves behind dies with the test. false: not root, or no mounts here.
+ */
+static bool private_mounts(void)
+{
+	if (geteuid() != 0)
+		return false;
+	if (unshare(CLONE_NEWNS) < 0)
+		return false;
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+}
+
+static bool mount_tmpfs(const char *dir, const char *options)
+{
+	if (!private_mounts())
+		return false;
+	return mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) == 0;
+}
+
+START_TEST(test_write_read_back)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "105.conf");
+	_cleanup_free_ char *buf = NULL;
+	struct lxcri_error err = {0};
+	const char text[] = "net1: name=eth1,bridge=vmbr1\n";
+	size_t size = 0;
+
+	ck_assert_int_eq(atomic_write_file(path, text, strlen(text), 0644, 0, &err), 0);
+	ck_assert_int_eq(read_file(path, 1024, &buf, &size), (int)strlen(text));
+	ck_assert_uint_eq(size, strlen(text));
+	ck_assert_str_eq(buf, text);
+	assert_dir_lists(dir, "105.conf");
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_write_empty_and_large)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "f");
+	_cleanup_free_ char *big = malloc(3 * 1024 * 1024), *buf = NULL;
+	size_t size = 1;
+
+	ck_assert_int_eq(atomic_write_file(path, NULL, 0, 0600, 0, NULL), 0);
+	ck_assert_int_eq(read_file(path, 10, &buf, &size), 0);
+	ck_assert_uint_eq(size, 0);
+	ck_assert_str_eq(buf, "");
+	free(TAKE_PTR(buf));
+
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < 3 * 1024 * 1024; i++)
+		big[i] = (char)('a' + i % 26);
+	ck_assert_int_eq(atomic_write_file(path, big, 3 * 1024 * 1024, 0600, 0, NULL), 0);
+	ck_assert_int_eq(read_file(path, 3 * 1024 * 1024, &buf, &size), 3 * 1024 * 1024);
+	ck_assert_int_eq(memcmp(buf, big, size), 0);
+	ck_assert_int_eq(buf[size], '\0');
+	assert_dir_lists(dir, "f");
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_mode_honoured)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *a = path_join2(dir, "a"), *b = path_join2(dir, "b");
+	struct stat st;
+
+	/* The umask does not apply: the mode is what the caller asked for. */
+	umask(077);
+	ck_assert_int_eq(atomic_write_file(a, "x", 1, 0644, 0, NULL), 0);
+	ck_assert_int_eq(stat(a, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+
+	umask(022);
+	ck_assert_int_eq(atomic_write_file(b, "x", 1, 0600, 0, NULL), 0);
+	ck_assert_int_eq(stat(b, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+
+	/* Replacing keeps nothing of the old file's mode. */
+	ck_assert_int_eq(atomic_write_file(a, "y", 1, 0640, 0, NULL), 0);
+	ck_assert_int_eq(stat(a, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_replace_existing)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "105.conf");
+	_cleanup_free_ char *other = path_join2(dir, "other");
+	struct stat before, after;
+
+	test_write_file(path, "old content that is longer than the new\n");
+	test_write_file(other, "unrelated\n");
+	ck_assert_int_eq(stat(path, &before), 0);
+	ck_assert_int_eq(atomic_write_file(path, "new\n", 4, 0600, 0, NULL), 0);
+	ck_assert_int_eq(stat(path, &after), 0);
+	/* A new inode: readers that hold the old one keep seeing the old content. */
+	ck_assert(before.st_ino != after.st_ino);
+	assert_content(path, "new\n");
+	assert_content(other, "unrelated\n");
+	assert_dir_lists(dir, "105.conf other");
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_relative_path)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(atomic_write_file("plain", "1", 1, 0600, 0, NULL), 0);
+	ck_assert_int_eq(atomic_write_file("./dotted", "2", 1, 0600, 0, NULL), 0);
+	assert_content("plain", "1");
+	assert_dir_lists(dir, "dotted plain");
+	ck_assert_int_eq(chdir("/"), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_invalid_path)
+{
+	struct lxcri_error err = {0};
+
+	ck_assert_int_eq(atomic_write_file("/tmp/", "x", 1, 0600, 0, &err), -EINVAL);
+	ck_assert_int_eq(err.code, -EINVAL);
+	ck_assert_int_eq(atomic_write_file("", "x", 1, 0600, 0, &err), -EINVAL);
+	ck_assert_int_eq(atomic_write_file("/tmp/x", NULL, 1, 0600, 0, &err), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_missing_directory)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "no/such/file");
+	struct lxcri_error err = {0};
+
+	ck_assert_int_eq(atomic_write_file(path, "x", 1, 0600, 0, &err), -ENOENT);
+	ck_assert_int_eq(err.code, -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.message, "Failed to write '"));
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	ck_assert_ptr_nonnull(strstr(err.message, strerror(ENOENT)));
+	assert_dir_lists(dir, "");
+	test_rm_rf(dir);
+}
+END_TEST
+
+/* The rename fails (a non-empty directory is in the way): the temp file goes. */
+START_TEST(test_failed_rename_leaves_no_temp)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "target");
+	_cleanup_free_ char *inner = path_join2(path, "inner");
+	struct lxcri_error err = {0};
+	int r;
+
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	test_write_file(inner, "keep\n");
+	r = atomic_write_file(path, "x", 1, 0600, 0, &err);
+	ck_assert_msg(r == -EISDIR || r == -ENOTEMPTY || r == -EEXIST, "r=%d", r);
+	ck_assert_int_eq(err.code, r);
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	assert_dir_lists(dir, "target");
+	assert_content(inner, "keep\n");
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_max_size_efbig)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "105.conf");
+	_cleanup_free_ char *fresh = path_join2(dir, "fresh.conf");
+	_cleanup_free_ char *big = calloc(1, 1024 * 1024 + 1);
+	struct lxcri_error err = {0};
+
+	ck_assert_ptr_nonnull(big);
+	test_write_file(path, "old\n");
+	ck_assert_int_eq(atomic_write_file(path, big, 1024 * 1024 + 1, 0600, 1024 * 1024, &err),
+			 -EFBIG);
+	ck_assert_int_eq(err.code, -EFBIG);
+	ck_assert_msg(strstr(err.message, "would be 1048577 bytes, more than the 1048576 allowed"),
+		      "%s", err.message);
+	ck_assert_msg(strstr(err.message, "pmxcfs limits a file to 1 MiB"), "%s", err.message);
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	assert_content(path, "old\n");
+
+	ck_assert_int_eq(atomic_write_file(fresh, big, 101, 0600, 100, &err), -EFBIG);
+	assert_dir_lists(dir, "105.conf");
+
+	/* Exactly max_size is fine. */
+	ck_assert_int_eq(atomic_write_file(fresh, big, 100, 0600, 100, &err), 0);
+	assert_dir_lists(dir, "105.conf fresh.conf");
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_read_only_fs_erofs)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *mnt = path_join2(dir, "pve");
+	_cleanup_free_ char *path = path_join2(mnt, "105.conf");
+	struct lxcri_error err = {0};
+
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	if (!mount_tmpfs(mnt, "size=1m,mode=0755")) {
+		fprintf(stderr, "test_read_only_fs_erofs: skipped (needs root and mount(2))\n");
+		test_rm_rf(dir);
+		return;
+	}
+	test_write_file(path, "old\n");
+	ck_assert_int_eq(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+
+	ck_assert_int_eq(atomic_write_file(path, "new\n", 4, 0640, 1024 * 1024, &err), -EROFS);
+	ck_assert_int_eq(err.code, -EROFS);
+	ck_assert_msg(strstr(err.message, "Failed to write '"), "%s", err.message);
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	ck_assert_msg(strstr(err.message, "read-only"), "%s", err.message);
+	ck_assert_msg(strstr(err.message, "quorum"), "%s", err.message);
+	assert_content(path, "old\n");
+	assert_dir_lists(mnt, "105.conf");
+
+	ck_assert_int_eq(umount2(mnt, 0), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_full_fs_enospc)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *mnt = path_join2(dir, "small");
+	_cleanup_free_ char *path = path_join2(mnt, "105.conf");
+	_cleanup_free_ char *big = malloc(200 * 1024);
+	struct lxcri_error err = {0};
+	int r;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', 200 * 1024);
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	if (!mount_tmpfs(mnt, "size=64k,mode=0755")) {
+		fprintf(stderr, "test_full_fs_enospc: skipped (needs root and mount(2))\n");
+		test_rm_rf(dir);
+		return;
+	}
+	test_write_file(path, "old\n");
+
+	r = atomic_write_file(path, big, 200 * 1024, 0600, 1024 * 1024, &err);
+	ck_assert_int_eq(r, -ENOSPC);
+	ck_assert_int_eq(err.code, -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	ck_assert_msg(strstr(err.message, "no space left or quota exceeded"), "%s", err.message);
+	assert_content(path, "old\n");
+	assert_dir_lists(mnt, "105.conf");
+
+	/* The space the temp file took is free again: a small write works. */
+	ck_assert_int_eq(atomic_write_file(path, "new\n", 4, 0600, 0, &err), 0);
+	assert_content(path, "new\n");
+	assert_dir_lists(mnt, "105.conf");
+
+	ck_assert_int_eq(umount2(mnt, 0), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_lock_creates_parents)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "run/lxcri//105/lock");
+	_cleanup_free_ char *parent = path_join2(dir, "run/lxcri/105");
+	_cleanup_close_ int fd = -1;
+	struct lxcri_error err = {0};
+	struct stat st;
+	int flags;
+
+	umask(022);
+	fd = lock_file(path, 0, &err);
+	ck_assert_msg(fd >= 0, "%s", err.message);
+	ck_assert_int_eq(stat(parent, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0755);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	flags = fcntl(fd, F_GETFD);
+	ck_assert(flags & FD_CLOEXEC);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_lock_parent_not_a_directory)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *file = path_join2(dir, "run");
+	_cleanup_free_ char *path = path_join2(dir, "run/lxcri/lock");
+	struct lxcri_error err = {0};
+
+	test_write_file(file, "");
+	ck_assert_int_eq(lock_file(path, 0, &err), -ENOTDIR);
+	ck_assert_msg(strstr(err.message, file), "%s", err.message);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_lock_times_out_in_other_process)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "lxcri/105.lock");
+	struct lxcri_error err = {0};
+	int fd;
+	pid_t pid;
+
+	fd = lock_file(path, 0, &err);
+	ck_assert_msg(fd >= 0, "%s", err.message);
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct lxcri_error child_err = {0};
+		uint64_t start, elapsed;
+		int r;
+
+		close(fd); /* an inherited copy would hold the lock for us */
+		start = monotonic_ms();
+		r = lock_file(path, 300, &child_err);
+		elapsed = monotonic_ms() - start;
+		if (r != -EWOULDBLOCK || child_err.code != -EWOULDBLOCK)
+			_exit(1);
+		if (elapsed < 300 || elapsed > 1500)
+			_exit(2);
+		if (!strstr(child_err.message, "another lxcri command holds it") ||
+		    !strstr(child_err.message, path) || !strstr(child_err.message, "waited"))
+			_exit(3);
+		/* timeout 0: at once. */
+		start = monotonic_ms();
+		if (lock_file(path, 0, NULL) != -EWOULDBLOCK || monotonic_ms() - start > 100)
+			_exit(4);
+		_exit(0);
+	}
+	ck_assert_int_eq(wait_exit_status(pid), 0);
+
+	/* Released: another process gets it at once. */
+	ck_assert_int_eq(close(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int r = lock_file(path, 0, NULL);
+		_exit(r >= 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(wait_exit_status(pid), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_lock_waits_for_release)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "105.lock");
+	int fd, ready[2];
+	pid_t pid;
+	char c;
+
+	fd = lock_file(path, 0, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		uint64_t start, elapsed;
+		int r;
+
+		close(fd);
+		close(ready[0]);
+		start = monotonic_ms();
+		if (write(ready[1], "r", 1) != 1)
+			_exit(5);
+		r = lock_file(path, 5000, NULL);
+		elapsed = monotonic_ms() - start;
+		if (r < 0)
+			_exit(1);
+		/* Released after about 150 ms: the waiter gets it soon after, not at the timeout.
+		 */
+		if (elapsed < 100 || elapsed > 2000)
+			_exit(2);
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	usleep(150 * 1000);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(wait_exit_status(pid), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_lock_recreated_file)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "105.lock");
+	_cleanup_close_ int fd1 = -1, fd2 = -1;
+
+	/* Someone removed the lock file under a holder: a new lock is on the new file. */
+	fd1 = lock_file(path, 0, NULL);
+	ck_assert_int_ge(fd1, 0);
+	ck_assert_int_eq(unlink(path), 0);
+	fd2 = lock_file(path, 0, NULL);
+	ck_assert_int_ge(fd2, 0);
+	ck_assert_int_eq(lock_file(path, 0, NULL), -EWOULDBLOCK);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_read_file_limits)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "f");
+	char *buf = (char *)0x1;
+	size_t size = 77;
+	char content[101];
+
+	memset(content, 'a', 100);
+	content[100] = '\0';
+	test_write_file(path, content);
+
+	ck_assert_int_eq(read_file(path, 99, &buf, &size), -EFBIG);
+	ck_assert_ptr_eq(buf, (char *)0x1);
+	ck_assert_uint_eq(size, 77);
+	ck_assert_int_eq(read_file(path, 1, &buf, &size), -EFBIG);
+
+	ck_assert_int_eq(read_file(path, 100, &buf, &size), 100);
+	ck_assert_uint_eq(size, 100);
+	ck_assert_str_eq(buf, content);
+	free(buf);
+
+	ck_assert_int_eq(read_file(path, 0, &buf, NULL), 100);
+	free(buf);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_read_file_not_regular)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *fifo = path_join2(dir, "fifo");
+	_cleanup_free_ char *missing = path_join2(dir, "missing");
+	char *buf = NULL;
+
+	ck_assert_int_eq(read_file(dir, 1024, &buf, NULL), -EINVAL);
+	ck_assert_int_eq(read_file(missing, 1024, &buf, NULL), -ENOENT);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	/* A FIFO without a writer must not block us. */
+	ck_assert_int_eq(read_file(fifo, 1024, &buf, NULL), -EINVAL);
+	ck_assert_int_eq(read_file("/dev/null", 1024, &buf, NULL), -EINVAL);
+	ck_assert_ptr_null(buf);
+	test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_read_file_size_unknown)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	int r;
+
+	/* /proc files report st_size 0: the reader must go by EOF. */
+	r = read_file("/proc/self/status", 0, &buf, &size);
+	ck_assert_int_gt(r, 100);
+	ck_assert_uint_eq(size, (size_t)r);
+	ck_assert_uint_eq(strlen(buf), size);
+	ck_assert_ptr_nonnull(strstr(buf, "Name:"));
+	free(TAKE_PTR(buf));
+	ck_assert_int_eq(read_file("/proc/self/status", 10, &buf, &size), -EFBIG);
+}
+END_TEST
+
+static Suite *atomicfile_suite(void)
+{
+	Suite *s = suite_create("atomicfile");
+	TCase *write = tcase_create("write");
+	TCase *failure = tcase_create("failure");
+	TCase *lock = tcase_create("lock");
+	TCase *read = tcase_create("read");
+
+	tcase_add_test(write, test_write_read_back);
+	tcase_add_test(write, test_write_empty_and_large);
+	tcase_add_test(write, test_mode_honoured);
+	tcase_add_test(write, test_replace_existing);
+	tcase_add_test(write, test_relative_path);
+	tcase_add_test(write, test_invalid_path);
+	suite_add_tcase(s, write);
+
+	tcase_add_test(failure, test_missing_directory);
+	tcase_add_test(failure, test_failed_rename_leaves_no_temp);
+	tcase_add_test(failure, test_max_size_efbig);
+	tcase_add_test(failure, test_read_only_fs_erofs);
+	tcase_add_test(failure, test_full_fs_enospc);
+	suite_add_tcase(s, failure);
+
+	tcase_add_test(lock, test_lock_creates_parents);
+	tcase_add_test(lock, test_lock_parent_not_a_directory);
+	tcase_add_test(lock, test_lock_times_out_in_other_process);
+	tcase_add_test(lock, test_lock_waits_for_release);
+	tcase_add_test(lock, test_lock_recreated_file);
+	suite_add_tcase(s, lock);
+
+	tcase_add_test(read, test_read_file_limits);
+	tcase_add_test(read, test_read_file_not_regular);
+	tcase_add_test(read, test_read_file_size_unknown);
+	suite_add_tcase(s, read);
+	return s;
+}
+
+TEST_MAIN(atomicfile_suite)

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The lifecycle engine with real files and real helper programs: small
+ * scripts written by each test into a temp libexec dir, recording how they
+ * were called, and a features table pointing at them.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+
+#include "atomicfile.h"
+#include "lifecycle.h"
+#include "log.h"
+
+struct env {
+	char *root;
+	struct lxcri_paths paths;
+	char calls[PATH_MAX];
+};
+
+static const struct feature test_features[] = {
+	{ "seccomp", "fake-seccomp", HOOK_MASK(HOOK_PRE_START) },
+	{ "net", "fake-net", HOOK_MASK(HOOK_START_HOST) },
+	{ "port", NULL, HOOK_MASK(HOOK_START_HOST) }, /* not in this version */
+};
+
+static void env_setup(struct env *e)
+{
+	char dir[PATH_MAX];
+
+	e->root = test_tmpdir();
+	setenv("LXCRI_LOG_SOCKET", "/nonexistent", 1);
+	log_set_stderr(false);
+	ck_assert_int_eq(paths_init(&e->paths), 0);
+	snprintf(e->paths.etc_dir, sizeof(e->paths.etc_dir), "%s/etc", e->root);
+	snprintf(e->paths.run_dir, sizeof(e->paths.run_dir), "%s/run", e->root);
+	snprintf(e->paths.pve_dir, sizeof(e->paths.pve_dir), "%s/pve", e->root);
+	snprintf(e->paths.libexec_dir, sizeof(e->paths.libexec_dir), "%s/libexec", e->root);
+	snprintf(dir, sizeof(dir), "%s/etc", e->root);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/etc/containers", e->root);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_eq(mkdir(e->paths.libexec_dir, 0755), 0);
+	snprintf(e->calls, sizeof(e->calls), "%s/calls", e->root);
+	setenv("CALLS", e->calls, 1);
+	ck_assert_int_eq(paths_export(&e->paths), 0);
+}
+
+static void env_teardown(struct env *e)
+{
+	test_rm_rf(e->root);
+	free(e->root);
+}
+
+/* A helper: logs "<name> <args>" to $CALLS, then runs body. */
+static void helper(struct env *e, const char *name, const char *body)
+{
+	char path[PATH_MAX], text[2048];
+
+	snprintf(path, sizeof(path), "%s/%s", e->paths.libexec_dir, name);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"%s $*\" >>\"$CALLS\"\n%s\n", name, body);
+	test_write_file(path, text);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+static void ct_config(struct env *e, const char *id, const char *text)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/etc/containers/%s.conf", e->root, id);
+	test_write_file(path, text);
+}
+
+static int run_hook(struct env *e, const char *id, enum hook_type type, struct lxcri_error *err)
+{
+	struct hook_context ctx = { .id = id, .type = type, .section = "lxc" };
+	struct lifecycle lc;
+
+	ck_assert_int_eq(lifecycle_init(&lc, &e->paths, &ctx, err), 0);
+	lc.features = test_features;
+	lc.n_features = sizeof(test_features) / sizeof(test_features[0]);
+	return lifecycle_run(&lc, err);
+}
+
+static char *calls(struct env *e)
+{
+	char *text = NULL;
+	size_t n;
+
+	if (read_file(e->calls, 65536, &text, &n) < 0)
+		return strdup("");
+	return text;
+}
+
+static bool state_exists(struct env *e, const char *id)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", e->paths.run_dir, id);
+	return stat(path, &st) == 0;
+}
+
+static struct state *load_state(struct env *e, const char *id)
+{
+	char dir[PATH_MAX];
+	struct state *s = NULL;
+	struct lxcri_error err = {};
+
+	snprintf(dir, sizeof(dir), "%s/%s", e->paths.run_dir, id);
+	ck_assert_msg(state_load(dir, &s, &err) == 0, "%s", err.message);
+	return s;
+}
+
+START_TEST(test_plan_and_supported)
+{
+	_cleanup_config_ struct config *c = NULL;
+	const struct feature *plan[8];
+	struct lxcri_error err = {};
+	const char *text = "seccomp: /etc/x.json\nnet0: name=eth1,bridge=vmbr0\n";
+
+	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
+	ck_assert_int_eq(lifecycle_check_supported(test_features, 3, c, &err), 0);
+	ck_assert_int_eq(lifecycle_plan(test_features, 3, c, HOOK_PRE_START, plan, 8), 1);
+	ck_assert_str_eq(plan[0]->name, "seccomp");
+	ck_assert_int_eq(lifecycle_plan(test_features, 3, c, HOOK_START_HOST, plan, 8), 1);
+	ck_assert_str_eq(plan[0]->name, "net");
+	ck_assert_int_eq(lifecycle_plan(test_features, 3, c, HOOK_STOP, plan, 8), 0);
+	config_free(c);
+	c = NULL;
+
+	text = "net0: name=eth1,bridge=vmbr0\n# x\nport3: proto=tcp,host=80,ct=80\n";
+	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
+	ck_assert_int_eq(lifecycle_check_supported(test_features, 3, c, &err), -EOPNOTSUPP);
+	ck_assert_str_eq(err.message, "t.conf:3: 'port3' is not supported by this version");
+}
+END_TEST
+
+START_TEST(test_shipped_features_refuse_every_key_for_now)
+{
+	/* Until a feature's helper lands, its keys refuse the start. */
+	static const char *const keys[] = {
+		"net0: name=eth1,bridge=vmbr0", "route0: dst=default,dev=eth0",
+		"dns: nameserver=10.0.0.1",	"port0: proto=tcp,host=80,ct=80",
+		"seccomp: /etc/x.json",		"apparmor: profile=x",
+		"selinux: u:r:t:s0",		"hooks: dir=/etc/x",
+		"hook-user: root",		"annotation0: a=b",
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		_cleanup_config_ struct config *c = NULL;
+		struct lxcri_error err = {};
+		ck_assert_msg(config_parse("t.conf", keys[i], strlen(keys[i]), &c, &err) == 0, "%s: %s",
+			      keys[i], err.message);
+		ck_assert_int_eq(
+			lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err),
+			-EOPNOTSUPP);
+		ck_assert_ptr_nonnull(strstr(err.message, "is not supported by this version"));
+	}
+}
+END_TEST
+
+START_TEST(test_start_runs_helpers_at_their_hooks)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_free_ char *log = NULL;
+	_cleanup_state_ struct state *s = NULL;
+
+	env_setup(&e);
+	helper(&e, "fake-seccomp", "exit 0");
+	helper(&e, "fake-net", "exit 0");
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\nseccomp: /etc/x.json\n");
+
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	log = calls(&e);
+	ck_assert_str_eq(log, "fake-seccomp pre-start web\n");
+	free(TAKE_PTR(log));
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "starting");
+
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
+	log = calls(&e);
+	ck_assert_str_eq(log, "fake-seccomp pre-start web\nfake-net start-host web\n");
+	state_free(s);
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "running");
+	ck_assert_str_eq(s->hook, "start-host");
+
+	/* The helper saw our roots in its environment. */
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_STOP, &err), 0);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_POST_STOP, &err), 0);
+	ck_assert(!state_exists(&e, "web"));
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_failing_helper_refuses_and_records)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_state_ struct state *s = NULL;
+
+	env_setup(&e);
+	helper(&e, "fake-net", "echo 'bridge vmbr9 does not exist' >&2; exit 3");
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr9\n");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
+	ck_assert_msg(strstr(err.message, "fake-net' exited with status 3"), "%s", err.message);
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "refused");
+	ck_assert(s->has_error);
+	ck_assert_str_eq(s->error_hook, "start-host");
+	ck_assert_ptr_nonnull(strstr(s->error_message, "exited with status 3"));
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_bad_config_refused_with_line)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_state_ struct state *s = NULL;
+	char expect[PATH_MAX + 64];
+
+	env_setup(&e);
+	ct_config(&e, "web", "# a comment\nnet0: name=eth1,bridge=vmbr0,mtu=12\n");
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	snprintf(expect, sizeof(expect), "%s/etc/containers/web.conf:2: ", e.root);
+	ck_assert_msg(strncmp(err.message, expect, strlen(expect)) == 0, "%s", err.message);
+	ck_assert_ptr_nonnull(strstr(err.message, "'12'"));
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "refused");
+	ck_assert_str_eq(s->error_message, err.message);
+	/* No helper ran for a refused config. */
+	_cleanup_free_ char *log = calls(&e);
+	ck_assert_str_eq(log, "");
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_bad_settings_refuse_managed_start)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+
+	env_setup(&e);
+	snprintf(path, sizeof(path), "%s/etc/lxcri.conf", e.root);
+	test_write_file(path, "helper-timeout: forever\n");
+	ct_config(&e, "web", "# empty\n");
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_msg(strstr(err.message, "lxcri.conf:1:"), "%s", err.message);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_teardown_runs_feature_helper)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_state_ struct state *s = NULL;
+	char dir[PATH_MAX], done[PATH_MAX];
+	size_t index;
+
+	env_setup(&e);
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\n");
+	/* The helper undoes its items by writing the state without them. */
+	snprintf(done, sizeof(done), "%s/state-after-teardown.json", e.root);
+	setenv("STATE_AFTER", done, 1);
+	helper(&e, "fake-net",
+	       "[ \"$1\" = teardown ] && cp \"$STATE_AFTER\" \"$LXCRI_RUN_DIR/$2/state.json\"; exit 0");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
+
+	/* What setup recorded, and what teardown will leave. */
+	s = load_state(&e, "web");
+	snprintf(dir, sizeof(dir), "%s/web", e.paths.run_dir);
+	ck_assert_int_eq(state_save(dir, s, &err), 0);
+	{
+		_cleanup_free_ char *json = NULL;
+		ck_assert_int_eq(state_to_json(s, &json), 0);
+		test_write_file(done, json);
+	}
+	ck_assert_int_eq(state_item_add(s, "net.veth", "start-host",
+					json_object_new_object(), &index),
+			 0);
+	state_item_set_applied(s, index);
+	ck_assert_int_eq(state_item_add(s, "port.element", "start-host", NULL, &index), 0);
+	ck_assert_int_eq(state_save(dir, s, &err), 0);
+
+	/* stop: net's helper undoes net.veth; nothing here undoes port.element. */
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_STOP, &err), 0);
+	_cleanup_free_ char *log = calls(&e);
+	ck_assert_ptr_nonnull(strstr(log, "fake-net teardown web\n"));
+	state_free(s);
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "stopping");
+	/* The helper's state replaced ours: only what it left remains, net.veth is gone. */
+	ck_assert_uint_eq(s->n_items, 0);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_leftover_items_kept_with_error)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_state_ struct state *s = NULL;
+	char dir[PATH_MAX];
+	size_t index;
+
+	env_setup(&e);
+	ct_config(&e, "web", "# managed\n");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	s = load_state(&e, "web");
+	ck_assert_int_eq(state_item_add(s, "port.element", "start-host", NULL, &index), 0);
+	snprintf(dir, sizeof(dir), "%s/web", e.paths.run_dir);
+	ck_assert_int_eq(state_save(dir, s, &err), 0);
+
+	/* post-stop never fails; what it cannot undo stays, with an error. */
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_POST_STOP, &err), 0);
+	state_free(s);
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "stopped");
+	ck_assert_uint_eq(s->n_items, 1);
+	ck_assert(s->has_error);
+	ck_assert_str_eq(s->error_message, "1 item(s) could not be undone at post-stop");
+
+	/* The next start sets them aside (kept for the admin) and starts clean. */
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	state_free(s);
+	s = load_state(&e, "web");
+	ck_assert_uint_eq(s->n_items, 0);
+	ck_assert_str_eq(s->phase, "starting");
+	snprintf(dir, sizeof(dir), "%s/.stale", e.paths.run_dir);
+	struct stat st;
+	ck_assert_int_eq(stat(dir, &st), 0);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_unmanaged_again_clears_state)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+
+	env_setup(&e);
+	ct_config(&e, "web", "mtu: 1\n");
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert(state_exists(&e, "web")); /* the refusal is recorded */
+	snprintf(path, sizeof(path), "%s/etc/containers/web.conf", e.root);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert(!state_exists(&e, "web"));
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_helper_timeout_from_settings)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+
+	env_setup(&e);
+	snprintf(path, sizeof(path), "%s/etc/lxcri.conf", e.root);
+	test_write_file(path, "helper-timeout: 1\n");
+	helper(&e, "fake-seccomp", "exec sleep 30");
+	ct_config(&e, "web", "seccomp: /etc/x.json\n");
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_msg(strstr(err.message, "timed out"), "%s", err.message);
+	env_teardown(&e);
+}
+END_TEST
+
+static Suite *lifecycle_suite(void)
+{
+	Suite *s = suite_create("lifecycle");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_plan_and_supported);
+	tcase_add_test(tc, test_shipped_features_refuse_every_key_for_now);
+	tcase_add_test(tc, test_start_runs_helpers_at_their_hooks);
+	tcase_add_test(tc, test_failing_helper_refuses_and_records);
+	tcase_add_test(tc, test_bad_config_refused_with_line);
+	tcase_add_test(tc, test_bad_settings_refuse_managed_start);
+	tcase_add_test(tc, test_teardown_runs_feature_helper);
+	tcase_add_test(tc, test_leftover_items_kept_with_error);
+	tcase_add_test(tc, test_unmanaged_again_clears_state);
+	tcase_add_test(tc, test_helper_timeout_from_settings);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(lifecycle_suite)

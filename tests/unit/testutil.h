@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by the check suites: each test runs in its own forked process (CK_FORK). */
+
+#include <check.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+/* A fresh directory under /tmp; tests run forked, so leftovers die with /tmp cleaning. */
+static inline char *test_tmpdir(void)
+{
+	char *d = strdup("/tmp/lxcri-unit-XXXXXX");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+static inline void test_write_file(const char *path, const char *content)
+{
+	FILE *f = fopen(path, "we");
+	ck_assert_msg(f, "cannot create %s", path);
+	ck_assert_int_eq(fputs(content, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static inline void test_rm_rf(const char *dir)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/bin/rm", "rm", "-rf", "--", dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+#define TEST_MAIN(suite_function)                                                                  \
+	int main(void)                                                                             \
+	{                                                                                          \
+		SRunner *sr = srunner_create(suite_function());                                    \
+		srunner_set_fork_status(sr, CK_FORK);                                              \
+		srunner_run_all(sr, CK_NORMAL);                                                    \
+		int failed = srunner_ntests_failed(sr);                                            \
+		srunner_free(sr);                                                                  \
+		return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                  \
+	}
