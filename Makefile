@@ -99,7 +99,7 @@ integration: all $(TEST_TOOLS)
 	BUILD=$(BUILD) tests/run-suites integration
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS)
+	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS) $(FUZZ_BINS)
 	BUILD=$(BUILD) tests/run-suites all
 
 demo: deps

@@ -342,6 +342,7 @@ int main(int argc, char **argv)
 	if (n == 0)
 		return usage_error("%s", "a verb is needed");
 
+	const char *known_verb = NULL;
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
 		const struct command *c = &commands[i];
 		int used = 1;
@@ -349,8 +350,10 @@ int main(int argc, char **argv)
 		if (strcmp(positional[0], c->verb) != 0)
 			continue;
 		if (c->sub) {
-			if (n < 2 || strcmp(positional[1], c->sub) != 0)
+			if (n < 2 || strcmp(positional[1], c->sub) != 0) {
+				known_verb = c->verb;
 				continue;
+			}
 			used = 2;
 		}
 		if (c->run != do_help && geteuid() != 0) {
@@ -361,5 +364,7 @@ int main(int argc, char **argv)
 		cli.argv = positional + used;
 		return c->run(&cli);
 	}
+	if (known_verb)
+		return usage_error("unknown 'lxcri %s' command (see 'lxcri help')", known_verb);
 	return usage_error("unknown command '%s'", positional[0]);
 }

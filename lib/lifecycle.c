@@ -181,11 +181,17 @@ static size_t teardown_items(struct lifecycle *lc, struct state **s)
 		    state_reload(lc, s, &e) < 0)
 			log_error("Teardown of '%s' failed: %s", f->name, e.message);
 	}
-	for (size_t j = 0; j < (*s)->n_items; j++)
-		log_error("Cannot undo '%s' (recorded by %s, %s): no helper of this version "
-			  "handles it",
-			  (*s)->items[j].kind, (*s)->items[j].hook,
-			  (*s)->items[j].status == STATE_ITEM_PENDING ? "pending" : "applied");
+	for (size_t j = 0; j < (*s)->n_items; j++) {
+		const struct state_item *item = &(*s)->items[j];
+		bool handled = false;
+
+		for (size_t i = 0; i < lc->n_features && !handled; i++)
+			handled = lc->features[i].helper && item_of_feature(item, lc->features[i].name);
+		log_error("Cannot undo '%s' (recorded by %s, %s): %s", item->kind, item->hook,
+			  item->status == STATE_ITEM_PENDING ? "pending" : "applied",
+			  handled ? "its helper left it in the state"
+				  : "no helper of this version handles it");
+	}
 	return (*s)->n_items;
 }
 

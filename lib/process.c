@@ -70,7 +70,7 @@ static uint64_t now_ms(void)
 
 static void child_reset_signals(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	struct sigaction sa = {.sa_handler = SIG_DFL};
 
 	sigemptyset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++) {
@@ -150,7 +150,7 @@ static int child_move_up(int *fd)
 
 static _Noreturn void child_fail(int report_fd, enum child_stage stage, int error)
 {
-	struct child_report rep = { .stage = stage, .error = error };
+	struct child_report rep = {.stage = stage, .error = error};
 
 	(void)!write(report_fd, &rep, sizeof(rep));
 	_exit(127);
@@ -164,10 +164,10 @@ static _Noreturn void child_fail(int report_fd, enum child_stage stage, int erro
 static _Noreturn void child_main(const struct process_spec *spec, int stdin_fd, int stdout_fd,
 				 int stderr_fd, int report_fd)
 {
-	static char *const empty_env[] = { NULL };
-	bool ours[3] = { false, false, false };
+	static char *const empty_env[] = {NULL};
+	bool ours[3] = {false, false, false};
 	sigset_t none;
-	int *fds[] = { &stdin_fd, &stdout_fd, &stderr_fd, &report_fd };
+	int *fds[] = {&stdin_fd, &stdout_fd, &stderr_fd, &report_fd};
 	int r;
 
 	(void)setpgid(0, 0);
@@ -298,7 +298,7 @@ static int capture_drain(struct capture *c, int fd)
 static void capture_done(struct capture *c)
 {
 	free(c->buf);
-	*c = (struct capture){ 0 };
+	*c = (struct capture){0};
 }
 
 /* Hands the buffer over as a NUL-terminated string, "" if nothing came. */
@@ -312,7 +312,7 @@ static int capture_take(struct capture *c, char **ret, size_t *ret_size, bool *r
 	*ret = TAKE_PTR(c->buf);
 	*ret_size = c->size;
 	*ret_truncated = c->truncated;
-	*c = (struct capture){ 0 };
+	*c = (struct capture){0};
 	return 0;
 }
 
@@ -326,10 +326,10 @@ static int wait_blocking(pid_t pid, int *status)
 	return r < 0 ? -errno : 0;
 }
 
-/* Whether the child has ended, leaving it a zombie: its pid, and so its process group id, stay ours. */
+/* Whether the child has ended, left a zombie: its pid (and process group id) stays taken. */
 static int has_exited(pid_t pid)
 {
-	siginfo_t si = { 0 };
+	siginfo_t si = {0};
 
 	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -361,13 +361,12 @@ static bool stdin_write(int fd, const struct process_spec *spec, size_t *off)
 	return *off >= spec->stdin_size;
 }
 
-static int run(const struct process_spec *spec, struct process_result *ret,
-	       struct lxcri_error *err)
+static int run(const struct process_spec *spec, struct process_result *ret, struct lxcri_error *err)
 {
 	_cleanup_close_ int in_r = -1, in_w = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1,
 			    rep_r = -1, rep_w = -1, pidfd = -1;
-	_cleanup_(capture_done) struct capture out = { 0 }, errc = { 0 };
-	struct child_report rep = { 0 };
+	_cleanup_(capture_done) struct capture out = {0}, errc = {0};
+	struct child_report rep = {0};
 	sigset_t all, saved, with_sigpipe;
 	bool exited = false, timed_out = false, had_sigpipe;
 	uint64_t start, deadline;
@@ -382,7 +381,8 @@ static int run(const struct process_spec *spec, struct process_result *ret,
 	if (spec->timeout_ms == 0)
 		return error_set(err, -EINVAL, "No timeout given for '%s'", spec->path);
 	if (spec->stdin_size > 0 && !spec->stdin_data)
-		return error_set(err, -EINVAL, "stdin_size without stdin_data for '%s'", spec->path);
+		return error_set(err, -EINVAL, "stdin_size without stdin_data for '%s'",
+				 spec->path);
 
 	out.max = errc.max = spec->capture_max ? spec->capture_max : CAPTURE_DEFAULT;
 
@@ -460,37 +460,37 @@ static int run(const struct process_spec *spec, struct process_result *ret,
 	while (!exited) {
 		struct pollfd pfd[4];
 		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_pid = -1;
-		uint64_t now = now_ms(), wait;
+		uint64_t now = now_ms(), wait_ms;
 
 		if (now >= deadline) {
 			/* It may have exited just now, unnoticed without a pidfd. */
 			timed_out = has_exited(pid) <= 0;
 			break;
 		}
-		wait = deadline - now;
-		if (pidfd < 0 && wait > FALLBACK_POLL_MS)
-			wait = FALLBACK_POLL_MS;
-		if (wait > INT_MAX)
-			wait = INT_MAX;
+		wait_ms = deadline - now;
+		if (pidfd < 0 && wait_ms > FALLBACK_POLL_MS)
+			wait_ms = FALLBACK_POLL_MS;
+		if (wait_ms > INT_MAX)
+			wait_ms = INT_MAX;
 
 		if (in_w >= 0) {
-			pfd[n] = (struct pollfd){ .fd = in_w, .events = POLLOUT };
+			pfd[n] = (struct pollfd){.fd = in_w, .events = POLLOUT};
 			i_in = n++;
 		}
 		if (out_r >= 0) {
-			pfd[n] = (struct pollfd){ .fd = out_r, .events = POLLIN };
+			pfd[n] = (struct pollfd){.fd = out_r, .events = POLLIN};
 			i_out = n++;
 		}
 		if (err_r >= 0) {
-			pfd[n] = (struct pollfd){ .fd = err_r, .events = POLLIN };
+			pfd[n] = (struct pollfd){.fd = err_r, .events = POLLIN};
 			i_err = n++;
 		}
 		if (pidfd >= 0) {
-			pfd[n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+			pfd[n] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 			i_pid = n++;
 		}
 
-		if (poll(pfd, (nfds_t)n, (int)wait) < 0) {
+		if (poll(pfd, (nfds_t)n, (int)wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = error_set_errno(err, -errno, "Failed to wait for '%s'", spec->path);
@@ -502,7 +502,8 @@ static int run(const struct process_spec *spec, struct process_result *ret,
 		if (i_out >= 0 && pfd[i_out].revents) {
 			ssize_t k = capture_read(&out, out_r);
 			if (k == -ENOMEM) {
-				r = error_set_errno(err, -ENOMEM, "Failed to capture '%s'", spec->path);
+				r = error_set_errno(err, -ENOMEM, "Failed to capture '%s'",
+						    spec->path);
 				goto stop_child;
 			}
 			if (k >= 0 ? k == 0 : k != -EAGAIN)
@@ -511,7 +512,8 @@ static int run(const struct process_spec *spec, struct process_result *ret,
 		if (i_err >= 0 && pfd[i_err].revents) {
 			ssize_t k = capture_read(&errc, err_r);
 			if (k == -ENOMEM) {
-				r = error_set_errno(err, -ENOMEM, "Failed to capture '%s'", spec->path);
+				r = error_set_errno(err, -ENOMEM, "Failed to capture '%s'",
+						    spec->path);
 				goto stop_child;
 			}
 			if (k >= 0 ? k == 0 : k != -EAGAIN)
@@ -544,7 +546,7 @@ stop_child:
 	closep(&in_w);
 	if (!had_sigpipe && sigpipe_pending()) {
 		sigset_t pipe_only;
-		struct timespec zero = { 0, 0 };
+		struct timespec zero = {0, 0};
 
 		sigemptyset(&pipe_only);
 		sigaddset(&pipe_only, SIGPIPE);
@@ -601,11 +603,11 @@ int process_run(const struct process_spec *spec, struct process_result *ret,
 
 	if (!ret)
 		return error_set(err, -EINVAL, "No place for the result of a process");
-	*ret = (struct process_result){ 0 };
+	*ret = (struct process_result){0};
 	r = run(spec, ret, err);
 	if (r < 0) {
 		process_result_done(ret);
-		*ret = (struct process_result){ 0 };
+		*ret = (struct process_result){0};
 	}
 	return r;
 }

@@ -24,14 +24,14 @@
 #include "error.h"
 
 struct process_spec {
-	const char *path;	   /* absolute path of the program: no PATH search */
-	char *const *argv;	   /* argv[0] included, NULL-terminated */
-	char *const *envp;	   /* the whole environment; NULL means an empty one */
-	const char *stdin_data;	   /* written to the child's stdin, then closed; NULL: /dev/null */
+	const char *path;	/* absolute path of the program: no PATH search */
+	char *const *argv;	/* argv[0] included, NULL-terminated */
+	char *const *envp;	/* the whole environment; NULL means an empty one */
+	const char *stdin_data; /* written to the child's stdin, then closed; NULL: /dev/null */
 	size_t stdin_size;
-	uint64_t timeout_ms;	   /* required, > 0: SIGKILL to the process group when reached */
-	size_t capture_max;	   /* bytes kept of each of stdout/stderr (default 64 KiB); more is read and dropped */
-	bool inherit_stderr;	   /* stderr goes to ours instead of being captured */
+	uint64_t timeout_ms; /* required, > 0: SIGKILL to the process group when reached */
+	size_t capture_max;  /* bytes kept of stdout and of stderr (0: 64 KiB); more is dropped */
+	bool inherit_stderr; /* stderr goes to ours instead of being captured */
 	/*
 	 * Runs in the child after fork and the stdin/stdout/stderr set-up, before
 	 * the other fds are closed (so it may use fds it was given) and execve

@@ -45,8 +45,8 @@ bool safe_openat_have_openat2(void)
 
 	if (state == 0) {
 		struct open_how how = {
-			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-			.resolve = RESOLVE_FLAGS,
+		    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		    .resolve = RESOLVE_FLAGS,
 		};
 		int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
 
@@ -62,9 +62,9 @@ bool safe_openat_have_openat2(void)
 static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(unsigned)flags,
-		.mode = mode,
-		.resolve = RESOLVE_FLAGS,
+	    .flags = (uint64_t)(unsigned)flags,
+	    .mode = mode,
+	    .resolve = RESOLVE_FLAGS,
 	};
 	int fd;
 
@@ -79,8 +79,8 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
 }
 
 /*
- * The userspace walk. stack[0] is the caller's rootfd (not ours to close),
- * stack[depth] the directory reached so far; ".." pops, and never below 0.
+ * The userspace walk. stack[0] is the root, stack[depth] the directory
+ * reached so far; ".." pops, and never below 0. All fds are ours.
  */
 struct walk {
 	int *stack;
@@ -90,12 +90,23 @@ struct walk {
 
 static int walk_init(struct walk *w, int rootfd)
 {
+	int fd;
+
+	/* Our own fd of the root: AT_FDCWD cannot be fstatfs()ed. */
+	if (rootfd == AT_FDCWD)
+		fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
 	w->stack = malloc(16 * sizeof(int));
-	if (!w->stack)
+	if (!w->stack) {
+		close(fd);
 		return -ENOMEM;
+	}
 	w->alloc = 16;
 	w->depth = 0;
-	w->stack[0] = rootfd;
+	w->stack[0] = fd;
 	return 0;
 }
 
@@ -133,8 +144,10 @@ static void walk_to_root(struct walk *w)
 
 static void walk_done(struct walk *w)
 {
-	if (w->stack)
+	if (w->stack) {
 		walk_to_root(w);
+		close(w->stack[0]);
+	}
 	free(w->stack);
 	w->stack = NULL;
 }
@@ -199,7 +212,7 @@ static int walk_follow(struct walk *w, char **todo, const char **p, const char *
 
 static int fallback_openat(int rootfd, const char *path, int flags, mode_t mode)
 {
-	_cleanup_(walk_done) struct walk w = { 0 };
+	_cleanup_(walk_done) struct walk w = {0};
 	_cleanup_free_ char *todo = NULL;
 	const char *p;
 	int links = 0, r, fd;
@@ -375,7 +388,8 @@ int safe_mkdirat(int rootfd, const char *path, mode_t mode)
 			if (mkdirat(parent, p, mode) < 0 && errno != EEXIST)
 				return -errno;
 			fd = safe_openat(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
-			/* Something is there that does not lead to a directory: a dangling symlink. */
+			/* Something is there that does not lead to a directory: a dangling symlink.
+			 */
 			if (fd == -ENOENT)
 				fd = -EEXIST;
 		}

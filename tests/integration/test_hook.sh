@@ -146,7 +146,33 @@ config_removed_while_running() {
 	assert_missing "$RUN/web"
 }
 
+fast_path_is_libc_and_stats() {
+	# Linked against libc alone (plus the vDSO and the loader).
+	local libs
+	libs=$(ldd "$BUILD/lxcri-hook" | awk '{print $1}' | grep -v -e '^linux-vdso' -e '^/lib64/ld-linux' | sort | tr '\n' ' ')
+	assert_eq "$libs" "libc.so.6 " "libraries of lxcri-hook"
+	# An unmanaged call: what it asks of the file system, past the loader, is
+	# stat(2) of our own paths, and it runs no other program.
+	local hook=("$BUILD/lxcri-hook" --etc-dir="$ETC" --run-dir="$RUN" --pve-dir="$PVE" --libexec-dir="$BUILD")
+	for args in "105 lxc pre-start" "plain lxc pre-start" "plain lxc start-host" "plain lxc post-stop"; do
+		# shellcheck disable=SC2086
+		strace -f -qq -e trace=%file,%process -o "$T/strace" "${hook[@]}" $args
+		local ours
+		# The loader's own work: ld.so.cache, libc, fstat of their fds, exit.
+		ours=$(grep -v -e 'ld.so' -e 'libc.so' -e 'newfstatat([0-9]*, ""' -e 'exit_group' \
+			-e 'execve("'"$BUILD/lxcri-hook"'"' -e '+++ exited' "$T/strace" || true)
+		assert_not_contains "$ours" "open" "file syscalls for '$args'"
+		assert_not_contains "$ours" "execve" "programs run for '$args'"
+		assert_not_contains "$ours" "clone" "processes made for '$args'"
+		local stats
+		stats=$(grep -c "stat[a-z0-9]*(AT_FDCWD, \"$T/" <<<"$ours" || true)
+		[ "$stats" -ge 1 ] && [ "$stats" -le 3 ] || fail "'$args' made $stats stat calls: $ours"
+		assert_eq "$(grep -c . <<<"$ours")" "$stats" "syscalls other than stat for '$args': $ours"
+	done
+}
+
 run_test "An unmanaged container starts and stops with lxcri-hook wired in, and lxcri writes nothing" unmanaged_starts_untouched
+run_test "The unmanaged fast path links only libc, runs nothing and only stats our paths" fast_path_is_libc_and_stats
 run_test "Nothing broken on lxcri's side (host config, /run/lxcri, config dir) stops an unmanaged container" unmanaged_survives_our_breakage
 run_test "A managed container's state is recorded while it runs and cleared when it stops" managed_state_written_and_cleared
 run_test "A bad config refuses the start with file:line:value in syslog, LXC's log and lxcri status" bad_config_refused

@@ -24,6 +24,10 @@ usage_errors() {
 	assert_eq "$rc" 2 "unknown verb"
 	assert_contains "$(cat "$T/err")" "unknown command 'frobnicate'"
 	rc=0
+	lxcri config frob web 2>"$T/err" || rc=$?
+	assert_eq "$rc" 2 "unknown sub-verb"
+	assert_contains "$(cat "$T/err")" "unknown 'lxcri config' command"
+	rc=0
 	lxcri status --output-format yaml 2>"$T/err" || rc=$?
 	assert_eq "$rc" 2 "bad format"
 	assert_contains "$(cat "$T/err")" "unknown output format 'yaml'"

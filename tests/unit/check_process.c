@@ -12,26 +12,26 @@
 /* Every test runs twice: _i == 0 with pidfd_open(), _i == 1 without. */
 #define MODE_SETUP() process_force_pidfd_fallback(_i == 1)
 
-#define SHOULD_FINISH_MS 20000
+#define SHOULD_FINISH_MS    20000
 #define SHOULD_BE_KILLED_MS 300
 
 static int run_argv(struct process_result *res, struct lxcri_error *err, char *const *argv,
 		    char *const *envp, uint64_t timeout_ms)
 {
 	struct process_spec spec = {
-		.path = argv[0],
-		.argv = argv,
-		.envp = envp,
-		.timeout_ms = timeout_ms,
+	    .path = argv[0],
+	    .argv = argv,
+	    .envp = envp,
+	    .timeout_ms = timeout_ms,
 	};
 	return process_run(&spec, res, err);
 }
 
 static int run_sh(struct process_result *res, const char *script, uint64_t timeout_ms)
 {
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, NULL };
-	char *envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
-	struct lxcri_error err = { 0 };
+	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)script, NULL};
+	char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
+	struct lxcri_error err = {0};
 	int r = run_argv(res, &err, argv, envp, timeout_ms);
 
 	ck_assert_msg(r == 0, "process_run: %d %s", r, err.message);
@@ -110,7 +110,7 @@ static char *big_buffer(size_t size)
 
 START_TEST(test_exit_status)
 {
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 	char what[128];
 
 	MODE_SETUP();
@@ -120,22 +120,20 @@ START_TEST(test_exit_status)
 	ck_assert_int_eq(res.signal, 0);
 	ck_assert(!res.timed_out);
 	ck_assert_int_gt(res.pid, 0);
-	ck_assert_str_eq(process_result_describe(&res, what, sizeof(what)),
-			 "exited with status 0");
+	ck_assert_str_eq(process_result_describe(&res, what, sizeof(what)), "exited with status 0");
 	process_result_done(&res);
 
 	run_sh(&res, "exit 3", SHOULD_FINISH_MS);
 	ck_assert(res.exited);
 	ck_assert_int_eq(res.exit_status, 3);
-	ck_assert_str_eq(process_result_describe(&res, what, sizeof(what)),
-			 "exited with status 3");
+	ck_assert_str_eq(process_result_describe(&res, what, sizeof(what)), "exited with status 3");
 	process_result_done(&res);
 }
 END_TEST
 
 START_TEST(test_signal_death)
 {
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 	char what[128];
 
 	MODE_SETUP();
@@ -151,7 +149,7 @@ END_TEST
 
 START_TEST(test_capture)
 {
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 
 	MODE_SETUP();
 	run_sh(&res, "echo out; echo err >&2; printf 'no newline'", SHOULD_FINISH_MS);
@@ -175,16 +173,16 @@ END_TEST
 
 START_TEST(test_capture_max)
 {
-	char *argv[] = { (char *)"/usr/bin/head", (char *)"-c", (char *)"1048576", (char *)"/dev/zero",
-			 NULL };
+	char *argv[] = {(char *)"/usr/bin/head", (char *)"-c", (char *)"1048576",
+			(char *)"/dev/zero", NULL};
 	struct process_spec spec = {
-		.path = argv[0],
-		.argv = argv,
-		.timeout_ms = SHOULD_FINISH_MS,
-		.capture_max = 1000,
+	    .path = argv[0],
+	    .argv = argv,
+	    .timeout_ms = SHOULD_FINISH_MS,
+	    .capture_max = 1000,
 	};
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	ck_assert_int_eq(process_run(&spec, &res, &err), 0);
@@ -208,16 +206,16 @@ END_TEST
 
 START_TEST(test_stdin_cat)
 {
-	char *argv[] = { (char *)"/usr/bin/cat", NULL };
+	char *argv[] = {(char *)"/usr/bin/cat", NULL};
 	struct process_spec spec = {
-		.path = argv[0],
-		.argv = argv,
-		.stdin_data = "hello\nworld\n",
-		.stdin_size = 12,
-		.timeout_ms = SHOULD_FINISH_MS,
+	    .path = argv[0],
+	    .argv = argv,
+	    .stdin_data = "hello\nworld\n",
+	    .stdin_size = 12,
+	    .timeout_ms = SHOULD_FINISH_MS,
 	};
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	ck_assert_int_eq(process_run(&spec, &res, &err), 0);
@@ -243,18 +241,18 @@ END_TEST
 START_TEST(test_stdin_large_roundtrip)
 {
 	const size_t size = 1024 * 1024;
-	char *argv[] = { (char *)"/usr/bin/cat", NULL };
+	char *argv[] = {(char *)"/usr/bin/cat", NULL};
 	char *data = big_buffer(size);
 	struct process_spec spec = {
-		.path = argv[0],
-		.argv = argv,
-		.stdin_data = data,
-		.stdin_size = size,
-		.timeout_ms = SHOULD_FINISH_MS,
-		.capture_max = 2 * size,
+	    .path = argv[0],
+	    .argv = argv,
+	    .stdin_data = data,
+	    .stdin_size = size,
+	    .timeout_ms = SHOULD_FINISH_MS,
+	    .capture_max = 2 * size,
 	};
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	/* Both directions at once: writing all of stdin first would deadlock. */
@@ -271,18 +269,18 @@ END_TEST
 START_TEST(test_stdin_not_read)
 {
 	const size_t size = 1024 * 1024;
-	char *argv_true[] = { (char *)"/usr/bin/true", NULL };
-	char *argv_sleep[] = { (char *)"/usr/bin/sleep", (char *)"60", NULL };
+	char *argv_true[] = {(char *)"/usr/bin/true", NULL};
+	char *argv_sleep[] = {(char *)"/usr/bin/sleep", (char *)"60", NULL};
 	char *data = big_buffer(size);
 	struct process_spec spec = {
-		.path = argv_true[0],
-		.argv = argv_true,
-		.stdin_data = data,
-		.stdin_size = size,
-		.timeout_ms = SHOULD_FINISH_MS,
+	    .path = argv_true[0],
+	    .argv = argv_true,
+	    .stdin_data = data,
+	    .stdin_size = size,
+	    .timeout_ms = SHOULD_FINISH_MS,
 	};
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 	sigset_t pending;
 
 	MODE_SETUP();
@@ -309,10 +307,10 @@ END_TEST
 
 START_TEST(test_env_explicit)
 {
-	char *argv[] = { (char *)"/usr/bin/env", NULL };
-	char *envp[] = { (char *)"FOO=bar", (char *)"EMPTY=", NULL };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv[] = {(char *)"/usr/bin/env", NULL};
+	char *envp[] = {(char *)"FOO=bar", (char *)"EMPTY=", NULL};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	ck_assert_int_eq(setenv("LXCRI_UNIT_PARENT_ONLY", "1", 1), 0);
@@ -325,9 +323,9 @@ END_TEST
 
 START_TEST(test_env_empty)
 {
-	char *argv[] = { (char *)"/usr/bin/env", NULL };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv[] = {(char *)"/usr/bin/env", NULL};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	ck_assert_int_eq(setenv("LXCRI_UNIT_PARENT_ONLY", "1", 1), 0);
@@ -340,7 +338,7 @@ END_TEST
 
 START_TEST(test_timeout_kills_group)
 {
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 	char what[128];
 	int grandchild = 0;
 
@@ -363,7 +361,7 @@ END_TEST
 
 START_TEST(test_grandchild_holds_pipe)
 {
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 	int grandchild = 0;
 
 	MODE_SETUP();
@@ -383,7 +381,7 @@ END_TEST
 
 START_TEST(test_background_job_killed)
 {
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 	int grandchild = 0;
 
 	MODE_SETUP();
@@ -400,7 +398,7 @@ START_TEST(test_new_session_survives)
 {
 	char *dir = test_tmpdir();
 	char script[1024];
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 	int daemon_pid = 0;
 
 	MODE_SETUP();
@@ -424,15 +422,16 @@ END_TEST
 
 START_TEST(test_nonexistent_program)
 {
-	char *argv[] = { (char *)"/nonexistent/lxcri-unit-prog", NULL };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv[] = {(char *)"/nonexistent/lxcri-unit-prog", NULL};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	ck_assert_int_eq(run_argv(&res, &err, argv, NULL, SHOULD_FINISH_MS), -ENOENT);
 	ck_assert_int_eq(err.code, -ENOENT);
-	ck_assert_str_eq(err.message,
-			 "Failed to execute '/nonexistent/lxcri-unit-prog': No such file or directory");
+	ck_assert_str_eq(
+	    err.message,
+	    "Failed to execute '/nonexistent/lxcri-unit-prog': No such file or directory");
 	ck_assert_ptr_null(res.out);
 	process_result_done(&res);
 	ck_assert_int_eq(count_children(), 0);
@@ -443,14 +442,14 @@ START_TEST(test_not_executable)
 {
 	char *dir = test_tmpdir();
 	char path[300];
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	snprintf(path, sizeof(path), "%s/script", dir);
 	test_write_file(path, "#!/bin/sh\nexit 0\n");
 	ck_assert_int_eq(chmod(path, 0644), 0);
-	char *argv[] = { path, NULL };
+	char *argv[] = {path, NULL};
 	ck_assert_int_eq(run_argv(&res, &err, argv, NULL, SHOULD_FINISH_MS), -EACCES);
 	ck_assert_ptr_nonnull(strstr(err.message, path));
 	test_rm_rf(dir);
@@ -460,13 +459,14 @@ END_TEST
 
 START_TEST(test_invalid_spec)
 {
-	char *argv_rel[] = { (char *)"usr/bin/true", NULL };
-	char *argv_bare[] = { (char *)"true", NULL };
-	char *argv_true[] = { (char *)"/usr/bin/true", NULL };
-	char *argv_empty[] = { NULL };
-	struct process_spec spec = { .path = "/usr/bin/true", .argv = argv_empty, .timeout_ms = 1000 };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv_rel[] = {(char *)"usr/bin/true", NULL};
+	char *argv_bare[] = {(char *)"true", NULL};
+	char *argv_true[] = {(char *)"/usr/bin/true", NULL};
+	char *argv_empty[] = {NULL};
+	struct process_spec spec = {
+	    .path = "/usr/bin/true", .argv = argv_empty, .timeout_ms = 1000};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	ck_assert_int_eq(run_argv(&res, &err, argv_rel, NULL, SHOULD_FINISH_MS), -EINVAL);
@@ -494,16 +494,16 @@ static int setup_fail(void *userdata)
 START_TEST(test_child_setup)
 {
 	char *dir = test_tmpdir();
-	char *argv[] = { (char *)"/usr/bin/pwd", NULL };
+	char *argv[] = {(char *)"/usr/bin/pwd", NULL};
 	struct process_spec spec = {
-		.path = argv[0],
-		.argv = argv,
-		.timeout_ms = SHOULD_FINISH_MS,
-		.child_setup = setup_chdir,
-		.userdata = dir,
+	    .path = argv[0],
+	    .argv = argv,
+	    .timeout_ms = SHOULD_FINISH_MS,
+	    .child_setup = setup_chdir,
+	    .userdata = dir,
 	};
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 	char cwd_before[PATH_MAX], cwd_after[PATH_MAX], expect[PATH_MAX + 2];
 
 	MODE_SETUP();
@@ -519,8 +519,9 @@ START_TEST(test_child_setup)
 	spec.child_setup = setup_fail;
 	ck_assert_int_eq(process_run(&spec, &res, &err), -EPERM);
 	ck_assert_int_eq(err.code, -EPERM);
-	ck_assert_str_eq(err.message,
-			 "Failed to set up the child process for '/usr/bin/pwd': Operation not permitted");
+	ck_assert_str_eq(
+	    err.message,
+	    "Failed to set up the child process for '/usr/bin/pwd': Operation not permitted");
 	ck_assert_ptr_null(res.out);
 	ck_assert_int_eq(count_children(), 0);
 	test_rm_rf(dir);
@@ -530,9 +531,9 @@ END_TEST
 
 START_TEST(test_fds_not_inherited)
 {
-	char *argv[] = { (char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv[] = {(char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 	int fd = open("/dev/null", O_RDONLY);
 
 	MODE_SETUP();
@@ -548,16 +549,16 @@ END_TEST
 
 START_TEST(test_closed_stdin_in_parent)
 {
-	char *argv[] = { (char *)"/usr/bin/cat", NULL };
+	char *argv[] = {(char *)"/usr/bin/cat", NULL};
 	struct process_spec spec = {
-		.path = argv[0],
-		.argv = argv,
-		.stdin_data = "abc",
-		.stdin_size = 3,
-		.timeout_ms = SHOULD_FINISH_MS,
+	    .path = argv[0],
+	    .argv = argv,
+	    .stdin_data = "abc",
+	    .stdin_size = 3,
+	    .timeout_ms = SHOULD_FINISH_MS,
 	};
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	/* Our pipes then take the low fd numbers the child needs for itself. */
@@ -577,15 +578,15 @@ END_TEST
 
 START_TEST(test_inherit_stderr)
 {
-	char *argv[] = { (char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL };
+	char *argv[] = {(char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL};
 	struct process_spec spec = {
-		.path = argv[0],
-		.argv = argv,
-		.timeout_ms = SHOULD_FINISH_MS,
-		.inherit_stderr = true,
+	    .path = argv[0],
+	    .argv = argv,
+	    .timeout_ms = SHOULD_FINISH_MS,
+	    .inherit_stderr = true,
 	};
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	ck_assert_int_eq(process_run(&spec, &res, &err), 0);
@@ -598,10 +599,10 @@ END_TEST
 
 START_TEST(test_signal_state_reset)
 {
-	char *argv[] = { (char *)"/usr/bin/grep", (char *)"-E", (char *)"^Sig(Blk|Ign)",
-			 (char *)"/proc/self/status", NULL };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv[] = {(char *)"/usr/bin/grep", (char *)"-E", (char *)"^Sig(Blk|Ign)",
+			(char *)"/proc/self/status", NULL};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 	sigset_t block;
 
 	MODE_SETUP();
@@ -624,9 +625,9 @@ END_TEST
 
 START_TEST(test_own_process_group)
 {
-	char *argv[] = { (char *)"/usr/bin/cat", (char *)"/proc/self/stat", NULL };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv[] = {(char *)"/usr/bin/cat", (char *)"/proc/self/stat", NULL};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 	int pid = 0, pgrp = 0;
 	char *p;
 
@@ -646,9 +647,9 @@ END_TEST
 
 START_TEST(test_no_zombies)
 {
-	char *argv_missing[] = { (char *)"/nonexistent/x", NULL };
-	struct process_result res = { 0 };
-	struct lxcri_error err = { 0 };
+	char *argv_missing[] = {(char *)"/nonexistent/x", NULL};
+	struct process_result res = {0};
+	struct lxcri_error err = {0};
 
 	MODE_SETUP();
 	run_sh(&res, "exit 1", SHOULD_FINISH_MS);
@@ -669,7 +670,7 @@ END_TEST
 
 START_TEST(test_result_done_twice)
 {
-	struct process_result res = { 0 };
+	struct process_result res = {0};
 	char what[64];
 
 	MODE_SETUP();

@@ -70,6 +70,8 @@ static void tree_setup(void)
 	mk_dir("dir/sub");
 	mk_link("dir/up", "../../../../..");
 	mk_link("dir/sub/rel", "../../etc/hostname");
+	mk_link("dir/sub/abs", "/etc/hostname");
+	mk_link("dir/sub/absdir", "/dir");
 	mk_file("file", "file\n");
 	mk_link("dangling", "/nonexistent/file");
 	mk_link("proc_fd", "/proc/self/fd/0");
@@ -152,57 +154,61 @@ static void assert_no_temp(const char *rel)
 struct open_case {
 	const char *path;
 	int flags;
-	int error;	    /* the -errno expected, or 0 */
+	int error;	/* the -errno expected, or 0 */
 	const char *is; /* on success: what the fd is, relative to the root */
 };
 
 static const struct open_case open_cases[] = {
-	{ "etc/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "/etc/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "//etc//./hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "../../../../etc/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "escape/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "abs_root/etc/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "abs_root/../../etc/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "dotdot/dotdot/etc/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "dir/up/etc/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "dir/sub/rel", O_RDONLY, 0, "etc/hostname" },
-	{ "etcdir/hostname", O_RDONLY, 0, "etc/hostname" },
-	{ "chain1", O_RDONLY, 0, "etc/hostname" },
-	{ "chain1", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL },
-	{ "chain1", O_PATH | O_NOFOLLOW, 0, "chain1" },
-	{ "n2", O_RDONLY, 0, "etc/hostname" },
-	{ "n1", O_RDONLY, -ELOOP, NULL },
-	{ "loop1", O_RDONLY, -ELOOP, NULL },
-	{ "loop1/x", O_RDONLY, -ELOOP, NULL },
-	{ "selfloop", O_RDONLY, -ELOOP, NULL },
-	{ "selfloop", O_WRONLY | O_CREAT, -ELOOP, NULL },
-	{ "etc/resolv.conf", O_RDONLY, -ENOENT, NULL },
-	{ "etc/resolv.conf", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL },
-	{ "etc/resolv.conf", O_WRONLY | O_CREAT | O_NOFOLLOW, -ELOOP, NULL },
-	{ "etc/resolv.conf", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL },
-	{ "etc/resolv.conf", O_PATH | O_NOFOLLOW, 0, "etc/resolv.conf" },
-	{ "dangling", O_RDONLY, -ENOENT, NULL },
-	{ "proc_fd", O_RDONLY, -ENOENT, NULL },
-	{ "file/x", O_RDONLY, -ENOTDIR, NULL },
-	{ "etc/hostname/", O_RDONLY, -ENOTDIR, NULL },
-	{ "file", O_RDONLY | O_DIRECTORY, -ENOTDIR, NULL },
-	{ "/", O_RDONLY | O_DIRECTORY, 0, "." },
-	{ ".", O_PATH, 0, "." },
-	{ "..", O_RDONLY | O_DIRECTORY, 0, "." },
-	{ "abs_root", O_RDONLY | O_DIRECTORY, 0, "." },
-	{ "abs_root/", O_PATH | O_NOFOLLOW, 0, "." },
-	{ "etcdir", O_RDONLY | O_DIRECTORY, 0, "etc" },
-	{ "etcdir", O_PATH | O_NOFOLLOW, 0, "etcdir" },
-	{ "etcdir", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, -ENOTDIR, NULL },
-	{ "etcdir/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, "etc" },
-	{ "dir/sub/..", O_RDONLY | O_DIRECTORY, 0, "dir" },
-	{ "", O_RDONLY, -ENOENT, NULL },
-	{ "etc", O_WRONLY | O_CREAT, -EISDIR, NULL },
-	{ "etc/.", O_RDONLY | O_CREAT, -EISDIR, NULL },
-	{ "etc", O_WRONLY, -EISDIR, NULL },
-	{ "nonexistent/x", O_WRONLY | O_CREAT, -ENOENT, NULL },
-	{ "etc/hostname", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL },
+    {"etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"/etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"//etc//./hostname", O_RDONLY, 0, "etc/hostname"},
+    {"../../../../etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"escape/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"abs_root/etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"abs_root/../../etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"dotdot/dotdot/etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"dir/up/etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"dir/sub/rel", O_RDONLY, 0, "etc/hostname"},
+    {"dir/sub/abs", O_RDONLY, 0, "etc/hostname"},
+    {"dir/sub/absdir/sub/abs", O_RDONLY, 0, "etc/hostname"},
+    {"dir/sub/absdir/../etc/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"dir/sub/absdir/..", O_PATH, 0, "."},
+    {"etcdir/hostname", O_RDONLY, 0, "etc/hostname"},
+    {"chain1", O_RDONLY, 0, "etc/hostname"},
+    {"chain1", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL},
+    {"chain1", O_PATH | O_NOFOLLOW, 0, "chain1"},
+    {"n2", O_RDONLY, 0, "etc/hostname"},
+    {"n1", O_RDONLY, -ELOOP, NULL},
+    {"loop1", O_RDONLY, -ELOOP, NULL},
+    {"loop1/x", O_RDONLY, -ELOOP, NULL},
+    {"selfloop", O_RDONLY, -ELOOP, NULL},
+    {"selfloop", O_WRONLY | O_CREAT, -ELOOP, NULL},
+    {"etc/resolv.conf", O_RDONLY, -ENOENT, NULL},
+    {"etc/resolv.conf", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL},
+    {"etc/resolv.conf", O_WRONLY | O_CREAT | O_NOFOLLOW, -ELOOP, NULL},
+    {"etc/resolv.conf", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL},
+    {"etc/resolv.conf", O_PATH | O_NOFOLLOW, 0, "etc/resolv.conf"},
+    {"dangling", O_RDONLY, -ENOENT, NULL},
+    {"proc_fd", O_RDONLY, -ENOENT, NULL},
+    {"file/x", O_RDONLY, -ENOTDIR, NULL},
+    {"etc/hostname/", O_RDONLY, -ENOTDIR, NULL},
+    {"file", O_RDONLY | O_DIRECTORY, -ENOTDIR, NULL},
+    {"/", O_RDONLY | O_DIRECTORY, 0, "."},
+    {".", O_PATH, 0, "."},
+    {"..", O_RDONLY | O_DIRECTORY, 0, "."},
+    {"abs_root", O_RDONLY | O_DIRECTORY, 0, "."},
+    {"abs_root/", O_PATH | O_NOFOLLOW, 0, "."},
+    {"etcdir", O_RDONLY | O_DIRECTORY, 0, "etc"},
+    {"etcdir", O_PATH | O_NOFOLLOW, 0, "etcdir"},
+    {"etcdir", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, -ENOTDIR, NULL},
+    {"etcdir/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, "etc"},
+    {"dir/sub/..", O_RDONLY | O_DIRECTORY, 0, "dir"},
+    {"", O_RDONLY, -ENOENT, NULL},
+    {"etc", O_WRONLY | O_CREAT, -EISDIR, NULL},
+    {"etc/.", O_RDONLY | O_CREAT, -EISDIR, NULL},
+    {"etc", O_WRONLY, -EISDIR, NULL},
+    {"nonexistent/x", O_WRONLY | O_CREAT, -ENOENT, NULL},
+    {"etc/hostname", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL},
 };
 
 /* -errno, or 1 and the identity of what was opened. */
@@ -246,11 +252,12 @@ END_TEST
 START_TEST(test_modes_agree)
 {
 	for (size_t i = 0; i < ELEMENTSOF(open_cases); i++) {
-		struct stat a = { 0 }, b = { 0 };
+		struct stat a = {0}, b = {0};
 		int ra = open_outcome(&open_cases[i], false, &a);
 		int rb = open_outcome(&open_cases[i], true, &b);
 
-		ck_assert_msg(ra == rb, "'%s': openat2 %d, fallback %d", open_cases[i].path, ra, rb);
+		ck_assert_msg(ra == rb, "'%s': openat2 %d, fallback %d", open_cases[i].path, ra,
+			      rb);
 		if (ra > 0)
 			ck_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 	}
@@ -259,7 +266,7 @@ END_TEST
 
 START_TEST(test_have_openat2)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC};
 	long fd;
 
 	(void)_i;
@@ -269,6 +276,21 @@ START_TEST(test_have_openat2)
 	if (fd >= 0)
 		close((int)fd);
 	ck_assert_int_eq(safe_openat(rootfd, NULL, O_RDONLY, 0), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_at_fdcwd)
+{
+	int fd;
+
+	safe_openat_force_fallback(MODE(_i));
+	ck_assert_int_eq(fchdir(rootfd), 0);
+	fd = safe_openat(AT_FDCWD, "/dir/sub/absdir/../escape/hostname", O_RDONLY, 0);
+	ck_assert_msg(fd >= 0, "%s", strerror(-fd));
+	assert_is(fd, "etc/hostname");
+	close(fd);
+	ck_assert_int_eq(safe_openat(AT_FDCWD, "etc/resolv.conf", O_RDONLY, 0), -ENOENT);
+	ck_assert_int_eq(safe_openat(-1, "etc/hostname", O_RDONLY, 0), -EBADF);
 }
 END_TEST
 
@@ -320,7 +342,10 @@ START_TEST(test_create_escape_clamped)
 	close(fd);
 	assert_content(name, "");
 	snprintf(host, sizeof(host), "/%s", name);
-	ck_assert_int_lt(lstat(host, &st), 0);
+	if (lstat(host, &st) == 0) {
+		unlink(host);
+		ck_abort_msg("created '%s' on the host", host);
+	}
 
 	/* Through a directory symlink to "/". */
 	snprintf(path, sizeof(path), "abs_root/dir/%s", name);
@@ -341,20 +366,20 @@ struct magic_case {
 };
 
 static const struct magic_case magic_cases[] = {
-	{ "/proc/self", "fd/0", O_RDONLY, -ELOOP },
-	{ "/proc/self", "cwd", O_RDONLY | O_DIRECTORY, -ELOOP },
-	{ "/proc/self", "cwd/etc", O_RDONLY | O_DIRECTORY, -ELOOP },
-	{ "/proc/self", "exe", O_RDONLY, -ELOOP },
-	{ "/proc/self", "ns/net", O_RDONLY, -ELOOP },
-	{ "/proc/self", "root/etc/passwd", O_RDONLY, -ELOOP },
-	{ "/proc", "self/fd/0", O_RDONLY, -ELOOP },
-	{ "/proc", "thread-self/fd/0", O_RDONLY, -ELOOP },
-	{ "/proc/self", "status", O_RDONLY, 0 },
-	{ "/proc", "self/status", O_RDONLY, 0 },
-	{ "/proc", "thread-self/status", O_RDONLY, 0 },
-	{ "/proc", "mounts", O_RDONLY, 0 },
-	/* Not followed: the link itself is fine. */
-	{ "/proc/self", "fd/0", O_PATH | O_NOFOLLOW, 0 },
+    {"/proc/self", "fd/0", O_RDONLY, -ELOOP},
+    {"/proc/self", "cwd", O_RDONLY | O_DIRECTORY, -ELOOP},
+    {"/proc/self", "cwd/etc", O_RDONLY | O_DIRECTORY, -ELOOP},
+    {"/proc/self", "exe", O_RDONLY, -ELOOP},
+    {"/proc/self", "ns/net", O_RDONLY, -ELOOP},
+    {"/proc/self", "root/etc/passwd", O_RDONLY, -ELOOP},
+    {"/proc", "self/fd/0", O_RDONLY, -ELOOP},
+    {"/proc", "thread-self/fd/0", O_RDONLY, -ELOOP},
+    {"/proc/self", "status", O_RDONLY, 0},
+    {"/proc", "self/status", O_RDONLY, 0},
+    {"/proc", "thread-self/status", O_RDONLY, 0},
+    {"/proc", "mounts", O_RDONLY, 0},
+    /* Not followed: the link itself is fine. */
+    {"/proc/self", "fd/0", O_PATH | O_NOFOLLOW, 0},
 };
 
 START_TEST(test_magic_links)
@@ -406,7 +431,10 @@ START_TEST(test_mkdirat)
 	assert_is(fd, path);
 	close(fd);
 	snprintf(host, sizeof(host), "/%s", name);
-	ck_assert_int_lt(lstat(host, &st), 0);
+	if (lstat(host, &st) == 0) {
+		test_rm_rf(host);
+		ck_abort_msg("created '%s' on the host", host);
+	}
 
 	fd = safe_mkdirat(rootfd, "etcdir/made/deeper", 0700);
 	ck_assert_msg(fd >= 0, "%s", strerror(-fd));
@@ -539,6 +567,7 @@ static Suite *safeopen_suite(void)
 	tcase_add_loop_test(ro, test_open_table, 0, (int)(2 * ELEMENTSOF(open_cases)));
 	tcase_add_loop_test(ro, test_modes_agree, 0, 1);
 	tcase_add_loop_test(ro, test_have_openat2, 0, 1);
+	tcase_add_loop_test(ro, test_at_fdcwd, 0, 2);
 	tcase_add_loop_test(ro, test_magic_links, 0, (int)(2 * ELEMENTSOF(magic_cases)));
 	suite_add_tcase(s, ro);
 
