@@ -305,18 +305,20 @@ static int split_list(struct parser *p, const char *property, char *value, char 
 	return r;
 }
 
-static int append(struct parser *p, void *array, size_t *n, size_t size, const void *item)
-{
-	void **a = array;
-	void *grown = reallocarray(*a, *n + 1, size);
-
-	if (!grown)
-		return fail_oom(p);
-	memcpy((char *)grown + *n * size, item, size);
-	*a = grown;
-	(*n)++;
-	return 0;
-}
+/* Appends item to array (of n records), growing it by one; a statement expression for the types. */
+#define APPEND(p, array, n, item)                                                                  \
+	({                                                                                         \
+		__typeof__(array) _grown = reallocarray((array), (n) + 1, sizeof(*(array)));       \
+		int _r = 0;                                                                        \
+                                                                                                   \
+		if (_grown) {                                                                      \
+			(array) = _grown;                                                          \
+			(array)[(n)++] = (item);                                                   \
+		} else {                                                                           \
+			_r = fail_oom(p);                                                          \
+		}                                                                                  \
+		_r;                                                                                \
+	})
 
 static int parse_address(struct parser *p, const char *property, const char *value, int family,
 			 struct config_addr *ret)
@@ -361,6 +363,9 @@ static int parse_path(struct parser *p, const char *property, const char *value)
 		    "expected an absolute path (starting with '/', no '..' component, no "
 		    "control characters, shorter than %d bytes)",
 		    PATH_MAX);
+	/* A blank there is almost always a typo, and one at the end of a line is trimmed. */
+	if (is_blank(value[strlen(value) - 1]))
+		return invalid(p, property, value, "a path must not end with a blank");
 	return 0;
 }
 
@@ -536,7 +541,7 @@ static int parse_net(struct parser *p, unsigned index, char *value)
 			    o->line);
 	}
 
-	r = append(p, &c->nets, &c->n_nets, sizeof(net), &net);
+	r = APPEND(p, c->nets, c->n_nets, net);
 	if (r < 0)
 		return r;
 	net.cni = NULL; /* owned by c now */
@@ -625,7 +630,7 @@ static int parse_route(struct parser *p, unsigned index, char *value)
 				       "expected 'main' or a number from 1 to 4294967295");
 	}
 
-	return append(p, &p->c->routes, &p->c->n_routes, sizeof(route), &route);
+	return APPEND(p, p->c->routes, p->c->n_routes, route);
 }
 
 /* dns */
@@ -817,7 +822,7 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 			    o->index, o->line);
 	}
 
-	return append(p, &p->c->ports, &p->c->n_ports, sizeof(port), &port);
+	return APPEND(p, p->c->ports, p->c->n_ports, port);
 }
 
 /* seccomp, apparmor, selinux */
@@ -979,7 +984,7 @@ static int parse_annotation(struct parser *p, unsigned index, char *value)
 	if (!a.key || !a.value)
 		return fail_oom(p);
 
-	r = append(p, &p->c->annotations, &p->c->n_annotations, sizeof(a), &a);
+	r = APPEND(p, p->c->annotations, p->c->n_annotations, a);
 	if (r < 0)
 		return r;
 	a.key = a.value = NULL;
@@ -1074,7 +1079,7 @@ static int parse_entry(struct parser *p, const char *key, char *value)
 
 	/* Keys that pass key_lookup() are at most "annotation255". */
 	snprintf(entry.key, sizeof(entry.key), "%s", key);
-	return append(p, &p->c->entries, &p->c->n_entries, sizeof(entry), &entry);
+	return APPEND(p, p->c->entries, p->c->n_entries, entry);
 }
 
 static int compare_index(const void *a, const void *b)

@@ -7,7 +7,7 @@
  * strings (k=v,k=v; lists joined with ';'). The grammar is documented in
  * lxcri.conf(5). Every error names the file, the line and the value:
  *
- *   /etc/lxcri/containers/web.conf:3: Invalid value '9000' for 'mtu' in 'net1':
+ *   /etc/lxcri/containers/web.conf:3: Invalid value '9000x' for 'mtu' in 'net1':
  *   expected a number from 68 to 65535
  *
  * libc only: no library beyond libc (lxcri-hook links this).
@@ -45,7 +45,7 @@ struct config_net {
 	unsigned index, line;
 	char name[IFNAMSIZ];   /* name= (required): the interface inside the container */
 	char bridge[IFNAMSIZ]; /* bridge= ("" if unset) */
-	char *cni;	       /* cni= network name (NULL if unset); excludes bridge/ip/gw/tag/hwaddr */
+	char *cni; /* cni= network name (NULL if unset); excludes bridge/ip/gw/tag/hwaddr */
 	struct config_cidr *addresses; /* ip= list, IPv4 and/or IPv6 */
 	size_t n_addresses;
 	bool has_gw, has_gw6;
@@ -116,7 +116,7 @@ struct config {
 	unsigned apparmor_line;
 	char *selinux; /* user:role:type[:level] */
 	unsigned selinux_line;
-	char **hook_dirs; /* hooks: dir=<abs>;<abs> (NULL-terminated, may be NULL) */
+	char **hook_dirs;  /* hooks: dir=<abs>;<abs> (NULL-terminated, may be NULL) */
 	char *hook_bundle; /* hooks: bundle=<abs> */
 	unsigned hooks_line;
 	char *hook_user; /* user name or numeric uid */

@@ -499,6 +499,7 @@ static const struct bad_input {
     {"hooks: dir=/etc/a;etc/b", 1, "Invalid value 'etc/b' for 'dir' in 'hooks'"},
     {"hooks: bundle=/var/lib/../b", 1, "Invalid value '/var/lib/../b' for 'bundle' in 'hooks'"},
     {"hooks: dirs=/x", 1, "Unknown property 'dirs' in 'hooks'"},
+    {"hooks: dir=/a ;/b", 1, "Invalid value '/a ' for 'dir' in 'hooks'"},
     {"hook-user: Root", 1, "Invalid value 'Root' for 'hook-user'"},
     {"hook-user: 4294967295", 1, "Invalid value '4294967295' for 'hook-user'"},
     {"hook-user: root user", 1, "Invalid value 'root user' for 'hook-user'"},
