@@ -103,7 +103,7 @@ check: deps
 	BUILD=$(BUILD) tests/run-suites all
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(TEST_TOOLS)
 	BUILD=$(BUILD) tests/demo
 
 install: all

@@ -103,15 +103,15 @@ int main(int argc, char **argv)
 	setenv("LXCRI_LOG_SOCKET", "/nonexistent", 1);
 
 	char *truth[] = { "/bin/true", NULL };
-	char *unmanaged[] = { hook, opt_etc, opt_run, opt_pve, opt_lib, "105", "lxc", "pre-start", NULL };
+	char *unmanaged[] = { hook,  opt_etc, opt_run,	   opt_pve, opt_lib,
+			      "105", "lxc",   "pre-start", NULL };
 	static const char *const types[] = { "pre-start", "start-host", "stop", "post-stop" };
 	struct series s_true = { "exec /bin/true", calloc(rounds, sizeof(double)), rounds };
-	struct series s_unmanaged = { "lxcri-hook, unmanaged container", calloc(rounds, sizeof(double)),
-				      rounds };
+	struct series s_unmanaged = { "lxcri-hook, unmanaged container",
+				      calloc(rounds, sizeof(double)), rounds };
 	size_t managed_rounds = rounds / 10 > 0 ? rounds / 10 : 1;
-	struct series s_managed = { "lxcri-hook, managed, 4 hooks / 4", calloc(managed_rounds,
-									      sizeof(double)),
-				    managed_rounds };
+	struct series s_managed = { "lxcri-hook, managed, 4 hooks / 4",
+				    calloc(managed_rounds, sizeof(double)), managed_rounds };
 
 	/* Warm the page cache. */
 	for (int i = 0; i < 50; i++) {
@@ -124,8 +124,9 @@ int main(int argc, char **argv)
 		if (i < managed_rounds) {
 			double total = 0;
 			for (int t = 0; t < 4; t++) {
-				char *managed[] = { hook, opt_etc, opt_run, opt_pve, opt_lib, "managed",
-						    "lxc", (char *)types[t], NULL };
+				char *managed[] = { hook,    opt_etc,	       opt_run,
+						    opt_pve, opt_lib,	       "managed",
+						    "lxc",   (char *)types[t], NULL };
 				total += run(managed);
 			}
 			s_managed.v[i] = total / 4;
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
 	report(&s_true, base);
 	report(&s_unmanaged, base);
 	report(&s_managed, base);
-	printf("ratio unmanaged/true: %.2f (goal <= 1.20)\n", s_unmanaged.v[s_unmanaged.n / 2] / base);
+	printf("ratio unmanaged/true: %.2f (goal <= 1.20)\n",
+	       s_unmanaged.v[s_unmanaged.n / 2] / base);
 	return 0;
 }

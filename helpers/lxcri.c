@@ -54,9 +54,10 @@ static int do_help(struct cli *cli);
 
 static void print_json(const struct cli *cli, struct json_object *o)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (cli->format == OUTPUT_JSON_PRETTY ? JSON_C_TO_STRING_PRETTY
-						       : JSON_C_TO_STRING_PLAIN);
+	int flags =
+	    JSON_C_TO_STRING_NOSLASHESCAPE |
+	    (cli->format == OUTPUT_JSON_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+					       : JSON_C_TO_STRING_PLAIN);
 	printf("%s\n", json_object_to_json_string_ext(o, flags));
 }
 
@@ -186,7 +187,8 @@ static int do_status(struct cli *cli)
 	} else if (n == 0) {
 		printf("No container has an lxcri config or state.\n");
 	} else {
-		printf("%-12s %-8s %-9s %-8s %s\n", "ID", "CONFIG", "PHASE", "APPLIED", "LAST ERROR");
+		printf("%-12s %-8s %-9s %-8s %s\n", "ID", "CONFIG", "PHASE", "APPLIED",
+		       "LAST ERROR");
 		for (size_t i = 0; i < n; i++) {
 			const struct state *st = list[i].state;
 			const char *error = list[i].config_error[0] ? list[i].config_error
@@ -226,8 +228,10 @@ static int do_config_validate(struct cli *cli)
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "file", json_object_new_string(path));
 		json_object_object_add(o, "valid", json_object_new_boolean(r >= 0));
-		json_object_object_add(o, "error", r < 0 ? json_object_new_string(err.message) : NULL);
-		json_object_object_add(o, "keys", json_object_new_int64(c ? (int64_t)c->n_entries : 0));
+		json_object_object_add(o, "error",
+				       r < 0 ? json_object_new_string(err.message) : NULL);
+		json_object_object_add(o, "keys",
+				       json_object_new_int64(c ? (int64_t)c->n_entries : 0));
 		print_json(cli, o);
 	} else if (r >= 0) {
 		printf("'%s' is valid (%zu key(s))\n", path, c->n_entries);
@@ -308,8 +312,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 				return usage_error("unknown option '%s'", a);
 			if (is_format && parse_format(value, &cli->format) < 0)
 				return usage_error(
-					"unknown output format '%s' (text, json or json-pretty)",
-					value);
+				    "unknown output format '%s' (text, json or json-pretty)",
+				    value);
 			if (!is_format)
 				cli->file = value;
 			continue;
@@ -357,7 +361,8 @@ int main(int argc, char **argv)
 			used = 2;
 		}
 		if (c->run != do_help && geteuid() != 0) {
-			fprintf(stderr, "lxcri: only root can run 'lxcri %s' (as with pct)\n", c->verb);
+			fprintf(stderr, "lxcri: only root can run 'lxcri %s' (as with pct)\n",
+				c->verb);
 			return EXIT_NOT_ROOT;
 		}
 		cli.argc = n - used;

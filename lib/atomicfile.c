@@ -227,8 +227,8 @@ int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *er
 					 lock_path, (unsigned long long)waited);
 		if (sleep_ms > timeout_ms - waited)
 			sleep_ms = (unsigned)(timeout_ms - waited);
-		nanosleep(&(struct timespec){.tv_sec = sleep_ms / 1000,
-					     .tv_nsec = (long)(sleep_ms % 1000) * 1000000},
+		nanosleep(&(struct timespec){ .tv_sec = sleep_ms / 1000,
+					      .tv_nsec = (long)(sleep_ms % 1000) * 1000000 },
 			  NULL);
 		if (sleep_ms < 50)
 			sleep_ms *= 2;

@@ -33,7 +33,7 @@ static bool is_blank(char c)
 
 static struct ip_address to_ip(const struct config_addr *a)
 {
-	struct ip_address r = {.family = a->family};
+	struct ip_address r = { .family = a->family };
 
 	if (a->family == AF_INET)
 		r.in = a->in;
@@ -44,7 +44,7 @@ static struct ip_address to_ip(const struct config_addr *a)
 
 static struct config_addr from_ip(const struct ip_address *a)
 {
-	struct config_addr r = {.family = a->family};
+	struct config_addr r = { .family = a->family };
 
 	if (a->family == AF_INET)
 		r.in = a->in;
@@ -101,7 +101,8 @@ static int reader_init(struct reader *rd, const char *name, const char *data, si
 		       struct lxcri_error *err)
 {
 	*rd = (struct reader){
-	    .name = name ? name : "(config)", .data = data, .size = size, .err = err};
+		.name = name ? name : "(config)", .data = data, .size = size, .err = err
+	};
 	if (size > CONFIG_MAX_SIZE)
 		return error_set(err, -EFBIG,
 				 "%s: File is larger than 1 MiB (%zu bytes, at most %d)", rd->name,
@@ -373,7 +374,7 @@ static int parse_path(struct parser *p, const char *property, const char *value)
 
 enum { NET_NAME, NET_BRIDGE, NET_CNI, NET_IP, NET_GW, NET_GW6, NET_MTU, NET_HWADDR, NET_TAG };
 static const char *const net_properties[] = {
-    "name", "bridge", "cni", "ip", "gw", "gw6", "mtu", "hwaddr", "tag", NULL,
+	"name", "bridge", "cni", "ip", "gw", "gw6", "mtu", "hwaddr", "tag", NULL,
 };
 
 static void net_done(struct config_net *n)
@@ -419,8 +420,8 @@ static int parse_net_addresses(struct parser *p, char *value, struct config_net 
 					    escape_for_message(items[i], q, sizeof(q)), p->key);
 		}
 		net->addresses[net->n_addresses++] = (struct config_cidr){
-		    .addr = from_ip(&prefix.addr),
-		    .prefixlen = prefix.prefixlen,
+			.addr = from_ip(&prefix.addr),
+			.prefixlen = prefix.prefixlen,
 		};
 	}
 	return 0;
@@ -432,10 +433,10 @@ static int parse_net(struct parser *p, unsigned index, char *value)
 		int property;
 		const char *name;
 	} not_with_cni[] = {
-	    {NET_IP, "ip"},	    {NET_GW, "gw"},   {NET_GW6, "gw6"},
-	    {NET_HWADDR, "hwaddr"}, {NET_TAG, "tag"},
+		{ NET_IP, "ip" },	  { NET_GW, "gw" },   { NET_GW6, "gw6" },
+		{ NET_HWADDR, "hwaddr" }, { NET_TAG, "tag" },
 	};
-	_cleanup_(net_done) struct config_net net = {.index = index, .line = p->rd.line};
+	_cleanup_(net_done) struct config_net net = { .index = index, .line = p->rd.line };
 	struct config *c = p->c;
 	char *v[ELEMENTSOF(net_properties)];
 	char q[ESCAPE_BUFSIZE];
@@ -552,11 +553,11 @@ static int parse_net(struct parser *p, unsigned index, char *value)
 /* route<N> */
 
 enum { ROUTE_DST, ROUTE_VIA, ROUTE_DEV, ROUTE_METRIC, ROUTE_TABLE };
-static const char *const route_properties[] = {"dst", "via", "dev", "metric", "table", NULL};
+static const char *const route_properties[] = { "dst", "via", "dev", "metric", "table", NULL };
 
 static int parse_route(struct parser *p, unsigned index, char *value)
 {
-	struct config_route route = {.index = index, .line = p->rd.line};
+	struct config_route route = { .index = index, .line = p->rd.line };
 	char *v[ELEMENTSOF(route_properties)];
 	int r;
 
@@ -636,7 +637,7 @@ static int parse_route(struct parser *p, unsigned index, char *value)
 /* dns */
 
 enum { DNS_NAMESERVER, DNS_SEARCH, DNS_OPTIONS };
-static const char *const dns_properties[] = {"nameserver", "search", "options", NULL};
+static const char *const dns_properties[] = { "nameserver", "search", "options", NULL };
 
 #define DNS_MAX_NAMESERVERS 3 /* MAXNS: the resolver reads no more */
 #define DNS_MAX_SEARCH	    6
@@ -742,7 +743,7 @@ static int parse_dns(struct parser *p, unsigned index, char *value)
 /* port<N> */
 
 enum { PORT_PROTO, PORT_HOST, PORT_CT, PORT_HOSTIP, PORT_NET };
-static const char *const port_properties[] = {"proto", "host", "ct", "hostip", "net", NULL};
+static const char *const port_properties[] = { "proto", "host", "ct", "hostip", "net", NULL };
 
 static const char *proto_name(int proto)
 {
@@ -761,7 +762,7 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 {
 	static const char ports[] = "expected a port from 1 to 65535, or a range "
 				    "'<first>-<last>' of such with first <= last";
-	struct config_port port = {.index = index, .line = p->rd.line};
+	struct config_port port = { .index = index, .line = p->rd.line };
 	char *v[ELEMENTSOF(port_properties)];
 	int r;
 
@@ -842,7 +843,7 @@ static int parse_seccomp(struct parser *p, unsigned index, char *value)
 	return 0;
 }
 
-static const char *const apparmor_properties[] = {"profile", NULL};
+static const char *const apparmor_properties[] = { "profile", NULL };
 
 static int parse_apparmor(struct parser *p, unsigned index, char *value)
 {
@@ -884,7 +885,7 @@ static int parse_selinux(struct parser *p, unsigned index, char *value)
 /* hooks, hook-user, annotation<N> */
 
 enum { HOOKS_DIR, HOOKS_BUNDLE };
-static const char *const hooks_properties[] = {"dir", "bundle", NULL};
+static const char *const hooks_properties[] = { "dir", "bundle", NULL };
 
 static int parse_hooks(struct parser *p, unsigned index, char *value)
 {
@@ -949,8 +950,8 @@ static void annotation_done(struct config_annotation *a)
 
 static int parse_annotation(struct parser *p, unsigned index, char *value)
 {
-	_cleanup_(annotation_done) struct config_annotation a = {.index = index,
-								 .line = p->rd.line};
+	_cleanup_(annotation_done) struct config_annotation a = { .index = index,
+								  .line = p->rd.line };
 	char q[ESCAPE_BUFSIZE];
 	char *eq = strchr(value, '=');
 	int r;
@@ -992,16 +993,16 @@ static int parse_annotation(struct parser *p, unsigned index, char *value)
 }
 
 static const struct key_type key_types[] = {
-    {"net", CONFIG_MAX_NET, "net", parse_net},
-    {"route", CONFIG_MAX_ROUTE, "route", parse_route},
-    {"dns", 0, "dns", parse_dns},
-    {"port", CONFIG_MAX_PORT, "port", parse_port},
-    {"seccomp", 0, "seccomp", parse_seccomp},
-    {"apparmor", 0, "apparmor", parse_apparmor},
-    {"selinux", 0, "selinux", parse_selinux},
-    {"hooks", 0, "hooks", parse_hooks},
-    {"hook-user", 0, "hooks", parse_hook_user},
-    {"annotation", CONFIG_MAX_ANNOTATION, "hooks", parse_annotation},
+	{ "net", CONFIG_MAX_NET, "net", parse_net },
+	{ "route", CONFIG_MAX_ROUTE, "route", parse_route },
+	{ "dns", 0, "dns", parse_dns },
+	{ "port", CONFIG_MAX_PORT, "port", parse_port },
+	{ "seccomp", 0, "seccomp", parse_seccomp },
+	{ "apparmor", 0, "apparmor", parse_apparmor },
+	{ "selinux", 0, "selinux", parse_selinux },
+	{ "hooks", 0, "hooks", parse_hooks },
+	{ "hook-user", 0, "hooks", parse_hook_user },
+	{ "annotation", CONFIG_MAX_ANNOTATION, "hooks", parse_annotation },
 };
 
 /*
@@ -1054,7 +1055,7 @@ const char *config_key_feature(const char *key)
 
 static int parse_entry(struct parser *p, const char *key, char *value)
 {
-	struct config_entry entry = {.line = p->rd.line};
+	struct config_entry entry = { .line = p->rd.line };
 	const struct key_type *t;
 	unsigned index, slot;
 	char q[ESCAPE_BUFSIZE];
@@ -1580,8 +1581,8 @@ bool config_equal(const struct config *a, const struct config *b)
 void settings_init(struct settings *s)
 {
 	*s = (struct settings){
-	    .log_level = LOG_INFO,
-	    .helper_timeout_ms = 30 * 1000,
+		.log_level = LOG_INFO,
+		.helper_timeout_ms = 30 * 1000,
 	};
 }
 
@@ -1592,10 +1593,10 @@ int settings_parse(const char *name, const char *data, size_t size, struct setti
 		const char *name;
 		int level;
 	} levels[] = {
-	    {"error", LOG_ERR},
-	    {"warning", LOG_WARNING},
-	    {"info", LOG_INFO},
-	    {"debug", LOG_DEBUG},
+		{ "error", LOG_ERR },
+		{ "warning", LOG_WARNING },
+		{ "info", LOG_INFO },
+		{ "debug", LOG_DEBUG },
 	};
 	struct settings result;
 	unsigned log_level_line = 0, timeout_line = 0;

@@ -35,6 +35,7 @@ int error_set_errno(struct lxcri_error *err, int r, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(err->message);
 	if (n < sizeof(err->message))
-		snprintf(err->message + n, sizeof(err->message) - n, ": %s", strerror(r < 0 ? -r : r));
+		snprintf(err->message + n, sizeof(err->message) - n, ": %s",
+			 strerror(r < 0 ? -r : r));
 	return r;
 }

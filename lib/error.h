@@ -10,16 +10,16 @@
 #include <stdarg.h>
 
 struct lxcri_error {
-	int code;	   /* the -errno returned alongside */
+	int code;	    /* the -errno returned alongside */
 	char message[1024]; /* complete sentence, no trailing newline */
 };
 
 /* Formats the message into err (which may be NULL) and returns r (a -errno). */
 int error_set(struct lxcri_error *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int error_setv(struct lxcri_error *err, int r, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 /* Like error_set(), with ": <strerror(-r)>" appended. */
 int error_set_errno(struct lxcri_error *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));

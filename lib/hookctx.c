@@ -8,11 +8,10 @@
 #include "cleanup.h"
 
 static const char *const hook_type_names[_HOOK_TYPE_MAX] = {
-	[HOOK_PRE_START] = "pre-start", [HOOK_PRE_MOUNT] = "pre-mount",
-	[HOOK_MOUNT] = "mount",		[HOOK_AUTODEV] = "autodev",
-	[HOOK_START_HOST] = "start-host", [HOOK_START] = "start",
-	[HOOK_STOP] = "stop",		[HOOK_POST_STOP] = "post-stop",
-	[HOOK_CLONE] = "clone",		[HOOK_DESTROY] = "destroy",
+	[HOOK_PRE_START] = "pre-start", [HOOK_PRE_MOUNT] = "pre-mount",	  [HOOK_MOUNT] = "mount",
+	[HOOK_AUTODEV] = "autodev",	[HOOK_START_HOST] = "start-host", [HOOK_START] = "start",
+	[HOOK_STOP] = "stop",		[HOOK_POST_STOP] = "post-stop",	  [HOOK_CLONE] = "clone",
+	[HOOK_DESTROY] = "destroy",
 };
 
 const char *hook_type_to_string(enum hook_type t)

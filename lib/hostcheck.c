@@ -26,7 +26,7 @@ struct checks {
 
 static struct check_result *add(struct checks *c, const char *name, enum check_status status,
 				const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 static struct check_result *add(struct checks *c, const char *name, enum check_status status,
 				const char *hint, const char *fmt, ...)
@@ -71,7 +71,9 @@ static void check_lxc(struct checks *c)
 
 	for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
 		char *argv[] = { (char *)candidates[i], (char *)"--version", NULL };
-		struct process_spec spec = { .path = candidates[i], .argv = argv, .timeout_ms = 5000 };
+		struct process_spec spec = { .path = candidates[i],
+					     .argv = argv,
+					     .timeout_ms = 5000 };
 
 		if (!exists(candidates[i]))
 			continue;
@@ -95,7 +97,8 @@ static void check_kernel(struct checks *c)
 		add(c, "openat2", CHECK_OK, NULL,
 		    "openat2(RESOLVE_IN_ROOT) resolves container paths in the kernel");
 	else
-		add(c, "openat2", CHECK_WARN, "a kernel of 5.6 or later resolves them in the kernel",
+		add(c, "openat2", CHECK_WARN,
+		    "a kernel of 5.6 or later resolves them in the kernel",
 		    "openat2 is missing: container paths are resolved by the userspace fallback");
 
 	if (exists("/proc/self/ns/net") && exists("/proc/self/ns/mnt") &&
@@ -158,8 +161,8 @@ static void check_install(struct checks *c, const struct lxcri_paths *p)
 		    "reinstall pve-lxcri: without it no container runs lxcri-hook",
 		    "'%s' is missing", path);
 	else if (!strstr(text, hook))
-		add(c, "drop-in", CHECK_FAIL, "reinstall pve-lxcri",
-		    "'%s' does not run '%s'", path, hook);
+		add(c, "drop-in", CHECK_FAIL, "reinstall pve-lxcri", "'%s' does not run '%s'", path,
+		    hook);
 	else
 		add(c, "drop-in", CHECK_OK, NULL, "'%s' runs '%s'", path, hook);
 
@@ -170,8 +173,8 @@ static void check_install(struct checks *c, const struct lxcri_paths *p)
 		if (access(path, X_OK) == 0)
 			add(c, name, CHECK_OK, NULL, "'%s' is installed", path);
 		else
-			add(c, name, CHECK_FAIL, "reinstall pve-lxcri", "'%s' is not executable: %s",
-			    path, strerror(errno));
+			add(c, name, CHECK_FAIL, "reinstall pve-lxcri",
+			    "'%s' is not executable: %s", path, strerror(errno));
 	}
 }
 
@@ -295,8 +298,8 @@ struct json_object *hostcheck_to_json(const struct check_result *r, size_t n)
 		json_object_object_add(o, "status",
 				       json_object_new_string(check_status_to_string(r[i].status)));
 		json_object_object_add(o, "detail", json_object_new_string(r[i].detail));
-		json_object_object_add(o, "hint", r[i].hint[0] ? json_object_new_string(r[i].hint)
-							       : NULL);
+		json_object_object_add(o, "hint",
+				       r[i].hint[0] ? json_object_new_string(r[i].hint) : NULL);
 		json_object_array_add(list, o);
 		counts[r[i].status]++;
 	}

@@ -61,7 +61,7 @@ int lifecycle_check_supported(const struct feature *features, size_t n_features,
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		const struct feature *f =
-			feature_find(features, n_features, config_key_feature(e->key));
+		    feature_find(features, n_features, config_key_feature(e->key));
 
 		if (!f || !f->helper)
 			return error_set(err, -EOPNOTSUPP,
@@ -97,7 +97,8 @@ int lifecycle_init(struct lifecycle *lc, const struct lxcri_paths *paths,
 	settings_init(&lc->settings);
 	r = paths_state_dir(paths, ctx->id, lc->state_dir, sizeof(lc->state_dir));
 	if (r == 0)
-		r = paths_container_config(paths, ctx->id, lc->config_path, sizeof(lc->config_path));
+		r = paths_container_config(paths, ctx->id, lc->config_path,
+					   sizeof(lc->config_path));
 	if (r == 0)
 		r = path_join(lc->snapshot_path, sizeof(lc->snapshot_path), "%s/config",
 			      lc->state_dir);
@@ -113,7 +114,8 @@ int lifecycle_init(struct lifecycle *lc, const struct lxcri_paths *paths,
 static bool item_of_feature(const struct state_item *item, const char *feature)
 {
 	size_t n = strlen(feature);
-	return strncmp(item->kind, feature, n) == 0 && (item->kind[n] == '\0' || item->kind[n] == '.');
+	return strncmp(item->kind, feature, n) == 0 &&
+	       (item->kind[n] == '\0' || item->kind[n] == '.');
 }
 
 static int run_helper(struct lifecycle *lc, const struct feature *f, const char *verb,
@@ -177,8 +179,8 @@ static size_t teardown_items(struct lifecycle *lc, struct state **s)
 			has = item_of_feature(&(*s)->items[j], f->name);
 		if (!has || !f->helper)
 			continue;
-		if (state_save(lc->state_dir, *s, &e) < 0 || run_helper(lc, f, "teardown", &e) < 0 ||
-		    state_reload(lc, s, &e) < 0)
+		if (state_save(lc->state_dir, *s, &e) < 0 ||
+		    run_helper(lc, f, "teardown", &e) < 0 || state_reload(lc, s, &e) < 0)
 			log_error("Teardown of '%s' failed: %s", f->name, e.message);
 	}
 	for (size_t j = 0; j < (*s)->n_items; j++) {
@@ -186,7 +188,8 @@ static size_t teardown_items(struct lifecycle *lc, struct state **s)
 		bool handled = false;
 
 		for (size_t i = 0; i < lc->n_features && !handled; i++)
-			handled = lc->features[i].helper && item_of_feature(item, lc->features[i].name);
+			handled =
+			    lc->features[i].helper && item_of_feature(item, lc->features[i].name);
 		log_error("Cannot undo '%s' (recorded by %s, %s): %s", item->kind, item->hook,
 			  item->status == STATE_ITEM_PENDING ? "pending" : "applied",
 			  handled ? "its helper left it in the state"
@@ -202,8 +205,7 @@ static void state_set_aside(struct lifecycle *lc, const char *why)
 
 	if (path_join(from, sizeof(from), "%s/" STATE_FILE, lc->state_dir) < 0 ||
 	    path_join(dir, sizeof(dir), "%s/.stale", lc->paths->run_dir) < 0 ||
-	    path_join(to, sizeof(to), "%s/%s-%lld.json", dir, lc->ctx->id,
-		      (long long)now_ms()) < 0)
+	    path_join(to, sizeof(to), "%s/%s-%lld.json", dir, lc->ctx->id, (long long)now_ms()) < 0)
 		return;
 	(void)mkdir(dir, 0700);
 	if (rename(from, to) < 0)
@@ -267,8 +269,8 @@ static int run_planned(struct lifecycle *lc, struct state **s, const struct conf
 		       struct lxcri_error *err)
 {
 	const struct feature *plan[32];
-	size_t n = lifecycle_plan(lc->features, lc->n_features, c, lc->ctx->type, plan,
-				  ELEMENTSOF(plan));
+	size_t n =
+	    lifecycle_plan(lc->features, lc->n_features, c, lc->ctx->type, plan, ELEMENTSOF(plan));
 	const char *hook = hook_type_to_string(lc->ctx->type);
 	int r;
 
@@ -396,9 +398,9 @@ static int teardown(struct lifecycle *lc, bool final)
 
 	n_before = s->n_items;
 	left = teardown_items(lc, &s);
-	log_info("%s%s%s%s: %zu item(s) torn down, %zu left", hook,
-		 lc->ctx->target ? " (" : "", lc->ctx->target ? lc->ctx->target : "",
-		 lc->ctx->target ? ")" : "", n_before - left, left);
+	log_info("%s%s: %zu item(s) torn down, %zu left", hook,
+		 lc->ctx->target && strcmp(lc->ctx->target, "reboot") == 0 ? " (reboot)" : "",
+		 n_before - left, left);
 	if (final && left == 0 && !s->has_error) {
 		state_dir_remove(lc);
 		return 0;

@@ -24,11 +24,12 @@ void log_set_stderr(bool enabled);
 int log_level_from_string(const char *s);
 
 /* Logs at priority; with error != 0, %m means strerror(|error|). Returns -|error|. */
-int log_internal(int priority, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int log_internal(int priority, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-#define log_error(...)		 log_internal(LOG_ERR, 0, __VA_ARGS__)
-#define log_warning(...)	 log_internal(LOG_WARNING, 0, __VA_ARGS__)
-#define log_info(...)		 log_internal(LOG_INFO, 0, __VA_ARGS__)
-#define log_debug(...)		 log_internal(LOG_DEBUG, 0, __VA_ARGS__)
-#define log_error_errno(r, ...)	 log_internal(LOG_ERR, (r), __VA_ARGS__)
+#define log_error(...)		  log_internal(LOG_ERR, 0, __VA_ARGS__)
+#define log_warning(...)	  log_internal(LOG_WARNING, 0, __VA_ARGS__)
+#define log_info(...)		  log_internal(LOG_INFO, 0, __VA_ARGS__)
+#define log_debug(...)		  log_internal(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_error_errno(r, ...)	  log_internal(LOG_ERR, (r), __VA_ARGS__)
 #define log_warning_errno(r, ...) log_internal(LOG_WARNING, (r), __VA_ARGS__)

@@ -91,7 +91,7 @@ int parse_uint16(const char *s, uint16_t min, uint16_t max, uint16_t *ret)
 
 int parse_ip_address(const char *s, int family, struct ip_address *ret)
 {
-	struct ip_address a = {0};
+	struct ip_address a = { 0 };
 
 	if (!s)
 		return -EINVAL;

@@ -29,8 +29,12 @@ static const struct root roots[] = {
 };
 
 const char *const paths_option_names[] = {
-	"--pve-dir=DIR",	"--etc-dir=DIR",	"--run-dir=DIR",
-	"--lxc-path=DIR",	"--lxc-config-dir=DIR", "--libexec-dir=DIR",
+	"--pve-dir=DIR",
+	"--etc-dir=DIR",
+	"--run-dir=DIR",
+	"--lxc-path=DIR",
+	"--lxc-config-dir=DIR",
+	"--libexec-dir=DIR",
 	NULL,
 };
 

@@ -17,7 +17,8 @@ struct lxcri_paths {
 	char etc_dir[PATH_MAX];	       /* /etc/lxcri           --etc-dir        LXCRI_ETC_DIR */
 	char run_dir[PATH_MAX];	       /* /run/lxcri           --run-dir        LXCRI_RUN_DIR */
 	char lxc_path[PATH_MAX];       /* /var/lib/lxc         --lxc-path       LXCRI_LXC_PATH */
-	char lxc_config_dir[PATH_MAX]; /* /usr/share/lxc/config --lxc-config-dir LXCRI_LXC_CONFIG_DIR */
+	char lxc_config_dir[PATH_MAX]; /* /usr/share/lxc/config --lxc-config-dir
+					  LXCRI_LXC_CONFIG_DIR */
 	char libexec_dir[PATH_MAX];    /* /usr/libexec/lxcri   --libexec-dir    LXCRI_LIBEXEC_DIR */
 };
 

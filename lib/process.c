@@ -70,7 +70,7 @@ static uint64_t now_ms(void)
 
 static void child_reset_signals(void)
 {
-	struct sigaction sa = {.sa_handler = SIG_DFL};
+	struct sigaction sa = { .sa_handler = SIG_DFL };
 
 	sigemptyset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++) {
@@ -150,7 +150,7 @@ static int child_move_up(int *fd)
 
 static _Noreturn void child_fail(int report_fd, enum child_stage stage, int error)
 {
-	struct child_report rep = {.stage = stage, .error = error};
+	struct child_report rep = { .stage = stage, .error = error };
 
 	(void)!write(report_fd, &rep, sizeof(rep));
 	_exit(127);
@@ -164,10 +164,10 @@ static _Noreturn void child_fail(int report_fd, enum child_stage stage, int erro
 static _Noreturn void child_main(const struct process_spec *spec, int stdin_fd, int stdout_fd,
 				 int stderr_fd, int report_fd)
 {
-	static char *const empty_env[] = {NULL};
-	bool ours[3] = {false, false, false};
+	static char *const empty_env[] = { NULL };
+	bool ours[3] = { false, false, false };
 	sigset_t none;
-	int *fds[] = {&stdin_fd, &stdout_fd, &stderr_fd, &report_fd};
+	int *fds[] = { &stdin_fd, &stdout_fd, &stderr_fd, &report_fd };
 	int r;
 
 	(void)setpgid(0, 0);
@@ -298,7 +298,7 @@ static int capture_drain(struct capture *c, int fd)
 static void capture_done(struct capture *c)
 {
 	free(c->buf);
-	*c = (struct capture){0};
+	*c = (struct capture){ 0 };
 }
 
 /* Hands the buffer over as a NUL-terminated string, "" if nothing came. */
@@ -312,7 +312,7 @@ static int capture_take(struct capture *c, char **ret, size_t *ret_size, bool *r
 	*ret = TAKE_PTR(c->buf);
 	*ret_size = c->size;
 	*ret_truncated = c->truncated;
-	*c = (struct capture){0};
+	*c = (struct capture){ 0 };
 	return 0;
 }
 
@@ -329,7 +329,7 @@ static int wait_blocking(pid_t pid, int *status)
 /* Whether the child has ended, left a zombie: its pid (and process group id) stays taken. */
 static int has_exited(pid_t pid)
 {
-	siginfo_t si = {0};
+	siginfo_t si = { 0 };
 
 	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -365,8 +365,8 @@ static int run(const struct process_spec *spec, struct process_result *ret, stru
 {
 	_cleanup_close_ int in_r = -1, in_w = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1,
 			    rep_r = -1, rep_w = -1, pidfd = -1;
-	_cleanup_(capture_done) struct capture out = {0}, errc = {0};
-	struct child_report rep = {0};
+	_cleanup_(capture_done) struct capture out = { 0 }, errc = { 0 };
+	struct child_report rep = { 0 };
 	sigset_t all, saved, with_sigpipe;
 	bool exited = false, timed_out = false, had_sigpipe;
 	uint64_t start, deadline;
@@ -474,19 +474,19 @@ static int run(const struct process_spec *spec, struct process_result *ret, stru
 			wait_ms = INT_MAX;
 
 		if (in_w >= 0) {
-			pfd[n] = (struct pollfd){.fd = in_w, .events = POLLOUT};
+			pfd[n] = (struct pollfd){ .fd = in_w, .events = POLLOUT };
 			i_in = n++;
 		}
 		if (out_r >= 0) {
-			pfd[n] = (struct pollfd){.fd = out_r, .events = POLLIN};
+			pfd[n] = (struct pollfd){ .fd = out_r, .events = POLLIN };
 			i_out = n++;
 		}
 		if (err_r >= 0) {
-			pfd[n] = (struct pollfd){.fd = err_r, .events = POLLIN};
+			pfd[n] = (struct pollfd){ .fd = err_r, .events = POLLIN };
 			i_err = n++;
 		}
 		if (pidfd >= 0) {
-			pfd[n] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+			pfd[n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 			i_pid = n++;
 		}
 
@@ -546,7 +546,7 @@ stop_child:
 	closep(&in_w);
 	if (!had_sigpipe && sigpipe_pending()) {
 		sigset_t pipe_only;
-		struct timespec zero = {0, 0};
+		struct timespec zero = { 0, 0 };
 
 		sigemptyset(&pipe_only);
 		sigaddset(&pipe_only, SIGPIPE);
@@ -603,11 +603,11 @@ int process_run(const struct process_spec *spec, struct process_result *ret,
 
 	if (!ret)
 		return error_set(err, -EINVAL, "No place for the result of a process");
-	*ret = (struct process_result){0};
+	*ret = (struct process_result){ 0 };
 	r = run(spec, ret, err);
 	if (r < 0) {
 		process_result_done(ret);
-		*ret = (struct process_result){0};
+		*ret = (struct process_result){ 0 };
 	}
 	return r;
 }

@@ -45,8 +45,8 @@ bool safe_openat_have_openat2(void)
 
 	if (state == 0) {
 		struct open_how how = {
-		    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		    .resolve = RESOLVE_FLAGS,
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_FLAGS,
 		};
 		int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
 
@@ -62,9 +62,9 @@ bool safe_openat_have_openat2(void)
 static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
-	    .flags = (uint64_t)(unsigned)flags,
-	    .mode = mode,
-	    .resolve = RESOLVE_FLAGS,
+		.flags = (uint64_t)(unsigned)flags,
+		.mode = mode,
+		.resolve = RESOLVE_FLAGS,
 	};
 	int fd;
 
@@ -212,7 +212,7 @@ static int walk_follow(struct walk *w, char **todo, const char **p, const char *
 
 static int fallback_openat(int rootfd, const char *path, int flags, mode_t mode)
 {
-	_cleanup_(walk_done) struct walk w = {0};
+	_cleanup_(walk_done) struct walk w = { 0 };
 	_cleanup_free_ char *todo = NULL;
 	const char *p;
 	int links = 0, r, fd;

@@ -15,9 +15,11 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
 #define _cleanup_json_tokener_ _cleanup_(json_tokener_freep)
 
-static const char *const phase_names[] = {"starting", "running", "stopping", "stopped", "refused"};
+static const char *const phase_names[] = { "starting", "running", "stopping", "stopped",
+					   "refused" };
 static const char *const status_names[] = {
-    [STATE_ITEM_PENDING] = "pending", [STATE_ITEM_APPLIED] = "applied"};
+	[STATE_ITEM_PENDING] = "pending", [STATE_ITEM_APPLIED] = "applied"
+};
 
 bool state_phase_valid(const char *phase)
 {
@@ -48,7 +50,7 @@ static void state_item_done(struct state_item *item)
 	free(item->hook);
 	if (item->data)
 		json_object_put(item->data);
-	*item = (struct state_item){0};
+	*item = (struct state_item){ 0 };
 }
 
 void state_free(struct state *s)
@@ -132,11 +134,11 @@ int state_item_add(struct state *s, const char *kind, const char *hook, struct j
 		return -ENOMEM;
 	s->items = items;
 	items[s->n_items] = (struct state_item){
-	    .kind = TAKE_PTR(new_kind),
-	    .status = STATE_ITEM_PENDING,
-	    .hook = TAKE_PTR(new_hook),
-	    .time_ms = now_ms(),
-	    .data = TAKE_PTR(owned),
+		.kind = TAKE_PTR(new_kind),
+		.status = STATE_ITEM_PENDING,
+		.hook = TAKE_PTR(new_hook),
+		.time_ms = now_ms(),
+		.data = TAKE_PTR(owned),
 	};
 	if (ret_index)
 		*ret_index = s->n_items;
@@ -692,7 +694,7 @@ static int parse_state(const struct parser *p, const char *json, size_t size, st
 int state_parse(const char *name, const char *json, size_t size, struct state **ret,
 		struct lxcri_error *err)
 {
-	const struct parser p = {.name = name ? name : "state", .err = err};
+	const struct parser p = { .name = name ? name : "state", .err = err };
 	int r;
 
 	if (err)

@@ -25,7 +25,8 @@ static bool same_file_content(const char *a, const char *b)
 	_cleanup_free_ char *x = NULL, *y = NULL;
 	size_t nx = 0, ny = 0;
 
-	if (read_file(a, CONFIG_MAX_SIZE, &x, &nx) < 0 || read_file(b, CONFIG_MAX_SIZE, &y, &ny) < 0)
+	if (read_file(a, CONFIG_MAX_SIZE, &x, &nx) < 0 ||
+	    read_file(b, CONFIG_MAX_SIZE, &y, &ny) < 0)
 		return false;
 	return nx == ny && memcmp(x, y, nx) == 0;
 }
@@ -44,7 +45,8 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 	if (s->configured) {
 		r = config_load(s->config_path, &c, &err);
 		if (r >= 0)
-			r = lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err);
+			r = lifecycle_check_supported(lxcri_features, lxcri_features_count, c,
+						      &err);
 		s->valid = r >= 0;
 		if (c)
 			s->n_keys = c->n_entries;
@@ -94,7 +96,8 @@ static int add_ids_from(struct ct_status **list, size_t *n, size_t *cap, const c
 		char id[80];
 		size_t len = strlen(de->d_name);
 
-		if (len <= ls || len - ls >= sizeof(id) || strcmp(de->d_name + len - ls, suffix) != 0)
+		if (len <= ls || len - ls >= sizeof(id) ||
+		    strcmp(de->d_name + len - ls, suffix) != 0)
 			continue;
 		snprintf(id, sizeof(id), "%.*s", (int)(len - ls), de->d_name);
 		if (!container_id_valid(id))
@@ -161,10 +164,10 @@ static struct json_object *state_json(const struct state *st)
 	for (size_t i = 0; i < st->n_items; i++) {
 		struct json_object *it = json_object_new_object();
 		json_object_object_add(it, "kind", json_object_new_string(st->items[i].kind));
-		json_object_object_add(it, "status",
-				       json_object_new_string(st->items[i].status == STATE_ITEM_APPLIED
-								      ? "applied"
-								      : "pending"));
+		json_object_object_add(
+		    it, "status",
+		    json_object_new_string(st->items[i].status == STATE_ITEM_APPLIED ? "applied"
+										     : "pending"));
 		json_object_object_add(it, "hook", string_or_null(st->items[i].hook));
 		json_object_object_add(it, "time", json_object_new_int64(st->items[i].time_ms));
 		json_object_array_add(items, it);

@@ -18,8 +18,8 @@ struct ct_status {
 	bool valid;
 	char config_error[1024];
 	size_t n_keys;
-	bool config_changed; /* differs from the snapshot the running container started with */
-	struct state *state; /* NULL: nothing applied, no record */
+	bool config_changed;	/* differs from the snapshot the running container started with */
+	struct state *state;	/* NULL: nothing applied, no record */
 	char state_error[1024]; /* the state file exists but cannot be read */
 };
 

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	_cleanup_config_ struct config *c = NULL, *again = NULL;
 	_cleanup_free_ char *text = NULL, *text_again = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct settings s;
 	int r;
 

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	_cleanup_state_ struct state *s = NULL, *again = NULL;
 	_cleanup_free_ char *text = NULL, *text_again = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	int r;
 
 	r = state_parse("fuzz", (const char *)data, size, &s, &err);

@@ -45,6 +45,12 @@ harness_cleanup() {
 		lxc-stop -P "$LXCPATH" -n "$ct" -k >/dev/null 2>&1
 		lxc-destroy -P "$LXCPATH" -n "$ct" -f >/dev/null 2>&1
 	done
+	# Last resort: a monitor of ours that lxc-stop could not reach, and its container.
+	local m
+	for m in $(pgrep -f "^\[lxc monitor\] $LXCPATH " 2>/dev/null); do
+		pkill -9 -P "$m" 2>/dev/null
+		kill -9 "$m" 2>/dev/null
+	done
 	kill "$LOGSINK_PID" 2>/dev/null
 	wait "$LOGSINK_PID" 2>/dev/null
 	# Anything a test mounted under the temp dir.

@@ -19,7 +19,7 @@ vmid_managed_from_pve_dir() {
 	assert_contains "$(cat "$SYSLOG")" "CT 100: start-host: 0 item(s) applied"
 	ct_stop 100
 	assert_missing "$RUN/100"
-	assert_contains "$(cat "$SYSLOG")" "CT 100: post-stop (stop): 0 item(s) torn down, 0 left"
+	assert_contains "$(cat "$SYSLOG")" "CT 100: post-stop: 0 item(s) torn down, 0 left"
 }
 
 bad_pve_config_refused() {

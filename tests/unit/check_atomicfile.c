@@ -106,7 +106,7 @@ START_TEST(test_write_read_back)
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_free_ char *path = path_join2(dir, "105.conf");
 	_cleanup_free_ char *buf = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	const char text[] = "net1: name=eth1,bridge=vmbr1\n";
 	size_t size = 0;
 
@@ -206,7 +206,7 @@ END_TEST
 
 START_TEST(test_invalid_path)
 {
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(atomic_write_file("/tmp/", "x", 1, 0600, 0, &err), -EINVAL);
 	ck_assert_int_eq(err.code, -EINVAL);
@@ -219,7 +219,7 @@ START_TEST(test_missing_directory)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_free_ char *path = path_join2(dir, "no/such/file");
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(atomic_write_file(path, "x", 1, 0600, 0, &err), -ENOENT);
 	ck_assert_int_eq(err.code, -ENOENT);
@@ -237,7 +237,7 @@ START_TEST(test_failed_rename_leaves_no_temp)
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_free_ char *path = path_join2(dir, "target");
 	_cleanup_free_ char *inner = path_join2(path, "inner");
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	int r;
 
 	ck_assert_int_eq(mkdir(path, 0755), 0);
@@ -258,7 +258,7 @@ START_TEST(test_max_size_efbig)
 	_cleanup_free_ char *path = path_join2(dir, "105.conf");
 	_cleanup_free_ char *fresh = path_join2(dir, "fresh.conf");
 	_cleanup_free_ char *big = calloc(1, 1024 * 1024 + 1);
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_ptr_nonnull(big);
 	test_write_file(path, "old\n");
@@ -286,7 +286,7 @@ START_TEST(test_read_only_fs_erofs)
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_free_ char *mnt = path_join2(dir, "pve");
 	_cleanup_free_ char *path = path_join2(mnt, "105.conf");
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(mkdir(mnt, 0755), 0);
 	if (!mount_tmpfs(mnt, "size=1m,mode=0755")) {
@@ -317,7 +317,7 @@ START_TEST(test_full_fs_enospc)
 	_cleanup_free_ char *mnt = path_join2(dir, "small");
 	_cleanup_free_ char *path = path_join2(mnt, "105.conf");
 	_cleanup_free_ char *big = malloc(200 * 1024);
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	int r;
 
 	ck_assert_ptr_nonnull(big);
@@ -354,7 +354,7 @@ START_TEST(test_lock_creates_parents)
 	_cleanup_free_ char *path = path_join2(dir, "run/lxcri//105/lock");
 	_cleanup_free_ char *parent = path_join2(dir, "run/lxcri/105");
 	_cleanup_close_ int fd = -1;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct stat st;
 	int flags;
 
@@ -378,7 +378,7 @@ START_TEST(test_lock_parent_not_a_directory)
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_free_ char *file = path_join2(dir, "run");
 	_cleanup_free_ char *path = path_join2(dir, "run/lxcri/lock");
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	test_write_file(file, "");
 	ck_assert_int_eq(lock_file(path, 0, &err), -ENOTDIR);
@@ -391,7 +391,7 @@ START_TEST(test_lock_times_out_in_other_process)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_free_ char *path = path_join2(dir, "lxcri/105.lock");
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	int fd;
 	pid_t pid;
 
@@ -401,7 +401,7 @@ START_TEST(test_lock_times_out_in_other_process)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct lxcri_error child_err = {0};
+		struct lxcri_error child_err = { 0 };
 		uint64_t start, elapsed;
 		int r;
 

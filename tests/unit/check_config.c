@@ -26,7 +26,7 @@ static const char design_example[] =
 
 static struct config *parse_ok(const char *text)
 {
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct config *c = NULL;
 	int r;
 
@@ -39,7 +39,7 @@ static struct config *parse_ok(const char *text)
 /* Asserts that text fails with "t.conf:<line>: " and a message containing needle. */
 static void parse_fails(const char *text, size_t size, unsigned line, const char *needle)
 {
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct config *c = NULL;
 	char prefix[64];
 	int r;
@@ -315,7 +315,7 @@ START_TEST(test_line_grammar)
 				   "apparmor: profile=x\r";
 	_cleanup_config_ struct config *c = parse_ok(text);
 	_cleanup_config_ struct config *empty = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_str_eq(c->hook_user, "nobody");
 	ck_assert_uint_eq(c->hook_user_line, 5);
@@ -338,182 +338,191 @@ static const struct bad_input {
 	unsigned line;
 	const char *contains;
 } bad_inputs[] = {
-    /* lines and keys */
-    {"net1 name=eth1,bridge=vmbr1", 1, "Missing ':' directly after key 'net1'"},
-    {"net1 : name=eth1,bridge=vmbr1", 1, "Missing ':' directly after key 'net1'"},
-    {"Net1: name=eth1,bridge=vmbr1", 1, "Invalid key 'Net1'"},
-    {"net_1: name=eth1,bridge=vmbr1", 1, "Invalid key 'net_1'"},
-    {": name=eth1", 1, "Invalid line ': name=eth1'"},
-    {"# ok\nnet1:", 2, "Empty value for 'net1'"},
-    {"net1:  \t \r", 1, "Empty value for 'net1'"},
-    {"[snapshot1]\nnet1: name=eth1,bridge=vmbr1", 1, "'[snapshot1]'"},
-    {"\n\nnett1: name=eth1,bridge=vmbr1", 3, "Unknown key 'nett1'"},
-    {"net01: name=eth1,bridge=vmbr1", 1, "Invalid key 'net01'"},
-    {"net32: name=eth1,bridge=vmbr1", 1, "Invalid key 'net32': expected 'net0' to 'net31'"},
-    {"net: name=eth1,bridge=vmbr1", 1, "Invalid key 'net'"},
-    {"net99999999999999999999: name=eth1,bridge=vmbr1", 1, "'net99999999999999999999'"},
-    {"route256: dst=default,dev=eth0", 1, "Invalid key 'route256'"},
-    {"port1024: proto=tcp,host=1,ct=1", 1, "Invalid key 'port1024'"},
-    {"annotation256: a=b", 1, "Invalid key 'annotation256'"},
-    {"hook_user: root", 1, "Invalid key 'hook_user'"},
-    {"# x\nnet1: name=eth1,bridge=vmbr1\nnet1: name=eth2,bridge=vmbr1", 3,
-     "'net1' is already set on line 2"},
-    {"seccomp: /a\n\nseccomp: /b", 3, "'seccomp' is already set on line 1"},
-    {"net1: name=eth\x01,bridge=vmbr1", 1, "'eth\\x01'"},
-    {"net1: name=eth1,bridge=vmbr1\rx", 1, "'vmbr1\\x0dx'"},
+	/* lines and keys */
+	{ "net1 name=eth1,bridge=vmbr1", 1, "Missing ':' directly after key 'net1'" },
+	{ "net1 : name=eth1,bridge=vmbr1", 1, "Missing ':' directly after key 'net1'" },
+	{ "Net1: name=eth1,bridge=vmbr1", 1, "Invalid key 'Net1'" },
+	{ "net_1: name=eth1,bridge=vmbr1", 1, "Invalid key 'net_1'" },
+	{ ": name=eth1", 1, "Invalid line ': name=eth1'" },
+	{ "# ok\nnet1:", 2, "Empty value for 'net1'" },
+	{ "net1:  \t \r", 1, "Empty value for 'net1'" },
+	{ "[snapshot1]\nnet1: name=eth1,bridge=vmbr1", 1, "'[snapshot1]'" },
+	{ "\n\nnett1: name=eth1,bridge=vmbr1", 3, "Unknown key 'nett1'" },
+	{ "net01: name=eth1,bridge=vmbr1", 1, "Invalid key 'net01'" },
+	{ "net32: name=eth1,bridge=vmbr1", 1, "Invalid key 'net32': expected 'net0' to 'net31'" },
+	{ "net: name=eth1,bridge=vmbr1", 1, "Invalid key 'net'" },
+	{ "net99999999999999999999: name=eth1,bridge=vmbr1", 1, "'net99999999999999999999'" },
+	{ "route256: dst=default,dev=eth0", 1, "Invalid key 'route256'" },
+	{ "port1024: proto=tcp,host=1,ct=1", 1, "Invalid key 'port1024'" },
+	{ "annotation256: a=b", 1, "Invalid key 'annotation256'" },
+	{ "hook_user: root", 1, "Invalid key 'hook_user'" },
+	{ "# x\nnet1: name=eth1,bridge=vmbr1\nnet1: name=eth2,bridge=vmbr1", 3,
+	  "'net1' is already set on line 2" },
+	{ "seccomp: /a\n\nseccomp: /b", 3, "'seccomp' is already set on line 1" },
+	{ "net1: name=eth\x01,bridge=vmbr1", 1, "'eth\\x01'" },
+	{ "net1: name=eth1,bridge=vmbr1\rx", 1, "'vmbr1\\x0dx'" },
 
-    /* property strings */
-    {"net1: name=eth1,bridge=vmbr1,foo=1", 1, "Unknown property 'foo' in 'net1'"},
-    {"net1: name=eth1,bridge=vmbr1,name=eth2", 1, "Duplicate property 'name' in 'net1'"},
-    {"net1: name=eth1,bridge=", 1, "Empty value for 'bridge' in 'net1'"},
-    {"net1: name=eth1,bridge", 1, "Missing '=' in property 'bridge' in 'net1'"},
-    {"net1: name=eth1,,bridge=vmbr1", 1, "Empty property in 'net1': 'name=eth1,,bridge=vmbr1'"},
-    {"net1: name=eth1,bridge=vmbr1,", 1, "Empty property in 'net1'"},
-    {"net1: =eth1,bridge=vmbr1", 1, "Missing property name in '=eth1' in 'net1'"},
+	/* property strings */
+	{ "net1: name=eth1,bridge=vmbr1,foo=1", 1, "Unknown property 'foo' in 'net1'" },
+	{ "net1: name=eth1,bridge=vmbr1,name=eth2", 1, "Duplicate property 'name' in 'net1'" },
+	{ "net1: name=eth1,bridge=", 1, "Empty value for 'bridge' in 'net1'" },
+	{ "net1: name=eth1,bridge", 1, "Missing '=' in property 'bridge' in 'net1'" },
+	{ "net1: name=eth1,,bridge=vmbr1", 1,
+	  "Empty property in 'net1': 'name=eth1,,bridge=vmbr1'" },
+	{ "net1: name=eth1,bridge=vmbr1,", 1, "Empty property in 'net1'" },
+	{ "net1: =eth1,bridge=vmbr1", 1, "Missing property name in '=eth1' in 'net1'" },
 
-    /* net<N> */
-    {"net1: bridge=vmbr1", 1, "Missing property 'name' in 'net1'"},
-    {"net1: name=abcdefghijklmnop,bridge=vmbr1", 1,
-     "Invalid value 'abcdefghijklmnop' for 'name' in 'net1'"},
-    {"net1: name=eth/1,bridge=vmbr1", 1, "Invalid value 'eth/1' for 'name' in 'net1'"},
-    {"net1: name=lo,bridge=vmbr1", 1, "Invalid value 'lo' for 'name' in 'net1'"},
-    {"net1: name=..,bridge=vmbr1", 1, "Invalid value '..' for 'name' in 'net1'"},
-    {"net1: name=eth1,bridge=vm br1", 1, "Invalid value 'vm br1' for 'bridge' in 'net1'"},
-    {"net1: name=eth1", 1, "Missing property 'bridge' or 'cni' in 'net1'"},
-    {"net1: name=eth1,bridge=vmbr1,cni=mynet", 1, "'bridge' and 'cni' exclude each other"},
-    {"net1: name=eth1,cni=mynet,ip=10.0.0.5/24", 1, "Property 'ip' is not allowed with 'cni'"},
-    {"net1: name=eth1,cni=mynet,gw6=fd00::1", 1, "Property 'gw6' is not allowed with 'cni'"},
-    {"net1: name=eth1,cni=mynet,hwaddr=BC:24:11:00:00:01", 1,
-     "Property 'hwaddr' is not allowed with 'cni'"},
-    {"net1: name=eth1,cni=mynet,tag=5", 1, "Property 'tag' is not allowed with 'cni'"},
-    {"net1: name=eth1,cni=-mynet", 1, "Invalid value '-mynet' for 'cni' in 'net1'"},
-    {"net1: name=eth1,bridge=vmbr1,ip=10.0.0.5", 1, "Invalid value '10.0.0.5' for 'ip'"},
-    {"net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/33", 1, "Invalid value '10.0.0.5/33' for 'ip'"},
-    {"net1: name=eth1,bridge=vmbr1,ip=fd00::5/129", 1, "Invalid value 'fd00::5/129' for 'ip'"},
-    {"net1: name=eth1,bridge=vmbr1,ip=10.0.0.256/24", 1, "'10.0.0.256/24'"},
-    {"net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/24;fd00::5/64;10.0.0.5/16", 1,
-     "Duplicate address '10.0.0.5/16' for 'ip' in 'net1'"},
-    {"net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/24;", 1,
-     "Invalid value '10.0.0.5/24;' for 'ip' in 'net1'"},
-    {"net1: name=eth1,bridge=vmbr1,ip=224.0.0.5/24", 1, "'224.0.0.5/24'"},
-    {"net1: name=eth1,bridge=vmbr1,gw=fd00::1", 1,
-     "Invalid value 'fd00::1' for 'gw' in 'net1': expected an IPv4 address"},
-    {"net1: name=eth1,bridge=vmbr1,gw6=10.0.0.1", 1,
-     "Invalid value '10.0.0.1' for 'gw6' in 'net1': expected an IPv6 address"},
-    {"net1: name=eth1,bridge=vmbr1,gw=10.0.0.1x", 1, "Invalid value '10.0.0.1x' for 'gw'"},
-    {"net1: name=eth1,bridge=vmbr1,mtu=67", 1,
-     "Invalid value '67' for 'mtu' in 'net1': expected a number from 68 to 65535"},
-    {"net1: name=eth1,bridge=vmbr1,mtu=65536", 1, "Invalid value '65536' for 'mtu'"},
-    {"#\n#\nnet1: name=eth1,bridge=vmbr1,mtu=9000x", 3,
-     "Invalid value '9000x' for 'mtu' in 'net1': expected a number from 68 to 65535"},
-    {"net1: name=eth1,bridge=vmbr1,mtu=01500", 1, "Invalid value '01500' for 'mtu'"},
-    {"net1: name=eth1,bridge=vmbr1,mtu=1000,ip=fd00::5/64", 1,
-     "Invalid value '1000' for 'mtu' in 'net1': IPv6 needs an MTU of at least 1280"},
-    {"net1: name=eth1,bridge=vmbr1,mtu=1279,gw6=fe80::1", 1, "Invalid value '1279' for 'mtu'"},
-    {"net1: name=eth1,bridge=vmbr1,hwaddr=01:00:5E:00:00:01", 1,
-     "Invalid value '01:00:5E:00:00:01' for 'hwaddr' in 'net1': this is a multicast"},
-    {"net1: name=eth1,bridge=vmbr1,hwaddr=00:00:00:00:00:00", 1,
-     "Invalid value '00:00:00:00:00:00' for 'hwaddr' in 'net1': the all-zero"},
-    {"net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:00:00", 1, "'BC:24:11:00:00' for 'hwaddr'"},
-    {"net1: name=eth1,bridge=vmbr1,tag=0", 1, "Invalid value '0' for 'tag'"},
-    {"net1: name=eth1,bridge=vmbr1,tag=4095", 1, "Invalid value '4095' for 'tag'"},
-    {"net1: name=eth1,bridge=vmbr1\nnet2: name=eth1,cni=x", 2,
-     "Interface name 'eth1' of 'net2' is already used by 'net1' on line 1"},
-    {"net5: name=eth1,bridge=vmbr1,hwaddr=bc:24:11:00:00:01\n"
-     "net2: name=eth2,bridge=vmbr1,hwaddr=BC:24:11:00:00:01",
-     2, "MAC address 'BC:24:11:00:00:01' of 'net2' is already used by 'net5' on line 1"},
+	/* net<N> */
+	{ "net1: bridge=vmbr1", 1, "Missing property 'name' in 'net1'" },
+	{ "net1: name=abcdefghijklmnop,bridge=vmbr1", 1,
+	  "Invalid value 'abcdefghijklmnop' for 'name' in 'net1'" },
+	{ "net1: name=eth/1,bridge=vmbr1", 1, "Invalid value 'eth/1' for 'name' in 'net1'" },
+	{ "net1: name=lo,bridge=vmbr1", 1, "Invalid value 'lo' for 'name' in 'net1'" },
+	{ "net1: name=..,bridge=vmbr1", 1, "Invalid value '..' for 'name' in 'net1'" },
+	{ "net1: name=eth1,bridge=vm br1", 1, "Invalid value 'vm br1' for 'bridge' in 'net1'" },
+	{ "net1: name=eth1", 1, "Missing property 'bridge' or 'cni' in 'net1'" },
+	{ "net1: name=eth1,bridge=vmbr1,cni=mynet", 1, "'bridge' and 'cni' exclude each other" },
+	{ "net1: name=eth1,cni=mynet,ip=10.0.0.5/24", 1,
+	  "Property 'ip' is not allowed with 'cni'" },
+	{ "net1: name=eth1,cni=mynet,gw6=fd00::1", 1, "Property 'gw6' is not allowed with 'cni'" },
+	{ "net1: name=eth1,cni=mynet,hwaddr=BC:24:11:00:00:01", 1,
+	  "Property 'hwaddr' is not allowed with 'cni'" },
+	{ "net1: name=eth1,cni=mynet,tag=5", 1, "Property 'tag' is not allowed with 'cni'" },
+	{ "net1: name=eth1,cni=-mynet", 1, "Invalid value '-mynet' for 'cni' in 'net1'" },
+	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5", 1, "Invalid value '10.0.0.5' for 'ip'" },
+	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/33", 1,
+	  "Invalid value '10.0.0.5/33' for 'ip'" },
+	{ "net1: name=eth1,bridge=vmbr1,ip=fd00::5/129", 1,
+	  "Invalid value 'fd00::5/129' for 'ip'" },
+	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.256/24", 1, "'10.0.0.256/24'" },
+	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/24;fd00::5/64;10.0.0.5/16", 1,
+	  "Duplicate address '10.0.0.5/16' for 'ip' in 'net1'" },
+	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/24;", 1,
+	  "Invalid value '10.0.0.5/24;' for 'ip' in 'net1'" },
+	{ "net1: name=eth1,bridge=vmbr1,ip=224.0.0.5/24", 1, "'224.0.0.5/24'" },
+	{ "net1: name=eth1,bridge=vmbr1,gw=fd00::1", 1,
+	  "Invalid value 'fd00::1' for 'gw' in 'net1': expected an IPv4 address" },
+	{ "net1: name=eth1,bridge=vmbr1,gw6=10.0.0.1", 1,
+	  "Invalid value '10.0.0.1' for 'gw6' in 'net1': expected an IPv6 address" },
+	{ "net1: name=eth1,bridge=vmbr1,gw=10.0.0.1x", 1, "Invalid value '10.0.0.1x' for 'gw'" },
+	{ "net1: name=eth1,bridge=vmbr1,mtu=67", 1,
+	  "Invalid value '67' for 'mtu' in 'net1': expected a number from 68 to 65535" },
+	{ "net1: name=eth1,bridge=vmbr1,mtu=65536", 1, "Invalid value '65536' for 'mtu'" },
+	{ "#\n#\nnet1: name=eth1,bridge=vmbr1,mtu=9000x", 3,
+	  "Invalid value '9000x' for 'mtu' in 'net1': expected a number from 68 to 65535" },
+	{ "net1: name=eth1,bridge=vmbr1,mtu=01500", 1, "Invalid value '01500' for 'mtu'" },
+	{ "net1: name=eth1,bridge=vmbr1,mtu=1000,ip=fd00::5/64", 1,
+	  "Invalid value '1000' for 'mtu' in 'net1': IPv6 needs an MTU of at least 1280" },
+	{ "net1: name=eth1,bridge=vmbr1,mtu=1279,gw6=fe80::1", 1,
+	  "Invalid value '1279' for 'mtu'" },
+	{ "net1: name=eth1,bridge=vmbr1,hwaddr=01:00:5E:00:00:01", 1,
+	  "Invalid value '01:00:5E:00:00:01' for 'hwaddr' in 'net1': this is a multicast" },
+	{ "net1: name=eth1,bridge=vmbr1,hwaddr=00:00:00:00:00:00", 1,
+	  "Invalid value '00:00:00:00:00:00' for 'hwaddr' in 'net1': the all-zero" },
+	{ "net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:00:00", 1,
+	  "'BC:24:11:00:00' for 'hwaddr'" },
+	{ "net1: name=eth1,bridge=vmbr1,tag=0", 1, "Invalid value '0' for 'tag'" },
+	{ "net1: name=eth1,bridge=vmbr1,tag=4095", 1, "Invalid value '4095' for 'tag'" },
+	{ "net1: name=eth1,bridge=vmbr1\nnet2: name=eth1,cni=x", 2,
+	  "Interface name 'eth1' of 'net2' is already used by 'net1' on line 1" },
+	{ "net5: name=eth1,bridge=vmbr1,hwaddr=bc:24:11:00:00:01\n"
+	  "net2: name=eth2,bridge=vmbr1,hwaddr=BC:24:11:00:00:01",
+	  2, "MAC address 'BC:24:11:00:00:01' of 'net2' is already used by 'net5' on line 1" },
 
-    /* route<N> */
-    {"route0: via=10.0.0.1", 1, "Missing property 'dst' in 'route0'"},
-    {"route0: dst=10.10.0.5/16,dev=eth0", 1,
-     "Invalid value '10.10.0.5/16' for 'dst' in 'route0': host bits are set; the network is "
-     "'10.10.0.0/16'"},
-    {"route0: dst=10.10.0.0,dev=eth0", 1, "Invalid value '10.10.0.0' for 'dst'"},
-    {"route0: dst=default4,dev=eth0", 1, "Invalid value 'default4' for 'dst'"},
-    {"route0: dst=10.0.0.0/8,via=fd00::1", 1,
-     "Invalid value 'fd00::1' for 'via' in 'route0': expected an IPv4 address"},
-    {"route0: dst=default6,via=10.0.0.1", 1,
-     "Invalid value '10.0.0.1' for 'via' in 'route0': expected an IPv6 address"},
-    {"route0: dst=default6,via=fe80::1", 1,
-     "Invalid value 'fe80::1' for 'via' in 'route0': a link-local gateway needs 'dev'"},
-    {"route3: dst=10.0.0.0/8", 1, "Missing property 'via' or 'dev' in 'route3'"},
-    {"route0: dst=default,dev=eth0,table=0", 1, "Invalid value '0' for 'table' in 'route0'"},
-    {"route0: dst=default,dev=eth0,table=local", 1, "Invalid value 'local' for 'table'"},
-    {"route0: dst=default,dev=eth0,metric=4294967296", 1, "'4294967296' for 'metric'"},
-    {"route0: dst=default,dev=eth 0", 1, "Invalid value 'eth 0' for 'dev'"},
+	/* route<N> */
+	{ "route0: via=10.0.0.1", 1, "Missing property 'dst' in 'route0'" },
+	{ "route0: dst=10.10.0.5/16,dev=eth0", 1,
+	  "Invalid value '10.10.0.5/16' for 'dst' in 'route0': host bits are set; the network is "
+	  "'10.10.0.0/16'" },
+	{ "route0: dst=10.10.0.0,dev=eth0", 1, "Invalid value '10.10.0.0' for 'dst'" },
+	{ "route0: dst=default4,dev=eth0", 1, "Invalid value 'default4' for 'dst'" },
+	{ "route0: dst=10.0.0.0/8,via=fd00::1", 1,
+	  "Invalid value 'fd00::1' for 'via' in 'route0': expected an IPv4 address" },
+	{ "route0: dst=default6,via=10.0.0.1", 1,
+	  "Invalid value '10.0.0.1' for 'via' in 'route0': expected an IPv6 address" },
+	{ "route0: dst=default6,via=fe80::1", 1,
+	  "Invalid value 'fe80::1' for 'via' in 'route0': a link-local gateway needs 'dev'" },
+	{ "route3: dst=10.0.0.0/8", 1, "Missing property 'via' or 'dev' in 'route3'" },
+	{ "route0: dst=default,dev=eth0,table=0", 1, "Invalid value '0' for 'table' in 'route0'" },
+	{ "route0: dst=default,dev=eth0,table=local", 1, "Invalid value 'local' for 'table'" },
+	{ "route0: dst=default,dev=eth0,metric=4294967296", 1, "'4294967296' for 'metric'" },
+	{ "route0: dst=default,dev=eth 0", 1, "Invalid value 'eth 0' for 'dev'" },
 
-    /* dns */
-    {"dns: nameserver=1.1.1.1;8.8.8.8;9.9.9.9;10.0.0.1", 1,
-     "Invalid value '1.1.1.1;8.8.8.8;9.9.9.9;10.0.0.1' for 'nameserver' in 'dns'"},
-    {"dns: nameserver=1.1.1", 1, "Invalid value '1.1.1' for 'nameserver' in 'dns'"},
-    {"dns: nameserver=1.1.1.1;;8.8.8.8", 1, "'1.1.1.1;;8.8.8.8' for 'nameserver'"},
-    {"dns: search=-bad.example.org", 1, "Invalid value '-bad.example.org' for 'search'"},
-    {"dns: search=a..b", 1, "Invalid value 'a..b' for 'search'"},
-    {"dns: search=a;b;c;d;e;f;g", 1, "Invalid value 'a;b;c;d;e;f;g' for 'search'"},
-    {"dns: options=ndots:", 1, "Invalid value 'ndots:' for 'options' in 'dns'"},
-    {"dns: options=NDOTS", 1, "Invalid value 'NDOTS' for 'options'"},
-    {"dns: domain=example.org", 1, "Unknown property 'domain' in 'dns'"},
+	/* dns */
+	{ "dns: nameserver=1.1.1.1;8.8.8.8;9.9.9.9;10.0.0.1", 1,
+	  "Invalid value '1.1.1.1;8.8.8.8;9.9.9.9;10.0.0.1' for 'nameserver' in 'dns'" },
+	{ "dns: nameserver=1.1.1", 1, "Invalid value '1.1.1' for 'nameserver' in 'dns'" },
+	{ "dns: nameserver=1.1.1.1;;8.8.8.8", 1, "'1.1.1.1;;8.8.8.8' for 'nameserver'" },
+	{ "dns: search=-bad.example.org", 1, "Invalid value '-bad.example.org' for 'search'" },
+	{ "dns: search=a..b", 1, "Invalid value 'a..b' for 'search'" },
+	{ "dns: search=a;b;c;d;e;f;g", 1, "Invalid value 'a;b;c;d;e;f;g' for 'search'" },
+	{ "dns: options=ndots:", 1, "Invalid value 'ndots:' for 'options' in 'dns'" },
+	{ "dns: options=NDOTS", 1, "Invalid value 'NDOTS' for 'options'" },
+	{ "dns: domain=example.org", 1, "Unknown property 'domain' in 'dns'" },
 
-    /* port<N> */
-    {"port0: proto=tcp,host=0,ct=80", 1, "Invalid value '0' for 'host' in 'port0'"},
-    {"port0: proto=tcp,host=65536,ct=80", 1, "Invalid value '65536' for 'host'"},
-    {"port0: proto=tcp,host=8080,ct=0", 1, "Invalid value '0' for 'ct'"},
-    {"port0: proto=tcp,host=10-5,ct=80", 1, "Invalid value '10-5' for 'host'"},
-    {"port0: proto=tcp,host=8000-8010,ct=80-85", 1,
-     "Invalid value '80-85' for 'ct' in 'port0': a range of container ports must be as long"},
-    {"port0: proto=tcp,host=8000,ct=80-81", 1, "Invalid value '80-81' for 'ct'"},
-    {"port0: proto=sctp,host=80,ct=80", 1,
-     "Invalid value 'sctp' for 'proto' in 'port0': expected 'tcp' or 'udp'"},
-    {"port0: proto=TCP,host=80,ct=80", 1, "Invalid value 'TCP' for 'proto'"},
-    {"port0: host=80,ct=80", 1, "Missing property 'proto' in 'port0'"},
-    {"port0: proto=tcp,ct=80", 1, "Missing property 'host' in 'port0'"},
-    {"port0: proto=tcp,host=80", 1, "Missing property 'ct' in 'port0'"},
-    {"port0: proto=tcp,host=8000-8100,ct=8000-8100\n#\nport9: proto=tcp,host=8080,ct=80", 3,
-     "Host port 'tcp 8080' of 'port9' overlaps 'tcp 8000-8100' of 'port0' on line 1"},
-    {"port0: proto=udp,host=53,ct=53,hostip=192.0.2.1\nport1: proto=udp,host=50-60,ct=53", 2,
-     "Host port 'udp 50-60' of 'port1' overlaps 'udp 53' of 'port0' on line 1"},
-    {"port0: proto=tcp,host=80,ct=80,hostip=2001:db8::1\n"
-     "port1: proto=tcp,host=80,ct=8080,hostip=2001:db8:0::1",
-     2, "'tcp 80' of 'port1' overlaps 'tcp 80' of 'port0' on line 1"},
-    {"port0: proto=tcp,host=80,ct=80,hostip=192.0.2.300", 1,
-     "Invalid value '192.0.2.300' for 'hostip'"},
-    {"port0: proto=tcp,host=80,ct=80,hostip=0.0.0.0", 1, "Invalid value '0.0.0.0' for 'hostip'"},
-    {"port0: proto=tcp,host=80,ct=80,net=eth1/", 1, "Invalid value 'eth1/' for 'net'"},
+	/* port<N> */
+	{ "port0: proto=tcp,host=0,ct=80", 1, "Invalid value '0' for 'host' in 'port0'" },
+	{ "port0: proto=tcp,host=65536,ct=80", 1, "Invalid value '65536' for 'host'" },
+	{ "port0: proto=tcp,host=8080,ct=0", 1, "Invalid value '0' for 'ct'" },
+	{ "port0: proto=tcp,host=10-5,ct=80", 1, "Invalid value '10-5' for 'host'" },
+	{ "port0: proto=tcp,host=8000-8010,ct=80-85", 1,
+	  "Invalid value '80-85' for 'ct' in 'port0': a range of container ports must be as long" },
+	{ "port0: proto=tcp,host=8000,ct=80-81", 1, "Invalid value '80-81' for 'ct'" },
+	{ "port0: proto=sctp,host=80,ct=80", 1,
+	  "Invalid value 'sctp' for 'proto' in 'port0': expected 'tcp' or 'udp'" },
+	{ "port0: proto=TCP,host=80,ct=80", 1, "Invalid value 'TCP' for 'proto'" },
+	{ "port0: host=80,ct=80", 1, "Missing property 'proto' in 'port0'" },
+	{ "port0: proto=tcp,ct=80", 1, "Missing property 'host' in 'port0'" },
+	{ "port0: proto=tcp,host=80", 1, "Missing property 'ct' in 'port0'" },
+	{ "port0: proto=tcp,host=8000-8100,ct=8000-8100\n#\nport9: proto=tcp,host=8080,ct=80", 3,
+	  "Host port 'tcp 8080' of 'port9' overlaps 'tcp 8000-8100' of 'port0' on line 1" },
+	{ "port0: proto=udp,host=53,ct=53,hostip=192.0.2.1\nport1: proto=udp,host=50-60,ct=53", 2,
+	  "Host port 'udp 50-60' of 'port1' overlaps 'udp 53' of 'port0' on line 1" },
+	{ "port0: proto=tcp,host=80,ct=80,hostip=2001:db8::1\n"
+	  "port1: proto=tcp,host=80,ct=8080,hostip=2001:db8:0::1",
+	  2, "'tcp 80' of 'port1' overlaps 'tcp 80' of 'port0' on line 1" },
+	{ "port0: proto=tcp,host=80,ct=80,hostip=192.0.2.300", 1,
+	  "Invalid value '192.0.2.300' for 'hostip'" },
+	{ "port0: proto=tcp,host=80,ct=80,hostip=0.0.0.0", 1,
+	  "Invalid value '0.0.0.0' for 'hostip'" },
+	{ "port0: proto=tcp,host=80,ct=80,net=eth1/", 1, "Invalid value 'eth1/' for 'net'" },
 
-    /* seccomp, apparmor, selinux */
-    {"seccomp: etc/lxcri/x.json", 1,
-     "Invalid value 'etc/lxcri/x.json' for 'seccomp': expected an absolute path"},
-    {"seccomp: /etc/lxcri/../x.json", 1, "Invalid value '/etc/lxcri/../x.json' for 'seccomp'"},
-    {"seccomp: /etc/x\x7f", 1, "'/etc/x\\x7f'"},
-    {"apparmor: lxcri-default", 1, "Missing '=' in property 'lxcri-default' in 'apparmor'"},
-    {"apparmor: profile=a b", 1, "Invalid value 'a b' for 'profile' in 'apparmor'"},
-    {"apparmor: name=x", 1, "Unknown property 'name' in 'apparmor'"},
-    {"selinux: system_u:system_r:container_t:s0:c1024", 1,
-     "Invalid value 'system_u:system_r:container_t:s0:c1024' for 'selinux'"},
-    {"selinux: system_u:system_r:container_t:s0:c20.c10", 1,
-     "'system_u:system_r:container_t:s0:c20.c10'"},
-    {"selinux: system_u:system_r", 1, "Invalid value 'system_u:system_r' for 'selinux'"},
-    {"selinux: system_u:system_r:container_t:x0", 1, "'system_u:system_r:container_t:x0'"},
+	/* seccomp, apparmor, selinux */
+	{ "seccomp: etc/lxcri/x.json", 1,
+	  "Invalid value 'etc/lxcri/x.json' for 'seccomp': expected an absolute path" },
+	{ "seccomp: /etc/lxcri/../x.json", 1,
+	  "Invalid value '/etc/lxcri/../x.json' for 'seccomp'" },
+	{ "seccomp: /etc/x\x7f", 1, "'/etc/x\\x7f'" },
+	{ "apparmor: lxcri-default", 1, "Missing '=' in property 'lxcri-default' in 'apparmor'" },
+	{ "apparmor: profile=a b", 1, "Invalid value 'a b' for 'profile' in 'apparmor'" },
+	{ "apparmor: name=x", 1, "Unknown property 'name' in 'apparmor'" },
+	{ "selinux: system_u:system_r:container_t:s0:c1024", 1,
+	  "Invalid value 'system_u:system_r:container_t:s0:c1024' for 'selinux'" },
+	{ "selinux: system_u:system_r:container_t:s0:c20.c10", 1,
+	  "'system_u:system_r:container_t:s0:c20.c10'" },
+	{ "selinux: system_u:system_r", 1, "Invalid value 'system_u:system_r' for 'selinux'" },
+	{ "selinux: system_u:system_r:container_t:x0", 1, "'system_u:system_r:container_t:x0'" },
 
-    /* hooks, hook-user, annotation<N> */
-    {"hooks: dir=/etc/a;etc/b", 1, "Invalid value 'etc/b' for 'dir' in 'hooks'"},
-    {"hooks: bundle=/var/lib/../b", 1, "Invalid value '/var/lib/../b' for 'bundle' in 'hooks'"},
-    {"hooks: dirs=/x", 1, "Unknown property 'dirs' in 'hooks'"},
-    {"hooks: dir=/a ;/b", 1, "Invalid value '/a ' for 'dir' in 'hooks'"},
-    {"hook-user: Root", 1, "Invalid value 'Root' for 'hook-user'"},
-    {"hook-user: 4294967295", 1, "Invalid value '4294967295' for 'hook-user'"},
-    {"hook-user: root user", 1, "Invalid value 'root user' for 'hook-user'"},
-    {"hook-user: 0100", 1, "Invalid value '0100' for 'hook-user'"},
-    {"annotation0: novalue", 1, "Missing '=' in 'novalue' for 'annotation0'"},
-    {"annotation0: a b=c", 1, "Invalid annotation key 'a b' in 'annotation0'"},
-    {"annotation0: =c", 1, "Invalid annotation key '' in 'annotation0'"},
-    {"annotation0: k=a\x01"
-     "b",
-     1, "Invalid annotation value 'a\\x01b' for 'k'"},
-    {"annotation0: k=\xff", 1, "Invalid annotation value '\\xff' for 'k'"},
-    {"annotation0: com.example.gpu=all\nannotation1: com.example.gpu=none", 2,
-     "Annotation key 'com.example.gpu' of 'annotation1' is already set by 'annotation0' on "
-     "line 1"},
+	/* hooks, hook-user, annotation<N> */
+	{ "hooks: dir=/etc/a;etc/b", 1, "Invalid value 'etc/b' for 'dir' in 'hooks'" },
+	{ "hooks: bundle=/var/lib/../b", 1,
+	  "Invalid value '/var/lib/../b' for 'bundle' in 'hooks'" },
+	{ "hooks: dirs=/x", 1, "Unknown property 'dirs' in 'hooks'" },
+	{ "hooks: dir=/a ;/b", 1, "Invalid value '/a ' for 'dir' in 'hooks'" },
+	{ "hook-user: Root", 1, "Invalid value 'Root' for 'hook-user'" },
+	{ "hook-user: 4294967295", 1, "Invalid value '4294967295' for 'hook-user'" },
+	{ "hook-user: root user", 1, "Invalid value 'root user' for 'hook-user'" },
+	{ "hook-user: 0100", 1, "Invalid value '0100' for 'hook-user'" },
+	{ "annotation0: novalue", 1, "Missing '=' in 'novalue' for 'annotation0'" },
+	{ "annotation0: a b=c", 1, "Invalid annotation key 'a b' in 'annotation0'" },
+	{ "annotation0: =c", 1, "Invalid annotation key '' in 'annotation0'" },
+	{ "annotation0: k=a\x01"
+	  "b",
+	  1, "Invalid annotation value 'a\\x01b' for 'k'" },
+	{ "annotation0: k=\xff", 1, "Invalid annotation value '\\xff' for 'k'" },
+	{ "annotation0: com.example.gpu=all\nannotation1: com.example.gpu=none", 2,
+	  "Annotation key 'com.example.gpu' of 'annotation1' is already set by 'annotation0' on "
+	  "line 1" },
 };
 
 START_TEST(test_bad_input)
@@ -537,7 +546,7 @@ END_TEST
 START_TEST(test_too_large)
 {
 	_cleanup_free_ char *big = malloc(CONFIG_MAX_SIZE + 1);
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct config *c = NULL;
 
 	ck_assert_ptr_nonnull(big);
@@ -555,7 +564,7 @@ END_TEST
 START_TEST(test_escaped_long_value)
 {
 	char text[4096];
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct config *c = NULL;
 
 	strcpy(text, "seccomp: ");
@@ -572,17 +581,17 @@ START_TEST(test_key_feature)
 	static const struct {
 		const char *key, *feature;
 	} table[] = {
-	    {"net0", "net"},	    {"net1", "net"},
-	    {"net31", "net"},	    {"route3", "route"},
-	    {"route255", "route"},  {"dns", "dns"},
-	    {"port0", "port"},	    {"port1023", "port"},
-	    {"seccomp", "seccomp"}, {"apparmor", "apparmor"},
-	    {"selinux", "selinux"}, {"hooks", "hooks"},
-	    {"hook-user", "hooks"}, {"annotation2", "hooks"},
-	    {"net32", NULL},	    {"net01", NULL},
-	    {"net", NULL},	    {"nett1", NULL},
-	    {"port1024", NULL},	    {"dns0", NULL},
-	    {"hook", NULL},	    {"", NULL},
+		{ "net0", "net" },	  { "net1", "net" },
+		{ "net31", "net" },	  { "route3", "route" },
+		{ "route255", "route" },  { "dns", "dns" },
+		{ "port0", "port" },	  { "port1023", "port" },
+		{ "seccomp", "seccomp" }, { "apparmor", "apparmor" },
+		{ "selinux", "selinux" }, { "hooks", "hooks" },
+		{ "hook-user", "hooks" }, { "annotation2", "hooks" },
+		{ "net32", NULL },	  { "net01", NULL },
+		{ "net", NULL },	  { "nett1", NULL },
+		{ "port1024", NULL },	  { "dns0", NULL },
+		{ "hook", NULL },	  { "", NULL },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(table); i++) {
@@ -645,7 +654,7 @@ static void assert_round_trip(const char *text)
 {
 	_cleanup_config_ struct config *a = parse_ok(text), *b = NULL;
 	_cleanup_free_ char *first = NULL, *second = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(config_format(a, &first), 0);
 	ck_assert_msg(config_parse("again.conf", first, strlen(first), &b, &err) == 0, "%s: %s",
@@ -753,7 +762,7 @@ START_TEST(test_load)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
 	char path[512], fifo[512], big[512];
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct config *c = NULL;
 	int fd;
 
@@ -810,7 +819,7 @@ static int settings_text(const char *text, struct settings *s, struct lxcri_erro
 START_TEST(test_settings)
 {
 	struct settings s;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	static const char text[] = "# host-wide\r\n\nlog-level: debug\nhelper-timeout: 3600\n";
 
 	settings_init(&s);
@@ -836,17 +845,17 @@ START_TEST(test_settings)
 	static const struct {
 		const char *text, *message;
 	} bad[] = {
-	    {"log-level: verbose", "l.conf:1: Invalid value 'verbose' for 'log-level'"},
-	    {"log-level: INFO", "l.conf:1: Invalid value 'INFO' for 'log-level'"},
-	    {"#\nhelper-timeout: 0", "l.conf:2: Invalid value '0' for 'helper-timeout'"},
-	    {"helper-timeout: 3601", "l.conf:1: Invalid value '3601' for 'helper-timeout'"},
-	    {"helper-timeout: 30s", "l.conf:1: Invalid value '30s' for 'helper-timeout'"},
-	    {"log-level: info\nlog-level: debug",
-	     "l.conf:2: Duplicate key: 'log-level' is already set on line 1"},
-	    {"timeout: 3", "l.conf:1: Unknown key 'timeout'"},
-	    {"net1: name=eth1,bridge=vmbr1", "l.conf:1: Unknown key 'net1'"},
-	    {"log-level debug", "l.conf:1: Missing ':' directly after key 'log-level'"},
-	    {"log-level:", "l.conf:1: Empty value for 'log-level'"},
+		{ "log-level: verbose", "l.conf:1: Invalid value 'verbose' for 'log-level'" },
+		{ "log-level: INFO", "l.conf:1: Invalid value 'INFO' for 'log-level'" },
+		{ "#\nhelper-timeout: 0", "l.conf:2: Invalid value '0' for 'helper-timeout'" },
+		{ "helper-timeout: 3601", "l.conf:1: Invalid value '3601' for 'helper-timeout'" },
+		{ "helper-timeout: 30s", "l.conf:1: Invalid value '30s' for 'helper-timeout'" },
+		{ "log-level: info\nlog-level: debug",
+		  "l.conf:2: Duplicate key: 'log-level' is already set on line 1" },
+		{ "timeout: 3", "l.conf:1: Unknown key 'timeout'" },
+		{ "net1: name=eth1,bridge=vmbr1", "l.conf:1: Unknown key 'net1'" },
+		{ "log-level debug", "l.conf:1: Missing ':' directly after key 'log-level'" },
+		{ "log-level:", "l.conf:1: Empty value for 'log-level'" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		settings_init(&s);
@@ -863,8 +872,8 @@ START_TEST(test_settings_load)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
 	char path[512];
-	struct settings s = {.log_level = 99, .helper_timeout_ms = 1};
-	struct lxcri_error err = {0};
+	struct settings s = { .log_level = 99, .helper_timeout_ms = 1 };
+	struct lxcri_error err = { 0 };
 
 	snprintf(path, sizeof(path), "%s/lxcri.conf", dir);
 	ck_assert_int_eq(settings_load(path, &s, &err), 0);

@@ -7,9 +7,11 @@
 
 static void clear_lxc_env(void)
 {
-	static const char *const vars[] = { "LXC_HOOK_VERSION", "LXC_HOOK_TYPE",  "LXC_HOOK_SECTION",
-					    "LXC_NAME",		"LXC_PID",	  "LXC_ROOTFS_PATH",
-					    "LXC_NET_NS",	"LXC_TARGET",	  "LXC_CONFIG_FILE" };
+	static const char *const vars[] = {
+		"LXC_HOOK_VERSION", "LXC_HOOK_TYPE", "LXC_HOOK_SECTION",
+		"LXC_NAME",	    "LXC_PID",	     "LXC_ROOTFS_PATH",
+		"LXC_NET_NS",	    "LXC_TARGET",    "LXC_CONFIG_FILE"
+	};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
 }
@@ -86,8 +88,10 @@ END_TEST
 
 START_TEST(test_argv_with_path_options)
 {
-	char *argv[] = { "lxcri-hook", "--run-dir=/tmp/r", "--etc-dir=/tmp/e", "100", "lxc", "pre-start",
-			 NULL };
+	char *argv[] = {
+		"lxcri-hook", "--run-dir=/tmp/r", "--etc-dir=/tmp/e", "100", "lxc", "pre-start",
+		NULL
+	};
 	char *bad[] = { "lxcri-hook", "--run-dirx=/tmp/r", "100", "lxc", "pre-start", NULL };
 	struct lxcri_paths paths;
 	struct hook_context ctx;

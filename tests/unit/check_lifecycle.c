@@ -140,20 +140,25 @@ START_TEST(test_shipped_features_refuse_every_key_for_now)
 {
 	/* Until a feature's helper lands, its keys refuse the start. */
 	static const char *const keys[] = {
-		"net0: name=eth1,bridge=vmbr0", "route0: dst=default,dev=eth0",
-		"dns: nameserver=10.0.0.1",	"port0: proto=tcp,host=80,ct=80",
-		"seccomp: /etc/x.json",		"apparmor: profile=x",
-		"selinux: u:r:t:s0",		"hooks: dir=/etc/x",
-		"hook-user: root",		"annotation0: a=b",
+		"net0: name=eth1,bridge=vmbr0",
+		"route0: dst=default,dev=eth0",
+		"dns: nameserver=10.0.0.1",
+		"port0: proto=tcp,host=80,ct=80",
+		"seccomp: /etc/x.json",
+		"apparmor: profile=x",
+		"selinux: u:r:t:s0",
+		"hooks: dir=/etc/x",
+		"hook-user: root",
+		"annotation0: a=b",
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		_cleanup_config_ struct config *c = NULL;
 		struct lxcri_error err = {};
-		ck_assert_msg(config_parse("t.conf", keys[i], strlen(keys[i]), &c, &err) == 0, "%s: %s",
-			      keys[i], err.message);
+		ck_assert_msg(config_parse("t.conf", keys[i], strlen(keys[i]), &c, &err) == 0,
+			      "%s: %s", keys[i], err.message);
 		ck_assert_int_eq(
-			lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err),
-			-EOPNOTSUPP);
+		    lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err),
+		    -EOPNOTSUPP);
 		ck_assert_ptr_nonnull(strstr(err.message, "is not supported by this version"));
 	}
 }
@@ -268,7 +273,8 @@ START_TEST(test_teardown_runs_feature_helper)
 	snprintf(done, sizeof(done), "%s/state-after-teardown.json", e.root);
 	setenv("STATE_AFTER", done, 1);
 	helper(&e, "fake-net",
-	       "[ \"$1\" = teardown ] && cp \"$STATE_AFTER\" \"$LXCRI_RUN_DIR/$2/state.json\"; exit 0");
+	       "[ \"$1\" = teardown ] && cp \"$STATE_AFTER\" \"$LXCRI_RUN_DIR/$2/state.json\"; "
+	       "exit 0");
 	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
 	ck_assert_int_eq(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
 
@@ -281,9 +287,8 @@ START_TEST(test_teardown_runs_feature_helper)
 		ck_assert_int_eq(state_to_json(s, &json), 0);
 		test_write_file(done, json);
 	}
-	ck_assert_int_eq(state_item_add(s, "net.veth", "start-host",
-					json_object_new_object(), &index),
-			 0);
+	ck_assert_int_eq(
+	    state_item_add(s, "net.veth", "start-host", json_object_new_object(), &index), 0);
 	state_item_set_applied(s, index);
 	ck_assert_int_eq(state_item_add(s, "port.element", "start-host", NULL, &index), 0);
 	ck_assert_int_eq(state_save(dir, s, &err), 0);

@@ -47,7 +47,8 @@ START_TEST(test_container_id_on_every_line)
 	ck_assert_int_eq(log_warning_errno(-ENOENT, "Failed to open '%s': %m", "/x"), -ENOENT);
 	receive(fd, buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "<28>", 4) == 0, "priority in '%s'", buf);
-	ck_assert_ptr_nonnull(strstr(buf, "CT 105: Failed to open '/x': No such file or directory"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "CT 105: Failed to open '/x': No such file or directory"));
 }
 END_TEST
 

@@ -36,7 +36,7 @@ START_TEST(test_uint)
 	ck_assert_int_eq(parse_uint16("0", 1, 65535, &v16), -ERANGE);
 
 	/* Only plain decimal. */
-	const char *bad[] = {"", "01", "00", "+1", "-1", " 1", "1 ", "1x", "0x10", "1.5", "١"};
+	const char *bad[] = { "", "01", "00", "+1", "-1", " 1", "1 ", "1x", "0x10", "1.5", "١" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
 		ck_assert_msg(parse_uint32(bad[i], 0, UINT32_MAX, &v32) == -EINVAL, "'%s'", bad[i]);
 	ck_assert_int_eq(parse_uint32(NULL, 0, 1, &v32), -EINVAL);
@@ -45,7 +45,7 @@ END_TEST
 
 START_TEST(test_ip_address)
 {
-	struct ip_address a = {0}, b = {0};
+	struct ip_address a = { 0 }, b = { 0 };
 	char buf[INET6_ADDRSTRLEN];
 
 	ck_assert_int_eq(parse_ip_address("192.0.2.10", AF_UNSPEC, &a), 0);
@@ -65,9 +65,9 @@ START_TEST(test_ip_address)
 	ck_assert_int_eq(parse_ip_address("2001:db8::1", AF_INET, &b), -EAFNOSUPPORT);
 	ck_assert(!ip_address_equal(&a, &b));
 
-	const char *bad[] = {"",	  "1.2.3",    "1.2.3.4.5",  "256.0.0.1",    "01.2.3.4",
-			     "1.2.3.4 ",  " 1.2.3.4", "1.2.3.4/24", "fe80::1%eth0", "2001:db8:::1",
-			     "localhost", "::g"};
+	const char *bad[] = { "",	   "1.2.3",    "1.2.3.4.5",  "256.0.0.1",    "01.2.3.4",
+			      "1.2.3.4 ",  " 1.2.3.4", "1.2.3.4/24", "fe80::1%eth0", "2001:db8:::1",
+			      "localhost", "::g" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
 		ck_assert_msg(parse_ip_address(bad[i], AF_UNSPEC, &a) == -EINVAL, "'%s'", bad[i]);
 
@@ -94,7 +94,7 @@ END_TEST
 
 START_TEST(test_ip_prefix)
 {
-	struct ip_prefix p = {0};
+	struct ip_prefix p = { 0 };
 	char buf[IP_PREFIX_STRLEN];
 
 	ck_assert_int_eq(parse_ip_prefix("10.0.0.5/24", AF_UNSPEC, &p), 0);
@@ -134,17 +134,17 @@ START_TEST(test_ip_prefix)
 	ck_assert_str_eq(buf, "2001:db8::1/127");
 
 	ck_assert_int_eq(parse_ip_prefix("10.0.0.5/24", AF_INET6, &p), -EAFNOSUPPORT);
-	const char *bad[] = {"10.0.0.5",
-			     "10.0.0.5/",
-			     "10.0.0.5/33",
-			     "10.0.0.5/024",
-			     "/24",
-			     "10.0.0.5/-1",
-			     "10.0.0.5/24/1",
-			     "fd00::/129",
-			     "10.0.0/24",
-			     "10.0.0.5 /24",
-			     "1111:2222:3333:4444:5555:6666:7777:8888:9/64"};
+	const char *bad[] = { "10.0.0.5",
+			      "10.0.0.5/",
+			      "10.0.0.5/33",
+			      "10.0.0.5/024",
+			      "/24",
+			      "10.0.0.5/-1",
+			      "10.0.0.5/24/1",
+			      "fd00::/129",
+			      "10.0.0/24",
+			      "10.0.0.5 /24",
+			      "1111:2222:3333:4444:5555:6666:7777:8888:9/64" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
 		ck_assert_msg(parse_ip_prefix(bad[i], AF_UNSPEC, &p) == -EINVAL, "'%s'", bad[i]);
 	/* Untouched on failure. */
@@ -154,7 +154,7 @@ END_TEST
 
 START_TEST(test_mac)
 {
-	uint8_t mac[6] = {0};
+	uint8_t mac[6] = { 0 };
 
 	ck_assert_int_eq(parse_mac("BC:24:11:0a:Ff:01", mac), 0);
 	ck_assert_uint_eq(mac[0], 0xbc);
@@ -172,16 +172,16 @@ START_TEST(test_mac)
 	ck_assert(mac_is_zero(mac));
 	ck_assert(!mac_is_unicast(mac));
 
-	const char *bad[] = {"",
-			     "BC:24:11:00:00",
-			     "BC:24:11:00:00:01:02",
-			     "BC-24-11-00-00-01",
-			     "BC:24:11:00:00:1",
-			     "B:24:11:00:00:01",
-			     "BC:24:11:00:00:0G",
-			     "BC2411000001",
-			     "BC:24:11:00:00:01 ",
-			     "BC:24:11:00:0:001"};
+	const char *bad[] = { "",
+			      "BC:24:11:00:00",
+			      "BC:24:11:00:00:01:02",
+			      "BC-24-11-00-00-01",
+			      "BC:24:11:00:00:1",
+			      "B:24:11:00:00:01",
+			      "BC:24:11:00:00:0G",
+			      "BC2411000001",
+			      "BC:24:11:00:00:01 ",
+			      "BC:24:11:00:0:001" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
 		ck_assert_msg(parse_mac(bad[i], mac) == -EINVAL, "'%s'", bad[i]);
 }
@@ -201,8 +201,8 @@ START_TEST(test_port_range)
 	ck_assert_uint_eq(first, 80);
 	ck_assert_uint_eq(last, 80);
 
-	const char *bad[] = {"0",     "65536", "10-5",	   "-5",      "5-",  "1-2-3",
-			     "08080", "80 ",   "123456-7", "80-0x50", "tcp", ""};
+	const char *bad[] = { "0",     "65536", "10-5",	    "-5",      "5-",  "1-2-3",
+			      "08080", "80 ",	"123456-7", "80-0x50", "tcp", "" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
 		ck_assert_msg(parse_port_range(bad[i], &first, &last) == -EINVAL, "'%s'", bad[i]);
 	ck_assert_uint_eq(first, 80);
@@ -303,34 +303,34 @@ END_TEST
 START_TEST(test_selinux)
 {
 	const char *good[] = {
-	    "system_u:system_r:container_t",
-	    "system_u:system_r:container_t:s0",
-	    "system_u:system_r:container_t:s0:c10,c20",
-	    "system_u:system_r:container_t:s0-s0:c0.c1023",
-	    "system_u:system_r:container_t:s0:c0.c5,c7,c9.c12-s15:c0.c1023",
-	    "user.x:role_1:type.t:s1023:c1023",
+		"system_u:system_r:container_t",
+		"system_u:system_r:container_t:s0",
+		"system_u:system_r:container_t:s0:c10,c20",
+		"system_u:system_r:container_t:s0-s0:c0.c1023",
+		"system_u:system_r:container_t:s0:c0.c5,c7,c9.c12-s15:c0.c1023",
+		"user.x:role_1:type.t:s1023:c1023",
 	};
 	const char *bad[] = {
-	    "",
-	    "system_u:system_r",
-	    "system_u:system_r:",
-	    "system_u::container_t",
-	    "system_u:system_r:container_t:",
-	    "system_u:system_r:container_t:s",
-	    "system_u:system_r:container_t:0",
-	    "system_u:system_r:container_t:s01",
-	    "system_u:system_r:container_t:s0:",
-	    "system_u:system_r:container_t:s0:c",
-	    "system_u:system_r:container_t:s0:c1024",
-	    "system_u:system_r:container_t:s1024",
-	    "system_u:system_r:container_t:s0:c5.c3",
-	    "system_u:system_r:container_t:s0:c1,",
-	    "system_u:system_r:container_t:s0:c1.",
-	    "system_u:system_r:container_t:s0-",
-	    "system_u:system_r:container_t:s0-s1-s2",
-	    "system_u:system_r:container_t:s0:c1:c2",
-	    "system-u:system_r:container_t:s0",
-	    "system_u:system_r:container_t:s0 ",
+		"",
+		"system_u:system_r",
+		"system_u:system_r:",
+		"system_u::container_t",
+		"system_u:system_r:container_t:",
+		"system_u:system_r:container_t:s",
+		"system_u:system_r:container_t:0",
+		"system_u:system_r:container_t:s01",
+		"system_u:system_r:container_t:s0:",
+		"system_u:system_r:container_t:s0:c",
+		"system_u:system_r:container_t:s0:c1024",
+		"system_u:system_r:container_t:s1024",
+		"system_u:system_r:container_t:s0:c5.c3",
+		"system_u:system_r:container_t:s0:c1,",
+		"system_u:system_r:container_t:s0:c1.",
+		"system_u:system_r:container_t:s0-",
+		"system_u:system_r:container_t:s0-s1-s2",
+		"system_u:system_r:container_t:s0:c1:c2",
+		"system-u:system_r:container_t:s0",
+		"system_u:system_r:container_t:s0 ",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(good); i++)
@@ -380,7 +380,7 @@ END_TEST
 
 START_TEST(test_properties)
 {
-	static const char *const names[] = {"name", "bridge", "ip", NULL};
+	static const char *const names[] = { "name", "bridge", "ip", NULL };
 	char *v[3];
 	struct property_failure f;
 	char s1[] = "ip=10.0.0.5/24;fd00::5/64,name=eth1,bridge=vmbr1";
@@ -400,17 +400,17 @@ START_TEST(test_properties)
 		enum property_problem problem;
 		const char *item;
 	} bad[] = {
-	    {"name=eth1,,bridge=x", PROPERTY_EMPTY, ""},
-	    {"name=eth1,", PROPERTY_EMPTY, ""},
-	    {",name=eth1", PROPERTY_EMPTY, ""},
-	    {"", PROPERTY_EMPTY, ""},
-	    {"name=eth1,bridge", PROPERTY_NO_EQUALS, "bridge"},
-	    {"name=eth1,=x", PROPERTY_EMPTY_NAME, "=x"},
-	    {"name=eth1,foo=x", PROPERTY_UNKNOWN, "foo"},
-	    {"name=eth1,Name=x", PROPERTY_UNKNOWN, "Name"},
-	    {"name=eth1, bridge=x", PROPERTY_UNKNOWN, " bridge"},
-	    {"name=eth1,name=eth2", PROPERTY_DUPLICATE, "name"},
-	    {"name=,bridge=x", PROPERTY_EMPTY_VALUE, "name"},
+		{ "name=eth1,,bridge=x", PROPERTY_EMPTY, "" },
+		{ "name=eth1,", PROPERTY_EMPTY, "" },
+		{ ",name=eth1", PROPERTY_EMPTY, "" },
+		{ "", PROPERTY_EMPTY, "" },
+		{ "name=eth1,bridge", PROPERTY_NO_EQUALS, "bridge" },
+		{ "name=eth1,=x", PROPERTY_EMPTY_NAME, "=x" },
+		{ "name=eth1,foo=x", PROPERTY_UNKNOWN, "foo" },
+		{ "name=eth1,Name=x", PROPERTY_UNKNOWN, "Name" },
+		{ "name=eth1, bridge=x", PROPERTY_UNKNOWN, " bridge" },
+		{ "name=eth1,name=eth2", PROPERTY_DUPLICATE, "name" },
+		{ "name=,bridge=x", PROPERTY_EMPTY_VALUE, "name" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		char *s = strdup(bad[i].input);

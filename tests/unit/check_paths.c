@@ -56,8 +56,10 @@ START_TEST(test_ids)
 	ck_assert(!container_id_valid("a/b"));
 	ck_assert(!container_id_valid(".."));
 	ck_assert(!container_id_valid("a b"));
-	ck_assert(container_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	ck_assert(!container_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	ck_assert(
+	    container_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	ck_assert(!container_id_valid(
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 
 	ck_assert(container_id_is_vmid("100"));
 	ck_assert(container_id_is_vmid("999999999"));

@@ -19,19 +19,19 @@ static int run_argv(struct process_result *res, struct lxcri_error *err, char *c
 		    char *const *envp, uint64_t timeout_ms)
 {
 	struct process_spec spec = {
-	    .path = argv[0],
-	    .argv = argv,
-	    .envp = envp,
-	    .timeout_ms = timeout_ms,
+		.path = argv[0],
+		.argv = argv,
+		.envp = envp,
+		.timeout_ms = timeout_ms,
 	};
 	return process_run(&spec, res, err);
 }
 
 static int run_sh(struct process_result *res, const char *script, uint64_t timeout_ms)
 {
-	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)script, NULL};
-	char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
-	struct lxcri_error err = {0};
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, NULL };
+	char *envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
+	struct lxcri_error err = { 0 };
 	int r = run_argv(res, &err, argv, envp, timeout_ms);
 
 	ck_assert_msg(r == 0, "process_run: %d %s", r, err.message);
@@ -110,7 +110,7 @@ static char *big_buffer(size_t size)
 
 START_TEST(test_exit_status)
 {
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 	char what[128];
 
 	MODE_SETUP();
@@ -133,7 +133,7 @@ END_TEST
 
 START_TEST(test_signal_death)
 {
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 	char what[128];
 
 	MODE_SETUP();
@@ -149,7 +149,7 @@ END_TEST
 
 START_TEST(test_capture)
 {
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 
 	MODE_SETUP();
 	run_sh(&res, "echo out; echo err >&2; printf 'no newline'", SHOULD_FINISH_MS);
@@ -173,16 +173,16 @@ END_TEST
 
 START_TEST(test_capture_max)
 {
-	char *argv[] = {(char *)"/usr/bin/head", (char *)"-c", (char *)"1048576",
-			(char *)"/dev/zero", NULL};
+	char *argv[] = { (char *)"/usr/bin/head", (char *)"-c", (char *)"1048576",
+			 (char *)"/dev/zero", NULL };
 	struct process_spec spec = {
-	    .path = argv[0],
-	    .argv = argv,
-	    .timeout_ms = SHOULD_FINISH_MS,
-	    .capture_max = 1000,
+		.path = argv[0],
+		.argv = argv,
+		.timeout_ms = SHOULD_FINISH_MS,
+		.capture_max = 1000,
 	};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	ck_assert_int_eq(process_run(&spec, &res, &err), 0);
@@ -206,16 +206,16 @@ END_TEST
 
 START_TEST(test_stdin_cat)
 {
-	char *argv[] = {(char *)"/usr/bin/cat", NULL};
+	char *argv[] = { (char *)"/usr/bin/cat", NULL };
 	struct process_spec spec = {
-	    .path = argv[0],
-	    .argv = argv,
-	    .stdin_data = "hello\nworld\n",
-	    .stdin_size = 12,
-	    .timeout_ms = SHOULD_FINISH_MS,
+		.path = argv[0],
+		.argv = argv,
+		.stdin_data = "hello\nworld\n",
+		.stdin_size = 12,
+		.timeout_ms = SHOULD_FINISH_MS,
 	};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	ck_assert_int_eq(process_run(&spec, &res, &err), 0);
@@ -241,18 +241,18 @@ END_TEST
 START_TEST(test_stdin_large_roundtrip)
 {
 	const size_t size = 1024 * 1024;
-	char *argv[] = {(char *)"/usr/bin/cat", NULL};
+	char *argv[] = { (char *)"/usr/bin/cat", NULL };
 	char *data = big_buffer(size);
 	struct process_spec spec = {
-	    .path = argv[0],
-	    .argv = argv,
-	    .stdin_data = data,
-	    .stdin_size = size,
-	    .timeout_ms = SHOULD_FINISH_MS,
-	    .capture_max = 2 * size,
+		.path = argv[0],
+		.argv = argv,
+		.stdin_data = data,
+		.stdin_size = size,
+		.timeout_ms = SHOULD_FINISH_MS,
+		.capture_max = 2 * size,
 	};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	/* Both directions at once: writing all of stdin first would deadlock. */
@@ -269,18 +269,18 @@ END_TEST
 START_TEST(test_stdin_not_read)
 {
 	const size_t size = 1024 * 1024;
-	char *argv_true[] = {(char *)"/usr/bin/true", NULL};
-	char *argv_sleep[] = {(char *)"/usr/bin/sleep", (char *)"60", NULL};
+	char *argv_true[] = { (char *)"/usr/bin/true", NULL };
+	char *argv_sleep[] = { (char *)"/usr/bin/sleep", (char *)"60", NULL };
 	char *data = big_buffer(size);
 	struct process_spec spec = {
-	    .path = argv_true[0],
-	    .argv = argv_true,
-	    .stdin_data = data,
-	    .stdin_size = size,
-	    .timeout_ms = SHOULD_FINISH_MS,
+		.path = argv_true[0],
+		.argv = argv_true,
+		.stdin_data = data,
+		.stdin_size = size,
+		.timeout_ms = SHOULD_FINISH_MS,
 	};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 	sigset_t pending;
 
 	MODE_SETUP();
@@ -307,10 +307,10 @@ END_TEST
 
 START_TEST(test_env_explicit)
 {
-	char *argv[] = {(char *)"/usr/bin/env", NULL};
-	char *envp[] = {(char *)"FOO=bar", (char *)"EMPTY=", NULL};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv[] = { (char *)"/usr/bin/env", NULL };
+	char *envp[] = { (char *)"FOO=bar", (char *)"EMPTY=", NULL };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	ck_assert_int_eq(setenv("LXCRI_UNIT_PARENT_ONLY", "1", 1), 0);
@@ -323,9 +323,9 @@ END_TEST
 
 START_TEST(test_env_empty)
 {
-	char *argv[] = {(char *)"/usr/bin/env", NULL};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv[] = { (char *)"/usr/bin/env", NULL };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	ck_assert_int_eq(setenv("LXCRI_UNIT_PARENT_ONLY", "1", 1), 0);
@@ -338,7 +338,7 @@ END_TEST
 
 START_TEST(test_timeout_kills_group)
 {
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 	char what[128];
 	int grandchild = 0;
 
@@ -361,7 +361,7 @@ END_TEST
 
 START_TEST(test_grandchild_holds_pipe)
 {
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 	int grandchild = 0;
 
 	MODE_SETUP();
@@ -381,7 +381,7 @@ END_TEST
 
 START_TEST(test_background_job_killed)
 {
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 	int grandchild = 0;
 
 	MODE_SETUP();
@@ -398,7 +398,7 @@ START_TEST(test_new_session_survives)
 {
 	char *dir = test_tmpdir();
 	char script[1024];
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 	int daemon_pid = 0;
 
 	MODE_SETUP();
@@ -422,9 +422,9 @@ END_TEST
 
 START_TEST(test_nonexistent_program)
 {
-	char *argv[] = {(char *)"/nonexistent/lxcri-unit-prog", NULL};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv[] = { (char *)"/nonexistent/lxcri-unit-prog", NULL };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	ck_assert_int_eq(run_argv(&res, &err, argv, NULL, SHOULD_FINISH_MS), -ENOENT);
@@ -442,14 +442,14 @@ START_TEST(test_not_executable)
 {
 	char *dir = test_tmpdir();
 	char path[300];
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	snprintf(path, sizeof(path), "%s/script", dir);
 	test_write_file(path, "#!/bin/sh\nexit 0\n");
 	ck_assert_int_eq(chmod(path, 0644), 0);
-	char *argv[] = {path, NULL};
+	char *argv[] = { path, NULL };
 	ck_assert_int_eq(run_argv(&res, &err, argv, NULL, SHOULD_FINISH_MS), -EACCES);
 	ck_assert_ptr_nonnull(strstr(err.message, path));
 	test_rm_rf(dir);
@@ -459,14 +459,15 @@ END_TEST
 
 START_TEST(test_invalid_spec)
 {
-	char *argv_rel[] = {(char *)"usr/bin/true", NULL};
-	char *argv_bare[] = {(char *)"true", NULL};
-	char *argv_true[] = {(char *)"/usr/bin/true", NULL};
-	char *argv_empty[] = {NULL};
-	struct process_spec spec = {
-	    .path = "/usr/bin/true", .argv = argv_empty, .timeout_ms = 1000};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv_rel[] = { (char *)"usr/bin/true", NULL };
+	char *argv_bare[] = { (char *)"true", NULL };
+	char *argv_true[] = { (char *)"/usr/bin/true", NULL };
+	char *argv_empty[] = { NULL };
+	struct process_spec spec = { .path = "/usr/bin/true",
+				     .argv = argv_empty,
+				     .timeout_ms = 1000 };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	ck_assert_int_eq(run_argv(&res, &err, argv_rel, NULL, SHOULD_FINISH_MS), -EINVAL);
@@ -494,16 +495,16 @@ static int setup_fail(void *userdata)
 START_TEST(test_child_setup)
 {
 	char *dir = test_tmpdir();
-	char *argv[] = {(char *)"/usr/bin/pwd", NULL};
+	char *argv[] = { (char *)"/usr/bin/pwd", NULL };
 	struct process_spec spec = {
-	    .path = argv[0],
-	    .argv = argv,
-	    .timeout_ms = SHOULD_FINISH_MS,
-	    .child_setup = setup_chdir,
-	    .userdata = dir,
+		.path = argv[0],
+		.argv = argv,
+		.timeout_ms = SHOULD_FINISH_MS,
+		.child_setup = setup_chdir,
+		.userdata = dir,
 	};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 	char cwd_before[PATH_MAX], cwd_after[PATH_MAX], expect[PATH_MAX + 2];
 
 	MODE_SETUP();
@@ -531,9 +532,9 @@ END_TEST
 
 START_TEST(test_fds_not_inherited)
 {
-	char *argv[] = {(char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv[] = { (char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 	int fd = open("/dev/null", O_RDONLY);
 
 	MODE_SETUP();
@@ -549,16 +550,16 @@ END_TEST
 
 START_TEST(test_closed_stdin_in_parent)
 {
-	char *argv[] = {(char *)"/usr/bin/cat", NULL};
+	char *argv[] = { (char *)"/usr/bin/cat", NULL };
 	struct process_spec spec = {
-	    .path = argv[0],
-	    .argv = argv,
-	    .stdin_data = "abc",
-	    .stdin_size = 3,
-	    .timeout_ms = SHOULD_FINISH_MS,
+		.path = argv[0],
+		.argv = argv,
+		.stdin_data = "abc",
+		.stdin_size = 3,
+		.timeout_ms = SHOULD_FINISH_MS,
 	};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	/* Our pipes then take the low fd numbers the child needs for itself. */
@@ -578,15 +579,15 @@ END_TEST
 
 START_TEST(test_inherit_stderr)
 {
-	char *argv[] = {(char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL};
+	char *argv[] = { (char *)"/usr/bin/ls", (char *)"/proc/self/fd", NULL };
 	struct process_spec spec = {
-	    .path = argv[0],
-	    .argv = argv,
-	    .timeout_ms = SHOULD_FINISH_MS,
-	    .inherit_stderr = true,
+		.path = argv[0],
+		.argv = argv,
+		.timeout_ms = SHOULD_FINISH_MS,
+		.inherit_stderr = true,
 	};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	ck_assert_int_eq(process_run(&spec, &res, &err), 0);
@@ -599,10 +600,10 @@ END_TEST
 
 START_TEST(test_signal_state_reset)
 {
-	char *argv[] = {(char *)"/usr/bin/grep", (char *)"-E", (char *)"^Sig(Blk|Ign)",
-			(char *)"/proc/self/status", NULL};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv[] = { (char *)"/usr/bin/grep", (char *)"-E", (char *)"^Sig(Blk|Ign)",
+			 (char *)"/proc/self/status", NULL };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 	sigset_t block;
 
 	MODE_SETUP();
@@ -625,9 +626,9 @@ END_TEST
 
 START_TEST(test_own_process_group)
 {
-	char *argv[] = {(char *)"/usr/bin/cat", (char *)"/proc/self/stat", NULL};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv[] = { (char *)"/usr/bin/cat", (char *)"/proc/self/stat", NULL };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 	int pid = 0, pgrp = 0;
 	char *p;
 
@@ -647,9 +648,9 @@ END_TEST
 
 START_TEST(test_no_zombies)
 {
-	char *argv_missing[] = {(char *)"/nonexistent/x", NULL};
-	struct process_result res = {0};
-	struct lxcri_error err = {0};
+	char *argv_missing[] = { (char *)"/nonexistent/x", NULL };
+	struct process_result res = { 0 };
+	struct lxcri_error err = { 0 };
 
 	MODE_SETUP();
 	run_sh(&res, "exit 1", SHOULD_FINISH_MS);
@@ -670,7 +671,7 @@ END_TEST
 
 START_TEST(test_result_done_twice)
 {
-	struct process_result res = {0};
+	struct process_result res = { 0 };
 	char what[64];
 
 	MODE_SETUP();

@@ -159,56 +159,56 @@ struct open_case {
 };
 
 static const struct open_case open_cases[] = {
-    {"etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"/etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"//etc//./hostname", O_RDONLY, 0, "etc/hostname"},
-    {"../../../../etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"escape/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"abs_root/etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"abs_root/../../etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"dotdot/dotdot/etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"dir/up/etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"dir/sub/rel", O_RDONLY, 0, "etc/hostname"},
-    {"dir/sub/abs", O_RDONLY, 0, "etc/hostname"},
-    {"dir/sub/absdir/sub/abs", O_RDONLY, 0, "etc/hostname"},
-    {"dir/sub/absdir/../etc/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"dir/sub/absdir/..", O_PATH, 0, "."},
-    {"etcdir/hostname", O_RDONLY, 0, "etc/hostname"},
-    {"chain1", O_RDONLY, 0, "etc/hostname"},
-    {"chain1", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL},
-    {"chain1", O_PATH | O_NOFOLLOW, 0, "chain1"},
-    {"n2", O_RDONLY, 0, "etc/hostname"},
-    {"n1", O_RDONLY, -ELOOP, NULL},
-    {"loop1", O_RDONLY, -ELOOP, NULL},
-    {"loop1/x", O_RDONLY, -ELOOP, NULL},
-    {"selfloop", O_RDONLY, -ELOOP, NULL},
-    {"selfloop", O_WRONLY | O_CREAT, -ELOOP, NULL},
-    {"etc/resolv.conf", O_RDONLY, -ENOENT, NULL},
-    {"etc/resolv.conf", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL},
-    {"etc/resolv.conf", O_WRONLY | O_CREAT | O_NOFOLLOW, -ELOOP, NULL},
-    {"etc/resolv.conf", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL},
-    {"etc/resolv.conf", O_PATH | O_NOFOLLOW, 0, "etc/resolv.conf"},
-    {"dangling", O_RDONLY, -ENOENT, NULL},
-    {"proc_fd", O_RDONLY, -ENOENT, NULL},
-    {"file/x", O_RDONLY, -ENOTDIR, NULL},
-    {"etc/hostname/", O_RDONLY, -ENOTDIR, NULL},
-    {"file", O_RDONLY | O_DIRECTORY, -ENOTDIR, NULL},
-    {"/", O_RDONLY | O_DIRECTORY, 0, "."},
-    {".", O_PATH, 0, "."},
-    {"..", O_RDONLY | O_DIRECTORY, 0, "."},
-    {"abs_root", O_RDONLY | O_DIRECTORY, 0, "."},
-    {"abs_root/", O_PATH | O_NOFOLLOW, 0, "."},
-    {"etcdir", O_RDONLY | O_DIRECTORY, 0, "etc"},
-    {"etcdir", O_PATH | O_NOFOLLOW, 0, "etcdir"},
-    {"etcdir", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, -ENOTDIR, NULL},
-    {"etcdir/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, "etc"},
-    {"dir/sub/..", O_RDONLY | O_DIRECTORY, 0, "dir"},
-    {"", O_RDONLY, -ENOENT, NULL},
-    {"etc", O_WRONLY | O_CREAT, -EISDIR, NULL},
-    {"etc/.", O_RDONLY | O_CREAT, -EISDIR, NULL},
-    {"etc", O_WRONLY, -EISDIR, NULL},
-    {"nonexistent/x", O_WRONLY | O_CREAT, -ENOENT, NULL},
-    {"etc/hostname", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL},
+	{ "etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "/etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "//etc//./hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "../../../../etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "escape/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "abs_root/etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "abs_root/../../etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "dotdot/dotdot/etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "dir/up/etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "dir/sub/rel", O_RDONLY, 0, "etc/hostname" },
+	{ "dir/sub/abs", O_RDONLY, 0, "etc/hostname" },
+	{ "dir/sub/absdir/sub/abs", O_RDONLY, 0, "etc/hostname" },
+	{ "dir/sub/absdir/../etc/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "dir/sub/absdir/..", O_PATH, 0, "." },
+	{ "etcdir/hostname", O_RDONLY, 0, "etc/hostname" },
+	{ "chain1", O_RDONLY, 0, "etc/hostname" },
+	{ "chain1", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL },
+	{ "chain1", O_PATH | O_NOFOLLOW, 0, "chain1" },
+	{ "n2", O_RDONLY, 0, "etc/hostname" },
+	{ "n1", O_RDONLY, -ELOOP, NULL },
+	{ "loop1", O_RDONLY, -ELOOP, NULL },
+	{ "loop1/x", O_RDONLY, -ELOOP, NULL },
+	{ "selfloop", O_RDONLY, -ELOOP, NULL },
+	{ "selfloop", O_WRONLY | O_CREAT, -ELOOP, NULL },
+	{ "etc/resolv.conf", O_RDONLY, -ENOENT, NULL },
+	{ "etc/resolv.conf", O_RDONLY | O_NOFOLLOW, -ELOOP, NULL },
+	{ "etc/resolv.conf", O_WRONLY | O_CREAT | O_NOFOLLOW, -ELOOP, NULL },
+	{ "etc/resolv.conf", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL },
+	{ "etc/resolv.conf", O_PATH | O_NOFOLLOW, 0, "etc/resolv.conf" },
+	{ "dangling", O_RDONLY, -ENOENT, NULL },
+	{ "proc_fd", O_RDONLY, -ENOENT, NULL },
+	{ "file/x", O_RDONLY, -ENOTDIR, NULL },
+	{ "etc/hostname/", O_RDONLY, -ENOTDIR, NULL },
+	{ "file", O_RDONLY | O_DIRECTORY, -ENOTDIR, NULL },
+	{ "/", O_RDONLY | O_DIRECTORY, 0, "." },
+	{ ".", O_PATH, 0, "." },
+	{ "..", O_RDONLY | O_DIRECTORY, 0, "." },
+	{ "abs_root", O_RDONLY | O_DIRECTORY, 0, "." },
+	{ "abs_root/", O_PATH | O_NOFOLLOW, 0, "." },
+	{ "etcdir", O_RDONLY | O_DIRECTORY, 0, "etc" },
+	{ "etcdir", O_PATH | O_NOFOLLOW, 0, "etcdir" },
+	{ "etcdir", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, -ENOTDIR, NULL },
+	{ "etcdir/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, "etc" },
+	{ "dir/sub/..", O_RDONLY | O_DIRECTORY, 0, "dir" },
+	{ "", O_RDONLY, -ENOENT, NULL },
+	{ "etc", O_WRONLY | O_CREAT, -EISDIR, NULL },
+	{ "etc/.", O_RDONLY | O_CREAT, -EISDIR, NULL },
+	{ "etc", O_WRONLY, -EISDIR, NULL },
+	{ "nonexistent/x", O_WRONLY | O_CREAT, -ENOENT, NULL },
+	{ "etc/hostname", O_WRONLY | O_CREAT | O_EXCL, -EEXIST, NULL },
 };
 
 /* -errno, or 1 and the identity of what was opened. */
@@ -252,7 +252,7 @@ END_TEST
 START_TEST(test_modes_agree)
 {
 	for (size_t i = 0; i < ELEMENTSOF(open_cases); i++) {
-		struct stat a = {0}, b = {0};
+		struct stat a = { 0 }, b = { 0 };
 		int ra = open_outcome(&open_cases[i], false, &a);
 		int rb = open_outcome(&open_cases[i], true, &b);
 
@@ -266,7 +266,7 @@ END_TEST
 
 START_TEST(test_have_openat2)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC};
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
 	long fd;
 
 	(void)_i;
@@ -366,20 +366,20 @@ struct magic_case {
 };
 
 static const struct magic_case magic_cases[] = {
-    {"/proc/self", "fd/0", O_RDONLY, -ELOOP},
-    {"/proc/self", "cwd", O_RDONLY | O_DIRECTORY, -ELOOP},
-    {"/proc/self", "cwd/etc", O_RDONLY | O_DIRECTORY, -ELOOP},
-    {"/proc/self", "exe", O_RDONLY, -ELOOP},
-    {"/proc/self", "ns/net", O_RDONLY, -ELOOP},
-    {"/proc/self", "root/etc/passwd", O_RDONLY, -ELOOP},
-    {"/proc", "self/fd/0", O_RDONLY, -ELOOP},
-    {"/proc", "thread-self/fd/0", O_RDONLY, -ELOOP},
-    {"/proc/self", "status", O_RDONLY, 0},
-    {"/proc", "self/status", O_RDONLY, 0},
-    {"/proc", "thread-self/status", O_RDONLY, 0},
-    {"/proc", "mounts", O_RDONLY, 0},
-    /* Not followed: the link itself is fine. */
-    {"/proc/self", "fd/0", O_PATH | O_NOFOLLOW, 0},
+	{ "/proc/self", "fd/0", O_RDONLY, -ELOOP },
+	{ "/proc/self", "cwd", O_RDONLY | O_DIRECTORY, -ELOOP },
+	{ "/proc/self", "cwd/etc", O_RDONLY | O_DIRECTORY, -ELOOP },
+	{ "/proc/self", "exe", O_RDONLY, -ELOOP },
+	{ "/proc/self", "ns/net", O_RDONLY, -ELOOP },
+	{ "/proc/self", "root/etc/passwd", O_RDONLY, -ELOOP },
+	{ "/proc", "self/fd/0", O_RDONLY, -ELOOP },
+	{ "/proc", "thread-self/fd/0", O_RDONLY, -ELOOP },
+	{ "/proc/self", "status", O_RDONLY, 0 },
+	{ "/proc", "self/status", O_RDONLY, 0 },
+	{ "/proc", "thread-self/status", O_RDONLY, 0 },
+	{ "/proc", "mounts", O_RDONLY, 0 },
+	/* Not followed: the link itself is fine. */
+	{ "/proc/self", "fd/0", O_PATH | O_NOFOLLOW, 0 },
 };
 
 START_TEST(test_magic_links)

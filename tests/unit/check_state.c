@@ -69,7 +69,7 @@ static void assert_round_trip(const struct state *s)
 {
 	_cleanup_free_ char *text = NULL, *again = NULL;
 	_cleanup_state_ struct state *parsed = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(state_to_json(s, &text), 0);
 	ck_assert_msg(parse_exact(text, strlen(text), &parsed, &err) == 0, "%s\n%s", err.message,
@@ -150,7 +150,7 @@ START_TEST(test_save_load_round_trip)
 	_cleanup_free_ char *path = path_join2(dir, STATE_FILE);
 	_cleanup_state_ struct state *s = sample_state(), *loaded = NULL;
 	_cleanup_free_ char *text = NULL, *on_disk = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	struct stat st;
 	int64_t before = now_ms();
 
@@ -187,26 +187,26 @@ START_TEST(test_json_layout)
 {
 	_cleanup_state_ struct state *s = sample_state();
 	_cleanup_free_ char *text = NULL;
-	const char *keys[] = {"\"version\": 1",
-			      "\"id\": \"105\"",
-			      "\"phase\": \"running\"",
-			      "\"hook\": \"start-host\"",
-			      "\"started\": ",
-			      "\"updated\": ",
-			      "\"config\": \"/etc/pve/lxcri/105.conf\"",
-			      "\"items\": [",
-			      "\"kind\": \"veth\"",
-			      "\"status\": \"applied\"",
-			      "\"hook\": ",
-			      "\"time\": ",
-			      "\"data\": {",
-			      "\"kind\": \"nft-element\"",
-			      "\"status\": \"pending\"",
-			      "\"data\": null",
-			      "\"last_error\": {",
-			      "\"hook\": \"pre-start\"",
-			      "\"time\": ",
-			      "\"message\": "};
+	const char *keys[] = { "\"version\": 1",
+			       "\"id\": \"105\"",
+			       "\"phase\": \"running\"",
+			       "\"hook\": \"start-host\"",
+			       "\"started\": ",
+			       "\"updated\": ",
+			       "\"config\": \"/etc/pve/lxcri/105.conf\"",
+			       "\"items\": [",
+			       "\"kind\": \"veth\"",
+			       "\"status\": \"applied\"",
+			       "\"hook\": ",
+			       "\"time\": ",
+			       "\"data\": {",
+			       "\"kind\": \"nft-element\"",
+			       "\"status\": \"pending\"",
+			       "\"data\": null",
+			       "\"last_error\": {",
+			       "\"hook\": \"pre-start\"",
+			       "\"time\": ",
+			       "\"message\": " };
 	const char *at;
 
 	ck_assert_int_eq(state_to_json(s, &text), 0);
@@ -234,7 +234,7 @@ START_TEST(test_pending_applied)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_state_ struct state *s = NULL, *loaded = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	size_t index = 99;
 	int64_t before = now_ms();
 
@@ -288,7 +288,7 @@ END_TEST
 START_TEST(test_remove_keeps_order)
 {
 	_cleanup_state_ struct state *s = NULL;
-	const char *kinds[] = {"a", "b", "c", "d", "e"};
+	const char *kinds[] = { "a", "b", "c", "d", "e" };
 
 	ck_assert_int_eq(state_new("105", &s), 0);
 	for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
@@ -379,7 +379,7 @@ START_TEST(test_to_json_refuses_invalid)
 	_cleanup_free_ char *path = path_join2(dir, STATE_FILE);
 	_cleanup_state_ struct state *s = sample_state();
 	_cleanup_free_ char *text = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	int64_t updated;
 	struct stat st;
 
@@ -439,25 +439,26 @@ END_TEST
 START_TEST(test_parse_valid_variants)
 {
 	static const char *const valid[] = {
-	    "{\"version\":1,\"id\":\"105\",\"phase\":\"starting\",\"hook\":null,"
-	    "\"started\":0,\"updated\":0,\"config\":null,\"items\":[],\"last_error\":null}",
-	    /* unknown fields are ignored, at the top level, in items and in last_error */
-	    "{\"future\":{\"x\":[1,2]},\"version\":1,\"id\":\"web.1\",\"phase\":\"refused\","
-	    "\"hook\":\"pre-start\",\"started\":1763890000123,\"updated\":1763890000456,"
-	    "\"config\":\"/etc/lxcri/containers/web.1.conf\",\"items\":[{\"kind\":\"veth\","
-	    "\"status\":\"pending\",\"hook\":null,\"time\":1,\"data\":null,\"undo\":\"x\"}],"
-	    "\"last_error\":{\"hook\":null,\"time\":5,\"message\":\"\",\"code\":-22},"
-	    "\"more\":null}",
-	    /* whitespace and CRLF around, key order free */
-	    "\r\n  {\"last_error\":null,\"items\":[],\"config\":null,\"updated\":2,\"started\":1,"
-	    "\"hook\":\"stop\",\"phase\":\"stopped\",\"id\":\"A\",\"version\":1}\r\n\t ",
-	    "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":0,"
-	    "\"updated\":9223372036854775807,\"config\":null,\"items\":[],\"last_error\":null}",
+		"{\"version\":1,\"id\":\"105\",\"phase\":\"starting\",\"hook\":null,"
+		"\"started\":0,\"updated\":0,\"config\":null,\"items\":[],\"last_error\":null}",
+		/* unknown fields are ignored, at the top level, in items and in last_error */
+		"{\"future\":{\"x\":[1,2]},\"version\":1,\"id\":\"web.1\",\"phase\":\"refused\","
+		"\"hook\":\"pre-start\",\"started\":1763890000123,\"updated\":1763890000456,"
+		"\"config\":\"/etc/lxcri/containers/web.1.conf\",\"items\":[{\"kind\":\"veth\","
+		"\"status\":\"pending\",\"hook\":null,\"time\":1,\"data\":null,\"undo\":\"x\"}],"
+		"\"last_error\":{\"hook\":null,\"time\":5,\"message\":\"\",\"code\":-22},"
+		"\"more\":null}",
+		/* whitespace and CRLF around, key order free */
+		"\r\n  "
+		"{\"last_error\":null,\"items\":[],\"config\":null,\"updated\":2,\"started\":1,"
+		"\"hook\":\"stop\",\"phase\":\"stopped\",\"id\":\"A\",\"version\":1}\r\n\t ",
+		"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":0,"
+		"\"updated\":9223372036854775807,\"config\":null,\"items\":[],\"last_error\":null}",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(valid); i++) {
 		_cleanup_state_ struct state *s = NULL;
-		struct lxcri_error err = {0};
+		struct lxcri_error err = { 0 };
 
 		ck_assert_msg(parse_exact(valid[i], strlen(valid[i]), &s, &err) == 0, "[%zu] %s", i,
 			      err.message);
@@ -481,186 +482,208 @@ struct malformed {
 };
 
 static const struct malformed malformed[] = {
-    /* not JSON at all, or cut short: line and column */
-    {"", 0, -EINVAL, {"empty"}},
-    {" \n\t ", 0, -EINVAL, {"empty"}},
-    {"{\n  \"version\": 1,\n  \"id\": \"105\"",
-     0,
-     -EINVAL,
-     {"not JSON", "line 3, column 14", "truncated"}},
-    {"{\n  \"version\": 1,\n  \"id\": \"10", 0, -EINVAL, {"not JSON", "line 3, column 12"}},
-    {"{\"version\": 1,\n\"id\": tru}", 0, -EINVAL, {"not JSON", "line 2, column 10"}},
-    {"{\"version\": 1,}", 0, -EINVAL, {"not JSON", "line 1, column 15"}},
-    {"{\"version\":1} x", 0, -EINVAL, {"not JSON", "line 1, column 15"}},
-    {"{\"version\":1}{}", 0, -EINVAL, {"not JSON", "line 1, column 14"}},
-    {"{\"version\":\n1\0}", 15, -EINVAL, {"NUL byte", "line 2, column 2"}},
-    {"{\"id\":\"\xff\"}", 0, -EINVAL, {"not JSON", "line 1, column 8"}},
-    {"{version:1}", 0, -EINVAL, {"not JSON", "line 1, column 2"}},
-    {"/* state */ {}", 0, -EINVAL, {"not JSON", "line 1, column 1"}},
-    {"\xef\xbb\xbf{}", 0, -EINVAL, {"not JSON", "line 1, column 1"}},
-    {WITH_ITEM("{\"kind\":\"veth\",\"status\":\"applied\",\"hook\":null,\"time\":3,\"data\":"
-	       "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"),
-     0,
-     -EINVAL,
-     {"not JSON", "too deep"}},
-    /* the top level */
-    {"[1]", 0, -EINVAL, {"top level must be an object, not an array"}},
-    {"\"state\"", 0, -EINVAL, {"top level must be an object, not a string"}},
-    {"17", 0, -EINVAL, {"top level must be an object, not an integer"}},
-    {"null", 0, -EINVAL, {"top level must be an object, not null"}},
-    /* version */
-    {"{\"id\":\"105\"}", 0, -EINVAL, {"field 'version' is missing"}},
-    {"{\"version\":\"1\"}", 0, -EINVAL, {"field 'version' must be an integer, not a string"}},
-    {"{\"version\":1.0}", 0, -EINVAL, {"field 'version' must be an integer"}},
-    {"{\"version\":2,\"id\":[]}",
-     0,
-     -EPROTONOSUPPORT,
-     {"unsupported state version 2 (this lxcri understands 1)"}},
-    {"{\"version\":0}", 0, -EPROTONOSUPPORT, {"unsupported state version 0"}},
-    {"{\"version\":18446744073709551617}", 0, -EPROTONOSUPPORT, {"unsupported state version"}},
-    /* id */
-    {"{\"version\":1}", 0, -EINVAL, {"field 'id' is missing"}},
-    {"{\"version\":1,\"id\":105}", 0, -EINVAL, {"field 'id' must be a string, not an integer"}},
-    {"{\"version\":1,\"id\":\"../etc\"}",
-     0,
-     -EINVAL,
-     {"field 'id' has invalid value '../etc'", "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"}},
-    {"{\"version\":1,\"id\":\"\"}", 0, -EINVAL, {"field 'id' has invalid value ''"}},
-    {"{\"version\":1,\"id\":\"-105\"}", 0, -EINVAL, {"field 'id' has invalid value '-105'"}},
-    {"{\"version\":1,\"id\":\"a\\nb\"}", 0, -EINVAL, {"field 'id' has invalid value 'a?b'"}},
-    {"{\"version\":1,\"id\":\"1\\u0000\"}", 0, -EINVAL, {"field 'id' contains a NUL"}},
-    {"{\"version\":1,\"id\":\"a23456789012345678901234567890123456789012345678901234567890"
-     "12345\"}",
-     0,
-     -EINVAL,
-     {"field 'id' has invalid value 'a2345678901234567890"}},
-    /* phase */
-    {"{\"version\":1,\"id\":\"105\"}", 0, -EINVAL, {"field 'phase' is missing"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"done\"}",
-     0,
-     -EINVAL,
-     {"field 'phase' has unknown value 'done'", "starting, running, stopping, stopped or refused"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"Running\"}",
-     0,
-     -EINVAL,
-     {"field 'phase' has unknown value 'Running'"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":null}",
-     0,
-     -EINVAL,
-     {"field 'phase' must be a string, not null"}},
-    /* hook, started, updated, config */
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\"}",
-     0,
-     -EINVAL,
-     {"field 'hook' is missing"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":5}",
-     0,
-     -EINVAL,
-     {"field 'hook' must be a string or null, not an integer"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null}",
-     0,
-     -EINVAL,
-     {"field 'started' is missing"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":\"now\"}",
-     0,
-     -EINVAL,
-     {"field 'started' must be an integer", "not a string"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":-1}",
-     0,
-     -EINVAL,
-     {"field 'started' is out of range: -1"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
-     "\"updated\":1.5}",
-     0,
-     -EINVAL,
-     {"field 'updated' must be an integer", "not a fractional number"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
-     "\"updated\":9223372036854775808}",
-     0,
-     -EINVAL,
-     {"field 'updated' is out of range: 9223372036854775808"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
-     "\"updated\":true}",
-     0,
-     -EINVAL,
-     {"field 'updated' must be an integer", "not a boolean"}},
-    {"{" GOOD_HEAD "}", 0, -EINVAL, {"field 'items' is missing"}},
-    {"{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
-     "\"updated\":2,\"config\":[]}",
-     0,
-     -EINVAL,
-     {"field 'config' must be a string or null, not an array"}},
-    /* items */
-    {"{" GOOD_HEAD ",\"items\":{}}", 0, -EINVAL, {"field 'items' must be an array, not an object"}},
-    {"{" GOOD_HEAD ",\"items\":null}", 0, -EINVAL, {"field 'items' must be an array"}},
-    {WITH_ITEM("1"), 0, -EINVAL, {"field 'items[0]' must be an object, not an integer"}},
-    {WITH_ITEM("{\"status\":\"applied\"}"), 0, -EINVAL, {"field 'items[0].kind' is missing"}},
-    {WITH_ITEM("{\"kind\":\"\"}"), 0, -EINVAL, {"field 'items[0].kind' is empty"}},
-    {WITH_ITEM("{\"kind\":[\"veth\"]}"),
-     0,
-     -EINVAL,
-     {"field 'items[0].kind' must be a string, not an array"}},
-    {WITH_ITEM(GOOD_ITEM "," GOOD_ITEM ",{\"kind\":\"veth\",\"status\":\"done\"}"),
-     0,
-     -EINVAL,
-     {"field 'items[2].status' has unknown value 'done'", "pending or applied"}},
-    {WITH_ITEM("{\"kind\":\"veth\"}"), 0, -EINVAL, {"field 'items[0].status' is missing"}},
-    {WITH_ITEM("{\"kind\":\"veth\",\"status\":1}"),
-     0,
-     -EINVAL,
-     {"field 'items[0].status' must be a string"}},
-    {WITH_ITEM(GOOD_ITEM ",{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":{}}"),
-     0,
-     -EINVAL,
-     {"field 'items[1].hook' must be a string or null, not an object"}},
-    {WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null}"),
-     0,
-     -EINVAL,
-     {"field 'items[0].time' is missing"}},
-    {WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":\"1\"}"),
-     0,
-     -EINVAL,
-     {"field 'items[0].time' must be an integer"}},
-    {WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":1}"),
-     0,
-     -EINVAL,
-     {"field 'items[0].data' is missing"}},
-    {WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":1,"
-	       "\"data\":[1]}"),
-     0,
-     -EINVAL,
-     {"field 'items[0].data' must be an object or null, not an array"}},
-    {WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":1,"
-	       "\"data\":\"veth105i1\"}"),
-     0,
-     -EINVAL,
-     {"field 'items[0].data' must be an object or null, not a string"}},
-    /* last_error */
-    {"{" GOOD_HEAD ",\"items\":[]}", 0, -EINVAL, {"field 'last_error' is missing"}},
-    {WITH_ERROR("\"oops\""),
-     0,
-     -EINVAL,
-     {"field 'last_error' must be an object or null, not a string"}},
-    {WITH_ERROR("{\"hook\":\"pre-start\",\"time\":1}"),
-     0,
-     -EINVAL,
-     {"field 'last_error.message' is missing"}},
-    {WITH_ERROR("{\"hook\":\"pre-start\",\"time\":1,\"message\":null}"),
-     0,
-     -EINVAL,
-     {"field 'last_error.message' must be a string, not null"}},
-    {WITH_ERROR("{\"hook\":\"pre-start\",\"time\":\"x\",\"message\":\"m\"}"),
-     0,
-     -EINVAL,
-     {"field 'last_error.time' must be an integer"}},
-    {WITH_ERROR("{\"hook\":false,\"time\":1,\"message\":\"m\"}"),
-     0,
-     -EINVAL,
-     {"field 'last_error.hook' must be a string or null, not a boolean"}},
-    {WITH_ERROR("{\"time\":1,\"message\":\"m\"}"),
-     0,
-     -EINVAL,
-     {"field 'last_error.hook' is missing"}},
+	/* not JSON at all, or cut short: line and column */
+	{ "", 0, -EINVAL, { "empty" } },
+	{ " \n\t ", 0, -EINVAL, { "empty" } },
+	{ "{\n  \"version\": 1,\n  \"id\": \"105\"",
+	  0,
+	  -EINVAL,
+	  { "not JSON", "line 3, column 14", "truncated" } },
+	{ "{\n  \"version\": 1,\n  \"id\": \"10", 0, -EINVAL, { "not JSON", "line 3, column 12" } },
+	{ "{\"version\": 1,\n\"id\": tru}", 0, -EINVAL, { "not JSON", "line 2, column 10" } },
+	{ "{\"version\": 1,}", 0, -EINVAL, { "not JSON", "line 1, column 15" } },
+	{ "{\"version\":1} x", 0, -EINVAL, { "not JSON", "line 1, column 15" } },
+	{ "{\"version\":1}{}", 0, -EINVAL, { "not JSON", "line 1, column 14" } },
+	{ "{\"version\":\n1\0}", 15, -EINVAL, { "NUL byte", "line 2, column 2" } },
+	{ "{\"id\":\"\xff\"}", 0, -EINVAL, { "not JSON", "line 1, column 8" } },
+	{ "{version:1}", 0, -EINVAL, { "not JSON", "line 1, column 2" } },
+	{ "/* state */ {}", 0, -EINVAL, { "not JSON", "line 1, column 1" } },
+	{ "\xef\xbb\xbf{}", 0, -EINVAL, { "not JSON", "line 1, column 1" } },
+	{ WITH_ITEM("{\"kind\":\"veth\",\"status\":\"applied\",\"hook\":null,\"time\":3,\"data\":"
+		    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"),
+	  0,
+	  -EINVAL,
+	  { "not JSON", "too deep" } },
+	/* the top level */
+	{ "[1]", 0, -EINVAL, { "top level must be an object, not an array" } },
+	{ "\"state\"", 0, -EINVAL, { "top level must be an object, not a string" } },
+	{ "17", 0, -EINVAL, { "top level must be an object, not an integer" } },
+	{ "null", 0, -EINVAL, { "top level must be an object, not null" } },
+	/* version */
+	{ "{\"id\":\"105\"}", 0, -EINVAL, { "field 'version' is missing" } },
+	{ "{\"version\":\"1\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'version' must be an integer, not a string" } },
+	{ "{\"version\":1.0}", 0, -EINVAL, { "field 'version' must be an integer" } },
+	{ "{\"version\":2,\"id\":[]}",
+	  0,
+	  -EPROTONOSUPPORT,
+	  { "unsupported state version 2 (this lxcri understands 1)" } },
+	{ "{\"version\":0}", 0, -EPROTONOSUPPORT, { "unsupported state version 0" } },
+	{ "{\"version\":18446744073709551617}",
+	  0,
+	  -EPROTONOSUPPORT,
+	  { "unsupported state version" } },
+	/* id */
+	{ "{\"version\":1}", 0, -EINVAL, { "field 'id' is missing" } },
+	{ "{\"version\":1,\"id\":105}",
+	  0,
+	  -EINVAL,
+	  { "field 'id' must be a string, not an integer" } },
+	{ "{\"version\":1,\"id\":\"../etc\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'id' has invalid value '../etc'", "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}" } },
+	{ "{\"version\":1,\"id\":\"\"}", 0, -EINVAL, { "field 'id' has invalid value ''" } },
+	{ "{\"version\":1,\"id\":\"-105\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'id' has invalid value '-105'" } },
+	{ "{\"version\":1,\"id\":\"a\\nb\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'id' has invalid value 'a?b'" } },
+	{ "{\"version\":1,\"id\":\"1\\u0000\"}", 0, -EINVAL, { "field 'id' contains a NUL" } },
+	{ "{\"version\":1,\"id\":\"a23456789012345678901234567890123456789012345678901234567890"
+	  "12345\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'id' has invalid value 'a2345678901234567890" } },
+	/* phase */
+	{ "{\"version\":1,\"id\":\"105\"}", 0, -EINVAL, { "field 'phase' is missing" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"done\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'phase' has unknown value 'done'",
+	    "starting, running, stopping, stopped or refused" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"Running\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'phase' has unknown value 'Running'" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":null}",
+	  0,
+	  -EINVAL,
+	  { "field 'phase' must be a string, not null" } },
+	/* hook, started, updated, config */
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'hook' is missing" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":5}",
+	  0,
+	  -EINVAL,
+	  { "field 'hook' must be a string or null, not an integer" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null}",
+	  0,
+	  -EINVAL,
+	  { "field 'started' is missing" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":\"now\"}",
+	  0,
+	  -EINVAL,
+	  { "field 'started' must be an integer", "not a string" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":-1}",
+	  0,
+	  -EINVAL,
+	  { "field 'started' is out of range: -1" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
+	  "\"updated\":1.5}",
+	  0,
+	  -EINVAL,
+	  { "field 'updated' must be an integer", "not a fractional number" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
+	  "\"updated\":9223372036854775808}",
+	  0,
+	  -EINVAL,
+	  { "field 'updated' is out of range: 9223372036854775808" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
+	  "\"updated\":true}",
+	  0,
+	  -EINVAL,
+	  { "field 'updated' must be an integer", "not a boolean" } },
+	{ "{" GOOD_HEAD "}", 0, -EINVAL, { "field 'items' is missing" } },
+	{ "{\"version\":1,\"id\":\"105\",\"phase\":\"running\",\"hook\":null,\"started\":1,"
+	  "\"updated\":2,\"config\":[]}",
+	  0,
+	  -EINVAL,
+	  { "field 'config' must be a string or null, not an array" } },
+	/* items */
+	{ "{" GOOD_HEAD ",\"items\":{}}",
+	  0,
+	  -EINVAL,
+	  { "field 'items' must be an array, not an object" } },
+	{ "{" GOOD_HEAD ",\"items\":null}", 0, -EINVAL, { "field 'items' must be an array" } },
+	{ WITH_ITEM("1"), 0, -EINVAL, { "field 'items[0]' must be an object, not an integer" } },
+	{ WITH_ITEM("{\"status\":\"applied\"}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].kind' is missing" } },
+	{ WITH_ITEM("{\"kind\":\"\"}"), 0, -EINVAL, { "field 'items[0].kind' is empty" } },
+	{ WITH_ITEM("{\"kind\":[\"veth\"]}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].kind' must be a string, not an array" } },
+	{ WITH_ITEM(GOOD_ITEM "," GOOD_ITEM ",{\"kind\":\"veth\",\"status\":\"done\"}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[2].status' has unknown value 'done'", "pending or applied" } },
+	{ WITH_ITEM("{\"kind\":\"veth\"}"), 0, -EINVAL, { "field 'items[0].status' is missing" } },
+	{ WITH_ITEM("{\"kind\":\"veth\",\"status\":1}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].status' must be a string" } },
+	{ WITH_ITEM(GOOD_ITEM ",{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":{}}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[1].hook' must be a string or null, not an object" } },
+	{ WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].time' is missing" } },
+	{ WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":\"1\"}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].time' must be an integer" } },
+	{ WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":1}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].data' is missing" } },
+	{ WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":1,"
+		    "\"data\":[1]}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].data' must be an object or null, not an array" } },
+	{ WITH_ITEM("{\"kind\":\"veth\",\"status\":\"pending\",\"hook\":null,\"time\":1,"
+		    "\"data\":\"veth105i1\"}"),
+	  0,
+	  -EINVAL,
+	  { "field 'items[0].data' must be an object or null, not a string" } },
+	/* last_error */
+	{ "{" GOOD_HEAD ",\"items\":[]}", 0, -EINVAL, { "field 'last_error' is missing" } },
+	{ WITH_ERROR("\"oops\""),
+	  0,
+	  -EINVAL,
+	  { "field 'last_error' must be an object or null, not a string" } },
+	{ WITH_ERROR("{\"hook\":\"pre-start\",\"time\":1}"),
+	  0,
+	  -EINVAL,
+	  { "field 'last_error.message' is missing" } },
+	{ WITH_ERROR("{\"hook\":\"pre-start\",\"time\":1,\"message\":null}"),
+	  0,
+	  -EINVAL,
+	  { "field 'last_error.message' must be a string, not null" } },
+	{ WITH_ERROR("{\"hook\":\"pre-start\",\"time\":\"x\",\"message\":\"m\"}"),
+	  0,
+	  -EINVAL,
+	  { "field 'last_error.time' must be an integer" } },
+	{ WITH_ERROR("{\"hook\":false,\"time\":1,\"message\":\"m\"}"),
+	  0,
+	  -EINVAL,
+	  { "field 'last_error.hook' must be a string or null, not a boolean" } },
+	{ WITH_ERROR("{\"time\":1,\"message\":\"m\"}"),
+	  0,
+	  -EINVAL,
+	  { "field 'last_error.hook' is missing" } },
 };
 
 START_TEST(test_parse_malformed)
@@ -668,7 +691,7 @@ START_TEST(test_parse_malformed)
 	const struct malformed *m = &malformed[_i];
 	size_t size = m->size ? m->size : strlen(m->json);
 	struct state *s = (struct state *)0x1;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	int r;
 
 	r = parse_exact(m->json, size, &s, &err);
@@ -690,7 +713,7 @@ START_TEST(test_parse_message_example)
 	const char *json =
 	    WITH_ITEM(GOOD_ITEM "," GOOD_ITEM ",{\"kind\":\"veth\",\"status\":\"done\"}");
 	struct state *s = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(state_parse(NAME, json, strlen(json), &s, &err), -EINVAL);
 	ck_assert_str_eq(err.message, NAME ": field 'items[2].status' has unknown value 'done' "
@@ -707,7 +730,7 @@ START_TEST(test_parse_too_big)
 	_cleanup_free_ char *path = path_join2(dir, STATE_FILE);
 	_cleanup_free_ char *big = malloc(STATE_MAX_SIZE + 2);
 	struct state *s = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	FILE *f;
 
 	ck_assert_ptr_nonnull(big);
@@ -733,7 +756,7 @@ START_TEST(test_load_errors)
 	_cleanup_free_ char *path = path_join2(dir, STATE_FILE);
 	_cleanup_free_ char *missing = path_join2(dir, "gone");
 	struct state *s = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	/* No state: -ENOENT exactly, which callers test for. */
 	ck_assert_int_eq(state_load(dir, &s, &err), -ENOENT);
@@ -770,7 +793,7 @@ static bool private_mounts(void)
 static void assert_previous_state(const char *dir, const struct state *expected)
 {
 	_cleanup_state_ struct state *loaded = NULL;
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	ck_assert_msg(state_load(dir, &loaded, &err) == 0, "%s", err.message);
 	assert_state_equal(expected, loaded);
@@ -799,7 +822,7 @@ START_TEST(test_failed_save_keeps_previous)
 	_cleanup_free_ char *state_dir = path_join2(dir, "105");
 	_cleanup_state_ struct state *saved = sample_state(), *next = sample_state();
 	_cleanup_free_ char *huge = malloc(STATE_MAX_SIZE);
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 	int64_t updated;
 
 	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
@@ -867,7 +890,7 @@ START_TEST(test_killed_save_leaves_complete_state)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
 	_cleanup_state_ struct state *a = sample_state(), *b = sample_state();
-	struct lxcri_error err = {0};
+	struct lxcri_error err = { 0 };
 
 	for (int i = 0; i < 300; i++)
 		ck_assert_int_eq(
