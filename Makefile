@@ -21,7 +21,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wmissing-prototypes -Wstrict-prototypes -Wvla
 BASE_CPPFLAGS := -D_GNU_SOURCE -DLXCRI_VERSION='"$(VERSION)"' -Ilib
 HARDEN := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(BASE_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(HARDEN) \
+ALL_CFLAGS = -std=gnu11 $(BASE_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(HARDEN) \
 	$(JSONC_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
