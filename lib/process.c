@@ -68,6 +68,22 @@ static uint64_t now_ms(void)
 
 /* ---- in the child: only async-signal-safe calls until execve ---- */
 
+/*
+ * The kernel's struct sigaction where its layout is the generic one. glibc
+ * refuses sigaction() for the signals it reserves (32 and 33), yet they can
+ * arrive ignored from whoever started us, and an ignored disposition
+ * survives execve: the raw system call resets them too.
+ */
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || defined(__riscv)
+#define HAVE_KERNEL_SIGACTION 1
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+#endif
+
 static void child_reset_signals(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
@@ -76,8 +92,12 @@ static void child_reset_signals(void)
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		/* Fails harmlessly for the signals the C library reserves. */
-		(void)sigaction(sig, &sa, NULL);
+		if (sigaction(sig, &sa, NULL) == 0)
+			continue;
+#ifdef HAVE_KERNEL_SIGACTION
+		struct kernel_sigaction ksa = { .handler = SIG_DFL };
+		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+#endif
 	}
 }
 
