@@ -290,12 +290,26 @@ static int run_planned(struct lifecycle *lc, struct state **s, const struct conf
 	return 0;
 }
 
+/* Host-wide settings (helper timeout, log level) for every managed hook. */
+static int load_settings(struct lifecycle *lc, struct lxcri_error *err)
+{
+	char path[PATH_MAX];
+	int r = paths_settings(lc->paths, path, sizeof(path));
+
+	if (r < 0)
+		return error_set(err, r, "Path of the settings file is too long");
+	settings_init(&lc->settings);
+	r = settings_load(path, &lc->settings, err);
+	if (r >= 0)
+		log_set_max_level(lc->settings.log_level);
+	return r;
+}
+
 static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 {
 	_cleanup_state_ struct state *s = NULL;
 	_cleanup_config_ struct config *c = NULL;
 	_cleanup_free_ char *text = NULL;
-	char settings_path[PATH_MAX];
 	struct stat st;
 	size_t size = 0;
 	int r;
@@ -314,12 +328,9 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 	(void)state_set_phase(s, "starting", "pre-start");
 	(void)state_set_string(&s->config_path, lc->config_path);
 
-	r = paths_settings(lc->paths, settings_path, sizeof(settings_path));
-	if (r >= 0)
-		r = settings_load(settings_path, &lc->settings, err);
+	r = load_settings(lc, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
-	log_set_max_level(lc->settings.log_level);
 
 	r = read_file(lc->config_path, CONFIG_MAX_SIZE, &text, &size);
 	if (r < 0) {
@@ -358,6 +369,9 @@ static int start_host(struct lifecycle *lc, struct lxcri_error *err)
 		return r;
 	if (strcmp(s->phase, "starting") != 0)
 		return 0; /* refused or left over: pre-start decided */
+	r = load_settings(lc, err);
+	if (r < 0)
+		return refuse(lc, s, "start-host", r, err);
 
 	r = config_load(lc->snapshot_path, &c, err);
 	if (r < 0)
@@ -382,6 +396,9 @@ static int teardown(struct lifecycle *lc, bool final)
 	size_t left, n_before;
 	int r;
 
+	/* A broken settings file must not keep a container from stopping. */
+	if (load_settings(lc, &e) < 0)
+		log_warning("Using default settings: %s", e.message);
 	r = state_load(lc->state_dir, &s, &e);
 	if (r == -ENOENT) {
 		if (final)

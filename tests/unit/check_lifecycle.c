@@ -379,6 +379,28 @@ START_TEST(test_helper_timeout_from_settings)
 }
 END_TEST
 
+START_TEST(test_settings_at_every_hook)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+
+	env_setup(&e);
+	helper(&e, "fake-net", "exec sleep 30");
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\n");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	/* Changed between pre-start and start-host: start-host reads it too. */
+	snprintf(path, sizeof(path), "%s/etc/lxcri.conf", e.root);
+	test_write_file(path, "helper-timeout: 1\n");
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
+	ck_assert_msg(strstr(err.message, "timed out after 1000 ms"), "%s", err.message);
+	/* Broken settings: teardown goes on with the defaults. */
+	test_write_file(path, "helper-timeout: never\n");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_POST_STOP, &err), 0);
+	env_teardown(&e);
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -395,6 +417,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_leftover_items_kept_with_error);
 	tcase_add_test(tc, test_unmanaged_again_clears_state);
 	tcase_add_test(tc, test_helper_timeout_from_settings);
+	tcase_add_test(tc, test_settings_at_every_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }
