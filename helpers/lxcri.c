@@ -221,9 +221,7 @@ static int do_config_validate(struct cli *cli)
 		return usage_error("%s", "usage: lxcri config validate <id> | --file FILE");
 	}
 
-	r = config_load(path, &c, &err);
-	if (r >= 0)
-		r = lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err);
+	r = lifecycle_validate_config(path, &c, &err);
 	if (cli->format != OUTPUT_TEXT) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "file", json_object_new_string(path));

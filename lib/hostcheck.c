@@ -3,7 +3,6 @@
 
 #include "hostcheck.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,6 +17,7 @@
 #include "config.h"
 #include "process.h"
 #include "safeopen.h"
+#include "status.h"
 
 struct checks {
 	struct check_result *r;
@@ -194,11 +194,12 @@ static void check_writable(struct checks *c, const char *name, const char *dir, 
 
 static void check_configs(struct checks *c, const struct lxcri_paths *p)
 {
+	struct ct_status *list = NULL;
+	struct lxcri_error err = {};
 	char path[PATH_MAX];
 	struct settings s;
-	struct lxcri_error err = {};
-	size_t total = 0, bad = 0;
-	char first_error[400] = "";
+	size_t n = 0, total = 0, bad = 0;
+	const char *first_error = "";
 
 	if (paths_settings(p, path, sizeof(path)) == 0) {
 		settings_init(&s);
@@ -210,38 +211,25 @@ static void check_configs(struct checks *c, const struct lxcri_paths *p)
 			add(c, "settings", CHECK_OK, NULL, "'%s' is valid or absent", path);
 	}
 
-	for (int pve = 0; pve < 2; pve++) {
-		_cleanup_(closedirp) DIR *d = NULL;
-		struct dirent *de;
-
-		if (pve && !paths_pve_mode(p))
+	/* What a start would refuse, as `lxcri status` shows it. */
+	if (status_collect(p, NULL, &list, &n) < 0) {
+		add(c, "configs", CHECK_FAIL, NULL, "cannot list the container configs");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i].configured)
 			continue;
-		if (paths_container_config_dir(p, pve, path, sizeof(path)) < 0)
-			continue;
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			char file[PATH_MAX];
-			size_t n = strlen(de->d_name);
-			struct config *cfg = NULL;
-
-			if (n < 6 || strcmp(de->d_name + n - 5, ".conf") != 0)
-				continue;
-			if (path_join(file, sizeof(file), "%s/%s", path, de->d_name) < 0)
-				continue;
-			total++;
-			if (config_load(file, &cfg, &err) < 0) {
-				if (bad++ == 0)
-					snprintf(first_error, sizeof(first_error), "%.399s",
-						 err.message);
-			}
-			config_free(cfg);
-		}
+		total++;
+		if (!list[i].valid && bad++ == 0)
+			first_error = list[i].config_error;
 	}
 	if (bad > 0)
 		add(c, "configs", CHECK_FAIL, "run 'lxcri config validate <id>' for each",
-		    "%zu of %zu container config(s) invalid; first: %s", bad, total, first_error);
+		    "%zu of %zu container config(s) would be refused; first: %.300s", bad, total,
+		    first_error);
 	else
 		add(c, "configs", CHECK_OK, NULL, "%zu container config(s), all valid", total);
+	status_free(list, n);
 }
 
 size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, size_t max)

@@ -71,6 +71,15 @@ int lifecycle_check_supported(const struct feature *features, size_t n_features,
 	return 0;
 }
 
+int lifecycle_validate_config(const char *path, struct config **ret, struct lxcri_error *err)
+{
+	int r = config_load(path, ret, err);
+
+	if (r < 0)
+		return r;
+	return lifecycle_check_supported(lxcri_features, lxcri_features_count, *ret, err);
+}
+
 size_t lifecycle_plan(const struct feature *features, size_t n_features, const struct config *c,
 		      enum hook_type type, const struct feature **ret, size_t max)
 {

@@ -68,6 +68,13 @@ int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err);
 int lifecycle_check_supported(const struct feature *features, size_t n_features,
 			      const struct config *c, struct lxcri_error *err);
 
+/*
+ * What a start checks of a config file: its grammar, then that this version
+ * supports every key. *ret is set whenever the file parsed (even if a key is
+ * unsupported), so callers can still count its keys.
+ */
+int lifecycle_validate_config(const char *path, struct config **ret, struct lxcri_error *err);
+
 /* The features c uses, in table order, whose hook_mask has type. */
 size_t lifecycle_plan(const struct feature *features, size_t n_features, const struct config *c,
 		      enum hook_type type, const struct feature **ret, size_t max);

@@ -43,10 +43,7 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 		return;
 	s->configured = stat(s->config_path, &st) == 0;
 	if (s->configured) {
-		r = config_load(s->config_path, &c, &err);
-		if (r >= 0)
-			r = lifecycle_check_supported(lxcri_features, lxcri_features_count, c,
-						      &err);
+		r = lifecycle_validate_config(s->config_path, &c, &err);
 		s->valid = r >= 0;
 		if (c)
 			s->n_keys = c->n_entries;
