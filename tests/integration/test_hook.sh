@@ -146,6 +146,18 @@ config_removed_while_running() {
 	assert_missing "$RUN/web"
 }
 
+dropin_as_documented() {
+	local lines
+	lines=$(grep -v -e '^#' -e '^$' "$BUILD/50-lxcri.conf")
+	# Never lxc.hook.version (PVE uses version 0, a container may choose 1),
+	# never an empty hook line (it would clear hooks set before it).
+	assert_not_contains "$lines" "lxc.hook.version"
+	if grep -E '^lxc\.hook\.[a-z-]+ *= *$' <<<"$lines"; then fail "an empty hook line"; fi
+	# Only the four hook types with work to do, each running lxcri-hook.
+	assert_eq "$(sed 's/ = .*//' <<<"$lines" | tr '\n' ' ')" "lxc.hook.pre-start lxc.hook.start-host lxc.hook.stop lxc.hook.post-stop "
+	assert_eq "$(grep -c ' = /usr/libexec/lxcri/lxcri-hook$' <<<"$lines")" 4
+}
+
 fast_path_is_libc_and_stats() {
 	# Linked against libc alone (plus the vDSO and the loader).
 	local libs
@@ -172,6 +184,7 @@ fast_path_is_libc_and_stats() {
 }
 
 run_test "An unmanaged container starts and stops with lxcri-hook wired in, and lxcri writes nothing" unmanaged_starts_untouched
+run_test "The drop-in wires only the four hook types, never sets lxc.hook.version or an empty hook" dropin_as_documented
 run_test "The unmanaged fast path links only libc, runs nothing and only stats our paths" fast_path_is_libc_and_stats
 run_test "Nothing broken on lxcri's side (host config, /run/lxcri, config dir) stops an unmanaged container" unmanaged_survives_our_breakage
 run_test "A managed container's state is recorded while it runs and cleared when it stops" managed_state_written_and_cleared
