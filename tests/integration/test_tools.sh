@@ -1,0 +1,34 @@
+#!/bin/bash
+# What the README promises beside the tests: `make demo` shows the main job
+# on a real container and leaves nothing behind; the benchmark runs and
+# prints its figures and ratio (its numbers are not judged here).
+. "$(dirname "$0")/lib.sh"
+
+demo_runs_and_cleans_up() {
+	local before after out
+	before=$(ls -d /tmp/lxcri-demo-* 2>/dev/null | wc -l)
+	out=$(BUILD=$BUILD "$TOP/tests/demo" 2>&1) || fail "demo failed: $out"
+	assert_contains "$out" "Refusing to start:"
+	assert_contains "$out" "Invalid value '90000' for 'mtu' in 'net1'"
+	assert_contains "$out" "phase:      refused"
+	assert_contains "$out" "phase:      running (hook start-host"
+	assert_contains "$out" '"phase": "running"'
+	assert_contains "$out" "post-stop: 0 item(s) torn down, 0 left"
+	assert_contains "$out" "demo done"
+	after=$(ls -d /tmp/lxcri-demo-* 2>/dev/null | wc -l)
+	assert_eq "$after" "$before" "demo temp dirs left"
+	if pgrep -f '\[lxc monitor\] /tmp/lxcri-demo-' >/dev/null; then fail "a demo container still runs"; fi
+}
+
+bench_prints_ratio() {
+	local out
+	out=$(cd "$TOP" && BUILD=$BUILD ROUNDS=30 STARTS=1 bench/run 2>&1) || fail "bench failed: $out"
+	assert_contains "$out" "ratio unmanaged/true: "
+	assert_contains "$out" "lxcri-hook, unmanaged container"
+	assert_contains "$out" "drop-in, managed (empty config)"
+	grep -E '^ratio unmanaged/true: [0-9]+\.[0-9]+ ' <<<"$out" >/dev/null || fail "no numeric ratio: $out"
+}
+
+run_test "make demo runs a real container through lxcri and leaves nothing behind" demo_runs_and_cleans_up
+run_test "The hook-overhead benchmark runs and prints its figures and ratio" bench_prints_ratio
+finish
