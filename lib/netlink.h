@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Links, addresses, routes and bridge VLANs over rtnetlink, for the
+ * networks of a container. Links libnl-3 and libnl-route-3 only: no `ip`,
+ * no shell.
+ *
+ * The caller (lxcri-net, at LXC's start-host hook) works with two sockets:
+ * one in its own (host) network namespace from netlink_open(), and one
+ * inside the container's from netlink_open_in_netns_pid(LXC_PID) or
+ * netlink_open_in_netns_fd(). A socket stays in the namespace it was
+ * created in, so every later call on it acts there, whatever namespace the
+ * calling thread is in.
+ *
+ *   host:      netlink_veth_create()  host end (+ bridge, PVID, up), peer made
+ *                                     directly inside the container's netns
+ *   container: netlink_link_configure()  (rename, MAC, MTU,) up
+ *              netlink_address_add(), netlink_route_add()
+ *   teardown:  netlink_link_delete()  (either end removes both)
+ *
+ * Give the peer its final name (and MAC) at creation: then a name already
+ * taken in the container is found before anything exists, and the only
+ * thing left to undo after a later failure is the pair itself.
+ *
+ * Functions return >= 0 or -errno; libnl's error codes are translated
+ * (with the kernel's own errno where it reported one) and nl_geterror()'s
+ * text is kept in err->message:
+ *
+ *   Failed to add route '10.20.0.0/16': Network is unreachable
+ *   Failed to create veth pair 'lx5d743a7bn1'/'eth1': Object exists
+ *
+ * ifname arguments are interface names as ifname_valid() accepts them.
+ */
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+
+struct nl_sock;
+
+/* A connected NETLINK_ROUTE socket in the caller's network namespace. */
+int netlink_open(struct nl_sock **ret);
+
+/*
+ * A NETLINK_ROUTE socket inside the network namespace netns_fd refers to
+ * (an fd of /proc/<pid>/ns/net or of a bind mount of it): setns() there,
+ * create the socket, setns() back. setns() moves only the calling thread,
+ * and only for the duration of the call; it is meant for our helpers, which
+ * are single-threaded, so nothing else can run in the other namespace
+ * meanwhile (a signal handler that opens files or sockets would). If going
+ * back fails, the thread is left in the other namespace and the call
+ * returns that error: the caller must then stop.
+ */
+int netlink_open_in_netns_fd(int netns_fd, struct nl_sock **ret, struct lxcri_error *err);
+/* The same for the network namespace of process pid (LXC_PID at start-host). */
+int netlink_open_in_netns_pid(pid_t pid, struct nl_sock **ret, struct lxcri_error *err);
+/* Opens /proc/<pid>/ns/net (O_CLOEXEC) for netlink_veth_spec.peer_netns_fd. */
+int netlink_netns_open_pid(pid_t pid, int *ret_fd, struct lxcri_error *err);
+
+struct netlink_veth_spec {
+	const char *host_ifname; /* the host end, see netlink_host_ifname() */
+	const char *peer_ifname; /* the peer's name where it is created */
+	int peer_netns_fd;	 /* >= 0: create the peer in this netns; -1: on the host */
+	uint32_t mtu;		 /* both ends; 0: the kernel's default */
+	const uint8_t *peer_mac; /* 6 bytes; NULL: the kernel picks one */
+	const char *bridge;	 /* NULL or "": no master */
+	uint16_t pvid; /* 1..4094: untagged PVID on the port of a VLAN-aware bridge; 0: none */
+};
+
+/*
+ * Creates the veth pair, attaches the host end to spec->bridge (which must
+ * exist and be a bridge: -ENODEV / -EINVAL naming it), sets the PVID and
+ * brings the host end up. The host end gets a random MAC starting with
+ * 0xfe, so that it never becomes the bridge's own address. The peer is left down for
+ * netlink_link_configure(). host_sk is a socket in the host's netns.
+ *
+ * Checked before anything is created: the host name is free on the host
+ * and the peer name is free in the peer's netns (-EEXIST naming it), the
+ * bridge, and that it is VLAN-aware when pvid is set (-EINVAL). All or nothing: when a later step
+ * fails the pair is deleted again.
+ */
+int netlink_veth_create(struct nl_sock *host_sk, const struct netlink_veth_spec *spec,
+			struct lxcri_error *err);
+
+struct netlink_link_settings {
+	const char *new_name; /* NULL or the same name: keep */
+	const uint8_t *mac;   /* 6 bytes, unicast; NULL: keep */
+	uint32_t mtu;	      /* 0: keep */
+	bool up;	      /* bring it up at the end */
+};
+
+/*
+ * Renames ifname (bringing it down first, as the kernel wants), sets its
+ * MAC and MTU, and brings it up. A new_name that already exists is
+ * -EEXIST naming it, found before anything changed. Not atomic beyond that:
+ * on failure the caller deletes the link (for a veth, from either side).
+ */
+int netlink_link_configure(struct nl_sock *sk, const char *ifname,
+			   const struct netlink_link_settings *settings, struct lxcri_error *err);
+
+/*
+ * Adds an IPv4 or IPv6 address to ifname. IPv6 addresses get IFA_F_NODAD:
+ * they are usable at once, without duplicate address detection's delay.
+ * IPv4 addresses shorter than /31 get the subnet's broadcast address.
+ * Adding an address that is already there replaces it (succeeds).
+ */
+int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct config_cidr *cidr,
+			struct lxcri_error *err);
+
+/*
+ * Adds a route: route->dst (or the default route of its family), via, dev
+ * (looked up by name in sk's netns), metric and table (0: main). A route
+ * needs via, dev or both. An identical route already there is -EEXIST.
+ */
+int netlink_route_add(struct nl_sock *sk, const struct config_route *route,
+		      struct lxcri_error *err);
+
+/* Deletes ifname; a link that is not there is fine (returns 0). */
+int netlink_link_delete(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
+
+/* 1 if ifname exists in sk's netns, 0 if not, or -errno. */
+int netlink_link_exists(struct nl_sock *sk, const char *ifname);
+
+struct netlink_link_info {
+	int ifindex;
+	uint32_t mtu;
+	bool has_mac;
+	uint8_t mac[6];
+	bool up;	       /* IFF_UP */
+	char master[IFNAMSIZ]; /* "" when it has none */
+	char kind[32];	       /* "veth", "bridge", ...; "" for a device without one */
+};
+
+/* -ENODEV (naming it) if ifname does not exist. */
+int netlink_link_get(struct nl_sock *sk, const char *ifname, struct netlink_link_info *ret,
+		     struct lxcri_error *err);
+
+/*
+ * 1 if bridge is VLAN-aware (vlan_filtering on), 0 if not (also on kernels
+ * without CONFIG_BRIDGE_VLAN_FILTERING), -ENODEV / -EINVAL if it does not
+ * exist or is not a bridge.
+ */
+int netlink_bridge_vlan_filtering(struct nl_sock *sk, const char *bridge, struct lxcri_error *err);
+
+/*
+ * Makes vid the PVID of bridge port ifname, untagged, and removes every
+ * other VLAN from the port (as PVE does for a tagged guest port). The
+ * bridge must have vlan_filtering on for the VLAN to take effect: check
+ * with netlink_bridge_vlan_filtering() (netlink_veth_create() does).
+ */
+int netlink_bridge_port_set_pvid(struct nl_sock *sk, const char *ifname, uint16_t vid,
+				 struct lxcri_error *err);
+
+struct netlink_port_vlans {
+	uint16_t pvid;	    /* 0: none */
+	bool pvid_untagged; /* egress untagged on the PVID */
+	size_t n_vlans;	    /* VLANs on the port, PVID included */
+};
+
+/* The port's VLANs, from a RTM_GETLINK AF_BRIDGE dump with RTEXT_FILTER_BRVLAN. */
+int netlink_bridge_port_get_vlans(struct nl_sock *sk, const char *ifname,
+				  struct netlink_port_vlans *ret, struct lxcri_error *err);
+
+/*
+ * A MAC address for net_name of container_id: always the same for the same
+ * pair, locally administered (0x02 set) and unicast (0x01 clear) in byte 0.
+ * The other 46 bits come from a 64-bit FNV-1a hash of "<id>\0<name>".
+ */
+void netlink_stable_mac(const char *container_id, const char *net_name, uint8_t ret[6]);
+
+/*
+ * The host end's name for net number net_index of container_id:
+ * "lx" + 8 hex digits of a 64-bit FNV-1a hash of the whole id + "n" +
+ * net_index, e.g. "lx5d743a7bn1": at most 15 bytes for net_index up to
+ * 9999 (-ERANGE beyond), and never one of PVE's prefixes ("veth<vmid>i<N>",
+ * "tap", "fwbr", "fwpr", "fwln"). Two ids whose hashes share those 32 bits
+ * give the same name: the second netlink_veth_create() then fails with
+ * -EEXIST naming it rather than taking the other container's link, and the
+ * caller reports it (after its own leftovers were removed, an existing
+ * name is not ours to delete).
+ */
+int netlink_host_ifname(const char *container_id, unsigned net_index, char ret[IFNAMSIZ]);

@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/route.h>
+#include <netlink/socket.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "testutil.h"
+
+#include "netlink.h"
+#include "parse.h"
+
+/*
+ * Every test runs in its own forked process, moves it into a fresh network
+ * namespace (the "host") and makes a second one (the "container"): nothing
+ * here touches the real host's interfaces.
+ */
+struct env {
+	int host_ns, ct_ns;
+	struct nl_sock *host, *ct;
+};
+
+/* test is __func__ of a check test: "<name>_fn". */
+static void test_skip(const char *test, const char *why)
+{
+	size_t n = strlen(test);
+
+	if (n > 3 && strcmp(test + n - 3, "_fn") == 0)
+		n -= 3;
+	fprintf(stderr, "%.*s: skipped (%s)\n", (int)n, test, why);
+}
+
+static bool env_setup(struct env *e, const char *test)
+{
+	struct lxcri_error err = { 0 };
+
+	if (geteuid() != 0) {
+		test_skip(test, "needs root for network namespaces");
+		return false;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	e->host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(e->host_ns, 0);
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	e->ct_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(e->ct_ns, 0);
+	ck_assert_int_eq(setns(e->host_ns, CLONE_NEWNET), 0);
+	ck_assert_int_eq(netlink_open(&e->host), 0);
+	ck_assert_msg(netlink_open_in_netns_fd(e->ct_ns, &e->ct, &err) == 0, "%s", err.message);
+	return true;
+}
+
+static void env_done(struct env *e)
+{
+	nl_socket_free(e->host);
+	nl_socket_free(e->ct);
+	close(e->host_ns);
+	close(e->ct_ns);
+}
+
+#define ENV_SETUP(e)                                                                               \
+	struct env e = { -1, -1, NULL, NULL };                                                     \
+	if (!env_setup(&e, __func__))                                                              \
+	return
+
+static const uint8_t test_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+
+static void create_veth(struct env *e, const char *host_ifname, const char *peer_ifname,
+			const char *bridge, uint16_t pvid)
+{
+	struct lxcri_error err = { 0 };
+	struct netlink_veth_spec spec = {
+		.host_ifname = host_ifname,
+		.peer_ifname = peer_ifname,
+		.peer_netns_fd = e->ct_ns,
+		.mtu = 1400,
+		.peer_mac = test_mac,
+		.bridge = bridge,
+		.pvid = pvid,
+	};
+	int r = netlink_veth_create(e->host, &spec, &err);
+
+	ck_assert_msg(r == 0, "netlink_veth_create: %d %s", r, err.message);
+}
+
+static struct netlink_link_info get_link(struct nl_sock *sk, const char *ifname)
+{
+	struct netlink_link_info info;
+	struct lxcri_error err = { 0 };
+	int r = netlink_link_get(sk, ifname, &info, &err);
+
+	ck_assert_msg(r == 0, "netlink_link_get(%s): %d %s", ifname, r, err.message);
+	return info;
+}
+
+static void create_bridge(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *br = rtnl_link_bridge_alloc();
+
+	ck_assert_ptr_nonnull(br);
+	rtnl_link_set_name(br, name);
+	ck_assert_int_eq(rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL), 0);
+	rtnl_link_put(br);
+}
+
+/*
+ * libnl 3.7 has no setter for IFLA_BR_VLAN_FILTERING: the message by hand.
+ * false if the kernel was built without CONFIG_BRIDGE_VLAN_FILTERING.
+ */
+static bool create_vlan_bridge(struct nl_sock *sk, const char *name)
+{
+	struct nl_msg *msg =
+	    nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nlattr *info, *data;
+	int r;
+
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_int_eq(nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO), 0);
+	ck_assert_int_eq(nla_put_string(msg, IFLA_IFNAME, name), 0);
+	info = nla_nest_start(msg, IFLA_LINKINFO);
+	ck_assert_ptr_nonnull(info);
+	ck_assert_int_eq(nla_put_string(msg, IFLA_INFO_KIND, "bridge"), 0);
+	data = nla_nest_start(msg, IFLA_INFO_DATA);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_int_eq(nla_put_u8(msg, IFLA_BR_VLAN_FILTERING, 1), 0);
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	r = nl_send_sync(sk, msg);
+	if (r == -NLE_OPNOTSUPP)
+		return false;
+	ck_assert_msg(r == 0, "creating bridge %s: %s", name, nl_geterror(r));
+	return true;
+}
+
+static struct config_cidr cidr(const char *s)
+{
+	struct config_cidr c = { 0 };
+	char buf[64];
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	ck_assert_ptr_nonnull(slash);
+	*slash = '\0';
+	c.prefixlen = (unsigned)atoi(slash + 1);
+	c.addr.family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	ck_assert_int_eq(inet_pton(c.addr.family, buf, &c.addr.in6), 1);
+	return c;
+}
+
+static struct config_addr addr(const char *s)
+{
+	struct config_addr a = { 0 };
+
+	a.family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	ck_assert_int_eq(inet_pton(a.family, s, &a.in6), 1);
+	return a;
+}
+
+/* Whether sk's netns has address s ("10.0.0.5/24") on ifindex, usable at once. */
+static bool has_address(struct nl_sock *sk, int ifindex, const char *s, const char *brd)
+{
+	struct nl_cache *cache = NULL;
+	bool found = false;
+
+	ck_assert_int_eq(rtnl_addr_alloc_cache(sk, &cache), 0);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		char buf[128];
+
+		if (rtnl_addr_get_ifindex(a) != ifindex)
+			continue;
+		nl_addr2str(rtnl_addr_get_local(a), buf, sizeof(buf));
+		if (strcmp(buf, s) == 0) {
+			found = true;
+			ck_assert(!(rtnl_addr_get_flags(a) & IFA_F_TENTATIVE));
+			if (rtnl_addr_get_family(a) == AF_INET6)
+				ck_assert(rtnl_addr_get_flags(a) & IFA_F_NODAD);
+			if (brd) {
+				ck_assert_ptr_nonnull(rtnl_addr_get_broadcast(a));
+				nl_addr2str(rtnl_addr_get_broadcast(a), buf, sizeof(buf));
+				ck_assert_str_eq(buf, brd);
+			}
+		}
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+/* dst "default" or "10.10.0.0/16"; metric -1: any. */
+static bool has_route(struct nl_sock *sk, int family, const char *dst, uint32_t table, long metric,
+		      const char *gw, int ifindex)
+{
+	struct nl_cache *cache = NULL;
+	bool found = false;
+
+	ck_assert_int_eq(rtnl_route_alloc_cache(sk, family, 0, &cache), 0);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		struct nl_addr *d = rtnl_route_get_dst(rt);
+		struct rtnl_nexthop *nh;
+		char buf[128];
+
+		if (rtnl_route_get_table(rt) != table || rtnl_route_get_nnexthops(rt) != 1)
+			continue;
+		if (strcmp(dst, "default") == 0) {
+			if (d && nl_addr_get_prefixlen(d) != 0)
+				continue;
+		} else {
+			if (!d)
+				continue;
+			nl_addr2str(d, buf, sizeof(buf));
+			if (strcmp(buf, dst) != 0)
+				continue;
+		}
+		if (metric >= 0 && rtnl_route_get_priority(rt) != (uint32_t)metric)
+			continue;
+		nh = rtnl_route_nexthop_n(rt, 0);
+		if (!rtnl_route_nh_get_gateway(nh))
+			continue;
+		nl_addr2str(rtnl_route_nh_get_gateway(nh), buf, sizeof(buf));
+		if (strcmp(buf, gw) != 0 || rtnl_route_nh_get_ifindex(nh) != ifindex)
+			continue;
+		found = true;
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+START_TEST(test_veth_peer_in_container)
+{
+	struct netlink_link_info host, peer;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+
+	host = get_link(e.host, "lxtest0n1");
+	ck_assert_str_eq(host.kind, "veth");
+	ck_assert(host.up);
+	ck_assert_uint_eq(host.mtu, 1400);
+	ck_assert_str_eq(host.master, "");
+	ck_assert(host.has_mac);
+	ck_assert_uint_eq(host.mac[0], 0xfe);
+	ck_assert_int_eq(netlink_link_exists(e.host, "eth1"), 0);
+
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 1);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "lxtest0n1"), 0);
+	peer = get_link(e.ct, "eth1");
+	ck_assert_str_eq(peer.kind, "veth");
+	ck_assert(!peer.up);
+	ck_assert_uint_eq(peer.mtu, 1400);
+	ck_assert(peer.has_mac);
+	ck_assert_mem_eq(peer.mac, test_mac, 6);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_configure_rename_mac_mtu_up)
+{
+	static const uint8_t mac[6] = { 0xbc, 0x24, 0x11, 0x00, 0x00, 0x01 };
+	struct netlink_link_settings settings = {
+		.new_name = "eth1",
+		.mac = mac,
+		.mtu = 1280,
+		.up = true,
+	};
+	struct lxcri_error err = { 0 };
+	struct netlink_link_info peer;
+	int r;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "lxtmp1", NULL, 0);
+	/* Up first, so that the rename has to take it down. */
+	settings.new_name = NULL;
+	settings.mtu = 0;
+	settings.mac = NULL;
+	r = netlink_link_configure(e.ct, "lxtmp1", &settings, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	ck_assert(get_link(e.ct, "lxtmp1").up);
+
+	settings.new_name = "eth1";
+	settings.mac = mac;
+	settings.mtu = 1280;
+	r = netlink_link_configure(e.ct, "lxtmp1", &settings, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "lxtmp1"), 0);
+	peer = get_link(e.ct, "eth1");
+	ck_assert(peer.up);
+	ck_assert_uint_eq(peer.mtu, 1280);
+	ck_assert_mem_eq(peer.mac, mac, 6);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_configure_name_clash)
+{
+	struct netlink_link_settings settings = { .new_name = "eth0", .up = true };
+	struct lxcri_error err = { 0 };
+	int r;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n0", "eth0", NULL, 0);
+	create_veth(&e, "lxtest0n1", "lxtmp1", NULL, 0);
+	r = netlink_link_configure(e.ct, "lxtmp1", &settings, &err);
+	ck_assert_int_eq(r, -EEXIST);
+	ck_assert_ptr_nonnull(strstr(err.message, "'eth0'"));
+	ck_assert(!get_link(e.ct, "lxtmp1").up);
+
+	r = netlink_link_configure(e.ct, "nosuch0", &(struct netlink_link_settings){ .up = true },
+				   &err);
+	ck_assert_int_eq(r, -ENODEV);
+	ck_assert_ptr_nonnull(strstr(err.message, "'nosuch0'"));
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_bridge_attach)
+{
+	struct netlink_port_vlans vlans = { 0 };
+	struct lxcri_error err = { 0 };
+	struct netlink_link_info host;
+	int r;
+
+	ENV_SETUP(e);
+	create_bridge(e.host, "vmbr1");
+	create_veth(&e, "lxtest0n1", "eth1", "vmbr1", 0);
+	host = get_link(e.host, "lxtest0n1");
+	ck_assert_str_eq(host.master, "vmbr1");
+	ck_assert(host.up);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 1);
+	/* The VLAN dump works on a port of a bridge without VLAN filtering too. */
+	r = netlink_bridge_port_get_vlans(e.host, "lxtest0n1", &vlans, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	r = netlink_bridge_port_get_vlans(e.host, "nosuch0", &vlans, &err);
+	ck_assert_int_eq(r, -ENODEV);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_missing_bridge)
+{
+	struct lxcri_error err = { 0 };
+	struct netlink_veth_spec spec = {
+		.host_ifname = "lxtest0n1",
+		.peer_ifname = "eth1",
+		.bridge = "vmbr9",
+	};
+	int r;
+
+	ENV_SETUP(e);
+	spec.peer_netns_fd = e.ct_ns;
+	r = netlink_veth_create(e.host, &spec, &err);
+	ck_assert_int_eq(r, -ENODEV);
+	ck_assert_ptr_nonnull(strstr(err.message, "'vmbr9'"));
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_master_not_bridge)
+{
+	struct lxcri_error err = { 0 };
+	struct netlink_veth_spec spec = {
+		.host_ifname = "lxtest0n1",
+		.peer_ifname = "eth1",
+		.bridge = "plain0",
+	};
+	struct netlink_veth_spec plain = {
+		.host_ifname = "plain0",
+		.peer_ifname = "plain1",
+		.peer_netns_fd = -1,
+	};
+	int r;
+
+	ENV_SETUP(e);
+	r = netlink_veth_create(e.host, &plain, &err);
+	ck_assert_msg(r == 0, "%s", err.message);
+	ck_assert_int_eq(netlink_link_exists(e.host, "plain1"), 1);
+	spec.peer_netns_fd = e.ct_ns;
+	r = netlink_veth_create(e.host, &spec, &err);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "'plain0'"));
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_name_clash_in_container)
+{
+	struct lxcri_error err = { 0 };
+	struct netlink_veth_spec spec = {
+		.host_ifname = "lxtest0n2",
+		.peer_ifname = "eth1",
+	};
+	int r;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	spec.peer_netns_fd = e.ct_ns;
+	r = netlink_veth_create(e.host, &spec, &err);
+	ck_assert_int_eq(r, -EEXIST);
+	ck_assert_ptr_nonnull(strstr(err.message, "'eth1'"));
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n2"), 0);
+
+	/* The host name taken: -EEXIST too, and the other side untouched. */
+	spec.host_ifname = "lxtest0n1";
+	spec.peer_ifname = "eth2";
+	r = netlink_veth_create(e.host, &spec, &err);
+	ck_assert_int_eq(r, -EEXIST);
+	ck_assert_ptr_nonnull(strstr(err.message, "'lxtest0n1'"));
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth2"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 1);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_addresses_and_routes)
+{
+	struct netlink_link_settings up = { .up = true };
+	struct lxcri_error err = { 0 };
+	struct config_route routes[4] = { 0 };
+	struct config_cidr c4 = cidr("10.0.0.5/24"), c6 = cidr("fd00::5/64");
+	int ifindex, r;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	ck_assert_int_eq(netlink_link_configure(e.ct, "eth1", &up, &err), 0);
+	ifindex = get_link(e.ct, "eth1").ifindex;
+
+	r = netlink_address_add(e.ct, "eth1", &c4, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	r = netlink_address_add(e.ct, "eth1", &c6, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	/* Again: replaced, not an error. */
+	ck_assert_int_eq(netlink_address_add(e.ct, "eth1", &c4, &err), 0);
+	ck_assert(has_address(e.ct, ifindex, "10.0.0.5/24", "10.0.0.255"));
+	ck_assert(has_address(e.ct, ifindex, "fd00::5/64", NULL));
+
+	routes[0].is_default = true;
+	routes[0].dst.addr.family = AF_INET;
+	routes[0].has_via = true;
+	routes[0].via = addr("10.0.0.1");
+	routes[1].is_default = true;
+	routes[1].dst.addr.family = AF_INET6;
+	routes[1].has_via = true;
+	routes[1].via = addr("fd00::1");
+	snprintf(routes[1].dev, sizeof(routes[1].dev), "eth1");
+	routes[2].dst = cidr("10.10.0.0/16");
+	routes[2].has_via = true;
+	routes[2].via = addr("10.0.0.254");
+	snprintf(routes[2].dev, sizeof(routes[2].dev), "eth1");
+	routes[2].has_metric = true;
+	routes[2].metric = 100;
+	routes[2].table = 100;
+	routes[3].dst = cidr("fd01::/64");
+	routes[3].has_via = true;
+	routes[3].via = addr("fd00::254");
+	snprintf(routes[3].dev, sizeof(routes[3].dev), "eth1");
+	routes[3].has_metric = true;
+	routes[3].metric = 50;
+	routes[3].table = 1000;
+	for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+		r = netlink_route_add(e.ct, &routes[i], &err);
+		ck_assert_msg(r == 0, "route %zu: %d %s", i, r, err.message);
+	}
+	ck_assert(has_route(e.ct, AF_INET, "default", RT_TABLE_MAIN, -1, "10.0.0.1", ifindex));
+	ck_assert(has_route(e.ct, AF_INET6, "default", RT_TABLE_MAIN, -1, "fd00::1", ifindex));
+	ck_assert(has_route(e.ct, AF_INET, "10.10.0.0/16", 100, 100, "10.0.0.254", ifindex));
+	ck_assert(has_route(e.ct, AF_INET6, "fd01::/64", 1000, 50, "fd00::254", ifindex));
+	ck_assert(!has_route(e.host, AF_INET, "default", RT_TABLE_MAIN, -1, "10.0.0.1", ifindex));
+
+	/* The same route again, and a gateway out of reach: the kernel's errno. */
+	r = netlink_route_add(e.ct, &routes[2], &err);
+	ck_assert_int_eq(r, -EEXIST);
+	ck_assert_ptr_nonnull(strstr(err.message, "Failed to add route '10.10.0.0/16'"));
+	routes[2].dst = cidr("10.20.0.0/16");
+	routes[2].via = addr("192.168.77.1");
+	routes[2].dev[0] = '\0';
+	r = netlink_route_add(e.ct, &routes[2], &err);
+	ck_assert_msg(r == -ENETUNREACH, "%d %s", r, err.message);
+	ck_assert_ptr_nonnull(strstr(err.message, "'10.20.0.0/16'"));
+
+	r = netlink_address_add(e.ct, "eth7", &c4, &err);
+	ck_assert_int_eq(r, -ENODEV);
+	ck_assert_ptr_nonnull(strstr(err.message, "'eth7'"));
+	env_done(&e);
+}
+END_TEST
+
+/* busybox ping, run in the test's "host" netns: 0 if the address answered. */
+static int ping(const char *address, const char *wait_seconds)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execl("/usr/bin/busybox", "ping", "-c", "1", "-W", wait_seconds, address,
+		      (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(test_ping_across)
+{
+	struct netlink_link_settings up = { .up = true };
+	struct config_cidr host4 = cidr("10.0.0.1/24"), host6 = cidr("fd00::1/64");
+	struct config_cidr ct4 = cidr("10.0.0.5/24"), ct6 = cidr("fd00::5/64");
+	struct lxcri_error err = { 0 };
+
+	ENV_SETUP(e);
+	if (access("/usr/bin/busybox", X_OK) != 0) {
+		test_skip(__func__, "no /usr/bin/busybox");
+		env_done(&e);
+		return;
+	}
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	ck_assert_int_eq(netlink_link_configure(e.ct, "eth1", &up, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.host, "lxtest0n1", &host4, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.host, "lxtest0n1", &host6, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.ct, "eth1", &ct4, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.ct, "eth1", &ct6, &err), 0);
+	ck_assert_int_eq(ping("10.0.0.5", "5"), 0);
+	ck_assert_int_eq(ping("fd00::5", "5"), 0);
+	ck_assert_int_ne(ping("10.0.0.6", "1"), 0);
+	env_done(&e);
+}
+END_TEST
+
+/* The port's VLANs as `bridge vlan show` prints them (its own reading of the kernel). */
+static char *bridge_vlan_show(const char *dev)
+{
+	static char out[4096];
+	int fds[2];
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		execl("/usr/sbin/bridge", "bridge", "vlan", "show", "dev", dev, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((k = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return out;
+}
+
+START_TEST(test_vlan_pvid)
+{
+	struct netlink_port_vlans vlans = { 0 };
+	struct lxcri_error err = { 0 };
+	int r;
+
+	ENV_SETUP(e);
+	if (!create_vlan_bridge(e.host, "vmbr2")) {
+		test_skip(__func__, "kernel without CONFIG_BRIDGE_VLAN_FILTERING");
+		env_done(&e);
+		return;
+	}
+	ck_assert_int_eq(netlink_bridge_vlan_filtering(e.host, "vmbr2", &err), 1);
+	create_veth(&e, "lxtest0n1", "eth1", "vmbr2", 0);
+	r = netlink_bridge_port_get_vlans(e.host, "lxtest0n1", &vlans, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	ck_assert_uint_eq(vlans.pvid, 1); /* the bridge's default_pvid */
+
+	r = netlink_bridge_port_set_pvid(e.host, "lxtest0n1", 42, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	r = netlink_bridge_port_get_vlans(e.host, "lxtest0n1", &vlans, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	ck_assert_uint_eq(vlans.pvid, 42);
+	ck_assert(vlans.pvid_untagged);
+	ck_assert_uint_eq(vlans.n_vlans, 1);
+
+	/* Through netlink_veth_create(), and read back by iproute2. */
+	create_veth(&e, "lxtest0n2", "eth2", "vmbr2", 7);
+	r = netlink_bridge_port_get_vlans(e.host, "lxtest0n2", &vlans, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	ck_assert_uint_eq(vlans.pvid, 7);
+	ck_assert(vlans.pvid_untagged);
+	ck_assert_uint_eq(vlans.n_vlans, 1);
+	if (access("/usr/sbin/bridge", X_OK) == 0) {
+		const char *out = bridge_vlan_show("lxtest0n2");
+
+		ck_assert_msg(strstr(out, "7 PVID Egress Untagged"), "%s", out);
+	}
+
+	r = netlink_bridge_port_set_pvid(e.host, "lxtest0n2", 4095, &err);
+	ck_assert_int_eq(r, -EINVAL);
+	env_done(&e);
+}
+END_TEST
+
+/* A tag on a bridge that is not VLAN-aware would be ignored: refused, nothing created. */
+START_TEST(test_pvid_needs_vlan_aware_bridge)
+{
+	struct lxcri_error err = { 0 };
+	struct netlink_veth_spec spec = {
+		.host_ifname = "lxtest0n1",
+		.peer_ifname = "eth1",
+		.bridge = "vmbr1",
+		.pvid = 10,
+	};
+	int r;
+
+	ENV_SETUP(e);
+	create_bridge(e.host, "vmbr1");
+	ck_assert_int_eq(netlink_bridge_vlan_filtering(e.host, "vmbr1", &err), 0);
+	ck_assert_int_eq(netlink_bridge_vlan_filtering(e.host, "vmbr9", &err), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(err.message, "'vmbr9'"));
+	ck_assert_int_eq(netlink_bridge_vlan_filtering(e.host, "lo", &err), -EINVAL);
+
+	spec.peer_netns_fd = e.ct_ns;
+	r = netlink_veth_create(e.host, &spec, &err);
+	ck_assert_msg(r == -EINVAL, "%d %s", r, err.message);
+	ck_assert_ptr_nonnull(strstr(err.message, "'vmbr1'"));
+	ck_assert_ptr_nonnull(strstr(err.message, "VLAN 10"));
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+
+	/* Without a bridge, a tag means nothing. */
+	spec.bridge = NULL;
+	ck_assert_int_eq(netlink_veth_create(e.host, &spec, &err), -EINVAL);
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_pvid_without_bridge_port)
+{
+	struct lxcri_error err = { 0 };
+	int r;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	r = netlink_bridge_port_set_pvid(e.host, "lxtest0n1", 10, &err);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "'lxtest0n1'"));
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_delete_idempotent)
+{
+	struct lxcri_error err = { 0 };
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	ck_assert_int_eq(netlink_link_delete(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	ck_assert_int_eq(netlink_link_delete(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_link_delete(e.ct, "eth1", &err), 0);
+
+	/* From the container side, the host end goes too. */
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	ck_assert_int_eq(netlink_link_delete(e.ct, "eth1", &err), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 0);
+	ck_assert_int_eq(netlink_link_delete(e.host, "bad name", &err), -EINVAL);
+	env_done(&e);
+}
+END_TEST
+
+/* The container as LXC gives it to start-host: a process in its own netns. */
+START_TEST(test_netns_of_pid)
+{
+	struct nl_sock *ct = NULL;
+	struct lxcri_error err = { 0 };
+	struct netlink_veth_spec spec = {
+		.host_ifname = "lxtest0n1",
+		.peer_ifname = "eth1",
+	};
+	int ready[2], hold[2], nsfd = -1, r;
+	pid_t pid;
+	char c;
+
+	ENV_SETUP(e);
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(hold, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+
+	r = netlink_open_in_netns_pid(pid, &ct, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	r = netlink_netns_open_pid(pid, &nsfd, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	spec.peer_netns_fd = nsfd;
+	r = netlink_veth_create(e.host, &spec, &err);
+	ck_assert_msg(r == 0, "%d %s", r, err.message);
+	ck_assert_int_eq(netlink_link_exists(ct, "eth1"), 1);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, "eth1"), 0);
+	/* The calling thread is back in its own netns. */
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 1);
+
+	r = netlink_open_in_netns_pid(0, &ct, &err);
+	ck_assert_int_eq(r, -EINVAL);
+
+	close(hold[1]);
+	waitpid(pid, NULL, 0);
+	close(nsfd);
+	nl_socket_free(ct);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_stable_mac)
+{
+	uint8_t a[6], b[6], c[6], d[6];
+	const char *ids[] = { "105", "106", "web", "", "a-very-long-container-name-0123456789" };
+
+	netlink_stable_mac("105", "eth1", a);
+	netlink_stable_mac("105", "eth1", b);
+	ck_assert_mem_eq(a, b, 6);
+	/* Pinned: a change would give every container a new MAC. */
+	ck_assert_mem_eq(a, ((const uint8_t[6]){ 0x56, 0x2d, 0xb1, 0x04, 0x36, 0xc8 }), 6);
+	netlink_stable_mac("105", "eth2", c);
+	ck_assert(memcmp(a, c, 6) != 0);
+	netlink_stable_mac("106", "eth1", d);
+	ck_assert(memcmp(a, d, 6) != 0);
+	/* The id and the name do not run into each other. */
+	netlink_stable_mac("10", "5eth1", d);
+	ck_assert(memcmp(a, d, 6) != 0);
+
+	for (size_t i = 0; i < ELEMENTSOF(ids); i++)
+		for (unsigned n = 0; n < 32; n++) {
+			char name[16];
+			uint8_t m[6];
+
+			snprintf(name, sizeof(name), "eth%u", n);
+			netlink_stable_mac(ids[i], name, m);
+			ck_assert(m[0] & 0x02);
+			ck_assert(!(m[0] & 0x01));
+			ck_assert(mac_is_unicast(m));
+		}
+}
+END_TEST
+
+START_TEST(test_host_ifname)
+{
+	const char *ids[] = { "105", "999999999", "web", "",
+			      "a-very-long-container-name-0123456789-0123456789" };
+	char a[IFNAMSIZ], b[IFNAMSIZ];
+
+	for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+		for (unsigned n = 0; n < 10000; n += 37) {
+			ck_assert_int_eq(netlink_host_ifname(ids[i], n, a), 0);
+			ck_assert_int_eq(netlink_host_ifname(ids[i], n, b), 0);
+			ck_assert_str_eq(a, b);
+			ck_assert_uint_le(strlen(a), 15);
+			ck_assert(ifname_valid(a));
+			ck_assert(strncmp(a, "lx", 2) == 0);
+			ck_assert(strncmp(a, "veth", 4) != 0 && strncmp(a, "tap", 3) != 0 &&
+				  strncmp(a, "fwbr", 4) != 0 && strncmp(a, "fwpr", 4) != 0 &&
+				  strncmp(a, "fwln", 4) != 0);
+		}
+		ck_assert_int_eq(netlink_host_ifname(ids[i], 9999, a), 0);
+		ck_assert_uint_eq(strlen(a), 15);
+	}
+	ck_assert_int_eq(netlink_host_ifname("105", 10000, a), -ERANGE);
+	/* The example in netlink.h; a change here renames every host end. */
+	ck_assert_int_eq(netlink_host_ifname("105", 1, a), 0);
+	ck_assert_str_eq(a, "lx5d743a7bn1");
+	netlink_host_ifname("105", 1, a);
+	netlink_host_ifname("106", 1, b);
+	ck_assert_str_ne(a, b);
+	netlink_host_ifname("105", 2, b);
+	ck_assert_str_ne(a, b);
+	ck_assert_str_eq(a + strlen(a) - 2, "n1");
+}
+END_TEST
+
+static Suite *netlink_suite(void)
+{
+	Suite *s = suite_create("netlink");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_veth_peer_in_container);
+	tcase_add_test(tc, test_configure_rename_mac_mtu_up);
+	tcase_add_test(tc, test_configure_name_clash);
+	tcase_add_test(tc, test_bridge_attach);
+	tcase_add_test(tc, test_missing_bridge);
+	tcase_add_test(tc, test_master_not_bridge);
+	tcase_add_test(tc, test_name_clash_in_container);
+	tcase_add_test(tc, test_addresses_and_routes);
+	tcase_add_test(tc, test_ping_across);
+	tcase_add_test(tc, test_vlan_pvid);
+	tcase_add_test(tc, test_pvid_needs_vlan_aware_bridge);
+	tcase_add_test(tc, test_pvid_without_bridge_port);
+	tcase_add_test(tc, test_delete_idempotent);
+	tcase_add_test(tc, test_netns_of_pid);
+	tcase_add_test(tc, test_stable_mac);
+	tcase_add_test(tc, test_host_ifname);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(netlink_suite)
