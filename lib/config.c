@@ -24,47 +24,15 @@ _Static_assert(offsetof(struct config_net, index) == 0, "index first");
 _Static_assert(offsetof(struct config_route, index) == 0, "index first");
 _Static_assert(offsetof(struct config_port, index) == 0, "index first");
 _Static_assert(offsetof(struct config_annotation, index) == 0, "index first");
-_Static_assert(sizeof(struct config_addr) == sizeof(struct ip_address), "same layout");
 
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-static struct ip_address to_ip(const struct config_addr *a)
+static const char *addr_to_string(const struct ip_address *a, char buf[INET6_ADDRSTRLEN])
 {
-	struct ip_address r = { .family = a->family };
-
-	if (a->family == AF_INET)
-		r.in = a->in;
-	else
-		r.in6 = a->in6;
-	return r;
-}
-
-static struct config_addr from_ip(const struct ip_address *a)
-{
-	struct config_addr r = { .family = a->family };
-
-	if (a->family == AF_INET)
-		r.in = a->in;
-	else
-		r.in6 = a->in6;
-	return r;
-}
-
-static bool addr_equal(const struct config_addr *a, const struct config_addr *b)
-{
-	struct ip_address x = to_ip(a), y = to_ip(b);
-
-	return ip_address_equal(&x, &y);
-}
-
-static const char *addr_to_string(const struct config_addr *a, char buf[INET6_ADDRSTRLEN])
-{
-	struct ip_address x = to_ip(a);
-
-	if (ip_address_to_string(&x, buf, INET6_ADDRSTRLEN) < 0)
+	if (ip_address_to_string(a, buf, INET6_ADDRSTRLEN) < 0)
 		strcpy(buf, "?");
 	return buf;
 }
@@ -322,7 +290,7 @@ static int split_list(struct parser *p, const char *property, char *value, char 
 	})
 
 static int parse_address(struct parser *p, const char *property, const char *value, int family,
-			 struct config_addr *ret)
+			 struct ip_address *ret)
 {
 	struct ip_address a;
 	int r;
@@ -341,7 +309,7 @@ static int parse_address(struct parser *p, const char *property, const char *val
 		return invalid(p, property, value, "the unspecified address is not allowed here");
 	if (ip_address_is_multicast(&a))
 		return invalid(p, property, value, "a multicast address is not allowed here");
-	*ret = from_ip(&a);
+	*ret = a;
 	return 0;
 }
 
@@ -413,14 +381,14 @@ static int parse_net_addresses(struct parser *p, char *value, struct config_net 
 			return invalid(p, "ip", items[i],
 				       "an unspecified or multicast address cannot be assigned");
 		for (size_t j = 0; j < net->n_addresses; j++) {
-			struct config_addr a = from_ip(&prefix.addr);
+			struct ip_address a = prefix.addr;
 
-			if (addr_equal(&net->addresses[j].addr, &a))
+			if (ip_address_equal(&net->addresses[j].addr, &a))
 				return fail(p, -EINVAL, "Duplicate address '%s' for 'ip' in '%s'",
 					    escape_for_message(items[i], q, sizeof(q)), p->key);
 		}
-		net->addresses[net->n_addresses++] = (struct config_cidr){
-			.addr = from_ip(&prefix.addr),
+		net->addresses[net->n_addresses++] = (struct ip_prefix){
+			.addr = prefix.addr,
 			.prefixlen = prefix.prefixlen,
 		};
 	}
@@ -586,7 +554,7 @@ static int parse_route(struct parser *p, unsigned index, char *value)
 			return invalid(p, "dst", v[ROUTE_DST],
 				       "host bits are set; the network is '%s'", buf);
 		}
-		route.dst.addr = from_ip(&dst.addr);
+		route.dst.addr = dst.addr;
 		route.dst.prefixlen = dst.prefixlen;
 	}
 
@@ -610,13 +578,9 @@ static int parse_route(struct parser *p, unsigned index, char *value)
 	}
 	if (!route.has_via && !route.dev[0])
 		return missing(p, "'via' or 'dev'");
-	if (route.has_via && !route.dev[0]) {
-		struct ip_address via = to_ip(&route.via);
-
-		if (ip_address_is_link_local(&via))
-			return invalid(p, "via", v[ROUTE_VIA],
-				       "a link-local gateway needs 'dev' to say which link");
-	}
+	if (route.has_via && !route.dev[0] && ip_address_is_link_local(&route.via))
+		return invalid(p, "via", v[ROUTE_VIA],
+			       "a link-local gateway needs 'dev' to say which link");
 	if (v[ROUTE_METRIC]) {
 		if (parse_uint32(v[ROUTE_METRIC], 0, UINT32_MAX, &route.metric) < 0)
 			return invalid(p, "metric", v[ROUTE_METRIC],
@@ -813,7 +777,7 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 		if (o->proto != port.proto || o->host_last < port.host_first ||
 		    port.host_last < o->host_first)
 			continue;
-		if (o->has_hostip && port.has_hostip && !addr_equal(&o->hostip, &port.hostip))
+		if (o->has_hostip && port.has_hostip && !ip_address_equal(&o->hostip, &port.hostip))
 			continue;
 		format_port_range(mine, sizeof(mine), port.host_first, port.host_last);
 		format_port_range(theirs, sizeof(theirs), o->host_first, o->host_last);
@@ -1511,14 +1475,14 @@ static bool net_equal(const struct config_net *a, const struct config_net *b)
 	if (a->index != b->index || strcmp(a->name, b->name) != 0 ||
 	    strcmp(a->bridge, b->bridge) != 0 || !str_equal(a->cni, b->cni) ||
 	    a->n_addresses != b->n_addresses || a->has_gw != b->has_gw ||
-	    a->has_gw6 != b->has_gw6 || (a->has_gw && !addr_equal(&a->gw, &b->gw)) ||
-	    (a->has_gw6 && !addr_equal(&a->gw6, &b->gw6)) || a->mtu != b->mtu ||
+	    a->has_gw6 != b->has_gw6 || (a->has_gw && !ip_address_equal(&a->gw, &b->gw)) ||
+	    (a->has_gw6 && !ip_address_equal(&a->gw6, &b->gw6)) || a->mtu != b->mtu ||
 	    a->has_hwaddr != b->has_hwaddr ||
 	    (a->has_hwaddr && memcmp(a->hwaddr, b->hwaddr, 6) != 0) || a->tag != b->tag)
 		return false;
 	for (size_t i = 0; i < a->n_addresses; i++)
 		if (a->addresses[i].prefixlen != b->addresses[i].prefixlen ||
-		    !addr_equal(&a->addresses[i].addr, &b->addresses[i].addr))
+		    !ip_address_equal(&a->addresses[i].addr, &b->addresses[i].addr))
 			return false;
 	return true;
 }
@@ -1527,9 +1491,9 @@ static bool route_equal(const struct config_route *a, const struct config_route 
 {
 	return a->index == b->index && a->is_default == b->is_default &&
 	       a->dst.addr.family == b->dst.addr.family &&
-	       (a->is_default ||
-		(a->dst.prefixlen == b->dst.prefixlen && addr_equal(&a->dst.addr, &b->dst.addr))) &&
-	       a->has_via == b->has_via && (!a->has_via || addr_equal(&a->via, &b->via)) &&
+	       (a->is_default || (a->dst.prefixlen == b->dst.prefixlen &&
+				  ip_address_equal(&a->dst.addr, &b->dst.addr))) &&
+	       a->has_via == b->has_via && (!a->has_via || ip_address_equal(&a->via, &b->via)) &&
 	       strcmp(a->dev, b->dev) == 0 && a->has_metric == b->has_metric &&
 	       (!a->has_metric || a->metric == b->metric) && a->table == b->table;
 }
@@ -1539,7 +1503,7 @@ static bool port_equal(const struct config_port *a, const struct config_port *b)
 	return a->index == b->index && a->proto == b->proto && a->host_first == b->host_first &&
 	       a->host_last == b->host_last && a->ct_first == b->ct_first &&
 	       a->ct_last == b->ct_last && a->has_hostip == b->has_hostip &&
-	       (!a->has_hostip || addr_equal(&a->hostip, &b->hostip)) &&
+	       (!a->has_hostip || ip_address_equal(&a->hostip, &b->hostip)) &&
 	       strcmp(a->net, b->net) == 0;
 }
 
@@ -1563,7 +1527,7 @@ bool config_equal(const struct config *a, const struct config *b)
 		if (!route_equal(&a->routes[i], &b->routes[i]))
 			return false;
 	for (size_t i = 0; i < a->dns.n_nameservers; i++)
-		if (!addr_equal(&a->dns.nameservers[i], &b->dns.nameservers[i]))
+		if (!ip_address_equal(&a->dns.nameservers[i], &b->dns.nameservers[i]))
 			return false;
 	for (size_t i = 0; i < a->n_ports; i++)
 		if (!port_equal(&a->ports[i], &b->ports[i]))

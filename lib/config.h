@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "parse.h"
 
 #define CONFIG_MAX_SIZE	      (1024 * 1024) /* pmxcfs' limit for one file */
 #define CONFIG_MAX_NET	      32	    /* net0 .. net31 */
@@ -28,29 +29,16 @@
 #define CONFIG_MAX_ANNOTATION 256	    /* annotation0 .. annotation255 */
 #define CONFIG_MAX_ADDRESSES  256	    /* ip= addresses of one net */
 
-struct config_addr {
-	int family; /* AF_INET or AF_INET6 */
-	union {
-		struct in_addr in;
-		struct in6_addr in6;
-	};
-};
-
-struct config_cidr {
-	struct config_addr addr;
-	unsigned prefixlen;
-};
-
 struct config_net {
 	unsigned index, line;
 	char name[IFNAMSIZ];   /* name= (required): the interface inside the container */
 	char bridge[IFNAMSIZ]; /* bridge= ("" if unset) */
 	char *cni; /* cni= network name (NULL if unset); excludes bridge/ip/gw/tag/hwaddr */
-	struct config_cidr *addresses; /* ip= list, IPv4 and/or IPv6 */
+	struct ip_prefix *addresses; /* ip= list, IPv4 and/or IPv6 */
 	size_t n_addresses;
 	bool has_gw, has_gw6;
-	struct config_addr gw, gw6; /* gw= (IPv4), gw6= (IPv6) */
-	uint32_t mtu;		    /* 0: unset */
+	struct ip_address gw, gw6; /* gw= (IPv4), gw6= (IPv6) */
+	uint32_t mtu;		   /* 0: unset */
 	bool has_hwaddr;
 	uint8_t hwaddr[6];
 	uint16_t tag; /* VLAN 1..4094, 0: unset */
@@ -58,10 +46,10 @@ struct config_net {
 
 struct config_route {
 	unsigned index, line;
-	bool is_default;	/* dst=default (IPv4) or dst=default6 */
-	struct config_cidr dst; /* family set even for default */
+	bool is_default;      /* dst=default (IPv4) or dst=default6 */
+	struct ip_prefix dst; /* family set even for default */
 	bool has_via;
-	struct config_addr via;
+	struct ip_address via;
 	char dev[IFNAMSIZ]; /* "" if unset */
 	bool has_metric;
 	uint32_t metric;
@@ -71,7 +59,7 @@ struct config_route {
 struct config_dns {
 	bool set;
 	unsigned line;
-	struct config_addr *nameservers;
+	struct ip_address *nameservers;
 	size_t n_nameservers;
 	char **search; /* NULL-terminated, may be NULL */
 	char **options;
@@ -83,7 +71,7 @@ struct config_port {
 	uint16_t host_first, host_last;
 	uint16_t ct_first, ct_last;
 	bool has_hostip;
-	struct config_addr hostip;
+	struct ip_address hostip;
 	char net[IFNAMSIZ]; /* "" if unset */
 };
 

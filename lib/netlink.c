@@ -719,14 +719,14 @@ static int addr_length(int family)
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : -1;
 }
 
-static struct nl_addr *config_addr_to_nl(const struct config_addr *a)
+static struct nl_addr *ip_address_to_nl(const struct ip_address *a)
 {
 	const void *bytes = a->family == AF_INET ? (const void *)&a->in : (const void *)&a->in6;
 
 	return nl_addr_build(a->family, bytes, (size_t)addr_length(a->family));
 }
 
-static void cidr_to_string(const struct config_cidr *c, char *buf, size_t size)
+static void cidr_to_string(const struct ip_prefix *c, char *buf, size_t size)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
 
@@ -737,7 +737,7 @@ static void cidr_to_string(const struct config_cidr *c, char *buf, size_t size)
 	snprintf(buf, size, "%s/%u", addr, c->prefixlen);
 }
 
-int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct config_cidr *cidr,
+int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct ip_prefix *cidr,
 			struct lxcri_error *err)
 {
 	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
@@ -757,7 +757,7 @@ int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct con
 	r = link_get_or_fail(sk, ifname, &link, err);
 	if (r < 0)
 		return r;
-	local = config_addr_to_nl(&cidr->addr);
+	local = ip_address_to_nl(&cidr->addr);
 	addr = rtnl_addr_alloc();
 	if (!local || !addr)
 		return error_set(err, -ENOMEM, "Failed to add address '%s' to '%s': out of memory",
@@ -841,7 +841,7 @@ int netlink_route_add(struct nl_sock *sk, const struct config_route *route, stru
 			goto oom;
 		nl_addr_set_prefixlen(dst, 0);
 	} else {
-		dst = config_addr_to_nl(&route->dst.addr);
+		dst = ip_address_to_nl(&route->dst.addr);
 		if (!dst)
 			goto oom;
 		nl_addr_set_prefixlen(dst, (int)route->dst.prefixlen);
@@ -861,7 +861,7 @@ int netlink_route_add(struct nl_sock *sk, const struct config_route *route, stru
 	if (ifindex > 0)
 		rtnl_route_nh_set_ifindex(nh, ifindex);
 	if (route->has_via) {
-		gw = config_addr_to_nl(&route->via);
+		gw = ip_address_to_nl(&route->via);
 		if (!gw) {
 			rtnl_route_nh_free(nh);
 			goto oom;

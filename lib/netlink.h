@@ -109,7 +109,7 @@ int netlink_link_configure(struct nl_sock *sk, const char *ifname,
  * IPv4 addresses shorter than /31 get the subnet's broadcast address.
  * Adding an address that is already there replaces it (succeeds).
  */
-int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct config_cidr *cidr,
+int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct ip_prefix *cidr,
 			struct lxcri_error *err);
 
 /*

@@ -69,7 +69,7 @@ int resolvconf_format(const struct config_dns *dns, char **ret)
 
 	fputs("# Managed by lxcri: the original is restored when the container stops.\n", f);
 	for (size_t i = 0; i < dns->n_nameservers; i++) {
-		const struct config_addr *a = &dns->nameservers[i];
+		const struct ip_address *a = &dns->nameservers[i];
 		char text[INET6_ADDRSTRLEN];
 		const void *bytes;
 

@@ -57,7 +57,7 @@ static void parse_fails(const char *text, size_t size, unsigned line, const char
 	ck_assert_uint_lt(strlen(err.message), sizeof(err.message) - 1);
 }
 
-static void assert_addr(const struct config_addr *a, const char *expected)
+static void assert_addr(const struct ip_address *a, const char *expected)
 {
 	char buf[INET6_ADDRSTRLEN];
 

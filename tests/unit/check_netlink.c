@@ -144,9 +144,9 @@ static bool create_vlan_bridge(struct nl_sock *sk, const char *name)
 	return true;
 }
 
-static struct config_cidr cidr(const char *s)
+static struct ip_prefix cidr(const char *s)
 {
-	struct config_cidr c = { 0 };
+	struct ip_prefix c = { 0 };
 	char buf[64];
 	char *slash;
 
@@ -160,9 +160,9 @@ static struct config_cidr cidr(const char *s)
 	return c;
 }
 
-static struct config_addr addr(const char *s)
+static struct ip_address addr(const char *s)
 {
-	struct config_addr a = { 0 };
+	struct ip_address a = { 0 };
 
 	a.family = strchr(s, ':') ? AF_INET6 : AF_INET;
 	ck_assert_int_eq(inet_pton(a.family, s, &a.in6), 1);
@@ -433,7 +433,7 @@ START_TEST(test_addresses_and_routes)
 	struct netlink_link_settings up = { .up = true };
 	struct lxcri_error err = { 0 };
 	struct config_route routes[4] = { 0 };
-	struct config_cidr c4 = cidr("10.0.0.5/24"), c6 = cidr("fd00::5/64");
+	struct ip_prefix c4 = cidr("10.0.0.5/24"), c6 = cidr("fd00::5/64");
 	int ifindex, r;
 
 	ENV_SETUP(e);
@@ -526,8 +526,8 @@ static int ping(const char *address, const char *wait_seconds)
 START_TEST(test_ping_across)
 {
 	struct netlink_link_settings up = { .up = true };
-	struct config_cidr host4 = cidr("10.0.0.1/24"), host6 = cidr("fd00::1/64");
-	struct config_cidr ct4 = cidr("10.0.0.5/24"), ct6 = cidr("fd00::5/64");
+	struct ip_prefix host4 = cidr("10.0.0.1/24"), host6 = cidr("fd00::1/64");
+	struct ip_prefix ct4 = cidr("10.0.0.5/24"), ct6 = cidr("fd00::5/64");
 	struct lxcri_error err = { 0 };
 
 	ENV_SETUP(e);

@@ -21,7 +21,7 @@ static char *top;
 static char root[PATH_MAX], state[PATH_MAX];
 static int rootfd = -1;
 
-static struct config_addr ns[2];
+static struct ip_address ns[2];
 static char *search_list[] = { "example.org", NULL };
 static struct config_dns dns = {
 	.set = true,
@@ -238,9 +238,9 @@ START_TEST(test_format_full)
 	_cleanup_free_ char *text = NULL;
 	char *search[] = { "example.org", "corp.example", NULL };
 	char *options[] = { "ndots:2", "edns0", NULL };
-	struct config_addr addrs[3] = { { .family = AF_INET },
-					{ .family = AF_INET6 },
-					{ .family = AF_INET } };
+	struct ip_address addrs[3] = { { .family = AF_INET },
+				       { .family = AF_INET6 },
+				       { .family = AF_INET } };
 	struct config_dns d = {
 		.set = true,
 		.nameservers = addrs,
@@ -265,7 +265,7 @@ START_TEST(test_format_nameserver_only)
 {
 	_cleanup_free_ char *text = NULL;
 	char *empty[] = { NULL };
-	struct config_addr a = { .family = AF_INET6 };
+	struct ip_address a = { .family = AF_INET6 };
 	struct config_dns d = {
 		.set = true, .nameservers = &a, .n_nameservers = 1, .search = empty
 	};
@@ -279,7 +279,7 @@ END_TEST
 START_TEST(test_format_bad)
 {
 	char *text = NULL;
-	struct config_addr a = { .family = AF_UNIX };
+	struct ip_address a = { .family = AF_UNIX };
 	struct config_dns d = { .set = true, .nameservers = &a, .n_nameservers = 1 };
 
 	ck_assert_int_eq(resolvconf_format(&d, &text), -EAFNOSUPPORT);
