@@ -473,10 +473,41 @@ int cni_cache_path(const struct cni_conflist *list, const struct cni_runtime *rt
 			 rt->container_id, rt->ifname);
 }
 
+/*
+ * Every entry of the plugin path must be absolute: plugins such as bridge
+ * look up their IPAM plugin in CNI_PATH themselves, relative to a working
+ * directory we do not control.
+ */
+static int plugin_path_check(const char *path_list, struct lxcri_error *err)
+{
+	char buf[ESCAPE_BUFSIZE];
+	const char *p = path_list ? path_list : CNI_DEFAULT_PLUGIN_PATH;
+
+	while (*p) {
+		size_t n = strcspn(p, ":");
+
+		if (n > 0 && p[0] != '/') {
+			char entry[PATH_MAX];
+			snprintf(entry, sizeof(entry), "%.*s", (int)n, p);
+			return error_set(err, -EINVAL,
+					 "CNI plugin path entry '%s' is not an absolute directory",
+					 escape_for_message(entry, buf, sizeof(buf)));
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
+}
+
 static int runtime_check(const struct cni_runtime *rt, enum cni_command command,
 			 struct lxcri_error *err)
 {
 	char buf[ESCAPE_BUFSIZE];
+	int r = plugin_path_check(rt->plugin_path, err);
+
+	if (r < 0)
+		return r;
 
 	if (!rt->container_id || !cni_name_valid(rt->container_id))
 		return error_set(
@@ -788,6 +819,14 @@ static int cache_write(const struct cni_conflist *list, const struct cni_runtime
 	return atomic_write_file(path, text, strlen(text), 0600, 0, err);
 }
 
+static bool cache_field_is(struct json_object *o, const char *key, const char *want)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), want) == 0;
+}
+
 /*
  * The cached ADD result, or NULL in *ret when there is none usable (missing,
  * unreadable, or not a cache of this network, container and interface).
@@ -817,6 +856,11 @@ static int cache_read(const struct cni_conflist *list, const struct cni_runtime 
 		return 0;
 	if (!json_object_object_get_ex(o, "result", &result) ||
 	    !json_object_is_type(result, json_type_object))
+		return 0;
+	/* "<net>-<id>-<if>" is ambiguous when names hold '-': the file says whose it is. */
+	if (!cache_field_is(o, "networkName", list->name) ||
+	    !cache_field_is(o, "containerId", rt->container_id) ||
+	    !cache_field_is(o, "ifName", rt->ifname))
 		return 0;
 	*ret = json_object_get(result);
 	return 0;
@@ -963,7 +1007,8 @@ int cni_del(const struct cni_conflist *list, const struct cni_runtime *rt, struc
 	r = del_plugins(list, rt, list->n_plugins, cached, err);
 	if (r < 0)
 		return r;
-	return cache_remove(list, rt, err);
+	/* A cache that is not this attachment's (see cache_read) is someone else's. */
+	return cached ? cache_remove(list, rt, err) : 0;
 }
 
 int cni_plugin_versions(const struct cni_runtime *rt, const char *type, const char *cni_version,
@@ -978,6 +1023,9 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, const ch
 	size_t n;
 	int r;
 
+	r = plugin_path_check(rt->plugin_path, err);
+	if (r < 0)
+		return r;
 	r = cni_find_plugin(rt->plugin_path, type, path, sizeof(path), err);
 	if (r < 0)
 		return r;

@@ -312,10 +312,12 @@ int netlink_link_get(struct nl_sock *sk, const char *ifname, struct netlink_link
 
 		before_request();
 		r = rtnl_link_get_kernel(sk, master, NULL, &m);
-		if (r < 0)
-			return error_set(err, nl_result(r, &reason),
-					 "Failed to look up the master of '%s': %s", ifname,
+		if (r < 0) {
+			/* nl_result() sets reason: call it before reason is read. */
+			r = nl_result(r, &reason);
+			return error_set(err, r, "Failed to look up the master of '%s': %s", ifname,
 					 reason);
+		}
 		snprintf(info.master, sizeof(info.master), "%s", rtnl_link_get_name(m));
 	}
 	*ret = info;

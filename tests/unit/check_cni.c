@@ -684,6 +684,61 @@ START_TEST(test_runtime_validation)
 }
 END_TEST
 
+START_TEST(test_relative_plugin_path_refused)
+{
+	struct fixture f;
+	struct lxcri_error err = { 0 };
+
+	fixture_init(&f);
+	write_recorder(&f, "rec");
+	fixture_parse(&f, LIST("n", "rec"));
+	/* Chained plugins search CNI_PATH themselves: a relative entry is refused. */
+	char path[PATH_MAX + 8];
+	snprintf(path, sizeof(path), "bin:%s", f.plugins);
+	f.rt.plugin_path = path;
+	ck_assert_int_eq(cni_add(f.list, &f.rt, NULL, &err), -EINVAL);
+	ck_assert_str_eq(err.message, "CNI plugin path entry 'bin' is not an absolute directory");
+	ck_assert_int_eq(cni_del(f.list, &f.rt, &err), -EINVAL);
+	/* Nothing ran. */
+	_cleanup_free_ char *first = recorded(&f, 1, "env");
+	ck_assert_ptr_null(first);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_cache_names_cannot_collide)
+{
+	struct fixture f;
+	struct lxcri_error err = { 0 };
+	struct cni_conflist *other = NULL;
+	const char *text = LIST("a", "rec");
+	char path_ab[PATH_MAX], path_a[PATH_MAX];
+
+	fixture_init(&f);
+	write_recorder(&f, "rec");
+	/* Network "a-b" for container "c", and network "a" for container "b-c": one file name. */
+	fixture_parse(&f, LIST("a-b", "rec"));
+	ck_assert_int_eq(cni_parse_conflist("test", text, strlen(text), false, &other, &err), 0);
+	struct cni_runtime rt_c = f.rt, rt_bc = f.rt;
+	rt_c.container_id = "c";
+	rt_bc.container_id = "b-c";
+	ck_assert_int_eq(cni_cache_path(f.list, &rt_c, path_ab, sizeof(path_ab)), 0);
+	ck_assert_int_eq(cni_cache_path(other, &rt_bc, path_a, sizeof(path_a)), 0);
+	ck_assert_str_eq(path_ab, path_a);
+
+	ck_assert_msg(cni_add(f.list, &rt_c, NULL, &err) == 0, "%s", err.message);
+	/* DEL of the other attachment neither feeds this cache to its plugins nor removes it. */
+	ck_assert_msg(cni_del(other, &rt_bc, &err) == 0, "%s", err.message);
+	_cleanup_json_ struct json_object *del_stdin = recorded_stdin(&f, 2);
+	ck_assert(!json_object_object_get_ex(del_stdin, "prevResult", NULL));
+	ck_assert(file_exists(path_ab));
+	/* Its owner still finds it. */
+	ck_assert_msg(cni_check(f.list, &rt_c, &err) == 0, "%s", err.message);
+	cni_conflist_free(other);
+	fixture_done(&f);
+}
+END_TEST
+
 START_TEST(test_check_versions_and_disabled)
 {
 	struct fixture f;
@@ -1139,6 +1194,8 @@ static Suite *cni_suite(void)
 	tcase_add_test(tc, test_protocol_with_recorder);
 	tcase_add_test(tc, test_cache_config_base64);
 	tcase_add_test(tc, test_runtime_validation);
+	tcase_add_test(tc, test_relative_plugin_path_refused);
+	tcase_add_test(tc, test_cache_names_cannot_collide);
 	tcase_add_test(tc, test_check_versions_and_disabled);
 	tcase_add_test(tc, test_plugin_error_undoes_add);
 	tcase_add_test(tc, test_plugin_timeout);
