@@ -7,11 +7,23 @@
 
 #include "log.h"
 
+static char *sink_dir;
+
+/* Removes the socket and its directory; registered by sink(). */
+static void sink_done(void)
+{
+	test_rm_rf(sink_dir);
+	free(sink_dir);
+	sink_dir = NULL;
+}
+
 /* A syslog socket of our own, as /dev/log would be. */
 static int sink(char *path, size_t size)
 {
-	_cleanup_free_ char *dir = test_tmpdir();
+	char *dir = sink_dir = test_tmpdir();
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	ck_assert_int_eq(atexit(sink_done), 0);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	snprintf(path, size, "%s/log", dir);
