@@ -93,6 +93,10 @@ static inline void strv_freep(char ***v)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 #define _cleanup_json_ _cleanup_(json_object_putp)
 #endif
+#ifdef _json_tokener_h_
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
+#define _cleanup_json_tokener_ _cleanup_(json_tokener_freep)
+#endif
 #ifdef NETLINK_SOCKET_H_
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free)
 #define _cleanup_nl_socket_ _cleanup_(nl_socket_freep)

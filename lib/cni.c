@@ -16,12 +16,10 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "json.h"
 #include "parse.h"
 #include "paths.h"
 #include "process.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
-#define _cleanup_json_tokener_ _cleanup_(json_tokener_freep)
 
 /* Oldest first; 0.1.0 and 0.2.0 results have another shape and are not accepted. */
 static const char *const known_versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0" };
@@ -95,73 +93,18 @@ static int source_error(struct lxcri_error *err, const char *source, int r, cons
 	return error_set(err, r, "%s: %s", source, what);
 }
 
-static void offset_to_line_column(const char *text, size_t offset, unsigned *ret_line,
-				  unsigned *ret_column)
-{
-	unsigned line = 1, column = 1;
-
-	for (size_t i = 0; i < offset; i++) {
-		if (text[i] == '\n') {
-			line++;
-			column = 1;
-		} else {
-			column++;
-		}
-	}
-	*ret_line = line;
-	*ret_column = column;
-}
-
 /* Strict JSON of exactly size bytes: nothing but blanks after the value. */
 static int parse_json(const char *source, const char *json, size_t size, struct json_object **ret,
 		      struct lxcri_error *err)
 {
-	_cleanup_json_tokener_ struct json_tokener *tok = NULL;
-	_cleanup_json_ struct json_object *o = NULL;
-	enum json_tokener_error jerr;
-	unsigned line, column;
-	size_t offset, i;
+	char why[256];
+	int r = json_parse_strict(json, size, ret, why, sizeof(why));
 
-	for (i = 0; i < size && json[i] && strchr(" \t\r\n", json[i]); i++)
-		;
-	if (i == size)
+	if (r == -ENODATA)
 		return source_error(err, source, -EINVAL, "empty, not a CNI configuration");
-	tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
-	if (!tok)
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, json, (int)size);
-	jerr = json_tokener_get_error(tok);
-	offset = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		/* The end of the input: a value like a bare number may complete now. */
-		o = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		offset = size;
-	}
-	if (jerr == json_tokener_success) {
-		for (i = offset; i < size && json[i] && strchr(" \t\r\n", json[i]); i++)
-			;
-		if (i < size) {
-			offset = i;
-			jerr = json_tokener_error_parse_unexpected;
-		}
-	}
-	if (jerr != json_tokener_success) {
-		offset_to_line_column(json, offset, &line, &column);
-		if (offset < size && json[offset] == '\0')
-			return source_error(err, source, -EINVAL,
-					    "not JSON: a NUL byte at line %u, column %u", line,
-					    column);
-		if (offset >= size)
-			return source_error(err, source, -EINVAL,
-					    "not JSON: %s at line %u, column %u (truncated?)",
-					    json_tokener_error_desc(jerr), line, column);
-		return source_error(err, source, -EINVAL, "not JSON: %s at line %u, column %u",
-				    json_tokener_error_desc(jerr), line, column);
-	}
-	*ret = TAKE_PTR(o);
-	return 0;
+	if (r == -EINVAL)
+		return source_error(err, source, r, "%s", why);
+	return r;
 }
 
 static const char *type_name(struct json_object *v)

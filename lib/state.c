@@ -10,10 +10,8 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "json.h"
 #include "paths.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
-#define _cleanup_json_tokener_ _cleanup_(json_tokener_freep)
 
 static const char *const phase_names[] = { "starting", "running", "stopping", "stopped",
 					   "refused" };
@@ -541,66 +539,17 @@ static int parse_last_error(const struct parser *p, struct json_object *root, st
 	return 0;
 }
 
-static void offset_to_line_column(const char *text, size_t offset, unsigned *ret_line,
-				  unsigned *ret_column)
-{
-	unsigned line = 1, column = 1;
-
-	for (size_t i = 0; i < offset; i++) {
-		if (text[i] == '\n') {
-			line++;
-			column = 1;
-		} else {
-			column++;
-		}
-	}
-	*ret_line = line;
-	*ret_column = column;
-}
-
 static int parse_json(const struct parser *p, const char *json, size_t size,
 		      struct json_object **ret)
 {
-	_cleanup_json_tokener_ struct json_tokener *tok = NULL;
-	_cleanup_json_ struct json_object *o = NULL;
-	enum json_tokener_error jerr;
-	unsigned line, column;
-	size_t offset, i;
+	char why[256];
+	int r = json_parse_strict(json, size, ret, why, sizeof(why));
 
-	for (i = 0; i < size && json[i] && strchr(" \t\r\n", json[i]); i++)
-		;
-	if (i == size)
+	if (r == -ENODATA)
 		return parse_error(p, -EINVAL, "empty, not a state (JSON object)");
-
-	tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
-	if (!tok)
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, json, (int)size);
-	jerr = json_tokener_get_error(tok);
-	offset = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		/* The end of the input: a value like a bare number may complete now. */
-		o = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		offset = size;
-	}
-	if (jerr == json_tokener_success && offset < size)
-		jerr = json_tokener_error_parse_unexpected;
-	if (jerr != json_tokener_success) {
-		offset_to_line_column(json, offset, &line, &column);
-		if (offset < size && json[offset] == '\0')
-			return parse_error(p, -EINVAL, "not JSON: a NUL byte at line %u, column %u",
-					   line, column);
-		if (offset >= size)
-			return parse_error(p, -EINVAL,
-					   "not JSON: %s at line %u, column %u (truncated?)",
-					   json_tokener_error_desc(jerr), line, column);
-		return parse_error(p, -EINVAL, "not JSON: %s at line %u, column %u",
-				   json_tokener_error_desc(jerr), line, column);
-	}
-	*ret = TAKE_PTR(o);
-	return 0;
+	if (r == -EINVAL)
+		return parse_error(p, r, "%s", why);
+	return r;
 }
 
 static int parse_state(const struct parser *p, const char *json, size_t size, struct state **ret)

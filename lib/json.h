@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Strict JSON reading shared by the parsers of files we read (state, CNI configs). */
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+/*
+ * Parses exactly one JSON value from text[0..size) with json-c's strict mode
+ * and UTF-8 validation; blanks may follow the value, nothing else. Returns
+ * -ENODATA for empty or blank input (the caller says what it expected), or
+ * -EINVAL with why set to "not JSON: <what> at line L, column C" (and
+ * "(truncated?)" when the input ended early, or "a NUL byte" for one).
+ */
+int json_parse_strict(const char *text, size_t size, struct json_object **ret, char *why,
+		      size_t why_size);
