@@ -235,31 +235,17 @@ int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *er
 	}
 }
 
-int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+/* Reads fd to its end; size_hint (may be 0) sizes the first buffer. */
+static int read_fd_hinted(int fd, size_t max_size, size_t size_hint, char **ret, size_t *ret_size)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0, allocated;
-	struct stat st;
 
-	if (!path || !ret)
+	if (!ret)
 		return -EINVAL;
 	if (max_size == 0 || max_size > INT_MAX)
 		max_size = INT_MAX;
-	/* O_NONBLOCK: a FIFO in place of the file must not hang us until fstat refuses it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (st.st_size > 0 && (uint64_t)st.st_size > max_size)
-		return -EFBIG;
-
-	/* st_size is a hint (it may change, and is 0 in /proc): read until EOF. */
-	allocated =
-	    st.st_size > 0 && (size_t)st.st_size <= max_size ? (size_t)st.st_size + 1 : 4096;
+	allocated = size_hint > 0 && size_hint <= max_size ? size_hint + 1 : 4096;
 	if (allocated > max_size + 1)
 		allocated = max_size + 1;
 	buf = malloc(allocated + 1);
@@ -295,5 +281,33 @@ int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
 	*ret = TAKE_PTR(buf);
 	if (ret_size)
 		*ret_size = size;
-	return (int)size;
+	return (int)size; /* size <= max_size <= INT_MAX */
+}
+
+int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size)
+{
+	return read_fd_hinted(fd, max_size, 0, ret, ret_size);
+}
+
+int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!path || !ret)
+		return -EINVAL;
+	if (max_size == 0 || max_size > INT_MAX)
+		max_size = INT_MAX;
+	/* O_NONBLOCK: a FIFO in place of the file must not hang us until fstat refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size > 0 && (uint64_t)st.st_size > max_size)
+		return -EFBIG;
+	/* st_size is a hint (it may change, and is 0 in /proc): read until EOF. */
+	return read_fd_hinted(fd, max_size, st.st_size > 0 ? (size_t)st.st_size : 0, ret, ret_size);
 }

@@ -45,3 +45,5 @@ int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *er
  * directory, a FIFO, a device), -errno of open(2) otherwise (-ENOENT...).
  */
 int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
+/* The same for an open fd (of whatever type), read from where it stands to its end. */
+int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size);

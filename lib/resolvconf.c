@@ -164,45 +164,6 @@ static int set_owner_mode(int etcfd, uid_t uid, gid_t gid, mode_t mode)
 	return 0;
 }
 
-static int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, allocated = 4096;
-
-	buf = malloc(allocated);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (size == allocated) {
-			char *p;
-
-			if (size > max_size)
-				return -EFBIG;
-			allocated *= 2;
-			p = realloc(buf, allocated);
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-		}
-		n = read(fd, buf + size, allocated - size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		size += (size_t)n;
-	}
-	if (size > max_size)
-		return -EFBIG;
-	*ret = TAKE_PTR(buf);
-	*ret_size = size;
-	return 0;
-}
-
 /* What /etc/resolv.conf is now, without following it: the state and the data to keep. */
 static int snapshot(int etcfd, struct backup_state *ret_state, char **ret_data, size_t *ret_size)
 {
