@@ -560,9 +560,8 @@ static int run_plugin(const struct cni_conflist *list, const struct cni_plugin_c
 	r = json_object_deep_copy(plugin->conf, &conf, NULL);
 	if (r < 0)
 		return -ENOMEM;
-	if (json_object_object_add(conf, "name", json_object_new_string(list->name)) < 0 ||
-	    json_object_object_add(conf, "cniVersion", json_object_new_string(list->cni_version)) <
-		0)
+	if (json_add_string(conf, "name", list->name) < 0 ||
+	    json_add_string(conf, "cniVersion", list->cni_version) < 0)
 		return -ENOMEM;
 	json_object_object_del(conf, "prevResult");
 	if (prev_result) {
@@ -570,10 +569,8 @@ static int run_plugin(const struct cni_conflist *list, const struct cni_plugin_c
 
 		if (json_object_deep_copy(prev_result, &copy, NULL) < 0)
 			return -ENOMEM;
-		if (json_object_object_add(conf, "prevResult", copy) < 0) {
-			json_object_put(copy);
+		if (json_add(conf, "prevResult", copy) < 0)
 			return -ENOMEM;
-		}
 	}
 	stdin_text = json_object_to_json_string_ext(conf, JSON_C_TO_STRING_PLAIN);
 	if (!stdin_text)
@@ -685,16 +682,6 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return 0;
 }
 
-/* Adds key: value (NULL: JSON null) to o, taking value also on failure. */
-static int add_value(struct json_object *o, const char *key, struct json_object *value)
-{
-	if (json_object_object_add(o, key, value) < 0) {
-		json_object_put(value);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* CNI_ARGS as libcni caches it: [["K","V"], ...]. */
 static struct json_object *cni_args_to_json(const char *args)
 {
@@ -743,14 +730,14 @@ static int cache_write(const struct cni_conflist *list, const struct cni_runtime
 	base64_encode((const unsigned char *)list->bytes, list->size, encoded);
 	if (json_object_deep_copy(result, &result_copy, NULL) < 0)
 		return -ENOMEM;
-	if (add_value(o, "kind", json_object_new_string("cniCacheV1")) < 0 ||
-	    add_value(o, "containerId", json_object_new_string(rt->container_id)) < 0 ||
-	    add_value(o, "config", json_object_new_string(encoded)) < 0 ||
-	    add_value(o, "ifName", json_object_new_string(rt->ifname)) < 0 ||
-	    add_value(o, "networkName", json_object_new_string(list->name)) < 0 ||
-	    add_value(o, "netns", json_object_new_string(rt->netns ? rt->netns : "")) < 0 ||
-	    add_value(o, "cniArgs", cni_args_to_json(rt->args)) < 0 ||
-	    add_value(o, "result", result_copy) < 0)
+	if (json_add_string(o, "kind", "cniCacheV1") < 0 ||
+	    json_add_string(o, "containerId", rt->container_id) < 0 ||
+	    json_add_string(o, "config", encoded) < 0 ||
+	    json_add_string(o, "ifName", rt->ifname) < 0 ||
+	    json_add_string(o, "networkName", list->name) < 0 ||
+	    json_add_string(o, "netns", rt->netns ? rt->netns : "") < 0 ||
+	    json_add(o, "cniArgs", cni_args_to_json(rt->args)) < 0 ||
+	    json_add(o, "result", result_copy) < 0)
 		return -ENOMEM;
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (!text)

@@ -67,3 +67,21 @@ int json_parse_strict(const char *text, size_t size, struct json_object **ret, c
 	*ret = TAKE_PTR(o);
 	return 0;
 }
+
+int json_add(struct json_object *o, const char *key, struct json_object *value)
+{
+	if (json_object_object_add(o, key, value) < 0) {
+		json_object_put(value);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int json_add_string(struct json_object *o, const char *key, const char *value)
+{
+	struct json_object *v = NULL;
+
+	if (value && !(v = json_object_new_string(value)))
+		return -ENOMEM;
+	return json_add(o, key, v);
+}

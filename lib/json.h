@@ -15,3 +15,8 @@
  */
 int json_parse_strict(const char *text, size_t size, struct json_object **ret, char *why,
 		      size_t why_size);
+
+/* Adds key: value to o (value NULL: JSON null), taking value also on failure. -ENOMEM. */
+int json_add(struct json_object *o, const char *key, struct json_object *value);
+/* Adds key: "value" (value NULL: JSON null). -ENOMEM. */
+int json_add_string(struct json_object *o, const char *key, const char *value);

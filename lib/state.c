@@ -233,32 +233,13 @@ static int state_check(const struct state *s, char *ret_field, size_t size)
 	return 0;
 }
 
-/* Adds key: value to o, taking value (NULL: JSON null) also on failure. */
-static int add_value(struct json_object *o, const char *key, struct json_object *value)
-{
-	if (json_object_object_add(o, key, value) < 0) {
-		json_object_put(value);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int add_string(struct json_object *o, const char *key, const char *value)
-{
-	struct json_object *v = NULL;
-
-	if (value && !(v = json_object_new_string(value)))
-		return -ENOMEM;
-	return add_value(o, key, v);
-}
-
 static int add_int(struct json_object *o, const char *key, int64_t value)
 {
 	struct json_object *v = json_object_new_int64(value);
 
 	if (!v)
 		return -ENOMEM;
-	return add_value(o, key, v);
+	return json_add(o, key, v);
 }
 
 static int item_to_json(const struct state_item *item, struct json_object **ret)
@@ -268,11 +249,11 @@ static int item_to_json(const struct state_item *item, struct json_object **ret)
 
 	if (!o)
 		return -ENOMEM;
-	if ((r = add_string(o, "kind", item->kind)) < 0 ||
-	    (r = add_string(o, "status", state_item_status_to_string(item->status))) < 0 ||
-	    (r = add_string(o, "hook", item->hook)) < 0 ||
+	if ((r = json_add_string(o, "kind", item->kind)) < 0 ||
+	    (r = json_add_string(o, "status", state_item_status_to_string(item->status))) < 0 ||
+	    (r = json_add_string(o, "hook", item->hook)) < 0 ||
 	    (r = add_int(o, "time", item->time_ms)) < 0 ||
-	    (r = add_value(o, "data", item->data ? json_object_get(item->data) : NULL)) < 0)
+	    (r = json_add(o, "data", item->data ? json_object_get(item->data) : NULL)) < 0)
 		return r;
 	*ret = TAKE_PTR(o);
 	return 0;
@@ -310,21 +291,21 @@ int state_to_json(const struct state *s, char **ret)
 		error = json_object_new_object();
 		if (!error)
 			return -ENOMEM;
-		if ((r = add_string(error, "hook", s->error_hook)) < 0 ||
+		if ((r = json_add_string(error, "hook", s->error_hook)) < 0 ||
 		    (r = add_int(error, "time", s->error_time_ms)) < 0 ||
-		    (r = add_string(error, "message", s->error_message)) < 0)
+		    (r = json_add_string(error, "message", s->error_message)) < 0)
 			return r;
 	}
 	/* The order of the header comment: people read these files. */
 	if ((r = add_int(root, "version", STATE_VERSION)) < 0 ||
-	    (r = add_string(root, "id", s->id)) < 0 ||
-	    (r = add_string(root, "phase", s->phase)) < 0 ||
-	    (r = add_string(root, "hook", s->hook)) < 0 ||
+	    (r = json_add_string(root, "id", s->id)) < 0 ||
+	    (r = json_add_string(root, "phase", s->phase)) < 0 ||
+	    (r = json_add_string(root, "hook", s->hook)) < 0 ||
 	    (r = add_int(root, "started", s->started_ms)) < 0 ||
 	    (r = add_int(root, "updated", s->updated_ms)) < 0 ||
-	    (r = add_string(root, "config", s->config_path)) < 0 ||
-	    (r = add_value(root, "items", TAKE_PTR(items))) < 0 ||
-	    (r = add_value(root, "last_error", TAKE_PTR(error))) < 0)
+	    (r = json_add_string(root, "config", s->config_path)) < 0 ||
+	    (r = json_add(root, "items", TAKE_PTR(items))) < 0 ||
+	    (r = json_add(root, "last_error", TAKE_PTR(error))) < 0)
 		return r;
 
 	text = json_object_to_json_string_length(root,
