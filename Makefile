@@ -48,7 +48,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
 # lxcri-hook is the fast path every container runs: libc only.
-PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri
+PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri
 GENERATED := $(BUILD)/50-lxcri.conf
 MANPAGES := $(wildcard man/*.[158])
 
@@ -76,8 +76,11 @@ $(BUILD)/lxcri-hook: $(BUILD)/hooks/lxcri-hook.o $(LIB)
 $(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
+$(BUILD)/lxcri-net: $(BUILD)/helpers/lxcri-net.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS)
+
 $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS)
 
 $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
@@ -114,7 +117,8 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/lxcri/containers \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
+		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/
 	install -m 0644 hooks/pam.d/lxcri-hook $(DESTDIR)$(SYSCONFDIR)/pam.d/lxcri-hook

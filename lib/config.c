@@ -1547,11 +1547,45 @@ void settings_init(struct settings *s)
 	*s = (struct settings){
 		.log_level = LOG_INFO,
 		.helper_timeout_ms = 30 * 1000,
+		.cni_config_dir = "/etc/cni/net.d",
+		.cni_plugin_path = "/usr/lib/cni:/opt/cni/bin",
+		.cni_cache_dir = "/var/lib/cni",
+		.cni_timeout_ms = 20 * 1000,
 	};
 }
 
-int settings_parse(const char *name, const char *data, size_t size, struct settings *s,
-		   struct lxcri_error *err)
+enum setting_kind { SETTING_LEVEL, SETTING_SECONDS, SETTING_DIR, SETTING_DIR_LIST };
+
+static const struct setting_def {
+	const char *key;
+	enum setting_kind kind;
+	size_t offset;
+} setting_defs[] = {
+	{ "log-level", SETTING_LEVEL, offsetof(struct settings, log_level) },
+	{ "helper-timeout", SETTING_SECONDS, offsetof(struct settings, helper_timeout_ms) },
+	{ "cni-config-dir", SETTING_DIR, offsetof(struct settings, cni_config_dir) },
+	{ "cni-plugin-path", SETTING_DIR_LIST, offsetof(struct settings, cni_plugin_path) },
+	{ "cni-cache-dir", SETTING_DIR, offsetof(struct settings, cni_cache_dir) },
+	{ "cni-timeout", SETTING_SECONDS, offsetof(struct settings, cni_timeout_ms) },
+};
+
+/* Each ':'-separated part an absolute path (the CNI plugin path). */
+static bool dir_list_valid(const char *value)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+	size_t n = 0;
+
+	if (!copy || value[0] == ':' || value[strlen(value) - 1] == ':' || strstr(value, "::"))
+		return false;
+	for (char *part = strtok_r(copy, ":", &save); part; part = strtok_r(NULL, ":", &save), n++)
+		if (!path_absolute_valid(part))
+			return false;
+	return n > 0;
+}
+
+static int setting_set(struct reader *rd, const struct setting_def *def, const char *value,
+		       struct settings *result)
 {
 	static const struct {
 		const char *name;
@@ -1562,8 +1596,56 @@ int settings_parse(const char *name, const char *data, size_t size, struct setti
 		{ "info", LOG_INFO },
 		{ "debug", LOG_DEBUG },
 	};
+	char q[ESCAPE_BUFSIZE], *field = (char *)result + def->offset;
+	uint32_t seconds;
+	size_t i;
+
+	escape_for_message(value, q, sizeof(q));
+	switch (def->kind) {
+	case SETTING_LEVEL:
+		for (i = 0; i < ELEMENTSOF(levels); i++)
+			if (strcmp(value, levels[i].name) == 0)
+				break;
+		if (i == ELEMENTSOF(levels))
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected 'error', "
+					   "'warning', 'info' or 'debug'",
+					   q, def->key);
+		*(int *)(void *)field = levels[i].level;
+		return 0;
+	case SETTING_SECONDS:
+		if (parse_uint32(value, 1, 3600, &seconds) < 0)
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected a number "
+					   "of seconds from 1 to 3600",
+					   q, def->key);
+		*(unsigned *)(void *)field = seconds * 1000;
+		return 0;
+	case SETTING_DIR:
+		if (!path_absolute_valid(value))
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected an absolute path",
+					   q, def->key);
+		break;
+	case SETTING_DIR_LIST:
+		if (!dir_list_valid(value))
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected absolute paths "
+					   "separated by ':'",
+					   q, def->key);
+		break;
+	}
+	if (strlen(value) >= PATH_MAX)
+		return reader_fail(rd, -ENAMETOOLONG, "Value of '%s' is too long", def->key);
+	strcpy(field, value);
+	return 0;
+}
+
+int settings_parse(const char *name, const char *data, size_t size, struct settings *s,
+		   struct lxcri_error *err)
+{
+	unsigned seen[ELEMENTSOF(setting_defs)] = { 0 };
 	struct settings result;
-	unsigned log_level_line = 0, timeout_line = 0;
 	struct reader rd;
 	int r;
 
@@ -1574,8 +1656,6 @@ int settings_parse(const char *name, const char *data, size_t size, struct setti
 	for (;;) {
 		_cleanup_free_ char *line = NULL;
 		char *key, *value, q[ESCAPE_BUFSIZE];
-		unsigned *seen;
-		uint32_t seconds;
 		size_t i;
 
 		r = reader_next(&rd, &line, &key, &value);
@@ -1583,38 +1663,20 @@ int settings_parse(const char *name, const char *data, size_t size, struct setti
 			return r;
 		if (r == 0)
 			break;
-		if (strcmp(key, "log-level") == 0)
-			seen = &log_level_line;
-		else if (strcmp(key, "helper-timeout") == 0)
-			seen = &timeout_line;
-		else
+		for (i = 0; i < ELEMENTSOF(setting_defs); i++)
+			if (strcmp(key, setting_defs[i].key) == 0)
+				break;
+		if (i == ELEMENTSOF(setting_defs))
 			return reader_fail(&rd, -EINVAL, "Unknown key '%s'",
 					   escape_for_message(key, q, sizeof(q)));
-		if (*seen)
+		if (seen[i])
 			return reader_fail(&rd, -EINVAL,
 					   "Duplicate key: '%s' is already set on line %u", key,
-					   *seen);
-		*seen = rd.line;
-		escape_for_message(value, q, sizeof(q));
-
-		if (seen == &log_level_line) {
-			for (i = 0; i < ELEMENTSOF(levels); i++)
-				if (strcmp(value, levels[i].name) == 0)
-					break;
-			if (i == ELEMENTSOF(levels))
-				return reader_fail(&rd, -EINVAL,
-						   "Invalid value '%s' for '%s': expected 'error', "
-						   "'warning', 'info' or 'debug'",
-						   q, key);
-			result.log_level = levels[i].level;
-		} else {
-			if (parse_uint32(value, 1, 3600, &seconds) < 0)
-				return reader_fail(&rd, -EINVAL,
-						   "Invalid value '%s' for '%s': expected a number "
-						   "of seconds from 1 to 3600",
-						   q, key);
-			result.helper_timeout_ms = seconds * 1000;
-		}
+					   seen[i]);
+		seen[i] = rd.line;
+		r = setting_set(&rd, &setting_defs[i], value, &result);
+		if (r < 0)
+			return r;
 	}
 	*s = result;
 	return 0;

@@ -13,6 +13,7 @@
  * libc only: no library beyond libc (lxcri-hook links this).
  */
 
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -147,8 +148,12 @@ const char *config_key_feature(const char *key);
  * the defaults. Read only for managed containers.
  */
 struct settings {
-	int log_level;		    /* log-level: error|warning|info|debug (syslog priority) */
-	unsigned helper_timeout_ms; /* helper-timeout: seconds, 1..3600 (default 30) */
+	int log_level;			/* log-level: error|warning|info|debug (syslog priority) */
+	unsigned helper_timeout_ms;	/* helper-timeout: seconds, 1..3600 (default 30) */
+	char cni_config_dir[PATH_MAX];	/* cni-config-dir: /etc/cni/net.d */
+	char cni_plugin_path[PATH_MAX]; /* cni-plugin-path: /usr/lib/cni:/opt/cni/bin */
+	char cni_cache_dir[PATH_MAX];	/* cni-cache-dir: /var/lib/cni */
+	unsigned cni_timeout_ms;	/* cni-timeout: seconds per plugin run, 1..3600 (20) */
 };
 void settings_init(struct settings *s);
 /* Starts from the defaults; *s is only written on success. */

@@ -23,14 +23,18 @@
 
 extern char **environ;
 
-/* Helpers arrive with their issues; until then a key of theirs refuses the start. */
+/*
+ * A feature without a helper is not in this version: a key of it refuses
+ * the start. One helper may serve several features (lxcri-net: net, route
+ * and dns); it then runs once per hook.
+ */
 const struct feature lxcri_features[] = {
 	{ "seccomp", NULL, HOOK_MASK(HOOK_PRE_START) },
 	{ "apparmor", NULL, HOOK_MASK(HOOK_PRE_START) },
 	{ "selinux", NULL, HOOK_MASK(HOOK_PRE_START) },
-	{ "net", NULL, HOOK_MASK(HOOK_START_HOST) },
-	{ "route", NULL, HOOK_MASK(HOOK_START_HOST) },
-	{ "dns", NULL, HOOK_MASK(HOOK_START_HOST) },
+	{ "net", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
+	{ "route", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
+	{ "dns", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "port", NULL, HOOK_MASK(HOOK_START_HOST) },
 	{ "hooks", NULL, HOOK_MASK(HOOK_START_HOST) | HOOK_MASK(HOOK_POST_STOP) },
 };
@@ -85,10 +89,17 @@ size_t lifecycle_plan(const struct feature *features, size_t n_features, const s
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < n_features && n < max; i++)
-		if (features[i].helper && (features[i].hook_mask & HOOK_MASK(type)) &&
-		    config_uses(c, features[i].name))
+	for (size_t i = 0; i < n_features && n < max; i++) {
+		bool planned = false;
+
+		if (!features[i].helper || !(features[i].hook_mask & HOOK_MASK(type)) ||
+		    !config_uses(c, features[i].name))
+			continue;
+		for (size_t j = 0; j < n && !planned; j++)
+			planned = strcmp(ret[j]->helper, features[i].helper) == 0;
+		if (!planned)
 			ret[n++] = &features[i];
+	}
 	return n;
 }
 
@@ -284,10 +295,15 @@ static int run_planned(struct lifecycle *lc, struct state **s, const struct conf
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
+		state_clear_error(*s);
 		r = state_save(lc->state_dir, *s, err);
 		if (r >= 0)
 			r = run_helper(lc, plan[i], hook, err);
-		if (r >= 0)
+		/* A helper that failed says why in last_error: that is the reason to give. */
+		if (r == -EPROTO && state_reload(lc, s, &(struct lxcri_error){}) >= 0 &&
+		    (*s)->has_error)
+			error_set(err, r, "%s", (*s)->error_message);
+		else if (r >= 0)
 			r = state_reload(lc, s, err);
 		if (r < 0) {
 			log_error("%s", err->message);

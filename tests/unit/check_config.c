@@ -842,6 +842,20 @@ START_TEST(test_settings)
 	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
 	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
 
+	/* CNI: Debian's and the reference locations by default, each one redirectable. */
+	ck_assert_str_eq(s.cni_config_dir, "/etc/cni/net.d");
+	ck_assert_str_eq(s.cni_plugin_path, "/usr/lib/cni:/opt/cni/bin");
+	ck_assert_str_eq(s.cni_cache_dir, "/var/lib/cni");
+	ck_assert_uint_eq(s.cni_timeout_ms, 20000);
+	ck_assert_int_eq(settings_text("cni-config-dir: /srv/cni\ncni-plugin-path: /a:/b/c\n"
+				       "cni-cache-dir: /run/cni\ncni-timeout: 5",
+				       &s, &err),
+			 0);
+	ck_assert_str_eq(s.cni_config_dir, "/srv/cni");
+	ck_assert_str_eq(s.cni_plugin_path, "/a:/b/c");
+	ck_assert_str_eq(s.cni_cache_dir, "/run/cni");
+	ck_assert_uint_eq(s.cni_timeout_ms, 5000);
+
 	static const struct {
 		const char *text, *message;
 	} bad[] = {
@@ -856,6 +870,18 @@ START_TEST(test_settings)
 		{ "net1: name=eth1,bridge=vmbr1", "l.conf:1: Unknown key 'net1'" },
 		{ "log-level debug", "l.conf:1: Missing ':' directly after key 'log-level'" },
 		{ "log-level:", "l.conf:1: Empty value for 'log-level'" },
+		{ "cni-config-dir: etc/cni",
+		  "l.conf:1: Invalid value 'etc/cni' for 'cni-config-dir': "
+		  "expected an absolute path" },
+		{ "cni-cache-dir: /var/../tmp",
+		  "l.conf:1: Invalid value '/var/../tmp' for 'cni-cache-dir'" },
+		{ "cni-plugin-path: /usr/lib/cni:bin",
+		  "l.conf:1: Invalid value '/usr/lib/cni:bin' for "
+		  "'cni-plugin-path': expected absolute paths" },
+		{ "cni-plugin-path: /a::/b",
+		  "l.conf:1: Invalid value '/a::/b' for 'cni-plugin-path'" },
+		{ "cni-plugin-path: /a:", "l.conf:1: Invalid value '/a:' for 'cni-plugin-path'" },
+		{ "cni-timeout: 0", "l.conf:1: Invalid value '0' for 'cni-timeout'" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		settings_init(&s);

@@ -136,31 +136,64 @@ START_TEST(test_plan_and_supported)
 }
 END_TEST
 
-START_TEST(test_shipped_features_refuse_every_key_for_now)
+START_TEST(test_shipped_features)
 {
-	/* Until a feature's helper lands, its keys refuse the start. */
-	static const char *const keys[] = {
-		"net0: name=eth1,bridge=vmbr0",
-		"route0: dst=default,dev=eth0",
-		"dns: nameserver=10.0.0.1",
-		"port0: proto=tcp,host=80,ct=80",
-		"seccomp: /etc/x.json",
-		"apparmor: profile=x",
-		"selinux: u:r:t:s0",
-		"hooks: dir=/etc/x",
-		"hook-user: root",
-		"annotation0: a=b",
+	/* Keys of features whose helper is in this version start; the others refuse. */
+	static const struct {
+		const char *key;
+		const char *helper;
+	} keys[] = {
+		{ "net0: name=eth1,bridge=vmbr0", "lxcri-net" },
+		{ "route0: dst=default,dev=eth0", "lxcri-net" },
+		{ "dns: nameserver=10.0.0.1", "lxcri-net" },
+		{ "port0: proto=tcp,host=80,ct=80", NULL },
+		{ "seccomp: /etc/x.json", NULL },
+		{ "apparmor: profile=x", NULL },
+		{ "selinux: u:r:t:s0", NULL },
+		{ "hooks: dir=/etc/x", NULL },
+		{ "hook-user: root", NULL },
+		{ "annotation0: a=b", NULL },
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		_cleanup_config_ struct config *c = NULL;
 		struct lxcri_error err = {};
-		ck_assert_msg(config_parse("t.conf", keys[i], strlen(keys[i]), &c, &err) == 0,
-			      "%s: %s", keys[i], err.message);
-		ck_assert_int_eq(
-		    lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err),
-		    -EOPNOTSUPP);
-		ck_assert_ptr_nonnull(strstr(err.message, "is not supported by this version"));
+		const struct feature *plan[8];
+		int r;
+
+		ck_assert_msg(config_parse("t.conf", keys[i].key, strlen(keys[i].key), &c, &err) ==
+				  0,
+			      "%s: %s", keys[i].key, err.message);
+		r = lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err);
+		if (!keys[i].helper) {
+			ck_assert_int_eq(r, -EOPNOTSUPP);
+			ck_assert_ptr_nonnull(
+			    strstr(err.message, "is not supported by this version"));
+			continue;
+		}
+		ck_assert_msg(r == 0, "%s: %s", keys[i].key, err.message);
+		ck_assert_int_eq(lifecycle_plan(lxcri_features, lxcri_features_count, c,
+						HOOK_START_HOST, plan, 8),
+				 1);
+		ck_assert_str_eq(plan[0]->helper, keys[i].helper);
 	}
+}
+END_TEST
+
+START_TEST(test_plan_runs_a_shared_helper_once)
+{
+	/* net, route and dns share lxcri-net: one run at start-host does all three. */
+	_cleanup_config_ struct config *c = NULL;
+	const struct feature *plan[8];
+	struct lxcri_error err = {};
+	const char *text = "dns: nameserver=10.0.0.1\nroute0: dst=default,dev=eth1\n"
+			   "net1: name=eth1,bridge=vmbr0\n";
+
+	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
+	ck_assert_int_eq(
+	    lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_START_HOST, plan, 8), 1);
+	ck_assert_str_eq(plan[0]->helper, "lxcri-net");
+	ck_assert_int_eq(
+	    lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_PRE_START, plan, 8), 0);
 }
 END_TEST
 
@@ -195,6 +228,30 @@ START_TEST(test_start_runs_helpers_at_their_hooks)
 	ck_assert_int_eq(run_hook(&e, "web", HOOK_STOP, &err), 0);
 	ck_assert_int_eq(run_hook(&e, "web", HOOK_POST_STOP, &err), 0);
 	ck_assert(!state_exists(&e, "web"));
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_helper_reason_is_the_refusal)
+{
+	/* A helper that records why it failed in last_error: that reason refuses the start. */
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_state_ struct state *s = NULL;
+
+	env_setup(&e);
+	helper(&e, "fake-net",
+	       "f=\"$LXCRI_RUN_DIR/$2/state.json\"\n"
+	       "sed 's/\"last_error\": null/\"last_error\": {\"hook\": \"start-host\", "
+	       "\"time\": 1, \"message\": \"net0: Bridge vmbr9 does not exist\"}/' \"$f\" "
+	       ">\"$f.new\" && mv \"$f.new\" \"$f\"\nexit 1");
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr9\n");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
+	ck_assert_str_eq(err.message, "net0: Bridge vmbr9 does not exist");
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "refused");
+	ck_assert_str_eq(s->error_message, "net0: Bridge vmbr9 does not exist");
 	env_teardown(&e);
 }
 END_TEST
@@ -408,9 +465,11 @@ static Suite *lifecycle_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_plan_and_supported);
-	tcase_add_test(tc, test_shipped_features_refuse_every_key_for_now);
+	tcase_add_test(tc, test_shipped_features);
+	tcase_add_test(tc, test_plan_runs_a_shared_helper_once);
 	tcase_add_test(tc, test_start_runs_helpers_at_their_hooks);
 	tcase_add_test(tc, test_failing_helper_refuses_and_records);
+	tcase_add_test(tc, test_helper_reason_is_the_refusal);
 	tcase_add_test(tc, test_bad_config_refused_with_line);
 	tcase_add_test(tc, test_bad_settings_refuse_managed_start);
 	tcase_add_test(tc, test_teardown_runs_feature_helper);

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A container's networks from its config (netN, routeN, dns): what
+ * lxcri-net does at start-host and at teardown, and what `lxcri net add` and
+ * `lxcri net del` do to a running container. Built on lib/netlink (bridge
+ * nets), lib/cni (cni= nets) and lib/resolvconf (dns).
+ *
+ * Everything applied is written ahead into the state (lib/state.h): an item
+ * is added "pending" and the state saved to <state_dir>/state.json before
+ * the change is made, and marked "applied" (and saved) after it. A crash at
+ * any point thus leaves a state whose teardown removes all that may exist.
+ * Item kinds and their data:
+ *
+ *   net.veth        {"net": N, "name": "eth1", "host": "lx5d743a7bn1",
+ *                    "bridge": "vmbr1", "pid": P}
+ *                   the veth pair; teardown deletes the host end (which
+ *                   takes the container end with it) if it is still there
+ *                   and still a veth
+ *   net.cni         {"net": N, "name": "eth2", "network": "mynet",
+ *                    "netns": "/proc/P/ns/net", "pid": P}
+ *                   a CNI attachment; teardown runs DEL (idempotent) with
+ *                   the conflist found by name in the config directory, or
+ *                   else the one kept in the CNI cache
+ *   dns.resolvconf  {"rootfs": "/var/lib/lxc/web/rootfs"}
+ *                   /etc/resolv.conf replaced; teardown restores it from
+ *                   the backup in state_dir (lib/resolvconf.h)
+ *
+ * Addresses, gateways and routes live inside the container's network
+ * namespace, on its interfaces: they go away with the interface or the
+ * namespace and are not recorded.
+ *
+ * Functions return 0 or -errno with err set; nothing here exits or logs
+ * except through log_info() lines of what was done (lib/log.h).
+ */
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+#include "state.h"
+
+struct netsetup {
+	const char *id;	    /* container id (CNI_CONTAINERID, MAC and host name hash) */
+	pid_t pid;	    /* the container's init (LXC_PID): its netns is the target */
+	const char *rootfs; /* host path of the rootfs directory for dns; NULL: /proc/<pid>/root */
+	const char *state_dir;		 /* where state.json and the resolv.conf backup are */
+	const struct settings *settings; /* CNI directories and plugin timeout */
+};
+
+/*
+ * Applies every net, then every route, then dns, in config order, writing
+ * ahead into s (saved to ns->state_dir as it goes).
+ *
+ * Checked before anything is created: every interface name of the config
+ * is free in the container (an existing one, such as Proxmox VE's eth0, is
+ * "Interface 'eth0' already exists in container '105' (net1)"), every
+ * bridge exists and is a bridge ("Bridge 'vmbr9' of net1 does not exist"),
+ * a tag has a VLAN-aware bridge, every CNI network is found, and every
+ * route's dev is one the container has or gets.
+ *
+ * On failure the items applied so far stay in s (saved): the caller runs
+ * netsetup_teardown() to roll back. The error names the key: "net1: ...".
+ */
+int netsetup_apply(const struct netsetup *ns, const struct config *c, struct state *s,
+		   struct lxcri_error *err);
+
+/*
+ * Applies one net of c (a running container: `lxcri net add`), with the same
+ * checks and write-ahead; routes and dns are left alone. On failure what it
+ * created is removed again before returning (s saved without it).
+ */
+int netsetup_apply_net(const struct netsetup *ns, const struct config_net *net, struct state *s,
+		       struct lxcri_error *err);
+
+/*
+ * Undoes the items of s that belong to net and dns, newest first; only
+ * those of the interface only_name when that is not NULL (`lxcri net del`).
+ * Each undone item is removed from s and s is saved. Goes on past a failed
+ * item (leaving it in s) and returns the number of items left, with err
+ * describing the first failure. ns->pid and ns->rootfs are not used: the
+ * items say where.
+ */
+size_t netsetup_teardown(const struct netsetup *ns, struct state *s, const char *only_name,
+			 struct lxcri_error *err);
+
+/* Whether an item kind is one of ours ("net.*" or "dns.*"). */
+bool netsetup_item_kind(const char *kind);
+
+/*
+ * The state of each net of c in a running container, for `lxcri net list`
+ * and `lxcri status`: a JSON array of {"net": N, "name", "type":
+ * "bridge"|"cni", "bridge"|"network", "host" (bridge nets), "applied": bool,
+ * "link": "up"|"down"|"missing", and for CNI nets "check": "ok" or the
+ * CHECK error}. pid <= 0: a stopped container (no link or check fields).
+ */
+int netsetup_status(const struct netsetup *ns, const struct config *c, const struct state *s,
+		    struct json_object **ret, struct lxcri_error *err);

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <json-c/json.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/socket.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "testutil.h"
+
+#include "atomicfile.h"
+#include "log.h"
+#include "netlink.h"
+#include "netsetup.h"
+
+/*
+ * Every test runs in its own forked process inside a fresh network
+ * namespace (the "host"), with a child process in another one (the
+ * "container", as LXC_PID would be): the real host is never touched.
+ */
+struct env {
+	char *dir, state_dir[PATH_MAX], rootfs[PATH_MAX];
+	pid_t ct_pid;
+	struct nl_sock *host, *ct;
+	struct settings settings;
+	struct netsetup ns;
+	struct state *s;
+};
+
+static bool env_setup(struct env *e, const char *test)
+{
+	struct lxcri_error err = {};
+	int pipefd[2];
+	char c;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: skipped (needs root for network namespaces)\n", test);
+		return false;
+	}
+	setenv("LXCRI_LOG_SOCKET", "/nonexistent", 1);
+	log_set_stderr(false);
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	ck_assert_int_eq(pipe(pipefd), 0);
+	e->ct_pid = fork();
+	ck_assert_int_ge(e->ct_pid, 0);
+	if (e->ct_pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0 || write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	e->dir = test_tmpdir();
+	snprintf(e->state_dir, sizeof(e->state_dir), "%s/state", e->dir);
+	snprintf(e->rootfs, sizeof(e->rootfs), "%s/rootfs", e->dir);
+	ck_assert_int_eq(mkdir(e->state_dir, 0700), 0);
+	ck_assert_int_eq(mkdir(e->rootfs, 0755), 0);
+	settings_init(&e->settings);
+	e->ns = (struct netsetup){
+		.id = "web",
+		.pid = e->ct_pid,
+		.rootfs = e->rootfs,
+		.state_dir = e->state_dir,
+		.settings = &e->settings,
+	};
+	ck_assert_int_eq(state_new("web", &e->s), 0);
+	ck_assert_int_eq(netlink_open(&e->host), 0);
+	ck_assert_msg(netlink_open_in_netns_pid(e->ct_pid, &e->ct, &err) == 0, "%s", err.message);
+	return true;
+}
+
+static void env_done(struct env *e)
+{
+	kill(e->ct_pid, SIGKILL);
+	waitpid(e->ct_pid, NULL, 0);
+	nl_socket_free(e->host);
+	nl_socket_free(e->ct);
+	state_free(e->s);
+	test_rm_rf(e->dir);
+	free(e->dir);
+}
+
+#define ENV_SETUP(e)                                                                               \
+	struct env e = {};                                                                         \
+	if (!env_setup(&e, __func__))                                                              \
+	return
+
+/* A bridge, or else a veth pair (its peer named "<name>p"): a link that is not a bridge. */
+static void add_link(struct nl_sock *sk, const char *name, bool bridge, uint32_t mtu)
+{
+	struct lxcri_error err = {};
+	char peer[IFNAMSIZ];
+
+	if (!bridge) {
+		snprintf(peer, sizeof(peer), "%.13sp", name);
+		struct netlink_veth_spec spec = {
+			.host_ifname = name, .peer_ifname = peer, .peer_netns_fd = -1, .mtu = mtu
+		};
+		ck_assert_msg(netlink_veth_create(sk, &spec, &err) == 0, "%s", err.message);
+		return;
+	}
+	struct rtnl_link *l = rtnl_link_bridge_alloc();
+	ck_assert_ptr_nonnull(l);
+	rtnl_link_set_name(l, name);
+	if (mtu)
+		rtnl_link_set_mtu(l, mtu);
+	ck_assert_int_eq(rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL), 0);
+	rtnl_link_put(l);
+}
+
+static struct config *parse(const char *text)
+{
+	struct config *c = NULL;
+	struct lxcri_error err = {};
+
+	ck_assert_msg(config_parse("web.conf", text, strlen(text), &c, &err) == 0, "%s",
+		      err.message);
+	return c;
+}
+
+static struct netlink_link_info get_link(struct nl_sock *sk, const char *ifname)
+{
+	struct netlink_link_info info;
+	struct lxcri_error err = {};
+	int r = netlink_link_get(sk, ifname, &info, &err);
+
+	ck_assert_msg(r == 0, "netlink_link_get(%s): %d %s", ifname, r, err.message);
+	return info;
+}
+
+/* The state as saved on disk: what a crash would leave. */
+static struct state *saved_state(struct env *e)
+{
+	struct state *s = NULL;
+	struct lxcri_error err = {};
+
+	ck_assert_msg(state_load(e->state_dir, &s, &err) == 0, "%s", err.message);
+	return s;
+}
+
+START_TEST(test_bridge_net_applied_and_torn_down)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c =
+	    parse("net1: name=eth1,bridge=br0,ip=10.9.0.5/24;fd09::5/64,gw=10.9.0.1,"
+		  "gw6=fd09::1\nroute0: dst=10.50.0.0/16,via=10.9.0.254,dev=eth1,metric=7\n");
+	struct lxcri_error err = {};
+	char host[IFNAMSIZ];
+	uint8_t mac[6];
+
+	add_link(e.host, "br0", true, 1450);
+	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
+
+	/* The host end is on the bridge, with the bridge's MTU; the container end is set up. */
+	ck_assert_int_eq(netlink_host_ifname("web", 1, host), 0);
+	struct netlink_link_info h = get_link(e.host, host);
+	ck_assert_str_eq(h.kind, "veth");
+	ck_assert_str_eq(h.master, "br0");
+	ck_assert_uint_eq(h.mtu, 1450);
+	struct netlink_link_info p = get_link(e.ct, "eth1");
+	ck_assert(p.up);
+	ck_assert_uint_eq(p.mtu, 1450);
+	netlink_stable_mac("web", "eth1", mac);
+	ck_assert_mem_eq(p.mac, mac, 6);
+
+	/* Written ahead and marked applied, on disk too. */
+	_cleanup_state_ struct state *saved = saved_state(&e);
+	ck_assert_uint_eq(saved->n_items, 1);
+	ck_assert_str_eq(saved->items[0].kind, "net.veth");
+	ck_assert_int_eq(saved->items[0].status, STATE_ITEM_APPLIED);
+
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, host), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	ck_assert_uint_eq(e.s->n_items, 0);
+	/* Twice is harmless. */
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_addresses_and_routes_inside)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c =
+	    parse("net1: name=eth1,bridge=br0,ip=10.9.0.5/24;10.9.1.5/24;fd09::5/64,"
+		  "gw=10.9.0.1,mtu=1400,hwaddr=02:AA:BB:CC:DD:EE\n"
+		  "route0: dst=10.50.0.0/16,via=10.9.0.254,dev=eth1,metric=7,table=100\n");
+	struct lxcri_error err = {};
+	static const uint8_t mac[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+
+	add_link(e.host, "br0", true, 0);
+	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
+	struct netlink_link_info p = get_link(e.ct, "eth1");
+	ck_assert_uint_eq(p.mtu, 1400);
+	ck_assert_mem_eq(p.mac, mac, 6);
+
+	/* The route is there: adding it again is -EEXIST. */
+	ck_assert_int_eq(netlink_route_add(e.ct, &c->routes[0], &err), -EEXIST);
+	/* So is the default route through gw. */
+	struct config_route def = { .is_default = true,
+				    .dst = { .addr = { .family = AF_INET } },
+				    .has_via = true,
+				    .via = c->nets[0].gw,
+				    .dev = "eth1" };
+	ck_assert_int_eq(netlink_route_add(e.ct, &def, &err), -EEXIST);
+	env_done(&e);
+}
+END_TEST
+
+/* Checks that fail before anything is created: nothing recorded, no link. */
+static void assert_refused(const char *text, const char *message, bool with_clash)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c = parse(text);
+	struct lxcri_error err = {};
+	char host[IFNAMSIZ];
+
+	add_link(e.host, "br0", true, 0);
+	add_link(e.host, "veth0", false, 0);
+	if (with_clash)
+		add_link(e.ct, "eth0", true, 0);
+	ck_assert_int_lt(netsetup_apply(&e.ns, c, e.s, &err), 0);
+	ck_assert_msg(strstr(err.message, message), "'%s' not in '%s'", message, err.message);
+	ck_assert_uint_eq(e.s->n_items, 0);
+	ck_assert_int_eq(netlink_host_ifname("web", 1, host), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, host), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	env_done(&e);
+}
+
+START_TEST(test_refusals_before_anything_exists)
+{
+	assert_refused("net1: name=eth1,bridge=br0\nnet2: name=eth2,bridge=vmbr9\n",
+		       "net2: Bridge 'vmbr9' does not exist", false);
+	assert_refused("net1: name=eth1,bridge=veth0\n",
+		       "net1: 'veth0' is not a bridge (it is a veth link)", false);
+	assert_refused("net1: name=eth1,bridge=br0\nnet2: name=eth0,bridge=br0\n",
+		       "net2: Interface 'eth0' already exists in container 'web'", true);
+	assert_refused("net1: name=eth1,bridge=br0,tag=10\n",
+		       "net1: tag=10 needs a VLAN-aware bridge", false);
+	assert_refused("net1: name=eth1,bridge=br0\nroute0: dst=default,dev=eth7\n",
+		       "route0: Interface 'eth7' does not exist in container 'web'", false);
+	assert_refused("net1: name=eth1,cni=nosuchnet\n", "net1: ", false);
+}
+END_TEST
+
+START_TEST(test_failure_midway_leaves_items_for_teardown)
+{
+	ENV_SETUP(e);
+	/* The route's gateway is not on any link of the container: the kernel refuses it. */
+	_cleanup_config_ struct config *c =
+	    parse("net1: name=eth1,bridge=br0,ip=10.9.0.5/24\n"
+		  "route0: dst=10.50.0.0/16,via=10.77.0.1,dev=eth1\n");
+	struct lxcri_error err = {};
+	char host[IFNAMSIZ];
+
+	add_link(e.host, "br0", true, 0);
+	ck_assert_int_lt(netsetup_apply(&e.ns, c, e.s, &err), 0);
+	ck_assert_msg(strstr(err.message, "route0: "), "%s", err.message);
+	ck_assert_int_eq(netlink_host_ifname("web", 1, host), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, host), 1);
+
+	/* What a crash would leave on disk is enough to undo it. */
+	_cleanup_state_ struct state *saved = saved_state(&e);
+	ck_assert_uint_eq(saved->n_items, 1);
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, saved, NULL, &err), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, host), 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_pending_item_of_a_crash_is_undone)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c = parse("net1: name=eth1,bridge=br0\n");
+	struct lxcri_error err = {};
+	char host[IFNAMSIZ];
+
+	add_link(e.host, "br0", true, 0);
+	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
+	/* As if the crash came between the change and marking it applied. */
+	e.s->items[0].status = STATE_ITEM_PENDING;
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
+	ck_assert_int_eq(netlink_host_ifname("web", 1, host), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, host), 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_teardown_leaves_a_foreign_link_alone)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c = parse("net1: name=eth1,bridge=br0\n");
+	struct lxcri_error err = {};
+	char host[IFNAMSIZ];
+
+	add_link(e.host, "br0", true, 0);
+	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
+	ck_assert_int_eq(netlink_host_ifname("web", 1, host), 0);
+	ck_assert_int_eq(netlink_link_delete(e.host, host, &err), 0);
+	/* Someone made a bridge with that name since: not ours to delete. */
+	add_link(e.host, host, true, 0);
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 1);
+	ck_assert_msg(strstr(err.message, "not our veth"), "%s", err.message);
+	ck_assert_int_eq(netlink_link_exists(e.host, host), 1);
+	ck_assert_uint_eq(e.s->n_items, 1);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_one_net_live_and_removed_by_name)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c =
+	    parse("net1: name=eth1,bridge=br0\nnet2: name=eth2,bridge=br0,ip=10.9.0.6/24\n");
+	struct lxcri_error err = {};
+
+	add_link(e.host, "br0", true, 0);
+	ck_assert_msg(netsetup_apply_net(&e.ns, &c->nets[0], e.s, &err) == 0, "%s", err.message);
+	ck_assert_msg(netsetup_apply_net(&e.ns, &c->nets[1], e.s, &err) == 0, "%s", err.message);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 1);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth2"), 1);
+
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, "eth1", &err), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth2"), 1);
+	ck_assert_uint_eq(e.s->n_items, 1);
+
+	/* A live add whose name is taken changes nothing. */
+	ck_assert_int_eq(netsetup_apply_net(&e.ns, &c->nets[1], e.s, &err), -EEXIST);
+	ck_assert_uint_eq(e.s->n_items, 1);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_failed_live_add_is_undone)
+{
+	ENV_SETUP(e);
+	/* An IPv6 address on a link with an MTU below 1280 is refused by the kernel. */
+	_cleanup_config_ struct config *c = parse("net1: name=eth1,bridge=br0,ip=10.9.0.5/24\n");
+	struct lxcri_error err = {};
+	char host[IFNAMSIZ];
+
+	add_link(e.host, "br0", true, 0);
+	c->nets[0].mtu = 1000;
+	ck_assert_int_eq(parse_ip_prefix("fd09::5/64", AF_INET6, &c->nets[0].addresses[0]), 0);
+	ck_assert_int_lt(netsetup_apply_net(&e.ns, &c->nets[0], e.s, &err), 0);
+	ck_assert_msg(strstr(err.message, "net1: "), "%s", err.message);
+	ck_assert_uint_eq(e.s->n_items, 0);
+	ck_assert_int_eq(netlink_host_ifname("web", 1, host), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, host), 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_dns_written_inside_and_restored)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c = parse("dns: nameserver=10.9.0.1,search=example.org\n");
+	struct lxcri_error err = {};
+	char path[PATH_MAX], link[PATH_MAX], outside[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	size_t size;
+	ssize_t n;
+
+	/* A hostile rootfs: /etc/resolv.conf points at a host file by an absolute path. */
+	snprintf(outside, sizeof(outside), "%s/host-file", e.dir);
+	test_write_file(outside, "precious\n");
+	snprintf(path, sizeof(path), "%s/etc", e.rootfs);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/etc/resolv.conf", e.rootfs);
+	ck_assert_int_eq(symlink(outside, path), 0);
+
+	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
+	ck_assert_int_ge(read_file(path, 65536, &text, &size), 0);
+	ck_assert_ptr_nonnull(strstr(text, "nameserver 10.9.0.1\n"));
+	free(TAKE_PTR(text));
+	ck_assert_int_ge(read_file(outside, 65536, &text, &size), 0);
+	ck_assert_str_eq(text, "precious\n");
+
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
+	n = readlink(path, link, sizeof(link) - 1);
+	ck_assert_int_gt(n, 0);
+	link[n] = '\0';
+	ck_assert_str_eq(link, outside);
+	ck_assert_uint_eq(e.s->n_items, 0);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_status_of_nets)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c =
+	    parse("net1: name=eth1,bridge=br0\nnet2: name=eth2,bridge=br0\n");
+	_cleanup_json_ struct json_object *a = NULL;
+	struct lxcri_error err = {};
+
+	add_link(e.host, "br0", true, 0);
+	ck_assert_msg(netsetup_apply_net(&e.ns, &c->nets[0], e.s, &err) == 0, "%s", err.message);
+	ck_assert_int_eq(netsetup_status(&e.ns, c, e.s, &a, &err), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
+			 "[{\"net\":1,\"name\":\"eth1\",\"type\":\"bridge\",\"bridge\":\"br0\","
+			 "\"host\":\"lx16d2ffe8n1\",\"applied\":true,\"link\":\"up\"},"
+			 "{\"net\":2,\"name\":\"eth2\",\"type\":\"bridge\",\"bridge\":\"br0\","
+			 "\"host\":\"lx16d2ffe8n2\",\"applied\":false,\"link\":\"missing\"}]");
+	env_done(&e);
+}
+END_TEST
+
+static Suite *netsetup_suite(void)
+{
+	Suite *s = suite_create("netsetup");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_bridge_net_applied_and_torn_down);
+	tcase_add_test(tc, test_addresses_and_routes_inside);
+	tcase_add_test(tc, test_refusals_before_anything_exists);
+	tcase_add_test(tc, test_failure_midway_leaves_items_for_teardown);
+	tcase_add_test(tc, test_pending_item_of_a_crash_is_undone);
+	tcase_add_test(tc, test_teardown_leaves_a_foreign_link_alone);
+	tcase_add_test(tc, test_one_net_live_and_removed_by_name);
+	tcase_add_test(tc, test_failed_live_add_is_undone);
+	tcase_add_test(tc, test_dns_written_inside_and_restored);
+	tcase_add_test(tc, test_status_of_nets);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(netsetup_suite)
