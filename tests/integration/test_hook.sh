@@ -102,21 +102,26 @@ stale_state_cleaned_at_next_start() {
 	kill -9 "$pid"
 	for _ in $(seq 100); do [ "$(ct_state web)" == STOPPED ] && break; sleep 0.05; done
 	assert_contains "$(cat "$RUN/web/state.json")" '"phase": "running"' "state left behind"
-	# What a half-done setup of a later version could leave: an item nothing here undoes.
-	jq '.items = [{ "kind": "net.veth", "status": "pending", "hook": "start-host", "time": 1, "data": { "host": "vethX" } }]' \
+	# What a half-done setup could leave: an undoable veth, and an item of a later
+	# version that nothing here undoes.
+	jq '.items = [{ "kind": "net.veth", "status": "pending", "hook": "start-host", "time": 1, "data": { "net": 1, "host": "lxdeadbeefn1" } },
+		{ "kind": "future.thing", "status": "pending", "hook": "start-host", "time": 2, "data": null }]' \
 		"$RUN/web/state.json" >"$T/edited.json"
 	mv "$T/edited.json" "$RUN/web/state.json"
-	assert_contains "$(cat "$RUN/web/state.json")" net.veth "edited state"
+	assert_contains "$(cat "$RUN/web/state.json")" future.thing "edited state"
 	ct_start web
 	assert_eq "$(ct_state web)" RUNNING "restart after the crash"
-	assert_contains "$(cat "$SYSLOG")" "CT web: Cleaning up after a run that did not stop cleanly (phase 'running', 1 item(s))"
-	assert_contains "$(cat "$SYSLOG")" "CT web: Cannot undo 'net.veth'"
-	# The leftover is kept for the admin, and the new run has a fresh state.
-	grep -l net.veth "$RUN"/.stale/web-*.json >/dev/null || fail "stale state not kept in $RUN/.stale"
+	assert_contains "$(cat "$SYSLOG")" "CT web: Cleaning up after a run that did not stop cleanly (phase 'running', 2 item(s))"
+	assert_contains "$(cat "$SYSLOG")" "CT web: Cannot undo 'future.thing'"
+	# The veth was undone (it was gone already); the leftover is kept for the admin,
+	# and the new run has a fresh state.
+	assert_not_contains "$(cat "$SYSLOG")" "Cannot undo 'net.veth'"
+	grep -l future.thing "$RUN"/.stale/web-*.json >/dev/null || fail "stale state not kept in $RUN/.stale"
+	if grep -q net.veth "$RUN"/.stale/web-*.json; then fail "the undone veth is still in the stale state"; fi
 	local after
 	after=$(sed -n 's/.*"started": \([0-9]*\).*/\1/p' "$RUN/web/state.json")
 	[ "$after" -gt "$before" ] || fail "state not renewed ($before -> $after)"
-	assert_not_contains "$(cat "$RUN/web/state.json")" net.veth "new state"
+	assert_not_contains "$(cat "$RUN/web/state.json")" future.thing "new state"
 	ct_stop web
 	assert_missing "$RUN/web"
 }
