@@ -14,6 +14,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "cni.h"
 #include "config.h"
 #include "process.h"
 #include "safeopen.h"
@@ -166,8 +167,9 @@ static void check_install(struct checks *c, const struct lxcri_paths *p)
 	else
 		add(c, "drop-in", CHECK_OK, NULL, "'%s' runs '%s'", path, hook);
 
-	for (size_t i = 0; i < 2; i++) {
-		const char *name = i == 0 ? "lxcri-hook" : "lxcri-lifecycle";
+	static const char *const programs[] = { "lxcri-hook", "lxcri-lifecycle", "lxcri-net" };
+	for (size_t i = 0; i < ELEMENTSOF(programs); i++) {
+		const char *name = programs[i];
 		if (paths_helper(p, name, path, sizeof(path)) < 0)
 			continue;
 		if (access(path, X_OK) == 0)
@@ -192,6 +194,54 @@ static void check_writable(struct checks *c, const char *name, const char *dir, 
 		add(c, name, CHECK_OK, NULL, "'%s' is writable", dir);
 }
 
+/*
+ * What the valid configs need of the host's network: their bridges and CNI
+ * networks. A start without them is refused; say so before it is tried.
+ */
+static void check_networks(struct checks *c, const struct ct_status *list, size_t n,
+			   const struct settings *s)
+{
+	char problem[512] = "", path[PATH_MAX];
+	size_t nets = 0, missing = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_config_ struct config *conf = NULL;
+		struct lxcri_error err = {};
+
+		if (!list[i].configured || !list[i].valid ||
+		    config_load(list[i].config_path, &conf, &err) < 0)
+			continue;
+		for (size_t j = 0; j < conf->n_nets; j++) {
+			const struct config_net *net = &conf->nets[j];
+			_cleanup_cni_conflist_ struct cni_conflist *cni = NULL;
+			bool ok;
+
+			nets++;
+			if (net->cni)
+				ok =
+				    cni_load_conflist(s->cni_config_dir, net->cni, &cni, &err) >= 0;
+			else {
+				snprintf(path, sizeof(path), "/sys/class/net/%s/bridge",
+					 net->bridge);
+				ok = exists(path);
+				snprintf(err.message, sizeof(err.message),
+					 "bridge '%s' does not exist", net->bridge);
+			}
+			if (!ok && missing++ == 0)
+				snprintf(problem, sizeof(problem), "CT %s net%u: %.400s",
+					 list[i].id, net->index, err.message);
+		}
+	}
+	if (missing > 0)
+		add(c, "networks", CHECK_WARN,
+		    "create the bridge or CNI network, or change the config: the start is refused "
+		    "until then",
+		    "%zu of %zu net(s) cannot be set up; first: %s", missing, nets, problem);
+	else
+		add(c, "networks", CHECK_OK, NULL, "%zu net(s), every bridge and CNI network found",
+		    nets);
+}
+
 static void check_configs(struct checks *c, const struct lxcri_paths *p)
 {
 	struct ct_status *list = NULL;
@@ -201,8 +251,8 @@ static void check_configs(struct checks *c, const struct lxcri_paths *p)
 	size_t n = 0, total = 0, bad = 0;
 	const char *first_error = "";
 
+	settings_init(&s);
 	if (paths_settings(p, path, sizeof(path)) == 0) {
-		settings_init(&s);
 		if (settings_load(path, &s, &err) < 0)
 			add(c, "settings", CHECK_FAIL,
 			    "fix the file: managed containers refuse to start until then", "%s",
@@ -229,6 +279,7 @@ static void check_configs(struct checks *c, const struct lxcri_paths *p)
 		    first_error);
 	else
 		add(c, "configs", CHECK_OK, NULL, "%zu container config(s), all valid", total);
+	check_networks(c, list, n, &s);
 	status_free(list, n);
 }
 

@@ -111,6 +111,13 @@ check_reports() {
 	out=$(lxcri check) || rc=$?
 	assert_eq "$rc" 1 "exit status with a config that would be refused"
 	assert_contains "$out" "fail  configs          1 of 1 container config(s) would be refused; first: $ETC/containers/web.conf:1: 'port0' is not supported by this version"
+	# A valid config whose bridge or CNI network is not there: a warning before any start.
+	mkdir -p "$T/cni"
+	printf 'cni-config-dir: %s\n' "$T/cni" >"$ETC/lxcri.conf"
+	printf 'net1: name=eth1,bridge=lxnobr9\nnet2: name=eth2,cni=nonet\n' | ct_config web
+	out=$(lxcri check) || true
+	rm "$ETC/lxcri.conf"
+	assert_contains "$out" "warn  networks         2 of 2 net(s) cannot be set up; first: CT web net1: bridge 'lxnobr9' does not exist"
 }
 
 completion() {
