@@ -22,7 +22,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 BASE_CPPFLAGS := -D_GNU_SOURCE -DLXCRI_VERSION='"$(VERSION)"' -Ilib
 HARDEN := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
 ALL_CFLAGS = -std=gnu11 $(BASE_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(HARDEN) \
-	$(JSONC_CFLAGS) $(NL_CFLAGS)
+	$(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -31,6 +31,9 @@ JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c)
 NL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnl-3.0 libnl-route-3.0)
 NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-3.0 libnl-route-3.0)
+NLNF_LIBS = $(shell $(PKG_CONFIG) --libs libnl-nf-3.0)
+NFT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnftables)
+NFT_LIBS = $(shell $(PKG_CONFIG) --libs libnftables)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
@@ -89,7 +92,7 @@ $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -o $@ $< $(LIB_ASAN) \
-		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS)
+		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS)
 
 TEST_TOOLS := $(BUILD)/tests/logsink
 
@@ -137,7 +140,7 @@ bench: all
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 $(BASE_CPPFLAGS) $(JSONC_CFLAGS) $(NL_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS)
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
