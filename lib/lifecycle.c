@@ -8,6 +8,7 @@
 
 #include "lifecycle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -237,11 +238,19 @@ static void state_set_aside(struct lifecycle *lc, const char *why)
 static void state_dir_remove(struct lifecycle *lc)
 {
 	_cleanup_close_ int dfd = open(lc->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
 
 	if (dfd < 0)
 		return;
 	(void)unlinkat(dfd, STATE_FILE, 0);
 	(void)unlinkat(dfd, "config", 0);
+	/* Temp files of atomic writes that a crash interrupted (".state.json.XXXXXX"). */
+	d = fdopendir(dup(dfd));
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (de->d_name[0] == '.' && de->d_type == DT_REG)
+			(void)unlinkat(dfd, de->d_name, 0);
+	if (d)
+		closedir(d);
 	if (rmdir(lc->state_dir) < 0 && errno != ENOENT)
 		log_warning_errno(-errno, "Failed to remove '%s': %m", lc->state_dir);
 }

@@ -419,6 +419,25 @@ START_TEST(test_unmanaged_again_clears_state)
 }
 END_TEST
 
+START_TEST(test_crash_temp_files_removed_with_the_state)
+{
+	/* A crash in the middle of an atomic write leaves its temp file: it goes too. */
+	struct env e;
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+
+	env_setup(&e);
+	helper(&e, "fake-net", "exit 0");
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\n");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	snprintf(path, sizeof(path), "%s/web/.state.json.Ab12Cd", e.paths.run_dir);
+	test_write_file(path, "{\"vers");
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_POST_STOP, &err), 0);
+	ck_assert(!state_exists(&e, "web"));
+	env_teardown(&e);
+}
+END_TEST
+
 START_TEST(test_helper_timeout_from_settings)
 {
 	struct env e;
@@ -475,6 +494,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_teardown_runs_feature_helper);
 	tcase_add_test(tc, test_leftover_items_kept_with_error);
 	tcase_add_test(tc, test_unmanaged_again_clears_state);
+	tcase_add_test(tc, test_crash_temp_files_removed_with_the_state);
 	tcase_add_test(tc, test_helper_timeout_from_settings);
 	tcase_add_test(tc, test_settings_at_every_hook);
 	suite_add_tcase(s, tc);
