@@ -4,12 +4,15 @@
  * A verb is one function and one line of the command table.
  *
  * Exit codes: 0 success; 1 the operation failed (or `check` found a
- * failure); 2 usage error; 3 invalid config (`config validate`); 4 not root.
+ * failure); 2 usage error; 3 invalid config (`config validate`, or a
+ * `net add`/`net del` whose result would be invalid); 4 not root.
  */
 
 #include <json-c/json.h>
 
 #include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
 #include "config.h"
+#include "configedit.h"
 #include "hostcheck.h"
 #include "lifecycle.h"
+#include "log.h"
+#include "netsetup.h"
+#include "parse.h"
 #include "paths.h"
 #include "status.h"
 
@@ -125,6 +133,87 @@ static const char *config_word(const struct ct_status *s)
 	return s->valid ? "valid" : "invalid";
 }
 
+static const char *json_string_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool json_bool_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static int json_int_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : -1;
+}
+
+/* One net of netsetup_status() on a line: "net1 eth1: bridge vmbr1, ..., applied, link up". */
+static void print_net_line(const char *indent, struct json_object *net)
+{
+	const char *type = json_string_of(net, "type"), *link = json_string_of(net, "link");
+	const char *check = json_string_of(net, "check"), *host = json_string_of(net, "host");
+	bool cni = type && strcmp(type, "cni") == 0;
+
+	printf("%snet%d %s: %s %s", indent, json_int_of(net, "net"),
+	       json_string_of(net, "name") ?: "?", cni ? "cni" : "bridge",
+	       json_string_of(net, cni ? "network" : "bridge") ?: "?");
+	if (host)
+		printf(", host %s", host);
+	printf(", %s", json_bool_of(net, "applied") ? "applied" : "not applied");
+	if (link)
+		printf(", link %s", link);
+	if (check)
+		printf(", CHECK %s%s", strcmp(check, "ok") == 0 ? "" : "failed: ", check);
+	printf("\n");
+}
+
+static void print_status_live(const struct ct_status *s)
+{
+	if (s->lxc_error[0]) {
+		printf("  lxc:        unknown: %s\n", s->lxc_error);
+		return;
+	}
+	if (!s->lxc_known)
+		return;
+	if (!s->lxc.exists)
+		printf("  lxc:        no such container in LXC\n");
+	else if (s->lxc.pid > 0)
+		printf("  lxc:        %s (init pid %d)\n", s->lxc.state, (int)s->lxc.pid);
+	else
+		printf("  lxc:        %s\n", s->lxc.state);
+	if (s->state && !status_lxc_running(&s->lxc) &&
+	    (strcmp(s->state->phase, "running") == 0 || strcmp(s->state->phase, "starting") == 0))
+		printf("  note:       the container does not run: this state is left from an "
+		       "earlier run\n");
+}
+
+static void print_status_nets(const struct ct_status *s)
+{
+	size_t n;
+
+	if (s->nets_error[0]) {
+		printf("  nets:       unknown: %s\n", s->nets_error);
+		return;
+	}
+	if (!s->nets)
+		return;
+	n = json_object_array_length(s->nets);
+	if (n == 0)
+		printf("  nets:       none\n");
+	for (size_t i = 0; i < n; i++)
+		print_net_line(i == 0 ? "  nets:       " : "              ",
+			       json_object_array_get_idx(s->nets, i));
+}
+
 static void print_status_detail(const struct ct_status *s)
 {
 	char when[32];
@@ -142,6 +231,7 @@ static void print_status_detail(const struct ct_status *s)
 		       "takes effect at the next start\n");
 	if (s->state_error[0])
 		printf("  state:      unreadable: %s\n", s->state_error);
+	print_status_live(s);
 	if (!s->state) {
 		printf("  phase:      not started by lxcri (nothing applied)\n");
 		return;
@@ -160,6 +250,7 @@ static void print_status_detail(const struct ct_status *s)
 	} else {
 		printf("  last error: none\n");
 	}
+	print_status_nets(s);
 }
 
 static int do_status(struct cli *cli)
@@ -239,11 +330,546 @@ static int do_config_validate(struct cli *cli)
 	return r >= 0 ? EXIT_OK : EXIT_INVALID;
 }
 
+/* `lxcri net`: the nets of a container's config, changed live when it runs. */
+
+/* Where a container's config, state, config snapshot and lock are. */
+struct ct_files {
+	char config[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char snapshot[PATH_MAX];
+	char lock[PATH_MAX];
+};
+
+static int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret)
+{
+	int r = paths_container_config(p, id, ret->config, sizeof(ret->config));
+
+	if (r == 0)
+		r = paths_state_dir(p, id, ret->state_dir, sizeof(ret->state_dir));
+	if (r == 0)
+		r = path_join(ret->snapshot, sizeof(ret->snapshot), "%s/config", ret->state_dir);
+	if (r == 0)
+		r = path_join(ret->lock, sizeof(ret->lock), "%s/.locks/%s.lock", p->run_dir, id);
+	return r;
+}
+
+/* A config file's text as it is on disk, to be edited and written back with its mode. */
+struct config_text {
+	char *text;
+	size_t size;
+	mode_t mode;
+	bool exists;
+};
+
+static void config_text_done(struct config_text *t)
+{
+	free(t->text);
+	*t = (struct config_text){};
+}
+
+/* A missing file reads as empty (mode 0644) if its directory exists, so that it can be created. */
+static int config_text_read(const char *path, struct config_text *ret, struct lxcri_error *err)
+{
+	_cleanup_free_ char *copy = NULL;
+	struct stat st;
+	int r;
+
+	*ret = (struct config_text){ .mode = 0644 };
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return error_set_errno(err, -errno, "Failed to read '%s'", path);
+		copy = strdup(path);
+		if (!copy)
+			return error_set(err, -ENOMEM, "Out of memory");
+		const char *dir = dirname(copy);
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return error_set(err, -ENOENT,
+					 "Cannot create '%s': the directory '%s' does not exist "
+					 "(create it first)",
+					 path, dir);
+		ret->text = strdup("");
+		return ret->text ? 0 : error_set(err, -ENOMEM, "Out of memory");
+	}
+	r = read_file(path, CONFIG_MAX_SIZE, &ret->text, &ret->size);
+	if (r == -EFBIG)
+		return error_set(err, r, "%s: File is larger than 1 MiB (at most %d bytes)", path,
+				 CONFIG_MAX_SIZE);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to read '%s'", path);
+	ret->mode = st.st_mode & 07777;
+	ret->exists = true;
+	return 0;
+}
+
+/* An edit whose result the parser refuses is an invalid config (exit 3); anything else failed. */
+static int edit_exit_code(int r)
+{
+	return r == -EINVAL || r == -EEXIST || r == -EFBIG ? EXIT_INVALID : EXIT_FAILED;
+}
+
+/* Prints "lxcri: <message>" on stderr and logs it (journal), for the verbs that change things. */
+static int report_failure(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int report_failure(int code, const char *fmt, ...)
+{
+	char message[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	log_error("%s", message);
+	fprintf(stderr, "lxcri: %s\n", message);
+	return code;
+}
+
+/*
+ * The pid of the container's init if it runs (RUNNING or FROZEN), 0 if it
+ * is stopped or LXC does not know it; -EBUSY while it is between the two.
+ */
+static int container_pid(const struct lxcri_paths *p, const char *id, pid_t *ret,
+			 struct lxcri_error *err)
+{
+	struct ct_lxc lxc;
+	int r = status_lxc_query(p, id, &lxc, err);
+
+	if (r < 0)
+		return r;
+	if (status_lxc_running(&lxc)) {
+		*ret = lxc.pid;
+		return 0;
+	}
+	if (!lxc.exists || strcmp(lxc.state, "STOPPED") == 0) {
+		*ret = 0;
+		return 0;
+	}
+	return error_set(err, -EBUSY,
+			 "Container '%s' is %s: try again once it is running or stopped", id,
+			 lxc.state);
+}
+
+/* What a live change needs: the state of this run, the settings, the config snapshot. */
+struct live {
+	struct state *state;
+	struct settings settings;
+	struct netsetup ns;
+	struct config_text snapshot; /* exists false: there is none */
+};
+
+static void live_done(struct live *lv)
+{
+	state_free(lv->state);
+	lv->state = NULL;
+	config_text_done(&lv->snapshot);
+}
+
+static int live_init(const struct lxcri_paths *p, const char *id, const struct ct_files *f,
+		     pid_t pid, struct live *lv, struct lxcri_error *err)
+{
+	char settings_path[PATH_MAX];
+	int r;
+
+	r = state_load(f->state_dir, &lv->state, err);
+	if (r == -ENOENT)
+		return error_set(err, -ESRCH,
+				 "Container '%s' is running without lxcri state; restart it to "
+				 "apply",
+				 id);
+	if (r < 0)
+		return r;
+	if (strcmp(lv->state->phase, "running") != 0)
+		return error_set(err, -EBUSY,
+				 "Container '%s' is running, but its lxcri state is in phase '%s' "
+				 "(see 'lxcri status %s'); restart it to apply",
+				 id, lv->state->phase, id);
+	r = paths_settings(p, settings_path, sizeof(settings_path));
+	if (r < 0)
+		return error_set(err, r, "Path of the settings file is too long");
+	settings_init(&lv->settings);
+	r = settings_load(settings_path, &lv->settings, err);
+	if (r < 0)
+		return r;
+	r = read_file(f->snapshot, CONFIG_MAX_SIZE, &lv->snapshot.text, &lv->snapshot.size);
+	if (r < 0 && r != -ENOENT)
+		return error_set_errno(err, r, "Failed to read '%s'", f->snapshot);
+	lv->snapshot.exists = r >= 0;
+	lv->ns = (struct netsetup){
+		.id = id,
+		.pid = pid,
+		.state_dir = f->state_dir,
+		.settings = &lv->settings,
+		.hook = "lxcri net",
+	};
+	return 0;
+}
+
+/* Whether s records anything of the net named name ("net.*" items). */
+static bool state_has_net(const struct state *s, const char *name)
+{
+	for (size_t i = 0; s && i < s->n_items; i++) {
+		struct json_object *v;
+
+		if (strncmp(s->items[i].kind, "net.", 4) == 0 && s->items[i].data &&
+		    json_object_object_get_ex(s->items[i].data, "name", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The snapshot follows a live change: it is what the running container has,
+ * which `lxcri status` compares with the config. The change itself is done
+ * by then, so a failure here is only a warning.
+ */
+static void write_snapshot(const struct ct_files *f, const struct configedit_result *snapshot)
+{
+	struct lxcri_error err = {};
+
+	if (atomic_write_file(f->snapshot, snapshot->text, snapshot->size, 0600, 0, &err) < 0) {
+		log_warning("%s", err.message);
+		fprintf(stderr, "lxcri: warning: %s ('lxcri status' may say the config changed)\n",
+			err.message);
+	}
+}
+
+/* What a net change did to the container, for the message. */
+enum net_change_effect {
+	NET_CHANGE_NEXT_START, /* not running: the config only */
+	NET_CHANGE_LIVE,       /* the running container too */
+	NET_CHANGE_NOT_APPLIED /* running, but without that net (del of a net it never got) */
+};
+
+static void print_net_change(const struct cli *cli, const char *id, const char *file, bool add,
+			     unsigned index, const char *name, enum net_change_effect effect)
+{
+	const char *done = add ? "added to" : "removed from";
+
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "file", json_object_new_string(file));
+		json_object_object_add(o, "net", json_object_new_int((int)index));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "live",
+				       json_object_new_boolean(effect == NET_CHANGE_LIVE));
+		print_json(cli, o);
+	} else if (effect == NET_CHANGE_LIVE) {
+		printf("net%u ('%s') %s '%s' and the running container '%s'\n", index, name, done,
+		       file, id);
+	} else if (effect == NET_CHANGE_NOT_APPLIED) {
+		printf("net%u ('%s') %s '%s'; the running container '%s' did not have it\n", index,
+		       name, done, file, id);
+	} else {
+		printf("net%u ('%s') %s '%s'; container '%s' is not running: the change takes "
+		       "effect at its next start\n",
+		       index, name, done, file, id);
+	}
+}
+
+/* Checks the id and sets up the container's files, the log and the lock. */
+static int net_begin(struct cli *cli, const char *id, struct ct_files *f, int *ret_lock)
+{
+	struct lxcri_error err = {};
+	int lock;
+
+	if (!container_id_valid(id))
+		return usage_error("Invalid container id '%s'", id);
+	if (ct_files_init(&cli->paths, id, f) < 0)
+		return usage_error("Invalid container id '%s' (paths too long)", id);
+	log_setup("lxcri", id);
+	log_set_stderr(false);
+	/* Serialises with the container's hooks: a start or stop waits for us, and we for it. */
+	lock = lock_file(f->lock, 30000, &err);
+	if (lock < 0)
+		return report_failure(EXIT_FAILED, "%s", err.message);
+	*ret_lock = lock;
+	return EXIT_OK;
+}
+
+static int do_net_add(struct cli *cli)
+{
+	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
+	_cleanup_(config_text_done) struct config_text old = {};
+	_cleanup_(live_done) struct live lv = {};
+	_cleanup_close_ int lock = -1;
+	struct lxcri_error err = {}, undo = {};
+	const struct config_net *net;
+	struct ct_files f;
+	const char *id, *value;
+	pid_t pid = 0;
+	int r;
+
+	if (cli->argc != 2)
+		return usage_error("%s", cli->argc > 2
+					     ? "usage: lxcri net add <id> <property string> (quote "
+					       "the property string if it has blanks)"
+					     : "usage: lxcri net add <id> <property string>");
+	id = cli->argv[0];
+	value = cli->argv[1];
+	r = net_begin(cli, id, &f, &lock);
+	if (r != EXIT_OK)
+		return r;
+
+	r = config_text_read(f.config, &old, &err);
+	if (r < 0)
+		return report_failure(r == -EFBIG ? EXIT_INVALID : EXIT_FAILED, "%s", err.message);
+	r = configedit_net_add(f.config, old.text, old.size, CONFIGEDIT_NET_LOWEST, value, &edit,
+			       &err);
+	if (r < 0)
+		return report_failure(edit_exit_code(r), "%s", err.message);
+	net = configedit_find_net_index(edit.config, edit.index);
+
+	r = container_pid(&cli->paths, id, &pid, &err);
+	if (r < 0)
+		return report_failure(EXIT_FAILED, "%s", err.message);
+	if (pid == 0) {
+		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
+				      &err);
+		if (r < 0)
+			return report_failure(EXIT_FAILED, "%s", err.message);
+		log_info("net add: net%u ('%s') written to '%s' (not running)", edit.index,
+			 net->name, f.config);
+		print_net_change(cli, id, f.config, true, edit.index, net->name,
+				 NET_CHANGE_NEXT_START);
+		return EXIT_OK;
+	}
+
+	r = live_init(&cli->paths, id, &f, pid, &lv, &err);
+	if (r < 0)
+		return report_failure(EXIT_FAILED, "%s", err.message);
+	/* The snapshot says what the container runs with: the same line goes there. */
+	if (lv.snapshot.exists) {
+		r = configedit_net_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
+				       value, &snap, &err);
+		if (r < 0)
+			return report_failure(EXIT_FAILED,
+					      "The config of container '%s' changed since it "
+					      "started, and net%u does not fit what it runs with: "
+					      "%s; restart it to apply",
+					      id, edit.index, err.message);
+		net = configedit_find_net_index(snap.config, edit.index);
+	}
+
+	r = netsetup_apply_net(&lv.ns, net, lv.state, &err);
+	if (r < 0)
+		return report_failure(
+		    EXIT_FAILED,
+		    "Failed to add net%u ('%s') to the running container '%s': %s; "
+		    "neither the container nor '%s' was changed",
+		    edit.index, net->name, id, err.message, f.config);
+	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, &err);
+	if (r < 0) {
+		if (netsetup_teardown(&lv.ns, lv.state, net->name, &undo) > 0)
+			return report_failure(EXIT_FAILED,
+					      "%s; removing net%u ('%s') from the running "
+					      "container again failed too: %s (see 'lxcri status "
+					      "%s')",
+					      err.message, edit.index, net->name, undo.message, id);
+		return report_failure(EXIT_FAILED,
+				      "%s; net%u ('%s') was removed from the running container "
+				      "again: nothing was changed",
+				      err.message, edit.index, net->name);
+	}
+	write_snapshot(&f, lv.snapshot.exists ? &snap : &edit);
+	log_info("net add: net%u ('%s') applied to the running container and written to '%s'",
+		 edit.index, net->name, f.config);
+	print_net_change(cli, id, f.config, true, edit.index, net->name, NET_CHANGE_LIVE);
+	return EXIT_OK;
+}
+
+static int do_net_del(struct cli *cli)
+{
+	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
+	_cleanup_(config_text_done) struct config_text old = {};
+	_cleanup_(live_done) struct live lv = {};
+	_cleanup_close_ int lock = -1;
+	struct lxcri_error err = {}, restore = {};
+	struct ct_files f;
+	const char *id, *name;
+	bool applied;
+	pid_t pid = 0;
+	size_t left;
+	int r;
+
+	if (cli->argc != 2)
+		return usage_error("%s", "usage: lxcri net del <id> <name>");
+	id = cli->argv[0];
+	name = cli->argv[1];
+	if (!ifname_valid(name))
+		return usage_error("Invalid interface name '%s'", name);
+	r = net_begin(cli, id, &f, &lock);
+	if (r != EXIT_OK)
+		return r;
+
+	r = config_text_read(f.config, &old, &err);
+	if (r >= 0 && !old.exists)
+		r = error_set(&err, -ENOENT,
+			      "Container '%s' has no lxcri config: '%s' does not exist", id,
+			      f.config);
+	if (r < 0)
+		return report_failure(r == -EFBIG ? EXIT_INVALID : EXIT_FAILED, "%s", err.message);
+	r = configedit_net_del(f.config, old.text, old.size, name, &edit, &err);
+	if (r < 0)
+		return report_failure(edit_exit_code(r), "%s", err.message);
+
+	r = container_pid(&cli->paths, id, &pid, &err);
+	if (r < 0)
+		return report_failure(EXIT_FAILED, "%s", err.message);
+	if (pid == 0) {
+		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
+				      &err);
+		if (r < 0)
+			return report_failure(EXIT_FAILED, "%s", err.message);
+		log_info("net del: net%u ('%s') removed from '%s' (not running)", edit.index, name,
+			 f.config);
+		print_net_change(cli, id, f.config, false, edit.index, name, NET_CHANGE_NEXT_START);
+		return EXIT_OK;
+	}
+
+	r = live_init(&cli->paths, id, &f, pid, &lv, &err);
+	if (r < 0)
+		return report_failure(EXIT_FAILED, "%s", err.message);
+	/* A net the container did not start with (-ENOENT) leaves the snapshot as it is. */
+	if (lv.snapshot.exists) {
+		r = configedit_net_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, name, &snap,
+				       &err);
+		if (r < 0 && r != -ENOENT)
+			return report_failure(
+			    EXIT_FAILED,
+			    "The config of container '%s' changed since it "
+			    "started, and '%s' cannot be removed from what it runs "
+			    "with: %s; restart it to apply",
+			    id, name, err.message);
+	}
+	applied = state_has_net(lv.state, name);
+
+	/*
+	 * The config first: on a Proxmox VE node without quorum it is read-only, and
+	 * that is the failure to expect; it leaves the container as it was. Undoing a
+	 * teardown would mean making the interface anew, with other addresses (CNI).
+	 */
+	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, &err);
+	if (r < 0)
+		return report_failure(EXIT_FAILED,
+				      "%s; neither the container nor the config was changed",
+				      err.message);
+	left = netsetup_teardown(&lv.ns, lv.state, name, &err);
+	if (left > 0) {
+		if (atomic_write_file(f.config, old.text, old.size, old.mode, CONFIG_MAX_SIZE,
+				      &restore) < 0)
+			return report_failure(EXIT_FAILED,
+					      "Failed to remove '%s' from the running container "
+					      "'%s': %s; restoring '%s' failed too: %s",
+					      name, id, err.message, f.config, restore.message);
+		return report_failure(EXIT_FAILED,
+				      "Failed to remove '%s' from the running container '%s': %s; "
+				      "'%s' is as it was, and what is left stays in the state (see "
+				      "'lxcri status %s')",
+				      name, id, err.message, f.config, id);
+	}
+	if (snap.text)
+		write_snapshot(&f, &snap);
+	log_info("net del: net%u ('%s') %s and removed from '%s'", edit.index, name,
+		 applied ? "removed from the running container" : "was not applied", f.config);
+	print_net_change(cli, id, f.config, false, edit.index, name,
+			 applied ? NET_CHANGE_LIVE : NET_CHANGE_NOT_APPLIED);
+	return EXIT_OK;
+}
+
+static void print_net_table(struct json_object *nets)
+{
+	size_t n = json_object_array_length(nets);
+
+	printf("%-6s %-15s %-6s %-15s %-15s %-7s %-7s %s\n", "NET", "NAME", "TYPE", "ATTACH",
+	       "HOST", "APPLIED", "LINK", "CHECK");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *net = json_object_array_get_idx(nets, i);
+		const char *type = json_string_of(net, "type") ?: "-";
+		bool cni = strcmp(type, "cni") == 0;
+		char key[16];
+
+		snprintf(key, sizeof(key), "net%d", json_int_of(net, "net"));
+		printf("%-6s %-15s %-6s %-15s %-15s %-7s %-7s %s\n", key,
+		       json_string_of(net, "name") ?: "-", type,
+		       json_string_of(net, cni ? "network" : "bridge") ?: "-",
+		       json_string_of(net, "host") ?: "-",
+		       json_bool_of(net, "applied") ? "yes" : "no",
+		       json_string_of(net, "link") ?: "-", json_string_of(net, "check") ?: "-");
+	}
+}
+
+static int do_net_list(struct cli *cli)
+{
+	_cleanup_config_ struct config *c = NULL;
+	_cleanup_state_ struct state *s = NULL;
+	_cleanup_json_ struct json_object *nets = NULL;
+	struct lxcri_error err = {};
+	char settings_path[PATH_MAX];
+	struct settings settings;
+	struct ct_files f;
+	struct stat st;
+	const char *id;
+	pid_t pid = 0;
+	int r;
+
+	if (cli->argc != 1)
+		return usage_error("%s", "usage: lxcri net list <id>");
+	id = cli->argv[0];
+	if (!container_id_valid(id) || ct_files_init(&cli->paths, id, &f) < 0 ||
+	    paths_settings(&cli->paths, settings_path, sizeof(settings_path)) < 0)
+		return usage_error("Invalid container id '%s'", id);
+	log_setup("lxcri", id);
+	log_set_stderr(false);
+
+	if (stat(f.config, &st) < 0 && errno == ENOENT)
+		r = config_parse(f.config, "", 0, &c, &err);
+	else
+		r = config_load(f.config, &c, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return EXIT_INVALID;
+	}
+	/* Without LXC's word or a state the list still shows the config: say what is missing. */
+	r = container_pid(&cli->paths, id, &pid, &err);
+	if (r < 0)
+		fprintf(stderr, "lxcri: warning: %s\n", err.message);
+	r = state_load(f.state_dir, &s, &err);
+	if (r < 0 && r != -ENOENT)
+		fprintf(stderr, "lxcri: warning: %s\n", err.message);
+	settings_init(&settings);
+	if (settings_load(settings_path, &settings, &err) < 0)
+		fprintf(stderr, "lxcri: warning: %s (using the defaults)\n", err.message);
+
+	struct netsetup ns = {
+		.id = id,
+		.pid = pid,
+		.state_dir = f.state_dir,
+		.settings = &settings,
+	};
+	r = netsetup_status(&ns, c, s, &nets, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return EXIT_FAILED;
+	}
+	if (cli->format != OUTPUT_TEXT)
+		print_json(cli, nets);
+	else if (json_object_array_length(nets) == 0)
+		printf("No nets in '%s'%s.\n", f.config,
+		       stat(f.config, &st) < 0 ? " (it does not exist)" : "");
+	else
+		print_net_table(nets);
+	return EXIT_OK;
+}
+
 static const struct command commands[] = {
 	{ "version", NULL, do_version, "lxcri version" },
 	{ "check", NULL, do_check, "lxcri check" },
 	{ "status", NULL, do_status, "lxcri status [<id>]" },
 	{ "config", "validate", do_config_validate, "lxcri config validate <id> | --file FILE" },
+	{ "net", "add", do_net_add, "lxcri net add <id> <property string>" },
+	{ "net", "del", do_net_del, "lxcri net del <id> <name>" },
+	{ "net", "list", do_net_list, "lxcri net list <id>" },
 	{ "help", NULL, do_help, "lxcri help" },
 };
 

@@ -72,7 +72,7 @@ static int data_int(const struct state_item *item, const char *key)
 static int record(const struct netsetup *ns, struct state *s, const char *kind,
 		  struct json_object *data, size_t *ret_index, struct lxcri_error *err)
 {
-	int r = state_item_add(s, kind, "start-host", data, ret_index);
+	int r = state_item_add(s, kind, ns->hook ? ns->hook : "start-host", data, ret_index);
 
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to record '%s'", kind);

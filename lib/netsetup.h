@@ -49,6 +49,7 @@ struct netsetup {
 	const char *rootfs; /* host path of the rootfs directory for dns; NULL: /proc/<pid>/root */
 	const char *state_dir;		 /* where state.json and the resolv.conf backup are */
 	const struct settings *settings; /* CNI directories and plugin timeout */
+	const char *hook; /* who applies, recorded in each item: NULL is "start-host" */
 };
 
 /*

@@ -3,6 +3,7 @@
 
 #include "status.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,127 @@
 #include "cleanup.h"
 #include "config.h"
 #include "lifecycle.h"
+#include "netsetup.h"
+#include "parse.h"
+#include "process.h"
+
+#define LXC_INFO_TIMEOUT_MS 10000
+
+bool status_lxc_running(const struct ct_lxc *lxc)
+{
+	return lxc->exists && lxc->pid > 0 &&
+	       (strcmp(lxc->state, "RUNNING") == 0 || strcmp(lxc->state, "FROZEN") == 0);
+}
+
+/* One value of lxc-info's output: "State:  RUNNING" (several asked for) or "RUNNING" (one). */
+static const char *lxc_info_value(char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) == 0 && line[n] == ':') {
+		line += n + 1;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		return line;
+	}
+	return strchr(line, ':') ? NULL : line;
+}
+
+int status_parse_lxc_info(const char *out, struct ct_lxc *ret)
+{
+	_cleanup_free_ char *copy = strdup(out ? out : "");
+	struct ct_lxc result = { .exists = true };
+	char *save = NULL;
+	unsigned n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *v;
+		size_t len = strlen(line);
+		uint32_t pid;
+
+		while (len && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (n == 0) {
+			v = lxc_info_value(line, "State");
+			if (!v || !*v || strlen(v) >= sizeof(result.state) ||
+			    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(v))
+				return -EINVAL;
+			strcpy(result.state, v);
+		} else if (n == 1) {
+			v = lxc_info_value(line, "PID");
+			if (!v || parse_uint32(v, 1, INT32_MAX, &pid) < 0)
+				return -EINVAL;
+			result.pid = (pid_t)pid;
+		} else {
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (n == 0)
+		return -EINVAL;
+	/* A container that runs has an init; a stopped one has none. */
+	if ((strcmp(result.state, "RUNNING") == 0 || strcmp(result.state, "FROZEN") == 0) &&
+	    result.pid <= 0)
+		return -EINVAL;
+	*ret = result;
+	return 0;
+}
+
+int status_lxc_query(const struct lxcri_paths *p, const char *id, struct ct_lxc *ret,
+		     struct lxcri_error *err)
+{
+	static const char *const candidates[] = { "/usr/bin/lxc-info", "/usr/sbin/lxc-info" };
+	const char *program = NULL;
+	struct process_result res = {};
+	struct stat st;
+	char what[128];
+	int r;
+
+	if (!container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	for (size_t i = 0; i < ELEMENTSOF(candidates) && !program; i++)
+		if (stat(candidates[i], &st) == 0)
+			program = candidates[i];
+	if (!program)
+		return error_set(
+		    err, -ENOENT,
+		    "lxc-info was not found in /usr/bin or /usr/sbin: is LXC installed?");
+
+	char *argv[] = { (char *)program, (char *)"-P", (char *)p->lxc_path,
+			 (char *)"-n",	  (char *)id,	(char *)"-s",
+			 (char *)"-p",	  (char *)"-H", NULL };
+	struct process_spec spec = {
+		.path = program,
+		.argv = argv,
+		.timeout_ms = LXC_INFO_TIMEOUT_MS,
+	};
+
+	r = process_run(&spec, &res, err);
+	if (r < 0)
+		return r;
+	if (res.exited && res.exit_status != 0 && strstr(res.err, "doesn't exist")) {
+		process_result_done(&res);
+		*ret = (struct ct_lxc){};
+		return 0;
+	}
+	if (!res.exited || res.exit_status != 0) {
+		r = error_set(err, -EIO, "'%s -P %s -n %s -s -p -H' %s: %.*s", program, p->lxc_path,
+			      id, process_result_describe(&res, what, sizeof(what)),
+			      (int)strcspn(res.err, "\n"), res.err);
+		process_result_done(&res);
+		return r;
+	}
+	r = status_parse_lxc_info(res.out, ret);
+	if (r < 0)
+		r = error_set(err, r, "Unexpected output of '%s -n %s -s -p -H': '%.*s'", program,
+			      id, (int)strcspn(res.out, "\n"), res.out);
+	process_result_done(&res);
+	return r;
+}
 
 static int cmp_status(const void *a, const void *b)
 {
@@ -60,6 +182,50 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) == 0 &&
 	    stat(snapshot, &st) == 0)
 		s->config_changed = !same_file_content(snapshot, s->config_path);
+}
+
+/* What LXC says, and the nets of a container that runs with a state of ours. */
+static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
+{
+	_cleanup_config_ struct config *c = NULL;
+	char dir[PATH_MAX], snapshot[PATH_MAX], settings_path[PATH_MAX];
+	struct lxcri_error err = {};
+	struct settings settings;
+	int r;
+
+	r = status_lxc_query(p, s->id, &s->lxc, &err);
+	if (r < 0) {
+		snprintf(s->lxc_error, sizeof(s->lxc_error), "%s", err.message);
+		return;
+	}
+	s->lxc_known = true;
+	if (!status_lxc_running(&s->lxc) || !s->state)
+		return;
+
+	if (paths_state_dir(p, s->id, dir, sizeof(dir)) < 0 ||
+	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) < 0 ||
+	    paths_settings(p, settings_path, sizeof(settings_path)) < 0)
+		return;
+	/* The config as it is now, as long as it parses; else what the container started with. */
+	r = s->configured ? config_load(s->config_path, &c, &err) : -ENOENT;
+	if (r < 0)
+		r = config_load(snapshot, &c, &err);
+	if (r < 0) {
+		snprintf(s->nets_error, sizeof(s->nets_error), "%s", err.message);
+		return;
+	}
+	settings_init(&settings);
+	(void)settings_load(settings_path, &settings, &err); /* the defaults, if it is broken */
+
+	struct netsetup ns = {
+		.id = s->id,
+		.pid = s->lxc.pid,
+		.state_dir = dir,
+		.settings = &settings,
+	};
+	r = netsetup_status(&ns, c, s->state, &s->nets, &err);
+	if (r < 0)
+		snprintf(s->nets_error, sizeof(s->nets_error), "%s", err.message);
 }
 
 static int add_id(struct ct_status **list, size_t *n, size_t *cap, const char *id)
@@ -131,6 +297,8 @@ int status_collect(const struct lxcri_paths *p, const char *id, struct ct_status
 	}
 	for (size_t i = 0; i < n; i++)
 		status_fill(p, &list[i]);
+	if (id)
+		status_fill_live(p, &list[0]);
 	if (n > 1)
 		qsort(list, n, sizeof(*list), cmp_status);
 	*ret = list;
@@ -140,8 +308,10 @@ int status_collect(const struct lxcri_paths *p, const char *id, struct ct_status
 
 void status_free(struct ct_status *s, size_t n)
 {
-	for (size_t i = 0; s && i < n; i++)
+	for (size_t i = 0; s && i < n; i++) {
 		state_free(s[i].state);
+		json_object_put(s[i].nets);
+	}
 	free(s);
 }
 
@@ -200,6 +370,20 @@ struct json_object *status_to_json(const struct ct_status *s, size_t n)
 		json_object_object_add(o, "config", c);
 		json_object_object_add(o, "state", s[i].state ? state_json(s[i].state) : NULL);
 		json_object_object_add(o, "state_error", string_or_null(s[i].state_error));
+		if (s[i].lxc_known) {
+			struct json_object *l = json_object_new_object();
+			json_object_object_add(l, "exists",
+					       json_object_new_boolean(s[i].lxc.exists));
+			json_object_object_add(l, "state", string_or_null(s[i].lxc.state));
+			json_object_object_add(
+			    l, "pid", s[i].lxc.pid > 0 ? json_object_new_int(s[i].lxc.pid) : NULL);
+			json_object_object_add(o, "lxc", l);
+		} else {
+			json_object_object_add(o, "lxc", NULL);
+		}
+		json_object_object_add(o, "lxc_error", string_or_null(s[i].lxc_error));
+		json_object_object_add(o, "nets", json_object_get(s[i].nets));
+		json_object_object_add(o, "nets_error", string_or_null(s[i].nets_error));
 		json_object_array_add(list, o);
 	}
 	return list;

@@ -6,10 +6,18 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "paths.h"
 #include "state.h"
+
+/* A container as LXC sees it: `lxc-info -s -p -H`. */
+struct ct_lxc {
+	bool exists;	/* LXC knows the container (in paths->lxc_path) */
+	char state[16]; /* "RUNNING", "STOPPED", "FROZEN", "STARTING", ...; "" if !exists */
+	pid_t pid;	/* its init, > 0 when it runs (RUNNING, FROZEN, ...), else 0 */
+};
 
 struct ct_status {
 	char id[65];
@@ -21,13 +29,41 @@ struct ct_status {
 	bool config_changed;	/* differs from the snapshot the running container started with */
 	struct state *state;	/* NULL: nothing applied, no record */
 	char state_error[1024]; /* the state file exists but cannot be read */
+
+	/* Only for status_collect() with an id: */
+	bool lxc_known; /* lxc is filled: lxc-info ran */
+	struct ct_lxc lxc;
+	char lxc_error[1024];	  /* why lxc-info could not tell */
+	struct json_object *nets; /* netsetup_status() of a running container, else NULL */
+	char nets_error[1024];	  /* why nets is NULL for a running container */
 };
 
 /*
  * Every container that has a config or a state (sorted by id), or only id.
  * An id with neither gives one entry with configured=false and state NULL.
+ * With an id, also what LXC says of it and, if it runs with a state of
+ * ours, the state of its nets (the config's, or the snapshot's if the
+ * config is invalid or gone): links, and the CNI CHECK of each CNI net.
  */
 int status_collect(const struct lxcri_paths *p, const char *id, struct ct_status **ret,
 		   size_t *ret_n);
 void status_free(struct ct_status *s, size_t n);
 struct json_object *status_to_json(const struct ct_status *s, size_t n);
+
+/*
+ * Runs `lxc-info -P <lxc_path> -n <id> -s -p -H` (argv, no shell, with a
+ * timeout). A container that LXC does not know gives exists=false and 0;
+ * -errno with err set if lxc-info is missing, fails otherwise, or prints
+ * what status_parse_lxc_info() refuses.
+ */
+int status_lxc_query(const struct lxcri_paths *p, const char *id, struct ct_lxc *ret,
+		     struct lxcri_error *err);
+/*
+ * Parses what `lxc-info -s -p -H` prints: the state ("RUNNING") on the
+ * first line, then the pid of init if the container runs. -EINVAL for
+ * anything else (an empty output, a state that is not an upper-case word,
+ * a pid that is not a number from 1 up, a running state without a pid).
+ */
+int status_parse_lxc_info(const char *out, struct ct_lxc *ret);
+/* The container runs, with a pid whose namespaces can be entered: RUNNING or FROZEN. */
+bool status_lxc_running(const struct ct_lxc *lxc);

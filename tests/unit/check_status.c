@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "status.h"
 
@@ -13,6 +14,9 @@ static void roots(struct lxcri_paths *p, const char *root)
 	snprintf(p->etc_dir, sizeof(p->etc_dir), "%s/etc", root);
 	snprintf(p->run_dir, sizeof(p->run_dir), "%s/run", root);
 	snprintf(p->pve_dir, sizeof(p->pve_dir), "%s/pve", root);
+	/* An LXC path of our own: lxc-info never sees the host's containers. */
+	snprintf(p->lxc_path, sizeof(p->lxc_path), "%s/lxc", root);
+	ck_assert_int_eq(mkdir(p->lxc_path, 0755), 0);
 	snprintf(dir, sizeof(dir), "%s/etc", root);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	snprintf(dir, sizeof(dir), "%s/etc/containers", root);
@@ -156,6 +160,183 @@ START_TEST(test_json_shape)
 }
 END_TEST
 
+static bool have_lxc_info(void)
+{
+	return access("/usr/bin/lxc-info", X_OK) == 0 || access("/usr/sbin/lxc-info", X_OK) == 0;
+}
+
+START_TEST(test_parse_lxc_info)
+{
+	static const struct {
+		const char *out;
+		const char *state;
+		pid_t pid;
+	} good[] = {
+		/* Both asked for: LXC prints the keys. */
+		{ "State:          RUNNING\nPID:            30873\n", "RUNNING", 30873 },
+		{ "State:          FROZEN\nPID:            12\n", "FROZEN", 12 },
+		{ "State:          STOPPED\n", "STOPPED", 0 },
+		/* One asked for, or an LXC that prints bare values. */
+		{ "RUNNING\n31688\n", "RUNNING", 31688 },
+		{ "STOPPED\n", "STOPPED", 0 },
+		{ "STARTING\n", "STARTING", 0 },
+		{ "State: RUNNING\r\nPID: 7\r\n\n", "RUNNING", 7 },
+		{ "State:\tSTOPPING\nPID:\t99", "STOPPING", 99 },
+	};
+	static const char *const bad[] = {
+		"",
+		"\n\n",
+		"running\n",		    /* not upper case */
+		"RUNNING\n",		    /* running without a pid */
+		"State: FROZEN\n",	    /* the same */
+		"RUNNING\n0\n",		    /* pid 0 */
+		"RUNNING\n-5\n",	    /* negative */
+		"RUNNING\n12x\n",	    /* not a number */
+		"RUNNING\n99999999999\n",   /* too large */
+		"PID: 5\nState: RUNNING\n", /* order */
+		"Name: web\n",
+		"State: ABCDEFGHIJKLMNOPQRSTUVWXYZ\n", /* longer than a state */
+		"RUNNING\n5\nextra\n",
+		"RUN NING\n5\n",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+		struct ct_lxc lxc = {};
+
+		ck_assert_msg(status_parse_lxc_info(good[i].out, &lxc) == 0, "refused: '%s'",
+			      good[i].out);
+		ck_assert(lxc.exists);
+		ck_assert_str_eq(lxc.state, good[i].state);
+		ck_assert_int_eq(lxc.pid, good[i].pid);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		struct ct_lxc lxc = { .pid = 42 };
+
+		ck_assert_msg(status_parse_lxc_info(bad[i], &lxc) == -EINVAL, "accepted: '%s'",
+			      bad[i]);
+		ck_assert_int_eq(lxc.pid, 42); /* untouched */
+	}
+	ck_assert_int_eq(status_parse_lxc_info(NULL, &(struct ct_lxc){}), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_lxc_running)
+{
+	ck_assert(status_lxc_running(&(struct ct_lxc){ true, "RUNNING", 5 }));
+	ck_assert(status_lxc_running(&(struct ct_lxc){ true, "FROZEN", 5 }));
+	ck_assert(!status_lxc_running(&(struct ct_lxc){ true, "STOPPED", 0 }));
+	ck_assert(!status_lxc_running(&(struct ct_lxc){ true, "STARTING", 0 }));
+	ck_assert(!status_lxc_running(&(struct ct_lxc){ true, "RUNNING", 0 }));
+	ck_assert(!status_lxc_running(&(struct ct_lxc){ false, "", 0 }));
+}
+END_TEST
+
+START_TEST(test_lxc_query_unknown_container)
+{
+	_cleanup_free_ char *root = test_tmpdir();
+	struct lxcri_error err = {};
+	struct lxcri_paths p;
+	struct ct_lxc lxc = { .exists = true, .pid = 9 };
+
+	roots(&p, root);
+	ck_assert_int_eq(status_lxc_query(&p, "../x", &lxc, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "Invalid container id '../x'"));
+	if (!have_lxc_info()) {
+		ck_assert_int_eq(status_lxc_query(&p, "web", &lxc, &err), -ENOENT);
+		ck_assert_ptr_nonnull(strstr(err.message, "lxc-info was not found"));
+		test_rm_rf(root);
+		return;
+	}
+	ck_assert_msg(status_lxc_query(&p, "web", &lxc, &err) == 0, "%s", err.message);
+	ck_assert(!lxc.exists);
+	ck_assert_str_eq(lxc.state, "");
+	ck_assert_int_eq(lxc.pid, 0);
+	test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_collect_one_asks_lxc)
+{
+	_cleanup_free_ char *root = test_tmpdir();
+	struct lxcri_paths p;
+	struct ct_status *list = NULL;
+	struct json_object *o, *ct, *v, *l;
+	size_t n = 0;
+
+	roots(&p, root);
+	write_at(root, "etc/containers/web.conf", "# fine\n");
+	save_state(&p, "web", "running"); /* left over: LXC has no such container */
+	ck_assert_int_eq(status_collect(&p, "web", &list, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_null(list[0].nets); /* not running: no live state */
+	ck_assert_str_eq(list[0].nets_error, "");
+	if (have_lxc_info()) {
+		ck_assert(list[0].lxc_known);
+		ck_assert(!list[0].lxc.exists);
+		ck_assert_str_eq(list[0].lxc_error, "");
+	} else {
+		ck_assert(!list[0].lxc_known);
+		ck_assert_str_ne(list[0].lxc_error, "");
+	}
+	o = status_to_json(list, n);
+	ct = json_object_array_get_idx(o, 0);
+	ck_assert(json_object_object_get_ex(ct, "nets", &v) && v == NULL);
+	ck_assert(json_object_object_get_ex(ct, "nets_error", &v) && v == NULL);
+	ck_assert(json_object_object_get_ex(ct, "lxc", &l));
+	if (have_lxc_info()) {
+		ck_assert(json_object_object_get_ex(l, "exists", &v) &&
+			  !json_object_get_boolean(v));
+		ck_assert(json_object_object_get_ex(l, "state", &v) && v == NULL);
+		ck_assert(json_object_object_get_ex(l, "pid", &v) && v == NULL);
+	}
+	json_object_put(o);
+	status_free(list, n);
+
+	/* The list of all asks nobody: lxc and nets are null. */
+	ck_assert_int_eq(status_collect(&p, NULL, &list, &n), 0);
+	ck_assert(!list[0].lxc_known);
+	o = status_to_json(list, n);
+	ct = json_object_array_get_idx(o, 0);
+	ck_assert(json_object_object_get_ex(ct, "lxc", &v) && v == NULL);
+	ck_assert(json_object_object_get_ex(ct, "lxc_error", &v) && v == NULL);
+	ck_assert(json_object_object_get_ex(ct, "nets", &v) && v == NULL);
+	json_object_put(o);
+	status_free(list, n);
+	test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_json_running_with_nets)
+{
+	struct ct_status *list = calloc(1, sizeof(*list));
+	struct json_object *o, *ct, *v, *l, *nets;
+
+	ck_assert_ptr_nonnull(list);
+	snprintf(list[0].id, sizeof(list[0].id), "105");
+	list[0].lxc_known = true;
+	list[0].lxc = (struct ct_lxc){ true, "RUNNING", 4242 };
+	list[0].nets = json_tokener_parse(
+	    "[{\"net\": 2, \"name\": \"eth2\", \"type\": \"cni\", \"network\": \"mynet\", "
+	    "\"applied\": true, \"link\": \"up\", \"check\": \"ok\"}]");
+	ck_assert_ptr_nonnull(list[0].nets);
+
+	o = status_to_json(list, 1);
+	/* The JSON holds its own reference: freeing the list first is fine. */
+	status_free(list, 1);
+	ct = json_object_array_get_idx(o, 0);
+	ck_assert(json_object_object_get_ex(ct, "lxc", &l));
+	ck_assert(json_object_object_get_ex(l, "state", &v));
+	ck_assert_str_eq(json_object_get_string(v), "RUNNING");
+	ck_assert(json_object_object_get_ex(l, "pid", &v));
+	ck_assert_int_eq(json_object_get_int(v), 4242);
+	ck_assert(json_object_object_get_ex(ct, "nets", &nets));
+	ck_assert_int_eq(json_object_array_length(nets), 1);
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(nets, 0), "check", &v));
+	ck_assert_str_eq(json_object_get_string(v), "ok");
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *status_suite(void)
 {
 	Suite *s = suite_create("status");
@@ -165,6 +346,11 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, test_config_changed_since_start);
 	tcase_add_test(tc, test_one_unknown_id_and_bad_state);
 	tcase_add_test(tc, test_json_shape);
+	tcase_add_test(tc, test_parse_lxc_info);
+	tcase_add_test(tc, test_lxc_running);
+	tcase_add_test(tc, test_lxc_query_unknown_container);
+	tcase_add_test(tc, test_collect_one_asks_lxc);
+	tcase_add_test(tc, test_json_running_with_nets);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Edits of a per-container config (<id>.conf) as text, for `lxcri net add`
+ * and `lxcri net del`: every line that is not edited stays byte for byte,
+ * so comments, blank lines, CRLF line ends and the order of the keys are
+ * kept. The grammar has one record per line and no continuation lines
+ * (lib/config.c's reader), so a record is exactly one line.
+ *
+ * The text before the edit must parse, and so must the result: it is run
+ * through config_parse() before it is handed back, and its errors name the
+ * file, the line and the value, as the parser's always do. libc only.
+ */
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+
+/* For configedit_net_add(): the lowest index that no net of the text uses. */
+#define CONFIGEDIT_NET_LOWEST UINT_MAX
+
+struct configedit_result {
+	char *text; /* the whole new text, malloc'ed and NUL-terminated */
+	size_t size;
+	struct config *config; /* the new text, parsed */
+	unsigned index;	       /* the net added or removed: net<index> */
+	unsigned line;	       /* its line: in the new text (add), in the old one (del) */
+};
+void configedit_result_done(struct configedit_result *r);
+
+/*
+ * Appends the line "net<index>: <value>" at the end of text (of size bytes,
+ * name used in messages), ending it the way the text's lines end ("\r\n"
+ * if its last line ends so, else "\n"); a last line without a line end
+ * gets one first. index may be CONFIGEDIT_NET_LOWEST.
+ *
+ *   -EINVAL   text does not parse, or the result does not (a bad property,
+ *             a name or MAC address another net uses: the parser's message),
+ *             or value holds a control character or a line end
+ *   -ENOSPC   all CONFIG_MAX_NET indexes are in use
+ *   -EEXIST   the index asked for is in use
+ *   -EFBIG    the result is larger than CONFIG_MAX_SIZE
+ *
+ * *ret is only written on success.
+ */
+int configedit_net_add(const char *name, const char *text, size_t size, unsigned index,
+		       const char *value, struct configedit_result *ret, struct lxcri_error *err);
+
+/*
+ * Removes the line of the net whose name= is ifname, line end included.
+ *
+ *   -EINVAL   text does not parse
+ *   -ENOENT   no net has that name (the message lists the names there are)
+ *   -EBUSY    a route (dev=) or a port (net=) uses the interface: the
+ *             message names its key and line
+ */
+int configedit_net_del(const char *name, const char *text, size_t size, const char *ifname,
+		       struct configedit_result *ret, struct lxcri_error *err);
+
+/* The net of c named ifname, or NULL. */
+const struct config_net *configedit_find_net(const struct config *c, const char *ifname);
+/* The net of c with that index, or NULL. */
+const struct config_net *configedit_find_net_index(const struct config *c, unsigned index);
