@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "atomicfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -143,6 +144,30 @@ int atomic_write_file(const char *path, const void *data, size_t size, mode_t mo
 	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
 		return error_set_errno(err, -errno, "Failed to sync the directory of '%s'", path);
 	return 0;
+}
+
+void atomic_write_leftovers_remove(const char *path)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int dfd = -EBADF;
+	const char *base;
+	size_t n;
+	DIR *d;
+
+	if (split_path(path, &dir, &base) < 0)
+		return;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
+	if (!d)
+		return;
+	n = strlen(base);
+	/* mkostemp's suffix: six characters after ".<base>.". */
+	for (struct dirent *de; (de = readdir(d));)
+		if (de->d_type == DT_REG && de->d_name[0] == '.' &&
+		    strncmp(de->d_name + 1, base, n) == 0 && de->d_name[n + 1] == '.' &&
+		    strlen(de->d_name + n + 2) == 6)
+			(void)unlinkat(dfd, de->d_name, 0);
+	closedir(d);
 }
 
 /* mkdir -p of every parent directory of path. */

@@ -29,6 +29,13 @@ int atomic_write_file(const char *path, const void *data, size_t size, mode_t mo
 		      struct lxcri_error *err);
 
 /*
+ * Removes the temp files that atomic writes of path left when a crash
+ * (kill -9, power cut) came between the temp file and the rename: the
+ * regular files ".<basename of path>.XXXXXX" beside it. Best effort.
+ */
+void atomic_write_leftovers_remove(const char *path);
+
+/*
  * Takes an exclusive lock on lock_path (created 0600 if missing, parent
  * directories too, 0755), waiting at most timeout_ms (0: fail at once).
  * When the lock is still held by someone else after timeout_ms: -EWOULDBLOCK

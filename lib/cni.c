@@ -805,6 +805,7 @@ static int cache_remove(const struct cni_conflist *list, const struct cni_runtim
 	r = cni_cache_path(list, rt, path, sizeof(path));
 	if (r < 0)
 		return error_set(err, r, "CNI cache path in '%s' is too long", rt_cache_dir(rt));
+	atomic_write_leftovers_remove(path);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return error_set_errno(err, -errno, "Failed to remove CNI cache '%s'", path);
 	return 0;
@@ -926,6 +927,7 @@ int cni_check(const struct cni_conflist *list, const struct cni_runtime *rt,
 int cni_del(const struct cni_conflist *list, const struct cni_runtime *rt, struct lxcri_error *err)
 {
 	_cleanup_json_ struct json_object *cached = NULL;
+	char path[PATH_MAX];
 	int r;
 
 	r = runtime_check(rt, CNI_DEL, err);
@@ -937,8 +939,16 @@ int cni_del(const struct cni_conflist *list, const struct cni_runtime *rt, struc
 	r = del_plugins(list, rt, list->n_plugins, cached, err);
 	if (r < 0)
 		return r;
-	/* A cache that is not this attachment's (see cache_read) is someone else's. */
-	return cached ? cache_remove(list, rt, err) : 0;
+	/*
+	 * A cache that is not this attachment's (see cache_read) is someone
+	 * else's; the temp file of a write that a crash interrupted is ours.
+	 */
+	if (cached)
+		return cache_remove(list, rt, err);
+	r = cni_cache_path(list, rt, path, sizeof(path));
+	if (r >= 0)
+		atomic_write_leftovers_remove(path);
+	return 0;
 }
 
 int cni_plugin_versions(const struct cni_runtime *rt, const char *type, const char *cni_version,

@@ -487,7 +487,6 @@ static int link_set_up(struct nl_sock *sk, const char *ifname, bool up, struct l
 static int veth_create_and_setup(struct nl_sock *host_sk, const struct netlink_veth_spec *spec,
 				 int bridge_ifindex, bool *created, struct lxcri_error *err)
 {
-	_cleanup_rtnl_link_ struct rtnl_link *host = NULL;
 	_cleanup_nl_addr_ struct nl_addr *peer_mac = NULL;
 	_cleanup_nl_addr_ struct nl_addr *host_mac = NULL;
 	struct rtnl_link *veth, *peer;
@@ -527,6 +526,11 @@ static int veth_create_and_setup(struct nl_sock *host_sk, const struct netlink_v
 	}
 	if (spec->peer_netns_fd >= 0)
 		rtnl_link_set_ns_fd(peer, spec->peer_netns_fd);
+	/* One request for all of it (master and flags are applied at creation)... */
+	if (bridge_ifindex > 0)
+		rtnl_link_set_master(veth, bridge_ifindex);
+	if (spec->pvid == 0)
+		rtnl_link_set_flags(veth, IFF_UP);
 	before_request();
 	r = rtnl_link_add(host_sk, veth, NLM_F_CREATE | NLM_F_EXCL);
 	/* The two hold references to each other: veth_release() breaks the cycle. */
@@ -536,22 +540,12 @@ static int veth_create_and_setup(struct nl_sock *host_sk, const struct netlink_v
 		return nl_error(err, r, "Failed to create veth pair '%s'/'%s'", spec->host_ifname,
 				spec->peer_ifname);
 	*created = true;
-
-	if (bridge_ifindex > 0) {
-		r = link_get_or_fail(host_sk, spec->host_ifname, &host, err);
-		if (r < 0)
-			return r;
-		before_request();
-		r = rtnl_link_enslave_ifindex(host_sk, bridge_ifindex, rtnl_link_get_ifindex(host));
-		if (r < 0)
-			return nl_error(err, r, "Failed to attach '%s' to bridge '%s'",
-					spec->host_ifname, spec->bridge);
-	}
-	if (spec->pvid > 0) {
-		r = netlink_bridge_port_set_pvid(host_sk, spec->host_ifname, spec->pvid, err);
-		if (r < 0)
-			return r;
-	}
+	if (spec->pvid == 0)
+		return 0;
+	/* ...but a port with a PVID comes up only once it is on that VLAN. */
+	r = netlink_bridge_port_set_pvid(host_sk, spec->host_ifname, spec->pvid, err);
+	if (r < 0)
+		return r;
 	return link_set_up(host_sk, spec->host_ifname, true, err);
 }
 

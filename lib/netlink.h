@@ -77,7 +77,10 @@ struct netlink_veth_spec {
  * exist and be a bridge: -ENODEV / -EINVAL naming it), sets the PVID and
  * brings the host end up. The host end gets a random MAC starting with
  * 0xfe, so that it never becomes the bridge's own address. The peer is left down for
- * netlink_link_configure(). host_sk is a socket in the host's netns.
+ * netlink_link_configure() (the kernel cannot open a veth end before the
+ * pair is linked: -ENOTCONN). host_sk is a socket in the host's netns.
+ * Without a PVID, the pair is made, attached and up in one request; with one,
+ * the host end comes up only once the PVID is set (never on the default VLAN).
  *
  * Checked before anything is created: the host name is free on the host
  * and the peer name is free in the peer's netns (-EEXIST naming it), the

@@ -230,3 +230,173 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 	exit $?
 }
+
+# --- networks (test_net.sh, test_pve.sh) ---
+# Test bridges, client namespaces and CNI networks get names and subnets
+# unique to this run, since other runs may share the host's network
+# namespace: 10.<NET_OCTET>.<n>.0/24 and fd42:0:<NET_OCTET>:<n>::/64 for
+# bridge n. Each is recorded in $NET_LINKS when made, and net_exit (the
+# EXIT trap net_setup installs) removes them all, and any host end of our
+# containers' networks, even when a test failed.
+NET_SUFFIX=$(printf '%x' $$)
+NET_OCTET=$((64 + $$ % 160))
+NET_LINKS=$T/net-links
+
+net_setup() {
+	# A second octet that no route of the host uses yet (another run's bridges).
+	for _ in $(seq 160); do
+		ip -4 route show | grep -q "^10\.$NET_OCTET\." || break
+		NET_OCTET=$((64 + (NET_OCTET - 63) % 160))
+	done
+	: >"$NET_LINKS"
+	trap net_exit EXIT
+}
+
+net_exit() {
+	local ct prefixes="" links l
+	for ct in $(lxc-ls -P "$LXCPATH" -1 2>/dev/null); do
+		prefixes="$prefixes $(lx_host_ifname "$ct" "")"
+	done
+	links=$(cat "$NET_LINKS" 2>/dev/null)
+	harness_cleanup
+	# Ports a failed teardown left on our bridges go with them.
+	for l in $links; do
+		[[ "$l" == netns:* ]] || links="$(ip -o link show master "$l" 2>/dev/null |
+			awk -F': ' '{ sub(/@.*/, "", $2); print $2 }') $links"
+	done
+	for l in $links; do
+		case $l in
+		netns:*) ip netns del "${l#netns:}" ;;
+		*) ip link del "$l" ;;
+		esac
+	done 2>/dev/null
+	for l in $(host_link_names); do
+		for ct in $prefixes; do [[ "$l" == "$ct"* ]] && ip link del "$l" 2>/dev/null; done
+	done
+	return 0
+}
+
+# The host end of net<index> of a container: "lx" + 8 hex digits of a
+# 64-bit FNV-1a hash of the id (high half folded in) + "n" + index, as
+# netlink_host_ifname() names it. An empty index gives the prefix.
+lx_host_ifname() { # id index
+	local id=$1 h i c
+	h=$((0xcbf29ce484222325))
+	for ((i = 0; i < ${#id}; i++)); do
+		printf -v c '%d' "'${id:i:1}"
+		h=$(((h ^ c) * 0x100000001b3))
+	done
+	printf 'lx%08xn%s\n' $(((h ^ ((h >> 32) & 0xffffffff)) & 0xffffffff)) "$2"
+}
+
+host_link_names() { ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'; }
+
+# The links on the host that are host ends of a container's networks.
+host_links_of() { # id
+	local prefix
+	prefix=$(lx_host_ifname "$1" "")
+	host_link_names | grep "^$prefix" || true
+}
+
+net4() { echo "10.$NET_OCTET.$1.$2"; } # bridge-number host-number
+net6() { echo "fd42:0:$NET_OCTET:$1::$2"; }
+
+# net_bridge <n> [mtu]: the test bridge n (made once), addressed .1 on the
+# host; prints its name.
+net_bridge() {
+	local name=lxbt${NET_SUFFIX}b$1
+	if ! ip link show "$name" >/dev/null 2>&1; then
+		echo "$name" >>"$NET_LINKS"
+		ip link add "$name" type bridge || return 1
+		[ -z "${2:-}" ] || ip link set "$name" mtu "$2"
+		ip addr add "$(net4 "$1" 1)/24" dev "$name"
+		ip addr add "$(net6 "$1" 1)/64" dev "$name" nodad
+		ip link set "$name" up
+	fi
+	echo "$name"
+}
+
+# net_router <n> <m>: a client namespace on bridge n at .254 that also
+# holds 10.<NET_OCTET>.<m>.1 (a network only reachable through it); prints
+# the namespace's name.
+net_router() {
+	local ns=lxnst${NET_SUFFIX}r$1 host=lxrt${NET_SUFFIX}r$1 br
+	br=$(net_bridge "$1")
+	if ! ip netns list | grep -q "^$ns\b"; then
+		echo "netns:$ns" >>"$NET_LINKS"
+		echo "$host" >>"$NET_LINKS"
+		ip netns add "$ns"
+		ip link add "$host" type veth peer name eth0 netns "$ns"
+		ip link set "$host" master "$br" up
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set eth0 up
+		ip -n "$ns" addr add "$(net4 "$1" 254)/24" dev eth0
+		ip -n "$ns" addr add "$(net4 "$2" 1)/32" dev lo
+	fi
+	echo "$ns"
+}
+
+# cni_setup <network> <n>: host settings pointing lxcri's CNI directories
+# into $T, and a conflist <network> of Debian's bridge + host-local plugins
+# on bridge lxcb<suffix> with subnet n, leases in $CNI_IPAM/<network>.
+CNI_DIR=$T/cni
+CNI_CONF=$CNI_DIR/net.d
+CNI_CACHE=$CNI_DIR/cache
+CNI_IPAM=$CNI_DIR/ipam
+cni_setup() {
+	local net=$1 n=$2 br=lxcb${NET_SUFFIX}c$2
+	grep -qx "$br" "$NET_LINKS" 2>/dev/null || echo "$br" >>"$NET_LINKS"
+	mkdir -p "$CNI_CONF" "$CNI_CACHE" "$CNI_IPAM" "$ETC"
+	cat >"$ETC/lxcri.conf" <<EOS
+cni-config-dir: $CNI_CONF
+cni-plugin-path: /usr/lib/cni
+cni-cache-dir: $CNI_CACHE
+cni-timeout: 10
+EOS
+	cat >"$CNI_CONF/50-$net.conflist" <<EOS
+{
+  "cniVersion": "1.0.0",
+  "name": "$net",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$br",
+      "isGateway": true,
+      "ipMasq": false,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$CNI_IPAM",
+        "ranges": [[{ "subnet": "$(net4 "$n" 0)/24" }]]
+      }
+    }
+  ]
+}
+EOS
+}
+
+# The leases host-local holds for a network (files named by address).
+cni_leases() { # network
+	find "$CNI_IPAM/$1" -maxdepth 1 -type f -name '[0-9]*.*' -printf '%f\n' 2>/dev/null | sort
+}
+cni_cache_files() { find "$CNI_CACHE" -type f -printf '%P\n' 2>/dev/null | sort; }
+
+# Records link events of the host while a command runs: link_watch_start,
+# then link_watch_stop prints what happened to links whose name starts
+# with the prefix.
+link_watch_start() {
+	ip -o monitor link >"$T/link-watch" 2>&1 &
+	LINK_WATCH_PID=$!
+	sleep 0.2
+}
+link_watch_stop() { # prefix
+	sleep 0.1
+	kill "$LINK_WATCH_PID" 2>/dev/null
+	wait "$LINK_WATCH_PID" 2>/dev/null
+	grep -o "[0-9]*: $1[^:@]*" "$T/link-watch" | sort -u || true
+}
+
+# The busybox image runs udhcpc on eth0 at boot, which removes the static
+# address LXC gave it (lxc.net.0.ipv4.address): not in this container.
+ct_no_dhcp() { # name
+	sed -i '/udhcpc/d' "$LXCPATH/$1/rootfs/etc/init.d/rcS"
+}

@@ -111,4 +111,78 @@ run_test "On a PVE node, a non-numeric container follows the plain LXC rules" na
 run_test "A reboot whose PVE post-stop hook exits 1 still tears down (at stop) and starts clean" reboot_with_failing_pve_poststop
 run_test "lxcri status and check describe a PVE node" lxcri_status_on_pve_node
 run_test "lxcri check reports a read-only /etc/pve (no quorum) as a failure" pve_read_only_reported
+# --- networks beside Proxmox VE's own ---
+# Bridges and vmids unique to this run (host link names follow the vmid).
+net_setup
+PVE_BR0=$(net_bridge 4)
+PVE_BR1=$(net_bridge 5)
+PVE_NET_VMID=$((900000 + $$ % 99999))
+
+# What PVE generates for "net0: name=eth0,bridge=<br0>,hwaddr=BC:24:11:...,type=veth".
+pve_net0() { # vmid address
+	sed -i '/^lxc.net.0.type = empty$/d' "$LXCPATH/$1/config"
+	ct_no_dhcp "$1"
+	cat >>"$LXCPATH/$1/config" <<EOS
+lxc.net.0.type = veth
+lxc.net.0.veth.pair = veth$1i0
+lxc.net.0.hwaddr = BC:24:11:5A:00:01
+lxc.net.0.name = eth0
+lxc.net.0.mtu = 1500
+lxc.net.0.link = $PVE_BR0
+lxc.net.0.flags = up
+lxc.net.0.ipv4.address = $2/24
+EOS
+	echo "net0: name=eth0,bridge=$PVE_BR0,hwaddr=BC:24:11:5A:00:01,ip=$2/24,type=veth" >>"$PVE/lxc/$1.conf"
+}
+
+pve_net1_beside_net0() {
+	local vmid=$PVE_NET_VMID host
+	pve_ct_create "$vmid"
+	pve_net0 "$vmid" "$(net4 4 5)"
+	printf 'net1: name=eth1,bridge=%s,ip=%s/24\n' "$PVE_BR1" "$(net4 5 5)" >"$PVE/lxcri/$vmid.conf"
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	# Both interfaces inside, each with its address.
+	assert_contains "$(lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr show eth0)" "inet $(net4 4 5)/24" "eth0 (PVE's net0)"
+	assert_contains "$(lxc-attach -P "$LXCPATH" -n "$vmid" -- ip link show eth0)" "bc:24:11:5a:00:01" "eth0 (PVE's net0)"
+	assert_contains "$(lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr show eth1)" "inet $(net4 5 5)/24" "eth1 (lxcri's net1)"
+	# On the host: PVE's veth<vmid>i0 on its bridge, untouched; ours is lx...n1, never a PVE name.
+	host=$(lx_host_ifname "$vmid" 1)
+	assert_eq "$(host_links_of "$vmid")" "$host" "lxcri's host ends"
+	assert_contains "$(ip -o link show "$host")" "master $PVE_BR1" "lxcri's host end"
+	assert_contains "$(ip -o link show "veth${vmid}i0")" "master $PVE_BR0" "PVE's host end"
+	assert_eq "$(jq -r '[.items[] | select(.kind == "net.veth") | .data.host] | join(" ")' "$RUN/$vmid/state.json")" \
+		"$host" "recorded host ends"
+	# Pings both ways on both networks.
+	for addr in "$(net4 4 1)" "$(net4 5 1)"; do
+		lxc-attach -P "$LXCPATH" -n "$vmid" -- ping -c1 -W2 "$addr" >/dev/null || fail "CT $vmid cannot ping $addr"
+	done
+	for addr in "$(net4 4 5)" "$(net4 5 5)"; do
+		busybox ping -c1 -W2 "$addr" >/dev/null || fail "the host cannot ping $addr"
+	done
+	ct_stop "$vmid"
+	assert_eq "$(host_links_of "$vmid")" "" "lxcri's host ends after the stop"
+	assert_missing "$RUN/$vmid"
+}
+
+pve_net1_named_eth0_refused() {
+	local vmid=$((PVE_NET_VMID + 1)) status
+	pve_ct_create "$vmid"
+	pve_net0 "$vmid" "$(net4 4 6)"
+	printf 'net1: name=eth0,bridge=%s,ip=%s/24\n' "$PVE_BR1" "$(net4 5 6)" >"$PVE/lxcri/$vmid.conf"
+	link_watch_start
+	if ct_start "$vmid"; then fail "started with net1 named eth0 beside PVE's net0"; fi
+	assert_eq "$(link_watch_stop "$(lx_host_ifname "$vmid" "")")" "" "lxcri links made during the start"
+	assert_eq "$(ct_state "$vmid")" STOPPED
+	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "'eth0'" "syslog"
+	status=$("${LXCRI[@]}" status "$vmid" 2>&1 || true)
+	assert_contains "$status" refused "lxcri status"
+	assert_contains "$status" "'eth0'" "lxcri status"
+	assert_eq "$(host_links_of "$vmid")" "" "lxcri's host ends"
+	assert_eq "$(jq '.items | length' "$RUN/$vmid/state.json" 2>/dev/null || echo 0)" 0 "recorded items"
+	ip link show "veth${vmid}i0" >/dev/null 2>&1 && fail "PVE's veth${vmid}i0 left behind"
+	return 0
+}
+
+run_test "On a PVE node, lxcri's net1 comes up beside PVE's net0: both inside, host end lx...n1, pings on both" pve_net1_beside_net0
+run_test "On a PVE node, net1 named like PVE's eth0 refuses the start, naming eth0, with nothing created" pve_net1_named_eth0_refused
 finish

@@ -14,6 +14,12 @@ demo_runs_and_cleans_up() {
 	assert_contains "$out" "phase:      running (hook start-host"
 	assert_contains "$out" '"phase": "running"'
 	assert_contains "$out" "post-stop: 0 item(s) torn down, 0 left"
+	# The extra network: up inside, reachable from the host, gone after the stop.
+	assert_contains "$out" "start-host: 2 item(s) applied"
+	grep -A6 '^\$ busybox ping -c1 -W2 10\.' <<<"$out" | grep -q '1 packets received' ||
+		fail "the host did not reach the container: $out"
+	assert_contains "$out" "net1: host interface 'lx"
+	assert_contains "$out" "dns: /etc/resolv.conf restored"
 	assert_contains "$out" "demo done"
 	after=$(ls -d /tmp/lxcri-demo-* 2>/dev/null | wc -l)
 	assert_eq "$after" "$before" "demo temp dirs left"
@@ -27,8 +33,11 @@ bench_prints_ratio() {
 	assert_contains "$out" "lxcri-hook, unmanaged container"
 	assert_contains "$out" "drop-in, managed (empty config)"
 	grep -E '^ratio unmanaged/true: [0-9]+\.[0-9]+ ' <<<"$out" >/dev/null || fail "no numeric ratio: $out"
+	# bench/net-setup and the two-net container start.
+	grep -E '^ratio CNI/lxcri-net: [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no net-setup ratio: $out"
+	grep -E '^ratio two-nets/bare: start [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no two-net ratio: $out"
 }
 
 run_test "make demo runs a real container through lxcri and leaves nothing behind" demo_runs_and_cleans_up
-run_test "The hook-overhead benchmark runs and prints its figures and ratio" bench_prints_ratio
+run_test "The benchmarks (hook overhead, net setup, container start) run and print their ratios" bench_prints_ratio
 finish

@@ -252,6 +252,29 @@ START_TEST(test_failed_rename_leaves_no_temp)
 }
 END_TEST
 
+/* A crash between temp file and rename: only that path's temp files go. */
+START_TEST(test_leftovers_removed)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "net-ct-eth1");
+	const char *files[] = { ".net-ct-eth1.aB3dE9", ".net-ct-eth1.x", ".net-ct-eth10.aB3dE9",
+				".other.aB3dE9", "net-ct-eth1.aB3dE9" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		_cleanup_free_ char *f = path_join2(dir, files[i]);
+		test_write_file(f, "x");
+	}
+	test_write_file(path, "kept\n");
+	atomic_write_leftovers_remove(path);
+	assert_dir_lists(dir, ".net-ct-eth1.x .net-ct-eth10.aB3dE9 .other.aB3dE9 net-ct-eth1 "
+			      "net-ct-eth1.aB3dE9");
+	assert_content(path, "kept\n");
+	/* A missing directory is no error. */
+	atomic_write_leftovers_remove("/nonexistent-lxcri/dir/file");
+	test_rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_max_size_efbig)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
@@ -578,6 +601,7 @@ static Suite *atomicfile_suite(void)
 
 	tcase_add_test(failure, test_missing_directory);
 	tcase_add_test(failure, test_failed_rename_leaves_no_temp);
+	tcase_add_test(failure, test_leftovers_removed);
 	tcase_add_test(failure, test_max_size_efbig);
 	tcase_add_test(failure, test_read_only_fs_erofs);
 	tcase_add_test(failure, test_full_fs_enospc);
