@@ -51,7 +51,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
 # lxcri-hook is the fast path every container runs: libc only.
-PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri
+PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
+	$(BUILD)/lxcri
 GENERATED := $(BUILD)/50-lxcri.conf
 MANPAGES := $(wildcard man/*.[158])
 
@@ -82,8 +83,11 @@ $(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(LIB)
 $(BUILD)/lxcri-net: $(BUILD)/helpers/lxcri-net.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS)
 
+$(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
+
 $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
 
 $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
@@ -94,11 +98,16 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -o $@ $< $(LIB_ASAN) \
 		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS)
 
-TEST_TOOLS := $(BUILD)/tests/logsink
+TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool
 
 $(BUILD)/tests/logsink: tests/integration/logsink.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# Static: it runs inside busybox containers, which have no libc.
+$(BUILD)/tests/udptool: tests/integration/udptool.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 unit: $(UNIT_BINS) $(PROGRAMS) $(GENERATED)
 	BUILD=$(BUILD) tests/run-suites unit
@@ -121,6 +130,7 @@ install: all
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
+		$(BUILD)/lxcri-portfwd \
 		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/

@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lxcri-net: the networks feature (netN, routeN, dns) of a managed
- * container; lib/netsetup.h does the work.
+ * container; lib/netsetup.h does the work, lib/helpermain.h the rest.
  *
  *   lxcri-net start-host <id>   apply the config snapshot's nets, routes, dns
  *   lxcri-net teardown <id>     undo the net.* and dns.* items of the state
- *
- * Run by lxcri-lifecycle, which holds the container's lock and passes the
- * roots (LXCRI_*) and LXC's environment (LXC_PID, LXC_ROOTFS_PATH). On a
- * failure the reason goes to the state's last_error (for `lxcri status` and
- * the refused start) and to stderr (LXC's log); exit status 1.
  */
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
+#include "helpermain.h"
 #include "netsetup.h"
-#include "parse.h"
-#include "paths.h"
 
 /* The rootfs as a host directory (LXC_ROOTFS_PATH, "dir:" stripped), or NULL. */
 static const char *rootfs_dir(void)
@@ -36,82 +27,32 @@ static const char *rootfs_dir(void)
 	return p;
 }
 
-static int fail(const char *state_dir, struct state *s, const char *message)
+static struct netsetup setup_of(const struct helper_run *run)
 {
-	struct lxcri_error ignored = {};
+	return (struct netsetup){
+		.id = run->id,
+		.pid = run->pid,
+		.state_dir = run->state_dir,
+		.settings = run->settings,
+	};
+}
 
-	log_error("%s", message);
-	if (s) {
-		(void)state_set_error(s, "start-host", message);
-		(void)state_save(state_dir, s, &ignored);
-	}
-	return 1;
+static int apply(const struct helper_run *run, struct state *s, struct lxcri_error *err)
+{
+	struct netsetup ns = setup_of(run);
+
+	ns.rootfs = rootfs_dir();
+	return netsetup_apply(&ns, run->config, s, err);
+}
+
+static size_t teardown(const struct helper_run *run, struct state *s, struct lxcri_error *err)
+{
+	struct netsetup ns = setup_of(run);
+	return netsetup_teardown(&ns, s, NULL, err);
 }
 
 int main(int argc, char **argv)
 {
-	_cleanup_state_ struct state *s = NULL;
-	_cleanup_config_ struct config *c = NULL;
-	struct lxcri_error err = {};
-	struct lxcri_paths paths;
-	struct settings settings;
-	char state_dir[PATH_MAX], snapshot[PATH_MAX], settings_path[PATH_MAX];
-	bool start;
-	uint32_t pid = 0;
-	int r;
-
-	log_setup("lxcri-net", NULL);
-	if (argc != 3 || (strcmp(argv[1], "start-host") != 0 && strcmp(argv[1], "teardown") != 0) ||
-	    !container_id_valid(argv[2])) {
-		log_error("Usage: lxcri-net start-host|teardown <container id>");
-		return 2;
-	}
-	start = strcmp(argv[1], "start-host") == 0;
-	log_set_container(argv[2]);
-	r = paths_init(&paths);
-	if (r >= 0)
-		r = paths_state_dir(&paths, argv[2], state_dir, sizeof(state_dir));
-	if (r >= 0)
-		r = path_join(snapshot, sizeof(snapshot), "%s/config", state_dir);
-	if (r >= 0)
-		r = paths_settings(&paths, settings_path, sizeof(settings_path));
-	if (r < 0)
-		return log_error_errno(r, "Invalid LXCRI_* path in the environment: %m"), 1;
-
-	settings_init(&settings);
-	r = settings_load(settings_path, &settings, &err);
-	if (r >= 0)
-		log_set_max_level(settings.log_level);
-	else if (start)
-		return fail(NULL, NULL, err.message);
-	else
-		log_warning("Using default settings: %s", err.message);
-
-	r = state_load(state_dir, &s, &err);
-	if (r == -ENOENT && !start)
-		return 0;
-	if (r < 0)
-		return fail(NULL, NULL, err.message);
-
-	struct netsetup ns = {
-		.id = argv[2],
-		.state_dir = state_dir,
-		.settings = &settings,
-	};
-	if (!start) {
-		size_t left = netsetup_teardown(&ns, s, NULL, &err);
-		return left > 0 ? 1 : 0;
-	}
-
-	const char *pid_text = getenv("LXC_PID");
-	if (!pid_text || parse_uint32(pid_text, 1, INT32_MAX, &pid) < 0)
-		return fail(state_dir, s, "LXC_PID is not set to a process id: not run by LXC?");
-	ns.pid = (pid_t)pid;
-	ns.rootfs = rootfs_dir();
-	r = config_load(snapshot, &c, &err);
-	if (r >= 0)
-		r = netsetup_apply(&ns, c, s, &err);
-	if (r < 0)
-		return fail(state_dir, s, err.message);
-	return 0;
+	static const struct helper_feature feature = { "lxcri-net", apply, teardown };
+	return helper_main(&feature, argc, argv);
 }

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,12 +26,14 @@
 #include "cleanup.h"
 #include "config.h"
 #include "configedit.h"
+#include "ctfiles.h"
 #include "hostcheck.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "netsetup.h"
 #include "parse.h"
 #include "paths.h"
+#include "portcmd.h"
 #include "status.h"
 
 enum {
@@ -45,7 +48,9 @@ enum output_format { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_JSON_PRETTY };
 
 struct cli {
 	enum output_format format;
-	const char *file; /* --file */
+	const char *file;    /* --file */
+	const char *host_ip; /* --host-ip (port add) */
+	const char *net;     /* --net (port add) */
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;
@@ -333,74 +338,6 @@ static int do_config_validate(struct cli *cli)
 /* `lxcri net`: the nets of a container's config, changed live when it runs. */
 
 /* Where a container's config, state, config snapshot and lock are. */
-struct ct_files {
-	char config[PATH_MAX];
-	char state_dir[PATH_MAX];
-	char snapshot[PATH_MAX];
-	char lock[PATH_MAX];
-};
-
-static int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret)
-{
-	int r = paths_container_config(p, id, ret->config, sizeof(ret->config));
-
-	if (r == 0)
-		r = paths_state_dir(p, id, ret->state_dir, sizeof(ret->state_dir));
-	if (r == 0)
-		r = path_join(ret->snapshot, sizeof(ret->snapshot), "%s/config", ret->state_dir);
-	if (r == 0)
-		r = path_join(ret->lock, sizeof(ret->lock), "%s/.locks/%s.lock", p->run_dir, id);
-	return r;
-}
-
-/* A config file's text as it is on disk, to be edited and written back with its mode. */
-struct config_text {
-	char *text;
-	size_t size;
-	mode_t mode;
-	bool exists;
-};
-
-static void config_text_done(struct config_text *t)
-{
-	free(t->text);
-	*t = (struct config_text){};
-}
-
-/* A missing file reads as empty (mode 0644) if its directory exists, so that it can be created. */
-static int config_text_read(const char *path, struct config_text *ret, struct lxcri_error *err)
-{
-	_cleanup_free_ char *copy = NULL;
-	struct stat st;
-	int r;
-
-	*ret = (struct config_text){ .mode = 0644 };
-	if (stat(path, &st) < 0) {
-		if (errno != ENOENT)
-			return error_set_errno(err, -errno, "Failed to read '%s'", path);
-		copy = strdup(path);
-		if (!copy)
-			return error_set(err, -ENOMEM, "Out of memory");
-		const char *dir = dirname(copy);
-		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-			return error_set(err, -ENOENT,
-					 "Cannot create '%s': the directory '%s' does not exist "
-					 "(create it first)",
-					 path, dir);
-		ret->text = strdup("");
-		return ret->text ? 0 : error_set(err, -ENOMEM, "Out of memory");
-	}
-	r = read_file(path, CONFIG_MAX_SIZE, &ret->text, &ret->size);
-	if (r == -EFBIG)
-		return error_set(err, r, "%s: File is larger than 1 MiB (at most %d bytes)", path,
-				 CONFIG_MAX_SIZE);
-	if (r < 0)
-		return error_set_errno(err, r, "Failed to read '%s'", path);
-	ret->mode = st.st_mode & 07777;
-	ret->exists = true;
-	return 0;
-}
-
 /* An edit whose result the parser refuses is an invalid config (exit 3); anything else failed. */
 static int edit_exit_code(int r)
 {
@@ -422,86 +359,6 @@ static int report_failure(int code, const char *fmt, ...)
 	return code;
 }
 
-/*
- * The pid of the container's init if it runs (RUNNING or FROZEN), 0 if it
- * is stopped or LXC does not know it; -EBUSY while it is between the two.
- */
-static int container_pid(const struct lxcri_paths *p, const char *id, pid_t *ret,
-			 struct lxcri_error *err)
-{
-	struct ct_lxc lxc;
-	int r = status_lxc_query(p, id, &lxc, err);
-
-	if (r < 0)
-		return r;
-	if (status_lxc_running(&lxc)) {
-		*ret = lxc.pid;
-		return 0;
-	}
-	if (!lxc.exists || strcmp(lxc.state, "STOPPED") == 0) {
-		*ret = 0;
-		return 0;
-	}
-	return error_set(err, -EBUSY,
-			 "Container '%s' is %s: try again once it is running or stopped", id,
-			 lxc.state);
-}
-
-/* What a live change needs: the state of this run, the settings, the config snapshot. */
-struct live {
-	struct state *state;
-	struct settings settings;
-	struct netsetup ns;
-	struct config_text snapshot; /* exists false: there is none */
-};
-
-static void live_done(struct live *lv)
-{
-	state_free(lv->state);
-	lv->state = NULL;
-	config_text_done(&lv->snapshot);
-}
-
-static int live_init(const struct lxcri_paths *p, const char *id, const struct ct_files *f,
-		     pid_t pid, struct live *lv, struct lxcri_error *err)
-{
-	char settings_path[PATH_MAX];
-	int r;
-
-	r = state_load(f->state_dir, &lv->state, err);
-	if (r == -ENOENT)
-		return error_set(err, -ESRCH,
-				 "Container '%s' is running without lxcri state; restart it to "
-				 "apply",
-				 id);
-	if (r < 0)
-		return r;
-	if (strcmp(lv->state->phase, "running") != 0)
-		return error_set(err, -EBUSY,
-				 "Container '%s' is running, but its lxcri state is in phase '%s' "
-				 "(see 'lxcri status %s'); restart it to apply",
-				 id, lv->state->phase, id);
-	r = paths_settings(p, settings_path, sizeof(settings_path));
-	if (r < 0)
-		return error_set(err, r, "Path of the settings file is too long");
-	settings_init(&lv->settings);
-	r = settings_load(settings_path, &lv->settings, err);
-	if (r < 0)
-		return r;
-	r = read_file(f->snapshot, CONFIG_MAX_SIZE, &lv->snapshot.text, &lv->snapshot.size);
-	if (r < 0 && r != -ENOENT)
-		return error_set_errno(err, r, "Failed to read '%s'", f->snapshot);
-	lv->snapshot.exists = r >= 0;
-	lv->ns = (struct netsetup){
-		.id = id,
-		.pid = pid,
-		.state_dir = f->state_dir,
-		.settings = &lv->settings,
-		.hook = "lxcri net",
-	};
-	return 0;
-}
-
 /* Whether s records anything of the net named name ("net.*" items). */
 static bool state_has_net(const struct state *s, const char *name)
 {
@@ -515,22 +372,6 @@ static bool state_has_net(const struct state *s, const char *name)
 			return true;
 	}
 	return false;
-}
-
-/*
- * The snapshot follows a live change: it is what the running container has,
- * which `lxcri status` compares with the config. The change itself is done
- * by then, so a failure here is only a warning.
- */
-static void write_snapshot(const struct ct_files *f, const struct configedit_result *snapshot)
-{
-	struct lxcri_error err = {};
-
-	if (atomic_write_file(f->snapshot, snapshot->text, snapshot->size, 0600, 0, &err) < 0) {
-		log_warning("%s", err.message);
-		fprintf(stderr, "lxcri: warning: %s ('lxcri status' may say the config changed)\n",
-			err.message);
-	}
 }
 
 /* What a net change did to the container, for the message. */
@@ -567,6 +408,19 @@ static void print_net_change(const struct cli *cli, const char *id, const char *
 	}
 }
 
+/* Who applies a live net change, and to what. */
+static struct netsetup live_netsetup(const char *id, pid_t pid, const struct ct_files *f,
+				     const struct ct_live *lv)
+{
+	return (struct netsetup){
+		.id = id,
+		.pid = pid,
+		.state_dir = f->state_dir,
+		.settings = &lv->settings,
+		.hook = "lxcri net",
+	};
+}
+
 /* Checks the id and sets up the container's files, the log and the lock. */
 static int net_begin(struct cli *cli, const char *id, struct ct_files *f, int *ret_lock)
 {
@@ -579,8 +433,7 @@ static int net_begin(struct cli *cli, const char *id, struct ct_files *f, int *r
 		return usage_error("Invalid container id '%s' (paths too long)", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
-	/* Serialises with the container's hooks: a start or stop waits for us, and we for it. */
-	lock = lock_file(f->lock, 30000, &err);
+	lock = ct_files_lock(f, &err);
 	if (lock < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
 	*ret_lock = lock;
@@ -591,7 +444,7 @@ static int do_net_add(struct cli *cli)
 {
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
-	_cleanup_(live_done) struct live lv = {};
+	_cleanup_(ct_live_done) struct ct_live lv = {};
 	_cleanup_close_ int lock = -1;
 	struct lxcri_error err = {}, undo = {};
 	const struct config_net *net;
@@ -620,7 +473,7 @@ static int do_net_add(struct cli *cli)
 		return report_failure(edit_exit_code(r), "%s", err.message);
 	net = configedit_find_net_index(edit.config, edit.index);
 
-	r = container_pid(&cli->paths, id, &pid, &err);
+	r = ct_running_pid(&cli->paths, id, &pid, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
 	if (pid == 0) {
@@ -635,9 +488,10 @@ static int do_net_add(struct cli *cli)
 		return EXIT_OK;
 	}
 
-	r = live_init(&cli->paths, id, &f, pid, &lv, &err);
+	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
+	struct netsetup ns = live_netsetup(id, pid, &f, &lv);
 	/* The snapshot says what the container runs with: the same line goes there. */
 	if (lv.snapshot.exists) {
 		r = configedit_net_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
@@ -651,7 +505,7 @@ static int do_net_add(struct cli *cli)
 		net = configedit_find_net_index(snap.config, edit.index);
 	}
 
-	r = netsetup_apply_net(&lv.ns, net, lv.state, &err);
+	r = netsetup_apply_net(&ns, net, lv.state, &err);
 	if (r < 0)
 		return report_failure(
 		    EXIT_FAILED,
@@ -660,7 +514,7 @@ static int do_net_add(struct cli *cli)
 		    edit.index, net->name, id, err.message, f.config);
 	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, &err);
 	if (r < 0) {
-		if (netsetup_teardown(&lv.ns, lv.state, net->name, &undo) > 0)
+		if (netsetup_teardown(&ns, lv.state, net->name, &undo) > 0)
 			return report_failure(EXIT_FAILED,
 					      "%s; removing net%u ('%s') from the running "
 					      "container again failed too: %s (see 'lxcri status "
@@ -671,7 +525,7 @@ static int do_net_add(struct cli *cli)
 				      "again: nothing was changed",
 				      err.message, edit.index, net->name);
 	}
-	write_snapshot(&f, lv.snapshot.exists ? &snap : &edit);
+	ct_write_snapshot(&f, lv.snapshot.exists ? &snap : &edit);
 	log_info("net add: net%u ('%s') applied to the running container and written to '%s'",
 		 edit.index, net->name, f.config);
 	print_net_change(cli, id, f.config, true, edit.index, net->name, NET_CHANGE_LIVE);
@@ -682,7 +536,7 @@ static int do_net_del(struct cli *cli)
 {
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
-	_cleanup_(live_done) struct live lv = {};
+	_cleanup_(ct_live_done) struct ct_live lv = {};
 	_cleanup_close_ int lock = -1;
 	struct lxcri_error err = {}, restore = {};
 	struct ct_files f;
@@ -713,7 +567,7 @@ static int do_net_del(struct cli *cli)
 	if (r < 0)
 		return report_failure(edit_exit_code(r), "%s", err.message);
 
-	r = container_pid(&cli->paths, id, &pid, &err);
+	r = ct_running_pid(&cli->paths, id, &pid, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
 	if (pid == 0) {
@@ -727,9 +581,10 @@ static int do_net_del(struct cli *cli)
 		return EXIT_OK;
 	}
 
-	r = live_init(&cli->paths, id, &f, pid, &lv, &err);
+	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
+	struct netsetup ns = live_netsetup(id, pid, &f, &lv);
 	/* A net the container did not start with (-ENOENT) leaves the snapshot as it is. */
 	if (lv.snapshot.exists) {
 		r = configedit_net_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, name, &snap,
@@ -754,7 +609,7 @@ static int do_net_del(struct cli *cli)
 		return report_failure(EXIT_FAILED,
 				      "%s; neither the container nor the config was changed",
 				      err.message);
-	left = netsetup_teardown(&lv.ns, lv.state, name, &err);
+	left = netsetup_teardown(&ns, lv.state, name, &err);
 	if (left > 0) {
 		if (atomic_write_file(f.config, old.text, old.size, old.mode, CONFIG_MAX_SIZE,
 				      &restore) < 0)
@@ -769,7 +624,7 @@ static int do_net_del(struct cli *cli)
 				      name, id, err.message, f.config, id);
 	}
 	if (snap.text)
-		write_snapshot(&f, &snap);
+		ct_write_snapshot(&f, &snap);
 	log_info("net del: net%u ('%s') %s and removed from '%s'", edit.index, name,
 		 applied ? "removed from the running container" : "was not applied", f.config);
 	print_net_change(cli, id, f.config, false, edit.index, name,
@@ -831,7 +686,7 @@ static int do_net_list(struct cli *cli)
 		return EXIT_INVALID;
 	}
 	/* Without LXC's word or a state the list still shows the config: say what is missing. */
-	r = container_pid(&cli->paths, id, &pid, &err);
+	r = ct_running_pid(&cli->paths, id, &pid, &err);
 	if (r < 0)
 		fprintf(stderr, "lxcri: warning: %s\n", err.message);
 	r = state_load(f.state_dir, &s, &err);
@@ -862,6 +717,175 @@ static int do_net_list(struct cli *cli)
 	return EXIT_OK;
 }
 
+/* tcp|udp, else 0. */
+static int parse_proto(const char *s)
+{
+	return strcmp(s, "tcp") == 0 ? IPPROTO_TCP : strcmp(s, "udp") == 0 ? IPPROTO_UDP : 0;
+}
+
+/* The exit code of a port change: the config's fault (3) or the operation's (1). */
+static int port_exit_code(int r)
+{
+	return r == -EINVAL || r == -EEXIST || r == -ENOENT || r == -EFBIG ? EXIT_INVALID
+									   : EXIT_FAILED;
+}
+
+static void print_port_change(const struct cli *cli, const char *id, const char *what, bool add,
+			      const struct portcmd_change *ch)
+{
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "file", json_object_new_string(ch->file));
+		json_object_object_add(o, "port", json_object_new_int((int)ch->index));
+		json_object_object_add(o, "forward", json_object_new_string(what));
+		json_object_object_add(o, "live", json_object_new_boolean(ch->live));
+		print_json(cli, o);
+	} else if (ch->live) {
+		printf("port%u (%s) %s '%s' and the running container '%s'\n", ch->index, what,
+		       add ? "added to" : "removed from", ch->file, id);
+	} else {
+		printf("port%u (%s) %s '%s'; container '%s' is not running: the change takes "
+		       "effect at its next start\n",
+		       ch->index, what, add ? "added to" : "removed from", ch->file, id);
+	}
+}
+
+/* lxcri port add <id> <tcp|udp> <host port[-last]> <ct port[-last]> [--host-ip IP] [--net NAME] */
+static int do_port_add(struct cli *cli)
+{
+	struct portcmd_change ch;
+	struct lxcri_error err = {};
+	char value[512], what[128];
+	const char *id;
+	int r;
+
+	if (cli->argc != 4 || !parse_proto(cli->argv[1]))
+		return usage_error("%s", "usage: lxcri port add <id> <tcp|udp> <host port[-last]> "
+					 "<ct port[-last]> [--host-ip IP] [--net NAME]");
+	id = cli->argv[0];
+	snprintf(value, sizeof(value), "proto=%s,host=%s,ct=%s%s%s%s%s", cli->argv[1], cli->argv[2],
+		 cli->argv[3], cli->host_ip ? ",hostip=" : "", cli->host_ip ? cli->host_ip : "",
+		 cli->net ? ",net=" : "", cli->net ? cli->net : "");
+	snprintf(what, sizeof(what), "%s %s%s%s -> %s", cli->argv[1],
+		 cli->host_ip ? cli->host_ip : "", cli->host_ip ? ":" : "", cli->argv[2],
+		 cli->argv[3]);
+	log_setup("lxcri", container_id_valid(id) ? id : NULL);
+	log_set_stderr(false);
+	r = portcmd_add(&cli->paths, id, value, &ch, &err);
+	if (r < 0)
+		return report_failure(port_exit_code(r), "%s", err.message);
+	print_port_change(cli, id, what, true, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri port del <id> <tcp|udp> <host port> */
+static int do_port_del(struct cli *cli)
+{
+	struct portcmd_change ch;
+	struct lxcri_error err = {};
+	uint32_t port;
+	char what[64];
+	int proto, r;
+
+	if (cli->argc != 3 || !(proto = parse_proto(cli->argv[1])))
+		return usage_error("%s", "usage: lxcri port del <id> <tcp|udp> <host port>");
+	if (parse_uint32(cli->argv[2], 1, 65535, &port) < 0)
+		return usage_error("Invalid host port '%s': expected 1 to 65535", cli->argv[2]);
+	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = portcmd_del(&cli->paths, cli->argv[0], proto, (uint16_t)port, &ch, &err);
+	if (r < 0)
+		return report_failure(port_exit_code(r), "%s", err.message);
+	snprintf(what, sizeof(what), "%s %u", cli->argv[1], port);
+	print_port_change(cli, cli->argv[0], what, false, &ch);
+	return EXIT_OK;
+}
+
+static int do_port_list(struct cli *cli)
+{
+	_cleanup_json_ struct json_object *ports = NULL;
+	struct lxcri_error err = {};
+	size_t n;
+
+	if (cli->argc > 1)
+		return usage_error("%s", "usage: lxcri port list [<id>]");
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	if (portcmd_list(&cli->paths, cli->argc ? cli->argv[0] : NULL, &ports, &err) < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return EXIT_FAILED;
+	}
+	if (cli->format != OUTPUT_TEXT) {
+		print_json(cli, ports);
+		return EXIT_OK;
+	}
+	n = json_object_array_length(ports);
+	if (n == 0) {
+		printf("No port forwards.\n");
+		return EXIT_OK;
+	}
+	printf("%-12s %-7s %-5s %-28s %-12s %s\n", "CT", "KEY", "PROTO", "HOST", "CT PORT",
+	       "FORWARDED TO");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(ports, i), *fw;
+		const char *hostip = json_string_of(o, "hostip");
+		char host[96], key[16], to[256] = "";
+		size_t len = 0;
+
+		snprintf(host, sizeof(host), "%s%s%s", hostip ? hostip : "*", ":",
+			 json_string_of(o, "host"));
+		snprintf(key, sizeof(key), "port%d", json_int_of(o, "port"));
+		json_object_object_get_ex(o, "forwards", &fw);
+		for (size_t j = 0; fw && j < json_object_array_length(fw) && len < sizeof(to);
+		     j++) {
+			struct json_object *f = json_object_array_get_idx(fw, j);
+			int w = snprintf(
+			    to + len, sizeof(to) - len, "%s%s%s", j ? ", " : "",
+			    json_string_of(f, "target"),
+			    json_bool_of(f, "in_table") ? "" : " (missing: lxcri port sync)");
+			len += w > 0 ? (size_t)w : 0;
+		}
+		printf("%-12s %-7s %-5s %-28s %-12s %s\n", json_string_of(o, "id"), key,
+		       json_string_of(o, "proto"), host, json_string_of(o, "ct"),
+		       to[0] ? to : "(not applied)");
+	}
+	return EXIT_OK;
+}
+
+static int do_port_sync(struct cli *cli)
+{
+	struct portcmd_sync_result res;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc > 0)
+		return usage_error("'port sync' takes no argument, got '%s'", cli->argv[0]);
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	r = portcmd_sync(&cli->paths, &res, &err);
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "containers",
+				       json_object_new_int64((int64_t)res.containers));
+		json_object_object_add(o, "forwards", json_object_new_int64((int64_t)res.forwards));
+		json_object_object_add(o, "removed", json_object_new_int64((int64_t)res.removed));
+		json_object_object_add(o, "failed", json_object_new_int64((int64_t)res.failed));
+		json_object_object_add(o, "error",
+				       r < 0 ? json_object_new_string(err.message) : NULL);
+		print_json(cli, o);
+	} else {
+		printf("%zu forward(s) of %zu running container(s) in place; %zu stale element(s) "
+		       "removed\n",
+		       res.forwards, res.containers, res.removed);
+	}
+	if (r < 0)
+		return report_failure(EXIT_FAILED, "port sync: %s", err.message);
+	log_info("port sync: %zu forward(s) of %zu container(s), %zu stale removed", res.forwards,
+		 res.containers, res.removed);
+	return EXIT_OK;
+}
+
 static const struct command commands[] = {
 	{ "version", NULL, do_version, "lxcri version" },
 	{ "check", NULL, do_check, "lxcri check" },
@@ -870,6 +894,11 @@ static const struct command commands[] = {
 	{ "net", "add", do_net_add, "lxcri net add <id> <property string>" },
 	{ "net", "del", do_net_del, "lxcri net del <id> <name>" },
 	{ "net", "list", do_net_list, "lxcri net list <id>" },
+	{ "port", "add", do_port_add,
+	  "lxcri port add <id> <tcp|udp> <hostport> <ctport> [--host-ip IP] [--net NAME]" },
+	{ "port", "del", do_port_del, "lxcri port del <id> <tcp|udp> <hostport>" },
+	{ "port", "list", do_port_list, "lxcri port list [<id>]" },
+	{ "port", "sync", do_port_sync, "lxcri port sync" },
 	{ "help", NULL, do_help, "lxcri help" },
 };
 
@@ -921,6 +950,20 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			positional[0] = (char *)"help";
 			n = 1;
 			break;
+		}
+		if (strncmp(a, "--host-ip", 9) == 0 || strncmp(a, "--net", 5) == 0) {
+			size_t len = a[2] == 'h' ? 9 : 5;
+
+			if (a[len] == '=')
+				value = a + len + 1;
+			else if (a[len] == '\0' && i + 1 < argc)
+				value = argv[++i];
+			else
+				return usage_error(a[len] ? "unknown option '%s'"
+							  : "option '%s' needs a value",
+						   a);
+			*(a[2] == 'h' ? &cli->host_ip : &cli->net) = value;
+			continue;
 		}
 		if (strncmp(a, "--output-format", 15) == 0 || strncmp(a, "--file", 6) == 0) {
 			bool is_format = a[2] == 'o';

@@ -1551,10 +1551,11 @@ void settings_init(struct settings *s)
 		.cni_plugin_path = "/usr/lib/cni:/opt/cni/bin",
 		.cni_cache_dir = "/var/lib/cni",
 		.cni_timeout_ms = 20 * 1000,
+		.port_table = "lxcri",
 	};
 }
 
-enum setting_kind { SETTING_LEVEL, SETTING_SECONDS, SETTING_DIR, SETTING_DIR_LIST };
+enum setting_kind { SETTING_LEVEL, SETTING_SECONDS, SETTING_DIR, SETTING_DIR_LIST, SETTING_NAME };
 
 static const struct setting_def {
 	const char *key;
@@ -1567,7 +1568,21 @@ static const struct setting_def {
 	{ "cni-plugin-path", SETTING_DIR_LIST, offsetof(struct settings, cni_plugin_path) },
 	{ "cni-cache-dir", SETTING_DIR, offsetof(struct settings, cni_cache_dir) },
 	{ "cni-timeout", SETTING_SECONDS, offsetof(struct settings, cni_timeout_ms) },
+	{ "port-table", SETTING_NAME, offsetof(struct settings, port_table) },
 };
+
+/* An nftables table name as lib/portfwd takes it: a letter, then letters, digits and '_', at
+ * most 63. */
+static bool nft_name_valid(const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n == 0 || n > 63 ||
+	    !((value[0] >= 'a' && value[0] <= 'z') || (value[0] >= 'A' && value[0] <= 'Z')))
+		return false;
+	return strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	       n;
+}
 
 /* Each ':'-separated part an absolute path (the CNI plugin path). */
 static bool dir_list_valid(const char *value)
@@ -1633,6 +1648,14 @@ static int setting_set(struct reader *rd, const struct setting_def *def, const c
 					   "Invalid value '%s' for '%s': expected absolute paths "
 					   "separated by ':'",
 					   q, def->key);
+		break;
+	case SETTING_NAME:
+		if (!nft_name_valid(value))
+			return reader_fail(
+			    rd, -EINVAL,
+			    "Invalid value '%s' for '%s': expected a name of at most "
+			    "63 letters, digits and '_', starting with a letter",
+			    q, def->key);
 		break;
 	}
 	if (strlen(value) >= PATH_MAX)

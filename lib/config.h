@@ -154,6 +154,8 @@ struct settings {
 	char cni_plugin_path[PATH_MAX]; /* cni-plugin-path: /usr/lib/cni:/opt/cni/bin */
 	char cni_cache_dir[PATH_MAX];	/* cni-cache-dir: /var/lib/cni */
 	unsigned cni_timeout_ms;	/* cni-timeout: seconds per plugin run, 1..3600 (20) */
+	char port_table[64]; /* port-table: the nftables table (inet family) of port forwards: lxcri
+			      */
 };
 void settings_init(struct settings *s);
 /* Starts from the defaults; *s is only written on success. */

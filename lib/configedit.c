@@ -2,6 +2,7 @@
 #include "configedit.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,42 +97,42 @@ static int result_set(struct configedit_result *ret, const char *name, char *tex
 	return 0;
 }
 
-int configedit_net_add(const char *name, const char *text, size_t size, unsigned index,
-		       const char *value, struct configedit_result *ret, struct lxcri_error *err)
+/* The keys <prefix>0 .. <prefix><max - 1> of a kind: which are used, and on which line. */
+struct key_kind {
+	const char *prefix; /* "net", "port" */
+	unsigned max;
+	unsigned *lines; /* [max]: 0 if unused */
+};
+
+static int key_add(const char *name, const char *text, size_t size, const struct key_kind *kind,
+		   unsigned index, const char *value, struct configedit_result *ret,
+		   struct lxcri_error *err)
 {
-	_cleanup_config_ struct config *old = NULL;
 	_cleanup_free_ char *out = NULL;
-	bool used[CONFIG_MAX_NET] = { false };
 	char q[ESCAPE_BUFSIZE], key[16];
 	const char *eol, *nl;
 	bool unterminated, crlf;
 	size_t len;
 	unsigned line;
-	int r;
 
-	name = name ? name : "(config)";
-	r = parse_text(name, text, size, &old, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < old->n_nets; i++)
-		used[old->nets[i].index] = true;
-	if (index == CONFIGEDIT_NET_LOWEST) {
-		for (index = 0; index < CONFIG_MAX_NET && used[index]; index++)
+	if (index == CONFIGEDIT_LOWEST) {
+		for (index = 0; index < kind->max && kind->lines[index]; index++)
 			;
-		if (index == CONFIG_MAX_NET)
+		if (index == kind->max)
 			return error_set(err, -ENOSPC,
-					 "%s: All %d nets are in use (net0 to net%d): remove one "
+					 "%s: All %u %ss are in use (%s0 to %s%u): remove one "
 					 "first",
-					 name, CONFIG_MAX_NET, CONFIG_MAX_NET - 1);
-	} else if (index >= CONFIG_MAX_NET) {
-		return error_set(err, -EINVAL,
-				 "%s: Invalid key 'net%u': expected 'net0' to 'net%d'", name, index,
-				 CONFIG_MAX_NET - 1);
-	} else if (used[index]) {
-		return error_set(err, -EEXIST, "%s:%u: 'net%u' is already set", name,
-				 configedit_find_net_index(old, index)->line, index);
+					 name, kind->max, kind->prefix, kind->prefix, kind->prefix,
+					 kind->max - 1);
+	} else if (index >= kind->max) {
+		return error_set(err, -EINVAL, "%s: Invalid key '%s%u': expected '%s0' to '%s%u'",
+				 name, kind->prefix, index, kind->prefix, kind->prefix,
+				 kind->max - 1);
+	} else if (kind->lines[index]) {
+		return error_set(err, -EEXIST, "%s:%u: '%s%u' is already set", name,
+				 kind->lines[index], kind->prefix, index);
 	}
-	snprintf(key, sizeof(key), "net%u", index);
+	snprintf(key, sizeof(key), "%s%u", kind->prefix, index);
 
 	unterminated = size > 0 && text[size - 1] != '\n';
 	line = count_lines(text, size) + 1;
@@ -140,9 +141,10 @@ int configedit_net_add(const char *name, const char *text, size_t size, unsigned
 	for (const char *p = value; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return error_set(err, -EINVAL,
-					 "%s:%u: Invalid value '%s' for '%s': a net is one line, "
+					 "%s:%u: Invalid value '%s' for '%s': a %s is one line, "
 					 "without control characters",
-					 name, line, escape_for_message(value, q, sizeof(q)), key);
+					 name, line, escape_for_message(value, q, sizeof(q)), key,
+					 kind->prefix);
 
 	/* The new line ends the way the text's lines do. */
 	nl = size ? memrchr(text, '\n', size) : NULL;
@@ -169,6 +171,61 @@ int configedit_net_add(const char *name, const char *text, size_t size, unsigned
 	return result_set(ret, name, TAKE_PTR(out), len, index, line, err);
 }
 
+int configedit_net_add(const char *name, const char *text, size_t size, unsigned index,
+		       const char *value, struct configedit_result *ret, struct lxcri_error *err)
+{
+	_cleanup_config_ struct config *old = NULL;
+	unsigned lines[CONFIG_MAX_NET] = { 0 };
+	struct key_kind kind = { "net", CONFIG_MAX_NET, lines };
+	int r;
+
+	name = name ? name : "(config)";
+	r = parse_text(name, text, size, &old, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < old->n_nets; i++)
+		lines[old->nets[i].index] = old->nets[i].line;
+	return key_add(name, text, size, &kind, index, value, ret, err);
+}
+
+int configedit_port_add(const char *name, const char *text, size_t size, unsigned index,
+			const char *value, struct configedit_result *ret, struct lxcri_error *err)
+{
+	_cleanup_config_ struct config *old = NULL;
+	_cleanup_free_ unsigned *lines = calloc(CONFIG_MAX_PORT, sizeof(unsigned));
+	struct key_kind kind = { "port", CONFIG_MAX_PORT, lines };
+	int r;
+
+	name = name ? name : "(config)";
+	if (!lines)
+		return error_set(err, -ENOMEM, "%s: Out of memory", name);
+	r = parse_text(name, text, size, &old, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < old->n_ports; i++)
+		lines[old->ports[i].index] = old->ports[i].line;
+	return key_add(name, text, size, &kind, index, value, ret, err);
+}
+
+/* text without the line of key (which is at line), line end included. */
+static int line_remove(const char *name, const char *text, size_t size, unsigned line,
+		       unsigned index, const char *key, struct configedit_result *ret,
+		       struct lxcri_error *err)
+{
+	size_t start, end;
+	char *out;
+
+	if (line_span(text, size, line, &start, &end) < 0)
+		return error_set(err, -EINVAL, "%s:%u: No such line for '%s'", name, line, key);
+	out = malloc(size - (end - start) + 1);
+	if (!out)
+		return error_set(err, -ENOMEM, "%s: Out of memory", name);
+	memcpy(out, text, start);
+	memcpy(out + start, text + end, size - end);
+	out[size - (end - start)] = '\0';
+	return result_set(ret, name, out, size - (end - start), index, line, err);
+}
+
 /* The names of c's nets, "eth1 (net1), eth2 (net2)", for a message. */
 static void net_names(const struct config *c, char *buf, size_t size)
 {
@@ -189,9 +246,7 @@ int configedit_net_del(const char *name, const char *text, size_t size, const ch
 {
 	_cleanup_config_ struct config *old = NULL;
 	const struct config_net *net;
-	char q[ESCAPE_BUFSIZE], names[512];
-	size_t start, end;
-	char *out;
+	char q[ESCAPE_BUFSIZE], names[512], key[16];
 	int r;
 
 	name = name ? name : "(config)";
@@ -226,15 +281,37 @@ int configedit_net_del(const char *name, const char *text, size_t size, const ch
 					 name, old->ports[i].line, old->ports[i].index, net->name,
 					 net->name, net->index);
 
-	r = line_span(text, size, net->line, &start, &end);
+	snprintf(key, sizeof(key), "net%u", net->index);
+	return line_remove(name, text, size, net->line, net->index, key, ret, err);
+}
+
+const struct config_port *configedit_find_port(const struct config *c, int proto,
+					       uint16_t host_port)
+{
+	for (size_t i = 0; i < c->n_ports; i++)
+		if (c->ports[i].proto == proto && c->ports[i].host_first <= host_port &&
+		    host_port <= c->ports[i].host_last)
+			return &c->ports[i];
+	return NULL;
+}
+
+int configedit_port_del(const char *name, const char *text, size_t size, int proto,
+			uint16_t host_port, struct configedit_result *ret, struct lxcri_error *err)
+{
+	_cleanup_config_ struct config *old = NULL;
+	const struct config_port *port;
+	const char *p = proto == IPPROTO_UDP ? "udp" : "tcp";
+	char key[16];
+	int r;
+
+	name = name ? name : "(config)";
+	r = parse_text(name, text, size, &old, err);
 	if (r < 0)
-		return error_set(err, -EINVAL, "%s:%u: No such line for 'net%u'", name, net->line,
-				 net->index);
-	out = malloc(size - (end - start) + 1);
-	if (!out)
-		return error_set(err, -ENOMEM, "%s: Out of memory", name);
-	memcpy(out, text, start);
-	memcpy(out + start, text + end, size - end);
-	out[size - (end - start)] = '\0';
-	return result_set(ret, name, out, size - (end - start), net->index, net->line, err);
+		return r;
+	port = configedit_find_port(old, proto, host_port);
+	if (!port)
+		return error_set(err, -ENOENT, "%s: No port forwards host port '%s %u'", name, p,
+				 host_port);
+	snprintf(key, sizeof(key), "port%u", port->index);
+	return line_remove(name, text, size, port->line, port->index, key, ret, err);
 }

@@ -19,14 +19,15 @@
 #include "config.h"
 #include "error.h"
 
-/* For configedit_net_add(): the lowest index that no net of the text uses. */
-#define CONFIGEDIT_NET_LOWEST UINT_MAX
+/* For configedit_net_add() and _port_add(): the lowest index that no key of the kind uses. */
+#define CONFIGEDIT_LOWEST     UINT_MAX
+#define CONFIGEDIT_NET_LOWEST CONFIGEDIT_LOWEST
 
 struct configedit_result {
 	char *text; /* the whole new text, malloc'ed and NUL-terminated */
 	size_t size;
 	struct config *config; /* the new text, parsed */
-	unsigned index;	       /* the net added or removed: net<index> */
+	unsigned index;	       /* the key added or removed: net<index>, port<index> */
 	unsigned line;	       /* its line: in the new text (add), in the old one (del) */
 };
 void configedit_result_done(struct configedit_result *r);
@@ -62,5 +63,24 @@ int configedit_net_del(const char *name, const char *text, size_t size, const ch
 
 /* The net of c named ifname, or NULL. */
 const struct config_net *configedit_find_net(const struct config *c, const char *ifname);
+
+/*
+ * The same for "port<index>: <value>" (index may be CONFIGEDIT_LOWEST): a
+ * conflict with another port of the text (same proto, overlapping host
+ * ports) is the parser's -EINVAL naming both lines.
+ */
+int configedit_port_add(const char *name, const char *text, size_t size, unsigned index,
+			const char *value, struct configedit_result *ret, struct lxcri_error *err);
+
+/*
+ * Removes the line of the port that forwards host_port of proto (a port of
+ * its range will do). -ENOENT "No port forwards host port 'tcp 8080'".
+ */
+int configedit_port_del(const char *name, const char *text, size_t size, int proto,
+			uint16_t host_port, struct configedit_result *ret, struct lxcri_error *err);
+
+/* The port of c that forwards host_port of proto, or NULL. */
+const struct config_port *configedit_find_port(const struct config *c, int proto,
+					       uint16_t host_port);
 /* The net of c with that index, or NULL. */
 const struct config_net *configedit_find_net_index(const struct config *c, unsigned index);

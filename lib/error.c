@@ -6,9 +6,13 @@
 
 int error_setv(struct lxcri_error *err, int r, const char *fmt, va_list ap)
 {
+	/* Formatted apart: an argument may be err->message itself ("%s; undone", err->message). */
+	char message[sizeof(err->message)];
+
 	if (err) {
+		vsnprintf(message, sizeof(message), fmt, ap);
 		err->code = r;
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		memcpy(err->message, message, sizeof(message));
 	}
 	return r;
 }

@@ -14,7 +14,10 @@ struct lxcri_error {
 	char message[1024]; /* complete sentence, no trailing newline */
 };
 
-/* Formats the message into err (which may be NULL) and returns r (a -errno). */
+/*
+ * Formats the message into err (which may be NULL) and returns r (a -errno).
+ * An argument may be err->message itself, to wrap what is there.
+ */
 int error_set(struct lxcri_error *err, int r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int error_setv(struct lxcri_error *err, int r, const char *fmt, va_list ap)

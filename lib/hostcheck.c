@@ -2,6 +2,7 @@
 #include <json-c/json.h>
 
 #include "hostcheck.h"
+#include "portcmd.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -167,7 +168,8 @@ static void check_install(struct checks *c, const struct lxcri_paths *p)
 	else
 		add(c, "drop-in", CHECK_OK, NULL, "'%s' runs '%s'", path, hook);
 
-	static const char *const programs[] = { "lxcri-hook", "lxcri-lifecycle", "lxcri-net" };
+	static const char *const programs[] = { "lxcri-hook", "lxcri-lifecycle", "lxcri-net",
+						"lxcri-portfwd" };
 	for (size_t i = 0; i < ELEMENTSOF(programs); i++) {
 		const char *name = programs[i];
 		if (paths_helper(p, name, path, sizeof(path)) < 0)
@@ -242,6 +244,26 @@ static void check_networks(struct checks *c, const struct ct_status *list, size_
 		    nets);
 }
 
+/*
+ * The forwards of the running containers against our nftables table: a
+ * `flush ruleset` (Debian's /etc/nftables.conf starts with one) or another
+ * tool may have removed it.
+ */
+static void check_ports(struct checks *c, const struct lxcri_paths *p)
+{
+	char detail[512];
+	int r = portcmd_drift(p, detail, sizeof(detail));
+
+	if (r < 0)
+		add(c, "ports", CHECK_WARN, NULL, "cannot compare the port forwards: %s", detail);
+	else if (r > 0)
+		add(c, "ports", CHECK_FAIL,
+		    "run 'lxcri port sync' (it runs after nftables.service starts or reloads)",
+		    "port forwards drifted: %s", detail);
+	else
+		add(c, "ports", CHECK_OK, NULL, "%s", detail);
+}
+
 static void check_configs(struct checks *c, const struct lxcri_paths *p)
 {
 	struct ct_status *list = NULL;
@@ -309,6 +331,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	}
 	check_writable(&c, "run-dir", dir, "managed containers cannot record their state");
 	check_configs(&c, paths);
+	check_ports(&c, paths);
 	return c.n;
 }
 

@@ -36,7 +36,7 @@ const struct feature lxcri_features[] = {
 	{ "net", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "route", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "dns", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
-	{ "port", NULL, HOOK_MASK(HOOK_START_HOST) },
+	{ "port", "lxcri-portfwd", HOOK_MASK(HOOK_START_HOST) },
 	{ "hooks", NULL, HOOK_MASK(HOOK_START_HOST) | HOOK_MASK(HOOK_POST_STOP) },
 };
 const size_t lxcri_features_count = ELEMENTSOF(lxcri_features);

@@ -733,6 +733,189 @@ static void cidr_to_string(const struct ip_prefix *c, char *buf, size_t size)
 	snprintf(buf, size, "%s/%u", addr, c->prefixlen);
 }
 
+static int ifindex_name(struct nl_sock *sk, int ifindex, char ret[IFNAMSIZ])
+{
+	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
+	int r;
+
+	before_request();
+	r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	if (r < 0)
+		return nl_result(r, NULL);
+	snprintf(ret, IFNAMSIZ, "%s", rtnl_link_get_name(link));
+	return 0;
+}
+
+int netlink_addresses(struct nl_sock *sk, const char *ifname, int family, struct ip_prefix *ret,
+		      size_t max, size_t *ret_n, struct lxcri_error *err)
+{
+	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
+	struct nl_cache *cache = NULL;
+	size_t n = 0;
+	int r;
+
+	r = link_get_or_fail(sk, ifname, &link, err);
+	if (r < 0)
+		return r;
+	before_request();
+	r = rtnl_addr_alloc_cache(sk, &cache);
+	if (r < 0)
+		return nl_error(err, r, "Failed to list the addresses of '%s'", ifname);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_ifindex(a) != rtnl_link_get_ifindex(link) ||
+		    rtnl_addr_get_family(a) != family ||
+		    rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE || !local ||
+		    nl_addr_get_len(local) != (unsigned)addr_length(family) || n >= max)
+			continue;
+		ret[n] = (struct ip_prefix){ .addr.family = family,
+					     .prefixlen = (unsigned)rtnl_addr_get_prefixlen(a) };
+		memcpy(&ret[n].addr.in6, nl_addr_get_binary_addr(local), nl_addr_get_len(local));
+		n++;
+	}
+	nl_cache_free(cache);
+	*ret_n = n;
+	return 0;
+}
+
+int netlink_default_route_dev(struct nl_sock *sk, int family, char ret[IFNAMSIZ],
+			      struct lxcri_error *err)
+{
+	struct nl_cache *cache = NULL;
+	int ifindex = 0, r;
+
+	before_request();
+	r = rtnl_route_alloc_cache(sk, family, 0, &cache);
+	if (r < 0)
+		return nl_error(err, r, "Failed to list the routes");
+	for (struct nl_object *o = nl_cache_get_first(cache); o && !ifindex;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_route *route = (struct rtnl_route *)o;
+		struct nl_addr *dst = rtnl_route_get_dst(route);
+
+		if (rtnl_route_get_table(route) != RT_TABLE_MAIN ||
+		    rtnl_route_get_type(route) != RTN_UNICAST ||
+		    (dst && nl_addr_get_prefixlen(dst)) || rtnl_route_get_nnexthops(route) < 1)
+			continue;
+		ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(route, 0));
+	}
+	nl_cache_free(cache);
+	if (ifindex <= 0)
+		return 0;
+	r = ifindex_name(sk, ifindex, ret);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to name interface %d", ifindex);
+	return 1;
+}
+
+static int parse_route_oif(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[RTA_MAX + 1];
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct rtmsg), tb, RTA_MAX, NULL) >= 0 &&
+	    tb[RTA_OIF])
+		*(int *)arg = (int)nla_get_u32(tb[RTA_OIF]);
+	return NL_OK;
+}
+
+int netlink_route_get_dev(struct nl_sock *sk, const struct ip_address *dst, char ret[IFNAMSIZ],
+			  struct lxcri_error *err)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	_cleanup_nl_cb_ struct nl_cb *sk_cb = NULL;
+	_cleanup_nl_cb_ struct nl_cb *cb = NULL;
+	int len = addr_length(dst->family);
+	struct rtmsg rtm = { .rtm_family = (unsigned char)dst->family,
+			     .rtm_dst_len = (unsigned char)(len * 8) };
+	char text[INET6_ADDRSTRLEN];
+	bool done = false;
+	int ifindex = 0, r;
+
+	inet_ntop(dst->family, &dst->in6, text, sizeof(text));
+	msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST);
+	sk_cb = nl_socket_get_cb(sk);
+	if (sk_cb)
+		cb = nl_cb_clone(sk_cb);
+	if (!msg || !cb)
+		return error_set(err, -ENOMEM, "Failed to look up the route to '%s'", text);
+	r = nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO);
+	if (r >= 0)
+		r = nla_put(msg, RTA_DST, len, &dst->in6);
+	if (r < 0)
+		return nl_error(err, r, "Failed to look up the route to '%s'", text);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, parse_route_oif, &ifindex);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, request_done, &done);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, request_done, &done);
+	before_request();
+	r = nl_send_auto(sk, msg);
+	/* The answer, then the ACK libnl asks for (see link_request()). */
+	while (r >= 0 && !done)
+		r = nl_recvmsgs(sk, cb);
+	if (r < 0)
+		return nl_error(err, r, "Failed to look up the route to '%s'", text);
+	if (ifindex <= 0)
+		return error_set(err, -ENETUNREACH, "No route to '%s'", text);
+	r = ifindex_name(sk, ifindex, ret);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to name interface %d", ifindex);
+	return 0;
+}
+
+int netlink_veth_peer(struct nl_sock *ct, struct nl_sock *host, const char *ifname,
+		      char ret[IFNAMSIZ], struct lxcri_error *err)
+{
+	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
+	struct netlink_link_info info;
+	char name[IFNAMSIZ];
+	int peer, r;
+
+	r = link_get_or_fail(ct, ifname, &link, err);
+	if (r < 0)
+		return r;
+	peer = rtnl_link_get_link(link);
+	if (!rtnl_link_get_type(link) || strcmp(rtnl_link_get_type(link), "veth") != 0 || peer <= 0)
+		return 0;
+	/* IFLA_LINK is an index in the peer's netns: only trust a veth found there. */
+	if (ifindex_name(host, peer, name) < 0)
+		return 0;
+	r = netlink_link_get(host, name, &info, err);
+	if (r < 0 || strcmp(info.kind, "veth") != 0)
+		return 0;
+	snprintf(ret, IFNAMSIZ, "%s", name);
+	return 1;
+}
+
+int netlink_bridge_port_set_hairpin(struct nl_sock *sk, const char *ifname, bool on,
+				    struct lxcri_error *err)
+{
+	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE };
+	struct nlattr *info;
+	int r;
+
+	r = link_get_or_fail(sk, ifname, &link, err);
+	if (r < 0)
+		return r;
+	ifi.ifi_index = rtnl_link_get_ifindex(link);
+	msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	if (!msg)
+		return error_set(err, -ENOMEM, "Failed to set hairpin mode on '%s'", ifname);
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	/* NLA_F_NESTED: without it the kernel takes IFLA_PROTINFO for the old STP state byte. */
+	info = r >= 0 ? nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED) : NULL;
+	if (!info || nla_put_u8(msg, IFLA_BRPORT_MODE, on ? 1 : 0) < 0)
+		return error_set(err, -ENOMEM, "Failed to set hairpin mode on '%s'", ifname);
+	nla_nest_end(msg, info);
+	before_request();
+	r = nl_send_sync(sk, TAKE_PTR(msg)); /* frees msg */
+	if (r < 0)
+		return nl_error(err, r, "Failed to set hairpin mode on bridge port '%s'", ifname);
+	return 0;
+}
+
 int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct ip_prefix *cidr,
 			struct lxcri_error *err)
 {

@@ -123,6 +123,45 @@ int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct ip_
 int netlink_route_add(struct nl_sock *sk, const struct config_route *route,
 		      struct lxcri_error *err);
 
+/*
+ * The global (scope universe) addresses of family on ifname, in the order
+ * the kernel lists them, at most max: the count. -ENODEV naming ifname if it
+ * does not exist. IPv6 link-local and tentative-free checks are not made.
+ */
+int netlink_addresses(struct nl_sock *sk, const char *ifname, int family, struct ip_prefix *ret,
+		      size_t max, size_t *ret_n, struct lxcri_error *err);
+
+/*
+ * The interface of the default route of family in the main table: 1 and its
+ * name in ret, or 0 when there is none.
+ */
+int netlink_default_route_dev(struct nl_sock *sk, int family, char ret[IFNAMSIZ],
+			      struct lxcri_error *err);
+
+/*
+ * The interface a packet to dst leaves through (RTM_GETROUTE, as `ip route
+ * get`): its name in ret. -ENETUNREACH naming dst when there is no route.
+ */
+int netlink_route_get_dev(struct nl_sock *sk, const struct ip_address *dst, char ret[IFNAMSIZ],
+			  struct lxcri_error *err);
+
+/*
+ * The host end of the veth ifname of the container whose netns ct is in: 1
+ * and its name in ret when the peer is a veth in host's netns, 0 when ifname
+ * is no veth or its peer is not there (a macvlan, a physical device).
+ */
+int netlink_veth_peer(struct nl_sock *ct, struct nl_sock *host, const char *ifname,
+		      char ret[IFNAMSIZ], struct lxcri_error *err);
+
+/*
+ * Hairpin mode of a bridge port (`bridge link set dev <ifname> hairpin on`):
+ * the bridge may send a frame back out of the port it came in on. A
+ * container reaching its own forwarded port needs it where br_netfilter
+ * makes the bridge itself DNAT the packet (Proxmox VE's firewall loads it).
+ */
+int netlink_bridge_port_set_hairpin(struct nl_sock *sk, const char *ifname, bool on,
+				    struct lxcri_error *err);
+
 /* Deletes ifname; a link that is not there is fine (returns 0). */
 int netlink_link_delete(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
 

@@ -400,3 +400,43 @@ link_watch_stop() { # prefix
 ct_no_dhcp() { # name
 	sed -i '/udhcpc/d' "$LXCPATH/$1/rootfs/etc/init.d/rcS"
 }
+
+# --- a crash injected into a helper ---
+# crash_setup <ct> <helper>: the container's drop-in runs the helper through
+# a wrapper; when $T/fi/spec holds an strace inject spec ("sendmsg:signal=
+# KILL:when=3"), the helper's next start-host runs under strace, which
+# SIGKILLs it at that call; the wrapper then kills lxcri-lifecycle, the
+# container and its LXC monitor, so that no rollback and no stop hook runs:
+# a host crash as far as lxcri can tell. $T/fi/result says "killed" or
+# "completed <rc>".
+crash_setup() { # ct helper
+	local fi=$T/fi helper=$2
+	mkdir -p "$fi/libexec"
+	ln -sf "$BUILD"/lxcri-* "$fi/libexec/"
+	rm -f "$fi/libexec/$helper"
+	cat >"$fi/libexec/$helper" <<EOS
+#!/bin/bash
+spec=\$(cat "$fi/spec" 2>/dev/null)
+if [ "\$1" != start-host ] || [ -z "\$spec" ]; then
+	exec "$BUILD/$helper" "\$@"
+fi
+: >"$fi/spec"
+strace -qq -o /dev/null -e "inject=\$spec" "$BUILD/$helper" "\$@"
+rc=\$?
+if [ \$rc -eq 137 ]; then
+	echo killed >"$fi/result"
+	kill -9 \$PPID
+	pkill -9 -f "^\\[lxc monitor\\] $LXCPATH \$2\\\$"
+	kill -9 "\$LXC_PID"
+	exit 137
+fi
+echo "completed \$rc" >"$fi/result"
+exit \$rc
+EOS
+	chmod +x "$fi/libexec/$helper"
+	sed "s| --libexec-dir=$BUILD | --libexec-dir=$fi/libexec |" "$DROPIN" >"$LXCCONF/crash.conf"
+	grep -q -- "--libexec-dir=$fi/libexec " "$LXCCONF/crash.conf" || fail "no --libexec-dir in $DROPIN"
+	sed -i "s|^lxc.include = $DROPIN\$|lxc.include = $LXCCONF/crash.conf|" "$LXCPATH/$1/config"
+	grep -q "crash.conf" "$LXCPATH/$1/config" || fail "drop-in not replaced in $LXCPATH/$1/config"
+}
+

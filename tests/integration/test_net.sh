@@ -523,41 +523,9 @@ EOF
 
 # --- a crash at every step of the setup ---
 # lxcri-net runs under strace, which SIGKILLs it at the Nth call of a
-# syscall; the wrapper then kills lxcri-lifecycle, the container and its
-# LXC monitor, so that no rollback and no stop hook runs: a host crash as
-# far as lxcri can tell. The next start must clean up and work. Only
-# lxcri-net itself is traced (no -f): a crash at its Nth clone is a crash
-# right before it runs a CNI plugin; the plugins themselves are not killed.
-crash_setup() { # ct
-	local fi=$T/fi
-	mkdir -p "$fi/libexec"
-	ln -sf "$BUILD/lxcri-hook" "$BUILD/lxcri-lifecycle" "$fi/libexec/"
-	cat >"$fi/libexec/lxcri-net" <<EOS
-#!/bin/bash
-spec=\$(cat "$fi/spec" 2>/dev/null)
-if [ "\$1" != start-host ] || [ -z "\$spec" ]; then
-	exec "$BUILD/lxcri-net" "\$@"
-fi
-: >"$fi/spec"
-strace -qq -o /dev/null -e "inject=\$spec" "$BUILD/lxcri-net" "\$@"
-rc=\$?
-if [ \$rc -eq 137 ]; then
-	echo killed >"$fi/result"
-	kill -9 \$PPID
-	pkill -9 -f "^\\[lxc monitor\\] $LXCPATH \$2\\\$"
-	kill -9 "\$LXC_PID"
-	exit 137
-fi
-echo "completed \$rc" >"$fi/result"
-exit \$rc
-EOS
-	chmod +x "$fi/libexec/lxcri-net"
-	sed "s| --libexec-dir=$BUILD | --libexec-dir=$fi/libexec |" "$DROPIN" >"$LXCCONF/crash.conf"
-	grep -q -- "--libexec-dir=$fi/libexec " "$LXCCONF/crash.conf" || fail "no --libexec-dir in $DROPIN"
-	sed -i "s|^lxc.include = $DROPIN\$|lxc.include = $LXCCONF/crash.conf|" "$LXCPATH/$1/config"
-	grep -q "crash.conf" "$LXCPATH/$1/config" || fail "drop-in not replaced in $LXCPATH/$1/config"
-}
-
+# syscall (lib.sh: crash_setup). Only lxcri-net itself is traced (no -f): a
+# crash at its Nth clone is a crash right before it runs a CNI plugin; the
+# plugins themselves are not killed.
 crash_at_every_step() {
 	local ct=${CT}p fi=$T/fi syscalls n result crashes=0 left=0 i etc
 	cni_fresh "$CNINET" 3
@@ -569,7 +537,7 @@ net2: name=eth2,cni=$CNINET
 route0: dst=$(net4 50 0)/24,via=$(net4 1 254),dev=eth1
 dns: nameserver=$(net4 1 1)
 EOF
-	crash_setup "$ct"
+	crash_setup "$ct" lxcri-net
 	# netlink messages, state and resolv.conf writes, CNI plugin runs.
 	for syscalls in sendmsg rename,renameat,renameat2 clone,clone3,fork,vfork; do
 		for n in $(seq 1 200); do

@@ -150,6 +150,8 @@ contents_as_expected() {
 	[ -f "$deb" ] || fail "no package: the build test failed"
 	list=$(dpkg-deb -c "$deb")
 	for f in ./usr/libexec/lxcri/lxcri-hook ./usr/libexec/lxcri/lxcri-lifecycle ./usr/sbin/lxcri \
+		./usr/libexec/lxcri/lxcri-net ./usr/libexec/lxcri/lxcri-portfwd \
+		./lib/systemd/system/lxcri-port-sync.service \
 		./usr/share/lxc/config/common.conf.d/50-lxcri.conf ./etc/pam.d/lxcri-hook \
 		./etc/lxcri/lxcri.conf ./etc/lxcri/containers/ \
 		./usr/share/bash-completion/completions/lxcri \
@@ -161,7 +163,7 @@ contents_as_expected() {
 		grep -q " ./usr/share/man/man5/lxcri.conf.5.gz\$" <<<"$list" || fail "lxcri.conf(5) is not in the package"
 	fi
 	# Programs 0755, everything else 0644, all root's: no setuid or setgid file.
-	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|lifecycle)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
+	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|lifecycle|net|portfwd)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
 		assert_eq "$perms $owner" "-rwxr-xr-x root/root"
 	done
 	mkdir "$T/x"
@@ -193,6 +195,9 @@ installs_and_runs_containers() {
 	assert_contains "$out" "ok    drop-in          '$SYS_DROPIN' runs '/usr/libexec/lxcri/lxcri-hook'"
 	assert_contains "$out" "ok    lxcri-hook"
 	assert_contains "$out" "ok    lxcri-lifecycle"
+	assert_contains "$out" "ok    lxcri-portfwd"
+	# The port sync unit follows nftables.service (enabled by the package).
+	assert_exists /etc/systemd/system/nftables.service.wants/lxcri-port-sync.service
 	assert_contains "$(man -w lxcri 2>&1)" /usr/share/man/man1/lxcri.1.gz "man -w lxcri"
 	# The settings file as shipped, and with every default uncommented, is valid.
 	mkdir -p "$T/settings"

@@ -183,6 +183,27 @@ pve_net1_named_eth0_refused() {
 	return 0
 }
 
+# A forward to PVE's own net0 (net=eth0): no lxcri net at all.
+pve_port_to_net0() {
+	local vmid=$((PVE_NET_VMID + 2)) table=lxt$NET_SUFFIX got
+	pve_ct_create "$vmid"
+	pve_net0 "$vmid" "$(net4 4 7)"
+	mkdir -p "$LXCPATH/$vmid/rootfs/www"
+	echo "hello from CT $vmid" >"$LXCPATH/$vmid/rootfs/www/index.html"
+	echo "port-table: $table" >"$ETC/lxcri.conf"
+	echo "port0: proto=tcp,host=8980,ct=80,net=eth0" >"$PVE/lxcri/$vmid.conf"
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- httpd -p 80 -h /www
+	sleep 0.2
+	got=$(curl -gsf -m 3 "http://$(net4 4 1):8980/") || true
+	ct_stop "$vmid"
+	nft delete table inet "$table" 2>/dev/null || true
+	assert_eq "$got" "hello from CT $vmid" "the host -> $(net4 4 1):8980"
+	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "port0: tcp 8980 -> $(net4 4 7):80"
+	assert_missing "$RUN/$vmid"
+}
+
 run_test "On a PVE node, lxcri's net1 comes up beside PVE's net0: both inside, host end lx...n1, pings on both" pve_net1_beside_net0
 run_test "On a PVE node, net1 named like PVE's eth0 refuses the start, naming eth0, with nothing created" pve_net1_named_eth0_refused
+run_test "On a PVE node, a port forward reaches PVE's own net0 (net=eth0)" pve_port_to_net0
 finish

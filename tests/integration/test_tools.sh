@@ -15,11 +15,16 @@ demo_runs_and_cleans_up() {
 	assert_contains "$out" '"phase": "running"'
 	assert_contains "$out" "post-stop: 0 item(s) torn down, 0 left"
 	# The extra network: up inside, reachable from the host, gone after the stop.
-	assert_contains "$out" "start-host: 2 item(s) applied"
+	assert_contains "$out" "start-host: 3 item(s) applied"
 	grep -A6 '^\$ busybox ping -c1 -W2 10\.' <<<"$out" | grep -q '1 packets received' ||
 		fail "the host did not reach the container: $out"
 	assert_contains "$out" "net1: host interface 'lx"
 	assert_contains "$out" "dns: /etc/resolv.conf restored"
+	# The forwarded port: answering from the host (127.0.0.1), gone after the stop.
+	grep -A1 '^\$ curl -s -m 3 http://127.0.0.1:8080/$' <<<"$out" | grep -q 'hello from the demo container' ||
+		fail "the forwarded port did not answer: $out"
+	assert_contains "$out" "port0: removed tcp 8080 -> "
+	assert_contains "$out" "(no answer: the forward went with the teardown)"
 	assert_contains "$out" "demo done"
 	after=$(ls -d /tmp/lxcri-demo-* 2>/dev/null | wc -l)
 	assert_eq "$after" "$before" "demo temp dirs left"
@@ -36,8 +41,11 @@ bench_prints_ratio() {
 	# bench/net-setup and the two-net container start.
 	grep -E '^ratio CNI/lxcri-net: [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no net-setup ratio: $out"
 	grep -E '^ratio two-nets/bare: start [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no two-net ratio: $out"
+	# bench/portfwd-scale: lxcri's forwards against the CNI portmap plugin.
+	grep -E '^ratio lxcri add [0-9]+th/1st: [0-9]+\.[0-9]+ ' <<<"$out" >/dev/null || fail "no portfwd add ratio: $out"
+	grep -E '^ratio lxcri connect [0-9]+/1: [0-9]+\.[0-9]+ ' <<<"$out" >/dev/null || fail "no portfwd connect ratio: $out"
 }
 
 run_test "make demo runs a real container through lxcri and leaves nothing behind" demo_runs_and_cleans_up
-run_test "The benchmarks (hook overhead, net setup, container start) run and print their ratios" bench_prints_ratio
+run_test "The benchmarks (hook overhead, net setup, port forward scale, container start) run and print their ratios" bench_prints_ratio
 finish

@@ -856,6 +856,12 @@ START_TEST(test_settings)
 	ck_assert_str_eq(s.cni_cache_dir, "/run/cni");
 	ck_assert_uint_eq(s.cni_timeout_ms, 5000);
 
+	/* Port forwards: our own nftables table, renamable (tests use one of their own). */
+	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
+	ck_assert_str_eq(s.port_table, "lxcri");
+	ck_assert_int_eq(settings_text("port-table: lxcri_test2", &s, &err), 0);
+	ck_assert_str_eq(s.port_table, "lxcri_test2");
+
 	static const struct {
 		const char *text, *message;
 	} bad[] = {
@@ -882,6 +888,12 @@ START_TEST(test_settings)
 		  "l.conf:1: Invalid value '/a::/b' for 'cni-plugin-path'" },
 		{ "cni-plugin-path: /a:", "l.conf:1: Invalid value '/a:' for 'cni-plugin-path'" },
 		{ "cni-timeout: 0", "l.conf:1: Invalid value '0' for 'cni-timeout'" },
+		{ "port-table: 1abc",
+		  "l.conf:1: Invalid value '1abc' for 'port-table': expected a name" },
+		{ "port-table: a b", "l.conf:1: Invalid value 'a b' for 'port-table'" },
+		{ "port-table: lxcri-2", "l.conf:1: Invalid value 'lxcri-2' for 'port-table'" },
+		{ "port-table: lxcri;flush",
+		  "l.conf:1: Invalid value 'lxcri;flush' for 'port-table'" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		settings_init(&s);

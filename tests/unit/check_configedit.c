@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <netinet/in.h>
 
 #include "cleanup.h"
 #include "configedit.h"
@@ -465,6 +466,64 @@ START_TEST(test_find_net)
 }
 END_TEST
 
+/* Ports: the same edits; conflicts are the parser's, naming both lines. */
+START_TEST(test_port_add_and_del)
+{
+	const char *text =
+	    "# web\nport0: proto=tcp,host=8080,ct=80\nport2: proto=udp,host=5000-5009,ct=53\n";
+	struct configedit_result res = {}, del = {};
+	struct lxcri_error err = {};
+
+	ck_assert_int_eq(configedit_port_add("t.conf", text, strlen(text), CONFIGEDIT_LOWEST,
+					     "proto=tcp,host=8443,ct=443", &res, &err),
+			 0);
+	ck_assert_uint_eq(res.index, 1);
+	ck_assert_uint_eq(res.line, 4);
+	ck_assert_str_eq(res.text + strlen(text), "port1: proto=tcp,host=8443,ct=443\n");
+	ck_assert_uint_eq(configedit_find_port(res.config, IPPROTO_TCP, 8443)->index, 1);
+	ck_assert_uint_eq(configedit_find_port(res.config, IPPROTO_UDP, 5005)->index, 2);
+	ck_assert_ptr_null(configedit_find_port(res.config, IPPROTO_UDP, 8443));
+
+	/* By any host port of its range; the other lines byte for byte. */
+	ck_assert_int_eq(
+	    configedit_port_del("t.conf", res.text, res.size, IPPROTO_UDP, 5009, &del, &err), 0);
+	ck_assert_uint_eq(del.index, 2);
+	ck_assert_uint_eq(del.line, 3);
+	ck_assert_str_eq(
+	    del.text,
+	    "# web\nport0: proto=tcp,host=8080,ct=80\nport1: proto=tcp,host=8443,ct=443\n");
+	configedit_result_done(&del);
+
+	ck_assert_int_eq(
+	    configedit_port_del("t.conf", res.text, res.size, IPPROTO_TCP, 9999, &del, &err),
+	    -ENOENT);
+	ck_assert_str_eq(err.message, "t.conf: No port forwards host port 'tcp 9999'");
+	ck_assert_ptr_null(del.text);
+	configedit_result_done(&res);
+
+	/* An overlapping host port of the same proto: the parser names both keys. */
+	ck_assert_int_eq(configedit_port_add("t.conf", text, strlen(text), CONFIGEDIT_LOWEST,
+					     "proto=udp,host=5009,ct=53", &res, &err),
+			 -EINVAL);
+	ck_assert_msg(strstr(err.message, "t.conf:4:") && strstr(err.message, "port2"), "%s",
+		      err.message);
+	ck_assert_int_eq(configedit_port_add("t.conf", text, strlen(text), 0,
+					     "proto=tcp,host=1,ct=1", &res, &err),
+			 -EEXIST);
+	ck_assert_str_eq(err.message, "t.conf:2: 'port0' is already set");
+	ck_assert_int_eq(configedit_port_add("t.conf", text, strlen(text), 1024,
+					     "proto=tcp,host=1,ct=1", &res, &err),
+			 -EINVAL);
+	ck_assert_str_eq(err.message,
+			 "t.conf: Invalid key 'port1024': expected 'port0' to 'port1023'");
+	ck_assert_int_eq(configedit_port_add("t.conf", text, strlen(text), CONFIGEDIT_LOWEST,
+					     "proto=tcp,host=0,ct=1", &res, &err),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "t.conf:4:"));
+	ck_assert_ptr_null(res.text);
+}
+END_TEST
+
 static Suite *configedit_suite(void)
 {
 	Suite *s = suite_create("configedit");
@@ -495,6 +554,7 @@ static Suite *configedit_suite(void)
 	tcase_add_test(tc, test_del_invalid_config);
 	tcase_add_test(tc, test_add_then_del_gives_the_text_back);
 	tcase_add_test(tc, test_find_net);
+	tcase_add_test(tc, test_port_add_and_del);
 	suite_add_tcase(s, tc);
 	return s;
 }

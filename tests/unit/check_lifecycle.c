@@ -146,7 +146,7 @@ START_TEST(test_shipped_features)
 		{ "net0: name=eth1,bridge=vmbr0", "lxcri-net" },
 		{ "route0: dst=default,dev=eth0", "lxcri-net" },
 		{ "dns: nameserver=10.0.0.1", "lxcri-net" },
-		{ "port0: proto=tcp,host=80,ct=80", NULL },
+		{ "port0: proto=tcp,host=80,ct=80", "lxcri-portfwd" },
 		{ "seccomp: /etc/x.json", NULL },
 		{ "apparmor: profile=x", NULL },
 		{ "selinux: u:r:t:s0", NULL },
@@ -176,6 +176,22 @@ START_TEST(test_shipped_features)
 				 1);
 		ck_assert_str_eq(plan[0]->helper, keys[i].helper);
 	}
+}
+END_TEST
+
+/* Port forwards need the container's addresses: lxcri-net runs first. */
+START_TEST(test_plan_runs_nets_before_ports)
+{
+	const char *text = "port0: proto=tcp,host=80,ct=80\nnet1: name=eth1,bridge=vmbr0\n";
+	_cleanup_config_ struct config *c = NULL;
+	struct lxcri_error err = {};
+	const struct feature *plan[8];
+
+	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
+	ck_assert_int_eq(
+	    lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_START_HOST, plan, 8), 2);
+	ck_assert_str_eq(plan[0]->helper, "lxcri-net");
+	ck_assert_str_eq(plan[1]->helper, "lxcri-portfwd");
 }
 END_TEST
 
@@ -486,6 +502,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_plan_and_supported);
 	tcase_add_test(tc, test_shipped_features);
 	tcase_add_test(tc, test_plan_runs_a_shared_helper_once);
+	tcase_add_test(tc, test_plan_runs_nets_before_ports);
 	tcase_add_test(tc, test_start_runs_helpers_at_their_hooks);
 	tcase_add_test(tc, test_failing_helper_refuses_and_records);
 	tcase_add_test(tc, test_helper_reason_is_the_refusal);

@@ -428,6 +428,62 @@ START_TEST(test_name_clash_in_container)
 }
 END_TEST
 
+/* What lxcri-portfwd asks: a container's addresses and default route, the host's way there. */
+START_TEST(test_address_and_route_lookups)
+{
+	struct netlink_link_settings up = { .up = true };
+	struct lxcri_error err = { 0 };
+	struct ip_prefix got[4], c4 = cidr("10.0.0.5/24"), c4b = cidr("10.1.0.5/16"),
+				 c6 = cidr("fd00::5/64"), h4 = cidr("10.0.0.1/24");
+	struct config_route def = { .is_default = true,
+				    .dst.addr.family = AF_INET,
+				    .has_via = true };
+	char dev[IFNAMSIZ] = "";
+	size_t n = 99;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	ck_assert_int_eq(netlink_link_configure(e.ct, "eth1", &up, &err), 0);
+	ck_assert_int_eq(netlink_link_configure(e.host, "lxtest0n1", &up, &err), 0);
+	/* None yet: no address, no default route. */
+	ck_assert_int_eq(netlink_addresses(e.ct, "eth1", AF_INET, got, 4, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(netlink_default_route_dev(e.ct, AF_INET, dev, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.ct, "eth1", &c4, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.ct, "eth1", &c4b, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.ct, "eth1", &c6, &err), 0);
+	ck_assert_int_eq(netlink_addresses(e.ct, "eth1", AF_INET, got, 4, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(ip_address_equal(&got[0].addr, &c4.addr));
+	ck_assert_uint_eq(got[0].prefixlen, 24);
+	ck_assert(ip_address_equal(&got[1].addr, &c4b.addr));
+	ck_assert_uint_eq(got[1].prefixlen, 16);
+	/* Only global IPv6 addresses: not the link-local fe80:: one. */
+	ck_assert_int_eq(netlink_addresses(e.ct, "eth1", AF_INET6, got, 4, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(ip_address_equal(&got[0].addr, &c6.addr));
+	ck_assert_int_eq(netlink_addresses(e.ct, "eth9", AF_INET, got, 4, &n, &err), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(err.message, "'eth9'"));
+
+	ck_assert_int_eq(parse_ip_address("10.0.0.1", AF_INET, &def.via), 0);
+	snprintf(def.dev, sizeof(def.dev), "eth1");
+	ck_assert_int_eq(netlink_route_add(e.ct, &def, &err), 0);
+	ck_assert_int_eq(netlink_default_route_dev(e.ct, AF_INET, dev, &err), 1);
+	ck_assert_str_eq(dev, "eth1");
+	ck_assert_int_eq(netlink_default_route_dev(e.ct, AF_INET6, dev, &err), 0);
+
+	/* On the host: the target is reached through the host end once it has a route. */
+	ck_assert_int_eq(netlink_route_get_dev(e.host, &c4.addr, dev, &err), -ENETUNREACH);
+	ck_assert_ptr_nonnull(strstr(err.message, "'10.0.0.5'"));
+	ck_assert_int_eq(netlink_address_add(e.host, "lxtest0n1", &h4, &err), 0);
+	ck_assert_int_eq(netlink_route_get_dev(e.host, &c4.addr, dev, &err), 0);
+	ck_assert_str_eq(dev, "lxtest0n1");
+	/* The socket still answers the next request: the ACK was read. */
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 1);
+	env_done(&e);
+}
+END_TEST
+
 START_TEST(test_addresses_and_routes)
 {
 	struct netlink_link_settings up = { .up = true };
@@ -550,7 +606,8 @@ START_TEST(test_ping_across)
 END_TEST
 
 /* The port's VLANs as `bridge vlan show` prints them (its own reading of the kernel). */
-static char *bridge_vlan_show(const char *dev)
+/* What `bridge <what> show dev <dev>` prints (its own reading of the kernel). */
+static char *bridge_show(const char *what, const char *dev)
 {
 	static char out[4096];
 	int fds[2];
@@ -563,7 +620,7 @@ static char *bridge_vlan_show(const char *dev)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		dup2(fds[1], 1);
-		execl("/usr/sbin/bridge", "bridge", "vlan", "show", "dev", dev, (char *)NULL);
+		execl("/usr/sbin/bridge", "bridge", "-d", what, "show", "dev", dev, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -574,6 +631,29 @@ static char *bridge_vlan_show(const char *dev)
 	waitpid(pid, NULL, 0);
 	return out;
 }
+
+START_TEST(test_veth_peer_and_hairpin)
+{
+	struct lxcri_error err = { 0 };
+	char peer[IFNAMSIZ] = "";
+
+	ENV_SETUP(e);
+	create_bridge(e.host, "vmbr1");
+	create_veth(&e, "lxtest0n1", "eth1", "vmbr1", 0);
+	ck_assert_int_eq(netlink_veth_peer(e.ct, e.host, "eth1", peer, &err), 1);
+	ck_assert_str_eq(peer, "lxtest0n1");
+	ck_assert_int_eq(netlink_veth_peer(e.ct, e.host, "lo", peer, &err), 0);
+	ck_assert_int_eq(netlink_veth_peer(e.ct, e.host, "eth9", peer, &err), -ENODEV);
+	ck_assert_ptr_null(strstr(bridge_show("link", "lxtest0n1"), "hairpin on"));
+	ck_assert_msg(netlink_bridge_port_set_hairpin(e.host, "lxtest0n1", true, &err) == 0, "%s",
+		      err.message);
+	ck_assert_ptr_nonnull(strstr(bridge_show("link", "lxtest0n1"), "hairpin on"));
+	ck_assert_int_eq(netlink_bridge_port_set_hairpin(e.host, "lxtest0n1", false, &err), 0);
+	ck_assert_ptr_null(strstr(bridge_show("link", "lxtest0n1"), "hairpin on"));
+	ck_assert_int_eq(netlink_bridge_port_set_hairpin(e.host, "nosuch0", true, &err), -ENODEV);
+	env_done(&e);
+}
+END_TEST
 
 START_TEST(test_vlan_pvid)
 {
@@ -609,7 +689,7 @@ START_TEST(test_vlan_pvid)
 	ck_assert(vlans.pvid_untagged);
 	ck_assert_uint_eq(vlans.n_vlans, 1);
 	if (access("/usr/sbin/bridge", X_OK) == 0) {
-		const char *out = bridge_vlan_show("lxtest0n2");
+		const char *out = bridge_show("vlan", "lxtest0n2");
 
 		ck_assert_msg(strstr(out, "7 PVID Egress Untagged"), "%s", out);
 	}
@@ -831,6 +911,8 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_pvid_needs_vlan_aware_bridge);
 	tcase_add_test(tc, test_pvid_without_bridge_port);
 	tcase_add_test(tc, test_delete_idempotent);
+	tcase_add_test(tc, test_address_and_route_lookups);
+	tcase_add_test(tc, test_veth_peer_and_hairpin);
 	tcase_add_test(tc, test_netns_of_pid);
 	tcase_add_test(tc, test_stable_mac);
 	tcase_add_test(tc, test_host_ifname);

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What the companion's changes to one container share (`lxcri net ...`,
+ * `lxcri port ...`): the container's files, its config as text (to edit and
+ * write back with its mode), its lock, whether it runs, and the state,
+ * settings and config snapshot of the run a live change goes into.
+ */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "configedit.h"
+#include "error.h"
+#include "paths.h"
+#include "state.h"
+
+struct ct_files {
+	char config[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char snapshot[PATH_MAX];
+	char lock[PATH_MAX];
+};
+/* -ENAMETOOLONG when a path would be too long. */
+int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret);
+
+/* Takes the container's lock (the hooks take it too), waiting at most 30 s: the fd. */
+int ct_files_lock(const struct ct_files *f, struct lxcri_error *err);
+
+/* A config file's text as it is on disk, to be edited and written back with its mode. */
+struct config_text {
+	char *text;
+	size_t size;
+	mode_t mode;
+	bool exists;
+};
+void config_text_done(struct config_text *t);
+/* A missing file reads as empty (mode 0644) if its directory exists, so that it can be created. */
+int config_text_read(const char *path, struct config_text *ret, struct lxcri_error *err);
+
+/*
+ * The pid of the container's init if it runs (RUNNING or FROZEN), 0 if it
+ * is stopped or LXC does not know it; -EBUSY while it is between the two.
+ */
+int ct_running_pid(const struct lxcri_paths *p, const char *id, pid_t *ret,
+		   struct lxcri_error *err);
+
+/* What a live change needs: the state of this run, the settings, the config snapshot. */
+struct ct_live {
+	struct state *state;
+	struct settings settings;
+	struct config_text snapshot; /* exists false: there is none */
+};
+void ct_live_done(struct ct_live *lv);
+/*
+ * Loads the run's state (it must be in phase "running": -ESRCH without a
+ * state, -EBUSY in another phase, each saying to restart the container),
+ * the settings and the snapshot.
+ */
+int ct_live_init(const struct lxcri_paths *p, const char *id, const struct ct_files *f,
+		 struct ct_live *lv, struct lxcri_error *err);
+
+/*
+ * Writes the snapshot after a live change: what the running container has,
+ * which `lxcri status` compares with the config. The change itself is done
+ * by then, so a failure is only a warning (logged, and on stderr).
+ */
+void ct_write_snapshot(const struct ct_files *f, const struct configedit_result *snapshot);

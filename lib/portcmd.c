@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `lxcri port ...`: see portcmd.h. */
+#include <json-c/json.h>
+
+#include "portcmd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicfile.h"
+#include "cleanup.h"
+#include "configedit.h"
+#include "ctfiles.h"
+#include "log.h"
+#include "portfwd.h"
+#include "portsetup.h"
+#include "status.h"
+
+#define LIVE_HOOK "lxcri port"
+
+static int load_settings(const struct lxcri_paths *p, struct settings *ret, struct lxcri_error *err)
+{
+	char path[PATH_MAX];
+	int r = paths_settings(p, path, sizeof(path));
+
+	if (r < 0)
+		return error_set(err, r, "Path of the settings file is too long");
+	settings_init(ret);
+	return settings_load(path, ret, err);
+}
+
+/* The container's files, locked. */
+static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
+		 struct portcmd_change *ret, struct lxcri_error *err)
+{
+	if (!container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	if (ct_files_init(p, id, f) < 0)
+		return error_set(err, -ENAMETOOLONG, "Invalid container id '%s' (paths too long)",
+				 id);
+	*ret = (struct portcmd_change){};
+	snprintf(ret->file, sizeof(ret->file), "%s", f->config);
+	return ct_files_lock(f, err);
+}
+
+static const char *proto_name(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
+		struct portcmd_change *ret, struct lxcri_error *err)
+{
+	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
+	_cleanup_(config_text_done) struct config_text old = {};
+	_cleanup_(ct_live_done) struct ct_live lv = {};
+	_cleanup_close_ int lock = -1;
+	struct lxcri_error undo = {};
+	const struct config_port *port = NULL;
+	struct ct_files f;
+	pid_t pid = 0;
+	int r;
+
+	lock = begin(p, id, &f, ret, err);
+	if (lock < 0)
+		return lock;
+	r = config_text_read(f.config, &old, err);
+	if (r < 0)
+		return r;
+	r = configedit_port_add(f.config, old.text, old.size, CONFIGEDIT_LOWEST, value, &edit, err);
+	if (r < 0)
+		return r;
+	ret->index = edit.index;
+	for (size_t i = 0; i < edit.config->n_ports; i++)
+		if (edit.config->ports[i].index == edit.index)
+			port = &edit.config->ports[i];
+
+	r = ct_running_pid(p, id, &pid, err);
+	if (r < 0)
+		return r;
+	if (pid == 0) {
+		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
+				      err);
+		if (r >= 0)
+			log_info("port add: port%u written to '%s' (not running)", edit.index,
+				 f.config);
+		return r;
+	}
+
+	r = ct_live_init(p, id, &f, &lv, err);
+	if (r < 0)
+		return r;
+	if (lv.snapshot.exists) {
+		r = configedit_port_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
+					value, &snap, err);
+		if (r < 0)
+			return error_set(
+			    err, r,
+			    "The config of container '%s' changed since it started, "
+			    "and port%u does not fit what it runs with: %s; restart it "
+			    "to apply",
+			    id, edit.index, err->message);
+	}
+	struct portsetup ps = {
+		.id = id,
+		.pid = pid,
+		.state_dir = f.state_dir,
+		.settings = &lv.settings,
+		.hook = LIVE_HOOK,
+	};
+	r = portsetup_apply_port(&ps, port, lv.state, err);
+	if (r < 0)
+		return error_set(err, r,
+				 "Failed to add port%u to the running container '%s': %s; neither "
+				 "the container nor '%s' was changed",
+				 edit.index, id, err->message, f.config);
+	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, err);
+	if (r < 0) {
+		if (portsetup_teardown(&ps, lv.state, port->proto, port->host_first, &undo) > 0)
+			return error_set(err, r,
+					 "%s; removing port%u from the running container again "
+					 "failed too: %s (see 'lxcri status %s')",
+					 err->message, edit.index, undo.message, id);
+		return error_set(err, r,
+				 "%s; port%u was removed from the running container again: "
+				 "nothing was changed",
+				 err->message, edit.index);
+	}
+	ct_write_snapshot(&f, lv.snapshot.exists ? &snap : &edit);
+	log_info("port add: port%u applied to the running container and written to '%s'",
+		 edit.index, f.config);
+	ret->live = true;
+	return 0;
+}
+
+/* Whether s records a forward of proto host_port. */
+static bool state_has_port(const struct state *s, int proto, uint16_t host_port)
+{
+	_cleanup_free_ struct portfwd *fwds = NULL;
+	struct lxcri_error ignored = {};
+	size_t n = 0;
+
+	if (!s || portsetup_recorded(s, &fwds, &n, &ignored) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (fwds[i].proto == proto && fwds[i].host_first <= host_port &&
+		    host_port <= fwds[i].host_last)
+			return true;
+	return false;
+}
+
+int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t host_port,
+		struct portcmd_change *ret, struct lxcri_error *err)
+{
+	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
+	_cleanup_(config_text_done) struct config_text old = {};
+	_cleanup_(ct_live_done) struct ct_live lv = {};
+	_cleanup_close_ int lock = -1;
+	struct lxcri_error restore = {};
+	struct ct_files f;
+	pid_t pid = 0;
+	int r;
+
+	lock = begin(p, id, &f, ret, err);
+	if (lock < 0)
+		return lock;
+	r = config_text_read(f.config, &old, err);
+	if (r >= 0 && !old.exists)
+		r = error_set(err, -ENOENT,
+			      "Container '%s' has no lxcri config: '%s' does not exist", id,
+			      f.config);
+	if (r < 0)
+		return r;
+	r = configedit_port_del(f.config, old.text, old.size, proto, host_port, &edit, err);
+	if (r < 0)
+		return r;
+	ret->index = edit.index;
+
+	r = ct_running_pid(p, id, &pid, err);
+	if (r < 0)
+		return r;
+	if (pid == 0) {
+		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
+				      err);
+		if (r >= 0)
+			log_info("port del: port%u removed from '%s' (not running)", edit.index,
+				 f.config);
+		return r;
+	}
+	r = ct_live_init(p, id, &f, &lv, err);
+	if (r < 0)
+		return r;
+	if (lv.snapshot.exists) {
+		r = configedit_port_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, proto,
+					host_port, &snap, err);
+		if (r < 0 && r != -ENOENT)
+			return error_set(
+			    err, r,
+			    "The config of container '%s' changed since it started, "
+			    "and '%s %u' cannot be removed from what it runs with: %s; "
+			    "restart it to apply",
+			    id, proto_name(proto), host_port, err->message);
+	}
+	ret->was_applied = state_has_port(lv.state, proto, host_port);
+
+	/* The config first (read-only /etc/pve without quorum fails here, changing nothing). */
+	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, err);
+	if (r < 0)
+		return error_set(err, r, "%s; neither the container nor the config was changed",
+				 err->message);
+	struct portsetup ps = {
+		.id = id,
+		.pid = pid,
+		.state_dir = f.state_dir,
+		.settings = &lv.settings,
+		.hook = LIVE_HOOK,
+	};
+	if (portsetup_teardown(&ps, lv.state, proto, host_port, err) > 0) {
+		r = -EIO;
+		if (atomic_write_file(f.config, old.text, old.size, old.mode, CONFIG_MAX_SIZE,
+				      &restore) < 0)
+			return error_set(err, r,
+					 "Failed to remove '%s %u' from the running container "
+					 "'%s': %s; restoring '%s' failed too: %s",
+					 proto_name(proto), host_port, id, err->message, f.config,
+					 restore.message);
+		return error_set(err, r,
+				 "Failed to remove '%s %u' from the running container '%s': %s; "
+				 "'%s' is as it was",
+				 proto_name(proto), host_port, id, err->message, f.config);
+	}
+	if (snap.text)
+		ct_write_snapshot(&f, &snap);
+	log_info("port del: port%u %s and removed from '%s'", edit.index,
+		 ret->was_applied ? "removed from the running container" : "was not applied",
+		 f.config);
+	ret->live = true;
+	return 0;
+}
+
+static void range_string(uint16_t first, uint16_t last, char *buf, size_t size)
+{
+	if (first == last)
+		snprintf(buf, size, "%u", first);
+	else
+		snprintf(buf, size, "%u-%u", first, last);
+}
+
+/* Whether every host port of f is in the table for owner. */
+static bool in_table(const struct portfwd_entry *entries, size_t n, const char *owner,
+		     const struct portfwd *f)
+{
+	for (unsigned port = f->host_first; port <= f->host_last; port++) {
+		bool found = false;
+
+		for (size_t i = 0; i < n && !found; i++) {
+			const struct portfwd *e = &entries[i].fwd;
+			found = strcmp(entries[i].owner, owner) == 0 && e->family == f->family &&
+				e->proto == f->proto && e->host_first == port &&
+				e->has_hostip == f->has_hostip &&
+				(!f->has_hostip || ip_address_equal(&e->hostip, &f->hostip));
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static struct json_object *port_json(const char *id, const struct config_port *port,
+				     const struct state *s, const struct portfwd_entry *entries,
+				     size_t n_entries)
+{
+	_cleanup_free_ struct portfwd *fwds = NULL;
+	struct json_object *o = json_object_new_object(), *forwards = json_object_new_array();
+	struct lxcri_error ignored = {};
+	char buf[INET6_ADDRSTRLEN + 16];
+	size_t n = 0;
+
+	if (!o || !forwards) {
+		json_object_put(o);
+		json_object_put(forwards);
+		return NULL;
+	}
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "port", json_object_new_int((int)port->index));
+	json_object_object_add(o, "proto", json_object_new_string(proto_name(port->proto)));
+	range_string(port->host_first, port->host_last, buf, sizeof(buf));
+	json_object_object_add(o, "host", json_object_new_string(buf));
+	range_string(port->ct_first, port->ct_last, buf, sizeof(buf));
+	json_object_object_add(o, "ct", json_object_new_string(buf));
+	if (port->has_hostip)
+		inet_ntop(port->hostip.family, &port->hostip.in6, buf, sizeof(buf));
+	json_object_object_add(o, "hostip", port->has_hostip ? json_object_new_string(buf) : NULL);
+	json_object_object_add(o, "net", port->net[0] ? json_object_new_string(port->net) : NULL);
+	if (s && portsetup_recorded(s, &fwds, &n, &ignored) >= 0)
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *fo;
+
+			if (fwds[i].index != port->index || fwds[i].proto != port->proto ||
+			    fwds[i].host_first != port->host_first)
+				continue;
+			fo = json_object_new_object();
+			json_object_object_add(
+			    fo, "family",
+			    json_object_new_string(fwds[i].family == AF_INET ? "ipv4" : "ipv6"));
+			inet_ntop(fwds[i].family, &fwds[i].target.in6, buf, sizeof(buf));
+			json_object_object_add(fo, "target", json_object_new_string(buf));
+			json_object_object_add(
+			    fo, "in_table",
+			    json_object_new_boolean(in_table(entries, n_entries, id, &fwds[i])));
+			json_object_array_add(forwards, fo);
+		}
+	json_object_object_add(o, "forwards", forwards);
+	return o;
+}
+
+int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object **ret,
+		 struct lxcri_error *err)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	_cleanup_free_ struct portfwd_entry *entries = NULL;
+	_cleanup_json_ struct json_object *all = json_object_new_array();
+	struct ct_status *cts = NULL;
+	struct settings settings;
+	size_t n_cts = 0, n_entries = 0;
+	int r;
+
+	if (!all)
+		return error_set(err, -ENOMEM, "Out of memory");
+	if (id && !container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	r = load_settings(p, &settings, err);
+	if (r >= 0)
+		r = portfwd_open(settings.port_table, &ctx, err);
+	if (r >= 0)
+		r = portfwd_list(ctx, &entries, &n_entries, err);
+	if (r < 0)
+		return r;
+	r = status_collect(p, id, &cts, &n_cts);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to list the containers");
+	for (size_t i = 0; i < n_cts; i++) {
+		_cleanup_config_ struct config *c = NULL;
+		struct lxcri_error e = {};
+
+		if (!cts[i].configured || config_load(cts[i].config_path, &c, &e) < 0)
+			continue;
+		for (size_t j = 0; j < c->n_ports; j++)
+			json_object_array_add(all, port_json(cts[i].id, &c->ports[j], cts[i].state,
+							     entries, n_entries));
+	}
+	status_free(cts, n_cts);
+	*ret = TAKE_PTR(all);
+	return 0;
+}
+
+/* The running containers with recorded forwards: ids and their forwards. */
+struct recorded {
+	char id[65];
+	struct portfwd *fwds;
+	size_t n;
+};
+
+static void recorded_free(struct recorded *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++)
+		free(r[i].fwds);
+	free(r);
+}
+
+static int running_recorded(const struct lxcri_paths *p, struct recorded **ret, size_t *ret_n,
+			    struct lxcri_error *err)
+{
+	struct ct_status *cts = NULL;
+	struct recorded *out;
+	size_t n_cts = 0, n = 0;
+	int r = status_collect(p, NULL, &cts, &n_cts);
+
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to list the containers");
+	out = calloc(n_cts + 1, sizeof(*out));
+	if (!out) {
+		status_free(cts, n_cts);
+		return error_set(err, -ENOMEM, "Out of memory");
+	}
+	for (size_t i = 0; i < n_cts; i++) {
+		struct lxcri_error e = {};
+		struct ct_lxc lxc;
+
+		if (!cts[i].state || strcmp(cts[i].state->phase, "running") != 0 ||
+		    portsetup_recorded(cts[i].state, &out[n].fwds, &out[n].n, &e) < 0)
+			continue;
+		if (out[n].n == 0 || status_lxc_query(p, cts[i].id, &lxc, &e) < 0 ||
+		    !status_lxc_running(&lxc)) {
+			free(out[n].fwds);
+			out[n].fwds = NULL;
+			continue;
+		}
+		snprintf(out[n].id, sizeof(out[n].id), "%s", cts[i].id);
+		n++;
+	}
+	status_free(cts, n_cts);
+	*ret = out;
+	*ret_n = n;
+	return 0;
+}
+
+static bool recorded_has(const struct recorded *rec, size_t n, const char *owner)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rec[i].id, owner) == 0)
+			return true;
+	return false;
+}
+
+int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
+		 struct lxcri_error *err)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	_cleanup_free_ struct portfwd_entry *entries = NULL;
+	struct recorded *rec = NULL;
+	struct settings settings;
+	size_t n_rec = 0, n_entries = 0;
+	int r;
+
+	*ret = (struct portcmd_sync_result){};
+	r = load_settings(p, &settings, err);
+	if (r >= 0)
+		r = portfwd_open(settings.port_table, &ctx, err);
+	if (r >= 0)
+		r = running_recorded(p, &rec, &n_rec, err);
+	/* Chains emptied by hand first: adds only make the chains that do not exist. */
+	if (r >= 0 && n_rec > 0)
+		r = portfwd_repair(ctx, err);
+	if (r < 0) {
+		recorded_free(rec, n_rec);
+		return r;
+	}
+	for (size_t i = 0; i < n_rec; i++) {
+		struct lxcri_error e = {};
+
+		if (portfwd_add(ctx, rec[i].id, rec[i].fwds, rec[i].n, &e) < 0) {
+			log_error("CT %s: port sync failed: %s", rec[i].id, e.message);
+			if (ret->failed++ == 0)
+				error_set(err, e.code, "Container '%s': %s", rec[i].id, e.message);
+			continue;
+		}
+		ret->containers++;
+		ret->forwards += rec[i].n;
+	}
+	/* Elements of containers that no longer run (a crash without teardown). */
+	r = portfwd_list(ctx, &entries, &n_entries, err);
+	for (size_t i = 0; r >= 0 && i < n_entries; i++) {
+		bool seen = recorded_has(rec, n_rec, entries[i].owner);
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(entries[j].owner, entries[i].owner) == 0;
+		if (seen)
+			continue;
+		int removed = portfwd_remove_owner(ctx, entries[i].owner, err);
+		if (removed < 0)
+			r = removed;
+		else
+			ret->removed += (size_t)removed;
+	}
+	recorded_free(rec, n_rec);
+	if (r < 0)
+		return r;
+	return ret->failed > 0 ? -EIO : 0;
+}
+
+int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	_cleanup_free_ struct portfwd_entry *entries = NULL;
+	struct lxcri_error err = {};
+	struct recorded *rec = NULL;
+	struct settings settings;
+	size_t n_rec = 0, n_entries = 0, missing = 0, stray = 0;
+	int complete, r;
+
+	r = load_settings(p, &settings, &err);
+	if (r >= 0)
+		r = portfwd_open(settings.port_table, &ctx, &err);
+	if (r >= 0)
+		r = running_recorded(p, &rec, &n_rec, &err);
+	if (r < 0) {
+		snprintf(detail, size, "%s", err.message);
+		return r;
+	}
+	complete = portfwd_table_complete(ctx, &err);
+	r = complete < 0 ? complete : portfwd_list(ctx, &entries, &n_entries, &err);
+	if (r < 0) {
+		recorded_free(rec, n_rec);
+		snprintf(detail, size, "%s", err.message);
+		return r;
+	}
+	for (size_t i = 0; i < n_rec; i++)
+		for (size_t j = 0; j < rec[i].n; j++)
+			missing += !in_table(entries, n_entries, rec[i].id, &rec[i].fwds[j]);
+	for (size_t i = 0; i < n_entries; i++)
+		stray += !recorded_has(rec, n_rec, entries[i].owner);
+	recorded_free(rec, n_rec);
+	if (complete == 0 && n_rec == 0) {
+		snprintf(detail, size, "no forwards (table '%s' not made yet)",
+			 settings.port_table);
+		return 0;
+	}
+	if (complete == 0 || missing > 0 || stray > 0) {
+		snprintf(detail, size,
+			 "table inet %s %s; %zu recorded forward(s) missing, %zu element(s) of no "
+			 "running container",
+			 settings.port_table, complete ? "complete" : "missing or incomplete",
+			 missing, stray);
+		return 1;
+	}
+	snprintf(detail, size, "table inet %s matches the %zu running container(s) with forwards",
+		 settings.port_table, n_rec);
+	return 0;
+}

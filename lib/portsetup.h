@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A container's port forwards from its config (portN): what lxcri-portfwd
+ * does at start-host and at teardown, and what `lxcri port add|del` do to a
+ * running container. Built on lib/portfwd (the nftables table) and
+ * lib/netlink (the container's addresses, the host's route to them).
+ *
+ * The target of portN is an address of the container interface net= names;
+ * without net=, the interface of the container's default route (IPv4, else
+ * IPv6); a container without one needs net=. A forward goes to the IPv4 address
+ * and, when the interface has one, to the IPv6 address too (hostip= picks its
+ * own family only). The first global address of each family is taken.
+ *
+ * Written ahead as lib/netsetup does: one item "port.fwd" per portN and
+ * family, pending, saved; then all forwards of the change in one nftables
+ * transaction; then marked applied, saved. Item data: portfwd_to_json() of
+ * the forward plus "port": N and "table": the nftables table.
+ *
+ * Functions return 0 or -errno with err set; they log one info line per
+ * change (lib/log.h).
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+#include "portfwd.h"
+#include "state.h"
+
+struct portsetup {
+	const char *id;			 /* container id: the owner of the elements */
+	pid_t pid;			 /* the container's init: its netns has the targets */
+	const char *state_dir;		 /* where state.json is */
+	const struct settings *settings; /* port-table */
+	const char *hook;		 /* who applies, recorded in each item: NULL "start-host" */
+};
+
+/*
+ * The forwards of ports (n of them) for the running container ps->pid, with
+ * targets, subnets and the host interface towards each target (for
+ * route_localnet). *ret freed with free(). The host end of each target
+ * interface, when it is a veth on a bridge, is put in hairpin mode (see
+ * netlink_bridge_port_set_hairpin()).
+ */
+int portsetup_resolve(const struct portsetup *ps, const struct config_port *ports, size_t n,
+		      struct portfwd **ret, size_t *ret_n, struct lxcri_error *err);
+
+/*
+ * Applies every portN of c: all or nothing (one transaction). On failure
+ * nothing of c's forwards is in the table and their items are gone from s
+ * (saved). Conflicts name the container or process holding the port.
+ */
+int portsetup_apply(const struct portsetup *ps, const struct config *c, struct state *s,
+		    struct lxcri_error *err);
+
+/* The same for one port of a running container (`lxcri port add`). */
+int portsetup_apply_port(const struct portsetup *ps, const struct config_port *port,
+			 struct state *s, struct lxcri_error *err);
+
+/*
+ * Removes the forwards the port.* items of s record (only those of proto and
+ * host port host_port when proto > 0: `lxcri port del`) in one transaction,
+ * flushes their connection tracking, removes the items and saves s. Returns
+ * the number of items left (0, or all of them when the removal failed).
+ */
+size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto,
+			  uint16_t host_port, struct lxcri_error *err);
+
+/* Whether an item kind is one of ours ("port.*"). */
+bool portsetup_item_kind(const char *kind);
+
+/* The forwards recorded in s (applied or pending): for `lxcri port sync`. */
+int portsetup_recorded(const struct state *s, struct portfwd **ret, size_t *ret_n,
+		       struct lxcri_error *err);

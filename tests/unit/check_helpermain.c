@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cleanup.h"
+#include "helpermain.h"
+#include "testutil.h"
+
+static int applied, torn_down;
+
+static int apply(const struct helper_run *run, struct state *s, struct lxcri_error *err)
+{
+	(void)s;
+	applied++;
+	ck_assert_int_eq(run->pid, 4242);
+	ck_assert_ptr_nonnull(run->config);
+	if (run->config->n_nets > 0)
+		return error_set(err, -ENODEV, "net1: Bridge 'vmbr9' does not exist");
+	return 0;
+}
+
+static size_t teardown(const struct helper_run *run, struct state *s, struct lxcri_error *err)
+{
+	(void)run;
+	(void)s;
+	(void)err;
+	torn_down++;
+	return 0;
+}
+
+static const struct helper_feature feature = { "lxcri-test", apply, teardown };
+
+/* Roots in a temp dir, a state for container "web" and its snapshot. */
+static char *roots(const char *snapshot)
+{
+	char *dir = test_tmpdir(), path[512];
+	_cleanup_state_ struct state *s = NULL;
+	struct lxcri_error err = {};
+
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	setenv("LXCRI_ETC_DIR", path, 1);
+	snprintf(path, sizeof(path), "%s/run", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	setenv("LXCRI_RUN_DIR", path, 1);
+	setenv("LXCRI_LOG_SOCKET", "/nonexistent", 1);
+	snprintf(path, sizeof(path), "%s/run/web", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(state_new("web", &s), 0);
+	ck_assert_int_eq(state_save(path, s, &err), 0);
+	snprintf(path, sizeof(path), "%s/run/web/config", dir);
+	test_write_file(path, snapshot);
+	return dir;
+}
+
+static int run(const char *verb, const char *id)
+{
+	char *argv[] = { (char *)"lxcri-test", (char *)verb, (char *)id, NULL };
+	return helper_main(&feature, verb ? (id ? 3 : 2) : 1, argv);
+}
+
+START_TEST(test_usage)
+{
+	ck_assert_int_eq(run(NULL, NULL), 2);
+	ck_assert_int_eq(run("start-host", NULL), 2);
+	ck_assert_int_eq(run("apply", "web"), 2);
+	ck_assert_int_eq(run("teardown", "../etc"), 2);
+	ck_assert_int_eq(applied + torn_down, 0);
+}
+END_TEST
+
+START_TEST(test_apply_and_teardown)
+{
+	_cleanup_free_ char *dir = roots("# nothing\n");
+
+	setenv("LXC_PID", "4242", 1);
+	ck_assert_int_eq(run("start-host", "web"), 0);
+	ck_assert_int_eq(applied, 1);
+	ck_assert_int_eq(run("teardown", "web"), 0);
+	ck_assert_int_eq(torn_down, 1);
+	/* No state: nothing to undo, and no error. */
+	ck_assert_int_eq(run("teardown", "other"), 0);
+	ck_assert_int_eq(torn_down, 1);
+	test_rm_rf(dir);
+}
+END_TEST
+
+/* The feature's error refuses the start, and the state says why. */
+START_TEST(test_failure_recorded)
+{
+	_cleanup_free_ char *dir = roots("net1: name=eth1,bridge=vmbr9\n");
+	_cleanup_state_ struct state *s = NULL;
+	struct lxcri_error err = {};
+	char path[512];
+
+	unsetenv("LXC_PID");
+	ck_assert_int_eq(run("start-host", "web"), 1);
+	ck_assert_int_eq(applied, 0);
+	snprintf(path, sizeof(path), "%s/run/web", dir);
+	ck_assert_int_eq(state_load(path, &s, &err), 0);
+	ck_assert_str_eq(s->error_message, "LXC_PID is not set to a process id: not run by LXC?");
+	state_free(TAKE_PTR(s));
+
+	setenv("LXC_PID", "4242", 1);
+	ck_assert_int_eq(run("start-host", "web"), 1);
+	ck_assert_int_eq(applied, 1);
+	ck_assert_int_eq(state_load(path, &s, &err), 0);
+	ck_assert_str_eq(s->error_message, "net1: Bridge 'vmbr9' does not exist");
+	ck_assert_str_eq(s->error_hook, "start-host");
+	test_rm_rf(dir);
+}
+END_TEST
+
+static Suite *helpermain_suite(void)
+{
+	Suite *s = suite_create("helpermain");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_apply_and_teardown);
+	tcase_add_test(tc, test_failure_recorded);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(helpermain_suite)
