@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "net-setup"
+#include "bench.h"
 #include "cni.h"
 #include "state.h"
 
@@ -59,54 +61,10 @@ struct bench {
 	struct cni_conflist *conflist;
 };
 
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "net-setup: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* snprintf() that refuses to truncate. */
-static void format(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void format(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size)
-		die("Path or text too long: '%s'", buf);
-}
-
 static void make_dir(const char *path)
 {
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		die("Failed to create '%s': %s", path, strerror(errno));
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-		die("Failed to write '%s': %s", path, strerror(errno));
 }
 
 static void print_file(const char *path)
@@ -378,18 +336,6 @@ static void check_nothing_left(const struct bench *b)
 		print_file(path);
 		exit(1);
 	}
-}
-
-static int cmp(const void *x, const void *y)
-{
-	double a = *(const double *)x, c = *(const double *)y;
-	return (a > c) - (a < c);
-}
-
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(double), cmp);
-	return v[n / 2];
 }
 
 static void report(const char *name, double *v, size_t n)

@@ -58,6 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "portfwd-scale"
+#include "bench.h"
 #include "cni.h"
 #include "portfwd.h"
 
@@ -102,50 +104,6 @@ struct bench {
 	pid_t container, outside;
 	int own_ns, outside_ns;
 };
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "portfwd-scale: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* snprintf() that refuses to truncate. */
-static void format(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void format(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size)
-		die("Text too long: '%s'", buf);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-		die("Failed to write '%s': %s", path, strerror(errno));
-}
 
 /* ip <args...> (NULL-terminated), in the network namespace of ns_pid (0: ours). */
 static void ip(pid_t ns_pid, ...)
@@ -320,19 +278,6 @@ static struct in_addr target_of(size_t i)
 static uint16_t host_port_of(size_t i)
 {
 	return (uint16_t)(HOST_PORT_BASE + i);
-}
-
-static int cmp(const void *x, const void *y)
-{
-	double a = *(const double *)x, c = *(const double *)y;
-	return (a > c) - (a < c);
-}
-
-/* Sorts v. */
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(double), cmp);
-	return v[n / 2];
 }
 
 /* connects through host port of forward i to address, from the outside host or from here. */
