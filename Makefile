@@ -34,6 +34,7 @@ NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-3.0 libnl-route-3.0)
 NLNF_LIBS = $(shell $(PKG_CONFIG) --libs libnl-nf-3.0)
 NFT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnftables)
 NFT_LIBS = $(shell $(PKG_CONFIG) --libs libnftables)
+PAM_LIBS = $(shell $(PKG_CONFIG) --libs pam)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
@@ -52,7 +53,7 @@ FUZZ_SECONDS ?= 60
 
 # lxcri-hook is the fast path every container runs: libc only.
 PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
-	$(BUILD)/lxcri
+	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri
 GENERATED := $(BUILD)/50-lxcri.conf
 MANPAGES := $(wildcard man/*.[158])
 
@@ -86,8 +87,11 @@ $(BUILD)/lxcri-net: $(BUILD)/helpers/lxcri-net.o $(LIB)
 $(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
 
+$(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PAM_LIBS) $(JSONC_LIBS)
+
 $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(JSONC_LIBS)
 
 $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
@@ -96,7 +100,7 @@ $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -o $@ $< $(LIB_ASAN) \
-		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS)
+		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS)
 
 TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool
 
@@ -130,7 +134,7 @@ install: all
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
-		$(BUILD)/lxcri-portfwd \
+		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks \
 		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/
@@ -150,7 +154,7 @@ bench: all
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 $(BASE_CPPFLAGS) $(JSONC_CFLAGS) $(NL_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS)
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "configedit.h"
 #include "ctfiles.h"
+#include "hookcmd.h"
 #include "hostcheck.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct cli {
 	const char *file;    /* --file */
 	const char *host_ip; /* --host-ip (port add) */
 	const char *net;     /* --net (port add) */
+	bool dry_run;	     /* --dry-run (hooks run) */
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;
@@ -219,6 +221,32 @@ static void print_status_nets(const struct ct_status *s)
 			       json_object_array_get_idx(s->nets, i));
 }
 
+static void print_hook_runs(struct json_object *runs)
+{
+	char when[32];
+
+	if (!runs || json_object_object_length(runs) == 0)
+		return;
+	printf("\nLast runs:\n");
+	json_object_object_foreach(runs, key, run)
+	{
+		struct json_object *v;
+		const char *error = json_string_of(run, "error");
+
+		(void)key;
+		format_time(json_object_object_get_ex(run, "time", &v) ? json_object_get_int64(v)
+								       : 0,
+			    when, sizeof(when));
+		printf("  %-16s %s  %s (user %s): ", json_string_of(run, "stage"),
+		       json_string_of(run, "path"), when, json_string_of(run, "user"));
+		if (error)
+			printf("%s\n", error);
+		else
+			printf("exit %d in %d ms\n", json_int_of(run, "exit"),
+			       json_int_of(run, "duration_ms"));
+	}
+}
+
 static void print_status_detail(const struct ct_status *s)
 {
 	char when[32];
@@ -256,6 +284,7 @@ static void print_status_detail(const struct ct_status *s)
 		printf("  last error: none\n");
 	}
 	print_status_nets(s);
+	print_hook_runs(s->hook_runs);
 }
 
 static int do_status(struct cli *cli)
@@ -886,6 +915,69 @@ static int do_port_sync(struct cli *cli)
 	return EXIT_OK;
 }
 
+static int do_hooks_list(struct cli *cli)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct lxcri_error err = {};
+	struct json_object *stages, *warnings;
+	size_t total = 0;
+
+	if (cli->argc != 1)
+		return usage_error("%s", "usage: lxcri hooks list <id>");
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	if (hookcmd_list(&cli->paths, cli->argv[0], &o, &err) < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return err.code == -EINVAL ? EXIT_INVALID : EXIT_FAILED;
+	}
+	if (cli->format != OUTPUT_TEXT) {
+		print_json(cli, o);
+		return EXIT_OK;
+	}
+	printf("OCI hooks of CT %s (as user %s), in the order they run:\n", cli->argv[0],
+	       json_string_of(o, "user"));
+	json_object_object_get_ex(o, "stages", &stages);
+	json_object_object_foreach(stages, stage, list)
+	{
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *h = json_object_array_get_idx(list, i);
+			printf("  %-16s %s\n  %-16s   from %s: %s\n", stage,
+			       json_string_of(h, "path"), "", json_string_of(h, "source"),
+			       json_string_of(h, "why"));
+			total++;
+		}
+	}
+	if (total == 0)
+		printf("  (none)\n");
+	if (json_object_object_get_ex(o, "warnings", &warnings))
+		for (size_t i = 0; i < json_object_array_length(warnings); i++)
+			printf("warning: %s\n",
+			       json_object_get_string(json_object_array_get_idx(warnings, i)));
+	json_object_object_get_ex(o, "last_runs", &warnings);
+	print_hook_runs(warnings);
+	return EXIT_OK;
+}
+
+static int do_hooks_run(struct cli *cli)
+{
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 2)
+		return usage_error("%s", "usage: lxcri hooks run <id> <stage> [--dry-run]");
+	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = hookcmd_run(&cli->paths, cli->argv[0], cli->argv[1], cli->dry_run, &err);
+	if (r < 0)
+		return report_failure(err.code == -EINVAL ? EXIT_INVALID : EXIT_FAILED, "%s",
+				      err.message);
+	if (!cli->dry_run)
+		printf("%d %s hook(s) of CT %s ran\n", r, cli->argv[1], cli->argv[0]);
+	else if (r == 0)
+		printf("no %s hook for CT %s\n", cli->argv[1], cli->argv[0]);
+	return EXIT_OK;
+}
+
 static const struct command commands[] = {
 	{ "version", NULL, do_version, "lxcri version" },
 	{ "check", NULL, do_check, "lxcri check" },
@@ -899,6 +991,8 @@ static const struct command commands[] = {
 	{ "port", "del", do_port_del, "lxcri port del <id> <tcp|udp> <hostport>" },
 	{ "port", "list", do_port_list, "lxcri port list [<id>]" },
 	{ "port", "sync", do_port_sync, "lxcri port sync" },
+	{ "hooks", "list", do_hooks_list, "lxcri hooks list <id>" },
+	{ "hooks", "run", do_hooks_run, "lxcri hooks run <id> <stage> [--dry-run]" },
 	{ "help", NULL, do_help, "lxcri help" },
 };
 
@@ -950,6 +1044,10 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			positional[0] = (char *)"help";
 			n = 1;
 			break;
+		}
+		if (strcmp(a, "--dry-run") == 0) {
+			cli->dry_run = true;
+			continue;
 		}
 		if (strncmp(a, "--host-ip", 9) == 0 || strncmp(a, "--net", 5) == 0) {
 			size_t len = a[2] == 'h' ? 9 : 5;

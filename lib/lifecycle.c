@@ -37,7 +37,7 @@ const struct feature lxcri_features[] = {
 	{ "route", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "dns", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "port", "lxcri-portfwd", HOOK_MASK(HOOK_START_HOST) },
-	{ "hooks", NULL, HOOK_MASK(HOOK_START_HOST) | HOOK_MASK(HOOK_POST_STOP) },
+	{ "hooks", "lxcri-ocihooks", HOOK_MASK(HOOK_START_HOST) },
 };
 const size_t lxcri_features_count = ELEMENTSOF(lxcri_features);
 
@@ -244,6 +244,7 @@ static void state_dir_remove(struct lifecycle *lc)
 		return;
 	(void)unlinkat(dfd, STATE_FILE, 0);
 	(void)unlinkat(dfd, "config", 0);
+	(void)unlinkat(dfd, "hooks.json", 0); /* lib/ocirun's last runs */
 	/* Temp files of atomic writes that a crash interrupted (".state.json.XXXXXX"). */
 	d = fdopendir(dup(dfd));
 	for (struct dirent *de; d && (de = readdir(d));)

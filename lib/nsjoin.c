@@ -38,7 +38,9 @@ void nsjoin_close(struct nsjoin *ns)
 		}
 	if (ns->root >= 0)
 		close(ns->root);
-	ns->root = -1;
+	if (ns->host_root >= 0)
+		close(ns->host_root);
+	ns->root = ns->host_root = -1;
 }
 
 int nsjoin_open(pid_t pid, struct nsjoin *ret, struct lxcri_error *err)
@@ -48,7 +50,7 @@ int nsjoin_open(pid_t pid, struct nsjoin *ret, struct lxcri_error *err)
 
 	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
 		NS_FD(&ns, i) = -1;
-	ns.root = -1;
+	ns.root = ns.host_root = -1;
 	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++) {
 		struct stat theirs, ours;
 		int fd;
@@ -70,7 +72,8 @@ int nsjoin_open(pid_t pid, struct nsjoin *ret, struct lxcri_error *err)
 	}
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
 	ns.root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (ns.root < 0) {
+	ns.host_root = ns.root >= 0 ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (ns.root < 0 || ns.host_root < 0) {
 		int r = -errno;
 		nsjoin_close(&ns);
 		return error_set_errno(err, r, "Failed to open '%s'", path);
@@ -88,10 +91,11 @@ int nsjoin_enter(const struct nsjoin *ns, bool with_root, struct lxcri_error *er
 			return error_set_errno(err, -errno, "Failed to join the %s namespace",
 					       namespaces[i].name);
 	}
-	if (!with_root)
-		return 0;
-	if (fchdir(ns->root) < 0 || chroot(".") < 0 || chdir("/") < 0)
-		return error_set_errno(err, -errno, "Failed to enter the container's root");
+	/* setns() into a mount namespace moves "/" to its root: back to ours, or the container's.
+	 */
+	if (fchdir(with_root ? ns->root : ns->host_root) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return error_set_errno(err, -errno, "Failed to enter %s root",
+				       with_root ? "the container's" : "the host's");
 	return 0;
 }
 

@@ -16,7 +16,8 @@
 /* The namespaces of a process, opened ahead (before any setns changes /proc). */
 struct nsjoin {
 	int mnt, uts, ipc, net, cgroup, pid, user;
-	int root; /* /proc/<pid>/root, O_PATH | O_DIRECTORY */
+	int root;      /* /proc/<pid>/root, O_PATH | O_DIRECTORY */
+	int host_root; /* the caller's "/", O_PATH | O_DIRECTORY */
 };
 
 /*
@@ -31,9 +32,10 @@ void nsjoin_close(struct nsjoin *ns);
  * Joins every opened namespace (the user namespace first), then makes the
  * container's root the process's root and cwd ("/"). The pid namespace
  * applies to children made afterwards only: the caller forks once more if
- * the hook itself must be in it. with_root false: the namespaces only (a
- * createContainer hook's paths resolve in the runtime's mount namespace
- * until it execs). -errno naming the step.
+ * the hook itself must be in it. with_root false: the namespaces only, "/"
+ * and the cwd staying the caller's root (a createContainer hook's path
+ * resolves in the runtime's file system, while it runs in the container's
+ * mount namespace). -errno naming the step.
  */
 int nsjoin_enter(const struct nsjoin *ns, bool with_root, struct lxcri_error *err);
 

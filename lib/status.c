@@ -16,6 +16,7 @@
 #include "config.h"
 #include "lifecycle.h"
 #include "netsetup.h"
+#include "ocirun.h"
 #include "parse.h"
 #include "process.h"
 
@@ -199,6 +200,8 @@ static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 		return;
 	}
 	s->lxc_known = true;
+	if (paths_state_dir(p, s->id, dir, sizeof(dir)) == 0)
+		s->hook_runs = ocirun_last_runs(dir);
 	if (!status_lxc_running(&s->lxc) || !s->state)
 		return;
 
@@ -311,6 +314,7 @@ void status_free(struct ct_status *s, size_t n)
 	for (size_t i = 0; s && i < n; i++) {
 		state_free(s[i].state);
 		json_object_put(s[i].nets);
+		json_object_put(s[i].hook_runs);
 	}
 	free(s);
 }
@@ -384,6 +388,7 @@ struct json_object *status_to_json(const struct ct_status *s, size_t n)
 		json_object_object_add(o, "lxc_error", string_or_null(s[i].lxc_error));
 		json_object_object_add(o, "nets", json_object_get(s[i].nets));
 		json_object_object_add(o, "nets_error", string_or_null(s[i].nets_error));
+		json_object_object_add(o, "hook_runs", json_object_get(s[i].hook_runs));
 		json_object_array_add(list, o);
 	}
 	return list;

@@ -33,9 +33,10 @@ struct ct_status {
 	/* Only for status_collect() with an id: */
 	bool lxc_known; /* lxc is filled: lxc-info ran */
 	struct ct_lxc lxc;
-	char lxc_error[1024];	  /* why lxc-info could not tell */
-	struct json_object *nets; /* netsetup_status() of a running container, else NULL */
-	char nets_error[1024];	  /* why nets is NULL for a running container */
+	char lxc_error[1024];	       /* why lxc-info could not tell */
+	struct json_object *nets;      /* netsetup_status() of a running container, else NULL */
+	char nets_error[1024];	       /* why nets is NULL for a running container */
+	struct json_object *hook_runs; /* the last run of each OCI hook (lib/ocirun), or NULL */
 };
 
 /*

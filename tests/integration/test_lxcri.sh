@@ -37,7 +37,7 @@ usage_errors() {
 }
 
 config_validate() {
-	printf 'hook-user: root\n' | ct_config ok1
+	printf 'selinux: system_u:system_r:container_t:s0\n' | ct_config ok1
 	printf 'net0: name=eth0,bridge=vmbr0,ip=10.0.0.300/24\n' | ct_config bad1
 	local out rc=0
 	out=$(lxcri config validate bad1 2>&1) || rc=$?
@@ -48,7 +48,7 @@ config_validate() {
 	rc=0
 	out=$(lxcri config validate ok1 2>&1) || rc=$?
 	assert_eq "$rc" 3 "unsupported feature"
-	assert_contains "$out" "'hook-user' is not supported by this version"
+	assert_contains "$out" "'selinux' is not supported by this version"
 	printf '# nothing yet\n' >"$T/empty.conf"
 	assert_contains "$(lxcri config validate --file "$T/empty.conf")" "is valid (0 key(s))"
 	out=$(lxcri config validate --file "$T/empty.conf" --output-format json)
@@ -106,11 +106,11 @@ check_reports() {
 	assert_contains "$out" "hint: reinstall pve-lxcri"
 	assert_contains "$out" "fail  settings         $ETC/lxcri.conf:1:"
 	# A config whose start would be refused (a key this version lacks).
-	printf 'hook-user: nobody\n' | ct_config web
+	printf 'apparmor: profile=lxcri-default\n' | ct_config web
 	rc=0
 	out=$(lxcri check) || rc=$?
 	assert_eq "$rc" 1 "exit status with a config that would be refused"
-	assert_contains "$out" "fail  configs          1 of 1 container config(s) would be refused; first: $ETC/containers/web.conf:1: 'hook-user' is not supported by this version"
+	assert_contains "$out" "fail  configs          1 of 1 container config(s) would be refused; first: $ETC/containers/web.conf:1: 'apparmor' is not supported by this version"
 	# A valid config whose bridge or CNI network is not there: a warning before any start.
 	mkdir -p "$T/cni"
 	printf 'cni-config-dir: %s\n' "$T/cni" >"$ETC/lxcri.conf"

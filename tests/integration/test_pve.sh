@@ -203,7 +203,31 @@ pve_port_to_net0() {
 	assert_missing "$RUN/$vmid"
 }
 
+# OCI hooks on a PVE node (hook version 0, PVE's own hooks beside ours).
+pve_oci_hooks() {
+	local vmid=$((PVE_NET_VMID + 3)) pam=$T/pam out=$T/hook-out
+	mkdir -p "$T/hooks.d" "$pam"
+	printf 'auth sufficient pam_rootok.so\naccount required pam_permit.so\nsession required pam_permit.so\n' >"$pam/lxcri-hook"
+	printf '#!/bin/sh\necho "$1 $(cat)" >>%s\n' "$out" >"$T/hook.sh"
+	chmod 755 "$T/hook.sh"
+	for s in createRuntime poststop; do
+		printf '{"version": "1.0.0", "hook": {"path": "%s", "args": ["hook.sh", "%s"]}, "when": {"always": true}, "stages": ["%s"]}\n' \
+			"$T/hook.sh" "$s" "$s" >"$T/hooks.d/$s.json"
+	done
+	pve_ct_create "$vmid"
+	printf 'hooks: dir=%s\n' "$T/hooks.d" >"$PVE/lxcri/$vmid.conf"
+	PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$pam LD_PRELOAD=$(dpkg -L libpam-wrapper | grep '/libpam_wrapper\.so$' | head -n1) \
+		ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$pam LD_PRELOAD=$(dpkg -L libpam-wrapper | grep '/libpam_wrapper\.so$' | head -n1) \
+		ct_stop "$vmid"
+	assert_eq "$(cut -d' ' -f1 "$out" | tr '\n' ' ')" "createRuntime poststop " "the hooks that ran"
+	assert_eq "$(head -n1 "$out" | cut -d' ' -f2- | jq -r '[.id, .status] | join(" ")')" "$vmid creating" "state of createRuntime"
+	assert_contains "$(cat "$PVE_HOOK_LOG")" "pve-prestart $vmid lxc pre-start" "PVE's own hook"
+	assert_missing "$RUN/$vmid"
+}
+
 run_test "On a PVE node, lxcri's net1 comes up beside PVE's net0: both inside, host end lx...n1, pings on both" pve_net1_beside_net0
 run_test "On a PVE node, net1 named like PVE's eth0 refuses the start, naming eth0, with nothing created" pve_net1_named_eth0_refused
 run_test "On a PVE node, a port forward reaches PVE's own net0 (net=eth0)" pve_port_to_net0
+run_test "On a PVE node (hook version 0), the OCI hooks run as on plain LXC" pve_oci_hooks
 finish

@@ -25,6 +25,9 @@ demo_runs_and_cleans_up() {
 		fail "the forwarded port did not answer: $out"
 	assert_contains "$out" "port0: removed tcp 8080 -> "
 	assert_contains "$out" "(no answer: the forward went with the teardown)"
+	# The OCI hook: run through PAM at createRuntime, with the state on stdin.
+	assert_contains "$out" "ran $(sed -n 's/^\$ cat \(.*\)\/hooks.d\/50-demo.json$/\1/p' <<<"$out")/hook.sh createRuntime; state: {\"ociVersion\":\"1.0.2\",\"id\":\"demo\",\"status\":\"creating\""
+	assert_contains "$out" "hook createRuntime '"
 	assert_contains "$out" "demo done"
 	after=$(ls -d /tmp/lxcri-demo-* 2>/dev/null | wc -l)
 	assert_eq "$after" "$before" "demo temp dirs left"
@@ -41,6 +44,9 @@ bench_prints_ratio() {
 	# bench/net-setup and the two-net container start.
 	grep -E '^ratio CNI/lxcri-net: [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no net-setup ratio: $out"
 	grep -E '^ratio two-nets/bare: start [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no two-net ratio: $out"
+	# bench/oci-hooks and the container with one no-op OCI hook.
+	grep -E '^ratio PAM/direct: [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no PAM/direct ratio: $out"
+	grep -E '^ratio ocihook/bare: start [0-9]+\.[0-9]+' <<<"$out" >/dev/null || fail "no ocihook ratio: $out"
 	# bench/portfwd-scale: lxcri's forwards against the CNI portmap plugin.
 	grep -E '^ratio lxcri add [0-9]+th/1st: [0-9]+\.[0-9]+ ' <<<"$out" >/dev/null || fail "no portfwd add ratio: $out"
 	grep -E '^ratio lxcri connect [0-9]+/1: [0-9]+\.[0-9]+ ' <<<"$out" >/dev/null || fail "no portfwd connect ratio: $out"

@@ -150,9 +150,9 @@ START_TEST(test_shipped_features)
 		{ "seccomp: /etc/x.json", NULL },
 		{ "apparmor: profile=x", NULL },
 		{ "selinux: u:r:t:s0", NULL },
-		{ "hooks: dir=/etc/x", NULL },
-		{ "hook-user: root", NULL },
-		{ "annotation0: a=b", NULL },
+		{ "hooks: dir=/etc/x", "lxcri-ocihooks" },
+		{ "hook-user: root", "lxcri-ocihooks" },
+		{ "annotation0: a=b", "lxcri-ocihooks" },
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		_cleanup_config_ struct config *c = NULL;

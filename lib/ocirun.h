@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A container's OCI hooks at the moments of its LXC life (lxcri-ocihooks):
+ * which hooks (lib/ocihooks), where they run, and each run through PAM as
+ * the container's hook-user (lib/hookrun).
+ *
+ *   stage            LXC moment            namespaces           path resolved in
+ *   prestart         start-host            host's               host
+ *   createRuntime    start-host            host's               host
+ *   createContainer  start-host            container's*         host (opened, then fexecve)
+ *   startContainer   start-host            container's*, root   container (openat2 in its root)
+ *   poststart        init has exec'd       host's               host
+ *   poststop         stop (teardown)       host's               host
+ *
+ * (*) mount, uts, ipc, net, cgroup and user; not pid: a setns() into a pid
+ * namespace only applies to children, and the hook is the process itself.
+ *
+ * start-host is the one moment LXC gives between the container's creation
+ * and its init's exec: LXC holds the init until the hook returns, so that
+ * createContainer and startContainer still run before the user's process.
+ * poststart waits in a process of its own for the init's exec (no LXC hook
+ * follows it) and runs then.
+ *
+ * Each run: the OCI state on stdin, args and env as the hook gives them
+ * (plus the PAM session's variables), its timeout killing its process
+ * group. One audit line per run (lib/log.h): container, stage, path, user,
+ * exit status or signal, duration. The last run of each hook goes to
+ * <state_dir>/hooks.json for `lxcri status`.
+ */
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+#include "ocihooks.h"
+
+#define OCIRUN_LAST_RUNS "hooks.json"
+
+struct ocirun {
+	const char *id;
+	pid_t pid;	       /* the container's init (LXC_PID); 0 at poststop */
+	const char *bundle;    /* hooks: bundle=, or NULL */
+	const char *user;      /* hook-user, NULL: root */
+	const char *service;   /* PAM service, NULL: "lxcri-hook" */
+	char **annotations;    /* "key=value", NULL-terminated, may be NULL */
+	const char *state_dir; /* for hooks.json; NULL: not recorded */
+	bool dry_run;	       /* `lxcri hooks run --dry-run`: print, do not run */
+};
+
+/*
+ * The hooks of a container: its bundle's (hooks: bundle=), then the hooks.d
+ * directories (OCIHOOKS_DIR_DEFAULT, OCIHOOKS_DIR_OVERRIDE, then hooks:
+ * dir=) that match its annotations (the config's, then the bundle's for
+ * keys the config does not set), its init command and bind mounts, read
+ * from its LXC config (lxc.init.cmd, default /sbin/init; lxc.mount.entry
+ * with bind). lxc_config may be NULL. *ret_annotations: the annotations.
+ */
+int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_hooks *ret,
+		   char ***ret_annotations, struct lxcri_error *err);
+
+/*
+ * Runs the hooks of stage in order. prestart, createRuntime, createContainer
+ * and startContainer stop at the first hook that fails (exits non-zero,
+ * dies, times out, or cannot run: PAM refused it): -EIO or its -errno, with
+ * err naming the stage, the hook and why. poststart and poststop go on and
+ * return 0, logging each failure as a warning. Returns the number of hooks
+ * run otherwise.
+ */
+int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_stage stage,
+		 struct lxcri_error *err);
+
+/* The last runs of a container's hooks (hooks.json), or NULL if none. */
+struct json_object *ocirun_last_runs(const char *state_dir);
