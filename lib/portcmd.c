@@ -52,6 +52,28 @@ static const char *proto_name(int proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
+/*
+ * After the edit: a stopped container only gets the config (1: done); a
+ * running one its live state, settings and snapshot in lv (0: go on live).
+ */
+static int config_only_or_live(const struct lxcri_paths *p, const char *id,
+			       const struct ct_files *f, const struct config_text *old,
+			       const struct configedit_result *edit, const char *what,
+			       struct ct_live *lv, pid_t *ret_pid, struct lxcri_error *err)
+{
+	int r = ct_running_pid(p, id, ret_pid, err);
+
+	if (r < 0)
+		return r;
+	if (*ret_pid > 0)
+		return ct_live_init(p, id, f, lv, err);
+	r = atomic_write_file(f->config, edit->text, edit->size, old->mode, CONFIG_MAX_SIZE, err);
+	if (r < 0)
+		return r;
+	log_info("port%u %s '%s' (not running)", edit->index, what, f->config);
+	return 1;
+}
+
 int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 		struct portcmd_change *ret, struct lxcri_error *err)
 {
@@ -79,21 +101,9 @@ int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 		if (edit.config->ports[i].index == edit.index)
 			port = &edit.config->ports[i];
 
-	r = ct_running_pid(p, id, &pid, err);
-	if (r < 0)
-		return r;
-	if (pid == 0) {
-		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
-				      err);
-		if (r >= 0)
-			log_info("port add: port%u written to '%s' (not running)", edit.index,
-				 f.config);
-		return r;
-	}
-
-	r = ct_live_init(p, id, &f, &lv, err);
-	if (r < 0)
-		return r;
+	r = config_only_or_live(p, id, &f, &old, &edit, "written to", &lv, &pid, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (lv.snapshot.exists) {
 		r = configedit_port_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
 					value, &snap, err);
@@ -180,20 +190,9 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 		return r;
 	ret->index = edit.index;
 
-	r = ct_running_pid(p, id, &pid, err);
-	if (r < 0)
-		return r;
-	if (pid == 0) {
-		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
-				      err);
-		if (r >= 0)
-			log_info("port del: port%u removed from '%s' (not running)", edit.index,
-				 f.config);
-		return r;
-	}
-	r = ct_live_init(p, id, &f, &lv, err);
-	if (r < 0)
-		return r;
+	r = config_only_or_live(p, id, &f, &old, &edit, "removed from", &lv, &pid, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (lv.snapshot.exists) {
 		r = configedit_port_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, proto,
 					host_port, &snap, err);
