@@ -35,6 +35,7 @@ NLNF_LIBS = $(shell $(PKG_CONFIG) --libs libnl-nf-3.0)
 NFT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnftables)
 NFT_LIBS = $(shell $(PKG_CONFIG) --libs libnftables)
 PAM_LIBS = $(shell $(PKG_CONFIG) --libs pam)
+SECCOMP_LIBS = $(shell $(PKG_CONFIG) --libs libseccomp)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
@@ -91,7 +92,8 @@ $(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PAM_LIBS) $(JSONC_LIBS)
 
 $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
+		$(JSONC_LIBS)
 
 $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
@@ -100,7 +102,7 @@ $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -o $@ $< $(LIB_ASAN) \
-		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS)
+		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS)
 
 TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool
 
@@ -154,7 +156,7 @@ bench: all
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 $(BASE_CPPFLAGS) $(JSONC_CFLAGS) $(NL_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS)
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

@@ -35,6 +35,7 @@
 #include "parse.h"
 #include "paths.h"
 #include "portcmd.h"
+#include "seccompconv.h"
 #include "status.h"
 
 enum {
@@ -53,6 +54,7 @@ struct cli {
 	const char *host_ip; /* --host-ip (port add) */
 	const char *net;     /* --net (port add) */
 	bool dry_run;	     /* --dry-run (hooks run) */
+	bool accept_loss;    /* --accept-loss (seccomp convert) */
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;
@@ -978,6 +980,67 @@ static int do_hooks_run(struct cli *cli)
 	return EXIT_OK;
 }
 
+/* lxcri seccomp convert <file> [--accept-loss]: the LXC profile on stdout. */
+static int do_seccomp_convert(struct cli *cli)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result res = {};
+	_cleanup_free_ char *text = NULL;
+	struct lxcri_error err = {};
+	struct seccompconv_opts opts = { .accept_loss = cli->accept_loss };
+	size_t size = 0;
+	int r;
+
+	if (cli->argc != 1)
+		return usage_error("%s",
+				   "usage: lxcri seccomp convert <profile.json> [--accept-loss]");
+	r = read_file(cli->argv[0], 4 * 1024 * 1024, &text, &size);
+	if (r < 0) {
+		fprintf(stderr, "lxcri: Failed to read '%s': %s\n", cli->argv[0], strerror(-r));
+		return EXIT_FAILED;
+	}
+	r = seccompconv_convert(cli->argv[0], text, size, &opts, &res, &err);
+	if (cli->format != OUTPUT_TEXT && (r >= 0 || r == -EOPNOTSUPP)) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *losses = json_object_new_array(),
+				   *notes = json_object_new_array();
+
+		for (size_t i = 0; i < res.n_losses; i++)
+			json_object_array_add(losses, json_object_new_string(res.losses[i]));
+		for (size_t i = 0; i < res.n_notes; i++)
+			json_object_array_add(notes, json_object_new_string(res.notes[i]));
+		json_object_object_add(o, "source", json_object_new_string(cli->argv[0]));
+		json_object_object_add(o, "shape",
+				       json_object_new_string(seccompconv_shape_name(res.shape)));
+		json_object_object_add(o, "rules", json_object_new_int64((int64_t)res.n_rules));
+		json_object_object_add(o, "losses", losses);
+		json_object_object_add(o, "notes", notes);
+		json_object_object_add(o, "profile",
+				       res.profile ? json_object_new_string(res.profile) : NULL);
+		json_object_object_add(o, "error",
+				       r < 0 ? json_object_new_string(err.message) : NULL);
+		print_json(cli, o);
+		return r < 0 ? EXIT_FAILED : EXIT_OK;
+	}
+	for (size_t i = 0; i < res.n_notes; i++)
+		fprintf(stderr, "note: %s\n", res.notes[i]);
+	for (size_t i = 0; i < res.n_losses; i++)
+		fprintf(stderr, "%s: %s\n", r < 0 ? "cannot express" : "lost (accepted)",
+			res.losses[i]);
+	if (r == -EOPNOTSUPP) {
+		fprintf(stderr,
+			"lxcri: %zu thing(s) of '%s' cannot be expressed in LXC's seccomp format; "
+			"--accept-loss converts anyway\n",
+			res.n_losses, cli->argv[0]);
+		return EXIT_FAILED;
+	}
+	if (r < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return r == -EINVAL || r == -EFBIG ? EXIT_INVALID : EXIT_FAILED;
+	}
+	fputs(res.profile, stdout);
+	return EXIT_OK;
+}
+
 static const struct command commands[] = {
 	{ "version", NULL, do_version, "lxcri version" },
 	{ "check", NULL, do_check, "lxcri check" },
@@ -993,6 +1056,8 @@ static const struct command commands[] = {
 	{ "port", "sync", do_port_sync, "lxcri port sync" },
 	{ "hooks", "list", do_hooks_list, "lxcri hooks list <id>" },
 	{ "hooks", "run", do_hooks_run, "lxcri hooks run <id> <stage> [--dry-run]" },
+	{ "seccomp", "convert", do_seccomp_convert,
+	  "lxcri seccomp convert <profile.json> [--accept-loss]" },
 	{ "help", NULL, do_help, "lxcri help" },
 };
 
@@ -1045,8 +1110,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			n = 1;
 			break;
 		}
-		if (strcmp(a, "--dry-run") == 0) {
-			cli->dry_run = true;
+		if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--accept-loss") == 0) {
+			*(a[2] == 'd' ? &cli->dry_run : &cli->accept_loss) = true;
 			continue;
 		}
 		if (strncmp(a, "--host-ip", 9) == 0 || strncmp(a, "--net", 5) == 0) {

@@ -146,6 +146,39 @@ EOS
 	assert_contains "$(grep formats: <<<"$out")" "json-pretty"
 }
 
+seccomp_convert() {
+	local out rc
+	# Docker's default profile, as Debian ships podman's copy of it.
+	[ -r /usr/share/containers/seccomp.json ] || skip "no /usr/share/containers/seccomp.json (golang-github-containers-common)"
+	out=$(lxcri seccomp convert /usr/share/containers/seccomp.json 2>"$T/sc.err") || fail "convert: $(cat "$T/sc.err")"
+	assert_eq "$(head -n1 <<<"$out")" 2 "profile version"
+	assert_eq "$(sed -n 2p <<<"$out")" "allowlist errno 38" "default action"
+	assert_contains "$out" "[x86_64]"
+	[ "$(grep -c ' allow' <<<"$out")" -gt 300 ] || fail "too few allow rules: $out"
+	assert_eq "$(lxcri seccomp convert /usr/share/containers/seccomp.json --output-format json | jq -r '.shape + " " + (.losses | length | tostring)')" "docker 0" "JSON"
+	# An unknown syscall: invalid input (3), naming it.
+	echo '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["nosuchcall"], "action": "SCMP_ACT_ALLOW"}]}' >"$T/bad.json"
+	rc=0
+	out=$(lxcri seccomp convert "$T/bad.json" 2>&1) || rc=$?
+	assert_eq "$rc" 3 "exit status of an unknown syscall"
+	assert_contains "$out" "unknown syscall 'nosuchcall'"
+	# Malformed JSON: line and column.
+	printf '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [,]\n}\n' >"$T/broken.json"
+	rc=0
+	out=$(lxcri seccomp convert "$T/broken.json" 2>&1) || rc=$?
+	assert_eq "$rc" 3 "exit status of broken JSON"
+	assert_contains "$out" "line 3, column"
+	# What LXC's format cannot express is refused, unless accepted.
+	echo '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_KILL_PROCESS"}]}' >"$T/log.json"
+	rc=0
+	out=$(lxcri seccomp convert "$T/log.json" 2>&1) || rc=$?
+	assert_eq "$rc" 1 "exit status of a lossy profile"
+	assert_contains "$out" "cannot express"
+	assert_contains "$out" "--accept-loss"
+	out=$(lxcri seccomp convert "$T/log.json" --accept-loss 2>&1) || fail "accept-loss: $out"
+	assert_contains "$out" "lost (accepted)"
+}
+
 run_test "lxcri version prints the version as text and as JSON" version_text_and_json
 run_test "lxcri refuses a non-root caller with a clear error and exit status 4" root_only
 run_test "Usage errors exit 2 and say what was wrong" usage_errors
@@ -153,4 +186,5 @@ run_test "lxcri config validate names file, line and value, exits 3, and speaks 
 run_test "lxcri status shows configured against applied, per container, as text and JSON" status_text_and_json
 run_test "lxcri check reports each host property with ok/warn/fail and a hint" check_reports
 run_test "Bash completion offers verbs, sub-verbs, formats and container ids" completion
+run_test "lxcri seccomp convert turns Docker's default profile into LXC's format; bad input and losses are refused" seccomp_convert
 finish
