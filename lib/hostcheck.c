@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <json-c/json.h>
 
+#include "hookrun.h"
 #include "hostcheck.h"
 #include "portcmd.h"
 
@@ -182,6 +183,22 @@ static void check_install(struct checks *c, const struct lxcri_paths *p)
 	}
 }
 
+/*
+ * OCI hooks run through the PAM service lxcri-hook: without its file, PAM
+ * applies the host's "other" policy, which is not what the package ships.
+ */
+static void check_pam_service(struct checks *c)
+{
+	const char *path = "/etc/pam.d/" HOOKRUN_SERVICE;
+
+	if (exists(path))
+		add(c, "pam-service", CHECK_OK, NULL, "'%s' is there for OCI hooks", path);
+	else
+		add(c, "pam-service", CHECK_WARN,
+		    "reinstall pve-lxcri (or restore the file) before using OCI hooks",
+		    "'%s' is missing: OCI hooks would run under PAM's 'other' policy", path);
+}
+
 static void check_writable(struct checks *c, const char *name, const char *dir, const char *hint)
 {
 	struct statvfs sv;
@@ -332,6 +349,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	check_writable(&c, "run-dir", dir, "managed containers cannot record their state");
 	check_configs(&c, paths);
 	check_ports(&c, paths);
+	check_pam_service(&c);
 	return c.n;
 }
 

@@ -118,6 +118,12 @@ check_reports() {
 	out=$(lxcri check) || true
 	rm "$ETC/lxcri.conf"
 	assert_contains "$out" "warn  networks         2 of 2 net(s) cannot be set up; first: CT web net1: bridge 'lxnobr9' does not exist"
+	# The PAM service of OCI hooks, as this host has it (the package ships it).
+	if [ -e /etc/pam.d/lxcri-hook ]; then
+		assert_contains "$out" "ok    pam-service"
+	else
+		assert_contains "$out" "warn  pam-service      '/etc/pam.d/lxcri-hook' is missing"
+	fi
 }
 
 completion() {

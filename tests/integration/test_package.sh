@@ -197,6 +197,7 @@ installs_and_runs_containers() {
 	assert_contains "$out" "ok    lxcri-hook"
 	assert_contains "$out" "ok    lxcri-lifecycle"
 	assert_contains "$out" "ok    lxcri-portfwd"
+	assert_contains "$out" "ok    pam-service"
 	# The port sync unit follows nftables.service (enabled by the package).
 	assert_exists /etc/systemd/system/nftables.service.wants/lxcri-port-sync.service
 	assert_contains "$(man -w lxcri 2>&1)" /usr/share/man/man1/lxcri.1.gz "man -w lxcri"
