@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static inline double now_us(void)
@@ -69,4 +71,11 @@ static inline double median_of(double *v, size_t n)
 {
 	qsort(v, n, sizeof(double), bench_cmp_double);
 	return v[n / 2];
+}
+
+/* Ends a process that holds a namespace open (it waits to be killed). */
+static inline void netns_holder_end(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }

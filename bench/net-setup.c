@@ -157,12 +157,6 @@ static pid_t netns_holder(void)
 	return pid;
 }
 
-static void netns_holder_end(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /*
  * Private network and mount namespaces, with a sysfs that shows the private
  * netns, and the run dir on a tmpfs as /run/lxcri is on a host (the CNI

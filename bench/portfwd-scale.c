@@ -194,12 +194,6 @@ static pid_t netns_holder(bool listener)
 	return pid;
 }
 
-static void netns_holder_end(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 static int netns_open(pid_t pid)
 {
 	char path[64];

@@ -31,16 +31,6 @@ struct env {
 	struct nl_sock *host, *ct;
 };
 
-/* test is __func__ of a check test: "<name>_fn". */
-static void test_skip(const char *test, const char *why)
-{
-	size_t n = strlen(test);
-
-	if (n > 3 && strcmp(test + n - 3, "_fn") == 0)
-		n -= 3;
-	fprintf(stderr, "%.*s: skipped (%s)\n", (int)n, test, why);
-}
-
 static bool env_setup(struct env *e, const char *test)
 {
 	struct lxcri_error err = { 0 };

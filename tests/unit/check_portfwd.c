@@ -31,15 +31,6 @@
  */
 #define TABLE "lxtest"
 
-static void test_skip(const char *test, const char *why)
-{
-	size_t n = strlen(test);
-
-	if (n > 3 && strcmp(test + n - 3, "_fn") == 0)
-		n -= 3;
-	fprintf(stderr, "%.*s: skipped (%s)\n", (int)n, test, why);
-}
-
 static bool enter_netns(const char *test)
 {
 	struct nl_sock *sk = NULL;

@@ -43,6 +43,16 @@ static inline void test_rm_rf(const char *dir)
 		waitpid(pid, NULL, 0);
 }
 
+/* Says on stderr that test (__func__ of a check test, "<name>_fn") was skipped, and why. */
+static inline void test_skip(const char *test, const char *why)
+{
+	size_t n = strlen(test);
+
+	if (n > 3 && strcmp(test + n - 3, "_fn") == 0)
+		n -= 3;
+	fprintf(stderr, "%.*s: skipped (%s)\n", (int)n, test, why);
+}
+
 #define TEST_MAIN(suite_function)                                                                  \
 	int main(void)                                                                             \
 	{                                                                                          \
