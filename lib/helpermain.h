@@ -4,6 +4,7 @@
 /*
  * What every feature helper's main() does (lxcri-net, lxcri-portfwd, ...):
  *
+ *   <helper> pre-start <id>    apply a pre-start feature (profiles) from the snapshot
  *   <helper> start-host <id>   apply the feature from the config snapshot
  *   <helper> teardown <id>     undo the feature's items of the state
  *
@@ -26,8 +27,9 @@ struct helper_run {
 	const char *id;
 	const char *state_dir;
 	const struct settings *settings;
-	pid_t pid;		     /* start-host: LXC_PID */
-	const struct config *config; /* start-host: the snapshot */
+	const char *hook;	     /* "pre-start" or "start-host" (apply only) */
+	pid_t pid;		     /* start-host: LXC_PID; 0 at pre-start (no init yet) */
+	const struct config *config; /* apply: the snapshot */
 };
 
 struct helper_feature {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cleanup.h"
@@ -13,7 +14,7 @@ static int apply(const struct helper_run *run, struct state *s, struct lxcri_err
 {
 	(void)s;
 	applied++;
-	ck_assert_int_eq(run->pid, 4242);
+	ck_assert_int_eq(run->pid, strcmp(run->hook, "pre-start") == 0 ? 0 : 4242);
 	ck_assert_ptr_nonnull(run->config);
 	if (run->config->n_nets > 0)
 		return error_set(err, -ENODEV, "net1: Bridge 'vmbr9' does not exist");
@@ -112,6 +113,25 @@ START_TEST(test_failure_recorded)
 }
 END_TEST
 
+/* pre-start needs no LXC_PID (init does not exist yet); its error names the hook. */
+START_TEST(test_pre_start)
+{
+	_cleanup_free_ char *dir = roots("net1: name=eth1,bridge=vmbr9\n");
+	_cleanup_state_ struct state *s = NULL;
+	struct lxcri_error err = {};
+	char path[512];
+
+	unsetenv("LXC_PID");
+	ck_assert_int_eq(run("pre-start", "web"), 1);
+	ck_assert_int_eq(applied, 1);
+	snprintf(path, sizeof(path), "%s/run/web", dir);
+	ck_assert_int_eq(state_load(path, &s, &err), 0);
+	ck_assert_str_eq(s->error_message, "net1: Bridge 'vmbr9' does not exist");
+	ck_assert_str_eq(s->error_hook, "pre-start");
+	test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *helpermain_suite(void)
 {
 	Suite *s = suite_create("helpermain");
@@ -120,6 +140,7 @@ static Suite *helpermain_suite(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_apply_and_teardown);
 	tcase_add_test(tc, test_failure_recorded);
+	tcase_add_test(tc, test_pre_start);
 	suite_add_tcase(s, tc);
 	return s;
 }
