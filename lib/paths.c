@@ -26,6 +26,7 @@ static const struct root roots[] = {
 	  offsetof(struct lxcri_paths, lxc_config_dir) },
 	{ "--libexec-dir", "LXCRI_LIBEXEC_DIR", "/usr/libexec/lxcri",
 	  offsetof(struct lxcri_paths, libexec_dir) },
+	{ "--sys-dir", "LXCRI_SYS_DIR", "/sys", offsetof(struct lxcri_paths, sys_dir) },
 };
 
 const char *const paths_option_names[] = {
@@ -35,6 +36,7 @@ const char *const paths_option_names[] = {
 	"--lxc-path=DIR",
 	"--lxc-config-dir=DIR",
 	"--libexec-dir=DIR",
+	"--sys-dir=DIR",
 	NULL,
 };
 

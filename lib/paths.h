@@ -20,6 +20,7 @@ struct lxcri_paths {
 	char lxc_config_dir[PATH_MAX]; /* /usr/share/lxc/config --lxc-config-dir
 					  LXCRI_LXC_CONFIG_DIR */
 	char libexec_dir[PATH_MAX];    /* /usr/libexec/lxcri   --libexec-dir    LXCRI_LIBEXEC_DIR */
+	char sys_dir[PATH_MAX];	       /* /sys (LSM state)     --sys-dir        LXCRI_SYS_DIR */
 };
 
 /* Defaults, then the environment. -ENAMETOOLONG names no variable: the caller says which. */

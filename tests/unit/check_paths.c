@@ -18,6 +18,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(p.lxc_path, "/var/lib/lxc");
 	ck_assert_str_eq(p.lxc_config_dir, "/usr/share/lxc/config");
 	ck_assert_str_eq(p.libexec_dir, "/usr/libexec/lxcri");
+	ck_assert_str_eq(p.sys_dir, "/sys");
 }
 END_TEST
 
