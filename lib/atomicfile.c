@@ -82,8 +82,8 @@ static int split_path(const char *path, char **ret_dir, const char **ret_base)
 	return 0;
 }
 
-int atomic_write_file(const char *path, const void *data, size_t size, mode_t mode, size_t max_size,
-		      struct lxcri_error *err)
+static int write_replace(const char *path, const void *data, size_t size, mode_t mode,
+			 size_t max_size, bool durable, struct lxcri_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *tmp = NULL;
 	_cleanup_close_ int dirfd = -1, fd = -1;
@@ -125,7 +125,7 @@ int atomic_write_file(const char *path, const void *data, size_t size, mode_t mo
 		r = -errno;
 	else
 		r = write_all(fd, data, size);
-	if (r >= 0 && fsync(fd) < 0)
+	if (r >= 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	/* close() can report a deferred write error (NFS, FUSE): it counts. */
 	if (r >= 0 && close(TAKE_FD(fd)) < 0 && errno != EINTR)
@@ -141,9 +141,22 @@ int atomic_write_file(const char *path, const void *data, size_t size, mode_t mo
 	 * The new content is in place; only its durability is at stake now.
 	 * Some file systems cannot sync a directory (EINVAL); that is no error.
 	 */
-	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
+	if (durable && fsync(dirfd) < 0 && errno != EINVAL && errno != EOPNOTSUPP &&
+	    errno != ENOSYS)
 		return error_set_errno(err, -errno, "Failed to sync the directory of '%s'", path);
 	return 0;
+}
+
+int atomic_write_file(const char *path, const void *data, size_t size, mode_t mode, size_t max_size,
+		      struct lxcri_error *err)
+{
+	return write_replace(path, data, size, mode, max_size, true, err);
+}
+
+int atomic_write_volatile(const char *path, const void *data, size_t size, mode_t mode,
+			  size_t max_size, struct lxcri_error *err)
+{
+	return write_replace(path, data, size, mode, max_size, false, err);
 }
 
 void atomic_write_leftovers_remove(const char *path)

@@ -29,6 +29,16 @@ int atomic_write_file(const char *path, const void *data, size_t size, mode_t mo
 		      struct lxcri_error *err);
 
 /*
+ * The same, without the two fsyncs: for runtime state under /run (tmpfs),
+ * which a reboot loses anyway. The rename still makes the change atomic
+ * for readers and against a crash of the writer (kill -9): what was
+ * written is in the page cache. Only a power cut can lose it, and with it
+ * all of /run. Each fsync costs a disk flush where /run is on disk.
+ */
+int atomic_write_volatile(const char *path, const void *data, size_t size, mode_t mode,
+			  size_t max_size, struct lxcri_error *err);
+
+/*
  * Removes the temp files that atomic writes of path left when a crash
  * (kill -9, power cut) came between the temp file and the rename: the
  * regular files ".<basename of path>.XXXXXX" beside it. Best effort.

@@ -135,7 +135,7 @@ void ct_write_snapshot(const struct ct_files *f, const struct configedit_result 
 {
 	struct lxcri_error err = {};
 
-	if (atomic_write_file(f->snapshot, snapshot->text, snapshot->size, 0600, 0, &err) < 0) {
+	if (atomic_write_volatile(f->snapshot, snapshot->text, snapshot->size, 0600, 0, &err) < 0) {
 		log_warning("%s", err.message);
 		fprintf(stderr, "lxcri: warning: %s ('lxcri status' may say the config changed)\n",
 			err.message);

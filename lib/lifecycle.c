@@ -380,7 +380,7 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 		return refuse(lc, s, "pre-start", r, err);
 
 	/* Every hook of this run works from the config as it was validated here. */
-	r = atomic_write_file(lc->snapshot_path, text, size, 0600, 0, err);
+	r = atomic_write_volatile(lc->snapshot_path, text, size, 0600, 0, err);
 	if (r >= 0)
 		r = state_save(lc->state_dir, s, err);
 	if (r >= 0)

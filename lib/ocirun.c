@@ -229,7 +229,7 @@ static void record_run(const struct ocirun *r, enum oci_stage stage, const struc
 	json_object_object_add(runs, key, run);
 	text = json_object_to_json_string_ext(runs, JSON_C_TO_STRING_PRETTY);
 	if (text)
-		(void)atomic_write_file(path, text, strlen(text), 0600, 0, &ignored);
+		(void)atomic_write_volatile(path, text, strlen(text), 0600, 0, &ignored);
 }
 
 struct json_object *ocirun_last_runs(const char *state_dir)

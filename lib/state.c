@@ -677,7 +677,7 @@ int state_save(const char *dir, struct state *s, struct lxcri_error *err)
 	else if ((r = state_to_json(s, &text)) < 0)
 		error_set_errno(err, r, "Failed to write '%s'", path);
 	else
-		r = atomic_write_file(path, text, strlen(text), 0600, STATE_MAX_SIZE, err);
+		r = atomic_write_volatile(path, text, strlen(text), 0600, STATE_MAX_SIZE, err);
 	if (r < 0)
 		s->updated_ms = old_updated_ms;
 	return r;

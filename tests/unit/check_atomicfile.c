@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <seccomp.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -115,6 +117,40 @@ START_TEST(test_write_read_back)
 	ck_assert_uint_eq(size, strlen(text));
 	ck_assert_str_eq(buf, text);
 	assert_dir_lists(dir, "105.conf");
+	test_rm_rf(dir);
+}
+END_TEST
+
+/*
+ * Runtime state is written without fsync: with fsync and fdatasync made to
+ * fail with EIO (a seccomp filter in this forked test), the durable write
+ * fails and the volatile one replaces the file all the same.
+ */
+START_TEST(test_write_volatile_skips_fsync)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "state.json");
+	_cleanup_free_ char *buf = NULL;
+	struct lxcri_error err = { 0 };
+	struct stat st;
+	size_t size = 0;
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+
+	ck_assert_int_eq(atomic_write_volatile(path, "old\n", 4, 0644, 0, &err), 0);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(seccomp_rule_add(f, SCMP_ACT_ERRNO(EIO), SCMP_SYS(fsync), 0), 0);
+	ck_assert_int_eq(seccomp_rule_add(f, SCMP_ACT_ERRNO(EIO), SCMP_SYS(fdatasync), 0), 0);
+	ck_assert_int_eq(seccomp_load(f), 0);
+	seccomp_release(f);
+
+	ck_assert_int_eq(atomic_write_file(path, "durable\n", 8, 0600, 0, &err), -EIO);
+	ck_assert_int_eq(atomic_write_volatile(path, "new state\n", 10, 0600, 0, &err), 0);
+	ck_assert_int_eq(read_file(path, 1024, &buf, &size), 10);
+	ck_assert_str_eq(buf, "new state\n");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	assert_dir_lists(dir, "state.json");
+	ck_assert_int_eq(atomic_write_volatile(path, "x", 2, 0600, 1, &err), -EFBIG);
 	test_rm_rf(dir);
 }
 END_TEST
@@ -593,6 +629,7 @@ static Suite *atomicfile_suite(void)
 
 	tcase_add_test(write, test_write_read_back);
 	tcase_add_test(write, test_write_empty_and_large);
+	tcase_add_test(write, test_write_volatile_skips_fsync);
 	tcase_add_test(write, test_mode_honoured);
 	tcase_add_test(write, test_replace_existing);
 	tcase_add_test(write, test_relative_path);
