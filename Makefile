@@ -36,6 +36,7 @@ NFT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnftables)
 NFT_LIBS = $(shell $(PKG_CONFIG) --libs libnftables)
 PAM_LIBS = $(shell $(PKG_CONFIG) --libs pam)
 SECCOMP_LIBS = $(shell $(PKG_CONFIG) --libs libseccomp)
+SELINUX_LIBS = $(shell $(PKG_CONFIG) --libs libselinux)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
@@ -55,12 +56,17 @@ FUZZ_SECONDS ?= 60
 # lxcri-hook is the fast path every container runs: libc only.
 PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
 	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri
+PROGRAMS += $(BUILD)/lxcri-selinux
 GENERATED := $(BUILD)/50-lxcri.conf
+# The SELinux policy module, built with Debian's selinux-policy-dev.
+SELINUX_DEVEL_MAKEFILE ?= /usr/share/selinux/devel/Makefile
+SELINUX_POLICY := $(BUILD)/selinux/lxcri.pp
 MANPAGES := $(wildcard man/*.[158])
 
-.PHONY: all install check unit integration demo deb bench fuzz clean deps format lint
+.PHONY: all install install-selinux check unit integration demo deb bench fuzz clean deps format lint
 
 all: $(PROGRAMS) $(GENERATED)
+all: $(SELINUX_POLICY)
 
 $(BUILD)/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
@@ -95,6 +101,17 @@ $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
 		$(JSONC_LIBS)
 
+$(BUILD)/lxcri-selinux: $(BUILD)/helpers/lxcri-selinux.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SELINUX_LIBS) $(JSONC_LIBS)
+
+# In a copy under BUILD: the policy Makefile writes next to its sources. It
+# gets none of our make variables (PREFIX, SBINDIR mean other things there).
+$(SELINUX_POLICY): selinux/lxcri.te selinux/lxcri.fc selinux/lxcri.if
+	@mkdir -p $(dir $@)
+	cp $^ $(dir $@)
+	cd $(dir $@) && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES \
+		$(MAKE) -f $(SELINUX_DEVEL_MAKEFILE) lxcri.pp
+
 $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $@
@@ -102,7 +119,8 @@ $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -o $@ $< $(LIB_ASAN) \
-		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS)
+		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
+		$(SELINUX_LIBS)
 
 TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool
 
@@ -147,6 +165,16 @@ install: all
 	for m in $(MANPAGES); do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 
+# Where Debian keeps third-party policy packages and the interfaces that
+# other modules build against (the layers of selinux-policy-dev).
+install: install-selinux
+install-selinux: $(BUILD)/lxcri-selinux $(SELINUX_POLICY)
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/selinux/packages \
+		$(DESTDIR)$(DATADIR)/selinux/devel/include/services
+	install -m 0755 $(BUILD)/lxcri-selinux $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 $(SELINUX_POLICY) $(DESTDIR)$(DATADIR)/selinux/packages/lxcri.pp
+	install -m 0644 selinux/lxcri.if $(DESTDIR)$(DATADIR)/selinux/devel/include/services/lxcri.if
+
 deb:
 	tests/build-deb $(BUILD)
 
@@ -156,7 +184,8 @@ bench: all
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 $(BASE_CPPFLAGS) $(JSONC_CFLAGS) $(NL_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS)
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
+		$(SELINUX_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

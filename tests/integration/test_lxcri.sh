@@ -37,7 +37,7 @@ usage_errors() {
 }
 
 config_validate() {
-	printf 'selinux: system_u:system_r:container_t:s0\n' | ct_config ok1
+	printf 'seccomp: /etc/lxcri/seccomp/default.json\n' | ct_config ok1
 	printf 'net0: name=eth0,bridge=vmbr0,ip=10.0.0.300/24\n' | ct_config bad1
 	local out rc=0
 	out=$(lxcri config validate bad1 2>&1) || rc=$?
@@ -48,7 +48,7 @@ config_validate() {
 	rc=0
 	out=$(lxcri config validate ok1 2>&1) || rc=$?
 	assert_eq "$rc" 3 "unsupported feature"
-	assert_contains "$out" "'selinux' is not supported by this version"
+	assert_contains "$out" "'seccomp' is not supported by this version"
 	printf '# nothing yet\n' >"$T/empty.conf"
 	assert_contains "$(lxcri config validate --file "$T/empty.conf")" "is valid (0 key(s))"
 	out=$(lxcri config validate --file "$T/empty.conf" --output-format json)

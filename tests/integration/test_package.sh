@@ -151,7 +151,8 @@ contents_as_expected() {
 	list=$(dpkg-deb -c "$deb")
 	for f in ./usr/libexec/lxcri/lxcri-hook ./usr/libexec/lxcri/lxcri-lifecycle ./usr/sbin/lxcri \
 		./usr/libexec/lxcri/lxcri-net ./usr/libexec/lxcri/lxcri-portfwd \
-		./usr/libexec/lxcri/lxcri-ocihooks \
+		./usr/libexec/lxcri/lxcri-ocihooks ./usr/libexec/lxcri/lxcri-selinux \
+		./usr/share/selinux/packages/lxcri.pp ./usr/share/selinux/devel/include/services/lxcri.if \
 		./lib/systemd/system/lxcri-port-sync.service \
 		./usr/share/lxc/config/common.conf.d/50-lxcri.conf ./etc/pam.d/lxcri-hook \
 		./etc/lxcri/lxcri.conf ./etc/lxcri/containers/ \
@@ -164,7 +165,7 @@ contents_as_expected() {
 		grep -q " ./usr/share/man/man5/lxcri.conf.5.gz\$" <<<"$list" || fail "lxcri.conf(5) is not in the package"
 	fi
 	# Programs 0755, everything else 0644, all root's: no setuid or setgid file.
-	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|lifecycle|net|portfwd|ocihooks)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
+	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|lifecycle|net|portfwd|ocihooks|selinux)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
 		assert_eq "$perms $owner" "-rwxr-xr-x root/root"
 	done
 	mkdir "$T/x"

@@ -149,7 +149,7 @@ START_TEST(test_shipped_features)
 		{ "port0: proto=tcp,host=80,ct=80", "lxcri-portfwd" },
 		{ "seccomp: /etc/x.json", NULL },
 		{ "apparmor: profile=x", NULL },
-		{ "selinux: u:r:t:s0", NULL },
+		{ "selinux: u:r:t:s0", "lxcri-selinux" },
 		{ "hooks: dir=/etc/x", "lxcri-ocihooks" },
 		{ "hook-user: root", "lxcri-ocihooks" },
 		{ "annotation0: a=b", "lxcri-ocihooks" },
@@ -171,9 +171,13 @@ START_TEST(test_shipped_features)
 			continue;
 		}
 		ck_assert_msg(r == 0, "%s: %s", keys[i].key, err.message);
-		ck_assert_int_eq(lifecycle_plan(lxcri_features, lxcri_features_count, c,
-						HOOK_START_HOST, plan, 8),
-				 1);
+		/* Profiles act at pre-start, everything else at start-host. */
+		size_t n = lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_PRE_START,
+					  plan, 8);
+		if (n == 0)
+			n = lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_START_HOST,
+					   plan, 8);
+		ck_assert_uint_eq(n, 1);
 		ck_assert_str_eq(plan[0]->helper, keys[i].helper);
 	}
 }
