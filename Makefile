@@ -98,7 +98,7 @@ $(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PAM_LIBS) $(JSONC_LIBS)
 
 $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS) \
 		$(JSONC_LIBS)
 
 $(BUILD)/lxcri-selinux: $(BUILD)/helpers/lxcri-selinux.o $(LIB)
@@ -122,14 +122,14 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
 		$(SELINUX_LIBS)
 
-TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool
+TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool
 
 $(BUILD)/tests/logsink: tests/integration/logsink.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
-# Static: it runs inside busybox containers, which have no libc.
-$(BUILD)/tests/udptool: tests/integration/udptool.c
+# Static: they run inside busybox containers, which have no libc.
+$(BUILD)/tests/udptool $(BUILD)/tests/syscalltool: $(BUILD)/tests/%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 

@@ -35,6 +35,7 @@
 #include "parse.h"
 #include "paths.h"
 #include "portcmd.h"
+#include "profilecmd.h"
 #include "seccompconv.h"
 #include "status.h"
 
@@ -58,6 +59,7 @@ struct cli {
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;
+	const char *verb; /* the command's verb: "seccomp" */
 };
 
 struct command {
@@ -1041,6 +1043,208 @@ static int do_seccomp_convert(struct cli *cli)
 	return EXIT_OK;
 }
 
+/* Losses and notes of a conversion, on stderr. */
+static void print_conversion_notes(const struct seccompconv_result *res, bool refused)
+{
+	for (size_t i = 0; i < res->n_notes; i++)
+		fprintf(stderr, "note: %s\n", res->notes[i]);
+	for (size_t i = 0; i < res->n_losses; i++)
+		fprintf(stderr, "%s: %s\n", refused ? "cannot express" : "lost (accepted)",
+			res->losses[i]);
+}
+
+static void print_profile_change(const struct cli *cli, const char *id, const char *feature,
+				 bool set, const struct profilecmd_change *ch)
+{
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "feature", json_object_new_string(feature));
+		json_object_object_add(o, "config", json_object_new_string(ch->config));
+		json_object_object_add(o, "lxc_config", json_object_new_string(ch->lxc_config));
+		json_object_object_add(o, "lxc_key", json_object_new_string(ch->lxc_key));
+		json_object_object_add(
+		    o, "lxc_value",
+		    set || ch->lxc_key_kept ? json_object_new_string(ch->lxc_value) : NULL);
+		json_object_object_add(o, "profile",
+				       ch->profile[0] ? json_object_new_string(ch->profile) : NULL);
+		json_object_object_add(o, "running", json_object_new_boolean(ch->running));
+		print_json(cli, o);
+		return;
+	}
+	if (set)
+		printf("%s of container '%s' set in '%s'; '%s' has %s = %s\n", feature, id,
+		       ch->config, ch->lxc_config, ch->lxc_key, ch->lxc_value);
+	else if (ch->lxc_key_kept)
+		printf("%s of container '%s' removed from '%s'; %s = %s in '%s' is not ours: left "
+		       "as it is\n",
+		       feature, id, ch->config, ch->lxc_key, ch->lxc_value, ch->lxc_config);
+	else
+		printf("%s of container '%s' removed from '%s' and '%s'\n", feature, id, ch->config,
+		       ch->lxc_config);
+	if (ch->running)
+		printf("container '%s' is running: the change takes effect at its next start\n",
+		       id);
+}
+
+static int profile_exit_code(int r)
+{
+	return r == -EINVAL || r == -ENOENT || r == -EFBIG || r == -EOPNOTSUPP ? EXIT_INVALID
+									       : EXIT_FAILED;
+}
+
+/* lxcri seccomp set <id> <profile.json> [--accept-loss] */
+static int do_seccomp_set(struct cli *cli)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result conv = {};
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 2)
+		return usage_error("%s",
+				   "usage: lxcri seccomp set <id> <profile.json> [--accept-loss]");
+	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_seccomp_set(&cli->paths, cli->argv[0], cli->argv[1], cli->accept_loss, &conv,
+				   &ch, &err);
+	print_conversion_notes(&conv, r == -EOPNOTSUPP);
+	if (r == -EOPNOTSUPP)
+		return report_failure(EXIT_INVALID,
+				      "%zu thing(s) of '%s' cannot be expressed in LXC's seccomp "
+				      "format: nothing changed; --accept-loss sets it anyway",
+				      conv.n_losses, cli->argv[1]);
+	if (r < 0)
+		return report_failure(profile_exit_code(r), "%s", err.message);
+	if (cli->format == OUTPUT_TEXT)
+		printf("'%s' (%s, %zu rules) converted to '%s'\n", cli->argv[1],
+		       seccompconv_shape_name(conv.shape), conv.n_rules, ch.profile);
+	print_profile_change(cli, cli->argv[0], "seccomp", true, &ch);
+	return EXIT_OK;
+}
+
+static bool apparmor_on(const struct lxcri_paths *p)
+{
+	char path[PATH_MAX], c = 0;
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if (path_join(path, sizeof(path), "%s/module/apparmor/parameters/enabled", p->sys_dir) < 0)
+		return false;
+	f = fopen(path, "re");
+	return f && fread(&c, 1, 1, f) == 1 && c == 'Y';
+}
+
+/* lxcri apparmor set <id> <profile|profile=generated,...> */
+static int do_apparmor_set(struct cli *cli)
+{
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 2)
+		return usage_error("%s", "usage: lxcri apparmor set <id> <profile name | "
+					 "profile=generated[,nesting=1][,mount=<fstype>;...]>");
+	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_apparmor_set(&cli->paths, cli->argv[0], cli->argv[1], &ch, &err);
+	if (r < 0)
+		return report_failure(profile_exit_code(r), "%s", err.message);
+	if (strcmp(ch.lxc_value, "unconfined") != 0 && !apparmor_on(&cli->paths))
+		fprintf(stderr,
+			"lxcri: warning: AppArmor is not enabled in this kernel: container "
+			"'%s' will be refused at start, never started unconfined\n",
+			cli->argv[0]);
+	print_profile_change(cli, cli->argv[0], "apparmor", true, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri selinux set <id> <context> */
+static int do_selinux_set(struct cli *cli)
+{
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	bool syntax_only = false;
+	int r;
+
+	if (cli->argc != 2)
+		return usage_error("%s", "usage: lxcri selinux set <id> <context>");
+	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_selinux_set(&cli->paths, cli->argv[0], cli->argv[1], &syntax_only, &ch,
+				   &err);
+	if (r < 0)
+		return report_failure(profile_exit_code(r), "%s", err.message);
+	if (syntax_only)
+		fprintf(stderr,
+			"lxcri: warning: SELinux is not enabled: only the syntax of '%s' "
+			"was checked, and container '%s' will be refused at start\n",
+			cli->argv[1], cli->argv[0]);
+	print_profile_change(cli, cli->argv[0], "selinux", true, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri seccomp|apparmor|selinux unset <id> */
+static int do_profile_unset(struct cli *cli)
+{
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 1)
+		return usage_error("usage: lxcri %s unset <id>", cli->verb);
+	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_unset(&cli->paths, cli->argv[0], cli->verb, &ch, &err);
+	if (r < 0)
+		return report_failure(profile_exit_code(r), "%s", err.message);
+	print_profile_change(cli, cli->argv[0], cli->verb, false, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri seccomp|apparmor|selinux show <id> */
+static int do_profile_show(struct cli *cli)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct lxcri_error err = {};
+	struct json_object *v;
+	int r;
+
+	if (cli->argc != 1)
+		return usage_error("usage: lxcri %s show <id>", cli->verb);
+	r = profilecmd_show(&cli->paths, cli->argv[0], cli->verb, &o, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return profile_exit_code(r);
+	}
+	if (cli->format != OUTPUT_TEXT) {
+		print_json(cli, o);
+		return EXIT_OK;
+	}
+#define STR(key) (json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL)
+	printf("%s of container '%s' (%s)\n", cli->verb, cli->argv[0], STR("config"));
+	printf("  key:      %s\n", STR("key") ? STR("key") : "(not set)");
+	printf("  LXC:      %s = %s in '%s'%s\n", STR("lxc_key"),
+	       STR("lxc_value") ? STR("lxc_value") : "(not set)", STR("lxc_config"),
+	       json_object_object_get_ex(o, "lxc_points_here", &v) && json_object_get_boolean(v)
+		   ? ""
+	       : STR("key") ? "  <- not what the key asks: the start is refused"
+			    : "");
+	if (STR("profile")) {
+		printf("  profile:  %s (%s rules)\n", STR("profile"),
+		       json_object_object_get_ex(o, "rules", &v) ? json_object_get_string(v) : "?");
+		printf("  current:  %s\n", STR("problem") ? STR("problem") : "yes");
+		if (json_object_object_get_ex(o, "used_copy", &v) && json_object_get_boolean(v))
+			printf("  note:     the source is missing on this node; its stored copy "
+			       "is used\n");
+	}
+	if (json_object_object_get_ex(o, "running", &v) && json_object_get_boolean(v))
+		printf("  running:  yes (it has what was in force at its start)\n");
+	if (STR("text"))
+		printf("\n%s", STR("text"));
+#undef STR
+	return EXIT_OK;
+}
+
 static const struct command commands[] = {
 	{ "version", NULL, do_version, "lxcri version" },
 	{ "check", NULL, do_check, "lxcri check" },
@@ -1056,6 +1260,17 @@ static const struct command commands[] = {
 	{ "port", "sync", do_port_sync, "lxcri port sync" },
 	{ "hooks", "list", do_hooks_list, "lxcri hooks list <id>" },
 	{ "hooks", "run", do_hooks_run, "lxcri hooks run <id> <stage> [--dry-run]" },
+	{ "seccomp", "set", do_seccomp_set,
+	  "lxcri seccomp set <id> <profile.json> [--accept-loss]" },
+	{ "seccomp", "show", do_profile_show, "lxcri seccomp show <id>" },
+	{ "seccomp", "unset", do_profile_unset, "lxcri seccomp unset <id>" },
+	{ "apparmor", "set", do_apparmor_set,
+	  "lxcri apparmor set <id> <profile | profile=generated[,nesting=1][,mount=T;...]>" },
+	{ "apparmor", "show", do_profile_show, "lxcri apparmor show <id>" },
+	{ "apparmor", "unset", do_profile_unset, "lxcri apparmor unset <id>" },
+	{ "selinux", "set", do_selinux_set, "lxcri selinux set <id> <context>" },
+	{ "selinux", "show", do_profile_show, "lxcri selinux show <id>" },
+	{ "selinux", "unset", do_profile_unset, "lxcri selinux unset <id>" },
 	{ "seccomp", "convert", do_seccomp_convert,
 	  "lxcri seccomp convert <profile.json> [--accept-loss]" },
 	{ "help", NULL, do_help, "lxcri help" },
@@ -1197,6 +1412,7 @@ int main(int argc, char **argv)
 		}
 		cli.argc = n - used;
 		cli.argv = positional + used;
+		cli.verb = c->verb;
 		return c->run(&cli);
 	}
 	if (known_verb)

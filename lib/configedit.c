@@ -104,16 +104,60 @@ struct key_kind {
 	unsigned *lines; /* [max]: 0 if unused */
 };
 
-static int key_add(const char *name, const char *text, size_t size, const struct key_kind *kind,
-		   unsigned index, const char *value, struct configedit_result *ret,
-		   struct lxcri_error *err)
+/* text with the line "<key>: <value>" appended, ending the way its lines end. */
+static int line_append(const char *name, const char *text, size_t size, const char *key,
+		       const char *what, unsigned index, const char *value,
+		       struct configedit_result *ret, struct lxcri_error *err)
 {
 	_cleanup_free_ char *out = NULL;
-	char q[ESCAPE_BUFSIZE], key[16];
+	char q[ESCAPE_BUFSIZE];
 	const char *eol, *nl;
 	bool unterminated, crlf;
 	size_t len;
 	unsigned line;
+
+	unterminated = size > 0 && text[size - 1] != '\n';
+	line = count_lines(text, size) + 1;
+	if (!value)
+		value = "";
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return error_set(err, -EINVAL,
+					 "%s:%u: Invalid value '%s' for '%s': a %s is one line, "
+					 "without control characters",
+					 name, line, escape_for_message(value, q, sizeof(q)), key,
+					 what);
+
+	/* The new line ends the way the text's lines do. */
+	nl = size ? memrchr(text, '\n', size) : NULL;
+	crlf = nl ? nl > text && nl[-1] == '\r' : size > 0 && text[size - 1] == '\r';
+	eol = crlf ? "\r\n" : "\n";
+
+	/* The parsed text is at most CONFIG_MAX_SIZE: only the value can make the sum overflow. */
+	len = strlen(value);
+	if (len > CONFIG_MAX_SIZE)
+		return error_set(err, -EFBIG, "%s: File is larger than 1 MiB (at most %d bytes)",
+				 name, CONFIG_MAX_SIZE);
+	out = malloc(size + len + strlen(key) + 8);
+	if (!out)
+		return error_set(err, -ENOMEM, "%s: Out of memory", name);
+	memcpy(out, text, size);
+	len = size;
+	if (unterminated) {
+		/* "...\r" already has the first half of a CRLF. */
+		const char *end = text[size - 1] == '\r' ? "\n" : eol;
+		memcpy(out + len, end, strlen(end));
+		len += strlen(end);
+	}
+	len += (size_t)sprintf(out + len, "%s: %s%s", key, value, eol);
+	return result_set(ret, name, TAKE_PTR(out), len, index, line, err);
+}
+
+static int key_add(const char *name, const char *text, size_t size, const struct key_kind *kind,
+		   unsigned index, const char *value, struct configedit_result *ret,
+		   struct lxcri_error *err)
+{
+	char key[16];
 
 	if (index == CONFIGEDIT_LOWEST) {
 		for (index = 0; index < kind->max && kind->lines[index]; index++)
@@ -133,42 +177,7 @@ static int key_add(const char *name, const char *text, size_t size, const struct
 				 kind->lines[index], kind->prefix, index);
 	}
 	snprintf(key, sizeof(key), "%s%u", kind->prefix, index);
-
-	unterminated = size > 0 && text[size - 1] != '\n';
-	line = count_lines(text, size) + 1;
-	if (!value)
-		value = "";
-	for (const char *p = value; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return error_set(err, -EINVAL,
-					 "%s:%u: Invalid value '%s' for '%s': a %s is one line, "
-					 "without control characters",
-					 name, line, escape_for_message(value, q, sizeof(q)), key,
-					 kind->prefix);
-
-	/* The new line ends the way the text's lines do. */
-	nl = size ? memrchr(text, '\n', size) : NULL;
-	crlf = nl ? nl > text && nl[-1] == '\r' : size > 0 && text[size - 1] == '\r';
-	eol = crlf ? "\r\n" : "\n";
-
-	/* The parsed text is at most CONFIG_MAX_SIZE: only the value can make the sum overflow. */
-	len = strlen(value);
-	if (len > CONFIG_MAX_SIZE)
-		return error_set(err, -EFBIG, "%s: File is larger than 1 MiB (at most %d bytes)",
-				 name, CONFIG_MAX_SIZE);
-	out = malloc(size + len + sizeof(key) + 8);
-	if (!out)
-		return error_set(err, -ENOMEM, "%s: Out of memory", name);
-	memcpy(out, text, size);
-	len = size;
-	if (unterminated) {
-		/* "...\r" already has the first half of a CRLF. */
-		const char *end = text[size - 1] == '\r' ? "\n" : eol;
-		memcpy(out + len, end, strlen(end));
-		len += strlen(end);
-	}
-	len += (size_t)sprintf(out + len, "%s: %s%s", key, value, eol);
-	return result_set(ret, name, TAKE_PTR(out), len, index, line, err);
+	return line_append(name, text, size, key, kind->prefix, index, value, ret, err);
 }
 
 int configedit_net_add(const char *name, const char *text, size_t size, unsigned index,
@@ -314,4 +323,65 @@ int configedit_port_del(const char *name, const char *text, size_t size, int pro
 				 host_port);
 	snprintf(key, sizeof(key), "port%u", port->index);
 	return line_remove(name, text, size, port->line, port->index, key, ret, err);
+}
+
+static unsigned key_line(const struct config *c, const char *key)
+{
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (strcmp(c->entries[i].key, key) == 0)
+			return c->entries[i].line;
+	return 0;
+}
+
+int configedit_set(const char *name, const char *text, size_t size, const char *key,
+		   const char *value, struct configedit_result *ret, struct lxcri_error *err)
+{
+	_cleanup_config_ struct config *old = NULL;
+	_cleanup_free_ char *out = NULL;
+	char q[ESCAPE_BUFSIZE];
+	size_t start, end, len;
+	unsigned line;
+	int r;
+
+	name = name ? name : "(config)";
+	r = parse_text(name, text, size, &old, err);
+	if (r < 0)
+		return r;
+	line = key_line(old, key);
+	if (!value) {
+		if (!line)
+			return error_set(err, -ENOENT, "%s: '%s' is not set", name, key);
+		return line_remove(name, text, size, line, 0, key, ret, err);
+	}
+	if (!line) {
+		return line_append(name, text, size, key, key, 0, value, ret, err);
+	}
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return error_set(err, -EINVAL,
+					 "%s:%u: Invalid value '%s' for '%s': one line, without "
+					 "control characters",
+					 name, line, escape_for_message(value, q, sizeof(q)), key);
+	if (line_span(text, size, line, &start, &end) < 0)
+		return error_set(err, -EINVAL, "%s:%u: No such line for '%s'", name, line, key);
+	len = strlen(value);
+	if (len > CONFIG_MAX_SIZE)
+		return error_set(err, -EFBIG, "%s: File is larger than 1 MiB (at most %d bytes)",
+				 name, CONFIG_MAX_SIZE);
+	/* The line keeps its line end ("\n", "\r\n" or none). */
+	const char *eol = text + end;
+	while (eol > text + start && (eol[-1] == '\n' || eol[-1] == '\r'))
+		eol--;
+	size_t eol_len = (size_t)(text + end - eol);
+	out = malloc(size + len + strlen(key) + 4);
+	if (!out)
+		return error_set(err, -ENOMEM, "%s: Out of memory", name);
+	memcpy(out, text, start);
+	size_t n = start + (size_t)sprintf(out + start, "%s: %s", key, value);
+	memcpy(out + n, eol, eol_len);
+	n += eol_len;
+	memcpy(out + n, text + end, size - end);
+	n += size - end;
+	out[n] = '\0';
+	return result_set(ret, name, TAKE_PTR(out), n, 0, line, err);
 }

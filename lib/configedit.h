@@ -84,3 +84,12 @@ const struct config_port *configedit_find_port(const struct config *c, int proto
 					       uint16_t host_port);
 /* The net of c with that index, or NULL. */
 const struct config_net *configedit_find_net_index(const struct config *c, unsigned index);
+
+/*
+ * Sets a single key ("seccomp", "apparmor", "selinux", ...): its line is
+ * replaced in place (keeping its line end) if the key is set, else the line
+ * is appended. value NULL removes the key's line (-ENOENT if it is not set).
+ * The result must parse, as for the edits above.
+ */
+int configedit_set(const char *name, const char *text, size_t size, const char *key,
+		   const char *value, struct configedit_result *ret, struct lxcri_error *err);

@@ -21,16 +21,19 @@
 #include "cleanup.h"
 #include "log.h"
 #include "process.h"
+#include "profiles.h"
 
 extern char **environ;
 
 /*
  * A feature without a helper is not in this version: a key of it refuses
  * the start. One helper may serve several features (lxcri-net: net, route
- * and dns); it then runs once per hook.
+ * and dns); it then runs once per hook. seccomp has no helper to run ("",
+ * no hook): LXC loads the profile itself, and pre-start checks, here, that
+ * LXC's config points at it and that it is current (lib/profiles.h).
  */
 const struct feature lxcri_features[] = {
-	{ "seccomp", NULL, HOOK_MASK(HOOK_PRE_START) },
+	{ "seccomp", "", 0 },
 	{ "apparmor", NULL, HOOK_MASK(HOOK_PRE_START) },
 	{ "selinux", "lxcri-selinux", HOOK_MASK(HOOK_PRE_START) },
 	{ "net", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
@@ -340,6 +343,26 @@ static int load_settings(struct lifecycle *lc, struct lxcri_error *err)
 	return r;
 }
 
+/*
+ * After the profile helpers: a host that cannot enforce a profile at all is
+ * the first thing to say. LXC reads the seccomp profile after pre-start.
+ */
+static int check_profiles(struct lifecycle *lc, const struct config *c, struct lxcri_error *err)
+{
+	char fallback[PATH_MAX];
+	const char *lxc_config = lc->ctx->config_file;
+
+	if (!c->seccomp && !c->apparmor_profile && !c->selinux)
+		return 0;
+	if (!lxc_config || !*lxc_config) {
+		if (path_join(fallback, sizeof(fallback), "%s/%s/config", lc->paths->lxc_path,
+			      lc->ctx->id) < 0)
+			return error_set(err, -ENAMETOOLONG, "LXC config path is too long");
+		lxc_config = fallback;
+	}
+	return profiles_check(lc->paths, lc->ctx->id, c, lxc_config, err);
+}
+
 static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 {
 	_cleanup_state_ struct state *s = NULL;
@@ -387,6 +410,12 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 		r = run_planned(lc, &s, c, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
+	r = check_profiles(lc, c, err);
+	if (r < 0) {
+		log_error("%s", err->message);
+		(void)teardown_items(lc, &s);
+		return refuse(lc, s, "pre-start", r, err);
+	}
 	log_info("pre-start: config '%s' is valid (%zu key(s))", lc->config_path, c->n_entries);
 	return 0;
 }

@@ -19,7 +19,7 @@ struct env {
 };
 
 static const struct feature test_features[] = {
-	{ "seccomp", "fake-seccomp", HOOK_MASK(HOOK_PRE_START) },
+	{ "selinux", "fake-selinux", HOOK_MASK(HOOK_PRE_START) },
 	{ "net", "fake-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "port", NULL, HOOK_MASK(HOOK_START_HOST) }, /* not in this version */
 };
@@ -36,6 +36,8 @@ static void env_setup(struct env *e)
 	snprintf(e->paths.run_dir, sizeof(e->paths.run_dir), "%s/run", e->root);
 	snprintf(e->paths.pve_dir, sizeof(e->paths.pve_dir), "%s/pve", e->root);
 	snprintf(e->paths.libexec_dir, sizeof(e->paths.libexec_dir), "%s/libexec", e->root);
+	snprintf(e->paths.lxc_path, sizeof(e->paths.lxc_path), "%s/lxc", e->root);
+	ck_assert_int_eq(mkdir(e->paths.lxc_path, 0755), 0);
 	snprintf(dir, sizeof(dir), "%s/etc", e->root);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	snprintf(dir, sizeof(dir), "%s/etc/containers", e->root);
@@ -68,6 +70,17 @@ static void ct_config(struct env *e, const char *id, const char *text)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/etc/containers/%s.conf", e->root, id);
+	test_write_file(path, text);
+}
+
+/* LXC's config of the container: <lxc_path>/<id>/config. */
+static void lxc_config(struct env *e, const char *id, const char *text)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", e->paths.lxc_path, id);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%s/config", e->paths.lxc_path, id);
 	test_write_file(path, text);
 }
 
@@ -117,12 +130,12 @@ START_TEST(test_plan_and_supported)
 	_cleanup_config_ struct config *c = NULL;
 	const struct feature *plan[8];
 	struct lxcri_error err = {};
-	const char *text = "seccomp: /etc/x.json\nnet0: name=eth1,bridge=vmbr0\n";
+	const char *text = "selinux: u:r:t:s0\nnet0: name=eth1,bridge=vmbr0\n";
 
 	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
 	ck_assert_int_eq(lifecycle_check_supported(test_features, 3, c, &err), 0);
 	ck_assert_int_eq(lifecycle_plan(test_features, 3, c, HOOK_PRE_START, plan, 8), 1);
-	ck_assert_str_eq(plan[0]->name, "seccomp");
+	ck_assert_str_eq(plan[0]->name, "selinux");
 	ck_assert_int_eq(lifecycle_plan(test_features, 3, c, HOOK_START_HOST, plan, 8), 1);
 	ck_assert_str_eq(plan[0]->name, "net");
 	ck_assert_int_eq(lifecycle_plan(test_features, 3, c, HOOK_STOP, plan, 8), 0);
@@ -147,7 +160,7 @@ START_TEST(test_shipped_features)
 		{ "route0: dst=default,dev=eth0", "lxcri-net" },
 		{ "dns: nameserver=10.0.0.1", "lxcri-net" },
 		{ "port0: proto=tcp,host=80,ct=80", "lxcri-portfwd" },
-		{ "seccomp: /etc/x.json", NULL },
+		{ "seccomp: /etc/x.json", "" }, /* built in: no helper runs */
 		{ "apparmor: profile=x", NULL },
 		{ "selinux: u:r:t:s0", "lxcri-selinux" },
 		{ "hooks: dir=/etc/x", "lxcri-ocihooks" },
@@ -172,8 +185,17 @@ START_TEST(test_shipped_features)
 		}
 		ck_assert_msg(r == 0, "%s: %s", keys[i].key, err.message);
 		/* Profiles act at pre-start, everything else at start-host. */
-		size_t n = lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_PRE_START,
-					  plan, 8);
+		size_t n;
+		if (!*keys[i].helper) {
+			ck_assert_uint_eq(lifecycle_plan(lxcri_features, lxcri_features_count, c,
+							 HOOK_PRE_START, plan, 8) +
+					      lifecycle_plan(lxcri_features, lxcri_features_count,
+							     c, HOOK_START_HOST, plan, 8),
+					  0);
+			continue;
+		}
+		n = lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_PRE_START, plan,
+				   8);
 		if (n == 0)
 			n = lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_START_HOST,
 					   plan, 8);
@@ -225,20 +247,21 @@ START_TEST(test_start_runs_helpers_at_their_hooks)
 	_cleanup_state_ struct state *s = NULL;
 
 	env_setup(&e);
-	helper(&e, "fake-seccomp", "exit 0");
+	helper(&e, "fake-selinux", "exit 0");
 	helper(&e, "fake-net", "exit 0");
-	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\nseccomp: /etc/x.json\n");
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\nselinux: u:r:t:s0\n");
+	lxc_config(&e, "web", "lxc.selinux.context = u:r:t:s0\n");
 
 	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
 	log = calls(&e);
-	ck_assert_str_eq(log, "fake-seccomp pre-start web\n");
+	ck_assert_str_eq(log, "fake-selinux pre-start web\n");
 	free(TAKE_PTR(log));
 	s = load_state(&e, "web");
 	ck_assert_str_eq(s->phase, "starting");
 
 	ck_assert_int_eq(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
 	log = calls(&e);
-	ck_assert_str_eq(log, "fake-seccomp pre-start web\nfake-net start-host web\n");
+	ck_assert_str_eq(log, "fake-selinux pre-start web\nfake-net start-host web\n");
 	state_free(s);
 	s = load_state(&e, "web");
 	ck_assert_str_eq(s->phase, "running");
@@ -467,8 +490,8 @@ START_TEST(test_helper_timeout_from_settings)
 	env_setup(&e);
 	snprintf(path, sizeof(path), "%s/etc/lxcri.conf", e.root);
 	test_write_file(path, "helper-timeout: 1\n");
-	helper(&e, "fake-seccomp", "exec sleep 30");
-	ct_config(&e, "web", "seccomp: /etc/x.json\n");
+	helper(&e, "fake-selinux", "exec sleep 30");
+	ct_config(&e, "web", "selinux: u:r:t:s0\n");
 	ck_assert_int_lt(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
 	ck_assert_msg(strstr(err.message, "timed out"), "%s", err.message);
 	env_teardown(&e);

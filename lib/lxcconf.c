@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lxcconf.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int lxcconf_path(const struct lxcri_paths *p, const char *id, char *buf, size_t size,
+		 enum lxcconf_format *ret_format)
+{
+	bool pve = paths_pve_mode(p) && container_id_is_vmid(id);
+
+	if (!container_id_valid(id))
+		return -EINVAL;
+	*ret_format = pve ? LXCCONF_PVE : LXCCONF_LXC;
+	return pve ? path_join(buf, size, "%s/lxc/%s.conf", p->pve_dir, id)
+		   : path_join(buf, size, "%s/%s/config", p->lxc_path, id);
+}
+
+/* One line of a config, split: [key, key_end) and [value, value_end), trimmed. */
+struct line {
+	const char *start, *end; /* the line, its line end excluded */
+	const char *next;	 /* the next line */
+	const char *key, *key_end, *value, *value_end;
+	bool assignment;
+	bool section; /* a PVE "[name]" header */
+};
+
+static void line_read(const char *p, const char *limit, enum lxcconf_format format,
+		      struct line *l)
+{
+	const char *nl = memchr(p, '\n', (size_t)(limit - p));
+	const char *s, *e, *sep;
+
+	*l = (struct line){ .start = p, .end = nl ? nl : limit, .next = nl ? nl + 1 : limit };
+	s = l->start;
+	e = l->end;
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	if (s == e || *s == '#')
+		return;
+	if (format == LXCCONF_PVE && *s == '[') {
+		l->section = true;
+		return;
+	}
+	sep = memchr(s, format == LXCCONF_PVE ? ':' : '=', (size_t)(e - s));
+	if (!sep)
+		return;
+	l->key = s;
+	l->key_end = sep;
+	while (l->key_end > s && isspace((unsigned char)l->key_end[-1]))
+		l->key_end--;
+	l->value = sep + 1;
+	while (l->value < e && isspace((unsigned char)*l->value))
+		l->value++;
+	l->value_end = e;
+	l->assignment = true;
+}
+
+static bool line_is_key(const struct line *l, const char *key)
+{
+	size_t n = strlen(key);
+	return l->assignment && (size_t)(l->key_end - l->key) == n && memcmp(l->key, key, n) == 0;
+}
+
+int lxcconf_get(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		char **ret)
+{
+	const char *limit = text + size, *value = NULL, *value_end = NULL;
+	struct line l;
+
+	*ret = NULL;
+	for (const char *p = text; p < limit; p = l.next) {
+		line_read(p, limit, format, &l);
+		if (l.section)
+			break;
+		if (line_is_key(&l, key))
+			value = l.value, value_end = l.value_end;
+	}
+	if (!value || value == value_end)
+		return 0;
+	*ret = strndup(value, (size_t)(value_end - value));
+	return *ret ? 0 : -ENOMEM;
+}
+
+int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		const char *value, char **ret_text, size_t *ret_size)
+{
+	const char *limit = text + size, *main_end = limit;
+	_cleanup_free_ char *out = NULL;
+	char *assignment = NULL;
+	size_t n = 0, len;
+	bool done = false;
+	struct line l;
+
+	if (strncmp(key, "lxc.", 4) != 0 || (value && strpbrk(value, "\r\n")))
+		return -EINVAL;
+	if (value && asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key,
+			      value) < 0)
+		return -ENOMEM;
+	_cleanup_free_ char *owned = assignment;
+	len = assignment ? strlen(assignment) : 0;
+	out = malloc(size + len + 2);
+	if (!out)
+		return -ENOMEM;
+	for (const char *p = text; p < limit; p = l.next) {
+		line_read(p, limit, format, &l);
+		if (l.section) {
+			main_end = p;
+			break;
+		}
+		if (!line_is_key(&l, key)) {
+			memcpy(out + n, p, (size_t)(l.next - p));
+			n += (size_t)(l.next - p);
+		} else if (assignment && !done) {
+			memcpy(out + n, assignment, len);
+			n += len;
+			done = true;
+		}
+	}
+	if (assignment && !done) {
+		if (n > 0 && out[n - 1] != '\n')
+			out[n++] = '\n';
+		memcpy(out + n, assignment, len);
+		n += len;
+	}
+	memcpy(out + n, main_end, (size_t)(limit - main_end));
+	n += (size_t)(limit - main_end);
+	out[n] = '\0';
+	*ret_text = TAKE_PTR(out);
+	*ret_size = n;
+	return 0;
+}
+
+/* Capabilities by number, as capability.h names them (lowercase, without CAP_). */
+static const char *const cap_names[] = {
+	"chown",	   "dac_override",	"dac_read_search", "fowner",
+	"fsetid",	   "kill",		"setgid",	   "setuid",
+	"setpcap",	   "linux_immutable",	"net_bind_service", "net_broadcast",
+	"net_admin",	   "net_raw",		"ipc_lock",	   "ipc_owner",
+	"sys_module",	   "sys_rawio",		"sys_chroot",	   "sys_ptrace",
+	"sys_pacct",	   "sys_admin",		"sys_boot",	   "sys_nice",
+	"sys_resource",	   "sys_time",		"sys_tty_config",  "mknod",
+	"lease",	   "audit_write",	"audit_control",   "setfcap",
+	"mac_override",	   "mac_admin",		"syslog",	   "wake_alarm",
+	"block_suspend",   "audit_read",	"perfmon",	   "bpf",
+	"checkpoint_restore",
+};
+#define N_CAPS (sizeof(cap_names) / sizeof(cap_names[0]))
+
+struct caps_scan {
+	bool drop[N_CAPS];
+	bool keep[N_CAPS];
+	bool keep_set; /* an lxc.cap.keep is in force */
+};
+
+static int cap_index(const char *name, size_t len)
+{
+	if (len > 4 && strncasecmp(name, "cap_", 4) == 0)
+		name += 4, len -= 4;
+	for (size_t i = 0; i < N_CAPS; i++)
+		if (strlen(cap_names[i]) == len && strncasecmp(cap_names[i], name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Applies one lxc.cap.drop or lxc.cap.keep value, as LXC does: empty clears the list. */
+static void caps_apply(struct caps_scan *c, bool keep, const char *v, const char *end)
+{
+	bool *set = keep ? c->keep : c->drop;
+
+	if (v == end) {
+		memset(set, 0, sizeof(c->drop));
+		if (keep)
+			c->keep_set = false;
+		return;
+	}
+	if (keep)
+		c->keep_set = true;
+	while (v < end) {
+		const char *w = v;
+		int i;
+
+		while (w < end && !isspace((unsigned char)*w))
+			w++;
+		i = cap_index(v, (size_t)(w - v));
+		if (i >= 0)
+			set[i] = true;
+		v = w;
+		while (v < end && isspace((unsigned char)*v))
+			v++;
+	}
+}
+
+static int caps_scan_file(const char *path, struct caps_scan *c, unsigned depth,
+			  struct lxcri_error *err);
+
+static int caps_scan_include(const char *path, struct caps_scan *c, unsigned depth,
+			     struct lxcri_error *err)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	int n, r = 0;
+
+	if (stat(path, &st) < 0)
+		return 0; /* LXC fails the start on a missing include: not ours to report */
+	if (!S_ISDIR(st.st_mode))
+		return caps_scan_file(path, c, depth + 1, err);
+	n = scandir(path, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+		char *sub = NULL;
+
+		if (r >= 0 && len > 5 && strcmp(names[i]->d_name + len - 5, ".conf") == 0 &&
+		    asprintf(&sub, "%s/%s", path, names[i]->d_name) >= 0) {
+			r = caps_scan_file(sub, c, depth + 1, err);
+			free(sub);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+static int caps_scan_file(const char *path, struct caps_scan *c, unsigned depth,
+			  struct lxcri_error *err)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	struct line l;
+
+	if (depth > 8)
+		return error_set(err, -ELOOP, "'%s': lxc.include nested more than 8 deep", path);
+	f = fopen(path, "re");
+	if (!f)
+		return error_set_errno(err, -errno, "Failed to read '%s'", path);
+	while ((len = getline(&buf, &cap, f)) >= 0) {
+		line_read(buf, buf + len, LXCCONF_LXC, &l);
+		if (line_is_key(&l, "lxc.cap.drop") || line_is_key(&l, "lxc.cap.keep")) {
+			caps_apply(c, line_is_key(&l, "lxc.cap.keep"), l.value, l.value_end);
+		} else if (line_is_key(&l, "lxc.include")) {
+			_cleanup_free_ char *inc = strndup(l.value, (size_t)(l.value_end - l.value));
+			int r = inc ? caps_scan_include(inc, c, depth, err) : -ENOMEM;
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int lxcconf_caps(const char *path, char ***ret, struct lxcri_error *err)
+{
+	struct caps_scan c = { 0 };
+	char **caps;
+	size_t n = 0;
+	int r;
+
+	if (path && access(path, F_OK) == 0) {
+		r = caps_scan_file(path, &c, 0, err);
+		if (r < 0)
+			return r;
+	} else {
+		static const char *const common_drop = "mac_admin mac_override sys_time sys_module sys_rawio";
+		caps_apply(&c, false, common_drop, common_drop + strlen(common_drop));
+	}
+	caps = calloc(N_CAPS + 1, sizeof(char *));
+	if (!caps)
+		return error_set(err, -ENOMEM, "Out of memory");
+	for (size_t i = 0; i < N_CAPS; i++) {
+		if (c.keep_set ? !c.keep[i] : c.drop[i])
+			continue;
+		if (asprintf(&caps[n], "CAP_%s", cap_names[i]) < 0) {
+			strv_free(caps);
+			return error_set(err, -ENOMEM, "Out of memory");
+		}
+		for (char *s = caps[n]; *s; s++)
+			*s = (char)toupper((unsigned char)*s);
+		n++;
+	}
+	*ret = caps;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The raw LXC keys a container's security profiles need (lxc.seccomp.profile,
+ * lxc.apparmor.profile, lxc.selinux.context), read and written where they
+ * take effect:
+ *
+ *   plain LXC   <lxc_path>/<id>/config          "key = value"
+ *   PVE         <pve_dir>/lxc/<vmid>.conf       "key: value" (raw lxc.* keys
+ *               are root-only and kept by PVE when it writes the LXC config)
+ *
+ * A PVE file's main section ends at its first "[snapshot]" header: only the
+ * main section is read or changed. Every other line is kept byte for byte.
+ * lxc.include is not followed by lxcconf_get(): the value read is the last
+ * assignment in the file itself, which LXC applies after what the includes
+ * above it set. libc only.
+ */
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "paths.h"
+
+enum lxcconf_format {
+	LXCCONF_LXC, /* key = value */
+	LXCCONF_PVE, /* key: value */
+};
+
+/*
+ * The file to edit for container id, and its format: the PVE file for a
+ * vmid on a PVE node, else LXC's own config. -EINVAL for a bad id,
+ * -ENAMETOOLONG.
+ */
+int lxcconf_path(const struct lxcri_paths *p, const char *id, char *buf, size_t size,
+		 enum lxcconf_format *ret_format);
+
+/*
+ * The value of the last assignment of key in text[0..size), trimmed; *ret
+ * is NULL when the key is not set or its last assignment is empty (which
+ * resets it in LXC). 0 or -ENOMEM.
+ */
+int lxcconf_get(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		char **ret);
+
+/*
+ * text with key set to value: the first assignment of key is replaced, later
+ * ones are removed, and "key = value" ("key: value") is appended to the main
+ * section when there was none. value NULL removes every assignment. The
+ * result is NUL-terminated. -EINVAL for a value with a line end or a key
+ * that is not lxc.*, -ENOMEM.
+ */
+int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		const char *value, char **ret_text, size_t *ret_size);
+
+/*
+ * The capabilities a container keeps, as "CAP_NET_ADMIN" names
+ * (NULL-terminated, malloc'ed), from the lxc.cap.drop and lxc.cap.keep keys
+ * of the LXC config at path and the files it includes (lxc.include, files
+ * and directories of *.conf, at most 8 levels). Without the file: LXC's
+ * defaults for a container including common.conf (everything but
+ * mac_admin, mac_override, sys_time, sys_module and sys_rawio).
+ */
+int lxcconf_caps(const char *path, char ***ret, struct lxcri_error *err);

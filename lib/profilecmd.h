@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * `lxcri seccomp|apparmor|selinux set|show|unset`: a profile key of a
+ * container's lxcri config, the raw LXC key that makes LXC apply it
+ * (lib/lxcconf.h: the PVE file on a PVE node, LXC's config otherwise) and,
+ * for seccomp, the stored source copy and generated profile
+ * (lib/profiles.h). The CLI parses arguments and prints; the rest is here.
+ *
+ * set writes the stored files first, then the lxcri config, then LXC's
+ * config; if a later write fails the earlier ones are put back as they
+ * were, so a failure changes nothing. unset removes the LXC key (only if
+ * it is still ours), then the lxcri key, then the stored files. The
+ * container's lock is held throughout. A profile cannot change in a running
+ * container: the change takes effect at its next start (ret->running).
+ */
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "paths.h"
+#include "seccompconv.h"
+
+struct profilecmd_change {
+	char config[PATH_MAX];	   /* the lxcri config written */
+	char lxc_config[PATH_MAX]; /* the LXC config written */
+	char lxc_key[64];	   /* lxc.seccomp.profile ... */
+	char lxc_value[PATH_MAX];  /* what it was set to ("" after unset) */
+	char profile[PATH_MAX];	   /* seccomp: the generated profile */
+	bool running;		   /* the container runs: the next start applies it */
+	bool lxc_key_kept;	   /* unset: LXC's key named something else, left alone */
+};
+
+/*
+ * seccomp set: converts source (lib/seccompconv.h, for the container's
+ * capabilities as its LXC config gives them) and stores it. With losses and
+ * !accept_loss: -EOPNOTSUPP and *conv lists them (nothing written). -EINVAL
+ * for a malformed profile (its message names the file, line and column).
+ */
+int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const char *source,
+			   bool accept_loss, struct seccompconv_result *conv,
+			   struct profilecmd_change *ret, struct lxcri_error *err);
+
+/*
+ * apparmor set (value: "profile=<name>[,nesting=1][,mount=...]", or just a
+ * name) and selinux set (value: a context, checked with libselinux: against
+ * the loaded policy where SELinux is on, else by syntax only, which
+ * *ret_syntax_only says).
+ */
+int profilecmd_apparmor_set(const struct lxcri_paths *p, const char *id, const char *value,
+			    struct profilecmd_change *ret, struct lxcri_error *err);
+int profilecmd_selinux_set(const struct lxcri_paths *p, const char *id, const char *context,
+			   bool *ret_syntax_only, struct profilecmd_change *ret,
+			   struct lxcri_error *err);
+
+/* feature: "seccomp", "apparmor" or "selinux". -ENOENT if the key is not set. */
+int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *feature,
+		     struct profilecmd_change *ret, struct lxcri_error *err);
+
+/*
+ * What is in force for feature: {"id", "feature", "key": the lxcri value or
+ * null, "config", "lxc_config", "lxc_key", "lxc_value": what LXC's config
+ * has, "lxc_points_here": bool, "running": bool} and, for seccomp,
+ * "profile", "source", "source_sha256", "used_copy", "current": bool,
+ * "problem": why not (or null), "rules": N, "text": the profile.
+ */
+int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *feature,
+		    struct json_object **ret, struct lxcri_error *err);

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "profiles.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicfile.h"
+#include "cleanup.h"
+#include "lxcconf.h"
+
+#define PROFILE_MAX_SIZE (4 * 1024 * 1024)
+#define STAMP_PREFIX	 "# lxcri: source '"
+
+int profiles_seccomp_files(const struct lxcri_paths *p, const char *id,
+			   struct seccomp_files *ret)
+{
+	char conf[PATH_MAX];
+	int r = paths_container_config(p, id, conf, sizeof(conf));
+	size_t n;
+
+	if (r < 0)
+		return r;
+	n = strlen(conf);
+	if (n < 5 || strcmp(conf + n - 5, ".conf") != 0)
+		return -EINVAL;
+	conf[n - 5] = '\0';
+	r = path_join(ret->profile, sizeof(ret->profile), "%s.seccomp", conf);
+	if (r >= 0)
+		r = path_join(ret->copy, sizeof(ret->copy), "%s.seccomp.json", conf);
+	return r;
+}
+
+/* The offset just past line 2 of text, or 0 if it has no two lines. */
+static size_t after_two_lines(const char *text, size_t size)
+{
+	const char *nl = memchr(text, '\n', size);
+
+	if (!nl)
+		return 0;
+	nl = memchr(nl + 1, '\n', size - (size_t)(nl + 1 - text));
+	return nl ? (size_t)(nl + 1 - text) : 0;
+}
+
+int profiles_seccomp_stamp(const char *source_path, const char *source, size_t source_size,
+			   const char *profile, char **ret)
+{
+	char src[SHA256_HEX_SIZE], prof[SHA256_HEX_SIZE];
+	size_t size = strlen(profile), head = after_two_lines(profile, size);
+
+	if (!head || strpbrk(source_path, "'\r\n"))
+		return -EINVAL;
+	sha256_hex(source, source_size, src);
+	sha256_hex(profile, size, prof);
+	if (asprintf(ret, "%.*s" STAMP_PREFIX "%s' sha256 %s, profile sha256 %s\n%s", (int)head,
+		     profile, source_path, src, prof, profile + head) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Parses the stamp line of a stored profile, and the digest of the profile without it. */
+static int stamp_read(const char *path, const char *text, size_t size, struct seccomp_stamp *s,
+		      char actual[SHA256_HEX_SIZE], struct lxcri_error *err)
+{
+	size_t head = after_two_lines(text, size), len = strlen(STAMP_PREFIX);
+	const char *line = text + head, *nl, *quote;
+	struct sha256 h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	nl = head ? memchr(line, '\n', size - head) : NULL;
+	if (!nl || (size_t)(nl - line) <= len || strncmp(line, STAMP_PREFIX, len) != 0)
+		return error_set(err, -ESTALE,
+				 "'%s' has no lxcri stamp on its line 3: it was not made by 'lxcri "
+				 "seccomp set'",
+				 path);
+	quote = memchr(line + len, '\'', (size_t)(nl - line - (ptrdiff_t)len));
+	if (!quote || (size_t)(quote - line - (ptrdiff_t)len) >= sizeof(s->source) ||
+	    sscanf(quote, "' sha256 %64[0-9a-f], profile sha256 %64[0-9a-f]", s->source_sha256,
+		   s->profile_sha256) != 2)
+		return error_set(err, -ESTALE, "'%s': line 3 is not a valid lxcri stamp", path);
+	memcpy(s->source, line + len, (size_t)(quote - line - (ptrdiff_t)len));
+	s->source[quote - line - (ptrdiff_t)len] = '\0';
+
+	sha256_init(&h);
+	sha256_update(&h, text, head);
+	sha256_update(&h, nl + 1, size - (size_t)(nl + 1 - text));
+	sha256_final(&h, d);
+	for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(actual + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+static int lxc_key_check(const char *lxc_config, const char *key, const char *want,
+			 const char *feature, const char *id, const char *conf, unsigned line,
+			 struct lxcri_error *err)
+{
+	_cleanup_free_ char *text = NULL, *value = NULL;
+	size_t size = 0;
+	int r = read_file(lxc_config, PROFILE_MAX_SIZE, &text, &size);
+
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to read LXC's config '%s'", lxc_config);
+	if (lxcconf_get(text, size, LXCCONF_LXC, key, &value) < 0)
+		return error_set(err, -ENOMEM, "Out of memory");
+	if (value && strcmp(value, want) == 0)
+		return 0;
+	if (value)
+		return error_set(err, -ENOLINK,
+				 "%s:%u: '%s' is set, but LXC's config '%s' has '%s = %s', not "
+				 "'%s': the container would start without it; run 'lxcri %s set "
+				 "%s ...'",
+				 conf, line, feature, lxc_config, key, value, want, feature, id);
+	return error_set(err, -ENOLINK,
+			 "%s:%u: '%s' is set, but LXC's config '%s' does not set %s = %s: the "
+			 "container would start without it; run 'lxcri %s set %s ...'",
+			 conf, line, feature, lxc_config, key, want, feature, id);
+}
+
+int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const struct config *c,
+			   const char *lxc_config, struct seccomp_stamp *ret_stamp,
+			   bool *ret_used_copy, struct lxcri_error *err)
+{
+	_cleanup_free_ char *text = NULL, *source = NULL;
+	char actual[SHA256_HEX_SIZE], digest[SHA256_HEX_SIZE];
+	struct seccomp_files f;
+	struct seccomp_stamp s = { 0 };
+	bool used_copy = false;
+	size_t size = 0, source_size = 0;
+	int r;
+
+	r = profiles_seccomp_files(p, id, &f);
+	if (r < 0)
+		return error_set(err, r, "Invalid container id '%s' or paths too long", id);
+	r = read_file(f.profile, PROFILE_MAX_SIZE, &text, &size);
+	if (r == -ENOENT)
+		return error_set(err, -ENOENT,
+				 "%s:%u: no generated profile '%s' for 'seccomp: %s': run 'lxcri "
+				 "seccomp set %s %s'",
+				 c->path, c->seccomp_line, f.profile, c->seccomp, id, c->seccomp);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to read '%s'", f.profile);
+	r = stamp_read(f.profile, text, size, &s, actual, err);
+	if (r < 0)
+		return r;
+	if (strcmp(actual, s.profile_sha256) != 0)
+		return error_set(err, -ESTALE,
+				 "'%s' was changed since 'lxcri seccomp set' made it: run 'lxcri "
+				 "seccomp set %s %s' again",
+				 f.profile, id, c->seccomp);
+	if (strcmp(s.source, c->seccomp) != 0)
+		return error_set(err, -ESTALE,
+				 "%s:%u: 'seccomp: %s', but '%s' was made from '%s': run 'lxcri "
+				 "seccomp set %s %s'",
+				 c->path, c->seccomp_line, c->seccomp, f.profile, s.source, id,
+				 c->seccomp);
+	r = read_file(c->seccomp, PROFILE_MAX_SIZE, &source, &source_size);
+	if (r == -ENOENT) {
+		used_copy = true;
+		r = read_file(f.copy, PROFILE_MAX_SIZE, &source, &source_size);
+		if (r < 0)
+			return error_set_errno(err, r,
+					       "Neither the source '%s' nor its copy '%s' can be "
+					       "read",
+					       c->seccomp, f.copy);
+	} else if (r < 0) {
+		return error_set_errno(err, r, "Failed to read '%s'", c->seccomp);
+	}
+	sha256_hex(source, source_size, digest);
+	if (strcmp(digest, s.source_sha256) != 0)
+		return error_set(err, -ESTALE,
+				 "'%s' changed since the profile '%s' was made from it: run 'lxcri "
+				 "seccomp set %s %s' again",
+				 used_copy ? f.copy : c->seccomp, f.profile, id, c->seccomp);
+	if (lxc_config) {
+		r = lxc_key_check(lxc_config, "lxc.seccomp.profile", f.profile, "seccomp", id,
+				  c->path, c->seccomp_line, err);
+		if (r < 0)
+			return r;
+	}
+	if (ret_stamp)
+		*ret_stamp = s;
+	if (ret_used_copy)
+		*ret_used_copy = used_copy;
+	return 0;
+}
+
+size_t profiles_lxc_keys(const struct lxcri_paths *p, const char *id, const struct config *c,
+			 struct lxc_key_want ret[3])
+{
+	struct seccomp_files f;
+	size_t n = 0;
+
+	if (c->seccomp && profiles_seccomp_files(p, id, &f) >= 0) {
+		ret[n] = (struct lxc_key_want){ "seccomp", "lxc.seccomp.profile", "",
+						c->seccomp_line };
+		snprintf(ret[n++].value, sizeof(ret->value), "%s", f.profile);
+	}
+	if (c->apparmor_profile) {
+		ret[n] = (struct lxc_key_want){ "apparmor", "lxc.apparmor.profile", "",
+						c->apparmor_line };
+		if (strcmp(c->apparmor_profile, "generated") == 0)
+			snprintf(ret[n++].value, sizeof(ret->value), "lxcri-ct-%s", id);
+		else
+			snprintf(ret[n++].value, sizeof(ret->value), "%s", c->apparmor_profile);
+	}
+	if (c->selinux) {
+		ret[n] = (struct lxc_key_want){ "selinux", "lxc.selinux.context", "",
+						c->selinux_line };
+		snprintf(ret[n++].value, sizeof(ret->value), "%s", c->selinux);
+	}
+	return n;
+}
+
+int profiles_check(const struct lxcri_paths *p, const char *id, const struct config *c,
+		   const char *lxc_config, struct lxcri_error *err)
+{
+	struct lxc_key_want want[3];
+	size_t n = profiles_lxc_keys(p, id, c, want);
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(want[i].feature, "seccomp") == 0)
+			r = profiles_check_seccomp(p, id, c, lxc_config, NULL, NULL, err);
+		else
+			r = lxc_key_check(lxc_config, want[i].key, want[i].value, want[i].feature,
+					  id, c->path, want[i].line, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,230 @@
+#!/bin/bash
+# seccomp: `lxcri seccomp set|show|unset` stores a converted OCI or Docker
+# profile beside the container's lxcri config and points LXC at it; LXC
+# enforces it in the real container; pre-start refuses a profile that no
+# longer matches its source, or that LXC's config would not load.
+. "$(dirname "$0")/lib.sh"
+
+DOCKER_PROFILE=/usr/share/containers/seccomp.json
+
+# A profile that makes mkdir fail with EDQUOT (122), and nothing else.
+deny_mkdir_profile() { # file
+	cat >"$1" <<-'EOF'
+		{
+		  "defaultAction": "SCMP_ACT_ALLOW",
+		  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+		  "syscalls": [
+		    {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}
+		  ]
+		}
+	EOF
+}
+
+# The seccomp mode of the container's init: 2 when a filter is loaded.
+init_seccomp_mode() { ct_exec "$1" /bin/sh -c 'grep "^Seccomp:" /proc/1/status' | awk '{print $2}'; }
+
+enforced_in_container() {
+	ct_create web
+	deny_mkdir_profile "$T/deny-mkdir.json"
+	local out
+	out=$("${LXCRI[@]}" seccomp set web "$T/deny-mkdir.json")
+	echo "$out"
+	assert_contains "$out" "converted to '$ETC/containers/web.seccomp'"
+	assert_eq "$(grep '^seccomp:' "$ETC/containers/web.conf")" "seccomp: $T/deny-mkdir.json"
+	assert_eq "$(grep '^lxc.seccomp.profile' "$LXCPATH/web/config")" "lxc.seccomp.profile = $ETC/containers/web.seccomp"
+	cmp "$T/deny-mkdir.json" "$ETC/containers/web.seccomp.json" || fail "the stored copy differs from the source"
+	ct_start web
+	assert_eq "$(init_seccomp_mode web)" 2 "seccomp mode of init"
+	# The denied syscall fails with the errno asked for; the others work.
+	out=$(ct_exec web /bin/mkdir /tmp/newdir 2>&1) && fail "mkdir succeeded under the profile"
+	assert_contains "$out" "Disk quota exceeded" "mkdir's error (EDQUOT, 122)"
+	ct_exec web /bin/sh -c 'echo hello >/tmp/file && cat /tmp/file && rm /tmp/file && ls / >/dev/null' >"$T/ok.out" ||
+		fail "other syscalls failed under the profile"
+	assert_eq "$(cat "$T/ok.out")" hello
+	mkdir "$T/host-dir" || fail "the host is affected"
+	out=$("${LXCRI[@]}" seccomp show web)
+	echo "$out"
+	assert_contains "$out" "current:  yes"
+	assert_contains "$out" "mkdir errno 122"
+	assert_eq "$("${LXCRI[@]}" seccomp show web --output-format json | jq -r '.current, .lxc_points_here, .rules')" "$(printf 'true\ntrue\n2')"
+	ct_stop web
+}
+
+docker_default_profile() {
+	[ -f "$DOCKER_PROFILE" ] || fail "$DOCKER_PROFILE is missing (golang-github-containers-common)"
+	ct_create web
+	local out
+	out=$("${LXCRI[@]}" seccomp set web "$DOCKER_PROFILE" 2>&1)
+	echo "$out"
+	assert_contains "$out" "(docker,"
+	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
+	ct_start web
+	assert_eq "$(init_seccomp_mode web)" 2 "seccomp mode of init"
+	# What the profile does not list fails with its default errno: add_key(2) is such a call.
+	local errno
+	errno=$(jq .defaultErrnoRet "$DOCKER_PROFILE")
+	assert_eq "$(ct_exec web /bin/syscalltool add_key)" "add_key: errno $errno"
+	assert_eq "$(ct_exec web /bin/syscalltool uname)" "uname: ok"
+	# busybox works under it: a shell, files, processes, the network stack.
+	ct_exec web /bin/sh -c 'mkdir /tmp/d && echo x >/tmp/d/f && ls /tmp/d && ps >/dev/null && ip link show lo >/dev/null' >"$T/d.out" ||
+		fail "busybox failed under Docker's default profile"
+	assert_eq "$(cat "$T/d.out")" f
+	local rules
+	rules=$("${LXCRI[@]}" seccomp show web --output-format json | jq -r .rules)
+	[ "$rules" -gt 300 ] || fail "only $rules rules from Docker's profile"
+	# The stored profile: its default action is the profile's default errno, and add_key is not allowed.
+	assert_eq "$(sed -n 2p "$ETC/containers/web.seccomp")" "allowlist errno $(jq .defaultErrnoRet "$DOCKER_PROFILE")"
+	assert_not_contains "$(cat "$ETC/containers/web.seccomp")" "add_key"
+	ct_stop web
+}
+
+stale_refused() {
+	ct_create web
+	deny_mkdir_profile "$T/p.json"
+	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
+	# The source changes after set: the start is refused, naming the file and what to run.
+	sed -i 's/122/13/' "$T/p.json"
+	if ct_start web; then fail "started with a profile older than its source"; fi
+	assert_eq "$(ct_state web)" STOPPED
+	local expected="'$T/p.json' changed since the profile '$ETC/containers/web.seccomp' was made from it: run 'lxcri seccomp set web $T/p.json' again"
+	assert_contains "$(cat "$SYSLOG")" "CT web: $expected" "syslog"
+	assert_contains "$("${LXCRI[@]}" status web)" "$expected" "lxcri status"
+	assert_contains "$("${LXCRI[@]}" seccomp show web)" "current:  $expected"
+	# Set again: it starts, with the new errno (EACCES).
+	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
+	ct_start web
+	assert_contains "$(ct_exec web /bin/mkdir /tmp/x 2>&1)" "Permission denied"
+	ct_stop web
+	# The generated profile edited by hand: refused.
+	echo "socket errno 1" >>"$ETC/containers/web.seccomp"
+	if ct_start web; then fail "started with an edited profile"; fi
+	assert_contains "$(cat "$SYSLOG")" "'$ETC/containers/web.seccomp' was changed since 'lxcri seccomp set' made it"
+	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
+	# LXC's config no longer loads it (an admin removed the line): refused, never started unfiltered.
+	sed -i '/^lxc.seccomp.profile/d' "$LXCPATH/web/config"
+	if ct_start web; then fail "started without the profile LXC should load"; fi
+	assert_contains "$(cat "$SYSLOG")" "$ETC/containers/web.conf:1: 'seccomp' is set, but LXC's config '$LXCPATH/web/config' does not set lxc.seccomp.profile = $ETC/containers/web.seccomp: the container would start without it"
+	assert_eq "$(ct_state web)" STOPPED
+}
+
+unset_restores() {
+	ct_create web
+	deny_mkdir_profile "$T/p.json"
+	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
+	local out
+	out=$("${LXCRI[@]}" seccomp unset web)
+	echo "$out"
+	assert_contains "$out" "removed from '$ETC/containers/web.conf' and '$LXCPATH/web/config'"
+	assert_not_contains "$(cat "$ETC/containers/web.conf")" "seccomp"
+	assert_not_contains "$(cat "$LXCPATH/web/config")" "lxc.seccomp.profile"
+	assert_missing "$ETC/containers/web.seccomp"
+	assert_missing "$ETC/containers/web.seccomp.json"
+	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
+	ct_start web
+	assert_eq "$(init_seccomp_mode web)" 0 "seccomp mode of init"
+	ct_exec web /bin/mkdir /tmp/x || fail "mkdir still denied after unset"
+	assert_not_contains "$(ct_exec web /bin/syscalltool add_key)" "errno 38" "add_key without a profile"
+	ct_stop web
+	# unset of what is not set: a clear error, exit 3.
+	local rc=0
+	out=$("${LXCRI[@]}" seccomp unset web 2>&1) || rc=$?
+	assert_eq "$rc" 3
+	assert_contains "$out" "'seccomp' is not set"
+}
+
+running_container_next_start() {
+	ct_create web
+	ct_start web
+	deny_mkdir_profile "$T/p.json"
+	local out
+	out=$("${LXCRI[@]}" seccomp set web "$T/p.json")
+	assert_contains "$out" "container 'web' is running: the change takes effect at its next start"
+	assert_eq "$(init_seccomp_mode web)" 0 "the running container's filter"
+	ct_stop web
+	ct_start web
+	assert_eq "$(init_seccomp_mode web)" 2 "after the restart"
+	ct_stop web
+}
+
+bad_input_changes_nothing() {
+	ct_create web
+	printf '# web\n' | ct_config web
+	cp "$LXCPATH/web/config" "$T/lxc.before"
+	local out rc
+	printf '{"defaultAction": "SCMP_ACT_ALLOW",\n "syscalls": [ {"names": ["mkdir"] "action": 1} ]}\n' >"$T/bad.json"
+	rc=0
+	out=$("${LXCRI[@]}" seccomp set web "$T/bad.json" 2>&1) || rc=$?
+	echo "$out"
+	assert_eq "$rc" 3 "malformed JSON"
+	assert_contains "$out" "$T/bad.json: line 2, column"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["no_such_call"], "action": "SCMP_ACT_ERRNO"}]}\n' >"$T/unknown.json"
+	rc=0
+	out=$("${LXCRI[@]}" seccomp set web "$T/unknown.json" 2>&1) || rc=$?
+	assert_eq "$rc" 3 "unknown syscall"
+	assert_contains "$out" "unknown syscall 'no_such_call'"
+	# A loss (SCMP_ACT_LOG) is refused without --accept-loss.
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_LOG"}]}\n' >"$T/loss.json"
+	rc=0
+	out=$("${LXCRI[@]}" seccomp set web "$T/loss.json" 2>&1) || rc=$?
+	assert_eq "$rc" 3 "a loss"
+	assert_contains "$out" "cannot be expressed in LXC's seccomp format: nothing changed; --accept-loss sets it anyway"
+	# A container without an LXC config.
+	rc=0
+	out=$("${LXCRI[@]}" seccomp set nosuch "$T/loss.json" --accept-loss 2>&1) || rc=$?
+	assert_eq "$rc" 3 "no container"
+	assert_contains "$out" "'$LXCPATH/nosuch/config' does not exist: create the container first"
+	# Nothing of any of it was written.
+	assert_eq "$(cat "$ETC/containers/web.conf")" "# web"
+	cmp "$T/lxc.before" "$LXCPATH/web/config" || fail "LXC's config changed"
+	assert_missing "$ETC/containers/web.seccomp"
+	assert_missing "$ETC/containers/web.seccomp.json"
+	assert_missing "$ETC/containers/nosuch.conf"
+	# --accept-loss sets it, and says what was lost.
+	out=$("${LXCRI[@]}" seccomp set web "$T/loss.json" --accept-loss 2>&1)
+	assert_contains "$out" "lost (accepted): "
+	assert_exists "$ETC/containers/web.seccomp"
+}
+
+# What PVE does at every start: the LXC config gets the raw lxc.* keys of
+# /etc/pve/lxc/<vmid>.conf (simulated: only those keys, appended).
+pve_regenerate() { # vmid
+	sed -i '/^lxc\.seccomp\.profile/d' "$LXCPATH/$1/config"
+	sed -n 's/^\(lxc\.[a-z.]*\): \(.*\)$/\1 = \2/p' "$PVE/lxc/$1.conf" >>"$LXCPATH/$1/config"
+}
+
+pve_node() {
+	pve_node_setup
+	pve_ct_create 200
+	deny_mkdir_profile "$T/p.json"
+	local out
+	out=$("${LXCRI[@]}" seccomp set 200 "$T/p.json")
+	echo "$out"
+	assert_exists "$PVE/lxcri/200.seccomp"
+	assert_exists "$PVE/lxcri/200.seccomp.json"
+	assert_eq "$(grep '^lxc.seccomp' "$PVE/lxc/200.conf")" "lxc.seccomp.profile: $PVE/lxcri/200.seccomp"
+	assert_not_contains "$(cat "$LXCPATH/200/config")" "lxc.seccomp.profile" "LXC's config, before PVE writes it"
+	# Before PVE has written the key into LXC's config, the start is refused.
+	if ct_start 200; then fail "started before LXC's config loads the profile"; fi
+	pve_regenerate 200
+	ct_start 200
+	assert_contains "$(ct_exec 200 /bin/mkdir /tmp/x 2>&1)" "Disk quota exceeded"
+	ct_stop 200
+	# On a node the container migrated to, the source is missing: the stored copy stands in.
+	mv "$T/p.json" "$T/p.json.moved"
+	assert_contains "$("${LXCRI[@]}" seccomp show 200)" "its stored copy is used"
+	ct_start 200
+	assert_contains "$(ct_exec 200 /bin/mkdir /tmp/x 2>&1)" "Disk quota exceeded"
+	ct_stop 200
+	"${LXCRI[@]}" seccomp unset 200 >/dev/null
+	assert_not_contains "$(cat "$PVE/lxc/200.conf")" "lxc.seccomp"
+	assert_missing "$PVE/lxcri/200.seccomp"
+}
+
+run_test "A profile that denies mkdir with errno 122 makes mkdir fail with EDQUOT in a real container, other syscalls work, and show says it is current" enforced_in_container
+run_test "Docker's default profile (podman's copy) converts and a busybox container runs under it" docker_default_profile
+run_test "pre-start refuses a profile whose source changed, a hand-edited profile, and an LXC config that would not load it" stale_refused
+run_test "seccomp unset removes the key, LXC's key and the stored files; the container starts without a filter" unset_restores
+run_test "seccomp set on a running container takes effect at its next start" running_container_next_start
+run_test "Malformed JSON (line and column), an unknown syscall, a loss and a missing container are refused, and nothing is written" bad_input_changes_nothing
+run_test "On a simulated PVE node the raw key goes into /etc/pve/lxc/<vmid>.conf and the stored copy stands in for a source missing after a migration" pve_node
+finish
