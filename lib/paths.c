@@ -30,14 +30,8 @@ static const struct root roots[] = {
 };
 
 const char *const paths_option_names[] = {
-	"--pve-dir=DIR",
-	"--etc-dir=DIR",
-	"--run-dir=DIR",
-	"--lxc-path=DIR",
-	"--lxc-config-dir=DIR",
-	"--libexec-dir=DIR",
-	"--sys-dir=DIR",
-	NULL,
+	"--pve-dir=DIR",	"--etc-dir=DIR",     "--run-dir=DIR", "--lxc-path=DIR",
+	"--lxc-config-dir=DIR", "--libexec-dir=DIR", "--sys-dir=DIR", NULL,
 };
 
 static int root_set(struct lxcri_paths *p, const struct root *r, const char *value)
