@@ -54,9 +54,12 @@ FUZZ_SECONDS ?= 60
 
 # lxcri-hook is the fast path every container runs: libc only.
 PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
-	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri
+	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor $(BUILD)/lxcri
 GENERATED := $(BUILD)/50-lxcri.conf
 MANPAGES := $(wildcard man/*.[158])
+# Profiles of our programs and lxcri-default, loaded at boot from /etc/apparmor.d;
+# lxcri-default and the template of generated profiles also in /usr/share/lxcri/apparmor.
+APPARMOR_PROFILES := $(filter-out %.md %.template,$(wildcard apparmor/*))
 
 .PHONY: all install check unit integration demo deb bench fuzz clean deps format lint
 
@@ -90,6 +93,9 @@ $(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(LIB)
 
 $(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PAM_LIBS) $(JSONC_LIBS)
+
+$(BUILD)/lxcri-apparmor: $(BUILD)/helpers/lxcri-apparmor.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
 $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \

@@ -31,7 +31,7 @@ extern char **environ;
  */
 const struct feature lxcri_features[] = {
 	{ "seccomp", NULL, HOOK_MASK(HOOK_PRE_START) },
-	{ "apparmor", NULL, HOOK_MASK(HOOK_PRE_START) },
+	{ "apparmor", "lxcri-apparmor", HOOK_MASK(HOOK_PRE_START) },
 	{ "selinux", NULL, HOOK_MASK(HOOK_PRE_START) },
 	{ "net", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "route", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },

@@ -69,9 +69,9 @@ bad_config_refused() {
 
 unsupported_feature_refused() {
 	ct_create web
-	printf '# confine it\napparmor: profile=lxcri-default\n' | ct_config web
+	printf '# confine it\nseccomp: /etc/lxcri/seccomp/x.json\n' | ct_config web
 	if ct_start web; then fail "started with a feature this version lacks"; fi
-	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:2: 'apparmor' is not supported by this version"
+	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:2: 'seccomp' is not supported by this version"
 }
 
 hook_version_1() {

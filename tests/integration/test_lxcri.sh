@@ -106,11 +106,11 @@ check_reports() {
 	assert_contains "$out" "hint: reinstall pve-lxcri"
 	assert_contains "$out" "fail  settings         $ETC/lxcri.conf:1:"
 	# A config whose start would be refused (a key this version lacks).
-	printf 'apparmor: profile=lxcri-default\n' | ct_config web
+	printf 'seccomp: /etc/lxcri/seccomp/x.json\n' | ct_config web
 	rc=0
 	out=$(lxcri check) || rc=$?
 	assert_eq "$rc" 1 "exit status with a config that would be refused"
-	assert_contains "$out" "fail  configs          1 of 1 container config(s) would be refused; first: $ETC/containers/web.conf:1: 'apparmor' is not supported by this version"
+	assert_contains "$out" "fail  configs          1 of 1 container config(s) would be refused; first: $ETC/containers/web.conf:1: 'seccomp' is not supported by this version"
 	# A valid config whose bridge or CNI network is not there: a warning before any start.
 	mkdir -p "$T/cni"
 	printf 'cni-config-dir: %s\n' "$T/cni" >"$ETC/lxcri.conf"

@@ -148,7 +148,7 @@ START_TEST(test_shipped_features)
 		{ "dns: nameserver=10.0.0.1", "lxcri-net" },
 		{ "port0: proto=tcp,host=80,ct=80", "lxcri-portfwd" },
 		{ "seccomp: /etc/x.json", NULL },
-		{ "apparmor: profile=x", NULL },
+		{ "apparmor: profile=x", "lxcri-apparmor" },
 		{ "selinux: u:r:t:s0", NULL },
 		{ "hooks: dir=/etc/x", "lxcri-ocihooks" },
 		{ "hook-user: root", "lxcri-ocihooks" },
@@ -171,8 +171,13 @@ START_TEST(test_shipped_features)
 			continue;
 		}
 		ck_assert_msg(r == 0, "%s: %s", keys[i].key, err.message);
+		/* Profiles are loaded before init exists; the rest acts on the running container.
+		 */
 		ck_assert_int_eq(lifecycle_plan(lxcri_features, lxcri_features_count, c,
-						HOOK_START_HOST, plan, 8),
+						strcmp(keys[i].helper, "lxcri-apparmor") == 0
+						    ? HOOK_PRE_START
+						    : HOOK_START_HOST,
+						plan, 8),
 				 1);
 		ck_assert_str_eq(plan[0]->helper, keys[i].helper);
 	}
