@@ -138,16 +138,20 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d $(DESTDIR)$(SYSCONFDIR)/pam.d \
-		$(DESTDIR)$(SYSCONFDIR)/lxcri/containers \
+		$(DESTDIR)$(SYSCONFDIR)/lxcri/containers $(DESTDIR)$(SYSCONFDIR)/apparmor.d \
+		$(DESTDIR)$(DATADIR)/lxcri/apparmor \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
-		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks \
+		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor \
 		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/
 	install -m 0644 hooks/pam.d/lxcri-hook $(DESTDIR)$(SYSCONFDIR)/pam.d/lxcri-hook
 	install -m 0644 hooks/lxcri.conf $(DESTDIR)$(SYSCONFDIR)/lxcri/lxcri.conf
+	install -m 0644 $(APPARMOR_PROFILES) $(DESTDIR)$(SYSCONFDIR)/apparmor.d/
+	install -m 0644 apparmor/lxcri-default apparmor/lxcri-container.template \
+		$(DESTDIR)$(DATADIR)/lxcri/apparmor/
 	install -m 0644 helpers/lxcri.bash-completion \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/lxcri
 	for m in $(MANPAGES); do \
