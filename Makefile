@@ -55,13 +55,16 @@ FUZZ_SECONDS ?= 60
 
 # lxcri-hook is the fast path every container runs: libc only.
 PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
-	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri
+	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor $(BUILD)/lxcri
 PROGRAMS += $(BUILD)/lxcri-selinux
 GENERATED := $(BUILD)/50-lxcri.conf
 # The SELinux policy module, built with Debian's selinux-policy-dev.
 SELINUX_DEVEL_MAKEFILE ?= /usr/share/selinux/devel/Makefile
 SELINUX_POLICY := $(BUILD)/selinux/lxcri.pp
 MANPAGES := $(wildcard man/*.[158])
+# Profiles of our programs and lxcri-default, loaded at boot from /etc/apparmor.d;
+# lxcri-default and the template of generated profiles also in /usr/share/lxcri/apparmor.
+APPARMOR_PROFILES := $(filter-out %.md %.template,$(wildcard apparmor/*))
 
 .PHONY: all install install-selinux check unit integration demo deb bench fuzz clean deps format lint
 
@@ -96,6 +99,9 @@ $(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(LIB)
 
 $(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PAM_LIBS) $(JSONC_LIBS)
+
+$(BUILD)/lxcri-apparmor: $(BUILD)/helpers/lxcri-apparmor.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
 $(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS) \
@@ -150,16 +156,20 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d $(DESTDIR)$(SYSCONFDIR)/pam.d \
-		$(DESTDIR)$(SYSCONFDIR)/lxcri/containers \
+		$(DESTDIR)$(SYSCONFDIR)/lxcri/containers $(DESTDIR)$(SYSCONFDIR)/apparmor.d \
+		$(DESTDIR)$(DATADIR)/lxcri/apparmor \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
-		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks \
+		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor \
 		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/
 	install -m 0644 hooks/pam.d/lxcri-hook $(DESTDIR)$(SYSCONFDIR)/pam.d/lxcri-hook
 	install -m 0644 hooks/lxcri.conf $(DESTDIR)$(SYSCONFDIR)/lxcri/lxcri.conf
+	install -m 0644 $(APPARMOR_PROFILES) $(DESTDIR)$(SYSCONFDIR)/apparmor.d/
+	install -m 0644 apparmor/lxcri-default apparmor/lxcri-container.template \
+		$(DESTDIR)$(DATADIR)/lxcri/apparmor/
 	install -m 0644 helpers/lxcri.bash-completion \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/lxcri
 	for m in $(MANPAGES); do \

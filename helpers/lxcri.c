@@ -35,6 +35,7 @@
 #include "parse.h"
 #include "paths.h"
 #include "portcmd.h"
+#include "apparmor.h"
 #include "profilecmd.h"
 #include "seccompconv.h"
 #include "status.h"
@@ -1123,17 +1124,6 @@ static int do_seccomp_set(struct cli *cli)
 	return EXIT_OK;
 }
 
-static bool apparmor_on(const struct lxcri_paths *p)
-{
-	char path[PATH_MAX], c = 0;
-	_cleanup_fclose_ FILE *f = NULL;
-
-	if (path_join(path, sizeof(path), "%s/module/apparmor/parameters/enabled", p->sys_dir) < 0)
-		return false;
-	f = fopen(path, "re");
-	return f && fread(&c, 1, 1, f) == 1 && c == 'Y';
-}
-
 /* lxcri apparmor set <id> <profile|profile=generated,...> */
 static int do_apparmor_set(struct cli *cli)
 {
@@ -1149,7 +1139,7 @@ static int do_apparmor_set(struct cli *cli)
 	r = profilecmd_apparmor_set(&cli->paths, cli->argv[0], cli->argv[1], &ch, &err);
 	if (r < 0)
 		return report_failure(profile_exit_code(r), "%s", err.message);
-	if (strcmp(ch.lxc_value, "unconfined") != 0 && !apparmor_on(&cli->paths))
+	if (strcmp(ch.lxc_value, "unconfined") != 0 && !apparmor_enabled(cli->paths.sys_dir))
 		fprintf(stderr,
 			"lxcri: warning: AppArmor is not enabled in this kernel: container "
 			"'%s' will be refused at start, never started unconfined\n",

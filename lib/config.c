@@ -807,24 +807,61 @@ static int parse_seccomp(struct parser *p, unsigned index, char *value)
 	return 0;
 }
 
-static const char *const apparmor_properties[] = { "profile", NULL };
+enum { APPARMOR_PROFILE, APPARMOR_NESTING, APPARMOR_MOUNT };
+static const char *const apparmor_properties[] = { "profile", "nesting", "mount", NULL };
 
 static int parse_apparmor(struct parser *p, unsigned index, char *value)
 {
 	char *v[ELEMENTSOF(apparmor_properties)];
-	int r;
+	bool generated;
+	int r, n;
 
 	(void)index;
 	r = split_properties(p, value, apparmor_properties, v);
 	if (r < 0)
 		return r;
-	if (!v[0])
+	if (!v[APPARMOR_PROFILE])
 		return missing(p, "'profile'");
-	if (!apparmor_profile_valid(v[0]))
-		return invalid(p, "profile", v[0],
+	if (!apparmor_profile_valid(v[APPARMOR_PROFILE]))
+		return invalid(p, "profile", v[APPARMOR_PROFILE],
 			       "expected a profile name of 1 to 255 characters from A-Z a-z 0-9 "
 			       "_ . : / + -, or 'unconfined' or 'generated'");
-	p->c->apparmor_profile = strdup(v[0]);
+	generated = strcmp(v[APPARMOR_PROFILE], "generated") == 0;
+	if (v[APPARMOR_NESTING]) {
+		if (!generated)
+			return invalid(p, "nesting", v[APPARMOR_NESTING],
+				       "only valid with profile=generated");
+		if (strcmp(v[APPARMOR_NESTING], "0") != 0 && strcmp(v[APPARMOR_NESTING], "1") != 0)
+			return invalid(p, "nesting", v[APPARMOR_NESTING], "expected 0 or 1");
+		p->c->apparmor_nesting = v[APPARMOR_NESTING][0] == '1';
+	}
+	if (v[APPARMOR_MOUNT]) {
+		_cleanup_free_ char **items = NULL;
+
+		if (!generated)
+			return invalid(p, "mount", v[APPARMOR_MOUNT],
+				       "only valid with profile=generated");
+		n = split_list(p, "mount", v[APPARMOR_MOUNT], &items);
+		if (n < 0)
+			return n;
+		if (n > CONFIG_MAX_APPARMOR_MOUNTS)
+			return invalid(p, "mount", v[APPARMOR_MOUNT],
+				       "at most %d file system types", CONFIG_MAX_APPARMOR_MOUNTS);
+		for (int i = 0; i < n; i++) {
+			if (!fstype_valid(items[i]))
+				return invalid(
+				    p, "mount", items[i],
+				    "expected a file system type of 1 to 63 characters "
+				    "from a-z A-Z 0-9 _ . -, like 'nfs' or 'fuse.sshfs'");
+			for (int j = 0; j < i; j++)
+				if (strcmp(items[i], items[j]) == 0)
+					return invalid(p, "mount", items[i], "listed twice");
+		}
+		r = strv_copy(p, items, &p->c->apparmor_mounts);
+		if (r < 0)
+			return r;
+	}
+	p->c->apparmor_profile = strdup(v[APPARMOR_PROFILE]);
 	if (!p->c->apparmor_profile)
 		return fail_oom(p);
 	p->c->apparmor_line = p->rd.line;
@@ -1184,6 +1221,7 @@ void config_free(struct config *c)
 	free(c->ports);
 	free(c->seccomp);
 	free(c->apparmor_profile);
+	strv_free(c->apparmor_mounts);
 	free(c->selinux);
 	strv_free(c->hook_dirs);
 	free(c->hook_bundle);
@@ -1394,7 +1432,14 @@ static int format_all(FILE *f, const struct config *c)
 	if (c->apparmor_profile) {
 		if (!fits_property(c->apparmor_profile))
 			return -EINVAL;
-		fprintf(f, "apparmor: profile=%s\n", c->apparmor_profile);
+		if (c->apparmor_mounts && !strv_fits_property(c->apparmor_mounts))
+			return -EINVAL;
+		fprintf(f, "apparmor: profile=%s", c->apparmor_profile);
+		if (c->apparmor_nesting)
+			fputs(",nesting=1", f);
+		for (char **m = c->apparmor_mounts; m && *m; m++)
+			fprintf(f, "%s%s", m == c->apparmor_mounts ? ",mount=" : ";", *m);
+		fputc('\n', f);
 	}
 	if (c->selinux) {
 		if (!fits_value(c->selinux))
@@ -1517,6 +1562,8 @@ bool config_equal(const struct config *a, const struct config *b)
 	    !strv_equal(a->dns.search, b->dns.search) ||
 	    !strv_equal(a->dns.options, b->dns.options) || !str_equal(a->seccomp, b->seccomp) ||
 	    !str_equal(a->apparmor_profile, b->apparmor_profile) ||
+	    a->apparmor_nesting != b->apparmor_nesting ||
+	    !strv_equal(a->apparmor_mounts, b->apparmor_mounts) ||
 	    !str_equal(a->selinux, b->selinux) || !strv_equal(a->hook_dirs, b->hook_dirs) ||
 	    !str_equal(a->hook_bundle, b->hook_bundle) || !str_equal(a->hook_user, b->hook_user))
 		return false;

@@ -23,12 +23,13 @@
 #include "error.h"
 #include "parse.h"
 
-#define CONFIG_MAX_SIZE	      (1024 * 1024) /* pmxcfs' limit for one file */
-#define CONFIG_MAX_NET	      32	    /* net0 .. net31 */
-#define CONFIG_MAX_ROUTE      256	    /* route0 .. route255 */
-#define CONFIG_MAX_PORT	      1024	    /* port0 .. port1023 */
-#define CONFIG_MAX_ANNOTATION 256	    /* annotation0 .. annotation255 */
-#define CONFIG_MAX_ADDRESSES  256	    /* ip= addresses of one net */
+#define CONFIG_MAX_SIZE		   (1024 * 1024) /* pmxcfs' limit for one file */
+#define CONFIG_MAX_NET		   32		 /* net0 .. net31 */
+#define CONFIG_MAX_ROUTE	   256		 /* route0 .. route255 */
+#define CONFIG_MAX_PORT		   1024		 /* port0 .. port1023 */
+#define CONFIG_MAX_ANNOTATION	   256		 /* annotation0 .. annotation255 */
+#define CONFIG_MAX_ADDRESSES	   256		 /* ip= addresses of one net */
+#define CONFIG_MAX_APPARMOR_MOUNTS 32		 /* apparmor: mount= file system types */
 
 struct config_net {
 	unsigned index, line;
@@ -101,7 +102,10 @@ struct config {
 
 	char *seccomp; /* absolute path */
 	unsigned seccomp_line;
-	char *apparmor_profile; /* apparmor: profile=<name> */
+	char *apparmor_profile; /* apparmor: profile=<name>|generated|unconfined */
+	bool apparmor_nesting;	/* nesting=1 (profile=generated only) */
+	char **
+	    apparmor_mounts; /* mount=<fstype>;... (generated only; NULL-terminated, may be NULL) */
 	unsigned apparmor_line;
 	char *selinux; /* user:role:type[:level] */
 	unsigned selinux_line;

@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "apparmor.h"
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "cni.h"
@@ -92,7 +93,7 @@ static void check_lxc(struct checks *c)
 	    "lxc-start was not found or did not run");
 }
 
-static void check_kernel(struct checks *c)
+static void check_kernel(struct checks *c, const struct lxcri_paths *p)
 {
 	char line[256];
 
@@ -124,8 +125,7 @@ static void check_kernel(struct checks *c)
 		add(c, "seccomp", CHECK_WARN, "use a kernel with CONFIG_SECCOMP_FILTER",
 		    "seccomp filters are not available");
 
-	read_line("/sys/module/apparmor/parameters/enabled", line, sizeof(line));
-	if (strcmp(line, "Y") == 0)
+	if (apparmor_enabled(p->sys_dir))
 		add(c, "apparmor", CHECK_OK, NULL, "AppArmor is enabled");
 	else
 		add(c, "apparmor", CHECK_WARN,
@@ -329,7 +329,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	bool pve = paths_pve_mode(paths);
 
 	check_lxc(&c);
-	check_kernel(&c);
+	check_kernel(&c, paths);
 	check_install(&c, paths);
 	if (pve) {
 		add(&c, "pve", CHECK_OK, NULL, "Proxmox VE node ('%s/lxc' exists)", paths->pve_dir);

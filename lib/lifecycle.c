@@ -34,7 +34,7 @@ extern char **environ;
  */
 const struct feature lxcri_features[] = {
 	{ "seccomp", "", 0 },
-	{ "apparmor", NULL, HOOK_MASK(HOOK_PRE_START) },
+	{ "apparmor", "lxcri-apparmor", HOOK_MASK(HOOK_PRE_START) },
 	{ "selinux", "lxcri-selinux", HOOK_MASK(HOOK_PRE_START) },
 	{ "net", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
 	{ "route", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },

@@ -35,8 +35,7 @@ struct line {
 	bool section; /* a PVE "[name]" header */
 };
 
-static void line_read(const char *p, const char *limit, enum lxcconf_format format,
-		      struct line *l)
+static void line_read(const char *p, const char *limit, enum lxcconf_format format, struct line *l)
 {
 	const char *nl = memchr(p, '\n', (size_t)(limit - p));
 	const char *s, *e, *sep;
@@ -106,8 +105,8 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 
 	if (strncmp(key, "lxc.", 4) != 0 || (value && strpbrk(value, "\r\n")))
 		return -EINVAL;
-	if (value && asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key,
-			      value) < 0)
+	if (value &&
+	    asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key, value) < 0)
 		return -ENOMEM;
 	_cleanup_free_ char *owned = assignment;
 	len = assignment ? strlen(assignment) : 0;
@@ -145,16 +144,46 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 
 /* Capabilities by number, as capability.h names them (lowercase, without CAP_). */
 static const char *const cap_names[] = {
-	"chown",	   "dac_override",	"dac_read_search", "fowner",
-	"fsetid",	   "kill",		"setgid",	   "setuid",
-	"setpcap",	   "linux_immutable",	"net_bind_service", "net_broadcast",
-	"net_admin",	   "net_raw",		"ipc_lock",	   "ipc_owner",
-	"sys_module",	   "sys_rawio",		"sys_chroot",	   "sys_ptrace",
-	"sys_pacct",	   "sys_admin",		"sys_boot",	   "sys_nice",
-	"sys_resource",	   "sys_time",		"sys_tty_config",  "mknod",
-	"lease",	   "audit_write",	"audit_control",   "setfcap",
-	"mac_override",	   "mac_admin",		"syslog",	   "wake_alarm",
-	"block_suspend",   "audit_read",	"perfmon",	   "bpf",
+	"chown",
+	"dac_override",
+	"dac_read_search",
+	"fowner",
+	"fsetid",
+	"kill",
+	"setgid",
+	"setuid",
+	"setpcap",
+	"linux_immutable",
+	"net_bind_service",
+	"net_broadcast",
+	"net_admin",
+	"net_raw",
+	"ipc_lock",
+	"ipc_owner",
+	"sys_module",
+	"sys_rawio",
+	"sys_chroot",
+	"sys_ptrace",
+	"sys_pacct",
+	"sys_admin",
+	"sys_boot",
+	"sys_nice",
+	"sys_resource",
+	"sys_time",
+	"sys_tty_config",
+	"mknod",
+	"lease",
+	"audit_write",
+	"audit_control",
+	"setfcap",
+	"mac_override",
+	"mac_admin",
+	"syslog",
+	"wake_alarm",
+	"block_suspend",
+	"audit_read",
+	"perfmon",
+	"bpf",
 	"checkpoint_restore",
 };
 #define N_CAPS (sizeof(cap_names) / sizeof(cap_names[0]))
@@ -252,7 +281,8 @@ static int caps_scan_file(const char *path, struct caps_scan *c, unsigned depth,
 		if (line_is_key(&l, "lxc.cap.drop") || line_is_key(&l, "lxc.cap.keep")) {
 			caps_apply(c, line_is_key(&l, "lxc.cap.keep"), l.value, l.value_end);
 		} else if (line_is_key(&l, "lxc.include")) {
-			_cleanup_free_ char *inc = strndup(l.value, (size_t)(l.value_end - l.value));
+			_cleanup_free_ char *inc =
+			    strndup(l.value, (size_t)(l.value_end - l.value));
 			int r = inc ? caps_scan_include(inc, c, depth, err) : -ENOMEM;
 			if (r < 0)
 				return r;
@@ -273,7 +303,8 @@ int lxcconf_caps(const char *path, char ***ret, struct lxcri_error *err)
 		if (r < 0)
 			return r;
 	} else {
-		static const char *const common_drop = "mac_admin mac_override sys_time sys_module sys_rawio";
+		static const char *const common_drop =
+		    "mac_admin mac_override sys_time sys_module sys_rawio";
 		caps_apply(&c, false, common_drop, common_drop + strlen(common_drop));
 	}
 	caps = calloc(N_CAPS + 1, sizeof(char *));

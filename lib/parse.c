@@ -447,6 +447,16 @@ bool apparmor_profile_valid(const char *s)
 	return n >= 1 && n <= 255 && all_of(s, "_.:/+-");
 }
 
+bool fstype_valid(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	n = strlen(s);
+	return n >= 1 && n <= 63 && all_of(s, "_.-");
+}
+
 /* SELinux: [A-Za-z0-9_.]+ up to one of the end characters (or the NUL); advances *p. */
 static bool selinux_name(const char **p)
 {

@@ -89,6 +89,9 @@ bool user_name_valid(const char *s);
 bool cni_network_name_valid(const char *s);
 /* An AppArmor profile name: 1..255 bytes of A-Z a-z 0-9 _ . : / + -. */
 bool apparmor_profile_valid(const char *s);
+/* A file system type as mount(2) takes it: 1..63 bytes of a-z A-Z 0-9 _ . - ("nfs", "fuse.sshfs").
+ */
+bool fstype_valid(const char *s);
 /*
  * An SELinux context user:role:type[:level]; user, role and type of
  * A-Z a-z 0-9 _ . and level a sensitivity "s<N>" with optional categories

@@ -36,7 +36,8 @@ static void stored_file_restore(struct stored_file *f)
 	struct lxcri_error ignored = {};
 
 	if (f->old.exists)
-		(void)atomic_write_file(f->path, f->old.text, f->old.size, f->old.mode, 0, &ignored);
+		(void)atomic_write_file(f->path, f->old.text, f->old.size, f->old.mode, 0,
+					&ignored);
 	else
 		(void)unlink(f->path);
 }
@@ -109,8 +110,7 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 	snprintf(ret->lxc_value, sizeof(ret->lxc_value), "%s", w->value);
 	r = lxcconf_set(lxc.text, lxc.size, format, w->key, w->value, &lxc_text, &lxc_size);
 	if (r < 0)
-		return error_set_errno(err, r, "Failed to set %s in '%s'", w->key,
-				       ret->lxc_config);
+		return error_set_errno(err, r, "Failed to set %s in '%s'", w->key, ret->lxc_config);
 
 	for (; written < n_files; written++) {
 		r = config_text_read(files[written].path, &files[written].old, err);
@@ -325,7 +325,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	json_object_object_add(o, "id", json_object_new_string(id));
 	add_string(o, "feature", feature);
 	add_string(o, "key",
-		   strcmp(feature, "seccomp") == 0	? c->seccomp
+		   strcmp(feature, "seccomp") == 0    ? c->seccomp
 		   : strcmp(feature, "apparmor") == 0 ? c->apparmor_profile
 						      : c->selinux);
 	add_string(o, "config", f.config);
@@ -334,14 +334,14 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	    lxcconf_get(lxc.text, lxc.size, format, w->key, &current) < 0)
 		return error_set(err, -ENOMEM, "Out of memory");
 	add_string(o, "lxc_key",
-		   w ? w->key
+		   w				      ? w->key
 		   : strcmp(feature, "seccomp") == 0  ? "lxc.seccomp.profile"
 		   : strcmp(feature, "apparmor") == 0 ? "lxc.apparmor.profile"
 						      : "lxc.selinux.context");
 	add_string(o, "lxc_value", current);
-	json_object_object_add(o, "lxc_points_here",
-			       json_object_new_boolean(w && current &&
-						       strcmp(current, w->value) == 0));
+	json_object_object_add(
+	    o, "lxc_points_here",
+	    json_object_new_boolean(w && current && strcmp(current, w->value) == 0));
 	if (ct_running_pid(p, id, &pid, &(struct lxcri_error){}) < 0 || pid > 0)
 		json_object_object_add(o, "running", json_object_new_boolean(true));
 	else

@@ -7,14 +7,14 @@
 #include <string.h>
 
 #include "atomicfile.h"
+#include "apparmor.h"
 #include "cleanup.h"
 #include "lxcconf.h"
 
 #define PROFILE_MAX_SIZE (4 * 1024 * 1024)
 #define STAMP_PREFIX	 "# lxcri: source '"
 
-int profiles_seccomp_files(const struct lxcri_paths *p, const char *id,
-			   struct seccomp_files *ret)
+int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, struct seccomp_files *ret)
 {
 	char conf[PATH_MAX];
 	int r = paths_container_config(p, id, conf, sizeof(conf));
@@ -194,21 +194,19 @@ size_t profiles_lxc_keys(const struct lxcri_paths *p, const char *id, const stru
 	size_t n = 0;
 
 	if (c->seccomp && profiles_seccomp_files(p, id, &f) >= 0) {
-		ret[n] = (struct lxc_key_want){ "seccomp", "lxc.seccomp.profile", "",
-						c->seccomp_line };
+		ret[n] =
+		    (struct lxc_key_want){ "seccomp", "lxc.seccomp.profile", "", c->seccomp_line };
 		snprintf(ret[n++].value, sizeof(ret->value), "%s", f.profile);
 	}
 	if (c->apparmor_profile) {
 		ret[n] = (struct lxc_key_want){ "apparmor", "lxc.apparmor.profile", "",
 						c->apparmor_line };
-		if (strcmp(c->apparmor_profile, "generated") == 0)
-			snprintf(ret[n++].value, sizeof(ret->value), "lxcri-ct-%s", id);
-		else
-			snprintf(ret[n++].value, sizeof(ret->value), "%s", c->apparmor_profile);
+		if (apparmor_lxc_profile(c, id, ret[n].value, sizeof(ret->value)) >= 0)
+			n++;
 	}
 	if (c->selinux) {
-		ret[n] = (struct lxc_key_want){ "selinux", "lxc.selinux.context", "",
-						c->selinux_line };
+		ret[n] =
+		    (struct lxc_key_want){ "selinux", "lxc.selinux.context", "", c->selinux_line };
 		snprintf(ret[n++].value, sizeof(ret->value), "%s", c->selinux);
 	}
 	return n;

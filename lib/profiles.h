@@ -30,8 +30,7 @@ struct seccomp_files {
 	char profile[PATH_MAX]; /* <dir>/<id>.seccomp */
 	char copy[PATH_MAX];	/* <dir>/<id>.seccomp.json */
 };
-int profiles_seccomp_files(const struct lxcri_paths *p, const char *id,
-			   struct seccomp_files *ret);
+int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, struct seccomp_files *ret);
 
 /*
  * The file to store: profile (LXC's text, its first two lines the version

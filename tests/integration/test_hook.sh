@@ -67,11 +67,12 @@ bad_config_refused() {
 	assert_contains "$status" "$expected" "lxcri status"
 }
 
-unsupported_feature_refused() {
+profile_not_set_up_refused() {
 	ct_create web
-	printf '# confine it\napparmor: profile=lxcri-default\n' | ct_config web
-	if ct_start web; then fail "started with a feature this version lacks"; fi
-	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:2: 'apparmor' is not supported by this version"
+	printf '# confine it\nseccomp: /etc/lxcri/seccomp/x.json\n' | ct_config web
+	if ct_start web; then fail "started without the profile its config asks for"; fi
+	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:2: no generated profile '$ETC/containers/web.seccomp' for 'seccomp: /etc/lxcri/seccomp/x.json': run 'lxcri seccomp set web /etc/lxcri/seccomp/x.json'"
+	assert_eq "$(ct_state web)" STOPPED
 }
 
 hook_version_1() {
@@ -194,7 +195,7 @@ run_test "The unmanaged fast path links only libc, runs nothing and only stats o
 run_test "Nothing broken on lxcri's side (host config, /run/lxcri, config dir) stops an unmanaged container" unmanaged_survives_our_breakage
 run_test "A managed container's state is recorded while it runs and cleared when it stops" managed_state_written_and_cleared
 run_test "A bad config refuses the start with file:line:value in syslog, LXC's log and lxcri status" bad_config_refused
-run_test "A key whose feature this version lacks refuses the start, naming the key" unsupported_feature_refused
+run_test "A profile key that was never set up (no stored seccomp profile) refuses the start, naming the key and what to run" profile_not_set_up_refused
 run_test "Hook version 1 (type and name in the environment) behaves as version 0" hook_version_1
 run_test "A start after a crash first clears what the crashed run left, and keeps what it cannot undo" stale_state_cleaned_at_next_start
 run_test "A corrupt state file never blocks a stop and is kept for the admin" corrupt_state_never_blocks_stop

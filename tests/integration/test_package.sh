@@ -151,8 +151,11 @@ contents_as_expected() {
 	list=$(dpkg-deb -c "$deb")
 	for f in ./usr/libexec/lxcri/lxcri-hook ./usr/libexec/lxcri/lxcri-lifecycle ./usr/sbin/lxcri \
 		./usr/libexec/lxcri/lxcri-net ./usr/libexec/lxcri/lxcri-portfwd \
-		./usr/libexec/lxcri/lxcri-ocihooks ./usr/libexec/lxcri/lxcri-selinux \
+		./usr/libexec/lxcri/lxcri-ocihooks ./usr/libexec/lxcri/lxcri-selinux ./usr/libexec/lxcri/lxcri-apparmor \
 		./usr/share/selinux/packages/lxcri.pp ./usr/share/selinux/devel/include/services/lxcri.if \
+		./etc/apparmor.d/lxcri-default ./etc/apparmor.d/usr.sbin.lxcri \
+		./etc/apparmor.d/usr.libexec.lxcri.lxcri-hook ./etc/apparmor.d/usr.libexec.lxcri.lxcri-apparmor \
+		./usr/share/lxcri/apparmor/lxcri-default ./usr/share/lxcri/apparmor/lxcri-container.template \
 		./lib/systemd/system/lxcri-port-sync.service \
 		./usr/share/lxc/config/common.conf.d/50-lxcri.conf ./etc/pam.d/lxcri-hook \
 		./etc/lxcri/lxcri.conf ./etc/lxcri/containers/ \
@@ -165,7 +168,7 @@ contents_as_expected() {
 		grep -q " ./usr/share/man/man5/lxcri.conf.5.gz\$" <<<"$list" || fail "lxcri.conf(5) is not in the package"
 	fi
 	# Programs 0755, everything else 0644, all root's: no setuid or setgid file.
-	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|lifecycle|net|portfwd|ocihooks|selinux)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
+	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|lifecycle|net|portfwd|ocihooks|selinux|apparmor)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
 		assert_eq "$perms $owner" "-rwxr-xr-x root/root"
 	done
 	mkdir "$T/x"
@@ -178,7 +181,9 @@ contents_as_expected() {
 	assert_eq "$(grep -cv '^\(#.*\)\?$' "$T/x/etc/lxcri/lxcri.conf")" 0 "active lines in lxcri.conf"
 	# Everything under /etc is a conffile, once.
 	dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles >"$T/conffiles"
-	assert_eq "$(sort "$T/conffiles" | tr '\n' ' ')" "/etc/lxcri/lxcri.conf /etc/pam.d/lxcri-hook " "conffiles"
+	assert_eq "$(sort "$T/conffiles" | tr '\n' ' ')" "$(printf '%s ' /etc/apparmor.d/lxcri-default \
+		/etc/apparmor.d/usr.libexec.lxcri.lxcri-{apparmor,hook,lifecycle,net,ocihooks,portfwd,selinux} \
+		/etc/apparmor.d/usr.sbin.lxcri /etc/lxcri/lxcri.conf /etc/pam.d/lxcri-hook)" "conffiles"
 	assert_eq "$(dpkg-deb -f "$deb" Depends | grep -c 'lxc-pve | lxc')" 1 "Depends on lxc-pve | lxc"
 }
 

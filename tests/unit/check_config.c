@@ -496,6 +496,24 @@ static const struct bad_input {
 	{ "apparmor: lxcri-default", 1, "Missing '=' in property 'lxcri-default' in 'apparmor'" },
 	{ "apparmor: profile=a b", 1, "Invalid value 'a b' for 'profile' in 'apparmor'" },
 	{ "apparmor: name=x", 1, "Unknown property 'name' in 'apparmor'" },
+	{ "apparmor: profile=lxcri-default,nesting=1", 1,
+	  "t.conf:1: Invalid value '1' for 'nesting' in 'apparmor': only valid with "
+	  "profile=generated" },
+	{ "# x\napparmor: profile=unconfined,mount=nfs", 2,
+	  "t.conf:2: Invalid value 'nfs' for 'mount' in 'apparmor': only valid with "
+	  "profile=generated" },
+	{ "apparmor: profile=generated,nesting=yes", 1,
+	  "Invalid value 'yes' for 'nesting' in 'apparmor': expected 0 or 1" },
+	{ "apparmor: profile=generated,mount=nfs;;cifs", 1,
+	  "Invalid value 'nfs;;cifs' for 'mount' in 'apparmor': an element of the ';' list is "
+	  "empty" },
+	{ "apparmor: profile=generated,mount=nfs;a/b", 1,
+	  "Invalid value 'a/b' for 'mount' in 'apparmor': expected a file system type" },
+	{ "apparmor: profile=generated,mount=nfs;nfs", 1,
+	  "Invalid value 'nfs' for 'mount' in 'apparmor': listed twice" },
+	{ "apparmor: profile=generated,mount=a;b;c;d;e;f;g;h;i;j;k;l;m;n;o;p;q;r;s;t;u;v;w;x;y;z;"
+	  "a1;b1;c1;d1;e1;f1;g1",
+	  1, "at most 32 file system types" },
 	{ "selinux: system_u:system_r:container_t:s0:c1024", 1,
 	  "Invalid value 'system_u:system_r:container_t:s0:c1024' for 'selinux'" },
 	{ "selinux: system_u:system_r:container_t:s0:c20.c10", 1,
@@ -680,6 +698,40 @@ START_TEST(test_round_trip)
 			  "hook-user: 0\n"
 			  "annotation3: k= leading blank, trailing kept=\n"
 			  "annotation1: k2=M\xc3\xbcller\n");
+	assert_round_trip("apparmor: profile=generated\n");
+	assert_round_trip("apparmor: profile=generated,nesting=1\n");
+	assert_round_trip("apparmor: profile=generated,nesting=0,mount=nfs\n");
+	assert_round_trip("apparmor: mount=nfs;cifs;fuse.sshfs,nesting=1,profile=generated\n");
+	assert_round_trip("apparmor: profile=unconfined\n");
+}
+END_TEST
+
+START_TEST(test_apparmor_options)
+{
+	_cleanup_config_ struct config *a =
+	    parse_ok("apparmor: mount=nfs;fuse.sshfs,nesting=1,profile=generated\n");
+	_cleanup_config_ struct config *b =
+	    parse_ok("apparmor: profile=generated,nesting=1,mount=nfs;fuse.sshfs\n");
+	_cleanup_config_ struct config *c = parse_ok("apparmor: profile=generated,nesting=0\n");
+	_cleanup_free_ char *text = NULL;
+
+	ck_assert_str_eq(a->apparmor_profile, "generated");
+	ck_assert(a->apparmor_nesting);
+	ck_assert_str_eq(a->apparmor_mounts[0], "nfs");
+	ck_assert_str_eq(a->apparmor_mounts[1], "fuse.sshfs");
+	ck_assert_ptr_null(a->apparmor_mounts[2]);
+	ck_assert_uint_eq(a->apparmor_line, 1);
+	ck_assert(config_equal(a, b));
+	ck_assert_int_eq(config_format(a, &text), 0);
+	ck_assert_str_eq(text, "apparmor: profile=generated,nesting=1,mount=nfs;fuse.sshfs\n");
+	ck_assert(!c->apparmor_nesting);
+	ck_assert_ptr_null(c->apparmor_mounts);
+	ck_assert(!config_equal(a, c));
+	b->apparmor_nesting = false;
+	ck_assert(!config_equal(a, b));
+	b->apparmor_nesting = true;
+	b->apparmor_mounts[1][0] = 'g';
+	ck_assert(!config_equal(a, b));
 }
 END_TEST
 
@@ -950,6 +1002,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_key_feature);
 	tcase_add_test(tc, test_format_canonical);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_apparmor_options);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_format_rejects_unrepresentable);
 	tcase_add_test(tc, test_format_orders_by_index);

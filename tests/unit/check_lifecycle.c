@@ -161,7 +161,7 @@ START_TEST(test_shipped_features)
 		{ "dns: nameserver=10.0.0.1", "lxcri-net" },
 		{ "port0: proto=tcp,host=80,ct=80", "lxcri-portfwd" },
 		{ "seccomp: /etc/x.json", "" }, /* built in: no helper runs */
-		{ "apparmor: profile=x", NULL },
+		{ "apparmor: profile=x", "lxcri-apparmor" },
 		{ "selinux: u:r:t:s0", "lxcri-selinux" },
 		{ "hooks: dir=/etc/x", "lxcri-ocihooks" },
 		{ "hook-user: root", "lxcri-ocihooks" },

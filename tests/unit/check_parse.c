@@ -281,6 +281,17 @@ START_TEST(test_names)
 	ck_assert(!apparmor_profile_valid("a,b"));
 	ck_assert(!apparmor_profile_valid(""));
 
+	ck_assert(fstype_valid("nfs"));
+	ck_assert(fstype_valid("fuse.sshfs"));
+	ck_assert(fstype_valid("cgroup2"));
+	ck_assert(!fstype_valid(""));
+	ck_assert(!fstype_valid("a,b"));
+	ck_assert(!fstype_valid("a;b"));
+	ck_assert(!fstype_valid("a b"));
+	ck_assert(!fstype_valid("a/b"));
+	ck_assert(
+	    !fstype_valid("0123456789012345678901234567890123456789012345678901234567890123"));
+
 	ck_assert(dns_option_valid("ndots:2"));
 	ck_assert(dns_option_valid("rotate"));
 	ck_assert(dns_option_valid("single-request-reopen"));
