@@ -95,7 +95,7 @@ static void check_lxc(struct checks *c)
 
 static void check_kernel(struct checks *c, const struct lxcri_paths *p)
 {
-	char line[256];
+	char line[256], path[PATH_MAX];
 
 	if (safe_openat_have_openat2())
 		add(c, "openat2", CHECK_OK, NULL,
@@ -133,7 +133,9 @@ static void check_kernel(struct checks *c, const struct lxcri_paths *p)
 		    "unconfined",
 		    "AppArmor is not enabled in the kernel");
 
-	read_line("/sys/fs/selinux/enforce", line, sizeof(line));
+	line[0] = '\0';
+	if (path_join(path, sizeof(path), "%s/fs/selinux/enforce", p->sys_dir) >= 0)
+		read_line(path, line, sizeof(line));
 	if (line[0])
 		add(c, "selinux", CHECK_OK, NULL, "SELinux is %s",
 		    strcmp(line, "1") == 0 ? "enforcing" : "permissive");

@@ -69,8 +69,36 @@ validated_by_lxcri_config() {
 	assert_contains "$out" "$ETC/containers/bad.conf:1: Invalid value 'system_u:system_r:container_t:s0:c20.c10' for 'selinux'"
 }
 
+set_show_unset() {
+	[ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled on this host"
+	ct_create web
+	printf '# web\n' | ct_config web
+	local out rc=0
+	out=$("${LXCRI[@]}" selinux set web "$CONTEXT" 2>&1)
+	echo "$out"
+	assert_contains "$out" "warning: SELinux is not enabled: only the syntax of '$CONTEXT' was checked, and container 'web' will be refused at start"
+	assert_eq "$(grep '^selinux:' "$ETC/containers/web.conf")" "selinux: $CONTEXT"
+	assert_eq "$(grep '^lxc.selinux.context' "$LXCPATH/web/config")" "lxc.selinux.context = $CONTEXT"
+	assert_eq "$("${LXCRI[@]}" selinux show web --output-format json | jq -r '.key, .lxc_value, .lxc_points_here')" "$(printf '%s\n%s\ntrue' "$CONTEXT" "$CONTEXT")"
+	# Set, but SELinux is off: still refused at start, never run unconfined.
+	if ct_start web; then fail "started without SELinux"; fi
+	assert_contains "$(cat "$SYSLOG")" "but SELinux is not enabled on this host: refusing to start it unconfined"
+	# A malformed context: refused, nothing written.
+	out=$("${LXCRI[@]}" selinux set web 'system_u:system_r' 2>&1) || rc=$?
+	assert_eq "$rc" 3 "malformed context"
+	assert_contains "$out" "Invalid SELinux context 'system_u:system_r'"
+	assert_eq "$(grep '^lxc.selinux.context' "$LXCPATH/web/config")" "lxc.selinux.context = $CONTEXT"
+	"${LXCRI[@]}" selinux unset web >/dev/null
+	assert_eq "$(grep -c '^selinux:' "$ETC/containers/web.conf")" 0 "selinux key"
+	assert_eq "$(grep -c '^lxc.selinux.context' "$LXCPATH/web/config")" 0 "LXC key"
+	ct_start web
+	assert_eq "$(ct_state web)" RUNNING
+	ct_stop web
+}
+
 run_test "The policy module builds with make from selinux/ (lxcri.te, .fc, .if), and semodule_unpackage reads it" policy_module_builds
 run_test "On a host without SELinux, a container asking for an SELinux context is refused at pre-start with file:line and the context in syslog, LXC's log and lxcri status" refused_without_selinux
 run_test "A managed container without an SELinux context starts as before, without lxcri-selinux" unrelated_containers_unaffected
 run_test "lxcri config validate accepts a context and names file:line of a bad one" validated_by_lxcri_config
+run_test "lxcri selinux set writes the key and lxc.selinux.context (syntax only where SELinux is off, said so), show reports both, a bad context changes nothing, unset removes both" set_show_unset
 finish
