@@ -21,11 +21,23 @@
 #include "atomicfile.h"
 #include "seccompconv.h"
 
-static const char *const caps[] = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER",
-				    "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
-				    "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",
-				    "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE",
-				    "CAP_SETFCAP", "CAP_SYS_ADMIN", "CAP_NET_ADMIN", NULL };
+static const char *const caps[] = { "CAP_CHOWN",
+				    "CAP_DAC_OVERRIDE",
+				    "CAP_FOWNER",
+				    "CAP_FSETID",
+				    "CAP_KILL",
+				    "CAP_SETGID",
+				    "CAP_SETUID",
+				    "CAP_SETPCAP",
+				    "CAP_NET_BIND_SERVICE",
+				    "CAP_NET_RAW",
+				    "CAP_SYS_CHROOT",
+				    "CAP_MKNOD",
+				    "CAP_AUDIT_WRITE",
+				    "CAP_SETFCAP",
+				    "CAP_SYS_ADMIN",
+				    "CAP_NET_ADMIN",
+				    NULL };
 
 static double parse_only(const char *text, size_t size)
 {
@@ -40,8 +52,7 @@ static double parse_only(const char *text, size_t size)
 	return now_us() - start;
 }
 
-static double convert(const char *path, const char *text, size_t size, size_t *rules,
-		      size_t *bytes)
+static double convert(const char *path, const char *text, size_t size, size_t *rules, size_t *bytes)
 {
 	struct seccompconv_opts opts = { .caps = caps };
 	struct seccompconv_result res = { 0 };
