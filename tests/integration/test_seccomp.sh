@@ -76,6 +76,15 @@ docker_default_profile() {
 	assert_eq "$(sed -n 2p "$ETC/containers/web.seccomp")" "allowlist errno $(jq .defaultErrnoRet "$DOCKER_PROFILE")"
 	assert_not_contains "$(cat "$ETC/containers/web.seccomp")" "add_key"
 	ct_stop web
+	# includes/excludes by capability follow the container's capabilities (lxc.cap.drop):
+	# its config drops sys_module, so init_module is not allowed; it keeps sys_admin, so
+	# sethostname is. Dropping sys_admin too, and setting again, takes sethostname out.
+	assert_contains "$(grep '^lxc.cap.drop' "$LXCPATH/web/config")" "sys_module"
+	assert_eq "$(grep -c '^init_module allow' "$ETC/containers/web.seccomp")" 0 "init_module rules"
+	assert_eq "$(grep -c '^sethostname allow' "$ETC/containers/web.seccomp")" 1 "sethostname rules"
+	echo "lxc.cap.drop = sys_admin" >>"$LXCPATH/web/config"
+	"${LXCRI[@]}" seccomp set web "$DOCKER_PROFILE" >/dev/null 2>&1
+	assert_eq "$(grep -c '^sethostname allow' "$ETC/containers/web.seccomp")" 0 "sethostname rules without sys_admin"
 }
 
 stale_refused() {
