@@ -65,6 +65,21 @@ static const struct lxc_key_want *want_of(const struct lxc_key_want *w, size_t n
 	return NULL;
 }
 
+/* The files of a change to id, and its lock (the fd). */
+static int change_begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
+			enum lxcconf_format *format, struct profilecmd_change *ret,
+			struct lxcri_error *err)
+{
+	*ret = (struct profilecmd_change){};
+	if (!container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	if (ct_files_init(p, id, f) < 0 ||
+	    lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), format) < 0)
+		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
+	snprintf(ret->config, sizeof(ret->config), "%s", f->config);
+	return ct_files_lock(f, err);
+}
+
 /*
  * Sets the lxcri key feature to value, LXC's key to what the new config asks
  * (lib/profiles.h, as the start checks it), and writes files[] first; all
@@ -86,14 +101,7 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 	pid_t pid = 0;
 	int r;
 
-	*ret = (struct profilecmd_change){};
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, &f) < 0 ||
-	    lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), &format) < 0)
-		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
-	snprintf(ret->config, sizeof(ret->config), "%s", f.config);
-	lock = ct_files_lock(&f, err);
+	lock = change_begin(p, id, &f, &format, ret, err);
 	if (lock < 0)
 		return lock;
 	r = config_text_read(f.config, &old, err);
@@ -228,16 +236,11 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 	pid_t pid = 0;
 	int r;
 
-	*ret = (struct profilecmd_change){};
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, &f) < 0 || profiles_seccomp_files(p, id, &sf) < 0 ||
-	    lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), &format) < 0)
-		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
-	snprintf(ret->config, sizeof(ret->config), "%s", f.config);
-	lock = ct_files_lock(&f, err);
+	lock = change_begin(p, id, &f, &format, ret, err);
 	if (lock < 0)
 		return lock;
+	if (profiles_seccomp_files(p, id, &sf) < 0)
+		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = config_text_read(f.config, &old, err);
 	if (r >= 0 && !old.exists)
 		r = error_set(err, -ENOENT, "'%s' does not exist: '%s' is not set", f.config,
