@@ -54,6 +54,12 @@ static void line_read(const char *p, const char *limit, enum lxcconf_format form
 		return;
 	}
 	sep = memchr(s, format == LXCCONF_PVE ? ':' : '=', (size_t)(e - s));
+	if (format == LXCCONF_PVE && e - s > 4 && strncmp(s, "lxc.", 4) == 0) {
+		/* PVE also takes "lxc.key = value" (and writes it back as "lxc.key: value"). */
+		const char *equals = memchr(s, '=', (size_t)(e - s));
+		if (equals && (!sep || equals < sep))
+			sep = equals;
+	}
 	if (!sep)
 		return;
 	l->key = s;
@@ -103,7 +109,9 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 	bool done = false;
 	struct line l;
 
-	if (strncmp(key, "lxc.", 4) != 0 || (value && strpbrk(value, "\r\n")))
+	if (strncmp(key, "lxc.", 4) != 0 ||
+	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789._") != strlen(key) ||
+	    (value && strpbrk(value, "\r\n")))
 		return -EINVAL;
 	if (value &&
 	    asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key, value) < 0)

@@ -8,7 +8,8 @@
  *
  *   plain LXC   <lxc_path>/<id>/config          "key = value"
  *   PVE         <pve_dir>/lxc/<vmid>.conf       "key: value" (raw lxc.* keys
- *               are root-only and kept by PVE when it writes the LXC config)
+ *               are root-only and kept by PVE when it writes the LXC config;
+ *               PVE also reads "lxc.key = value", and so does this)
  *
  * A PVE file's main section ends at its first "[snapshot]" header: only the
  * main section is read or changed. Every other line is kept byte for byte.
@@ -48,8 +49,8 @@ int lxcconf_get(const char *text, size_t size, enum lxcconf_format format, const
  * text with key set to value: the first assignment of key is replaced, later
  * ones are removed, and "key = value" ("key: value") is appended to the main
  * section when there was none. value NULL removes every assignment. The
- * result is NUL-terminated. -EINVAL for a value with a line end or a key
- * that is not lxc.*, -ENOMEM.
+ * result is NUL-terminated; the lines written end in "\n". -EINVAL for a
+ * value with a line end or a key that is not lxc.[a-z0-9._]*, -ENOMEM.
  */
 int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const char *key,
 		const char *value, char **ret_text, size_t *ret_size);

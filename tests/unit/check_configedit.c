@@ -524,6 +524,178 @@ START_TEST(test_port_add_and_del)
 }
 END_TEST
 
+/* configedit_set(): one key ("seccomp", "apparmor", "selinux"...), replaced in place or appended.
+ */
+
+static void set_ok(const char *text, const char *key, const char *value, const char *expected,
+		   unsigned expected_line)
+{
+	struct configedit_result res = {};
+	struct lxcri_error err = {};
+	int r;
+
+	r = configedit_set("t.conf", text, strlen(text), key, value, &res, &err);
+	ck_assert_msg(r == 0, "unexpected error %d: %s", r, err.message);
+	ck_assert_uint_eq(res.size, strlen(expected));
+	ck_assert_str_eq(res.text, expected);
+	ck_assert_uint_eq(res.line, expected_line);
+	ck_assert_ptr_nonnull(res.config);
+	configedit_result_done(&res);
+}
+
+static void set_fails(const char *text, const char *key, const char *value, int expected_r,
+		      const char *needle)
+{
+	struct configedit_result res = { .index = 77 };
+	struct lxcri_error err = {};
+	int r;
+
+	r = configedit_set("t.conf", text, strlen(text), key, value, &res, &err);
+	ck_assert_msg(r == expected_r, "'%s': expected %d, got %d (%s)", value ? value : "(null)",
+		      expected_r, r, err.message);
+	ck_assert_int_eq(err.code, r);
+	ck_assert_msg(strstr(err.message, needle), "'%s' not in '%s'", needle, err.message);
+	ck_assert_ptr_null(res.text);
+	ck_assert_ptr_null(res.config);
+	ck_assert_uint_eq(res.index, 77);
+}
+
+START_TEST(test_set_replaces_in_place)
+{
+	static const char text[] = "# profiles\n"
+				   "net0: name=eth0,bridge=vmbr0\n"
+				   "  seccomp:   /etc/old.json  \n"
+				   "\n"
+				   "   # indented\t\n"
+				   "selinux: system_u:system_r:container_t:s0\n";
+	struct configedit_result res = {};
+	struct lxcri_error err = {};
+
+	set_ok(text, "seccomp", "/etc/new.json",
+	       "# profiles\n"
+	       "net0: name=eth0,bridge=vmbr0\n"
+	       "seccomp: /etc/new.json\n"
+	       "\n"
+	       "   # indented\t\n"
+	       "selinux: system_u:system_r:container_t:s0\n",
+	       3);
+	set_ok(text, "selinux", "system_u:system_r:container_t:s0:c1,c2",
+	       "# profiles\n"
+	       "net0: name=eth0,bridge=vmbr0\n"
+	       "  seccomp:   /etc/old.json  \n"
+	       "\n"
+	       "   # indented\t\n"
+	       "selinux: system_u:system_r:container_t:s0:c1,c2\n",
+	       6);
+
+	/* The parsed result has the new value. */
+	ck_assert_int_eq(
+	    configedit_set("t.conf", text, strlen(text), "seccomp", "/etc/new.json", &res, &err),
+	    0);
+	ck_assert_str_eq(res.config->seccomp, "/etc/new.json");
+	ck_assert_uint_eq(res.config->seccomp_line, 3);
+	ck_assert_uint_eq(res.config->n_nets, 1);
+	configedit_result_done(&res);
+}
+END_TEST
+
+START_TEST(test_set_keeps_the_line_end)
+{
+	set_ok("# a\r\nseccomp: /old.json\r\n# b\r\n", "seccomp", "/new.json",
+	       "# a\r\nseccomp: /new.json\r\n# b\r\n", 2);
+	/* Each line its own: a "\n" line in a CRLF file stays "\n". */
+	set_ok("# a\r\nseccomp: /old.json\n# b\r\n", "seccomp", "/new.json",
+	       "# a\r\nseccomp: /new.json\n# b\r\n", 2);
+	/* A last line without a line end gets none. */
+	set_ok("# a\nseccomp: /old.json", "seccomp", "/new.json", "# a\nseccomp: /new.json", 2);
+	set_ok("seccomp: /old.json", "seccomp", "/new.json", "seccomp: /new.json", 1);
+	set_ok("# a\r\napparmor: profile=unconfined", "apparmor", "profile=generated,nesting=1",
+	       "# a\r\napparmor: profile=generated,nesting=1", 2);
+}
+END_TEST
+
+START_TEST(test_set_appends_when_absent)
+{
+	set_ok("", "seccomp", "/etc/s.json", "seccomp: /etc/s.json\n", 1);
+	set_ok("# a\n\nnet0: name=eth0,bridge=vmbr0\n", "apparmor", "profile=generated",
+	       "# a\n\nnet0: name=eth0,bridge=vmbr0\napparmor: profile=generated\n", 4);
+	/* A CRLF file gets a CRLF line. */
+	set_ok("# a\r\nnet0: name=eth0,bridge=vmbr0\r\n", "selinux", "u:r:t",
+	       "# a\r\nnet0: name=eth0,bridge=vmbr0\r\nselinux: u:r:t\r\n", 3);
+	/* A last line without a line end gets one first. */
+	set_ok("# a", "seccomp", "/s.json", "# a\nseccomp: /s.json\n", 2);
+	set_ok("# a\r\n# b", "seccomp", "/s.json", "# a\r\n# b\r\nseccomp: /s.json\r\n", 3);
+}
+END_TEST
+
+START_TEST(test_set_null_removes)
+{
+	struct configedit_result res = {};
+	struct lxcri_error err = {};
+	static const char text[] = "# a\r\nseccomp: /s.json\r\n\r\n# b\n";
+
+	set_ok(text, "seccomp", NULL, "# a\r\n\r\n# b\n", 2);
+	set_ok("# a\nselinux: u:r:t", "selinux", NULL, "# a\n", 2);
+	set_ok("apparmor: profile=unconfined\n", "apparmor", NULL, "", 1);
+
+	ck_assert_int_eq(configedit_set("t.conf", text, strlen(text), "seccomp", NULL, &res, &err),
+			 0);
+	ck_assert_ptr_null(res.config->seccomp);
+	configedit_result_done(&res);
+}
+END_TEST
+
+START_TEST(test_set_remove_absent_key)
+{
+	set_fails("# a\nselinux: u:r:t\n", "seccomp", NULL, -ENOENT,
+		  "t.conf: 'seccomp' is not set");
+	set_fails("", "apparmor", NULL, -ENOENT, "t.conf: 'apparmor' is not set");
+	/* A commented-out line is not the key. */
+	set_fails("# seccomp: /s.json\n", "seccomp", NULL, -ENOENT, "'seccomp' is not set");
+}
+END_TEST
+
+START_TEST(test_set_invalid_value_gives_the_parser_message)
+{
+	static const char text[] = "# a\nseccomp: /s.json\n";
+
+	/* Replacing: the line of the key. */
+	set_fails(text, "seccomp", "relative.json", -EINVAL,
+		  "t.conf:2: Invalid value 'relative.json' for 'seccomp': expected an absolute "
+		  "path");
+	set_fails(text, "seccomp", "", -EINVAL, "t.conf:2: Empty value for 'seccomp'");
+	/* Appending: the new line. */
+	set_fails(text, "selinux", "no-context", -EINVAL,
+		  "t.conf:3: Invalid value 'no-context' for 'selinux'");
+	set_fails(text, "apparmor", "profile=named,nesting=1", -EINVAL,
+		  "t.conf:3: Invalid value '1' for 'nesting' in 'apparmor': only valid with "
+		  "profile=generated");
+	set_fails("# a", "apparmor", "nesting=1", -EINVAL,
+		  "t.conf:2: Missing property 'profile' in 'apparmor'");
+	/* Not a key of the grammar. */
+	set_fails(text, "colour", "red", -EINVAL, "t.conf:3: Unknown key 'colour'");
+	/* The text itself must parse. */
+	set_fails("seccomp: /s.json\nbogus: 1\n", "seccomp", "/t.json", -EINVAL,
+		  "t.conf:2: Unknown key 'bogus'");
+}
+END_TEST
+
+START_TEST(test_set_control_characters_refused)
+{
+	static const char text[] = "# a\nseccomp: /s.json\n";
+
+	/* A line end in the value would smuggle in a key of its own. */
+	set_fails(text, "seccomp", "/t.json\napparmor: profile=unconfined", -EINVAL,
+		  "t.conf:2: Invalid value '/t.json\\x0aapparmor: profile=unconfined' for "
+		  "'seccomp'");
+	set_fails(text, "seccomp", "/t.json\r", -EINVAL, "without control characters");
+	set_fails(text, "seccomp", "/t\t.json", -EINVAL, "without control characters");
+	set_fails(text, "selinux", "u:r:t\nseccomp: /x.json", -EINVAL,
+		  "t.conf:3: Invalid value 'u:r:t\\x0aseccomp: /x.json' for 'selinux'");
+	set_fails(text, "selinux", "u:r:t\x7f", -EINVAL, "without control characters");
+}
+END_TEST
+
 static Suite *configedit_suite(void)
 {
 	Suite *s = suite_create("configedit");
@@ -555,6 +727,13 @@ static Suite *configedit_suite(void)
 	tcase_add_test(tc, test_add_then_del_gives_the_text_back);
 	tcase_add_test(tc, test_find_net);
 	tcase_add_test(tc, test_port_add_and_del);
+	tcase_add_test(tc, test_set_replaces_in_place);
+	tcase_add_test(tc, test_set_keeps_the_line_end);
+	tcase_add_test(tc, test_set_appends_when_absent);
+	tcase_add_test(tc, test_set_null_removes);
+	tcase_add_test(tc, test_set_remove_absent_key);
+	tcase_add_test(tc, test_set_invalid_value_gives_the_parser_message);
+	tcase_add_test(tc, test_set_control_characters_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

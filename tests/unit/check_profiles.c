@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "testutil.h"
+
+#include "atomicfile.h"
+#include "cleanup.h"
+#include "config.h"
+#include "profiles.h"
+#include "sha256.h"
+
+#define ID "web"
+
+#define SOURCE_JSON                                                                                \
+	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"kexec_load\"], "    \
+	"\"action\": \"SCMP_ACT_ERRNO\"}]}\n"
+#define PROFILE "2\ndenylist\nkexec_load errno 1\n"
+
+/*
+ * A container "web" on a plain LXC host, its seccomp profile stored the way
+ * `lxcri seccomp set web <source>` stores it:
+ *
+ *   <dir>/src/profile.json             the source
+ *   <dir>/etc/containers/web.conf      seccomp: <source>
+ *   <dir>/etc/containers/web.seccomp   the stamped profile
+ *   <dir>/etc/containers/web.seccomp.json  the copy
+ *   <dir>/lxc/web/config               lxc.seccomp.profile = <profile>
+ */
+struct fixture {
+	char *dir;
+	struct lxcri_paths paths;
+	char source[PATH_MAX];
+	char conf[PATH_MAX];
+	char profile[PATH_MAX];
+	char copy[PATH_MAX];
+	char lxc_config[PATH_MAX];
+	char *stamped; /* what <id>.seccomp holds */
+};
+
+static void make_dir(const char *fmt, const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), fmt, dir);
+	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s", path);
+}
+
+static void write_fmt(const char *path, const char *fmt, const char *arg)
+{
+	_cleanup_free_ char *text = NULL;
+
+	ck_assert_int_ge(asprintf(&text, fmt, arg), 0);
+	test_write_file(path, text);
+}
+
+static void fixture_init(struct fixture *f)
+{
+	struct seccomp_files files;
+
+	*f = (struct fixture){ .dir = test_tmpdir() };
+	snprintf(f->paths.pve_dir, sizeof(f->paths.pve_dir), "%s/pve", f->dir);
+	snprintf(f->paths.etc_dir, sizeof(f->paths.etc_dir), "%s/etc", f->dir);
+	snprintf(f->paths.run_dir, sizeof(f->paths.run_dir), "%s/run", f->dir);
+	snprintf(f->paths.lxc_path, sizeof(f->paths.lxc_path), "%s/lxc", f->dir);
+	make_dir("%s/etc", f->dir);
+	make_dir("%s/etc/containers", f->dir);
+	make_dir("%s/lxc", f->dir);
+	make_dir("%s/lxc/" ID, f->dir);
+	make_dir("%s/src", f->dir);
+	snprintf(f->source, sizeof(f->source), "%s/src/profile.json", f->dir);
+	snprintf(f->conf, sizeof(f->conf), "%s/etc/containers/" ID ".conf", f->dir);
+	snprintf(f->profile, sizeof(f->profile), "%s/etc/containers/" ID ".seccomp", f->dir);
+	snprintf(f->copy, sizeof(f->copy), "%s/etc/containers/" ID ".seccomp.json", f->dir);
+	snprintf(f->lxc_config, sizeof(f->lxc_config), "%s/lxc/" ID "/config", f->dir);
+
+	ck_assert_int_eq(profiles_seccomp_files(&f->paths, ID, &files), 0);
+	ck_assert_str_eq(files.profile, f->profile);
+	ck_assert_str_eq(files.copy, f->copy);
+
+	test_write_file(f->source, SOURCE_JSON);
+	ck_assert_int_eq(profiles_seccomp_stamp(f->source, SOURCE_JSON, strlen(SOURCE_JSON),
+						PROFILE, &f->stamped),
+			 0);
+	test_write_file(f->profile, f->stamped);
+	test_write_file(f->copy, SOURCE_JSON);
+	write_fmt(f->conf, "# web\nseccomp: %s\n", f->source);
+	write_fmt(f->lxc_config, "lxc.uts.name = web\nlxc.seccomp.profile = %s\n", f->profile);
+}
+
+static void fixture_done(struct fixture *f)
+{
+	free(f->stamped);
+	test_rm_rf(f->dir);
+	free(f->dir);
+}
+
+static struct config *parse(const char *path, const char *text)
+{
+	struct config *c = NULL;
+	struct lxcri_error err = {};
+	int r = config_parse(path, text, strlen(text), &c, &err);
+
+	ck_assert_msg(r == 0, "%s", err.message);
+	return c;
+}
+
+static struct config *load(const struct fixture *f)
+{
+	_cleanup_free_ char *text = NULL;
+
+	ck_assert_int_ge(read_file(f->conf, 0, &text, NULL), 0);
+	return parse(f->conf, text);
+}
+
+static void check_fails(const struct fixture *f, const char *lxc_config, int expected_r,
+			const char *needle, const char *needle2)
+{
+	_cleanup_config_ struct config *c = load(f);
+	struct seccomp_stamp stamp = { .source = "untouched" };
+	bool used_copy = true;
+	struct lxcri_error err = {};
+	int r;
+
+	r = profiles_check_seccomp(&f->paths, ID, c, lxc_config, &stamp, &used_copy, &err);
+	ck_assert_msg(r == expected_r, "expected %d, got %d (%s)", expected_r, r, err.message);
+	ck_assert_int_eq(err.code, r);
+	ck_assert_msg(strstr(err.message, needle), "'%s' not in '%s'", needle, err.message);
+	if (needle2)
+		ck_assert_msg(strstr(err.message, needle2), "'%s' not in '%s'", needle2,
+			      err.message);
+	ck_assert_str_eq(stamp.source, "untouched");
+	ck_assert(used_copy);
+}
+
+/* The stamp's digests: of the source, and of the profile without the stamp line. */
+START_TEST(test_check_current)
+{
+	_cleanup_config_ struct config *c = NULL;
+	struct seccomp_stamp stamp = {};
+	char source_sha[SHA256_HEX_SIZE], profile_sha[SHA256_HEX_SIZE];
+	bool used_copy = true;
+	struct lxcri_error err = {};
+	struct fixture f;
+	int r;
+
+	fixture_init(&f);
+	c = load(&f);
+	r = profiles_check_seccomp(&f.paths, ID, c, f.lxc_config, &stamp, &used_copy, &err);
+	ck_assert_msg(r == 0, "%d: %s", r, err.message);
+	sha256_hex(SOURCE_JSON, strlen(SOURCE_JSON), source_sha);
+	sha256_hex(PROFILE, strlen(PROFILE), profile_sha);
+	ck_assert_str_eq(stamp.source, f.source);
+	ck_assert_str_eq(stamp.source_sha256, source_sha);
+	ck_assert_str_eq(stamp.profile_sha256, profile_sha);
+	ck_assert(!used_copy);
+
+	/* Without LXC's config: only the stored files are checked. */
+	ck_assert_int_eq(profiles_check_seccomp(&f.paths, ID, c, NULL, NULL, NULL, &err), 0);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_stamp_is_line_three)
+{
+	_cleanup_free_ char *expected = NULL;
+	char source_sha[SHA256_HEX_SIZE], profile_sha[SHA256_HEX_SIZE];
+	struct fixture f;
+
+	fixture_init(&f);
+	sha256_hex(SOURCE_JSON, strlen(SOURCE_JSON), source_sha);
+	sha256_hex(PROFILE, strlen(PROFILE), profile_sha);
+	ck_assert_int_ge(asprintf(&expected,
+				  "2\ndenylist\n# lxcri: source '%s' sha256 %s, profile sha256 "
+				  "%s\nkexec_load errno 1\n",
+				  f.source, source_sha, profile_sha),
+			 0);
+	ck_assert_str_eq(f.stamped, expected);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_source_edited)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	test_write_file(f.source, "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n");
+	check_fails(&f, f.lxc_config, -ESTALE, f.source, "changed since the profile");
+	ck_assert_ptr_nonnull(strstr(f.stamped, "# lxcri: source"));
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_profile_edited)
+{
+	_cleanup_free_ char *edited = NULL;
+	struct fixture f;
+
+	fixture_init(&f);
+	ck_assert_int_ge(asprintf(&edited, "%sptrace errno 1\n", f.stamped), 0);
+	test_write_file(f.profile, edited);
+	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "was changed since");
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_profile_edited_above_the_stamp)
+{
+	struct fixture f;
+	char *p;
+
+	fixture_init(&f);
+	/* "denylist" -> "allowlist": the policy line is covered by the digest too. */
+	p = strstr(f.stamped, "denylist");
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, "allowlst", 8);
+	test_write_file(f.profile, f.stamped);
+	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "was changed since");
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_stamp_removed)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	test_write_file(f.profile, PROFILE);
+	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "no lxcri stamp");
+	test_write_file(f.profile, "");
+	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "no lxcri stamp");
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_stamp_garbled)
+{
+	_cleanup_free_ char *garbled = NULL;
+	struct fixture f;
+	char *p;
+
+	fixture_init(&f);
+	garbled = strdup(f.stamped);
+	ck_assert_ptr_nonnull(garbled);
+	p = strstr(garbled, "' sha256 ");
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, "' SHA256 ", 9);
+	test_write_file(f.profile, garbled);
+	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "not a valid lxcri stamp");
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_key_names_another_source)
+{
+	_cleanup_free_ char *other = NULL;
+	struct fixture f;
+
+	fixture_init(&f);
+	/* Same content, other file: the profile was not made from it. */
+	ck_assert_int_ge(asprintf(&other, "%s/src/other.json", f.dir), 0);
+	test_write_file(other, SOURCE_JSON);
+	write_fmt(f.conf, "seccomp: %s\n", other);
+	check_fails(&f, f.lxc_config, -ESTALE, other, f.source);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_source_missing_uses_copy)
+{
+	_cleanup_config_ struct config *c = NULL;
+	struct seccomp_stamp stamp = {};
+	bool used_copy = false;
+	struct lxcri_error err = {};
+	struct fixture f;
+	int r;
+
+	fixture_init(&f);
+	/* As on the node a PVE container migrated to. */
+	ck_assert_int_eq(unlink(f.source), 0);
+	c = load(&f);
+	r = profiles_check_seccomp(&f.paths, ID, c, f.lxc_config, &stamp, &used_copy, &err);
+	ck_assert_msg(r == 0, "%d: %s", r, err.message);
+	ck_assert(used_copy);
+	ck_assert_str_eq(stamp.source, f.source);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_source_missing_copy_edited)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	ck_assert_int_eq(unlink(f.source), 0);
+	test_write_file(f.copy, "{}\n");
+	check_fails(&f, f.lxc_config, -ESTALE, f.copy, "changed since the profile");
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_source_and_copy_missing)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	ck_assert_int_eq(unlink(f.source), 0);
+	ck_assert_int_eq(unlink(f.copy), 0);
+	check_fails(&f, f.lxc_config, -ENOENT, f.source, f.copy);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_no_stored_profile)
+{
+	_cleanup_free_ char *run = NULL;
+	struct fixture f;
+
+	fixture_init(&f);
+	ck_assert_int_eq(unlink(f.profile), 0);
+	ck_assert_int_ge(asprintf(&run, "run 'lxcri seccomp set " ID " %s'", f.source), 0);
+	check_fails(&f, f.lxc_config, -ENOENT, run, f.profile);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_lxc_config_without_the_key)
+{
+	_cleanup_free_ char *line = NULL;
+	struct fixture f;
+
+	fixture_init(&f);
+	test_write_file(f.lxc_config, "lxc.uts.name = web\n# lxc.seccomp.profile = x\n");
+	ck_assert_int_ge(asprintf(&line, "does not set lxc.seccomp.profile = %s", f.profile), 0);
+	check_fails(&f, f.lxc_config, -ENOLINK, line, "would start without it");
+	/* Set, then reset by an empty assignment: LXC loads nothing. */
+	write_fmt(f.lxc_config, "lxc.seccomp.profile = %s\nlxc.seccomp.profile =\n", f.profile);
+	check_fails(&f, f.lxc_config, -ENOLINK, line, "would start without it");
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_lxc_config_with_another_value)
+{
+	_cleanup_free_ char *want = NULL;
+	struct fixture f;
+
+	fixture_init(&f);
+	test_write_file(f.lxc_config,
+			"lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp\n");
+	ck_assert_int_ge(asprintf(&want, "not '%s'", f.profile), 0);
+	check_fails(&f, f.lxc_config, -ENOLINK,
+		    "'lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp'", want);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_lxc_config_missing)
+{
+	_cleanup_free_ char *missing = NULL;
+	struct fixture f;
+
+	fixture_init(&f);
+	ck_assert_int_ge(asprintf(&missing, "%s/lxc/" ID "/nothing", f.dir), 0);
+	check_fails(&f, missing, -ENOENT, "Failed to read LXC's config", missing);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_stamp_refuses)
+{
+	static const char head[] = "2\nallowlist\n# lxcri: source '/s.json' sha256 ";
+	char *out = NULL;
+
+	/* Not two lines: there is no place for line 3. */
+	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "", &out), -EINVAL);
+	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "2\n", &out), -EINVAL);
+	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "2\ndenylist", &out), -EINVAL);
+	/* A quote would end the path in the stamp, a line end the stamp. */
+	ck_assert_int_eq(profiles_seccomp_stamp("/it's.json", "{}", 2, PROFILE, &out), -EINVAL);
+	ck_assert_int_eq(profiles_seccomp_stamp("/a\n.json", "{}", 2, PROFILE, &out), -EINVAL);
+	ck_assert_int_eq(profiles_seccomp_stamp("/a\r.json", "{}", 2, PROFILE, &out), -EINVAL);
+	ck_assert_ptr_null(out);
+
+	/* Two lines and nothing after them will do. */
+	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "2\nallowlist\n", &out), 0);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strncmp(out, head, strlen(head)) == 0, "%s", out);
+	free(out);
+}
+END_TEST
+
+/* profiles_lxc_keys(), profiles_check() */
+
+START_TEST(test_lxc_keys)
+{
+	_cleanup_config_ struct config *generated = NULL, *named = NULL, *none = NULL;
+	struct lxc_key_want want[3];
+	struct fixture f;
+
+	fixture_init(&f);
+	generated = parse(f.conf, "# c\napparmor: profile=generated,nesting=1\n"
+				  "selinux: system_u:system_r:container_t:s0:c10,c20\n");
+	ck_assert_uint_eq(profiles_lxc_keys(&f.paths, ID, generated, want), 2);
+	ck_assert_str_eq(want[0].feature, "apparmor");
+	ck_assert_str_eq(want[0].key, "lxc.apparmor.profile");
+	ck_assert_str_eq(want[0].value, "lxcri-ct-" ID);
+	ck_assert_uint_eq(want[0].line, 2);
+	ck_assert_str_eq(want[1].feature, "selinux");
+	ck_assert_str_eq(want[1].key, "lxc.selinux.context");
+	ck_assert_str_eq(want[1].value, "system_u:system_r:container_t:s0:c10,c20");
+	ck_assert_uint_eq(want[1].line, 3);
+
+	named = parse(f.conf, "apparmor: profile=lxc-container-default-cgns\n");
+	ck_assert_uint_eq(profiles_lxc_keys(&f.paths, ID, named, want), 1);
+	ck_assert_str_eq(want[0].value, "lxc-container-default-cgns");
+
+	none = parse(f.conf, "# nothing\n");
+	ck_assert_uint_eq(profiles_lxc_keys(&f.paths, ID, none, want), 0);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_lxc_keys_all_three)
+{
+	_cleanup_config_ struct config *c = NULL;
+	struct lxc_key_want want[3];
+	struct fixture f;
+
+	fixture_init(&f);
+	c = load(&f);
+	ck_assert_uint_eq(profiles_lxc_keys(&f.paths, ID, c, want), 1);
+	ck_assert_str_eq(want[0].feature, "seccomp");
+	ck_assert_str_eq(want[0].key, "lxc.seccomp.profile");
+	ck_assert_str_eq(want[0].value, f.profile);
+	ck_assert_uint_eq(want[0].line, 2);
+	config_free(c);
+
+	write_fmt(f.conf, "seccomp: %s\napparmor: profile=unconfined\nselinux: u:r:t\n", f.source);
+	c = load(&f);
+	ck_assert_uint_eq(profiles_lxc_keys(&f.paths, ID, c, want), 3);
+	ck_assert_str_eq(want[0].key, "lxc.seccomp.profile");
+	ck_assert_str_eq(want[1].key, "lxc.apparmor.profile");
+	ck_assert_str_eq(want[1].value, "unconfined");
+	ck_assert_str_eq(want[2].key, "lxc.selinux.context");
+	ck_assert_str_eq(want[2].value, "u:r:t");
+	fixture_done(&f);
+}
+END_TEST
+
+static int check_all(const struct fixture *f, const char *lxc_text, struct lxcri_error *err)
+{
+	_cleanup_config_ struct config *c = load(f);
+
+	test_write_file(f->lxc_config, lxc_text);
+	return profiles_check(&f->paths, ID, c, f->lxc_config, err);
+}
+
+START_TEST(test_check_all)
+{
+	_cleanup_free_ char *seccomp = NULL, *text = NULL;
+	struct lxcri_error err = {};
+	struct fixture f;
+	int r;
+
+	fixture_init(&f);
+	write_fmt(f.conf,
+		  "seccomp: %s\napparmor: profile=generated\n"
+		  "selinux: system_u:system_r:container_t:s0\n",
+		  f.source);
+	ck_assert_int_ge(asprintf(&seccomp, "lxc.seccomp.profile = %s\n", f.profile), 0);
+
+	/* Everything in place, in any order. */
+	ck_assert_int_ge(asprintf(&text,
+				  "lxc.selinux.context = system_u:system_r:container_t:s0\n"
+				  "lxc.uts.name = web\n"
+				  "lxc.apparmor.profile = lxcri-ct-" ID "\n%s",
+				  seccomp),
+			 0);
+	r = check_all(&f, text, &err);
+	ck_assert_msg(r == 0, "%d: %s", r, err.message);
+	free(text);
+
+	/* selinux missing. */
+	ck_assert_int_ge(asprintf(&text, "%slxc.apparmor.profile = lxcri-ct-" ID "\n", seccomp), 0);
+	ck_assert_int_eq(check_all(&f, text, &err), -ENOLINK);
+	ck_assert_int_eq(err.code, -ENOLINK);
+	ck_assert_msg(
+	    strstr(err.message, ":3: 'selinux' is set") &&
+		strstr(err.message,
+		       "does not set lxc.selinux.context = system_u:system_r:container_t:s0"),
+	    "%s", err.message);
+	free(text);
+
+	/* apparmor and selinux missing: the first is named. */
+	ck_assert_int_eq(check_all(&f, seccomp, &err), -ENOLINK);
+	ck_assert_msg(strstr(err.message, ":2: 'apparmor' is set") &&
+			  strstr(err.message, "lxc.apparmor.profile = lxcri-ct-" ID) &&
+			  strstr(err.message, "run 'lxcri apparmor set " ID),
+		      "%s", err.message);
+
+	/* apparmor set to another profile. */
+	ck_assert_int_ge(asprintf(&text,
+				  "%slxc.apparmor.profile = unconfined\n"
+				  "lxc.selinux.context = system_u:system_r:container_t:s0\n",
+				  seccomp),
+			 0);
+	ck_assert_int_eq(check_all(&f, text, &err), -ENOLINK);
+	ck_assert_msg(
+	    strstr(err.message, "'lxc.apparmor.profile = unconfined', not 'lxcri-ct-" ID "'"), "%s",
+	    err.message);
+	free(text);
+
+	/* Everything but seccomp: the seccomp check says so. */
+	ck_assert_int_eq(check_all(&f,
+				   "lxc.apparmor.profile = lxcri-ct-" ID "\n"
+				   "lxc.selinux.context = system_u:system_r:container_t:s0\n",
+				   &err),
+			 -ENOLINK);
+	ck_assert_msg(strstr(err.message, "lxc.seccomp.profile"), "%s", err.message);
+
+	/* A stale seccomp profile fails the whole check. */
+	ck_assert_int_ge(asprintf(&text,
+				  "%slxc.apparmor.profile = lxcri-ct-" ID "\n"
+				  "lxc.selinux.context = system_u:system_r:container_t:s0\n",
+				  seccomp),
+			 0);
+	test_write_file(f.source, "{}\n");
+	ck_assert_int_eq(check_all(&f, text, &err), -ESTALE);
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_check_named_profile)
+{
+	struct lxcri_error err = {};
+	struct fixture f;
+
+	fixture_init(&f);
+	test_write_file(f.conf, "apparmor: profile=lxc-container-default-cgns\n");
+	ck_assert_int_eq(check_all(&f, "lxc.apparmor.profile = lxc-container-default-cgns\n", &err),
+			 0);
+	ck_assert_int_eq(check_all(&f, "lxc.apparmor.profile = lxcri-ct-" ID "\n", &err), -ENOLINK);
+	/* No profile key: nothing to check, whatever LXC's config says. */
+	test_write_file(f.conf, "# nothing\n");
+	ck_assert_int_eq(check_all(&f, "lxc.apparmor.profile = unconfined\n", &err), 0);
+	fixture_done(&f);
+}
+END_TEST
+
+static Suite *profiles_suite(void)
+{
+	Suite *s = suite_create("profiles");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_check_current);
+	tcase_add_test(tc, test_stamp_is_line_three);
+	tcase_add_test(tc, test_check_source_edited);
+	tcase_add_test(tc, test_check_profile_edited);
+	tcase_add_test(tc, test_check_profile_edited_above_the_stamp);
+	tcase_add_test(tc, test_check_stamp_removed);
+	tcase_add_test(tc, test_check_stamp_garbled);
+	tcase_add_test(tc, test_check_key_names_another_source);
+	tcase_add_test(tc, test_check_source_missing_uses_copy);
+	tcase_add_test(tc, test_check_source_missing_copy_edited);
+	tcase_add_test(tc, test_check_source_and_copy_missing);
+	tcase_add_test(tc, test_check_no_stored_profile);
+	tcase_add_test(tc, test_check_lxc_config_without_the_key);
+	tcase_add_test(tc, test_check_lxc_config_with_another_value);
+	tcase_add_test(tc, test_check_lxc_config_missing);
+	tcase_add_test(tc, test_stamp_refuses);
+	tcase_add_test(tc, test_lxc_keys);
+	tcase_add_test(tc, test_lxc_keys_all_three);
+	tcase_add_test(tc, test_check_all);
+	tcase_add_test(tc, test_check_named_profile);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(profiles_suite)
