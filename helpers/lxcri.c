@@ -4,8 +4,10 @@
  * A verb is one function and one line of the command table.
  *
  * Exit codes: 0 success; 1 the operation failed (or `check` found a
- * failure); 2 usage error; 3 invalid config (`config validate`, or a
- * `net add`/`net del` whose result would be invalid); 4 not root.
+ * failure); 2 usage error; 3 invalid input (`config validate`, a `net` or
+ * `port` change whose result would be invalid, a profile that is malformed
+ * or cannot be expressed without --accept-loss, a key that is not set);
+ * 4 not root.
  */
 
 #include <json-c/json.h>
@@ -1014,7 +1016,8 @@ static int do_seccomp_convert(struct cli *cli)
 		json_object_object_add(o, "source", json_object_new_string(cli->argv[0]));
 		json_object_object_add(o, "shape",
 				       json_object_new_string(seccompconv_shape_name(res.shape)));
-		json_object_object_add(o, "rules", json_object_new_int64((int64_t)res.n_rules));
+		json_object_object_add(
+		    o, "rules", json_object_new_int64(res.profile ? (int64_t)res.n_rules : 0));
 		json_object_object_add(o, "losses", losses);
 		json_object_object_add(o, "notes", notes);
 		json_object_object_add(o, "profile",
@@ -1022,7 +1025,9 @@ static int do_seccomp_convert(struct cli *cli)
 		json_object_object_add(o, "error",
 				       r < 0 ? json_object_new_string(err.message) : NULL);
 		print_json(cli, o);
-		return r < 0 ? EXIT_FAILED : EXIT_OK;
+		return r == -EOPNOTSUPP || r == -EINVAL ? EXIT_INVALID
+		       : r < 0				? EXIT_FAILED
+							: EXIT_OK;
 	}
 	for (size_t i = 0; i < res.n_notes; i++)
 		fprintf(stderr, "note: %s\n", res.notes[i]);
@@ -1034,7 +1039,7 @@ static int do_seccomp_convert(struct cli *cli)
 			"lxcri: %zu thing(s) of '%s' cannot be expressed in LXC's seccomp format; "
 			"--accept-loss converts anyway\n",
 			res.n_losses, cli->argv[0]);
-		return EXIT_FAILED;
+		return EXIT_INVALID;
 	}
 	if (r < 0) {
 		fprintf(stderr, "lxcri: %s\n", err.message);

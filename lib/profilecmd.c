@@ -275,7 +275,14 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 		ret->lxc_key_kept = current != NULL;
 		snprintf(ret->lxc_value, sizeof(ret->lxc_value), "%s", current ? current : "");
 	}
-	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, err);
+	/* Nothing left (set made the file): the container is no longer managed. */
+	if (edit.size == 0)
+		r = unlink(f.config) < 0
+			? error_set_errno(err, -errno, "Failed to remove '%s'", f.config)
+			: 0;
+	else
+		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
+				      err);
 	if (r < 0) {
 		if (lxc_text)
 			(void)atomic_write_file(ret->lxc_config, lxc.text, lxc.size, lxc.mode,

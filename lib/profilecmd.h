@@ -11,7 +11,8 @@
  * set writes the stored files first, then the lxcri config, then LXC's
  * config; if a later write fails the earlier ones are put back as they
  * were, so a failure changes nothing. unset removes the LXC key (only if
- * it is still ours), then the lxcri key, then the stored files. The
+ * it is still ours), then the lxcri key (and the lxcri config, if nothing
+ * is left in it: the container is then unmanaged), then the stored files. The
  * container's lock is held throughout. A profile cannot change in a running
  * container: the change takes effect at its next start (ret->running).
  */

@@ -66,8 +66,8 @@ named_profile_must_be_loaded() {
 
 # With a stand-in parser (this kernel cannot load policy): the profile is
 # rendered, compiled by the real parser, "loaded" at pre-start and unloaded
-# when the container stops. LXC itself is left unconfined (lxc.apparmor.profile
-# in the LXC config is not ours to set).
+# when the container stops. `lxcri apparmor set` points LXC's config at it;
+# LXC applies nothing here, as the kernel has no AppArmor.
 generated_profile_loaded_and_unloaded() {
 	[ -x "$PARSER" ] || skip "$PARSER is not installed (package apparmor)"
 	fake_sys Y

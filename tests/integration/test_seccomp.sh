@@ -124,7 +124,8 @@ unset_restores() {
 	out=$("${LXCRI[@]}" seccomp unset web)
 	echo "$out"
 	assert_contains "$out" "removed from '$ETC/containers/web.conf' and '$LXCPATH/web/config'"
-	assert_not_contains "$(cat "$ETC/containers/web.conf")" "seccomp"
+	# set made the lxcri config; with its only key gone, the file goes too: unmanaged again.
+	assert_missing "$ETC/containers/web.conf"
 	assert_not_contains "$(cat "$LXCPATH/web/config")" "lxc.seccomp.profile"
 	assert_missing "$ETC/containers/web.seccomp"
 	assert_missing "$ETC/containers/web.seccomp.json"
@@ -135,6 +136,7 @@ unset_restores() {
 	assert_not_contains "$(ct_exec web /bin/syscalltool add_key)" "errno 38" "add_key without a profile"
 	ct_stop web
 	# unset of what is not set: a clear error, exit 3.
+	printf '# web\n' | ct_config web
 	local rc=0
 	out=$("${LXCRI[@]}" seccomp unset web 2>&1) || rc=$?
 	assert_eq "$rc" 3
