@@ -11,11 +11,19 @@
  * Run it with the service in reach: installed in /etc/pam.d, or through
  * pam_wrapper (bench/run does that with a copy of hooks/pam.d/lxcri-hook).
  *
+ *   phases   the PAM calls of (b) one by one, in this process: what PAM
+ *            itself costs a hook, whatever runs it
+ *
  *   oci-hooks [rounds]
- * Prints medians and p90, and the ratio pam/direct. Figures only.
+ * Prints medians and p90, the ratio pam/direct, and the median of each PAM
+ * call. Figures only.
  */
 #define BENCH_NAME "oci-hooks"
 #include "bench.h"
+
+#include <security/pam_appl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hookrun.h"
 #include "process.h"
@@ -60,6 +68,42 @@ static double through_pam(void)
 	return now_us() - start;
 }
 
+static int no_conversation(int n, const struct pam_message **m, struct pam_response **r, void *d)
+{
+	(void)n, (void)m, (void)r, (void)d;
+	return PAM_CONV_ERR;
+}
+
+enum { PAM_START, PAM_ACCT, PAM_CRED, PAM_OPEN, PAM_CLOSE, PAM_END, N_PHASES };
+static const char *const phase_names[N_PHASES] = {
+	"pam_start (loads the modules)",   "pam_acct_mgmt",	"pam_setcred", "pam_open_session",
+	"pam_close_session + delete cred", "pam_end (unloads)",
+};
+
+/* The PAM calls of one hook run, each timed; the hook itself is left out. */
+static void pam_phases(double *t)
+{
+	struct pam_conv conv = { .conv = no_conversation };
+	pam_handle_t *h = NULL;
+	double at = now_us();
+
+	if (pam_start(HOOKRUN_SERVICE, "root", &conv, &h) != PAM_SUCCESS)
+		die("pam_start failed");
+	t[PAM_START] = now_us() - at, at = now_us();
+	if (pam_acct_mgmt(h, PAM_SILENT) != PAM_SUCCESS)
+		die("pam_acct_mgmt refused root");
+	t[PAM_ACCT] = now_us() - at, at = now_us();
+	(void)pam_setcred(h, PAM_ESTABLISH_CRED | PAM_SILENT);
+	t[PAM_CRED] = now_us() - at, at = now_us();
+	(void)pam_open_session(h, PAM_SILENT);
+	t[PAM_OPEN] = now_us() - at, at = now_us();
+	(void)pam_close_session(h, PAM_SILENT);
+	(void)pam_setcred(h, PAM_DELETE_CRED | PAM_SILENT);
+	t[PAM_CLOSE] = now_us() - at, at = now_us();
+	pam_end(h, PAM_SUCCESS);
+	t[PAM_END] = now_us() - at;
+}
+
 static void report(const char *name, double *v, size_t n)
 {
 	double p90;
@@ -94,6 +138,51 @@ int main(int argc, char **argv)
 	ma = median_of(a, rounds);
 	mb = median_of(b, rounds);
 	printf("ratio PAM/direct: %.2f (+%.2f ms a hook)\n", mb / ma, (mb - ma) / 1000);
+
+	/*
+	 * The session calls change this process (limits, keyring): run them in
+	 * a child, which sends its figures back through a pipe.
+	 */
+	size_t n = rounds > 100 ? 100 : rounds;
+	double *phases[N_PHASES], sum = 0;
+	int p[2];
+	pid_t pid;
+
+	for (int k = 0; k < N_PHASES; k++)
+		if (!(phases[k] = calloc(n, sizeof(double))))
+			die("out of memory");
+
+	if (pipe(p) < 0 || (pid = fork()) < 0)
+		die("fork failed");
+	if (pid == 0) {
+		double t[N_PHASES];
+		close(p[0]);
+		for (size_t i = 0; i < n; i++) {
+			pam_phases(t);
+			if (write(p[1], t, sizeof(t)) != (ssize_t)sizeof(t))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	for (size_t i = 0; i < n; i++) {
+		double t[N_PHASES];
+		if (read(p[0], t, sizeof(t)) != (ssize_t)sizeof(t))
+			die("the PAM phases child failed");
+		for (int k = 0; k < N_PHASES; k++)
+			phases[k][i] = t[k];
+	}
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	printf("PAM calls of one hook run (%zu rounds, medians):\n", n);
+	for (int k = 0; k < N_PHASES; k++) {
+		double m = median_of(phases[k], n);
+		sum += m;
+		printf("  %-40s %8.3f ms\n", phase_names[k], m / 1000);
+	}
+	printf("  %-40s %8.3f ms\n", "sum", sum / 1000);
+	for (int k = 0; k < N_PHASES; k++)
+		free(phases[k]);
 	free(a);
 	free(b);
 	return 0;
