@@ -39,6 +39,7 @@
 #include "portcmd.h"
 #include "apparmor.h"
 #include "profilecmd.h"
+#include "profiles.h"
 #include "seccompconv.h"
 #include "status.h"
 
@@ -354,6 +355,9 @@ static int do_config_validate(struct cli *cli)
 	}
 
 	r = lifecycle_validate_config(path, &c, &err);
+	/* For a container: also what its start checks of its profiles. */
+	if (r >= 0 && !cli->file)
+		r = profiles_check_config(&cli->paths, cli->argv[0], c, &err);
 	if (cli->format != OUTPUT_TEXT) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "file", json_object_new_string(path));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 #include "apparmor.h"
@@ -93,9 +94,9 @@ static int stamp_read(const char *path, const char *text, size_t size, struct se
 	return 0;
 }
 
-static int lxc_key_check(const char *lxc_config, const char *key, const char *want,
-			 const char *feature, const char *id, const char *conf, unsigned line,
-			 struct lxcri_error *err)
+static int lxc_key_check(const char *lxc_config, enum lxcconf_format format, const char *key,
+			 const char *want, const char *feature, const char *id, const char *conf,
+			 unsigned line, struct lxcri_error *err)
 {
 	_cleanup_free_ char *text = NULL, *value = NULL;
 	size_t size = 0;
@@ -103,20 +104,22 @@ static int lxc_key_check(const char *lxc_config, const char *key, const char *wa
 
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read LXC's config '%s'", lxc_config);
-	if (lxcconf_get(text, size, LXCCONF_LXC, key, &value) < 0)
+	if (lxcconf_get(text, size, format, key, &value) < 0)
 		return error_set(err, -ENOMEM, "Out of memory");
 	if (value && strcmp(value, want) == 0)
 		return 0;
 	if (value)
 		return error_set(err, -ENOLINK,
-				 "%s:%u: '%s' is set, but LXC's config '%s' has '%s = %s', not "
+				 "%s:%u: '%s' is set, but LXC's config '%s' has '%s%s %s', not "
 				 "'%s': the container would start without it; run 'lxcri %s set "
 				 "%s ...'",
-				 conf, line, feature, lxc_config, key, value, want, feature, id);
+				 conf, line, feature, lxc_config, key,
+				 format == LXCCONF_PVE ? ":" : " =", value, want, feature, id);
 	return error_set(err, -ENOLINK,
-			 "%s:%u: '%s' is set, but LXC's config '%s' does not set %s = %s: the "
+			 "%s:%u: '%s' is set, but LXC's config '%s' does not set %s%s %s: the "
 			 "container would start without it; run 'lxcri %s set %s ...'",
-			 conf, line, feature, lxc_config, key, want, feature, id);
+			 conf, line, feature, lxc_config, key, format == LXCCONF_PVE ? ":" : " =",
+			 want, feature, id);
 }
 
 int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const struct config *c,
@@ -175,8 +178,8 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 				 "seccomp set %s %s' again",
 				 used_copy ? f.copy : c->seccomp, f.profile, id, c->seccomp);
 	if (lxc_config) {
-		r = lxc_key_check(lxc_config, "lxc.seccomp.profile", f.profile, "seccomp", id,
-				  c->path, c->seccomp_line, err);
+		r = lxc_key_check(lxc_config, LXCCONF_LXC, "lxc.seccomp.profile", f.profile,
+				  "seccomp", id, c->path, c->seccomp_line, err);
 		if (r < 0)
 			return r;
 	}
@@ -212,21 +215,39 @@ size_t profiles_lxc_keys(const struct lxcri_paths *p, const char *id, const stru
 	return n;
 }
 
-int profiles_check(const struct lxcri_paths *p, const char *id, const struct config *c,
-		   const char *lxc_config, struct lxcri_error *err)
+/* Every profile key of c; lxc_config NULL: the profiles' own state only. */
+static int check_all(const struct lxcri_paths *p, const char *id, const struct config *c,
+		     const char *lxc_config, enum lxcconf_format format, struct lxcri_error *err)
 {
 	struct lxc_key_want want[3];
 	size_t n = profiles_lxc_keys(p, id, c, want);
-	int r;
+	int r = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && r >= 0; i++) {
 		if (strcmp(want[i].feature, "seccomp") == 0)
-			r = profiles_check_seccomp(p, id, c, lxc_config, NULL, NULL, err);
-		else
-			r = lxc_key_check(lxc_config, want[i].key, want[i].value, want[i].feature,
-					  id, c->path, want[i].line, err);
-		if (r < 0)
-			return r;
+			r = profiles_check_seccomp(p, id, c, NULL, NULL, NULL, err);
+		if (r >= 0 && lxc_config)
+			r = lxc_key_check(lxc_config, format, want[i].key, want[i].value,
+					  want[i].feature, id, c->path, want[i].line, err);
 	}
-	return 0;
+	return r;
+}
+
+int profiles_check(const struct lxcri_paths *p, const char *id, const struct config *c,
+		   const char *lxc_config, struct lxcri_error *err)
+{
+	return check_all(p, id, c, lxc_config, LXCCONF_LXC, err);
+}
+
+int profiles_check_config(const struct lxcri_paths *p, const char *id, const struct config *c,
+			  struct lxcri_error *err)
+{
+	enum lxcconf_format format;
+	char path[PATH_MAX];
+
+	if (!c->seccomp && !c->apparmor_profile && !c->selinux)
+		return 0;
+	if (lxcconf_path(p, id, path, sizeof(path), &format) < 0)
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	return check_all(p, id, c, access(path, F_OK) == 0 ? path : NULL, format, err);
 }

@@ -81,3 +81,12 @@ size_t profiles_lxc_keys(const struct lxcri_paths *p, const char *id, const stru
  */
 int profiles_check(const struct lxcri_paths *p, const char *id, const struct config *c,
 		   const char *lxc_config, struct lxcri_error *err);
+
+/*
+ * The same for a container at rest (`lxcri config validate <id>`, `lxcri
+ * status`, `lxcri check`): against the file `lxcri ... set` writes (PVE's
+ * <vmid>.conf on a PVE node, LXC's config otherwise), or only the stored
+ * profile's own state where that file does not exist.
+ */
+int profiles_check_config(const struct lxcri_paths *p, const char *id, const struct config *c,
+			  struct lxcri_error *err);

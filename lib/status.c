@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "atomicfile.h"
+#include "profiles.h"
 #include "cleanup.h"
 #include "config.h"
 #include "lifecycle.h"
@@ -167,6 +168,9 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 	s->configured = stat(s->config_path, &st) == 0;
 	if (s->configured) {
 		r = lifecycle_validate_config(s->config_path, &c, &err);
+		/* A profile that a start would refuse (stale, or LXC not pointed at it). */
+		if (r >= 0)
+			r = profiles_check_config(p, s->id, c, &err);
 		s->valid = r >= 0;
 		if (c)
 			s->n_keys = c->n_entries;

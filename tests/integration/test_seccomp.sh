@@ -93,12 +93,21 @@ stale_refused() {
 	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
 	# The source changes after set: the start is refused, naming the file and what to run.
 	sed -i 's/122/13/' "$T/p.json"
+	local out
 	if ct_start web; then fail "started with a profile older than its source"; fi
 	assert_eq "$(ct_state web)" STOPPED
 	local expected="'$T/p.json' changed since the profile '$ETC/containers/web.seccomp' was made from it: run 'lxcri seccomp set web $T/p.json' again"
 	assert_contains "$(cat "$SYSLOG")" "CT web: $expected" "syslog"
 	assert_contains "$("${LXCRI[@]}" status web)" "$expected" "lxcri status"
 	assert_contains "$("${LXCRI[@]}" seccomp show web)" "current:  $expected"
+	# Said before any start, too: config validate, status and check.
+	local rc=0
+	out=$("${LXCRI[@]}" config validate web 2>&1) || rc=$?
+	assert_eq "$rc" 3 "config validate of a stale profile"
+	assert_contains "$out" "$expected"
+	rc=0
+	out=$("${LXCRI[@]}" check 2>&1) || rc=$?
+	assert_contains "$out" "fail  configs          1 of 1 container config(s) would be refused; first: $expected"
 	# Set again: it starts, with the new errno (EACCES).
 	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
 	ct_start web

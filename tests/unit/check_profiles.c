@@ -548,6 +548,52 @@ START_TEST(test_check_named_profile)
 }
 END_TEST
 
+/* At rest (config validate, status, check): LXC's config if there is one, else the profile alone.
+ */
+START_TEST(test_check_config_plain_lxc)
+{
+	struct fixture f;
+	struct lxcri_error err = {};
+	_cleanup_config_ struct config *c = NULL;
+
+	fixture_init(&f);
+	c = load(&f);
+	ck_assert_int_eq(profiles_check_config(&f.paths, ID, c, &err), 0);
+	write_fmt(f.lxc_config, "lxc.uts.name = %s\n", ID);
+	ck_assert_int_eq(profiles_check_config(&f.paths, ID, c, &err), -ENOLINK);
+	ck_assert_ptr_nonnull(strstr(err.message, "does not set lxc.seccomp.profile = "));
+	ck_assert_int_eq(unlink(f.lxc_config), 0);
+	ck_assert_int_eq(profiles_check_config(&f.paths, ID, c, &err), 0);
+	test_write_file(f.source, "{}\n");
+	ck_assert_int_eq(profiles_check_config(&f.paths, ID, c, &err), -ESTALE);
+	fixture_done(&f);
+}
+END_TEST
+
+/* On a PVE node the file is /etc/pve/lxc/<vmid>.conf, "key: value" (or "key = value"). */
+START_TEST(test_check_config_pve)
+{
+	struct fixture f;
+	struct lxcri_error err = {};
+	_cleanup_config_ struct config *c = NULL;
+	char path[PATH_MAX];
+
+	fixture_init(&f);
+	make_dir("%s/pve", f.dir);
+	make_dir("%s/pve/lxc", f.dir);
+	c = parse("105.conf", "apparmor: profile=lxc-default\nselinux: u:r:t:s0\n");
+	snprintf(path, sizeof(path), "%s/pve/lxc/105.conf", f.dir);
+	test_write_file(path, "arch: amd64\nlxc.apparmor.profile: lxc-default\n"
+			      "lxc.selinux.context = u:r:t:s0\n[snap1]\nlxc.selinux.context: x\n");
+	ck_assert_int_eq(profiles_check_config(&f.paths, "105", c, &err), 0);
+	test_write_file(path, "arch: amd64\nlxc.apparmor.profile: other\n");
+	ck_assert_int_eq(profiles_check_config(&f.paths, "105", c, &err), -ENOLINK);
+	ck_assert_ptr_nonnull(strstr(err.message, "has 'lxc.apparmor.profile: other', not "
+						  "'lxc-default'"));
+	fixture_done(&f);
+}
+END_TEST
+
 static Suite *profiles_suite(void)
 {
 	Suite *s = suite_create("profiles");
@@ -573,6 +619,8 @@ static Suite *profiles_suite(void)
 	tcase_add_test(tc, test_lxc_keys_all_three);
 	tcase_add_test(tc, test_check_all);
 	tcase_add_test(tc, test_check_named_profile);
+	tcase_add_test(tc, test_check_config_plain_lxc);
+	tcase_add_test(tc, test_check_config_pve);
 	suite_add_tcase(s, tc);
 	return s;
 }
