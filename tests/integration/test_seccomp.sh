@@ -238,6 +238,15 @@ pve_node() {
 	"${LXCRI[@]}" seccomp unset 200 >/dev/null
 	assert_not_contains "$(cat "$PVE/lxc/200.conf")" "lxc.seccomp"
 	assert_missing "$PVE/lxcri/200.seccomp"
+	# AppArmor and SELinux keys go the same way, as PVE raw keys; PVE's snapshot sections stay.
+	printf '\n[before-upgrade]\narch: amd64\nlxc.apparmor.profile: lxc-container-default-cgns\n' >>"$PVE/lxc/200.conf"
+	"${LXCRI[@]}" apparmor set 200 profile=generated,nesting=1 >/dev/null 2>&1
+	"${LXCRI[@]}" selinux set 200 system_u:system_r:container_t:s0:c1,c2 >/dev/null 2>&1
+	assert_eq "$(sed -n '/^lxc\./p' "$PVE/lxc/200.conf")" "$(printf 'lxc.apparmor.profile: lxcri-ct-200\nlxc.selinux.context: system_u:system_r:container_t:s0:c1,c2\nlxc.apparmor.profile: lxc-container-default-cgns')"
+	assert_eq "$(sed -n '/^\[/,$p' "$PVE/lxc/200.conf" | tail -n 1)" "lxc.apparmor.profile: lxc-container-default-cgns" "the snapshot section"
+	"${LXCRI[@]}" apparmor unset 200 >/dev/null
+	"${LXCRI[@]}" selinux unset 200 >/dev/null
+	assert_eq "$(sed -n '/^lxc\./p' "$PVE/lxc/200.conf")" "lxc.apparmor.profile: lxc-container-default-cgns" "only the snapshot's key is left"
 }
 
 run_test "A profile that denies mkdir with errno 122 makes mkdir fail with EDQUOT in a real container, other syscalls work, and show says it is current" enforced_in_container
@@ -246,5 +255,5 @@ run_test "pre-start refuses a profile whose source changed, a hand-edited profil
 run_test "seccomp unset removes the key, LXC's key and the stored files; the container starts without a filter" unset_restores
 run_test "seccomp set on a running container takes effect at its next start" running_container_next_start
 run_test "Malformed JSON (line and column), an unknown syscall, a loss and a missing container are refused, and nothing is written" bad_input_changes_nothing
-run_test "On a simulated PVE node the raw key goes into /etc/pve/lxc/<vmid>.conf and the stored copy stands in for a source missing after a migration" pve_node
+run_test "On a simulated PVE node the raw keys go into /etc/pve/lxc/<vmid>.conf (snapshot sections untouched) and the stored copy stands in for a source missing after a migration" pve_node
 finish
