@@ -334,10 +334,20 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	w = want_of(want, profiles_lxc_keys(p, id, c, want), feature);
 	json_object_object_add(o, "id", json_object_new_string(id));
 	add_string(o, "feature", feature);
-	add_string(o, "key",
-		   strcmp(feature, "seccomp") == 0    ? c->seccomp
-		   : strcmp(feature, "apparmor") == 0 ? c->apparmor_profile
-						      : c->selinux);
+	if (strcmp(feature, "apparmor") == 0 && c->apparmor_profile) {
+		/* The whole value, as the key is written: profile=...[,nesting=1][,mount=a;b]. */
+		char value[1024];
+		int n = snprintf(value, sizeof(value), "profile=%s%s", c->apparmor_profile,
+				 c->apparmor_nesting ? ",nesting=1" : "");
+
+		for (char **m = c->apparmor_mounts; m && *m && n > 0 && (size_t)n < sizeof(value);
+		     m++)
+			n += snprintf(value + n, sizeof(value) - (size_t)n, "%s%s",
+				      m == c->apparmor_mounts ? ",mount=" : ";", *m);
+		add_string(o, "key", value);
+	} else {
+		add_string(o, "key", strcmp(feature, "seccomp") == 0 ? c->seccomp : c->selinux);
+	}
 	add_string(o, "config", f.config);
 	add_string(o, "lxc_config", lxc_config);
 	if (read_lxc_config(lxc_config, &lxc, &(struct lxcri_error){}) >= 0 && w &&

@@ -92,7 +92,9 @@ EOS
 	assert_not_contains "$out" "warning" "AppArmor is enabled (the fake sysfs)"
 	assert_eq "$(grep '^apparmor:' "$ETC/containers/web.conf")" "apparmor: profile=generated,mount=nfs;cifs"
 	assert_eq "$(grep '^lxc.apparmor.profile' "$LXCPATH/web/config")" "lxc.apparmor.profile = lxcri-ct-web" "the template's unconfined line replaced"
-	assert_contains "$("${LXCRI[@]}" apparmor show web)" "lxc.apparmor.profile = lxcri-ct-web in '$LXCPATH/web/config'"
+	out=$("${LXCRI[@]}" apparmor show web)
+	assert_contains "$out" "key:      profile=generated,mount=nfs;cifs"
+	assert_contains "$out" "lxc.apparmor.profile = lxcri-ct-web in '$LXCPATH/web/config'"
 	ct_start web || fail "did not start: $(tail -n 5 "$SYSLOG")"
 	assert_eq "$(ct_state web)" RUNNING
 	assert_contains "$(cat "$RUN/apparmor/lxcri-ct-web")" "profile lxcri-ct-web "
