@@ -69,7 +69,6 @@ static int stamp_read(const char *path, const char *text, size_t size, struct se
 	size_t head = after_two_lines(text, size), len = strlen(STAMP_PREFIX);
 	const char *line = text + head, *nl, *quote;
 	struct sha256 h;
-	uint8_t d[SHA256_DIGEST_SIZE];
 
 	nl = head ? memchr(line, '\n', size - head) : NULL;
 	if (!nl || (size_t)(nl - line) <= len || strncmp(line, STAMP_PREFIX, len) != 0)
@@ -88,9 +87,7 @@ static int stamp_read(const char *path, const char *text, size_t size, struct se
 	sha256_init(&h);
 	sha256_update(&h, text, head);
 	sha256_update(&h, nl + 1, size - (size_t)(nl + 1 - text));
-	sha256_final(&h, d);
-	for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
-		snprintf(actual + 2 * i, 3, "%02x", d[i]);
+	sha256_final_hex(&h, actual);
 	return 0;
 }
 

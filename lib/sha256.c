@@ -95,14 +95,20 @@ void sha256_final(struct sha256 *s, uint8_t ret[SHA256_DIGEST_SIZE])
 	}
 }
 
+void sha256_final_hex(struct sha256 *s, char ret[SHA256_HEX_SIZE])
+{
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_final(s, d);
+	for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(ret + 2 * i, 3, "%02x", d[i]);
+}
+
 void sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE])
 {
 	struct sha256 s;
-	uint8_t d[SHA256_DIGEST_SIZE];
 
 	sha256_init(&s);
 	sha256_update(&s, data, size);
-	sha256_final(&s, d);
-	for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
-		snprintf(ret + 2 * i, 3, "%02x", d[i]);
+	sha256_final_hex(&s, ret);
 }

@@ -23,6 +23,8 @@ struct sha256 {
 void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t size);
 void sha256_final(struct sha256 *s, uint8_t ret[SHA256_DIGEST_SIZE]);
+/* sha256_final() as 64 lowercase hex digits and a NUL. */
+void sha256_final_hex(struct sha256 *s, char ret[SHA256_HEX_SIZE]);
 
 /* The digest of data[0..size) as 64 lowercase hex digits and a NUL. */
 void sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]);

@@ -35,15 +35,12 @@ START_TEST(test_pieces)
 	sha256_hex(text, sizeof(text), whole);
 	for (size_t piece = 1; piece <= 130; piece++) {
 		struct sha256 s;
-		uint8_t d[SHA256_DIGEST_SIZE];
 
 		sha256_init(&s);
 		for (size_t off = 0; off < sizeof(text); off += piece)
 			sha256_update(&s, text + off,
 				      off + piece > sizeof(text) ? sizeof(text) - off : piece);
-		sha256_final(&s, d);
-		for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
-			snprintf(hex + 2 * i, 3, "%02x", d[i]);
+		sha256_final_hex(&s, hex);
 		ck_assert_str_eq(hex, whole);
 	}
 }
