@@ -1434,12 +1434,11 @@ static int format_all(FILE *f, const struct config *c)
 			return -EINVAL;
 		if (c->apparmor_mounts && !strv_fits_property(c->apparmor_mounts))
 			return -EINVAL;
-		fprintf(f, "apparmor: profile=%s", c->apparmor_profile);
-		if (c->apparmor_nesting)
-			fputs(",nesting=1", f);
-		for (char **m = c->apparmor_mounts; m && *m; m++)
-			fprintf(f, "%s%s", m == c->apparmor_mounts ? ",mount=" : ";", *m);
-		fputc('\n', f);
+		char value[CONFIG_APPARMOR_VALUE_MAX];
+
+		if (config_apparmor_value(c, value, sizeof(value)) < 0)
+			return -EINVAL;
+		fprintf(f, "apparmor: %s\n", value);
 	}
 	if (c->selinux) {
 		if (!fits_value(c->selinux))
@@ -1477,6 +1476,24 @@ static int format_all(FILE *f, const struct config *c)
 		fprintf(f, "annotation%u: %s=%s\n", a->index, a->key, a->value);
 	}
 	return 0;
+}
+
+int config_apparmor_value(const struct config *c, char *buf, size_t size)
+{
+	size_t n;
+	int r;
+
+	if (!c->apparmor_profile)
+		return -ENOENT;
+	r = snprintf(buf, size, "profile=%s%s", c->apparmor_profile,
+		     c->apparmor_nesting ? ",nesting=1" : "");
+	for (char **m = c->apparmor_mounts; r >= 0 && (size_t)r < size && m && *m; m++) {
+		n = (size_t)r;
+		r = snprintf(buf + n, size - n, "%s%s", m == c->apparmor_mounts ? ",mount=" : ";",
+			     *m);
+		r = r < 0 ? r : (int)n + r;
+	}
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
 }
 
 int config_format(const struct config *c, char **ret)

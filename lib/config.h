@@ -141,6 +141,16 @@ static inline void config_freep(struct config **c)
  */
 int config_format(const struct config *c, char **ret);
 
+/* "profile=" + 255 + ",nesting=1" + ",mount=" + CONFIG_MAX_APPARMOR_MOUNTS x (63 + ';') */
+#define CONFIG_APPARMOR_VALUE_MAX 2560
+
+/*
+ * The value of c's apparmor key as config_format() writes it:
+ * "profile=<name>[,nesting=1][,mount=<t>;<t>...]". -ENOENT if not set,
+ * -ENAMETOOLONG if it does not fit in size.
+ */
+int config_apparmor_value(const struct config *c, char *buf, size_t size);
+
 /* Whether two configs hold the same settings (line numbers, path and entries aside). */
 bool config_equal(const struct config *a, const struct config *b);
 

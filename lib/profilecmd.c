@@ -335,15 +335,11 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	json_object_object_add(o, "id", json_object_new_string(id));
 	add_string(o, "feature", feature);
 	if (strcmp(feature, "apparmor") == 0 && c->apparmor_profile) {
-		/* The whole value, as the key is written: profile=...[,nesting=1][,mount=a;b]. */
-		char value[1024];
-		int n = snprintf(value, sizeof(value), "profile=%s%s", c->apparmor_profile,
-				 c->apparmor_nesting ? ",nesting=1" : "");
+		char value[CONFIG_APPARMOR_VALUE_MAX];
 
-		for (char **m = c->apparmor_mounts; m && *m && n > 0 && (size_t)n < sizeof(value);
-		     m++)
-			n += snprintf(value + n, sizeof(value) - (size_t)n, "%s%s",
-				      m == c->apparmor_mounts ? ",mount=" : ";", *m);
+		if (config_apparmor_value(c, value, sizeof(value)) < 0)
+			return error_set(err, -ENAMETOOLONG, "%s: the apparmor key is too long",
+					 f.config);
 		add_string(o, "key", value);
 	} else {
 		add_string(o, "key", strcmp(feature, "seccomp") == 0 ? c->seccomp : c->selinux);
