@@ -364,6 +364,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		json_object_object_add(o, "running", json_object_new_boolean(false));
 
 	if (strcmp(feature, "seccomp") == 0 && c->seccomp) {
+		_cleanup_(seccompconv_skipped_done) struct seccompconv_skipped skipped = {};
 		_cleanup_free_ char *profile = NULL;
 		struct seccomp_stamp stamp = { 0 };
 		struct seccomp_files sf;
@@ -392,6 +393,9 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		}
 		json_object_object_add(o, "rules", json_object_new_int64((int64_t)rules));
 		add_string(o, "text", profile);
+		if (profile && seccompconv_profile_skipped(profile, &skipped) < 0)
+			return error_set(err, -ENOMEM, "Out of memory");
+		json_object_object_add(o, "skipped", seccompconv_skipped_json(&skipped));
 	}
 	*ret = TAKE_PTR(o);
 	return 0;
