@@ -1014,12 +1014,9 @@ static int do_seccomp_convert(struct cli *cli)
 	if (cli->argc != 1)
 		return usage_error("%s",
 				   "usage: lxcri seccomp convert <profile.json> [--accept-loss]");
-	r = read_file(cli->argv[0], 4 * 1024 * 1024, &text, &size);
-	if (r < 0) {
-		fprintf(stderr, "lxcri: Failed to read '%s': %s\n", cli->argv[0], strerror(-r));
-		return EXIT_FAILED;
-	}
-	r = seccompconv_convert(cli->argv[0], text, size, &opts, &res, &err);
+	r = seccompconv_read_file(cli->argv[0], &text, &size, &err);
+	if (r >= 0)
+		r = seccompconv_convert(cli->argv[0], text, size, &opts, &res, &err);
 	if (cli->format != OUTPUT_TEXT && (r >= 0 || r == -EOPNOTSUPP)) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 		struct json_object *losses = json_object_new_array(),

@@ -167,9 +167,9 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	abs = realpath(source, NULL);
 	if (!abs)
 		return error_set_errno(err, -errno, "Failed to find '%s'", source);
-	r = read_file(abs, SECCOMPCONV_SIZE_MAX, &text, &size);
+	r = seccompconv_read_file(abs, &text, &size, err);
 	if (r < 0)
-		return error_set_errno(err, r, "Failed to read '%s'", abs);
+		return r;
 	if (path_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0 ||
 	    profiles_seccomp_files(p, id, &sf) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
 #include "json.h"
 #include "parse.h"
@@ -1064,12 +1066,103 @@ static enum seccompconv_shape detect_docker(struct json_object *seccomp)
 	return SECCOMPCONV_RUNTIME_SPEC;
 }
 
+/*
+ * The length of the UTF-8 sequence at s (1-4), or 0 if it is none (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF).
+ */
+static size_t utf8_length(const unsigned char *s, size_t left)
+{
+	unsigned char low = 0x80, high = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		low = 0xa0;
+	else if (s[0] == 0xed)
+		high = 0x9f;
+	else if (s[0] == 0xf0)
+		low = 0x90;
+	else if (s[0] == 0xf4)
+		high = 0x8f;
+	if (left < n || s[1] < low || s[1] > high)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * A file that is no JSON text at all (an executable, an archive, NUL bytes,
+ * another encoding) gets a message that says so and where, not the first
+ * complaint of the JSON parser about it.
+ */
+static int check_text(struct conv *c, const char *text, size_t size)
+{
+	static const struct {
+		const char *magic;
+		size_t size;
+		const char *what;
+	} formats[] = {
+		{ "\177ELF", 4, "an ELF executable or library" },
+		{ "\037\213", 2, "gzip-compressed data (decompress it first)" },
+		{ "\050\265\057\375", 4, "zstd-compressed data (decompress it first)" },
+		{ "\3757zXZ\0", 6, "xz-compressed data (decompress it first)" },
+		{ "PK\003\004", 4, "a zip archive" },
+	};
+	const unsigned char *u = (const unsigned char *)text;
+	unsigned line, column;
+	char what[40];
+
+	for (size_t i = 0; i < ELEMENTSOF(formats); i++)
+		if (size >= formats[i].size && memcmp(text, formats[i].magic, formats[i].size) == 0)
+			return conv_error(c, -EINVAL,
+					  "not a JSON profile: binary data at byte 0: %s",
+					  formats[i].what);
+	if (size >= 3 && memcmp(text, "\357\273\277", 3) == 0)
+		return conv_error(c, -EINVAL,
+				  "not a JSON profile: a UTF-8 byte order mark at byte 0 (JSON has "
+				  "none: save the file without it)");
+	for (size_t i = 0; i < size;) {
+		size_t n = utf8_length(u + i, size - i);
+
+		if (u[i] == 0)
+			snprintf(what, sizeof(what), "a NUL byte");
+		else if (u[i] < 0x20 && !strchr("\t\n\r", text[i]))
+			snprintf(what, sizeof(what), "control character 0x%02x", u[i]);
+		else if (n == 0)
+			snprintf(what, sizeof(what), "0x%02x is not UTF-8", u[i]);
+		else {
+			i += n;
+			continue;
+		}
+		json_line_column(text, i, &line, &column);
+		return conv_error(
+		    c, -EINVAL,
+		    "not a JSON profile: binary data at byte %zu (line %u, column %u): "
+		    "%s",
+		    i, line, column, what);
+	}
+	return 0;
+}
+
 static int parse_json(struct conv *c, const char *text, size_t size, struct json_object **ret)
 {
 	char why[512], *at;
 	unsigned line, column;
 	int n = 0, r;
 
+	if ((r = check_text(c, text, size)) < 0)
+		return r;
 	r = json_parse_strict(text, size, ret, why, sizeof(why));
 	if (r == -ENODATA)
 		return conv_error(c, -EINVAL, "empty, not a seccomp profile");
@@ -1201,6 +1294,27 @@ struct json_object *seccompconv_skipped_json(const struct seccompconv_skipped *s
 		if (json_object_array_add(names, json_object_new_string(s->names[i])) < 0)
 			return NULL;
 	return TAKE_PTR(o);
+}
+
+int seccompconv_read_file(const char *path, char **ret, size_t *ret_size, struct lxcri_error *err)
+{
+	struct stat st;
+	int r = read_file(path, SECCOMPCONV_SIZE_MAX, ret, ret_size);
+
+	if (r == -EFBIG)
+		return error_set(err, r, "%s: larger than %d bytes", path, SECCOMPCONV_SIZE_MAX);
+	/* read_file() refuses what is not a regular file: say what it is. */
+	if (r == -EINVAL && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return error_set(err, r, "Failed to read '%s': not a regular file but %s", path,
+				 S_ISDIR(st.st_mode)	? "a directory"
+				 : S_ISCHR(st.st_mode)	? "a character device"
+				 : S_ISBLK(st.st_mode)	? "a block device"
+				 : S_ISFIFO(st.st_mode) ? "a FIFO"
+				 : S_ISSOCK(st.st_mode) ? "a socket"
+							: "something else");
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to read '%s'", path);
+	return 0;
 }
 
 const char *seccompconv_shape_name(enum seccompconv_shape shape)

@@ -104,6 +104,13 @@ struct seccompconv_result {
 };
 
 /*
+ * Reads the profile at path for seccompconv_convert(): -EINVAL "Failed to
+ * read '<path>': not a regular file but a directory", -EFBIG over
+ * SECCOMPCONV_SIZE_MAX, or the error of reading it.
+ */
+int seccompconv_read_file(const char *path, char **ret, size_t *ret_size, struct lxcri_error *err);
+
+/*
  * Converts text[0..size) (need not be NUL-terminated); source names it in
  * messages. Returns 0 with *ret filled. Returns -EOPNOTSUPP when there are
  * losses and !opts->accept_loss: *ret is then filled too (profile NULL) so
@@ -111,7 +118,10 @@ struct seccompconv_result {
  * failures leave *ret zeroed and fill err: -EINVAL for a malformed profile
  * ("<source>: line L, column C: not JSON: ...", "<source>: syscalls[2].args[0]
  * .index: 7 is out of range (0-5)", "<source>: syscalls[0].names[1]: 'a b'
- * is not a syscall name"), -EFBIG over SECCOMPCONV_SIZE_MAX, -ENOMEM.
+ * is not a syscall name") or a file that is not JSON text at all
+ * ("<source>: not a JSON profile: binary data at byte 0: an ELF executable
+ * or library", "... at byte 34 (line 1, column 35): a NUL byte"), -EFBIG
+ * over SECCOMPCONV_SIZE_MAX, -ENOMEM.
  */
 int seccompconv_convert(const char *source, const char *text, size_t size,
 			const struct seccompconv_opts *opts, struct seccompconv_result *ret,

@@ -316,6 +316,41 @@ unknown_name_in_deny_rule() {
 	ct_stop web
 }
 
+binary_input_named() {
+	ct_create web
+	printf '# web\n' | ct_config web
+	cp "$LXCPATH/web/config" "$T/lxc.before"
+	gzip -c "$DOCKER_PROFILE" >"$T/profile.json.gz"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW"\0}\n' >"$T/nul.json"
+	printf '{\n "comment": "caf\351",\n "defaultAction": "SCMP_ACT_ALLOW"}\n' >"$T/latin1.json"
+	mkdir "$T/dir.json"
+	local file what out rc
+	# convert names the file as given, set as the key will (symbolic links resolved).
+	while IFS='|' read -r file what; do
+		rc=0
+		out=$("${LXCRI[@]}" seccomp convert "$file" 2>&1) || rc=$?
+		echo "$out"
+		assert_eq "$rc" 3 "exit status of convert '$file'"
+		assert_eq "$out" "lxcri: ${what//@/$file}"
+		rc=0
+		out=$("${LXCRI[@]}" seccomp set web "$file" 2>&1) || rc=$?
+		assert_eq "$rc" 3 "exit status of set '$file'"
+		assert_eq "$out" "lxcri: ${what//@/$(realpath "$file")}"
+	done <<-EOF
+		/bin/true|@: not a JSON profile: binary data at byte 0: an ELF executable or library
+		$T/profile.json.gz|@: not a JSON profile: binary data at byte 0: gzip-compressed data (decompress it first)
+		$T/nul.json|@: not a JSON profile: binary data at byte 34 (line 1, column 35): a NUL byte
+		$T/latin1.json|@: not a JSON profile: binary data at byte 18 (line 2, column 17): 0xe9 is not UTF-8
+		$T/dir.json|Failed to read '@': not a regular file but a directory
+		/dev/null|Failed to read '@': not a regular file but a character device
+	EOF
+	# Nothing of any of it was written.
+	assert_eq "$(cat "$ETC/containers/web.conf")" "# web"
+	cmp "$T/lxc.before" "$LXCPATH/web/config" || fail "LXC's config changed"
+	assert_missing "$ETC/containers/web.seccomp"
+	assert_missing "$ETC/containers/web.seccomp.json"
+}
+
 # What PVE does at every start: the LXC config gets the raw lxc.* keys of
 # /etc/pve/lxc/<vmid>.conf (simulated: only those keys, appended).
 pve_regenerate() { # vmid
@@ -368,5 +403,6 @@ run_test "pre-start refuses a profile whose source changed, a hand-edited profil
 run_test "seccomp unset removes the key, LXC's key and the stored files; the container starts without a filter" unset_restores
 run_test "seccomp set on a running container takes effect at its next start" running_container_next_start
 run_test "Malformed JSON (line and column), an unknown syscall, a loss and a missing container are refused, and nothing is written" bad_input_changes_nothing
+run_test "seccomp convert and set on a file that is no JSON text (an executable, gzip, a NUL byte, Latin-1, a directory, a device) say what it is and where, and write nothing" binary_input_named
 run_test "On a simulated PVE node the raw keys go into /etc/pve/lxc/<vmid>.conf (snapshot sections untouched) and the stored copy stands in for a source missing after a migration" pve_node
 finish

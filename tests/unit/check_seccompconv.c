@@ -29,20 +29,26 @@ static const char *const moby_newer[] = {
 
 static const char *const admin_caps[] = { "CAP_SYS_ADMIN", "CAP_NET_ADMIN", NULL };
 
-static int convert_caps(const char *text, const char *arch, const char *const *caps,
+static int convert_size(const char *text, size_t size, const char *arch, const char *const *caps,
 			const char *kernel, bool accept_loss, struct seccompconv_result *ret,
 			struct lxcri_error *err)
 {
 	struct seccompconv_opts opts = {
 		.arch = arch, .caps = caps, .kernel = kernel, .accept_loss = accept_loss
 	};
-	size_t size = strlen(text);
 	_cleanup_free_ char *copy = malloc(size ? size : 1);
 
 	/* An exact-size copy: no NUL after the end for the converter to lean on. */
 	ck_assert_ptr_nonnull(copy);
 	memcpy(copy, text, size);
 	return seccompconv_convert("seccomp.json", copy, size, &opts, ret, err);
+}
+
+static int convert_caps(const char *text, const char *arch, const char *const *caps,
+			const char *kernel, bool accept_loss, struct seccompconv_result *ret,
+			struct lxcri_error *err)
+{
+	return convert_size(text, strlen(text), arch, caps, kernel, accept_loss, ret, err);
 }
 
 static int convert(const char *text, bool accept_loss, struct seccompconv_result *ret,
@@ -895,6 +901,52 @@ START_TEST(test_profile_skipped)
 }
 END_TEST
 
+/* What is wrong with a file that cannot be read as a profile: named, with what it is. */
+START_TEST(test_read_file)
+{
+	_cleanup_free_ char *dir = test_tmpdir(), *text = NULL, *path = NULL, *want = NULL;
+	struct lxcri_error err = { 0 };
+	size_t size = 0;
+	int fd;
+
+	ck_assert_int_eq(seccompconv_read_file(dir, &text, &size, &err), -EINVAL);
+	ck_assert_int_ge(
+	    asprintf(&want, "Failed to read '%s': not a regular file but a directory", dir), 0);
+	ck_assert_str_eq(err.message, want);
+	ck_assert_int_eq(seccompconv_read_file("/dev/null", &text, &size, &err), -EINVAL);
+	ck_assert_str_eq(err.message,
+			 "Failed to read '/dev/null': not a regular file but a character device");
+	ck_assert_int_ge(asprintf(&path, "%s/fifo", dir), 0);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "/fifo': not a regular file but a FIFO"));
+	free(path);
+
+	ck_assert_int_ge(asprintf(&path, "%s/missing.json", dir), 0);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), -ENOENT);
+	free(want);
+	ck_assert_int_ge(asprintf(&want, "Failed to read '%s': No such file or directory", path),
+			 0);
+	ck_assert_str_eq(err.message, want);
+	free(path);
+
+	/* One byte over the limit. */
+	ck_assert_int_ge(asprintf(&path, "%s/big.json", dir), 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, SECCOMPCONV_SIZE_MAX + 1), 0);
+	close(fd);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), -EFBIG);
+	free(want);
+	ck_assert_int_ge(asprintf(&want, "%s: larger than 4194304 bytes", path), 0);
+	ck_assert_str_eq(err.message, want);
+	ck_assert_int_eq(truncate(path, 2), 0);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), 0);
+	ck_assert_uint_eq(size, 2);
+	test_rm_rf(dir);
+}
+END_TEST
+
 /*
  * A name libseccomp does not know, in a rule stricter than the default (a
  * deny rule of a default-allow profile, kill where the default is an errno):
@@ -1038,6 +1090,79 @@ START_TEST(test_docker_default_current)
 }
 END_TEST
 
+/* A file that is not JSON text at all: said so, with what it is and where. */
+START_TEST(test_binary_input)
+{
+	static const struct {
+		const char *text;
+		size_t size;
+		const char *message;
+	} cases[] = {
+#define BYTES(s) s, sizeof(s) - 1
+		{ BYTES("\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\3\0>\0"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: an ELF executable or "
+		  "library" },
+		{ BYTES("\037\213\010\010\0\0\0\0\0\3seccomp.json\0"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: gzip-compressed data "
+		  "(decompress it first)" },
+		{ BYTES("\050\265\057\375\044\0"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: zstd-compressed data "
+		  "(decompress it first)" },
+		{ BYTES("\3757zXZ\0\0\4"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: xz-compressed data "
+		  "(decompress it first)" },
+		{ BYTES("{\"defaultAction\": \"SCMP_ACT_ALLOW\"\0}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 34 (line 1, column 35): a "
+		  "NUL byte" },
+		{ BYTES("\0\0\0\0"), "seccomp.json: not a JSON profile: binary data at byte 0 "
+				     "(line 1, column 1): a NUL "
+				     "byte" },
+		{ BYTES("{\n \"comment\": \"caf\351\",\n \"defaultAction\": \"SCMP_ACT_ALLOW\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 18 (line 2, column 17): "
+		  "0xe9 is not UTF-8" },
+		{ BYTES("{\"comment\": \"\300\257\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 13 (line 1, column 14): "
+		  "0xc0 is not UTF-8" },
+		{ BYTES("{\"comment\": \"\355\240\200\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 13 (line 1, column 14): "
+		  "0xed is not UTF-8" },
+		{ BYTES("{\"comment\": \"ab\342\202\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 15 (line 1, column 16): "
+		  "0xe2 is not UTF-8" },
+		{ BYTES("{\n\001}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 2 (line 2, column 1): "
+		  "control character 0x01" },
+		{ BYTES("\357\273\277{\"defaultAction\": \"SCMP_ACT_ALLOW\"}"),
+		  "seccomp.json: not a JSON profile: a UTF-8 byte order mark at byte 0 (JSON has "
+		  "none: save the file without it)" },
+#undef BYTES
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 };
+		struct lxcri_error err = { 0 };
+		int r = convert_size(cases[i].text, cases[i].size, "x86_64", NULL, "6.1", true,
+				     &res, &err);
+
+		ck_assert_msg(r == -EINVAL, "case %zu: %d", i, r);
+		ck_assert_msg(strcmp(err.message, cases[i].message) == 0, "case %zu: '%s'", i,
+			      err.message);
+		ck_assert_ptr_null(res.profile);
+	}
+
+	/* Text that is UTF-8 beyond ASCII, and tabs and CRLF line ends, is JSON text. */
+	{
+		_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 };
+		struct lxcri_error err = { 0 };
+		const char *text =
+		    "{\r\n\t\"comment\": \"caf\303\251 \342\202\254 \360\237\220\263\","
+		    "\r\n\t\"defaultAction\": \"SCMP_ACT_ALLOW\", " X86_64_ARCH_MAP "}\r\n";
+
+		ck_assert_msg(convert(text, false, &res, &err) == 0, "%s", err.message);
+	}
+}
+END_TEST
+
 static Suite *seccompconv_suite(void)
 {
 	Suite *s = suite_create("seccompconv");
@@ -1057,8 +1182,10 @@ static Suite *seccompconv_suite(void)
 	tcase_add_test(tc, test_docker_default);
 	tcase_add_test(tc, test_unknown_names_skipped);
 	tcase_add_test(tc, test_profile_skipped);
+	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_unknown_names_loss);
 	tcase_add_test(tc, test_docker_default_current);
+	tcase_add_test(tc, test_binary_input);
 	suite_add_tcase(s, tc);
 	return s;
 }
