@@ -53,12 +53,10 @@
  * rule of a profile whose default denies) the name is skipped, which is
  * safe; where it is not (a deny rule of a default-allow profile, kill where
  * the default is an errno) it is a loss too. Either way the name is listed
- * in result.skipped and in a comment line of the profile, after the first:
- *
- *	# lxcri: skipped (unknown to libseccomp 2.5.4): getxattrat, mseal; these calls get the
- *default action (errno 1)
- *
- * A name that is not made like a syscall's ([a-z0-9_]) is an error.
+ * in result.skipped and in a comment line of the profile, after the
+ * "converted from" one ("# lxcri: skipped (unknown to libseccomp 2.5.4):
+ * getxattrat, mseal; these calls get the default action (errno 1)"). A
+ * name that is not made like a syscall's ([a-z0-9_]) is an error.
  */
 
 #include <stdbool.h>
