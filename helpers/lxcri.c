@@ -989,6 +989,18 @@ static int do_hooks_run(struct cli *cli)
 	return EXIT_OK;
 }
 
+/* Notes, losses and skipped names of a conversion, on stderr. */
+static void print_conversion_notes(const struct seccompconv_result *res, bool refused)
+{
+	for (size_t i = 0; i < res->n_notes; i++)
+		fprintf(stderr, "note: %s\n", res->notes[i]);
+	for (size_t i = 0; i < res->n_losses; i++)
+		fprintf(stderr, "%s: %s\n", refused ? "cannot express" : "lost (accepted)",
+			res->losses[i]);
+	if (!refused && res->skipped.text)
+		fprintf(stderr, "warning: %s\n", res->skipped.text);
+}
+
 /* lxcri seccomp convert <file> [--accept-loss]: the LXC profile on stdout. */
 static int do_seccomp_convert(struct cli *cli)
 {
@@ -1002,12 +1014,9 @@ static int do_seccomp_convert(struct cli *cli)
 	if (cli->argc != 1)
 		return usage_error("%s",
 				   "usage: lxcri seccomp convert <profile.json> [--accept-loss]");
-	r = read_file(cli->argv[0], 4 * 1024 * 1024, &text, &size);
-	if (r < 0) {
-		fprintf(stderr, "lxcri: Failed to read '%s': %s\n", cli->argv[0], strerror(-r));
-		return EXIT_FAILED;
-	}
-	r = seccompconv_convert(cli->argv[0], text, size, &opts, &res, &err);
+	r = seccompconv_read_file(cli->argv[0], &text, &size, &err);
+	if (r >= 0)
+		r = seccompconv_convert(cli->argv[0], text, size, &opts, &res, &err);
 	if (cli->format != OUTPUT_TEXT && (r >= 0 || r == -EOPNOTSUPP)) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 		struct json_object *losses = json_object_new_array(),
@@ -1024,6 +1033,7 @@ static int do_seccomp_convert(struct cli *cli)
 		    o, "rules", json_object_new_int64(res.profile ? (int64_t)res.n_rules : 0));
 		json_object_object_add(o, "losses", losses);
 		json_object_object_add(o, "notes", notes);
+		json_object_object_add(o, "skipped", seccompconv_skipped_json(&res.skipped));
 		json_object_object_add(o, "profile",
 				       res.profile ? json_object_new_string(res.profile) : NULL);
 		json_object_object_add(o, "error",
@@ -1033,11 +1043,7 @@ static int do_seccomp_convert(struct cli *cli)
 		       : r < 0				? EXIT_FAILED
 							: EXIT_OK;
 	}
-	for (size_t i = 0; i < res.n_notes; i++)
-		fprintf(stderr, "note: %s\n", res.notes[i]);
-	for (size_t i = 0; i < res.n_losses; i++)
-		fprintf(stderr, "%s: %s\n", r < 0 ? "cannot express" : "lost (accepted)",
-			res.losses[i]);
+	print_conversion_notes(&res, r < 0);
 	if (r == -EOPNOTSUPP) {
 		fprintf(stderr,
 			"lxcri: %zu thing(s) of '%s' cannot be expressed in LXC's seccomp format; "
@@ -1051,16 +1057,6 @@ static int do_seccomp_convert(struct cli *cli)
 	}
 	fputs(res.profile, stdout);
 	return EXIT_OK;
-}
-
-/* Losses and notes of a conversion, on stderr. */
-static void print_conversion_notes(const struct seccompconv_result *res, bool refused)
-{
-	for (size_t i = 0; i < res->n_notes; i++)
-		fprintf(stderr, "note: %s\n", res->notes[i]);
-	for (size_t i = 0; i < res->n_losses; i++)
-		fprintf(stderr, "%s: %s\n", refused ? "cannot express" : "lost (accepted)",
-			res->losses[i]);
 }
 
 static void print_profile_change(const struct cli *cli, const char *id, const char *feature,
@@ -1235,6 +1231,19 @@ static int do_profile_show(struct cli *cli)
 		if (json_object_object_get_ex(o, "used_copy", &v) && json_object_get_boolean(v))
 			printf("  note:     the source is missing on this node; its stored copy "
 			       "is used\n");
+		if (json_object_object_get_ex(o, "skipped", &v) && v) {
+			const char *version = json_string_of(v, "libseccomp");
+			const char *text = json_string_of(v, "text");
+
+			if (text)
+				printf("  note:     %s\n", text);
+			if (version && strcmp(version, seccompconv_libseccomp_version()) != 0)
+				printf(
+				    "  note:     libseccomp is %s now, not %s: 'lxcri seccomp set "
+				    "%s %s' converts the profile again\n",
+				    seccompconv_libseccomp_version(), version, cli->argv[0],
+				    STR("key"));
+		}
 	}
 	if (json_object_object_get_ex(o, "running", &v) && json_object_get_boolean(v))
 		printf("  running:  yes (it has what was in force at its start)\n");

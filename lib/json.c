@@ -7,8 +7,7 @@
 
 #include "cleanup.h"
 
-static void offset_to_line_column(const char *text, size_t offset, unsigned *ret_line,
-				  unsigned *ret_column)
+void json_line_column(const char *text, size_t offset, unsigned *ret_line, unsigned *ret_column)
 {
 	unsigned line = 1, column = 1;
 
@@ -54,7 +53,7 @@ int json_parse_strict(const char *text, size_t size, struct json_object **ret, c
 	if (jerr == json_tokener_success && offset < size)
 		jerr = json_tokener_error_parse_unexpected;
 	if (jerr != json_tokener_success) {
-		offset_to_line_column(text, offset, &line, &column);
+		json_line_column(text, offset, &line, &column);
 		if (offset < size && text[offset] == '\0')
 			snprintf(why, why_size, "not JSON: a NUL byte at line %u, column %u", line,
 				 column);

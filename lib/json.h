@@ -16,6 +16,9 @@
 int json_parse_strict(const char *text, size_t size, struct json_object **ret, char *why,
 		      size_t why_size);
 
+/* The line and column (both from 1, columns in bytes) of text[offset]. */
+void json_line_column(const char *text, size_t offset, unsigned *ret_line, unsigned *ret_column);
+
 /* Adds key: value to o (value NULL: JSON null), taking value also on failure. -ENOMEM. */
 int json_add(struct json_object *o, const char *key, struct json_object *value);
 /* Adds key: "value" (value NULL: JSON null). -ENOMEM. */

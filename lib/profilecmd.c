@@ -167,9 +167,9 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	abs = realpath(source, NULL);
 	if (!abs)
 		return error_set_errno(err, -errno, "Failed to find '%s'", source);
-	r = read_file(abs, SECCOMPCONV_SIZE_MAX, &text, &size);
+	r = seccompconv_read_file(abs, &text, &size, err);
 	if (r < 0)
-		return error_set_errno(err, r, "Failed to read '%s'", abs);
+		return r;
 	if (path_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0 ||
 	    profiles_seccomp_files(p, id, &sf) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
@@ -364,6 +364,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		json_object_object_add(o, "running", json_object_new_boolean(false));
 
 	if (strcmp(feature, "seccomp") == 0 && c->seccomp) {
+		_cleanup_(seccompconv_skipped_done) struct seccompconv_skipped skipped = {};
 		_cleanup_free_ char *profile = NULL;
 		struct seccomp_stamp stamp = { 0 };
 		struct seccomp_files sf;
@@ -392,6 +393,9 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		}
 		json_object_object_add(o, "rules", json_object_new_int64((int64_t)rules));
 		add_string(o, "text", profile);
+		if (profile && seccompconv_profile_skipped(profile, &skipped) < 0)
+			return error_set(err, -ENOMEM, "Out of memory");
+		json_object_object_add(o, "skipped", seccompconv_skipped_json(&skipped));
 	}
 	*ret = TAKE_PTR(o);
 	return 0;

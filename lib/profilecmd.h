@@ -66,7 +66,8 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
  * null, "config", "lxc_config", "lxc_key", "lxc_value": what LXC's config
  * has, "lxc_points_here": bool, "running": bool} and, for seccomp,
  * "profile", "source", "source_sha256", "used_copy", "current": bool,
- * "problem": why not (or null), "rules": N, "text": the profile.
+ * "problem": why not (or null), "rules": N, "text": the profile, "skipped":
+ * what the profile says set left out (seccompconv_skipped_json()) or null.
  */
 int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *feature,
 		    struct json_object **ret, struct lxcri_error *err);

@@ -11,15 +11,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
 #include "json.h"
+#include "parse.h"
 
 /* The kernel caps SECCOMP_RET_ERRNO data at MAX_ERRNO; libseccomp refuses more. */
 #define ERRNO_MAX 4095
 /* Syscall arguments are numbered 0-5. */
 #define ARG_MAX 6
+/* Longer than any syscall name (the longest, sched_rr_get_interval_time64, has 28). */
+#define SYSCALL_NAME_MAX 64
+/* Starts result.skipped.text, and the comment line that carries it in a profile. */
+#define SKIPPED_PREFIX "skipped (unknown to libseccomp "
 
 /*
  * The arches LXC 5.0 knows (src/lxc/seccomp.c, get_hostarch() and
@@ -83,8 +90,23 @@ static const char *const action_names[] = {
 	[ACT_NOTIFY] = "SCMP_ACT_NOTIFY",
 };
 
+/* How strict each action is, as the kernel ranks them when filters disagree. */
+static const unsigned action_strictness[] = {
+	[ACT_ALLOW] = 0,       [ACT_LOG] = 1,	[ACT_TRACE] = 2,
+	[ACT_NOTIFY] = 3,      [ACT_ERRNO] = 4, [ACT_TRAP] = 5,
+	[ACT_KILL_THREAD] = 6, [ACT_KILL] = 6,	[ACT_KILL_PROCESS] = 7,
+};
+
 /* What an LXC v2 line can say: get_v2_default_action() accepts exactly these. */
 enum lxc_kind { LXC_ALLOW, LXC_ERRNO, LXC_KILL, LXC_TRAP, LXC_NOTIFY };
+
+static const struct {
+	const char *word;
+	unsigned strictness; /* of the profile action it stands for */
+} lxc_kinds[] = {
+	[LXC_ALLOW] = { "allow", 0 }, [LXC_ERRNO] = { "errno", 4 },   [LXC_KILL] = { "kill", 6 },
+	[LXC_TRAP] = { "trap", 5 },   [LXC_NOTIFY] = { "notify", 3 },
+};
 
 struct lxc_action {
 	enum lxc_kind kind;
@@ -139,12 +161,14 @@ struct conv {
 	const char *const *caps;
 	unsigned kernel_major, kernel_minor;
 	struct lxc_action default_action;
-	FILE *out;
+	FILE *out; /* the rule lines */
 	char **losses;
 	size_t n_losses;
 	char **notes;
 	size_t n_notes;
 	size_t n_rules;
+	char **skipped; /* unknown names, each once */
+	size_t n_skipped;
 };
 
 static int conv_error(struct conv *c, int r, const char *fmt, ...)
@@ -385,17 +409,20 @@ static bool lxc_action_equal(struct lxc_action a, struct lxc_action b)
 	return a.kind == b.kind && (a.kind != LXC_ERRNO || a.errno_value == b.errno_value);
 }
 
+/* "allow", "errno 1": as a rule line says it. */
+static const char *action_text(struct lxc_action a, char buf[16])
+{
+	if (a.kind != LXC_ERRNO)
+		return lxc_kinds[a.kind].word;
+	snprintf(buf, 16, "errno %u", a.errno_value);
+	return buf;
+}
+
 static void write_action(FILE *out, struct lxc_action a)
 {
-	static const char *const words[] = { [LXC_ALLOW] = "allow",
-					     [LXC_ERRNO] = "errno",
-					     [LXC_KILL] = "kill",
-					     [LXC_TRAP] = "trap",
-					     [LXC_NOTIFY] = "notify" };
+	char buf[16];
 
-	fputs(words[a.kind], out);
-	if (a.kind == LXC_ERRNO)
-		fprintf(out, " %u", a.errno_value);
+	fputs(action_text(a, buf), out);
 }
 
 /* "6.1", "6.1.0-13-amd64" (lenient: a uname release) or strictly "6.1". */
@@ -792,21 +819,58 @@ static void write_arg(FILE *out, const struct arg_rule *a)
 		fprintf(out, " [%u,%" PRIu64 ",%s]", a->index, a->value, op_names[a->op]);
 }
 
-/* Whether name is a syscall of an ABI LXC filters here; unknown everywhere: error. */
-static int syscall_covered(struct conv *c, const char *name, const char *path, bool *ret)
+enum name_kind {
+	NAME_COVERED,	/* a syscall of an ABI LXC filters here */
+	NAME_ELSEWHERE, /* of other arches only */
+	NAME_UNKNOWN,	/* to this libseccomp: newer than it, or a typo */
+};
+
+static int syscall_kind(struct conv *c, const char *name, const char *path, enum name_kind *ret)
 {
-	*ret = false;
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	char buf[ESCAPE_BUFSIZE];
+
 	if (!*name)
 		return conv_error(c, -EINVAL, "%s: empty syscall name", path);
 	for (size_t i = 0; i < c->n_covered; i++)
 		if (seccomp_syscall_resolve_name_arch(c->covered[i], name) >= 0) {
-			*ret = true;
+			*ret = NAME_COVERED;
 			return 0;
 		}
 	/* libseccomp knows every name of every arch; another arch's gets a pseudo number. */
-	if (seccomp_syscall_resolve_name_arch(c->covered[0], name) == __NR_SCMP_ERROR)
-		return conv_error(c, -EINVAL, "%s: unknown syscall '%s'", path, name);
+	if (seccomp_syscall_resolve_name_arch(c->covered[0], name) != __NR_SCMP_ERROR) {
+		*ret = NAME_ELSEWHERE;
+		return 0;
+	}
+	/* What we skip goes into a comment line: never a line end, a bracket or a space. */
+	if (name[n] || n > SYSCALL_NAME_MAX)
+		return conv_error(c, -EINVAL, "%s: '%s' is not a syscall name", path,
+				  escape_for_message(name, buf, sizeof(buf)));
+	*ret = NAME_UNKNOWN;
 	return 0;
+}
+
+/*
+ * name has no rule, so the call gets the default action. Safe where that is
+ * at least as strict as what the rule asks; a loss where it is not.
+ */
+static int skip_unknown(struct conv *c, const char *where, const char *name, enum action action)
+{
+	char buf[16];
+	int r;
+
+	if (!in_list(name, (const char *const *)c->skipped, c->n_skipped)) {
+		r = strv_push(&c->skipped, &c->n_skipped, strdup(name));
+		if (r < 0)
+			return r;
+	}
+	if (action_strictness[action] <= lxc_kinds[c->default_action.kind].strictness)
+		return 0;
+	return conv_push(c, true,
+			 "%s (syscall '%s'): unknown to libseccomp %s: left out, the call gets the "
+			 "default action (%s), not %s",
+			 where, name, seccompconv_libseccomp_version(),
+			 action_text(c->default_action, buf), action_names[action]);
 }
 
 /* "syscall 'a'" or "syscalls 'a', 'b', 'c' and 4 more", for loss texts. */
@@ -895,23 +959,28 @@ static int convert_syscall(struct conv *c, struct json_object *entry, size_t ind
 	lxc = map_action(action, errno_set, errno_value, &loss);
 	redundant = lxc_action_equal(lxc, c->default_action);
 
-	/* Every name is checked, even of a rule that does not apply: a typo is an error anywhere.
+	/* Every name is checked, even of a rule that does not apply: garbage is an error anywhere.
 	 */
 	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		enum name_kind kind;
 		const char *s;
-		bool covered;
 
 		snprintf(where, sizeof(where), "%s.names[%zu]", path, i);
 		if ((r = get_string(c, json_object_array_get_idx(names, i), where, &s)) < 0)
 			return r;
-		if ((r = syscall_covered(c, s, where, &covered)) < 0)
+		if ((r = syscall_kind(c, s, where, &kind)) < 0)
 			return r;
 		if (!applies || redundant)
 			continue;
-		if (!covered) {
+		if (kind == NAME_ELSEWHERE) {
 			r = conv_push(c, false, "%s: syscall '%s' does not exist on %s: skipped",
 				      where, s, c->covered_names);
 			if (r < 0)
+				return r;
+			continue;
+		}
+		if (kind == NAME_UNKNOWN) {
+			if ((r = skip_unknown(c, where, s, action)) < 0)
 				return r;
 			continue;
 		}
@@ -997,12 +1066,103 @@ static enum seccompconv_shape detect_docker(struct json_object *seccomp)
 	return SECCOMPCONV_RUNTIME_SPEC;
 }
 
+/*
+ * The length of the UTF-8 sequence at s (1-4), or 0 if it is none (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF).
+ */
+static size_t utf8_length(const unsigned char *s, size_t left)
+{
+	unsigned char low = 0x80, high = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		low = 0xa0;
+	else if (s[0] == 0xed)
+		high = 0x9f;
+	else if (s[0] == 0xf0)
+		low = 0x90;
+	else if (s[0] == 0xf4)
+		high = 0x8f;
+	if (left < n || s[1] < low || s[1] > high)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * A file that is no JSON text at all (an executable, an archive, NUL bytes,
+ * another encoding) gets a message that says so and where, not the first
+ * complaint of the JSON parser about it.
+ */
+static int check_text(struct conv *c, const char *text, size_t size)
+{
+	static const struct {
+		const char *magic;
+		size_t size;
+		const char *what;
+	} formats[] = {
+		{ "\177ELF", 4, "an ELF executable or library" },
+		{ "\037\213", 2, "gzip-compressed data (decompress it first)" },
+		{ "\050\265\057\375", 4, "zstd-compressed data (decompress it first)" },
+		{ "\3757zXZ\0", 6, "xz-compressed data (decompress it first)" },
+		{ "PK\003\004", 4, "a zip archive" },
+	};
+	const unsigned char *u = (const unsigned char *)text;
+	unsigned line, column;
+	char what[40];
+
+	for (size_t i = 0; i < ELEMENTSOF(formats); i++)
+		if (size >= formats[i].size && memcmp(text, formats[i].magic, formats[i].size) == 0)
+			return conv_error(c, -EINVAL,
+					  "not a JSON profile: binary data at byte 0: %s",
+					  formats[i].what);
+	if (size >= 3 && memcmp(text, "\357\273\277", 3) == 0)
+		return conv_error(c, -EINVAL,
+				  "not a JSON profile: a UTF-8 byte order mark at byte 0 (JSON has "
+				  "none: save the file without it)");
+	for (size_t i = 0; i < size;) {
+		size_t n = utf8_length(u + i, size - i);
+
+		if (u[i] == 0)
+			snprintf(what, sizeof(what), "a NUL byte");
+		else if (u[i] < 0x20 && !strchr("\t\n\r", text[i]))
+			snprintf(what, sizeof(what), "control character 0x%02x", u[i]);
+		else if (n == 0)
+			snprintf(what, sizeof(what), "0x%02x is not UTF-8", u[i]);
+		else {
+			i += n;
+			continue;
+		}
+		json_line_column(text, i, &line, &column);
+		return conv_error(
+		    c, -EINVAL,
+		    "not a JSON profile: binary data at byte %zu (line %u, column %u): "
+		    "%s",
+		    i, line, column, what);
+	}
+	return 0;
+}
+
 static int parse_json(struct conv *c, const char *text, size_t size, struct json_object **ret)
 {
 	char why[512], *at;
 	unsigned line, column;
 	int n = 0, r;
 
+	if ((r = check_text(c, text, size)) < 0)
+		return r;
 	r = json_parse_strict(text, size, ret, why, sizeof(why));
 	if (r == -ENODATA)
 		return conv_error(c, -EINVAL, "empty, not a seccomp profile");
@@ -1018,7 +1178,7 @@ static int parse_json(struct conv *c, const char *text, size_t size, struct json
 	return conv_error(c, r, "%s", why);
 }
 
-static int convert(struct conv *c, struct json_object *seccomp, const char *header_shape)
+static int convert(struct conv *c, struct json_object *seccomp)
 {
 	struct json_object *o, *syscalls;
 	enum action action;
@@ -1051,22 +1211,6 @@ static int convert(struct conv *c, struct json_object *seccomp, const char *head
 	if (o && (r = get_string(c, o, "comment", &loss)) < 0)
 		return r;
 
-	/* A "debug" anywhere on line 2 makes LXC refuse the file: keep it out. */
-	fputs("2\n", c->out);
-	if (c->default_action.kind == LXC_ALLOW) {
-		fputs("denylist\n", c->out);
-	} else {
-		fputs("allowlist ", c->out);
-		write_action(c->out, c->default_action);
-		fputc('\n', c->out);
-	}
-	fprintf(c->out, "# lxcri: converted from a %s for %s (LXC filters", header_shape,
-		c->arch->name);
-	fprintf(c->out, " %s", c->arch->name);
-	for (size_t i = 0; i < 2 && c->arch->compat[i]; i++)
-		fprintf(c->out, ", %s", c->arch->compat[i]);
-	fprintf(c->out, ")\n[%s]\n", c->arch->section);
-
 	syscalls = member(seccomp, "syscalls");
 	if (!syscalls)
 		return 0;
@@ -1087,7 +1231,90 @@ void seccompconv_result_done(struct seccompconv_result *r)
 	free(r->profile);
 	strv_free(r->losses);
 	strv_free(r->notes);
+	seccompconv_skipped_done(&r->skipped);
 	*r = (struct seccompconv_result){ 0 };
+}
+
+void seccompconv_skipped_done(struct seccompconv_skipped *s)
+{
+	free(s->text);
+	strv_free(s->names);
+	*s = (struct seccompconv_skipped){ 0 };
+}
+
+int seccompconv_profile_skipped(const char *profile, struct seccompconv_skipped *ret)
+{
+	static const char line_prefix[] = "\n# lxcri: " SKIPPED_PREFIX;
+	const char *line = strstr(profile, line_prefix), *end, *names, *p;
+	int r;
+
+	*ret = (struct seccompconv_skipped){ 0 };
+	if (!line)
+		return 0;
+	line += strlen("\n# lxcri: ");
+	end = strchrnul(line, '\n');
+	ret->text = strndup(line, (size_t)(end - line));
+	if (!ret->text)
+		return -ENOMEM;
+	p = line + strlen(SKIPPED_PREFIX);
+	names = strstr(p, "): ");
+	if (!names || names > end) {
+		seccompconv_skipped_done(ret);
+		return 0;
+	}
+	snprintf(ret->version, sizeof(ret->version), "%.*s", (int)(names - p), p);
+	for (p = names + 3; p < end && *p != ';';) {
+		size_t n = strcspn(p, ",;\n");
+
+		r = strv_push(&ret->names, &ret->n_names, strndup(p, n));
+		if (r < 0) {
+			seccompconv_skipped_done(ret);
+			return r;
+		}
+		p += n;
+		if (*p == ',')
+			p += strspn(p, ", ");
+	}
+	return 0;
+}
+
+struct json_object *seccompconv_skipped_json(const struct seccompconv_skipped *s)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *names;
+
+	if (!s->names || !(o = json_object_new_object()))
+		return NULL;
+	/* json_add() takes names also when it fails. */
+	if (json_add_string(o, "libseccomp", s->version) < 0 ||
+	    json_add(o, "syscalls", names = json_object_new_array()) < 0 || !names ||
+	    json_add_string(o, "text", s->text) < 0)
+		return NULL;
+	for (size_t i = 0; i < s->n_names; i++)
+		if (json_object_array_add(names, json_object_new_string(s->names[i])) < 0)
+			return NULL;
+	return TAKE_PTR(o);
+}
+
+int seccompconv_read_file(const char *path, char **ret, size_t *ret_size, struct lxcri_error *err)
+{
+	struct stat st;
+	int r = read_file(path, SECCOMPCONV_SIZE_MAX, ret, ret_size);
+
+	if (r == -EFBIG)
+		return error_set(err, r, "%s: larger than %d bytes", path, SECCOMPCONV_SIZE_MAX);
+	/* read_file() refuses what is not a regular file: say what it is. */
+	if (r == -EINVAL && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return error_set(err, r, "Failed to read '%s': not a regular file but %s", path,
+				 S_ISDIR(st.st_mode)	? "a directory"
+				 : S_ISCHR(st.st_mode)	? "a character device"
+				 : S_ISBLK(st.st_mode)	? "a block device"
+				 : S_ISFIFO(st.st_mode) ? "a FIFO"
+				 : S_ISSOCK(st.st_mode) ? "a socket"
+							: "something else");
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to read '%s'", path);
+	return 0;
 }
 
 const char *seccompconv_shape_name(enum seccompconv_shape shape)
@@ -1110,7 +1337,80 @@ static void conv_done(struct conv *c)
 	c->out = NULL;
 	strv_free(c->losses);
 	strv_free(c->notes);
-	c->losses = c->notes = NULL;
+	strv_free(c->skipped);
+	c->losses = c->notes = c->skipped = NULL;
+}
+
+const char *seccompconv_libseccomp_version(void)
+{
+	static char version[32];
+	const struct scmp_version *v;
+
+	if (!version[0]) {
+		v = seccomp_version();
+		snprintf(version, sizeof(version), "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
+			 v ? v->micro : 0);
+	}
+	return version;
+}
+
+/* result.skipped of the conversion: its text and names. */
+static int skipped_fill(struct conv *c, struct seccompconv_skipped *ret)
+{
+	char buf[16];
+	size_t size = 0;
+	FILE *f;
+
+	if (c->n_skipped == 0)
+		return 0;
+	f = open_memstream(&ret->text, &size);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, SKIPPED_PREFIX "%s): ", seccompconv_libseccomp_version());
+	for (size_t i = 0; i < c->n_skipped; i++)
+		fprintf(f, "%s%s", i ? ", " : "", c->skipped[i]);
+	fprintf(f, "; these calls get the default action (%s)",
+		action_text(c->default_action, buf));
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	snprintf(ret->version, sizeof(ret->version), "%s", seccompconv_libseccomp_version());
+	ret->names = TAKE_PTR(c->skipped);
+	ret->n_names = c->n_skipped;
+	return 0;
+}
+
+/* The profile: LXC's header, our comments, the section and the rules. */
+static char *profile_text(const struct conv *c, const char *header_shape,
+			  const struct seccompconv_skipped *skipped, const char *rules)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return NULL;
+	/* A "debug" anywhere on line 2 makes LXC refuse the file: keep it out. */
+	fputs("2\n", f);
+	if (c->default_action.kind == LXC_ALLOW) {
+		fputs("denylist\n", f);
+	} else {
+		fputs("allowlist ", f);
+		write_action(f, c->default_action);
+		fputc('\n', f);
+	}
+	fprintf(f, "# lxcri: converted from a %s for %s (LXC filters %s", header_shape,
+		c->arch->name, c->arch->name);
+	for (size_t i = 0; i < 2 && c->arch->compat[i]; i++)
+		fprintf(f, ", %s", c->arch->compat[i]);
+	fputs(")\n", f);
+	if (skipped->text)
+		fprintf(f, "# lxcri: %s\n", skipped->text);
+	fprintf(f, "[%s]\n%s", c->arch->section, rules);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 int seccompconv_convert(const char *source, const char *text, size_t size,
@@ -1119,10 +1419,10 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 {
 	_cleanup_(conv_done) struct conv c = { .source = source, .prefix = "", .err = err };
 	_cleanup_json_ struct json_object *root = NULL;
-	_cleanup_free_ char *profile = NULL;
+	_cleanup_free_ char *rules = NULL;
 	struct json_object *seccomp, *linux_object;
 	enum seccompconv_shape shape;
-	size_t profile_size = 0;
+	size_t rules_size = 0;
 	int r;
 
 	*ret = (struct seccompconv_result){ 0 };
@@ -1151,16 +1451,19 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 		shape = detect_docker(root);
 	}
 
-	c.out = open_memstream(&profile, &profile_size);
+	c.out = open_memstream(&rules, &rules_size);
 	if (!c.out)
 		return -ENOMEM;
-	r = convert(&c, seccomp,
-		    shape == SECCOMPCONV_DOCKER ? "docker profile" : "runtime-spec profile");
+	r = convert(&c, seccomp);
 	if (fclose(TAKE_PTR(c.out)) != 0 && r >= 0)
 		r = -ENOMEM;
 	if (r < 0)
 		return r;
 
+	if (skipped_fill(&c, &ret->skipped) < 0) {
+		seccompconv_result_done(ret);
+		return -ENOMEM;
+	}
 	ret->shape = shape;
 	ret->n_rules = c.n_rules;
 	ret->n_losses = c.n_losses;
@@ -1169,8 +1472,10 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 		c.losses = calloc(1, sizeof(char *));
 	if (!c.notes)
 		c.notes = calloc(1, sizeof(char *));
-	if (!c.losses || !c.notes)
+	if (!c.losses || !c.notes) {
+		seccompconv_result_done(ret);
 		return -ENOMEM;
+	}
 	ret->losses = TAKE_PTR(c.losses);
 	ret->notes = TAKE_PTR(c.notes);
 	if (ret->n_losses > 0 && !(opts && opts->accept_loss))
@@ -1179,6 +1484,12 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 				 "(accept the loss to convert anyway): %s%s",
 				 source, ret->n_losses, ret->n_losses == 1 ? "" : "s",
 				 ret->losses[0], ret->n_losses > 1 ? "; ..." : "");
-	ret->profile = TAKE_PTR(profile);
+	ret->profile = profile_text(
+	    &c, shape == SECCOMPCONV_DOCKER ? "docker profile" : "runtime-spec profile",
+	    &ret->skipped, rules);
+	if (!ret->profile) {
+		seccompconv_result_done(ret);
+		return -ENOMEM;
+	}
 	return 0;
 }

@@ -46,12 +46,25 @@
  * SECCOMP_FILTER_FLAG_TSYNC, listenerPath/listenerMetadata, and an arch set
  * that differs from the ABIs LXC filters on the host. With any loss and
  * !accept_loss the conversion is refused.
+ *
+ * Syscall names newer than this libseccomp (Docker's default profile lists
+ * some: getxattrat, mseal, ...) have no rule: the call gets the default
+ * action. Where that is at least as strict as the rule's action (an allow
+ * rule of a profile whose default denies) the name is skipped, which is
+ * safe; where it is not (a deny rule of a default-allow profile, kill where
+ * the default is an errno) it is a loss too. Either way the name is listed
+ * in result.skipped and in a comment line of the profile, after the
+ * "converted from" one ("# lxcri: skipped (unknown to libseccomp 2.5.4):
+ * getxattrat, mseal; these calls get the default action (errno 1)"). A
+ * name that is not made like a syscall's ([a-z0-9_]) is an error.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
+
+struct json_object;
 
 #define SECCOMPCONV_SIZE_MAX (4 * 1024 * 1024)
 
@@ -69,15 +82,31 @@ enum seccompconv_shape {
 	SECCOMPCONV_DOCKER,	  /* a Docker/podman profile */
 };
 
+/* Syscall names left out because libseccomp does not know them. */
+struct seccompconv_skipped {
+	char *text;	  /* "skipped (unknown to libseccomp 2.5.4): a, b; these calls get ..." */
+	char version[32]; /* of that libseccomp: "2.5.4" */
+	char **names;	  /* NULL-terminated, each once, in the profile's order */
+	size_t n_names;
+};
+
 struct seccompconv_result {
 	char *profile; /* the LXC text; NULL when the conversion was refused for losses */
 	char **losses; /* NULL-terminated: what the text does not express exactly */
 	char **notes;  /* NULL-terminated: what was left out without changing behaviour */
 	size_t n_losses;
 	size_t n_notes;
-	size_t n_rules; /* rule lines in profile */
+	size_t n_rules;			    /* rule lines in profile */
+	struct seccompconv_skipped skipped; /* names zeroed (NULL) when none */
 	enum seccompconv_shape shape;
 };
+
+/*
+ * Reads the profile at path for seccompconv_convert(): -EINVAL "Failed to
+ * read '<path>': not a regular file but a directory", -EFBIG over
+ * SECCOMPCONV_SIZE_MAX, or the error of reading it.
+ */
+int seccompconv_read_file(const char *path, char **ret, size_t *ret_size, struct lxcri_error *err);
 
 /*
  * Converts text[0..size) (need not be NUL-terminated); source names it in
@@ -86,8 +115,11 @@ struct seccompconv_result {
  * the caller can list them, and err says how many and the first. Other
  * failures leave *ret zeroed and fill err: -EINVAL for a malformed profile
  * ("<source>: line L, column C: not JSON: ...", "<source>: syscalls[2].args[0]
- * .index: 7 is out of range (0-5)", "<source>: syscalls[0].names[1]: unknown
- * syscall 'foo'"), -EFBIG over SECCOMPCONV_SIZE_MAX, -ENOMEM.
+ * .index: 7 is out of range (0-5)", "<source>: syscalls[0].names[1]: 'a b'
+ * is not a syscall name") or a file that is not JSON text at all
+ * ("<source>: not a JSON profile: binary data at byte 0: an ELF executable
+ * or library", "... at byte 34 (line 1, column 35): a NUL byte"), -EFBIG
+ * over SECCOMPCONV_SIZE_MAX, -ENOMEM.
  */
 int seccompconv_convert(const char *source, const char *text, size_t size,
 			const struct seccompconv_opts *opts, struct seccompconv_result *ret,
@@ -95,6 +127,21 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 
 /* Frees the members and zeroes r; r may be NULL or zeroed already. */
 void seccompconv_result_done(struct seccompconv_result *r);
+
+/*
+ * What a profile converted here says it skipped (its "# lxcri: skipped"
+ * line): 0 with *ret filled, or zeroed if it has no such line; -ENOMEM.
+ */
+int seccompconv_profile_skipped(const char *profile, struct seccompconv_skipped *ret);
+
+/* {"libseccomp": "2.5.4", "syscalls": [...], "text": s->text}, or NULL (JSON null) when none. */
+struct json_object *seccompconv_skipped_json(const struct seccompconv_skipped *s);
+
+/* Frees the members and zeroes s; s may be zeroed already. */
+void seccompconv_skipped_done(struct seccompconv_skipped *s);
+
+/* The version of the libseccomp this program runs with: "2.5.4". */
+const char *seccompconv_libseccomp_version(void);
 
 /* "runtime-spec", "config.json" or "docker". */
 const char *seccompconv_shape_name(enum seccompconv_shape shape);

@@ -5,7 +5,8 @@
  * for -EOPNOTSUPP); a conversion's every line is one LXC 5.0 reads (the
  * header, comments, one section, rules its parse_v2_rules() accepts), its
  * rule count is right, and it is refused without accept_loss exactly when it
- * has losses.
+ * has losses. Names skipped as unknown to libseccomp are syscall-like words,
+ * never a rule of the profile, and read back from it unchanged.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -108,6 +109,28 @@ static void check_profile(const struct seccompconv_result *res)
 		abort();
 }
 
+static void check_skipped(const struct seccompconv_result *res)
+{
+	_cleanup_(seccompconv_skipped_done) struct seccompconv_skipped back = { 0 };
+
+	if (!res->skipped.names != !res->skipped.text)
+		abort();
+	if (seccompconv_profile_skipped(res->profile, &back) < 0 ||
+	    back.n_names != res->skipped.n_names)
+		abort();
+	for (size_t i = 0; i < back.n_names; i++) {
+		const char *name = res->skipped.names[i];
+		char rule[80];
+
+		if (strcmp(back.names[i], name) != 0 || !*name ||
+		    name[strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_")])
+			abort();
+		snprintf(rule, sizeof(rule), "\n%s ", name);
+		if (strstr(res->profile, rule))
+			abort();
+	}
+}
+
 static void run(const uint8_t *data, size_t size, const char *arch, const char *const *cap_set)
 {
 	_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 }, strict = { 0 };
@@ -126,6 +149,7 @@ static void run(const uint8_t *data, size_t size, const char *arch, const char *
 	if (!res.profile || !res.losses || !res.notes)
 		abort();
 	check_profile(&res);
+	check_skipped(&res);
 
 	opts.accept_loss = false;
 	r = seccompconv_convert("fuzz.json", (const char *)data, size, &opts, &strict, &err);

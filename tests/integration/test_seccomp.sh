@@ -6,6 +6,29 @@
 . "$(dirname "$0")/lib.sh"
 
 DOCKER_PROFILE=/usr/share/containers/seccomp.json
+LIBSECCOMP_VERSION=$(dpkg-query -W -f '${Version}' libseccomp2 | sed 's/-.*//')
+
+# The syscall names of moby's current default seccomp profile
+# (github.com/moby/profiles seccomp/default.json at commit
+# 3c28324314729dbade8287e868eef6338c42807a, the copy moby/moby vendors) that
+# libseccomp 2.5.4 does not know. moby allows the first nine to every
+# container, the lsm_* ones to a container with CAP_SYS_ADMIN.
+MOBY_NEWER=(getxattrat listmount listxattrat mseal removexattrat riscv_hwprobe setxattrat statmount uretprobe)
+MOBY_NEWER_SYS_ADMIN=(lsm_get_self_attr lsm_list_modules lsm_set_self_attr)
+
+# Docker's current default profile, as far as it differs for this host:
+# podman's older copy (installed) with moby's default errno (EPERM) and the
+# names above, where moby lists them.
+moby_current_profile() { # file
+	local first
+	first=$(jq '[.syscalls[] | .action == "SCMP_ACT_ALLOW" and ((.args // []) | length) == 0 and ((.includes // {}) | length) == 0] | index(true)' "$DOCKER_PROFILE")
+	jq --argjson i "$first" --argjson n ${#MOBY_NEWER[@]} '
+		del(.defaultErrno) | .defaultErrnoRet = 1
+		| .syscalls[$i].names += $ARGS.positional[:$n]
+		| .syscalls += [{"names": $ARGS.positional[$n:], "action": "SCMP_ACT_ALLOW",
+				 "includes": {"caps": ["CAP_SYS_ADMIN"]}}]' \
+		--args "${MOBY_NEWER[@]}" "${MOBY_NEWER_SYS_ADMIN[@]}" <"$DOCKER_PROFILE" >"$1"
+}
 
 # A profile that makes mkdir fail with EDQUOT (122), and nothing else.
 deny_mkdir_profile() { # file
@@ -22,6 +45,17 @@ deny_mkdir_profile() { # file
 
 # The seccomp mode of the container's init: 2 when a filter is loaded.
 init_seccomp_mode() { ct_exec "$1" /bin/sh -c 'grep "^Seccomp:" /proc/1/status' | awk '{print $2}'; }
+
+# Under a Docker default profile: what it does not list fails with its default
+# errno (add_key(2) is such a call), and busybox works (a shell, files,
+# processes, the network stack).
+runs_under_docker_profile() { # ct default-errno
+	assert_eq "$(ct_exec "$1" /bin/syscalltool add_key)" "add_key: errno $2"
+	assert_eq "$(ct_exec "$1" /bin/syscalltool uname)" "uname: ok"
+	ct_exec "$1" /bin/sh -c 'mkdir /tmp/d && echo x >/tmp/d/f && ls /tmp/d && ps >/dev/null && ip link show lo >/dev/null' >"$T/d.out" ||
+		fail "busybox failed under the profile"
+	assert_eq "$(cat "$T/d.out")" f
+}
 
 enforced_in_container() {
 	ct_create web
@@ -60,15 +94,7 @@ docker_default_profile() {
 	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
 	ct_start web
 	assert_eq "$(init_seccomp_mode web)" 2 "seccomp mode of init"
-	# What the profile does not list fails with its default errno: add_key(2) is such a call.
-	local errno
-	errno=$(jq .defaultErrnoRet "$DOCKER_PROFILE")
-	assert_eq "$(ct_exec web /bin/syscalltool add_key)" "add_key: errno $errno"
-	assert_eq "$(ct_exec web /bin/syscalltool uname)" "uname: ok"
-	# busybox works under it: a shell, files, processes, the network stack.
-	ct_exec web /bin/sh -c 'mkdir /tmp/d && echo x >/tmp/d/f && ls /tmp/d && ps >/dev/null && ip link show lo >/dev/null' >"$T/d.out" ||
-		fail "busybox failed under Docker's default profile"
-	assert_eq "$(cat "$T/d.out")" f
+	runs_under_docker_profile web "$(jq .defaultErrnoRet "$DOCKER_PROFILE")"
 	local rules
 	rules=$("${LXCRI[@]}" seccomp show web --output-format json | jq -r .rules)
 	[ "$rules" -gt 300 ] || fail "only $rules rules from Docker's profile"
@@ -180,8 +206,13 @@ bad_input_changes_nothing() {
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["no_such_call"], "action": "SCMP_ACT_ERRNO"}]}\n' >"$T/unknown.json"
 	rc=0
 	out=$("${LXCRI[@]}" seccomp set web "$T/unknown.json" 2>&1) || rc=$?
-	assert_eq "$rc" 3 "unknown syscall"
-	assert_contains "$out" "unknown syscall 'no_such_call'"
+	assert_eq "$rc" 3 "unknown syscall in a deny rule"
+	assert_contains "$out" "cannot express: syscalls[0].names[0] (syscall 'no_such_call'): unknown to libseccomp"
+	printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "no such call"], "action": "SCMP_ACT_ALLOW"}]}\n' >"$T/name.json"
+	rc=0
+	out=$("${LXCRI[@]}" seccomp set web "$T/name.json" 2>&1) || rc=$?
+	assert_eq "$rc" 3 "a name that is no syscall's"
+	assert_contains "$out" "$T/name.json: syscalls[0].names[1]: 'no such call' is not a syscall name"
 	# A loss (SCMP_ACT_LOG) is refused without --accept-loss.
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_LOG"}]}\n' >"$T/loss.json"
 	rc=0
@@ -203,6 +234,124 @@ bad_input_changes_nothing() {
 	out=$("${LXCRI[@]}" seccomp set web "$T/loss.json" --accept-loss 2>&1)
 	assert_contains "$out" "lost (accepted): "
 	assert_exists "$ETC/containers/web.seccomp"
+}
+
+docker_current_profile() {
+	[ -f "$DOCKER_PROFILE" ] || fail "$DOCKER_PROFILE is missing (golang-github-containers-common)"
+	moby_current_profile "$T/moby.json"
+	ct_create web
+	local out rc=0 names n
+	names=$(printf '%s, ' "${MOBY_NEWER[@]}" "${MOBY_NEWER_SYS_ADMIN[@]}")
+	names=${names%, }
+	# Without --accept-loss: every newer name is in an allow rule of a profile whose default denies.
+	out=$("${LXCRI[@]}" seccomp set web "$T/moby.json" 2>&1) || rc=$?
+	echo "$out"
+	assert_eq "$rc" 0 "exit status of seccomp set"
+	assert_contains "$out" "warning: skipped (unknown to libseccomp $LIBSECCOMP_VERSION): $names; these calls get the default action (errno 1)"
+	assert_not_contains "$out" "cannot express"
+	assert_contains "$out" "converted to '$ETC/containers/web.seccomp'"
+	# None of them is a rule of the stored profile, which says they were skipped; so does show.
+	for n in "${MOBY_NEWER[@]}" "${MOBY_NEWER_SYS_ADMIN[@]}"; do
+		assert_eq "$(grep -c "^$n " "$ETC/containers/web.seccomp")" 0 "rules for $n"
+	done
+	assert_contains "$(cat "$ETC/containers/web.seccomp")" "# lxcri: skipped (unknown to libseccomp $LIBSECCOMP_VERSION): $names"
+	out=$("${LXCRI[@]}" seccomp show web)
+	echo "$out"
+	assert_contains "$out" "note:     skipped (unknown to libseccomp $LIBSECCOMP_VERSION): $names; these calls get the default action (errno 1)"
+	assert_contains "$out" "current:  yes"
+	assert_eq "$("${LXCRI[@]}" seccomp show web --output-format json | jq -r '.skipped.libseccomp, (.skipped.syscalls | join(", "))')" "$(printf '%s\n%s' "$LIBSECCOMP_VERSION" "$names")"
+	# convert says the same, and prints the profile.
+	out=$("${LXCRI[@]}" seccomp convert "$T/moby.json" 2>&1 >"$T/converted")
+	assert_contains "$out" "warning: skipped (unknown to libseccomp $LIBSECCOMP_VERSION): getxattrat, "
+	assert_eq "$(sed -n 2p "$T/converted")" "allowlist errno 1"
+	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
+	ct_start web
+	assert_eq "$(init_seccomp_mode web)" 2 "seccomp mode of init"
+	# getxattrat, which moby allows and this libseccomp cannot name, stays denied with the
+	# profile's default errno (unfiltered, this kernel says EINVAL, an older one ENOSYS).
+	assert_not_contains "$("$BUILD/tests/syscalltool" getxattrat)" "errno 1" "getxattrat on the host"
+	assert_eq "$(ct_exec web /bin/syscalltool getxattrat)" "getxattrat: errno 1"
+	runs_under_docker_profile web 1
+	ct_stop web
+	# Another libseccomp than the one that set it (an older one, simulated): show says what to run.
+	sed -i "s/^\(# lxcri: skipped (unknown to libseccomp \)$LIBSECCOMP_VERSION)/\10.0.1)/" "$ETC/containers/web.seccomp"
+	assert_contains "$("${LXCRI[@]}" seccomp show web)" "note:     libseccomp is $LIBSECCOMP_VERSION now, not 0.0.1: 'lxcri seccomp set web $T/moby.json' converts the profile again"
+}
+
+unknown_name_in_deny_rule() {
+	ct_create web
+	printf '# web\n' | ct_config web
+	cp "$LXCPATH/web/config" "$T/lxc.before"
+	cat >"$T/deny.json" <<-'EOF'
+		{
+		  "defaultAction": "SCMP_ACT_ALLOW",
+		  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+		  "syscalls": [
+		    {"names": ["mkdir", "mkdirat", "getxattrat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}
+		  ]
+		}
+	EOF
+	local out rc=0
+	local loss="syscalls[0].names[2] (syscall 'getxattrat'): unknown to libseccomp $LIBSECCOMP_VERSION: left out, the call gets the default action (allow), not SCMP_ACT_ERRNO"
+	# The profile denies getxattrat; leaving it out would allow it: refused, naming it.
+	out=$("${LXCRI[@]}" seccomp set web "$T/deny.json" 2>&1) || rc=$?
+	echo "$out"
+	assert_eq "$rc" 3 "exit status of seccomp set"
+	assert_contains "$out" "cannot express: $loss"
+	assert_contains "$out" "nothing changed; --accept-loss sets it anyway"
+	assert_eq "$(cat "$ETC/containers/web.conf")" "# web"
+	cmp "$T/lxc.before" "$LXCPATH/web/config" || fail "LXC's config changed"
+	assert_missing "$ETC/containers/web.seccomp"
+	rc=0
+	out=$("${LXCRI[@]}" seccomp convert "$T/deny.json" 2>&1) || rc=$?
+	assert_eq "$rc" 3 "exit status of seccomp convert"
+	assert_contains "$out" "cannot express: $loss"
+	# With --accept-loss it is set, and says what it lost.
+	out=$("${LXCRI[@]}" seccomp set web "$T/deny.json" --accept-loss 2>&1)
+	echo "$out"
+	assert_contains "$out" "lost (accepted): $loss"
+	assert_contains "$out" "warning: skipped (unknown to libseccomp $LIBSECCOMP_VERSION): getxattrat; these calls get the default action (allow)"
+	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
+	ct_start web
+	assert_contains "$(ct_exec web /bin/mkdir /tmp/x 2>&1)" "Disk quota exceeded"
+	# What was accepted: getxattrat reaches the kernel.
+	assert_eq "$(ct_exec web /bin/syscalltool getxattrat)" "$("$BUILD/tests/syscalltool" getxattrat)" "getxattrat in the container and on the host"
+	ct_stop web
+}
+
+binary_input_named() {
+	ct_create web
+	printf '# web\n' | ct_config web
+	cp "$LXCPATH/web/config" "$T/lxc.before"
+	gzip -c "$DOCKER_PROFILE" >"$T/profile.json.gz"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW"\0}\n' >"$T/nul.json"
+	printf '{\n "comment": "caf\351",\n "defaultAction": "SCMP_ACT_ALLOW"}\n' >"$T/latin1.json"
+	mkdir "$T/dir.json"
+	local file what out rc
+	# convert names the file as given, set as the key will (symbolic links resolved).
+	while IFS='|' read -r file what; do
+		rc=0
+		out=$("${LXCRI[@]}" seccomp convert "$file" 2>&1) || rc=$?
+		echo "$out"
+		assert_eq "$rc" 3 "exit status of convert '$file'"
+		assert_eq "$out" "lxcri: ${what//@/$file}"
+		rc=0
+		out=$("${LXCRI[@]}" seccomp set web "$file" 2>&1) || rc=$?
+		assert_eq "$rc" 3 "exit status of set '$file'"
+		assert_eq "$out" "lxcri: ${what//@/$(realpath "$file")}"
+	done <<-EOF
+		/bin/true|@: not a JSON profile: binary data at byte 0: an ELF executable or library
+		$T/profile.json.gz|@: not a JSON profile: binary data at byte 0: gzip-compressed data (decompress it first)
+		$T/nul.json|@: not a JSON profile: binary data at byte 34 (line 1, column 35): a NUL byte
+		$T/latin1.json|@: not a JSON profile: binary data at byte 18 (line 2, column 17): 0xe9 is not UTF-8
+		$T/dir.json|Failed to read '@': not a regular file but a directory
+		/dev/null|Failed to read '@': not a regular file but a character device
+	EOF
+	# Nothing of any of it was written.
+	assert_eq "$(cat "$ETC/containers/web.conf")" "# web"
+	cmp "$T/lxc.before" "$LXCPATH/web/config" || fail "LXC's config changed"
+	assert_missing "$ETC/containers/web.seccomp"
+	assert_missing "$ETC/containers/web.seccomp.json"
 }
 
 # What PVE does at every start: the LXC config gets the raw lxc.* keys of
@@ -251,9 +400,12 @@ pve_node() {
 
 run_test "A profile that denies mkdir with errno 122 makes mkdir fail with EDQUOT in a real container, other syscalls work, and show says it is current" enforced_in_container
 run_test "Docker's default profile (podman's copy) converts and a busybox container runs under it" docker_default_profile
+run_test "Docker's current default profile, with syscalls newer than this libseccomp, is set without --accept-loss; the skipped names are reported and stay denied in a running container" docker_current_profile
+run_test "A default-allow profile whose deny rule names a syscall unknown to libseccomp is refused without --accept-loss, naming it, and set with it" unknown_name_in_deny_rule
 run_test "pre-start refuses a profile whose source changed, a hand-edited profile, and an LXC config that would not load it" stale_refused
 run_test "seccomp unset removes the key, LXC's key and the stored files; the container starts without a filter" unset_restores
 run_test "seccomp set on a running container takes effect at its next start" running_container_next_start
 run_test "Malformed JSON (line and column), an unknown syscall, a loss and a missing container are refused, and nothing is written" bad_input_changes_nothing
+run_test "seccomp convert and set on a file that is no JSON text (an executable, gzip, a NUL byte, Latin-1, a directory, a device) say what it is and where, and write nothing" binary_input_named
 run_test "On a simulated PVE node the raw keys go into /etc/pve/lxc/<vmid>.conf (snapshot sections untouched) and the stored copy stands in for a source missing after a migration" pve_node
 finish

@@ -3,6 +3,9 @@
 #include <inttypes.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+#include <seccomp.h>
+
 #include "testutil.h"
 
 #include "seccompconv.h"
@@ -11,22 +14,41 @@
 
 #define DOCKER_DEFAULT "/usr/share/containers/seccomp.json"
 
+/*
+ * The syscall names of moby's default seccomp profile (github.com/moby/profiles
+ * seccomp/default.json at commit 3c28324314729dbade8287e868eef6338c42807a, the
+ * copy moby/moby vendors) that libseccomp 2.5.4 does not know; moby allows the
+ * first nine unconditionally, the lsm_* ones with CAP_SYS_ADMIN.
+ */
+static const char *const moby_newer[] = {
+	"getxattrat",	 "listmount",	      "listxattrat",	  "mseal",
+	"removexattrat", "riscv_hwprobe",     "setxattrat",	  "statmount",
+	"uretprobe",	 "lsm_get_self_attr", "lsm_list_modules", "lsm_set_self_attr",
+};
+#define MOBY_NEWER_ALWAYS 9
+
 static const char *const admin_caps[] = { "CAP_SYS_ADMIN", "CAP_NET_ADMIN", NULL };
 
-static int convert_caps(const char *text, const char *arch, const char *const *caps,
+static int convert_size(const char *text, size_t size, const char *arch, const char *const *caps,
 			const char *kernel, bool accept_loss, struct seccompconv_result *ret,
 			struct lxcri_error *err)
 {
 	struct seccompconv_opts opts = {
 		.arch = arch, .caps = caps, .kernel = kernel, .accept_loss = accept_loss
 	};
-	size_t size = strlen(text);
 	_cleanup_free_ char *copy = malloc(size ? size : 1);
 
 	/* An exact-size copy: no NUL after the end for the converter to lean on. */
 	ck_assert_ptr_nonnull(copy);
 	memcpy(copy, text, size);
 	return seccompconv_convert("seccomp.json", copy, size, &opts, ret, err);
+}
+
+static int convert_caps(const char *text, const char *arch, const char *const *caps,
+			const char *kernel, bool accept_loss, struct seccompconv_result *ret,
+			struct lxcri_error *err)
+{
+	return convert_size(text, strlen(text), arch, caps, kernel, accept_loss, ret, err);
 }
 
 static int convert(const char *text, bool accept_loss, struct seccompconv_result *ret,
@@ -52,6 +74,37 @@ static bool list_has(char **list, const char *needle)
 		if (strstr(*s, needle))
 			return true;
 	return false;
+}
+
+/* "2.5.4": the libseccomp these tests run with, as the converter names it. */
+static const char *libseccomp_version(void)
+{
+	static char v[32];
+	const struct scmp_version *ver = seccomp_version();
+
+	snprintf(v, sizeof(v), "%u.%u.%u", ver->major, ver->minor, ver->micro);
+	return v;
+}
+
+/* The tests of unknown names use real ones: they must be unknown to this libseccomp. */
+static void assert_unknown_here(const char *name)
+{
+	ck_assert_msg(seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR,
+		      "libseccomp %s knows '%s': these tests expect the table of 2.5.4",
+		      libseccomp_version(), name);
+}
+
+/* The comment line the converter writes for the names it left out. */
+static char *skipped_line(const char *names, const char *default_action)
+{
+	char *s = NULL;
+
+	ck_assert_int_ge(asprintf(&s,
+				  "# lxcri: skipped (unknown to libseccomp %s): %s; these calls "
+				  "get the default action (%s)\n",
+				  libseccomp_version(), names, default_action),
+			 0);
+	return s;
 }
 
 /*
@@ -528,11 +581,11 @@ START_TEST(test_config_json)
 	ck_assert_str_eq(err.message, "seccomp.json: linux.seccomp: expected an object, not array");
 	ck_assert_int_eq(convert("{\"ociVersion\": \"1.0.2\", \"linux\": {\"seccomp\": "
 				 "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
-				 "[{\"names\": [\"foo\"], \"action\": \"SCMP_ACT_ALLOW\"}]}}}",
+				 "[{\"names\": [\"fo o\"], \"action\": \"SCMP_ACT_ALLOW\"}]}}}",
 				 false, &res, &err),
 			 -EINVAL);
-	ck_assert_str_eq(err.message,
-			 "seccomp.json: linux.seccomp.syscalls[0].names[0]: unknown syscall 'foo'");
+	ck_assert_str_eq(err.message, "seccomp.json: linux.seccomp.syscalls[0].names[0]: 'fo o' is "
+				      "not a syscall name");
 }
 END_TEST
 
@@ -588,9 +641,20 @@ START_TEST(test_malformed)
 		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\", "
 		  "7], \"action\": \"SCMP_ACT_ALLOW\"}]}",
 		  "seccomp.json: syscalls[0].names[1]: expected a string, not int" },
+		/* An unknown name may be a syscall newer than libseccomp; these are none. */
 		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\", "
-		  "\"foo\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
-		  "seccomp.json: syscalls[0].names[1]: unknown syscall 'foo'" },
+		  "\"foo\\n[all]\\nmount allow\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		  "seccomp.json: syscalls[0].names[1]: 'foo\\x0a[all]\\x0amount allow' is not a "
+		  "syscall name" },
+		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+		  "[\"MKDIR\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		  "seccomp.json: syscalls[0].names[0]: 'MKDIR' is not a syscall name" },
+		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+		  "[\"a12345678901234567890123456789012345678901234567890123456789012345\"], "
+		  "\"action\": \"SCMP_ACT_ALLOW\"}]}",
+		  "seccomp.json: syscalls[0].names[0]: "
+		  "'a12345678901234567890123456789012345678901234567890123456789012345' is not a "
+		  "syscall name" },
 		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"\"], "
 		  "\"action\": \"SCMP_ACT_ALLOW\"}]}",
 		  "seccomp.json: syscalls[0].names[0]: empty syscall name" },
@@ -647,10 +711,11 @@ START_TEST(test_malformed)
 		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
 		  "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"kernel\": \"5.8\"}}]}",
 		  "seccomp.json: syscalls[0].includes: unknown key 'kernel'" },
-		/* A typo is an error even in a rule that does not apply here. */
-		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"raed\"], "
+		/* A name that is no syscall's is an error even in a rule that does not apply here.
+		 */
+		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"ra ed\"], "
 		  "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"arches\": [\"s390x\"]}}]}",
-		  "seccomp.json: syscalls[0].names[0]: unknown syscall 'raed'" },
+		  "seccomp.json: syscalls[0].names[0]: 'ra ed' is not a syscall name" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -730,6 +795,374 @@ START_TEST(test_docker_default)
 }
 END_TEST
 
+#define X86_64_ARCH_MAP                                                                            \
+	"\"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": "            \
+	"[\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]}]"
+#define X86_64_HEADER                                                                              \
+	"# lxcri: converted from a docker profile for x86_64 (LXC filters x86_64, x86, x32)\n"
+
+/*
+ * A name libseccomp does not know, in a rule whose action is no stricter than
+ * the default (allow, notify, another errno where the default denies): left
+ * out, the call gets the default, which is safe. Reported once per name, in
+ * the profile's order, and in the profile as a comment.
+ */
+START_TEST(test_unknown_names_skipped)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 };
+	_cleanup_free_ char *line = NULL, *want = NULL;
+	struct lxcri_error err = { 0 };
+	const char *text =
+	    "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1, " X86_64_ARCH_MAP
+	    ", \"syscalls\": [\n"
+	    "{\"names\": [\"read\", \"getxattrat\", \"write\", \"mseal\"], "
+	    "\"action\": \"SCMP_ACT_ALLOW\"},\n"
+	    /* With argument rules, beside a known name. */
+	    "{\"names\": [\"statmount\", \"personality\"], \"action\": \"SCMP_ACT_ALLOW\", "
+	    "\"args\": [{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]},\n"
+	    /* Included for a capability the container holds. */
+	    "{\"names\": [\"lsm_list_modules\"], \"action\": \"SCMP_ACT_ALLOW\", "
+	    "\"includes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}},\n"
+	    /* Not included (no CAP_BPF): it does nothing here, so there is nothing to say. */
+	    "{\"names\": [\"listmount\"], \"action\": \"SCMP_ACT_ALLOW\", "
+	    "\"includes\": {\"caps\": [\"CAP_BPF\"]}},\n"
+	    /* Another errno, a notify: denied all the same; getxattrat is named once. */
+	    "{\"names\": [\"getxattrat\", \"uretprobe\"], \"action\": \"SCMP_ACT_ERRNO\", "
+	    "\"errnoRet\": 38},\n"
+	    "{\"names\": [\"setxattrat\"], \"action\": \"SCMP_ACT_NOTIFY\"},\n"
+	    /* The default action itself: no rule either way. */
+	    "{\"names\": [\"removexattrat\"], \"action\": \"SCMP_ACT_ERRNO\"}]}";
+
+	for (size_t i = 0; i < ELEMENTSOF(moby_newer); i++)
+		assert_unknown_here(moby_newer[i]);
+	ck_assert_msg(convert_caps(text, "x86_64", admin_caps, "6.1", false, &res, &err) == 0, "%s",
+		      err.message);
+	line = skipped_line("getxattrat, mseal, statmount, lsm_list_modules, uretprobe, "
+			    "setxattrat",
+			    "errno 1");
+	ck_assert_int_ge(asprintf(&want,
+				  "2\nallowlist errno 1\n" X86_64_HEADER "%s[x86_64]\nread allow\n"
+				  "write allow\npersonality allow [0,8,SCMP_CMP_EQ]\n",
+				  line),
+			 0);
+	ck_assert_str_eq(res.profile, want);
+	ck_assert_uint_eq(res.n_losses, 0);
+	ck_assert_uint_eq(res.n_rules, 3);
+	assert_lxc_reads(res.profile);
+	ck_assert_uint_eq(res.skipped.n_names, 6);
+	ck_assert_str_eq(res.skipped.names[0], "getxattrat");
+	ck_assert_str_eq(res.skipped.names[5], "setxattrat");
+	ck_assert_ptr_null(res.skipped.names[6]);
+	ck_assert_str_eq(res.skipped.version, libseccomp_version());
+	/* The comment line is "# lxcri: " and the text. */
+	ck_assert_uint_eq(strlen(line), strlen("# lxcri: ") + strlen(res.skipped.text) + 1);
+	ck_assert_ptr_nonnull(strstr(line, res.skipped.text));
+	ck_assert_str_eq(seccompconv_libseccomp_version(), libseccomp_version());
+}
+END_TEST
+
+/* What `seccomp show` reads back from a stored profile (the stamp line comes before it). */
+START_TEST(test_profile_skipped)
+{
+	_cleanup_(seccompconv_skipped_done) struct seccompconv_skipped s = { 0 };
+	_cleanup_json_ struct json_object *o = NULL;
+	const char *profile =
+	    "2\nallowlist errno 1\n# lxcri: source '/p.json' sha256 ab, profile "
+	    "sha256 cd\n# lxcri: converted from a docker profile\n"
+	    "# lxcri: skipped (unknown to libseccomp 2.5.4): getxattrat, mseal; "
+	    "these calls get the default action (errno 1)\n[x86_64]\nread allow\n";
+
+	ck_assert_int_eq(seccompconv_profile_skipped(profile, &s), 0);
+	ck_assert_str_eq(s.text, "skipped (unknown to libseccomp 2.5.4): getxattrat, mseal; "
+				 "these calls get the default action (errno 1)");
+	ck_assert_str_eq(s.version, "2.5.4");
+	ck_assert_uint_eq(s.n_names, 2);
+	ck_assert_str_eq(s.names[0], "getxattrat");
+	ck_assert_str_eq(s.names[1], "mseal");
+	ck_assert_ptr_null(s.names[2]);
+	o = seccompconv_skipped_json(&s);
+	ck_assert_str_eq(
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	    "{\"libseccomp\":\"2.5.4\",\"syscalls\":[\"getxattrat\",\"mseal\"],"
+	    "\"text\":\"skipped (unknown to libseccomp 2.5.4): getxattrat, mseal; these "
+	    "calls get the default action (errno 1)\"}");
+	seccompconv_skipped_done(&s);
+
+	/* A profile without the line (none skipped, or made before lxcri said so). */
+	ck_assert_int_eq(seccompconv_profile_skipped("2\ndenylist\n[x86_64]\nmkdir errno 1\n", &s),
+			 0);
+	ck_assert_ptr_null(s.text);
+	ck_assert_ptr_null(s.names);
+	ck_assert_ptr_null(seccompconv_skipped_json(&s));
+	/* A rule line is never taken for it. */
+	ck_assert_int_eq(
+	    seccompconv_profile_skipped("2\ndenylist\n[x86_64]\nskipped errno 1\n", &s), 0);
+	ck_assert_ptr_null(s.names);
+}
+END_TEST
+
+/* What is wrong with a file that cannot be read as a profile: named, with what it is. */
+START_TEST(test_read_file)
+{
+	_cleanup_free_ char *dir = test_tmpdir(), *text = NULL, *path = NULL, *want = NULL;
+	struct lxcri_error err = { 0 };
+	size_t size = 0;
+	int fd;
+
+	ck_assert_int_eq(seccompconv_read_file(dir, &text, &size, &err), -EINVAL);
+	ck_assert_int_ge(
+	    asprintf(&want, "Failed to read '%s': not a regular file but a directory", dir), 0);
+	ck_assert_str_eq(err.message, want);
+	ck_assert_int_eq(seccompconv_read_file("/dev/null", &text, &size, &err), -EINVAL);
+	ck_assert_str_eq(err.message,
+			 "Failed to read '/dev/null': not a regular file but a character device");
+	ck_assert_int_ge(asprintf(&path, "%s/fifo", dir), 0);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "/fifo': not a regular file but a FIFO"));
+	free(path);
+
+	ck_assert_int_ge(asprintf(&path, "%s/missing.json", dir), 0);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), -ENOENT);
+	free(want);
+	ck_assert_int_ge(asprintf(&want, "Failed to read '%s': No such file or directory", path),
+			 0);
+	ck_assert_str_eq(err.message, want);
+	free(path);
+
+	/* One byte over the limit. */
+	ck_assert_int_ge(asprintf(&path, "%s/big.json", dir), 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, SECCOMPCONV_SIZE_MAX + 1), 0);
+	close(fd);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), -EFBIG);
+	free(want);
+	ck_assert_int_ge(asprintf(&want, "%s: larger than 4194304 bytes", path), 0);
+	ck_assert_str_eq(err.message, want);
+	ck_assert_int_eq(truncate(path, 2), 0);
+	ck_assert_int_eq(seccompconv_read_file(path, &text, &size, &err), 0);
+	ck_assert_uint_eq(size, 2);
+	test_rm_rf(dir);
+}
+END_TEST
+
+/*
+ * A name libseccomp does not know, in a rule stricter than the default (a
+ * deny rule of a default-allow profile, kill where the default is an errno):
+ * left out, the call would get less than the profile asks: a loss, refused
+ * without accept_loss, naming the name and its place.
+ */
+START_TEST(test_unknown_names_loss)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 };
+	_cleanup_free_ char *line = NULL, *want = NULL, *loss = NULL, *message = NULL;
+	struct lxcri_error err = { 0 };
+	const char *text =
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", " X86_64_ARCH_MAP ", \"syscalls\": [\n"
+	    "{\"names\": [\"mkdir\", \"getxattrat\", \"mseal\"], \"action\": \"SCMP_ACT_ERRNO\", "
+	    "\"errnoRet\": 122}]}";
+
+	ck_assert_int_eq(convert(text, false, &res, &err), -EOPNOTSUPP);
+	ck_assert_ptr_null(res.profile);
+	ck_assert_uint_eq(res.n_losses, 2);
+	ck_assert_uint_eq(res.skipped.n_names, 2);
+	ck_assert_int_ge(asprintf(&loss,
+				  "syscalls[0].names[1] (syscall 'getxattrat'): unknown to "
+				  "libseccomp %s: left out, the call gets the default action "
+				  "(allow), not SCMP_ACT_ERRNO",
+				  libseccomp_version()),
+			 0);
+	ck_assert_str_eq(res.losses[0], loss);
+	ck_assert(list_has(res.losses, "syscalls[0].names[2] (syscall 'mseal'): unknown to "));
+	ck_assert_int_ge(asprintf(&message,
+				  "seccomp.json: 2 features LXC's seccomp format cannot express "
+				  "(accept the loss to convert anyway): %s; ...",
+				  loss),
+			 0);
+	ck_assert_str_eq(err.message, message);
+	seccompconv_result_done(&res);
+
+	ck_assert_msg(convert(text, true, &res, &err) == 0, "%s", err.message);
+	line = skipped_line("getxattrat, mseal", "allow");
+	ck_assert_int_ge(
+	    asprintf(&want, "2\ndenylist\n" X86_64_HEADER "%s[x86_64]\nmkdir errno 122\n", line),
+	    0);
+	ck_assert_str_eq(res.profile, want);
+	ck_assert_uint_eq(res.n_losses, 2);
+	assert_lxc_reads(res.profile);
+	seccompconv_result_done(&res);
+
+	/* Stricter than a denying default: kill (or trap) where the default is an errno. */
+	ck_assert_int_eq(convert("{\"defaultAction\": \"SCMP_ACT_ERRNO\", " X86_64_ARCH_MAP
+				 ", \"syscalls\": [{\"names\": [\"uretprobe\"], \"action\": "
+				 "\"SCMP_ACT_KILL\"}, {\"names\": [\"listmount\"], \"action\": "
+				 "\"SCMP_ACT_TRAP\"}]}",
+				 false, &res, &err),
+			 -EOPNOTSUPP);
+	ck_assert_uint_eq(res.n_losses, 2);
+	ck_assert(list_has(res.losses, "syscalls[0].names[0] (syscall 'uretprobe'): unknown to "
+				       "libseccomp"));
+	ck_assert(list_has(res.losses, "the call gets the default action (errno 1), not "
+				       "SCMP_ACT_KILL"));
+	ck_assert(list_has(res.losses, "(errno 1), not SCMP_ACT_TRAP"));
+	seccompconv_result_done(&res);
+
+	/* An errno rule where the default kills: the call is denied more strictly. */
+	ck_assert_msg(convert("{\"defaultAction\": \"SCMP_ACT_KILL\", " X86_64_ARCH_MAP
+			      ", \"syscalls\": [{\"names\": [\"uretprobe\"], \"action\": "
+			      "\"SCMP_ACT_ERRNO\"}]}",
+			      false, &res, &err) == 0,
+		      "%s", err.message);
+	ck_assert_uint_eq(res.n_losses, 0);
+	ck_assert_ptr_nonnull(strstr(res.profile, "): uretprobe; these calls get the default "
+						  "action (kill)\n"));
+}
+END_TEST
+
+/*
+ * Docker's current default profile, as moby ships it: podman's older copy
+ * (installed) with moby's default errno (EPERM) and the names moby added
+ * that this libseccomp does not know. It converts without a loss, each of
+ * those names is reported and none becomes a rule.
+ */
+START_TEST(test_docker_default_current)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 };
+	_cleanup_json_ struct json_object *root = json_object_from_file(DOCKER_DEFAULT);
+	_cleanup_free_ char *line = NULL;
+	struct json_object *syscalls, *names = NULL, *lsm, *lsm_names;
+	struct lxcri_error err = { 0 };
+	const char *text;
+	char list[512] = "";
+
+	if (!root) {
+		printf("test_docker_default_current: %s missing, skipped\n", DOCKER_DEFAULT);
+		return;
+	}
+	json_object_object_del(root, "defaultErrno");
+	json_object_object_add(root, "defaultErrnoRet", json_object_new_int(1));
+	ck_assert(json_object_object_get_ex(root, "syscalls", &syscalls));
+	/* moby lists the unconditional ones in its first plain allow rule. */
+	for (size_t i = 0; !names && i < json_object_array_length(syscalls); i++) {
+		struct json_object *e = json_object_array_get_idx(syscalls, i), *o;
+
+		if (json_object_object_get_ex(e, "action", &o) &&
+		    strcmp(json_object_get_string(o), "SCMP_ACT_ALLOW") == 0 &&
+		    (!json_object_object_get_ex(e, "args", &o) ||
+		     json_object_array_length(o) == 0) &&
+		    (!json_object_object_get_ex(e, "includes", &o) ||
+		     json_object_object_length(o) == 0))
+			json_object_object_get_ex(e, "names", &names);
+	}
+	ck_assert_ptr_nonnull(names);
+	lsm = json_object_new_object();
+	lsm_names = json_object_new_array();
+	for (size_t i = 0; i < ELEMENTSOF(moby_newer); i++) {
+		assert_unknown_here(moby_newer[i]);
+		json_object_array_add(i < MOBY_NEWER_ALWAYS ? names : lsm_names,
+				      json_object_new_string(moby_newer[i]));
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 moby_newer[i]);
+	}
+	json_object_object_add(lsm, "names", lsm_names);
+	json_object_object_add(lsm, "action", json_object_new_string("SCMP_ACT_ALLOW"));
+	json_object_object_add(lsm, "includes",
+			       json_tokener_parse("{\"caps\": [\"CAP_SYS_ADMIN\"]}"));
+	json_object_array_add(syscalls, lsm);
+	text = json_object_to_json_string(root);
+
+	ck_assert_msg(convert_caps(text, "x86_64", admin_caps, "6.1", false, &res, &err) == 0, "%s",
+		      err.message);
+	ck_assert_uint_eq(res.n_losses, 0);
+	ck_assert(res.n_rules > 300);
+	ck_assert_ptr_nonnull(strstr(res.profile, "\nallowlist errno 1\n"));
+	line = skipped_line(list, "errno 1");
+	ck_assert_ptr_nonnull(strstr(res.profile, line));
+	for (size_t i = 0; i < ELEMENTSOF(moby_newer); i++) {
+		char rule[64];
+
+		snprintf(rule, sizeof(rule), "\n%s ", moby_newer[i]);
+		ck_assert_msg(!strstr(res.profile, rule), "a rule for %s", moby_newer[i]);
+	}
+	ck_assert_ptr_nonnull(strstr(res.profile, "\nread allow\n"));
+	assert_lxc_reads(res.profile);
+}
+END_TEST
+
+/* A file that is not JSON text at all: said so, with what it is and where. */
+START_TEST(test_binary_input)
+{
+	static const struct {
+		const char *text;
+		size_t size;
+		const char *message;
+	} cases[] = {
+#define BYTES(s) s, sizeof(s) - 1
+		{ BYTES("\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\3\0>\0"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: an ELF executable or "
+		  "library" },
+		{ BYTES("\037\213\010\010\0\0\0\0\0\3seccomp.json\0"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: gzip-compressed data "
+		  "(decompress it first)" },
+		{ BYTES("\050\265\057\375\044\0"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: zstd-compressed data "
+		  "(decompress it first)" },
+		{ BYTES("\3757zXZ\0\0\4"),
+		  "seccomp.json: not a JSON profile: binary data at byte 0: xz-compressed data "
+		  "(decompress it first)" },
+		{ BYTES("{\"defaultAction\": \"SCMP_ACT_ALLOW\"\0}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 34 (line 1, column 35): a "
+		  "NUL byte" },
+		{ BYTES("\0\0\0\0"), "seccomp.json: not a JSON profile: binary data at byte 0 "
+				     "(line 1, column 1): a NUL "
+				     "byte" },
+		{ BYTES("{\n \"comment\": \"caf\351\",\n \"defaultAction\": \"SCMP_ACT_ALLOW\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 18 (line 2, column 17): "
+		  "0xe9 is not UTF-8" },
+		{ BYTES("{\"comment\": \"\300\257\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 13 (line 1, column 14): "
+		  "0xc0 is not UTF-8" },
+		{ BYTES("{\"comment\": \"\355\240\200\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 13 (line 1, column 14): "
+		  "0xed is not UTF-8" },
+		{ BYTES("{\"comment\": \"ab\342\202\"}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 15 (line 1, column 16): "
+		  "0xe2 is not UTF-8" },
+		{ BYTES("{\n\001}"),
+		  "seccomp.json: not a JSON profile: binary data at byte 2 (line 2, column 1): "
+		  "control character 0x01" },
+		{ BYTES("\357\273\277{\"defaultAction\": \"SCMP_ACT_ALLOW\"}"),
+		  "seccomp.json: not a JSON profile: a UTF-8 byte order mark at byte 0 (JSON has "
+		  "none: save the file without it)" },
+#undef BYTES
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 };
+		struct lxcri_error err = { 0 };
+		int r = convert_size(cases[i].text, cases[i].size, "x86_64", NULL, "6.1", true,
+				     &res, &err);
+
+		ck_assert_msg(r == -EINVAL, "case %zu: %d", i, r);
+		ck_assert_msg(strcmp(err.message, cases[i].message) == 0, "case %zu: '%s'", i,
+			      err.message);
+		ck_assert_ptr_null(res.profile);
+	}
+
+	/* Text that is UTF-8 beyond ASCII, and tabs and CRLF line ends, is JSON text. */
+	{
+		_cleanup_(seccompconv_result_done) struct seccompconv_result res = { 0 };
+		struct lxcri_error err = { 0 };
+		const char *text =
+		    "{\r\n\t\"comment\": \"caf\303\251 \342\202\254 \360\237\220\263\","
+		    "\r\n\t\"defaultAction\": \"SCMP_ACT_ALLOW\", " X86_64_ARCH_MAP "}\r\n";
+
+		ck_assert_msg(convert(text, false, &res, &err) == 0, "%s", err.message);
+	}
+}
+END_TEST
+
 static Suite *seccompconv_suite(void)
 {
 	Suite *s = suite_create("seccompconv");
@@ -747,6 +1180,12 @@ static Suite *seccompconv_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_bad_opts);
 	tcase_add_test(tc, test_docker_default);
+	tcase_add_test(tc, test_unknown_names_skipped);
+	tcase_add_test(tc, test_profile_skipped);
+	tcase_add_test(tc, test_read_file);
+	tcase_add_test(tc, test_unknown_names_loss);
+	tcase_add_test(tc, test_docker_default_current);
+	tcase_add_test(tc, test_binary_input);
 	suite_add_tcase(s, tc);
 	return s;
 }
