@@ -128,14 +128,15 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
 		$(SELINUX_LIBS)
 
-TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool
+TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool \
+	$(BUILD)/tests/hostilehook
 
 $(BUILD)/tests/logsink: tests/integration/logsink.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # Static: they run inside busybox containers, which have no libc.
-$(BUILD)/tests/udptool $(BUILD)/tests/syscalltool: $(BUILD)/tests/%: tests/integration/%.c
+$(BUILD)/tests/udptool $(BUILD)/tests/syscalltool $(BUILD)/tests/hostilehook: $(BUILD)/tests/%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 

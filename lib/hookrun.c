@@ -42,6 +42,7 @@ struct user {
 enum child_stage {
 	STAGE_IN_CHILD = 1,
 	STAGE_IDS,
+	STAGE_BEFORE_EXEC,
 	STAGE_EXEC,
 };
 
@@ -293,6 +294,11 @@ static int child_setup(void *userdata)
 	if (getuid() != u->uid || geteuid() != u->uid || getgid() != u->gid || getegid() != u->gid)
 		return child_fail(c, STAGE_IDS, -EPERM);
 	umask(022);
+	if (c->spec->before_exec) {
+		r = c->spec->before_exec(c->spec->in_child_arg);
+		if (r != 0)
+			return child_fail(c, STAGE_BEFORE_EXEC, r);
+	}
 	if (uses_exec_fd(c->spec))
 		return child_fail(c, STAGE_EXEC, exec_from_fd(c));
 	return 0; /* process_run() execs path */
@@ -350,6 +356,10 @@ static int run_hook(const struct hookrun_spec *spec, const struct user *user, pa
 		case STAGE_IN_CHILD:
 			return error_set_errno(err, -rep.error,
 					       "Failed to prepare the process of hook '%s'",
+					       spec->path);
+		case STAGE_BEFORE_EXEC:
+			return error_set_errno(err, -rep.error,
+					       "Failed to confine the process of hook '%s'",
 					       spec->path);
 		case STAGE_IDS:
 			return error_set_errno(err, -rep.error,
@@ -411,7 +421,14 @@ static int session_run(const struct hookrun_spec *spec, struct hookrun_result *r
 		goto delete_credentials;
 	}
 
-	r = run_hook(spec, &user, pamh, ret, err);
+	if (spec->in_session) {
+		r = spec->in_session(spec->in_child_arg);
+		if (r < 0)
+			r = error_set_errno(err, r, "Failed to prepare the session of hook '%s'",
+					    spec->path);
+	}
+	if (r >= 0)
+		r = run_hook(spec, &user, pamh, ret, err);
 
 	/* The hook has run: that closing its session failed does not undo it. */
 	(void)pam_close_session(pamh, PAM_SILENT);

@@ -58,6 +58,17 @@ struct hookrun_spec {
 	 */
 	int (*in_child)(void *arg);
 	void *in_child_arg;
+	/*
+	 * Optional, with the same arg: runs in the process that forks the
+	 * hook (the PAM session's), once its session is open (setns() into a
+	 * pid namespace, which only children enter).
+	 */
+	int (*in_session)(void *arg);
+	/*
+	 * Optional, with the same arg: runs in the hook's process once it has
+	 * the user's ids, last before exec (no_new_privs, seccomp filters).
+	 */
+	int (*before_exec)(void *arg);
 };
 
 struct hookrun_result {

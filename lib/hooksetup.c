@@ -17,7 +17,7 @@
 #include "cleanup.h"
 #include "json.h"
 #include "log.h"
-#include "nsjoin.h"
+#include "ctjoin.h"
 #include "ocirun.h"
 
 #define KIND_POSTSTOP "hooks.poststop"
@@ -92,7 +92,7 @@ static void spawn_poststart(const struct hooksetup *hs, const struct ocirun *r,
 		_exit(1);
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	log_setup("lxcri-ocihooks", hs->id);
-	int rc = nsjoin_wait_exec(hs->pid, hs->poststart_wait_ms ? hs->poststart_wait_ms : 60000);
+	int rc = ctjoin_wait_exec(hs->pid, hs->poststart_wait_ms ? hs->poststart_wait_ms : 60000);
 	if (rc <= 0) {
 		log_warning("poststart hooks not run: the container's init %s",
 			    rc == 0 ? "did not exec in time" : "is gone");

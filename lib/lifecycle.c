@@ -22,6 +22,7 @@
 #include "log.h"
 #include "process.h"
 #include "profiles.h"
+#include "trust.h"
 
 extern char **environ;
 
@@ -79,13 +80,38 @@ int lifecycle_check_supported(const struct feature *features, size_t n_features,
 	return 0;
 }
 
+int lifecycle_check_sources(const struct config *c, struct lxcri_error *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	for (size_t i = 0; c->hook_dirs && c->hook_dirs[i]; i++) {
+		r = trust_check(c->hook_dirs[i], err);
+		if (r == -EPERM)
+			return error_set(err, r, "%s:%u: hooks: dir '%s' refused: %s", c->path,
+					 c->hooks_line, c->hook_dirs[i], err->message);
+	}
+	if (c->hook_bundle) {
+		if (path_join(path, sizeof(path), "%s/config.json", c->hook_bundle) < 0)
+			return error_set(err, -ENAMETOOLONG, "%s:%u: hooks: bundle path too long",
+					 c->path, c->hooks_line);
+		r = trust_check(path, err);
+		if (r == -EPERM)
+			return error_set(err, r, "%s:%u: hooks: bundle '%s' refused: %s", c->path,
+					 c->hooks_line, c->hook_bundle, err->message);
+	}
+	return 0;
+}
+
 int lifecycle_validate_config(const char *path, struct config **ret, struct lxcri_error *err)
 {
 	int r = config_load(path, ret, err);
 
-	if (r < 0)
-		return r;
-	return lifecycle_check_supported(lxcri_features, lxcri_features_count, *ret, err);
+	if (r >= 0)
+		r = lifecycle_check_supported(lxcri_features, lxcri_features_count, *ret, err);
+	if (r >= 0)
+		r = lifecycle_check_sources(*ret, err);
+	return r;
 }
 
 size_t lifecycle_plan(const struct feature *features, size_t n_features, const struct config *c,
@@ -399,6 +425,8 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
 	r = lifecycle_check_supported(lc->features, lc->n_features, c, err);
+	if (r >= 0)
+		r = lifecycle_check_sources(c, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
 

@@ -69,9 +69,17 @@ int lifecycle_check_supported(const struct feature *features, size_t n_features,
 			      const struct config *c, struct lxcri_error *err);
 
 /*
- * What a start checks of a config file: its grammar, then that this version
- * supports every key. *ret is set whenever the file parsed (even if a key is
- * unsupported), so callers can still count its keys.
+ * What decides which programs run as root must be root's alone (lib/trust.h):
+ * each "hooks: dir=" and the bundle's config.json. -EPERM with
+ * "<file>:<line>: hooks: dir '/tmp' refused: '/tmp' is writable by group or
+ * others"; a missing directory or bundle is no error here.
+ */
+int lifecycle_check_sources(const struct config *c, struct lxcri_error *err);
+
+/*
+ * What a start checks of a config file: its grammar, that this version
+ * supports every key, and where its hooks come from. *ret is set whenever the file parsed (even if
+ * a key is unsupported), so callers can still count its keys.
  */
 int lifecycle_validate_config(const char *path, struct config **ret, struct lxcri_error *err);
 

@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "json.h"
 #include "parse.h"
+#include "trust.h"
 
 static const char *const stage_names[OCI_STAGE_COUNT] = {
 	[OCI_PRESTART] = "prestart",
@@ -1154,13 +1155,24 @@ static bool is_json_name(const char *name)
 	return n >= 5 && strcmp(name + n - 5, ".json") == 0;
 }
 
-/* Adds the *.json files of dir to files, replacing those of the same name. */
-static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char ***warnings)
+/*
+ * Adds the *.json files of dir to files, replacing those of the same name.
+ * A directory that root alone cannot change refuses them all (-EPERM, err
+ * naming it): its files decide what runs as root.
+ */
+static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char ***warnings,
+		    struct lxcri_error *err)
 {
-	_cleanup_(closedirp) DIR *d = opendir(dir);
+	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
 	char *w;
+	int r = trust_check(dir, err);
 
+	if (r == -ENOENT)
+		return 0;
+	if (r == -EPERM)
+		return error_set(err, r, "Refusing the hooks of '%s': %s", dir, err->message);
+	d = opendir(dir);
 	if (!d && errno == ENOENT)
 		return 0;
 	if (!d) {
@@ -1204,8 +1216,12 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 	return 0;
 }
 
-/* One file: 0 (also when skipped with a warning) or -ENOMEM. */
-static int load_file(const char *path, const struct ocihooks_match *m, struct oci_hooks *found)
+/*
+ * One file: 0 (also when skipped with a warning), -ENOMEM, or -EPERM (err
+ * set) for a file that root alone cannot change.
+ */
+static int load_file(const char *path, const struct ocihooks_match *m, struct oci_hooks *found,
+		     struct lxcri_error *err)
 {
 	_cleanup_free_ char *data = NULL;
 	struct lxcri_error e = { 0 };
@@ -1219,6 +1235,9 @@ static int load_file(const char *path, const struct ocihooks_match *m, struct oc
 		return 0;
 	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3)
 		return 0; /* a symlink to /dev/null: masked */
+	r = trust_check(path, err);
+	if (r == -EPERM)
+		return error_set(err, r, "Refusing hooks file '%s': %s", path, err->message);
 	r = read_file(path, OCIHOOKS_FILE_MAX_SIZE, &data, &size);
 	if (r == -ENOENT)
 		return 0;
@@ -1252,12 +1271,14 @@ int ocihooks_load_dirs(const char *const *dirs, const struct ocihooks_match *m,
 	int r = 0;
 
 	for (size_t i = 0; dirs && dirs[i] && r >= 0; i++)
-		r = scan_dir(dirs[i], &files, &n, &found.warnings);
+		r = scan_dir(dirs[i], &files, &n, &found.warnings, err);
 	if (r >= 0 && n > 1)
 		qsort(files, n, sizeof(*files), hook_file_compare);
 	for (size_t i = 0; i < n && r >= 0; i++)
-		r = load_file(files[i].path, m, &found);
+		r = load_file(files[i].path, m, &found, err);
 	hook_files_free(files, n);
+	if (r == -EPERM)
+		return r;
 	if (r >= 0)
 		r = hooks_move(io, &found);
 	if (r < 0)

@@ -127,7 +127,9 @@ struct ocihooks_match {
  * OCIHOOKS_DIR_DEFAULT, OCIHOOKS_DIR_OVERRIDE, then the config's "hooks:
  * dir="), and appends the hooks that match m to io, and a warning for every
  * file skipped or directory that cannot be read (a missing one is fine).
- * Returns 0, or -ENOMEM with io untouched.
+ * Returns 0, -ENOMEM with io untouched, or -EPERM with io untouched and
+ * err naming the directory or file that root alone cannot change
+ * (lib/trust.h): those decide what runs as root, and are refused whole.
  */
 int ocihooks_load_dirs(const char *const *dirs, const struct ocihooks_match *m,
 		       struct oci_hooks *io, struct lxcri_error *err);

@@ -16,10 +16,11 @@
 #include "hookrun.h"
 #include "json.h"
 #include "log.h"
-#include "nsjoin.h"
+#include "ctjoin.h"
 #include "paths.h"
 #include "safeopen.h"
 #include "state.h"
+#include "trust.h"
 
 #define BUNDLE_CONFIG_MAX (4 * 1024 * 1024)
 
@@ -116,6 +117,11 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 			r = -ENOMEM;
 			goto fail;
 		}
+		r = trust_check(path, err);
+		if (r < 0) {
+			r = error_set(err, r, "Refusing the bundle's hooks: %s", err->message);
+			goto fail;
+		}
 		r = read_file(path, BUNDLE_CONFIG_MAX, &text, &size);
 		if (r < 0) {
 			r = error_set_errno(err, r, "Failed to read the bundle's '%s'", path);
@@ -136,15 +142,17 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 	if (r < 0)
 		goto fail;
 
-	dirs = calloc(64, sizeof(char *));
+	for (size_t i = 0; c->hook_dirs && c->hook_dirs[i]; i++)
+		n_dirs++;
+	dirs = calloc(n_dirs + 3, sizeof(char *));
 	if (!dirs) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	dirs[n_dirs++] = OCIHOOKS_DIR_DEFAULT;
-	dirs[n_dirs++] = OCIHOOKS_DIR_OVERRIDE;
-	for (size_t i = 0; c->hook_dirs && c->hook_dirs[i] && n_dirs < 63; i++)
-		dirs[n_dirs++] = c->hook_dirs[i];
+	dirs[0] = OCIHOOKS_DIR_DEFAULT;
+	dirs[1] = OCIHOOKS_DIR_OVERRIDE;
+	for (size_t i = 0; i < n_dirs; i++)
+		dirs[2 + i] = c->hook_dirs[i];
 	lxc_facts(lxc_config, command, sizeof(command), &bind_mounts);
 	struct ocihooks_match m = {
 		.annotations = (const char *const *)annotations,
@@ -167,17 +175,20 @@ fail:
 	return r == -ENOMEM ? error_set(err, r, "Out of memory") : r;
 }
 
-struct in_container {
-	const struct nsjoin *ns;
-	bool with_root;
-};
+/* The hook's process becomes a process of the container: see ctjoin.h. */
+static int join_pid_namespace(void *arg)
+{
+	return ctjoin_pid_namespace(arg);
+}
 
 static int enter_container(void *arg)
 {
-	const struct in_container *c = arg;
-	struct lxcri_error err = {};
+	return ctjoin_enter(arg);
+}
 
-	return nsjoin_enter(c->ns, c->with_root, &err);
+static int restrict_to_container(void *arg)
+{
+	return ctjoin_restrict(arg);
 }
 
 static const char *exit_text(const struct hookrun_result *res, char *buf, size_t size)
@@ -255,12 +266,11 @@ static bool aborts(enum oci_stage stage)
 }
 
 static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oci_hook *hook,
-		   const struct nsjoin *ns, struct lxcri_error *err)
+		   struct ctjoin *ct, struct lxcri_error *err)
 {
 	_cleanup_free_ char *state = NULL;
 	_cleanup_close_ int fd = -1;
 	struct hookrun_result res;
-	struct in_container in = { ns, stage == OCI_START_CONTAINER };
 	const char *name = oci_stage_name(stage), *user = r->user ? r->user : "root";
 	char how[128];
 	int rc;
@@ -269,15 +279,17 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 				(const char *const *)r->annotations, &state) < 0)
 		return error_set(err, -ENOMEM, "Out of memory");
 	/*
-	 * startContainer: the path resolves in the container: the hook execs it
-	 * once chrooted into the container's root, where no symlink leads out
-	 * (checked here first, inside that root, for a clear error; not run from
-	 * the fd: a script's interpreter would need the container's /dev/fd).
-	 * createContainer: in the host's file system, which stays its root
-	 * (nsjoin_enter() without the container's).
+	 * startContainer: the path resolves in the container, whose root chose
+	 * it: the hook execs it once in the container's root, where no symlink
+	 * leads out (checked here first, inside that root, for a clear error;
+	 * not run from the fd: a script's interpreter would need the
+	 * container's /dev/fd). Every other hook is a program of the host,
+	 * which root alone may change (lib/trust.h); a createContainer hook
+	 * runs from the file opened here, as its path resolves in the host but
+	 * it runs in the container's mount namespace.
 	 */
 	if (stage == OCI_START_CONTAINER) {
-		fd = safe_openat(ns->root, hook->path, O_RDONLY, 0);
+		fd = safe_openat(ct->root, hook->path, O_RDONLY, 0);
 		if (fd < 0) {
 			rc = error_set_errno(err, fd,
 					     "%s hook '%s': cannot open it in the container", name,
@@ -286,6 +298,23 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 			return rc;
 		}
 		close(TAKE_FD(fd));
+	} else {
+		rc = trust_check(hook->path, err);
+		if (rc < 0) {
+			rc = error_set(err, rc, "Refusing %s hook '%s': %s", name, hook->path,
+				       err->message);
+			record_run(r, stage, hook, NULL, err->message);
+			return rc;
+		}
+		if (stage == OCI_CREATE_CONTAINER) {
+			fd = open(hook->path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				rc = error_set_errno(err, -errno, "%s hook '%s': cannot open it",
+						     name, hook->path);
+				record_run(r, stage, hook, NULL, err->message);
+				return rc;
+			}
+		}
 	}
 	struct hookrun_spec spec = {
 		.service = r->service,
@@ -296,8 +325,10 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 		.stdin_data = state,
 		.timeout_ms = hook->timeout_s > 0 ? (unsigned)hook->timeout_s * 1000 : 0,
 		.exec_fd = fd >= 0 ? fd : -1,
-		.in_child = ns ? enter_container : NULL,
-		.in_child_arg = &in,
+		.in_child = ct ? enter_container : NULL,
+		.in_session = ct ? join_pid_namespace : NULL,
+		.before_exec = ct ? restrict_to_container : NULL,
+		.in_child_arg = ct,
 	};
 	rc = hookrun_run(&spec, &res, err);
 	if (rc < 0) {
@@ -323,7 +354,7 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_stage stage,
 		 struct lxcri_error *err)
 {
-	struct nsjoin ns = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct ctjoin ct = CTJOIN_INIT;
 	bool in_ct = stage == OCI_CREATE_CONTAINER || stage == OCI_START_CONTAINER;
 	int count = 0, rc;
 
@@ -337,7 +368,8 @@ int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_sta
 		return (int)h->n[stage];
 	}
 	if (in_ct) {
-		rc = nsjoin_open(r->pid, &ns, err);
+		rc = ctjoin_open(r->pid, &ct, err);
+		ct.keep_root = stage == OCI_CREATE_CONTAINER;
 		if (rc < 0)
 			return error_set(err, rc, "%s hooks: %s", oci_stage_name(stage),
 					 err->message);
@@ -345,18 +377,18 @@ int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_sta
 	for (size_t i = 0; i < h->n[stage]; i++) {
 		struct lxcri_error e = {};
 
-		rc = run_one(r, stage, &h->by_stage[stage][i], in_ct ? &ns : NULL, &e);
+		rc = run_one(r, stage, &h->by_stage[stage][i], in_ct ? &ct : NULL, &e);
 		if (rc >= 0) {
 			count++;
 			continue;
 		}
 		if (aborts(stage)) {
-			nsjoin_close(&ns);
+			ctjoin_close(&ct);
 			*err = e;
 			return rc;
 		}
 		log_warning("%s (it does not stop the container)", e.message);
 	}
-	nsjoin_close(&ns);
+	ctjoin_close(&ct);
 	return count;
 }

@@ -6,16 +6,26 @@
  * which hooks (lib/ocihooks), where they run, and each run through PAM as
  * the container's hook-user (lib/hookrun).
  *
- *   stage            LXC moment            namespaces           path resolved in
- *   prestart         start-host            host's               host
- *   createRuntime    start-host            host's               host
- *   createContainer  start-host            container's*         host (opened, then fexecve)
- *   startContainer   start-host            container's*, root   container (openat2 in its root)
- *   poststart        init has exec'd       host's               host
- *   poststop         stop (teardown)       host's               host
+ *   stage            LXC moment       runs as                     path resolved in
+ *   prestart         start-host       the host                    host
+ *   createRuntime    start-host       the host                    host
+ *   createContainer  start-host       a container process*, host "/"  host (opened, then fexecve)
+ *   startContainer   start-host       a container process*        container (openat2 in its root)
+ *   poststart        init has exec'd  the host                    host
+ *   poststop         stop (teardown)  the host                    host
  *
- * (*) mount, uts, ipc, net, cgroup and user; not pid: a setns() into a pid
- * namespace only applies to children, and the hook is the process itself.
+ * (*) lib/ctjoin.h: every namespace of the container (pid and user too),
+ * its cgroups, its bounding set and resource limits, its LSM label,
+ * no_new_privs and its seccomp filters, all copied from its init: no more
+ * power than the container's own processes, as crun runs startContainer
+ * hooks in the container's process. A startContainer hook's program is the
+ * container's (its path resolves in the rootfs, whose root may be hostile).
+ * A createContainer hook keeps the host's "/" (runc runs it before
+ * pivot_root, its path resolving in the runtime's namespace).
+ *
+ * Where hooks come from (lib/trust.h): hooks.d directories and files, a
+ * bundle's config.json and every host hook program must be root's alone, or
+ * the hooks are refused, naming the file.
  *
  * start-host is the one moment LXC gives between the container's creation
  * and its init's exec: LXC holds the init until the hook returns, so that

@@ -196,8 +196,9 @@ reset_roots() {
 	: >"$SYSLOG"
 }
 
-run_test() { # "story" function
+run_test() { # "story" function; LXCRI_TEST_ONLY=<regex> runs only the functions it matches
 	local story=$1 fn=$2 out=$T/test.out rc start
+	[[ -z "${LXCRI_TEST_ONLY:-}" || "$fn" =~ $LXCRI_TEST_ONLY ]] || return 0
 	reset_roots
 	start=$(date +%s%N)
 	(set -e; "$fn") >"$out" 2>&1

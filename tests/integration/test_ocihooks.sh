@@ -249,10 +249,210 @@ hooks_run_by_hand() {
 	stop_pam "$ct"
 }
 
+# --- the attacker: a container's root chooses the program of its
+# startContainer hooks (their path resolves in its rootfs) ---
+
+# The container's LXC config as PVE gives one: LXC's seccomp profile and
+# PVE's dropped capabilities, so that its init has a filter and a smaller
+# bounding set than the host.
+ct_confine() { # ct
+	printf 'lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp\nlxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio\n' \
+		>>"$LXCPATH/$1/config"
+}
+
+# An unprivileged container, as PVE makes them: ids 0..65535 of the
+# container are 100000.. on the host.
+ct_unprivileged() { # ct
+	printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' >>"$LXCPATH/$1/config"
+	chmod 755 "$LXCPATH/$1"
+	chown -R -h 100000:100000 "$LXCPATH/$1/rootfs"
+}
+
+# The startContainer hook $HOOKS/start-hook, whose program each container
+# has in its rootfs (its root chose it). hooks.d files name a program that
+# exists where they are read: a placeholder on the host.
+ct_start_hook_file() {
+	printf '#!/bin/sh\nexit 0\n' >"$HOOKS/start-hook"
+	chmod 755 "$HOOKS/start-hook"
+	cat >"$HOOKS/hooks.d/start.json" <<EOS
+{"version": "1.0.0", "hook": {"path": "$HOOKS/start-hook"}, "when": {"always": true}, "stages": ["startContainer"]}
+EOS
+}
+
+# status <file> <key>: a field of a copy of /proc/<pid>/status
+status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; }
+
+in_container_hook_confined() {
+	local ct=esc ctpid marker=$T/escaped s
+	rm -rf "$HOOKS/hooks.d"/* "$OUT"/*
+	rm -f "$marker"
+	ct_create "$ct"
+	ct_confine "$ct"
+	# The container's root writes the hook (it becomes hostilehook): it
+	# mounts a procfs of its own, which the container later uses to reach
+	# /proc/<pid>/root of a host process, and records what it is.
+	mkdir -p "$LXCPATH/$ct/rootfs$HOOKS"
+	cp "$BUILD/tests/hostilehook" "$LXCPATH/$ct/rootfs/bin/"
+	cat >"$LXCPATH/$ct/rootfs$HOOKS/start-hook" <<'EOS'
+#!/bin/sh
+exec /bin/hostilehook mountproc /hostproc /hookout
+EOS
+	chmod 755 "$LXCPATH/$ct/rootfs$HOOKS/start-hook"
+	ct_start_hook_file
+	# A createContainer hook (a program of the host, whose "/" it keeps)
+	# records the same of itself.
+	cat >"$HOOKS/selfstatus" <<EOS
+#!/bin/sh
+cat /proc/self/status >$OUT/create-status
+readlink /proc/self/ns/pid >$OUT/create-pidns
+exit 0
+EOS
+	chmod 755 "$HOOKS/selfstatus"
+	cat >"$HOOKS/hooks.d/create.json" <<EOS
+{"version": "1.0.0", "hook": {"path": "$HOOKS/selfstatus"}, "when": {"always": true}, "stages": ["createContainer"]}
+EOS
+	hooks_config "$ct"
+	start_pam "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+	ctpid=$(lxc-info -P "$LXCPATH" -n "$ct" -p -H)
+	# The container tries the way out the hook's procfs would give it: the
+	# root of a host process (this test's shell; the host's pid 1 as well).
+	ct_exec "$ct" /bin/sh -c "echo escaped >/hostproc/$$/root$marker" 2>/dev/null || true
+	ct_exec "$ct" /bin/sh -c "echo escaped >/hostproc/1/root$marker" 2>/dev/null || true
+	assert_missing "$marker"
+	local out=$LXCPATH/$ct/rootfs/hookout
+	assert_exists "$out/status"
+	# A process of the container: its pid namespace, its cgroups, its
+	# bounding set, its seccomp filters, and no new privileges.
+	assert_eq "$(cat "$out/pidns")" "$(readlink "/proc/$ctpid/ns/pid")" "startContainer: pid namespace"
+	assert_eq "$(cat "$out/cgroup")" "$(cat "$out/init-cgroup")" "startContainer: cgroups"
+	cp "$OUT/create-status" "$out/create-status"
+	assert_eq "$(cat "$OUT/create-pidns")" "$(readlink "/proc/$ctpid/ns/pid")" "createContainer: pid namespace"
+	for s in status create-status; do
+		assert_eq "$(status_field "$out/$s" CapBnd)" "$(status_field "/proc/$ctpid/status" CapBnd)" "$s: bounding set"
+		assert_eq "$(status_field "$out/$s" CapEff)" "$(status_field "/proc/$ctpid/status" CapEff)" "$s: effective capabilities"
+		assert_eq "$(status_field "$out/$s" Seccomp)" 2 "$s: seccomp mode"
+		assert_eq "$(status_field "$out/$s" Seccomp_filters)" "$(status_field "/proc/$ctpid/status" Seccomp_filters)" "$s: seccomp filters"
+		assert_eq "$(status_field "$out/$s" NoNewPrivs)" 1 "$s: no_new_privs"
+	done
+	stop_pam "$ct"
+}
+
+unprivileged_hook_cannot_signal_others() {
+	local ct=att victim=vic vpid
+	rm -rf "$HOOKS/hooks.d"/* "$OUT"/*
+	ct_create "$victim"
+	ct_unprivileged "$victim"
+	ct_start "$victim" || fail "victim did not start"
+	vpid=$(lxc-info -P "$LXCPATH" -n "$victim" -p -H)
+	ct_create "$ct"
+	ct_unprivileged "$ct"
+	ct_confine "$ct"
+	# The attacker's hook, in its own rootfs, signals the other container's
+	# init, which runs as the same host uid (100000).
+	mkdir -p "$LXCPATH/$ct/rootfs$HOOKS"
+	cp "$BUILD/tests/hostilehook" "$LXCPATH/$ct/rootfs/bin/"
+	cat >"$LXCPATH/$ct/rootfs$HOOKS/start-hook" <<EOS
+#!/bin/sh
+exec /bin/hostilehook kill $vpid /hookout
+EOS
+	chmod 755 "$LXCPATH/$ct/rootfs$HOOKS/start-hook"
+	chown -R -h 100000:100000 "$LXCPATH/$ct/rootfs/tmp"
+	ct_start_hook_file
+	hooks_config "$ct"
+	start_pam "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+	assert_exists "$LXCPATH/$ct/rootfs/hookout"
+	sleep 0.2
+	assert_eq "$(ct_state "$victim")" RUNNING "the other container"
+	assert_exists "/proc/$vpid"
+	assert_not_contains "$(cat "$LXCPATH/$ct/rootfs/hookout")" "kill=0" "the hook's kill"
+	stop_pam "$ct"
+	ct_stop "$victim"
+}
+
+# --- where hooks come from: only files that root alone can change ---
+
+refused_start() { # ct what: the start is refused and syslog says what
+	if start_pam "$1"; then fail "$1 started"; fi
+	assert_eq "$(ct_state "$1")" STOPPED
+	assert_contains "$(grep "CT $1:" "$SYSLOG")" "$2" "syslog"
+}
+
+unsafe_hook_sources_refused() {
+	local ct=unsafe out
+	rm -rf "$HOOKS/hooks.d"/* "$OUT"/*
+	ct_create "$ct"
+	hooks_config "$ct"
+	# A hooks.d file others may write.
+	hook_file rt createRuntime
+	chmod 0666 "$HOOKS/hooks.d/rt.json"
+	refused_start "$ct" "'$HOOKS/hooks.d/rt.json' is writable by group or others"
+	# One that is not root's.
+	chmod 0644 "$HOOKS/hooks.d/rt.json"
+	chown 1000 "$HOOKS/hooks.d/rt.json"
+	refused_start "$ct" "'$HOOKS/hooks.d/rt.json' is owned by uid 1000, not root"
+	chown 0 "$HOOKS/hooks.d/rt.json"
+	# The directory itself, group-writable.
+	chmod 0775 "$HOOKS/hooks.d"
+	refused_start "$ct" "'$HOOKS/hooks.d' is writable by group or others"
+	chmod 0755 "$HOOKS/hooks.d"
+	# A host hook program others may write.
+	cp "$HOOKS/record" "$HOOKS/record-open"
+	chmod 0777 "$HOOKS/record-open"
+	hook_file rt createRuntime '{"always": true}' "$HOOKS/record-open"
+	refused_start "$ct" "'$HOOKS/record-open' is writable by group or others"
+	assert_missing "$OUT/createRuntime"
+	# A bundle's config.json others may write.
+	rm -f "$HOOKS/hooks.d"/*
+	mkdir -p "$T/bundle"
+	printf '{"ociVersion": "1.0.2", "hooks": {"createRuntime": [{"path": "%s", "args": ["record", "createRuntime", "%s"]}]}}\n' \
+		"$HOOKS/record" "$OUT" >"$T/bundle/config.json"
+	chmod 0646 "$T/bundle/config.json"
+	printf 'hooks: bundle=%s\n' "$T/bundle" >"$ETC/containers/$ct.conf"
+	refused_start "$ct" "'$T/bundle/config.json' is writable by group or others"
+	assert_missing "$OUT/createRuntime"
+	# Once root alone can change them, the same hooks run.
+	chmod 0644 "$T/bundle/config.json"
+	start_pam "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+	assert_exists "$OUT/createRuntime"
+	stop_pam "$ct"
+}
+
+hooks_dir_tmp_refused() {
+	local ct=tmpdir out
+	ct_create "$ct"
+	printf 'hooks: dir=/tmp\n' >"$ETC/containers/$ct.conf"
+	if out=$("${LXCRI[@]}" config validate "$ct" 2>&1); then fail "dir=/tmp validated: $out"; fi
+	assert_contains "$out" "$ETC/containers/$ct.conf:1"
+	assert_contains "$out" "'/tmp' is writable by group or others"
+	refused_start "$ct" "'/tmp' is writable by group or others"
+}
+
+many_hook_dirs() {
+	local ct=manydirs dirs="" i
+	rm -rf "$HOOKS/hooks.d"/* "$OUT"/*
+	for i in $(seq 70); do
+		mkdir -p "$T/hd/$i"
+		dirs="$dirs${dirs:+;}$T/hd/$i"
+	done
+	# Only the last of the 70 directories has the hook.
+	hook_file last createRuntime
+	mv "$HOOKS/hooks.d/last.json" "$T/hd/70/"
+	ct_create "$ct"
+	printf 'hooks: dir=%s\n' "$dirs" >"$ETC/containers/$ct.conf"
+	start_pam "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+	assert_exists "$OUT/createRuntime"
+	stop_pam "$ct"
+}
+
 run_test "Each stage runs once, in order, in its namespaces and root, with the OCI state on stdin" every_stage_in_place
 run_test "An annotation condition matches only the annotated container" annotation_condition
 run_test "A hook that hangs is killed at its timeout with its children; the start is refused with nothing left" hanging_hook_refused
 run_test "A failing poststop hook is a warning and does not block the stop" failing_poststop_does_not_block
 run_test "hook-user=nobody runs the hooks as uid 65534 with nobody's groups only" hook_user_nobody
 run_test "lxcri hooks run runs a stage's hooks by hand; --dry-run only prints them" hooks_run_by_hand
+run_test "A startContainer hook from a container's rootfs runs as a process of that container: its pid namespace, cgroups, bounding set, seccomp filter and no_new_privs; its procfs leads nowhere on the host" in_container_hook_confined
+run_test "A startContainer hook of an unprivileged container cannot signal another container's processes" unprivileged_hook_cannot_signal_others
+run_test "A hooks.d file, its directory, a bundle's config.json or a host hook program that is not root's or that group or others may write is refused, naming it" unsafe_hook_sources_refused
+run_test "hooks: dir=/tmp is refused by config validate and at the start" hooks_dir_tmp_refused
+run_test "hooks: dir= takes 70 directories, and a hook in the last one runs" many_hook_dirs
 finish

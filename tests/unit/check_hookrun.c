@@ -761,6 +761,56 @@ START_TEST(test_in_child)
 }
 END_TEST
 
+struct callbacks_data {
+	const char *dir;
+	int session_fail, exec_fail;
+};
+
+/* In the session process: what it does there, its children inherit (a cwd here). */
+static int in_session_chdir(void *arg)
+{
+	const struct callbacks_data *d = arg;
+
+	if (d->session_fail)
+		return d->session_fail;
+	return chdir(d->dir) < 0 ? -errno : 0;
+}
+
+/* Last before exec: the hook's process has the user's ids by then. */
+static int before_exec_check_ids(void *arg)
+{
+	const struct callbacks_data *d = arg;
+
+	if (d->exec_fail)
+		return d->exec_fail;
+	return getuid() == 65534 && geteuid() == 65534 && getgid() == 65534 ? 0 : -EPERM;
+}
+
+START_TEST(test_in_session_and_before_exec)
+{
+	char *env[] = { (char *)MODE_VAR "=report", NULL };
+	struct hookrun_spec spec = hook_spec("nobody", env);
+	struct callbacks_data data = { .dir = tmp };
+	struct hookrun_result res;
+	char cwd[PATH_MAX + 8];
+
+	write_service(SERVICE, permit_all);
+	spec.in_session = in_session_chdir;
+	spec.before_exec = before_exec_check_ids;
+	spec.in_child_arg = &data;
+	run_ok(&spec, &res);
+	snprintf(cwd, sizeof(cwd), "cwd=%s", tmp);
+	ck_assert_msg(has_line(res.out, cwd), "%s", res.out);
+
+	data.exec_fail = -EACCES;
+	run_fails(&spec, -EACCES,
+		  "Failed to confine the process of hook '" SELF "': Permission denied");
+	data.session_fail = -EINVAL;
+	run_fails(&spec, -EINVAL,
+		  "Failed to prepare the session of hook '" SELF "': Invalid argument");
+}
+END_TEST
+
 /* The service as shipped (hooks/pam.d/lxcri-hook), with a permissive common-account. */
 START_TEST(test_shipped_service)
 {
@@ -811,6 +861,7 @@ static Suite *hookrun_suite(void)
 	tcase_add_test(tc, test_unknown_user);
 	tcase_add_test(tc, test_exec_fd);
 	tcase_add_test(tc, test_in_child);
+	tcase_add_test(tc, test_in_session_and_before_exec);
 	tcase_add_test(tc, test_shipped_service);
 	suite_add_tcase(s, tc);
 	return s;

@@ -735,6 +735,42 @@ START_TEST(test_load_dirs_precedence)
 }
 END_TEST
 
+/* A file or directory that others may change refuses the hooks (-EPERM), naming it. */
+START_TEST(test_load_dirs_refuses_untrusted)
+{
+	_cleanup_free_ char *dir = test_tmpdir(), *file = NULL;
+	_cleanup_ocihooks_ struct oci_hooks h = { 0 };
+	const char *dirs[] = { dir, NULL };
+	struct lxcri_error err = { 0 };
+	char want[PATH_MAX + 64];
+
+	if (geteuid() != 0) {
+		test_skip(__func__, "needs root");
+		return;
+	}
+	write_hook(dir, "10-a.json", "/bin/true", "{\"always\": true}");
+	file = path_join2(dir, "10-a.json");
+	ck_assert_int_eq(chmod(file, 0646), 0);
+	snprintf(want, sizeof(want),
+		 "Refusing hooks file '%s': '%s' is writable by group or others", file, file);
+	ck_assert_int_eq(ocihooks_load_dirs(dirs, NULL, &h, &err), -EPERM);
+	ck_assert_str_eq(err.message, want);
+	ck_assert_uint_eq(h.n[OCI_PRESTART], 0);
+
+	ck_assert_int_eq(chmod(file, 0644), 0);
+	ck_assert_int_eq(chmod(dir, 0775), 0);
+	snprintf(want, sizeof(want),
+		 "Refusing the hooks of '%s': '%s' is writable by group or others", dir, dir);
+	ck_assert_int_eq(ocihooks_load_dirs(dirs, NULL, &h, &err), -EPERM);
+	ck_assert_str_eq(err.message, want);
+
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert_msg(ocihooks_load_dirs(dirs, NULL, &h, &err) == 0, "%s", err.message);
+	ck_assert_uint_eq(h.n[OCI_PRESTART], 1);
+	test_rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_load_dirs_order)
 {
 	_cleanup_free_ char *dir = test_tmpdir(), *dir2 = test_tmpdir();
@@ -1032,6 +1068,7 @@ static Suite *ocihooks_suite(void)
 	tcase_add_test(tc, test_file_errors);
 	tcase_add_test(tc, test_load_dirs_precedence);
 	tcase_add_test(tc, test_load_dirs_order);
+	tcase_add_test(tc, test_load_dirs_refuses_untrusted);
 	tcase_add_test(tc, test_load_dirs_warnings);
 	tcase_add_test(tc, test_load_dirs_oversize);
 	tcase_add_test(tc, test_state_json);
