@@ -83,22 +83,9 @@ static int wait_exit_status(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-/*
- * A mount namespace of our own (tests run forked), so that a mount a failing
- * test leaves behind dies with the test. false: not root, or no mounts here.
- */
-static bool private_mounts(void)
-{
-	if (geteuid() != 0)
-		return false;
-	if (unshare(CLONE_NEWNS) < 0)
-		return false;
-	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
-}
-
 static bool mount_tmpfs(const char *dir, const char *options)
 {
-	if (!private_mounts())
+	if (!test_private_mounts())
 		return false;
 	return mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) == 0;
 }

@@ -781,14 +781,6 @@ START_TEST(test_load_errors)
 END_TEST
 
 /* A mount namespace of our own (tests run forked): a mount left by a failing test dies with it. */
-static bool private_mounts(void)
-{
-	if (geteuid() != 0)
-		return false;
-	if (unshare(CLONE_NEWNS) < 0)
-		return false;
-	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
-}
 
 static void assert_previous_state(const char *dir, const struct state *expected)
 {
@@ -845,7 +837,7 @@ START_TEST(test_failed_save_keeps_previous)
 	assert_only_state_file(state_dir);
 	ck_assert_int_eq(state_set_error(next, "stop", "short"), 0);
 
-	if (!private_mounts()) {
+	if (!test_private_mounts()) {
 		/* Not root: a directory without write permission does the same. */
 		ck_assert_int_eq(chmod(state_dir, 0500), 0);
 		ck_assert_int_eq(state_save(state_dir, next, &err), -EACCES);
