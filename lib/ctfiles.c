@@ -60,12 +60,9 @@ int config_text_read(const char *path, struct config_text *ret, struct lxcri_err
 		ret->text = strdup("");
 		return ret->text ? 0 : error_set(err, -ENOMEM, "Out of memory");
 	}
-	r = read_file(path, CONFIG_MAX_SIZE, &ret->text, &ret->size);
-	if (r == -EFBIG)
-		return error_set(err, r, "%s: File is larger than 1 MiB (at most %d bytes)", path,
-				 CONFIG_MAX_SIZE);
+	r = config_read(path, &ret->text, &ret->size, err);
 	if (r < 0)
-		return error_set_errno(err, r, "Failed to read '%s'", path);
+		return r;
 	ret->mode = st.st_mode & 07777;
 	ret->exists = true;
 	return 0;

@@ -390,11 +390,9 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
 
-	r = read_file(lc->config_path, CONFIG_MAX_SIZE, &text, &size);
-	if (r < 0) {
-		error_set_errno(err, r, "Failed to read '%s'", lc->config_path);
+	r = config_read(lc->config_path, &text, &size, err);
+	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
-	}
 	r = config_parse(lc->config_path, text, size, &c, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);

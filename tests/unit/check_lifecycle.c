@@ -520,6 +520,28 @@ START_TEST(test_settings_at_every_hook)
 }
 END_TEST
 
+/* A start refuses a config too large with the words of `lxcri config validate`. */
+START_TEST(test_too_large_config_refused_as_validate_says)
+{
+	struct env e;
+	struct lxcri_error err = {}, validated = {};
+	_cleanup_config_ struct config *c = NULL;
+	_cleanup_free_ char *big = malloc(CONFIG_MAX_SIZE + 2);
+	char path[PATH_MAX];
+
+	env_setup(&e);
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', CONFIG_MAX_SIZE + 1);
+	big[CONFIG_MAX_SIZE + 1] = '\0';
+	ct_config(&e, "web", big);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), -EFBIG);
+	snprintf(path, sizeof(path), "%s/etc/containers/web.conf", e.root);
+	ck_assert_int_eq(lifecycle_validate_config(path, &c, &validated), -EFBIG);
+	ck_assert_str_eq(err.message, validated.message);
+	env_teardown(&e);
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -541,6 +563,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_crash_temp_files_removed_with_the_state);
 	tcase_add_test(tc, test_helper_timeout_from_settings);
 	tcase_add_test(tc, test_settings_at_every_hook);
+	tcase_add_test(tc, test_too_large_config_refused_as_validate_says);
 	suite_add_tcase(s, tc);
 	return s;
 }
