@@ -485,10 +485,9 @@ static struct netsetup live_netsetup(const char *id, pid_t pid, const struct ct_
 }
 
 /* Checks the id and sets up the container's files, the log and the lock. */
-static int net_begin(struct cli *cli, const char *id, struct ct_files *f, int *ret_lock)
+static int net_begin(struct cli *cli, const char *id, struct ct_files *f, struct ct_lock *lock)
 {
 	struct lxcri_error err = {};
-	int lock;
 
 	if (!container_id_valid(id))
 		return usage_error("Invalid container id '%s'", id);
@@ -496,10 +495,8 @@ static int net_begin(struct cli *cli, const char *id, struct ct_files *f, int *r
 		return usage_error("Invalid container id '%s' (paths too long)", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
-	lock = ct_files_lock(f, &err);
-	if (lock < 0)
+	if (ct_files_lock(f, lock, &err) < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
-	*ret_lock = lock;
 	return EXIT_OK;
 }
 
@@ -508,7 +505,7 @@ static int do_net_add(struct cli *cli)
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	struct lxcri_error err = {}, undo = {};
 	const struct config_net *net;
 	struct ct_files f;
@@ -600,7 +597,7 @@ static int do_net_del(struct cli *cli)
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	struct lxcri_error err = {}, restore = {};
 	struct ct_files f;
 	const char *id, *name;

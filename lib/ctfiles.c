@@ -22,14 +22,27 @@ int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *
 	if (r == 0)
 		r = path_join(ret->snapshot, sizeof(ret->snapshot), "%s/config", ret->state_dir);
 	if (r == 0)
-		r = path_join(ret->lock, sizeof(ret->lock), "%s/.locks/%s.lock", p->run_dir, id);
+		r = paths_lock(p, id, ret->lock, sizeof(ret->lock));
 	return r;
 }
 
-int ct_files_lock(const struct ct_files *f, struct lxcri_error *err)
+int ct_files_lock(const struct ct_files *f, struct ct_lock *ret, struct lxcri_error *err)
 {
 	/* Serialises with the container's hooks: a start or stop waits for us, and we for it. */
-	return lock_file(f->lock, 30000, err);
+	int fd = lock_file(f->lock, 30000, err);
+
+	if (fd < 0)
+		return fd;
+	ret->fd = fd;
+	snprintf(ret->path, sizeof(ret->path), "%s", f->lock);
+	snprintf(ret->state_dir, sizeof(ret->state_dir), "%s", f->state_dir);
+	return 0;
+}
+
+void ct_lock_release(struct ct_lock *lock)
+{
+	lock_file_release(lock->fd, lock->path, lock->state_dir);
+	lock->fd = -1;
 }
 
 void config_text_done(struct config_text *t)

@@ -874,6 +874,51 @@ START_TEST(test_failed_save_keeps_previous)
 END_TEST
 
 /*
+ * A teardown's saves are best effort: one that fails is kept in save_error
+ * and returns 0, so that the undo of the next item goes on; the file stays
+ * as it was; a save that works again clears the error. Without
+ * save_best_effort the failure is returned as always.
+ */
+START_TEST(test_save_best_effort)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *state_dir = path_join2(dir, "105");
+	_cleanup_free_ char *gone = path_join2(dir, "gone");
+	_cleanup_state_ struct state *saved = sample_state(), *next = sample_state();
+	struct lxcri_error err = { 0 };
+
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	ck_assert_int_eq(state_save(state_dir, saved, &err), 0);
+	state_item_remove(next, 0);
+
+	ck_assert_int_eq(state_save(gone, next, &err), -ENOENT);
+	ck_assert_int_eq(next->save_error.code, 0);
+
+	next->save_best_effort = true;
+	err = (struct lxcri_error){ 0 };
+	ck_assert_int_eq(state_save(gone, next, &err), 0);
+	ck_assert_int_eq(err.code, 0);
+	ck_assert_int_eq(next->save_error.code, -ENOENT);
+	ck_assert_msg(strstr(next->save_error.message, gone) &&
+			  strstr(next->save_error.message, STATE_FILE),
+		      "%s", next->save_error.message);
+
+	if (test_mount_read_only(state_dir)) {
+		next->save_error = (struct lxcri_error){ 0 };
+		ck_assert_int_eq(state_save(state_dir, next, &err), 0);
+		ck_assert_int_eq(next->save_error.code, -EROFS);
+		assert_previous_state(state_dir, saved);
+		ck_assert_int_eq(umount2(state_dir, 0), 0);
+	}
+	/* Saved at last: the file caught up, nothing is owed. */
+	ck_assert_int_eq(state_save(state_dir, next, &err), 0);
+	ck_assert_int_eq(next->save_error.code, 0);
+	assert_previous_state(state_dir, next);
+	test_rm_rf(dir);
+}
+END_TEST
+
+/*
  * Killed in the middle of a save, at random points, many times: state.json is
  * always one complete state or the other. (Killed saves may leave their temp
  * file; /run is emptied at boot.)
@@ -943,6 +988,7 @@ static Suite *state_suite(void)
 	tcase_add_test(files, test_save_load_round_trip);
 	tcase_add_test(files, test_load_errors);
 	tcase_add_test(files, test_failed_save_keeps_previous);
+	tcase_add_test(files, test_save_best_effort);
 	tcase_add_test(files, test_killed_save_leaves_complete_state);
 	tcase_set_timeout(files, 60);
 	suite_add_tcase(s, files);
