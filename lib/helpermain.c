@@ -2,6 +2,7 @@
 #include "helpermain.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +55,23 @@ static int teardown(const struct helper_feature *f, const struct helper_run *run
 {
 	_cleanup_state_ struct state *s = NULL;
 	_cleanup_free_ char *json = NULL;
+	_cleanup_fclose_ FILE *out = NULL;
 	const char *stdio = getenv(HELPER_STATE_STDIO_ENV);
 	bool to_stdout = stdio && strcmp(stdio, "1") == 0;
 	struct lxcri_error err = {};
 	size_t left;
-	int r;
+	int r, fd;
 
+	if (to_stdout) {
+		/* stdout is the state's alone: whatever else prints (a library) goes to stderr. */
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!out || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			if (!out && fd >= 0)
+				close(fd);
+			return log_error_errno(-errno, "Failed to set stdout aside: %m"), 1;
+		}
+	}
 	r = teardown_state(run, to_stdout, &s, &err);
 	if (r == -ENOENT && !to_stdout)
 		return 0;
@@ -71,8 +83,7 @@ static int teardown(const struct helper_feature *f, const struct helper_run *run
 		log_error("%zu item(s) left: %s", left, err.message);
 	if (to_stdout) {
 		/* lifecycle says what could not be saved, once, for every helper. */
-		if (state_to_json(s, &json) < 0 || fputs(json, stdout) == EOF ||
-		    fflush(stdout) == EOF)
+		if (state_to_json(s, &json) < 0 || fputs(json, out) == EOF || fflush(out) == EOF)
 			return log_error("Failed to hand the state back on stdout"), 1;
 	} else if (s->save_error.code < 0) {
 		log_error("%s: the state could not be saved", s->save_error.message);
