@@ -137,6 +137,23 @@ START_TEST(test_one_unknown_id_and_bad_state)
 	ck_assert_ptr_null(list[0].state);
 	ck_assert_msg(strstr(list[0].state_error, "state.json"), "%s", list[0].state_error);
 	status_free(list, n);
+
+	/* Not a file: said with the path and why, in text and in JSON. */
+	char path[PATH_MAX], expect[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/run/web/state.json", root);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(status_collect(&p, "web", &list, &n), 0);
+	ck_assert_ptr_null(list[0].state);
+	snprintf(expect, sizeof(expect), "Failed to read '%s': not a regular file", path);
+	ck_assert_str_eq(list[0].state_error, expect);
+	struct json_object *o = status_to_json(list, n), *v;
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(o, 0), "state_error", &v));
+	ck_assert_str_eq(json_object_get_string(v), expect);
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(o, 0), "state", &v) &&
+		  v == NULL);
+	json_object_put(o);
+	status_free(list, n);
 	test_rm_rf(root);
 }
 END_TEST
