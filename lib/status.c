@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 
 #include "atomicfile.h"
-#include "cleanup.h"
 #include "profiles.h"
+#include "cleanup.h"
 #include "config.h"
 #include "lifecycle.h"
 #include "netsetup.h"
@@ -369,17 +369,20 @@ void status_free(struct ct_status *s, size_t n)
 	free(s);
 }
 
-/* One state dir of a container that does not run: counted, and said if it comes first. */
-static void stale_add(struct stale_report *r, const char *id, const char *first_id, const char *fmt,
-		      ...) __attribute__((format(printf, 4, 5)));
-static void stale_add(struct stale_report *r, const char *id, const char *first_id, const char *fmt,
-		      ...)
+/*
+ * One state dir of a container that does not run: counted, and said in
+ * r->first if its id comes first (first_id, of size NAME_MAX + 1, keeps it).
+ */
+static void stale_add(struct stale_report *r, char *first_id, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void stale_add(struct stale_report *r, char *first_id, const char *id, const char *fmt, ...)
 {
 	va_list ap;
 
 	r->states++;
-	if (first_id && strcmp(id, first_id) > 0)
+	if (first_id[0] && strcmp(id, first_id) > 0)
 		return;
+	snprintf(first_id, NAME_MAX + 1, "%s", id);
 	va_start(ap, fmt);
 	vsnprintf(r->first, sizeof(r->first), fmt, ap);
 	va_end(ap);
@@ -401,37 +404,33 @@ int status_stale(const struct lxcri_paths *p, struct stale_report *ret)
 		return -errno;
 	while (d && (de = readdir(d))) {
 		_cleanup_state_ struct state *s = NULL;
+		const char *id = de->d_name;
 		struct lxcri_error err = {};
 		struct ct_lxc lxc;
 		char dir[PATH_MAX];
-		const char *first = first_id[0] ? first_id : NULL;
 		int k;
 
-		if (de->d_type != DT_DIR || !container_id_valid(de->d_name) ||
-		    paths_state_dir(p, de->d_name, dir, sizeof(dir)) < 0)
+		if (de->d_type != DT_DIR || !container_id_valid(id) ||
+		    paths_state_dir(p, id, dir, sizeof(dir)) < 0)
 			continue;
 		/* Running, starting or stopping, or LXC cannot tell: not ours to judge. */
-		if (status_lxc_query(p, de->d_name, &lxc, &err) < 0 ||
+		if (status_lxc_query(p, id, &lxc, &err) < 0 ||
 		    (lxc.exists && strcmp(lxc.state, "STOPPED") != 0))
 			continue;
 		k = state_load(dir, &s, &err);
-		if (k >= 0 && strcmp(s->phase, "refused") == 0 && s->n_items == 0)
-			continue;
-		if (k == -ENOENT)
-			stale_add(&r, de->d_name, first, "CT %s: a state dir without a state",
-				  de->d_name);
-		else if (k < 0)
-			stale_add(&r, de->d_name, first, "CT %s: the state cannot be read: %.600s",
-				  de->d_name, err.message);
-		else
-			stale_add(&r, de->d_name, first,
+		if (k == -ENOENT) {
+			stale_add(&r, first_id, id, "CT %s: a state dir without a state", id);
+		} else if (k < 0) {
+			stale_add(&r, first_id, id, "CT %s: the state cannot be read: %.600s", id,
+				  err.message);
+			r.unreadable++;
+		} else if (strcmp(s->phase, "refused") != 0 || s->n_items > 0) {
+			stale_add(&r, first_id, id,
 				  "CT %s: state of a container that does not run (phase '%s', %zu "
 				  "item(s))",
-				  de->d_name, s->phase, s->n_items);
-		r.unreadable += k < 0 && k != -ENOENT;
-		r.items += k >= 0 ? s->n_items : 0;
-		if (!first || strcmp(de->d_name, first) < 0)
-			snprintf(first_id, sizeof(first_id), "%s", de->d_name);
+				  id, s->phase, s->n_items);
+			r.items += s->n_items;
+		}
 	}
 	*ret = r;
 	return 0;
