@@ -206,9 +206,21 @@ static void print_status_live(const struct ct_status *s)
 	else
 		printf("  lxc:        %s\n", s->lxc.state);
 	if (s->state && !status_lxc_running(&s->lxc) &&
-	    (strcmp(s->state->phase, "running") == 0 || strcmp(s->state->phase, "starting") == 0))
-		printf("  note:       the container does not run: this state is left from an "
-		       "earlier run\n");
+	    (s->state->n_items > 0 || strcmp(s->state->phase, "running") == 0 ||
+	     strcmp(s->state->phase, "starting") == 0))
+		printf("  note:       the container does not run: %zu item(s) recorded here may "
+		       "still be applied; its next start undoes them first\n",
+		       s->state->n_items);
+}
+
+/* What a start could not undo, set aside in <run_dir>/.stale. */
+static void print_set_aside(const struct ct_status *s)
+{
+	size_t n = s->set_aside ? json_object_array_length(s->set_aside) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s\n", i == 0 ? "  set aside:  " : "              ",
+		       json_object_get_string(json_object_array_get_idx(s->set_aside, i)));
 }
 
 static void print_status_nets(const struct ct_status *s)
@@ -273,8 +285,11 @@ static void print_status_detail(const struct ct_status *s)
 	if (s->state_error[0])
 		printf("  state:      unreadable: %s\n", s->state_error);
 	print_status_live(s);
+	print_set_aside(s);
 	if (!s->state) {
-		printf("  phase:      not started by lxcri (nothing applied)\n");
+		printf("  phase:      %s\n", s->state_error[0]
+						 ? "unknown (the state cannot be read)"
+						 : "not started by lxcri (nothing applied)");
 		return;
 	}
 	format_time(s->state->updated_ms, when, sizeof(when));
@@ -324,11 +339,19 @@ static int do_status(struct cli *cli)
 		       "LAST ERROR");
 		for (size_t i = 0; i < n; i++) {
 			const struct state *st = list[i].state;
+			bool unreadable = list[i].state_error[0];
 			const char *error = list[i].config_error[0] ? list[i].config_error
+					    : unreadable	    ? list[i].state_error
 					    : st && st->has_error   ? st->error_message
 								    : "-";
-			printf("%-12s %-8s %-9s %-8zu %s\n", list[i].id, config_word(&list[i]),
-			       st ? st->phase : "-", st ? st->n_items : 0, error);
+			char applied[24];
+
+			snprintf(applied, sizeof(applied), "%zu", st ? st->n_items : 0);
+			printf("%-12s %-8s %-9s %-8s %s\n", list[i].id, config_word(&list[i]),
+			       st	    ? st->phase
+			       : unreadable ? "unreadable"
+					    : "-",
+			       unreadable ? "?" : applied, error);
 		}
 	}
 	status_free(list, n);
@@ -462,10 +485,9 @@ static struct netsetup live_netsetup(const char *id, pid_t pid, const struct ct_
 }
 
 /* Checks the id and sets up the container's files, the log and the lock. */
-static int net_begin(struct cli *cli, const char *id, struct ct_files *f, int *ret_lock)
+static int net_begin(struct cli *cli, const char *id, struct ct_files *f, struct ct_lock *lock)
 {
 	struct lxcri_error err = {};
-	int lock;
 
 	if (!container_id_valid(id))
 		return usage_error("Invalid container id '%s'", id);
@@ -473,10 +495,8 @@ static int net_begin(struct cli *cli, const char *id, struct ct_files *f, int *r
 		return usage_error("Invalid container id '%s' (paths too long)", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
-	lock = ct_files_lock(f, &err);
-	if (lock < 0)
+	if (ct_files_lock(f, lock, &err) < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
-	*ret_lock = lock;
 	return EXIT_OK;
 }
 
@@ -485,7 +505,7 @@ static int do_net_add(struct cli *cli)
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	struct lxcri_error err = {}, undo = {};
 	const struct config_net *net;
 	struct ct_files f;
@@ -577,7 +597,7 @@ static int do_net_del(struct cli *cli)
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	struct lxcri_error err = {}, restore = {};
 	struct ct_files f;
 	const char *id, *name;

@@ -234,7 +234,7 @@ int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *er
 		_cleanup_close_ int fd = -1;
 		struct stat st_fd, st_path;
 
-		fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		fd = open(lock_path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd < 0)
 			return error_set_errno(err, -errno, "Failed to open lock file '%s'",
 					       lock_path);
@@ -271,6 +271,17 @@ int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *er
 		if (sleep_ms < 50)
 			sleep_ms *= 2;
 	}
+}
+
+void lock_file_release(int fd, const char *lock_path, const char *keep_with)
+{
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (lock_path && keep_with && stat(keep_with, &st) < 0 && errno == ENOENT)
+		(void)unlink(lock_path);
+	close(fd);
 }
 
 /* Reads fd to its end; size_hint (may be 0) sizes the first buffer. */

@@ -50,10 +50,20 @@ void atomic_write_leftovers_remove(const char *path);
  * directories too, 0755), waiting at most timeout_ms (0: fail at once).
  * When the lock is still held by someone else after timeout_ms: -EWOULDBLOCK
  * (never -ETIMEDOUT), with "another lxcri command holds it" in err.
- * Returns the fd that holds it (O_CLOEXEC); close it to unlock. flock(2)
- * locks: they die with the process. Lock files are never removed.
+ * Returns the fd that holds it (O_CLOEXEC, read-only: a lock file that is
+ * there can be locked on a file system that became read-only or full);
+ * close it, or lock_file_release() it, to unlock. flock(2) locks: they die
+ * with the process.
  */
 int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *err);
+
+/*
+ * Unlocks (closes fd, -1: nothing). When keep_with (may be NULL) does not
+ * exist, lock_path is removed first, while the lock is still held: a
+ * lock_file() waiting on it finds it gone and starts over on a new file.
+ * So a lock file lives as long as what it guards. Best effort.
+ */
+void lock_file_release(int fd, const char *lock_path, const char *keep_with);
 
 /*
  * Reads a whole regular file of at most max_size bytes (NUL-terminated).

@@ -72,9 +72,7 @@ static int reader_init(struct reader *rd, const char *name, const char *data, si
 		.name = name ? name : "(config)", .data = data, .size = size, .err = err
 	};
 	if (size > CONFIG_MAX_SIZE)
-		return error_set(err, -EFBIG,
-				 "%s: File is larger than 1 MiB (%zu bytes, at most %d)", rd->name,
-				 size, CONFIG_MAX_SIZE);
+		return config_too_large(rd->name, size, err);
 	if (size && !data)
 		return error_set(err, -EINVAL, "%s: No data", rd->name);
 	return 0;
@@ -1138,9 +1136,14 @@ int config_parse(const char *name, const char *data, size_t size, struct config 
 	return 0;
 }
 
+int config_too_large(const char *name, size_t size, struct lxcri_error *err)
+{
+	return error_set(err, -EFBIG, "%s: File is larger than 1 MiB (%zu bytes, at most %d)", name,
+			 size, CONFIG_MAX_SIZE);
+}
+
 /* Reads at most CONFIG_MAX_SIZE + 1 bytes: one more tells that the file is too large. */
-static int read_config_file(const char *path, char **ret_data, size_t *ret_size,
-			    struct lxcri_error *err)
+int config_read(const char *path, char **ret_data, size_t *ret_size, struct lxcri_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *data = NULL;
@@ -1158,7 +1161,7 @@ static int read_config_file(const char *path, char **ret_data, size_t *ret_size,
 				 "Failed to read '%s': not a regular file", path);
 
 	allocated = st.st_size < CONFIG_MAX_SIZE ? (size_t)st.st_size + 1 : CONFIG_MAX_SIZE + 1;
-	data = malloc(allocated);
+	data = malloc(allocated + 1); /* and the NUL */
 	if (!data)
 		return error_set(err, -ENOMEM, "Failed to read '%s': out of memory", path);
 	for (;;) {
@@ -1171,7 +1174,7 @@ static int read_config_file(const char *path, char **ret_data, size_t *ret_size,
 				break;
 			allocated = allocated * 2 < CONFIG_MAX_SIZE + 1 ? allocated * 2
 									: CONFIG_MAX_SIZE + 1;
-			grown = realloc(data, allocated);
+			grown = realloc(data, allocated + 1);
 			if (!grown)
 				return error_set(err, -ENOMEM, "Failed to read '%s': out of memory",
 						 path);
@@ -1186,9 +1189,11 @@ static int read_config_file(const char *path, char **ret_data, size_t *ret_size,
 			break;
 		size += (size_t)n;
 	}
+	/* What it says it holds, if more than the bytes read before we stopped. */
 	if (size > CONFIG_MAX_SIZE)
-		return error_set(err, -EFBIG, "%s: File is larger than 1 MiB (at most %d bytes)",
-				 path, CONFIG_MAX_SIZE);
+		return config_too_large(path, st.st_size > (off_t)size ? (size_t)st.st_size : size,
+					err);
+	data[size] = '\0';
 	*ret_data = TAKE_PTR(data);
 	*ret_size = size;
 	return 0;
@@ -1200,7 +1205,7 @@ int config_load(const char *path, struct config **ret, struct lxcri_error *err)
 	size_t size;
 	int r;
 
-	r = read_config_file(path, &data, &size, err);
+	r = config_read(path, &data, &size, err);
 	if (r < 0)
 		return r;
 	return config_parse(path, data, size, ret, err);
@@ -1775,7 +1780,7 @@ int settings_load(const char *path, struct settings *s, struct lxcri_error *err)
 	size_t size;
 	int r;
 
-	r = read_config_file(path, &data, &size, err);
+	r = config_read(path, &data, &size, err);
 	if (r == -ENOENT) {
 		settings_init(s);
 		return 0;

@@ -126,6 +126,18 @@ int config_parse(const char *name, const char *data, size_t size, struct config 
 		 struct lxcri_error *err);
 /* Reads (at most CONFIG_MAX_SIZE, O_CLOEXEC) and parses path. */
 int config_load(const char *path, struct config **ret, struct lxcri_error *err);
+/*
+ * Reads path as config_load() does, without parsing: *ret_data (malloc'ed,
+ * NUL-terminated) and *ret_size. A regular file only.
+ */
+int config_read(const char *path, char **ret_data, size_t *ret_size, struct lxcri_error *err);
+/*
+ * -EFBIG and the one message for a config of size bytes, more than
+ * CONFIG_MAX_SIZE (pmxcfs' limit): "<name>: File is larger than 1 MiB (<size>
+ * bytes, at most 1048576)". The hook, `lxcri config validate` and every
+ * `lxcri` change say it in these words.
+ */
+int config_too_large(const char *name, size_t size, struct lxcri_error *err);
 void config_free(struct config *c);
 static inline void config_freep(struct config **c)
 {

@@ -136,8 +136,7 @@ static int line_append(const char *name, const char *text, size_t size, const ch
 	/* The parsed text is at most CONFIG_MAX_SIZE: only the value can make the sum overflow. */
 	len = strlen(value);
 	if (len > CONFIG_MAX_SIZE)
-		return error_set(err, -EFBIG, "%s: File is larger than 1 MiB (at most %d bytes)",
-				 name, CONFIG_MAX_SIZE);
+		return config_too_large(name, size + len, err);
 	out = malloc(size + len + strlen(key) + 8);
 	if (!out)
 		return error_set(err, -ENOMEM, "%s: Out of memory", name);
@@ -366,8 +365,7 @@ int configedit_set(const char *name, const char *text, size_t size, const char *
 		return error_set(err, -EINVAL, "%s:%u: No such line for '%s'", name, line, key);
 	len = strlen(value);
 	if (len > CONFIG_MAX_SIZE)
-		return error_set(err, -EFBIG, "%s: File is larger than 1 MiB (at most %d bytes)",
-				 name, CONFIG_MAX_SIZE);
+		return config_too_large(name, size + len, err);
 	/* The line keeps its line end ("\n", "\r\n" or none). */
 	const char *eol = text + end;
 	while (eol > text + start && (eol[-1] == '\n' || eol[-1] == '\r'))

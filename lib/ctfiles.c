@@ -22,14 +22,27 @@ int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *
 	if (r == 0)
 		r = path_join(ret->snapshot, sizeof(ret->snapshot), "%s/config", ret->state_dir);
 	if (r == 0)
-		r = path_join(ret->lock, sizeof(ret->lock), "%s/.locks/%s.lock", p->run_dir, id);
+		r = paths_lock(p, id, ret->lock, sizeof(ret->lock));
 	return r;
 }
 
-int ct_files_lock(const struct ct_files *f, struct lxcri_error *err)
+int ct_files_lock(const struct ct_files *f, struct ct_lock *ret, struct lxcri_error *err)
 {
 	/* Serialises with the container's hooks: a start or stop waits for us, and we for it. */
-	return lock_file(f->lock, 30000, err);
+	int fd = lock_file(f->lock, 30000, err);
+
+	if (fd < 0)
+		return fd;
+	ret->fd = fd;
+	snprintf(ret->path, sizeof(ret->path), "%s", f->lock);
+	snprintf(ret->state_dir, sizeof(ret->state_dir), "%s", f->state_dir);
+	return 0;
+}
+
+void ct_lock_release(struct ct_lock *lock)
+{
+	lock_file_release(lock->fd, lock->path, lock->state_dir);
+	lock->fd = -1;
 }
 
 void config_text_done(struct config_text *t)
@@ -60,12 +73,9 @@ int config_text_read(const char *path, struct config_text *ret, struct lxcri_err
 		ret->text = strdup("");
 		return ret->text ? 0 : error_set(err, -ENOMEM, "Out of memory");
 	}
-	r = read_file(path, CONFIG_MAX_SIZE, &ret->text, &ret->size);
-	if (r == -EFBIG)
-		return error_set(err, r, "%s: File is larger than 1 MiB (at most %d bytes)", path,
-				 CONFIG_MAX_SIZE);
+	r = config_read(path, &ret->text, &ret->size, err);
 	if (r < 0)
-		return error_set_errno(err, r, "Failed to read '%s'", path);
+		return r;
 	ret->mode = st.st_mode & 07777;
 	ret->exists = true;
 	return 0;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "configedit.h"
 #include "error.h"
@@ -28,8 +29,22 @@ struct ct_files {
 /* -ENAMETOOLONG when a path would be too long. */
 int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret);
 
-/* Takes the container's lock (the hooks take it too), waiting at most 30 s: the fd. */
-int ct_files_lock(const struct ct_files *f, struct lxcri_error *err);
+/* The container's lock, held: ct_lock_release() lets go of it. */
+struct ct_lock {
+	int fd;
+	char path[PATH_MAX];
+	char state_dir[PATH_MAX];
+};
+#define CT_LOCK_NONE                                                                               \
+	{                                                                                          \
+		.fd = -1                                                                           \
+	}
+
+/* Takes the container's lock (the hooks take it too), waiting at most 30 s. */
+int ct_files_lock(const struct ct_files *f, struct ct_lock *ret, struct lxcri_error *err);
+/* Unlocks; the lock file goes unless the container has a state (lock_file_release). */
+void ct_lock_release(struct ct_lock *lock);
+#define _cleanup_ct_lock_ _cleanup_(ct_lock_release)
 
 /* A config file's text as it is on disk, to be edited and written back with its mode. */
 struct config_text {

@@ -2,10 +2,14 @@
 #include "helpermain.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "atomicfile.h"
+#include "cleanup.h"
 #include "log.h"
 #include "parse.h"
 #include "paths.h"
@@ -20,6 +24,71 @@ static int fail(const char *state_dir, struct state *s, const char *hook, const 
 		(void)state_save(state_dir, s, &ignored);
 	}
 	return 1;
+}
+
+/* The state a teardown works from: lifecycle's, on stdin, or the file. */
+static int teardown_state(const struct helper_run *run, bool stdio, struct state **ret,
+			  struct lxcri_error *err)
+{
+	_cleanup_state_ struct state *s = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	int r;
+
+	if (!stdio)
+		return state_load(run->state_dir, ret, err);
+	r = read_fd(STDIN_FILENO, STATE_MAX_SIZE, &text, &size);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to read the state on stdin");
+	r = state_parse("the state on stdin", text, size, &s, err);
+	if (r < 0)
+		return r;
+	if (strcmp(s->id, run->id) != 0)
+		return error_set(err, -EINVAL, "The state on stdin is that of container '%s'",
+				 s->id);
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+/* Undoes the feature's items; where the state cannot be saved, the undo goes on. */
+static int teardown(const struct helper_feature *f, const struct helper_run *run)
+{
+	_cleanup_state_ struct state *s = NULL;
+	_cleanup_free_ char *json = NULL;
+	_cleanup_fclose_ FILE *out = NULL;
+	const char *stdio = getenv(HELPER_STATE_STDIO_ENV);
+	bool to_stdout = stdio && strcmp(stdio, "1") == 0;
+	struct lxcri_error err = {};
+	size_t left;
+	int r, fd;
+
+	if (to_stdout) {
+		/* stdout is the state's alone: whatever else prints (a library) goes to stderr. */
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!out || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			if (!out && fd >= 0)
+				close(fd);
+			return log_error_errno(-errno, "Failed to set stdout aside: %m"), 1;
+		}
+	}
+	r = teardown_state(run, to_stdout, &s, &err);
+	if (r == -ENOENT && !to_stdout)
+		return 0;
+	if (r < 0)
+		return fail(NULL, NULL, run->hook, err.message);
+	s->save_best_effort = true;
+	left = f->teardown(run, s, &err);
+	if (left > 0)
+		log_error("%zu item(s) left: %s", left, err.message);
+	if (to_stdout) {
+		/* lifecycle says what could not be saved, once, for every helper. */
+		if (state_to_json(s, &json) < 0 || fputs(json, out) == EOF || fflush(out) == EOF)
+			return log_error("Failed to hand the state back on stdout"), 1;
+	} else if (s->save_error.code < 0) {
+		log_error("%s: the state could not be saved", s->save_error.message);
+	}
+	return left > 0 ? 1 : 0;
 }
 
 int helper_main(const struct helper_feature *f, int argc, char **argv)
@@ -65,24 +134,18 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 	else
 		log_warning("Using default settings: %s", err.message);
 
-	r = state_load(state_dir, &s, &err);
-	if (r == -ENOENT && !start)
-		return 0;
-	if (r < 0)
-		return fail(NULL, NULL, hook, err.message);
-
 	struct helper_run run = {
 		.id = argv[2],
 		.state_dir = state_dir,
 		.settings = &settings,
 		.hook = hook,
 	};
-	if (!start) {
-		size_t left = f->teardown(&run, s, &err);
-		if (left > 0)
-			log_error("%zu item(s) left: %s", left, err.message);
-		return left > 0 ? 1 : 0;
-	}
+	if (!start)
+		return teardown(f, &run);
+
+	r = state_load(state_dir, &s, &err);
+	if (r < 0)
+		return fail(NULL, NULL, hook, err.message);
 
 	if (strcmp(hook, "start-host") == 0) {
 		const char *pid_text = getenv("LXC_PID");

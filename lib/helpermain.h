@@ -14,6 +14,13 @@
  * and the snapshot, and hands them to the feature. On a failure the reason
  * goes to the state's last_error (for `lxcri status` and the refused start)
  * and to stderr (LXC's log); exit status 1 (2 for a usage error).
+ *
+ * A teardown works from the state in memory and goes on where the state
+ * cannot be saved (a read-only or full run dir): each save is best effort
+ * (state.h, save_best_effort). With LXCRI_STATE_STDIO=1 in the environment
+ * (set by lxcri-lifecycle) the state comes on stdin, as lifecycle holds it,
+ * and the state the teardown leaves goes to stdout, whatever could be
+ * saved; lifecycle takes it from there.
  */
 
 #include <stddef.h>
@@ -22,6 +29,8 @@
 #include "config.h"
 #include "error.h"
 #include "state.h"
+
+#define HELPER_STATE_STDIO_ENV "LXCRI_STATE_STDIO"
 
 struct helper_run {
 	const char *id;

@@ -283,6 +283,37 @@ static void check_ports(struct checks *c, const struct lxcri_paths *p)
 		add(c, "ports", CHECK_OK, NULL, "%s", detail);
 }
 
+/* What runs of containers left under the run dir (lib/status.h, status_stale()). */
+static void check_stale(struct checks *c, const struct lxcri_paths *p)
+{
+	char aside[PATH_MAX + 64] = "", more[48] = "";
+	struct stale_report r;
+	int k = status_stale(p, &r);
+
+	if (k < 0) {
+		add(c, "stale-state", CHECK_WARN, NULL, "cannot read '%s': %s", p->run_dir,
+		    strerror(-k));
+		return;
+	}
+	if (r.set_aside > 0)
+		snprintf(aside, sizeof(aside), "%zu state(s) set aside in '%s'", r.set_aside,
+			 r.stale_dir);
+	if (r.states > 1)
+		snprintf(more, sizeof(more), "; and %zu more", r.states - 1);
+	if (r.states == 0 && r.set_aside == 0)
+		add(c, "stale-state", CHECK_OK, NULL,
+		    "no state left by containers that do not run");
+	else if (r.states == 0)
+		add(c, "stale-state", CHECK_WARN,
+		    "each lists what a start could not undo: undo what is left by hand, then "
+		    "remove it",
+		    "%s", aside);
+	else
+		add(c, "stale-state", r.items > 0 || r.unreadable > 0 ? CHECK_FAIL : CHECK_WARN,
+		    "start the container (its start undoes what is left), see 'lxcri status <id>'",
+		    "%s%s%s%s", r.first, more, aside[0] ? "; " : "", aside);
+}
+
 static void check_configs(struct checks *c, const struct lxcri_paths *p)
 {
 	struct ct_status *list = NULL;
@@ -350,6 +381,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	}
 	check_writable(&c, "run-dir", dir, "managed containers cannot record their state");
 	check_configs(&c, paths);
+	check_stale(&c, paths);
 	check_ports(&c, paths);
 	check_pam_service(&c);
 	return c.n;

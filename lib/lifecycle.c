@@ -19,6 +19,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "helpermain.h"
 #include "log.h"
 #include "process.h"
 #include "profiles.h"
@@ -153,8 +154,7 @@ int lifecycle_init(struct lifecycle *lc, const struct lxcri_paths *paths,
 		r = path_join(lc->snapshot_path, sizeof(lc->snapshot_path), "%s/config",
 			      lc->state_dir);
 	if (r == 0)
-		r = path_join(lc->lock_path, sizeof(lc->lock_path), "%s/.locks/%s.lock",
-			      paths->run_dir, ctx->id);
+		r = paths_lock(paths, ctx->id, lc->lock_path, sizeof(lc->lock_path));
 	if (r < 0)
 		return error_set(err, r, "Invalid container id '%s' or paths too long", ctx->id);
 	return 0;
@@ -168,37 +168,58 @@ static bool item_of_feature(const struct state_item *item, const char *feature)
 	       (item->kind[n] == '\0' || item->kind[n] == '.');
 }
 
+/*
+ * Runs "<helper> <verb> <id>". With state_in (a teardown), the helper gets
+ * it on stdin and hands back on stdout the state it leaves (helpermain.h,
+ * LXCRI_STATE_STDIO): that is in *ret_out, "" if it printed nothing.
+ */
 static int run_helper(struct lifecycle *lc, const struct feature *f, const char *verb,
-		      struct lxcri_error *err)
+		      const char *state_in, char **ret_out, struct lxcri_error *err)
 {
+	static const char stdio_env[] = HELPER_STATE_STDIO_ENV "=";
+	_cleanup_free_ char **envp = NULL;
 	char path[PATH_MAX], what[128];
 	struct process_result result = {};
+	size_t n = 0;
 	int r;
 
 	r = paths_helper(lc->paths, f->helper, path, sizeof(path));
 	if (r < 0)
 		return error_set(err, r, "Helper path for '%s' is too long", f->name);
+	for (char **e = environ; *e; e++)
+		n++;
+	envp = calloc(n + 2, sizeof(*envp));
+	if (!envp)
+		return error_set(err, -ENOMEM, "Failed to run '%s': out of memory", path);
+	n = 0;
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, stdio_env, sizeof(stdio_env) - 1) != 0)
+			envp[n++] = *e;
+	if (state_in)
+		envp[n] = (char *)HELPER_STATE_STDIO_ENV "=1";
 	char *argv[] = { path, (char *)verb, (char *)lc->ctx->id, NULL };
 	struct process_spec spec = {
 		.path = path,
 		.argv = argv,
-		.envp = environ,
+		.envp = envp,
+		.stdin_data = state_in,
+		.stdin_size = state_in ? strlen(state_in) : 0,
 		.timeout_ms = lc->settings.helper_timeout_ms,
+		.capture_max = STATE_MAX_SIZE + 1,
 		.inherit_stderr = true,
 	};
 
 	r = process_run(&spec, &result, err);
 	if (r < 0)
 		return r;
-	if (!result.exited || result.exit_status != 0) {
+	if (ret_out && !result.out_truncated)
+		*ret_out = TAKE_PTR(result.out);
+	if (!result.exited || result.exit_status != 0)
 		r = error_set(err, -EPROTO, "Helper '%s' %s (%s %s)", path,
 			      process_result_describe(&result, what, sizeof(what)), verb,
 			      lc->ctx->id);
-		process_result_done(&result);
-		return r;
-	}
 	process_result_done(&result);
-	return 0;
+	return r;
 }
 
 static int state_reload(struct lifecycle *lc, struct state **s, struct lxcri_error *err)
@@ -214,9 +235,39 @@ static int state_reload(struct lifecycle *lc, struct state **s, struct lxcri_err
 }
 
 /*
+ * A feature's teardown, from the state in memory: the helper gets *s and
+ * *s becomes the state it hands back. Nothing here needs the state file,
+ * so a run dir that cannot be written stops no undo. A helper that hands
+ * back nothing usable (it crashed) leaves *s as the file says, or as it was.
+ */
+static int teardown_feature(struct lifecycle *lc, const struct feature *f, struct state **s,
+			    struct lxcri_error *err)
+{
+	_cleanup_free_ char *in = NULL, *out = NULL;
+	struct state *left = NULL;
+	int r, rp = -ENODATA;
+
+	r = state_to_json(*s, &in);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to hand the state to '%s'", f->helper);
+	r = run_helper(lc, f, "teardown", in, &out, err);
+	if (out && *out)
+		rp = state_parse("the state handed back", out, strlen(out), &left,
+				 &(struct lxcri_error){});
+	if (rp >= 0 && strcmp(left->id, (*s)->id) == 0) {
+		state_free(*s);
+		*s = left;
+	} else {
+		state_free(left);
+		(void)state_reload(lc, s, &(struct lxcri_error){});
+	}
+	return r;
+}
+
+/*
  * Undoes every item of *s, feature by feature in reverse table order; each
- * helper removes its own items from state.json. Returns the number of items
- * left (that nothing of this version can undo, or whose undo failed).
+ * helper removes its own items. Returns the number of items left (that
+ * nothing of this version can undo, or whose undo failed).
  */
 static size_t teardown_items(struct lifecycle *lc, struct state **s)
 {
@@ -229,8 +280,7 @@ static size_t teardown_items(struct lifecycle *lc, struct state **s)
 			has = item_of_feature(&(*s)->items[j], f->name);
 		if (!has || !f->helper)
 			continue;
-		if (state_save(lc->state_dir, *s, &e) < 0 ||
-		    run_helper(lc, f, "teardown", &e) < 0 || state_reload(lc, s, &e) < 0)
+		if (teardown_feature(lc, f, s, &e) < 0)
 			log_error("Teardown of '%s' failed: %s", f->name, e.message);
 	}
 	for (size_t j = 0; j < (*s)->n_items; j++) {
@@ -271,7 +321,13 @@ static void state_dir_remove(struct lifecycle *lc)
 
 	if (dfd < 0)
 		return;
-	(void)unlinkat(dfd, STATE_FILE, 0);
+	if (unlinkat(dfd, STATE_FILE, 0) < 0 && errno != ENOENT) {
+		log_error_errno(-errno,
+				"Failed to remove '%s/" STATE_FILE "': %m; what it lists is undone "
+				"again at the next start",
+				lc->state_dir);
+		return;
+	}
 	(void)unlinkat(dfd, "config", 0);
 	(void)unlinkat(dfd, "hooks.json", 0); /* lib/ocirun's last runs */
 	/* Temp files of atomic writes that a crash interrupted (".state.json.XXXXXX"). */
@@ -337,7 +393,7 @@ static int run_planned(struct lifecycle *lc, struct state **s, const struct conf
 		state_clear_error(*s);
 		r = state_save(lc->state_dir, *s, err);
 		if (r >= 0)
-			r = run_helper(lc, plan[i], hook, err);
+			r = run_helper(lc, plan[i], hook, NULL, NULL, err);
 		/* A helper that failed says why in last_error: that is the reason to give. */
 		if (r == -EPROTO && state_reload(lc, s, &(struct lxcri_error){}) >= 0 &&
 		    (*s)->has_error)
@@ -416,11 +472,9 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
 
-	r = read_file(lc->config_path, CONFIG_MAX_SIZE, &text, &size);
-	if (r < 0) {
-		error_set_errno(err, r, "Failed to read '%s'", lc->config_path);
+	r = config_read(lc->config_path, &text, &size, err);
+	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
-	}
 	r = config_parse(lc->config_path, text, size, &c, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
@@ -524,41 +578,47 @@ static int teardown(struct lifecycle *lc, bool final)
 		(void)state_set_error(s, hook, message);
 	}
 	if (state_save(lc->state_dir, s, &e) < 0)
-		log_error("%s", e.message);
+		log_error("%s: the state could not be saved; what it still lists is undone again "
+			  "at the next %s",
+			  e.message, final ? "start" : "hook");
 	return 0;
 }
 
 int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
 {
 	_cleanup_close_ int lock = -1;
+	bool start = lc->ctx->type == HOOK_PRE_START || lc->ctx->type == HOOK_START_HOST;
 	int r;
 
-	if (mkdir(lc->paths->run_dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(lc->paths->run_dir, 0755) < 0 && errno != EEXIST)
 		r = error_set_errno(err, -errno, "Failed to create '%s'", lc->paths->run_dir);
-		goto fail;
-	}
-	/* Serialises this container's hooks and `lxcri` changes to it. */
-	lock = lock_file(lc->lock_path, 30000, err);
-	if (lock < 0) {
-		r = lock;
-		goto fail;
+	else /* Serialises this container's hooks and `lxcri` changes to it. */
+		r = lock = lock_file(lc->lock_path, 30000, err);
+	if (r < 0) {
+		/* Without a lock or a run dir a start cannot be recorded. */
+		if (start)
+			return r;
+		/* A stop goes on: what is applied must go, alone or not. */
+		log_error("%s: tearing down without the lock", err->message);
 	}
 	switch (lc->ctx->type) {
 	case HOOK_PRE_START:
-		return pre_start(lc, err);
+		r = pre_start(lc, err);
+		break;
 	case HOOK_START_HOST:
-		return start_host(lc, err);
+		r = start_host(lc, err);
+		break;
 	case HOOK_STOP:
-		return teardown(lc, false);
+		r = teardown(lc, false);
+		break;
 	case HOOK_POST_STOP:
-		return teardown(lc, true);
+		r = teardown(lc, true);
+		break;
 	default:
-		return 0;
+		r = 0;
+		break;
 	}
-fail:
-	/* Without a lock or a run dir a start cannot be recorded; a stop goes on. */
-	if (lc->ctx->type == HOOK_PRE_START || lc->ctx->type == HOOK_START_HOST)
-		return r;
-	log_error("%s", err->message);
-	return 0;
+	/* The lock file goes with the state dir. */
+	lock_file_release(TAKE_FD(lock), lc->lock_path, lc->state_dir);
+	return r;
 }

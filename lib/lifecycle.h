@@ -11,7 +11,12 @@
  *   start-host  run the start-host helpers against the snapshot
  *   stop        teardown from the recorded state (never blocks)
  *   post-stop   teardown again (PVE's own post-stop may have skipped ours),
- *               then clear the state
+ *               then clear the state, and the lock file with it
+ *
+ * A teardown works from the state read into memory: each helper is handed
+ * it and hands back what it leaves (helpermain.h), so a run dir that cannot
+ * be written (read-only, full) or locked stops no undo; what the file still
+ * lists is undone again at the next hook, and logged.
  *
  * A feature (net, port, ...) is a helper program in libexec_dir that is run
  * as "<helper> <hook-type> <id>" at the hook types it declares, and as

@@ -165,6 +165,13 @@ int paths_state_dir(const struct lxcri_paths *p, const char *id, char *buf, size
 	return path_join(buf, size, "%s/%s", p->run_dir, id);
 }
 
+int paths_lock(const struct lxcri_paths *p, const char *id, char *buf, size_t size)
+{
+	if (!container_id_valid(id))
+		return -EINVAL;
+	return path_join(buf, size, "%s/.locks/%s.lock", p->run_dir, id);
+}
+
 int paths_settings(const struct lxcri_paths *p, char *buf, size_t size)
 {
 	return path_join(buf, size, "%s/lxcri.conf", p->etc_dir);

@@ -57,6 +57,11 @@ int paths_container_config(const struct lxcri_paths *p, const char *id, char *bu
 int paths_container_config_dir(const struct lxcri_paths *p, bool pve, char *buf, size_t size);
 /* <run_dir>/<id> */
 int paths_state_dir(const struct lxcri_paths *p, const char *id, char *buf, size_t size);
+/*
+ * <run_dir>/.locks/<id>.lock: the lock a container's hooks and `lxcri`
+ * changes to it take; it lives as long as the state dir (lock_file_release).
+ */
+int paths_lock(const struct lxcri_paths *p, const char *id, char *buf, size_t size);
 /* <etc_dir>/lxcri.conf */
 int paths_settings(const struct lxcri_paths *p, char *buf, size_t size);
 /* <lxc_config_dir>/common.conf.d/50-lxcri.conf */

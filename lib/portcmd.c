@@ -35,7 +35,7 @@ static int load_settings(const struct lxcri_paths *p, struct settings *ret, stru
 
 /* The container's files, locked. */
 static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
-		 struct portcmd_change *ret, struct lxcri_error *err)
+		 struct ct_lock *lock, struct portcmd_change *ret, struct lxcri_error *err)
 {
 	if (!container_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
@@ -44,7 +44,7 @@ static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f
 				 id);
 	*ret = (struct portcmd_change){};
 	snprintf(ret->file, sizeof(ret->file), "%s", f->config);
-	return ct_files_lock(f, err);
+	return ct_files_lock(f, lock, err);
 }
 
 static const char *proto_name(int proto)
@@ -80,16 +80,16 @@ int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	struct lxcri_error undo = {};
 	const struct config_port *port = NULL;
 	struct ct_files f;
 	pid_t pid = 0;
 	int r;
 
-	lock = begin(p, id, &f, ret, err);
-	if (lock < 0)
-		return lock;
+	r = begin(p, id, &f, &lock, ret, err);
+	if (r < 0)
+		return r;
 	r = config_text_read(f.config, &old, err);
 	if (r < 0)
 		return r;
@@ -169,15 +169,15 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	struct lxcri_error restore = {};
 	struct ct_files f;
 	pid_t pid = 0;
 	int r;
 
-	lock = begin(p, id, &f, ret, err);
-	if (lock < 0)
-		return lock;
+	r = begin(p, id, &f, &lock, ret, err);
+	if (r < 0)
+		return r;
 	r = config_text_read(f.config, &old, err);
 	if (r >= 0 && !old.exists)
 		r = error_set(err, -ENOENT,

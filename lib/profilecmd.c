@@ -65,10 +65,10 @@ static const struct lxc_key_want *want_of(const struct lxc_key_want *w, size_t n
 	return NULL;
 }
 
-/* The files of a change to id, and its lock (the fd). */
+/* The files of a change to id, and its lock. */
 static int change_begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
-			enum lxcconf_format *format, struct profilecmd_change *ret,
-			struct lxcri_error *err)
+			struct ct_lock *lock, enum lxcconf_format *format,
+			struct profilecmd_change *ret, struct lxcri_error *err)
 {
 	*ret = (struct profilecmd_change){};
 	if (!container_id_valid(id))
@@ -77,7 +77,7 @@ static int change_begin(const struct lxcri_paths *p, const char *id, struct ct_f
 	    lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), format) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	snprintf(ret->config, sizeof(ret->config), "%s", f->config);
-	return ct_files_lock(f, err);
+	return ct_files_lock(f, lock, err);
 }
 
 /*
@@ -91,7 +91,7 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 {
 	_cleanup_(configedit_result_done) struct configedit_result edit = {};
 	_cleanup_(config_text_done) struct config_text old = {}, lxc = {};
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	_cleanup_free_ char *lxc_text = NULL;
 	struct lxc_key_want want[3];
 	const struct lxc_key_want *w;
@@ -101,9 +101,9 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 	pid_t pid = 0;
 	int r;
 
-	lock = change_begin(p, id, &f, &format, ret, err);
-	if (lock < 0)
-		return lock;
+	r = change_begin(p, id, &f, &lock, &format, ret, err);
+	if (r < 0)
+		return r;
 	r = config_text_read(f.config, &old, err);
 	if (r >= 0)
 		r = configedit_set(f.config, old.text, old.size, feature, value, &edit, err);
@@ -225,7 +225,7 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 	_cleanup_(configedit_result_done) struct configedit_result edit = {};
 	_cleanup_(config_text_done) struct config_text old = {}, lxc = {};
 	_cleanup_config_ struct config *c = NULL;
-	_cleanup_close_ int lock = -1;
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	_cleanup_free_ char *lxc_text = NULL, *current = NULL;
 	struct lxc_key_want want[3];
 	const struct lxc_key_want *w;
@@ -236,9 +236,9 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 	pid_t pid = 0;
 	int r;
 
-	lock = change_begin(p, id, &f, &format, ret, err);
-	if (lock < 0)
-		return lock;
+	r = change_begin(p, id, &f, &lock, &format, ret, err);
+	if (r < 0)
+		return r;
 	if (profiles_seccomp_files(p, id, &sf) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = config_text_read(f.config, &old, err);

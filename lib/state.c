@@ -658,7 +658,7 @@ int state_load(const char *dir, struct state **ret, struct lxcri_error *err)
 	return state_parse(path, text, size, ret, err);
 }
 
-int state_save(const char *dir, struct state *s, struct lxcri_error *err)
+static int state_write(const char *dir, struct state *s, struct lxcri_error *err)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	int64_t old_updated_ms = s->updated_ms;
@@ -681,4 +681,18 @@ int state_save(const char *dir, struct state *s, struct lxcri_error *err)
 	if (r < 0)
 		s->updated_ms = old_updated_ms;
 	return r;
+}
+
+int state_save(const char *dir, struct state *s, struct lxcri_error *err)
+{
+	struct lxcri_error e = { 0 };
+	int r = state_write(dir, s, &e);
+
+	if (r >= 0)
+		s->save_error = (struct lxcri_error){ 0 };
+	else if (s->save_best_effort)
+		s->save_error = e;
+	else if (err)
+		*err = e;
+	return s->save_best_effort ? 0 : r;
 }

@@ -62,6 +62,16 @@ struct state {
 	char *error_hook;
 	int64_t error_time_ms;
 	char *error_message;
+
+	/*
+	 * Not in the file. A teardown works from the state in memory: undoing
+	 * each item matters more than recording it. With save_best_effort set,
+	 * a state_save() that fails keeps its error in save_error and returns
+	 * 0, so that the caller goes on to the next item; a save that succeeds
+	 * clears it. save_error.code != 0: the file lags behind this state.
+	 */
+	bool save_best_effort;
+	struct lxcri_error save_error;
 };
 
 /* phase "starting", started and updated now; -EINVAL for an invalid id (container_id_valid()). */
@@ -88,7 +98,8 @@ int state_load(const char *dir, struct state **ret, struct lxcri_error *err);
 /*
  * Sets updated_ms, writes <dir>/state.json (mode 0600) atomically
  * (atomic_write_file). The directory must exist. On failure updated_ms is
- * restored and the previous file is left as it was.
+ * restored and the previous file is left as it was; with
+ * s->save_best_effort the failure goes to s->save_error and 0 is returned.
  */
 int state_save(const char *dir, struct state *s, struct lxcri_error *err);
 /*

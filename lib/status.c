@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,49 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 		s->config_changed = !same_file_content(snapshot, s->config_path);
 }
 
+/* A file of <run_dir>/.stale, "<id>-<ms>.json" as lxcri-lifecycle names it; any id if NULL. */
+static bool is_set_aside(const char *name, const char *id)
+{
+	size_t len = strlen(name), n, digits;
+
+	if (name[0] == '.' || len < 5 || strcmp(name + len - 5, ".json") != 0)
+		return false;
+	if (!id)
+		return true;
+	n = strlen(id);
+	if (strncmp(name, id, n) != 0 || name[n] != '-')
+		return false;
+	digits = strspn(name + n + 1, "0123456789");
+	return digits > 0 && n + 1 + digits == len - 5;
+}
+
+static int compare_json_strings(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(*(struct json_object *const *)a),
+		      json_object_get_string(*(struct json_object *const *)b));
+}
+
+/* The paths of id's states set aside in <run_dir>/.stale, sorted; NULL if none. */
+static struct json_object *set_aside_of(const struct lxcri_paths *p, const char *id)
+{
+	_cleanup_json_ struct json_object *list = json_object_new_array();
+	char dir[PATH_MAX], path[PATH_MAX];
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	if (!list || path_join(dir, sizeof(dir), "%s/.stale", p->run_dir) < 0)
+		return NULL;
+	d = opendir(dir);
+	while (d && (de = readdir(d)))
+		if (de->d_type == DT_REG && is_set_aside(de->d_name, id) &&
+		    path_join(path, sizeof(path), "%s/%s", dir, de->d_name) == 0)
+			json_object_array_add(list, json_object_new_string(path));
+	if (json_object_array_length(list) == 0)
+		return NULL;
+	json_object_array_sort(list, compare_json_strings);
+	return TAKE_PTR(list);
+}
+
 /* What LXC says, and the nets of a container that runs with a state of ours. */
 static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 {
@@ -206,6 +250,7 @@ static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 	s->lxc_known = true;
 	if (paths_state_dir(p, s->id, dir, sizeof(dir)) == 0)
 		s->hook_runs = ocirun_last_runs(dir);
+	s->set_aside = set_aside_of(p, s->id);
 	if (!status_lxc_running(&s->lxc) || !s->state)
 		return;
 
@@ -319,8 +364,76 @@ void status_free(struct ct_status *s, size_t n)
 		state_free(s[i].state);
 		json_object_put(s[i].nets);
 		json_object_put(s[i].hook_runs);
+		json_object_put(s[i].set_aside);
 	}
 	free(s);
+}
+
+/*
+ * One state dir of a container that does not run: counted, and said in
+ * r->first if its id comes first (first_id, of size NAME_MAX + 1, keeps it).
+ */
+static void stale_add(struct stale_report *r, char *first_id, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void stale_add(struct stale_report *r, char *first_id, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->states++;
+	if (first_id[0] && strcmp(id, first_id) > 0)
+		return;
+	snprintf(first_id, NAME_MAX + 1, "%s", id);
+	va_start(ap, fmt);
+	vsnprintf(r->first, sizeof(r->first), fmt, ap);
+	va_end(ap);
+}
+
+int status_stale(const struct lxcri_paths *p, struct stale_report *ret)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_json_ struct json_object *aside = set_aside_of(p, NULL);
+	struct stale_report r = {};
+	char first_id[NAME_MAX + 1] = "";
+	struct dirent *de;
+
+	if (path_join(r.stale_dir, sizeof(r.stale_dir), "%s/.stale", p->run_dir) < 0)
+		return -ENAMETOOLONG;
+	r.set_aside = aside ? json_object_array_length(aside) : 0;
+	d = opendir(p->run_dir);
+	if (!d && errno != ENOENT)
+		return -errno;
+	while (d && (de = readdir(d))) {
+		_cleanup_state_ struct state *s = NULL;
+		const char *id = de->d_name;
+		struct lxcri_error err = {};
+		struct ct_lxc lxc;
+		char dir[PATH_MAX];
+		int k;
+
+		if (de->d_type != DT_DIR || !container_id_valid(id) ||
+		    paths_state_dir(p, id, dir, sizeof(dir)) < 0)
+			continue;
+		/* Running, starting or stopping, or LXC cannot tell: not ours to judge. */
+		if (status_lxc_query(p, id, &lxc, &err) < 0 ||
+		    (lxc.exists && strcmp(lxc.state, "STOPPED") != 0))
+			continue;
+		k = state_load(dir, &s, &err);
+		if (k == -ENOENT) {
+			stale_add(&r, first_id, id, "CT %s: a state dir without a state", id);
+		} else if (k < 0) {
+			stale_add(&r, first_id, id, "CT %s: the state cannot be read: %.600s", id,
+				  err.message);
+			r.unreadable++;
+		} else if (strcmp(s->phase, "refused") != 0 || s->n_items > 0) {
+			stale_add(&r, first_id, id,
+				  "CT %s: state of a container that does not run (phase '%s', %zu "
+				  "item(s))",
+				  id, s->phase, s->n_items);
+			r.items += s->n_items;
+		}
+	}
+	*ret = r;
+	return 0;
 }
 
 static struct json_object *string_or_null(const char *s)
@@ -393,6 +506,7 @@ struct json_object *status_to_json(const struct ct_status *s, size_t n)
 		json_object_object_add(o, "nets", json_object_get(s[i].nets));
 		json_object_object_add(o, "nets_error", string_or_null(s[i].nets_error));
 		json_object_object_add(o, "hook_runs", json_object_get(s[i].hook_runs));
+		json_object_object_add(o, "set_aside", json_object_get(s[i].set_aside));
 		json_object_array_add(list, o);
 	}
 	return list;

@@ -37,6 +37,7 @@ struct ct_status {
 	struct json_object *nets;      /* netsetup_status() of a running container, else NULL */
 	char nets_error[1024];	       /* why nets is NULL for a running container */
 	struct json_object *hook_runs; /* the last run of each OCI hook (lib/ocirun), or NULL */
+	struct json_object *set_aside; /* paths of its states in <run_dir>/.stale/, or NULL */
 };
 
 /*
@@ -50,6 +51,23 @@ int status_collect(const struct lxcri_paths *p, const char *id, struct ct_status
 		   size_t *ret_n);
 void status_free(struct ct_status *s, size_t n);
 struct json_object *status_to_json(const struct ct_status *s, size_t n);
+
+/*
+ * What runs of containers left under the run dir, for `lxcri check`: the
+ * state dirs of containers that do not run (LXC says STOPPED or does not
+ * know them), but for a refused start that applied nothing (kept on
+ * purpose, for `lxcri status`), with the items they list; and the states
+ * set aside in <run_dir>/.stale/ (what a start could not undo).
+ */
+struct stale_report {
+	size_t states;	   /* state dirs of containers that do not run */
+	size_t items;	   /* the items they list */
+	size_t unreadable; /* of those, states that cannot be read */
+	size_t set_aside;  /* files in <run_dir>/.stale */
+	char first[768];   /* the first of the states, said: "CT 105: ..." */
+	char stale_dir[PATH_MAX];
+};
+int status_stale(const struct lxcri_paths *p, struct stale_report *ret);
 
 /*
  * Runs `lxc-info -P <lxc_path> -n <id> -s -p -H` (argv, no shell, with a

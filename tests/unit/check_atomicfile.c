@@ -83,22 +83,9 @@ static int wait_exit_status(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-/*
- * A mount namespace of our own (tests run forked), so that a mount a failing
- * test leaves behind dies with the test. false: not root, or no mounts here.
- */
-static bool private_mounts(void)
-{
-	if (geteuid() != 0)
-		return false;
-	if (unshare(CLONE_NEWNS) < 0)
-		return false;
-	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
-}
-
 static bool mount_tmpfs(const char *dir, const char *options)
 {
-	if (!private_mounts())
+	if (!test_private_mounts())
 		return false;
 	return mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) == 0;
 }
@@ -556,6 +543,115 @@ START_TEST(test_lock_recreated_file)
 }
 END_TEST
 
+/*
+ * Released with removal, while another process waits on the same file: the
+ * file goes, and the waiter ends up holding a lock on a file that is at the
+ * path (it made a new one), never on the removed one, which would exclude
+ * nobody.
+ */
+START_TEST(test_lock_release_removes_under_a_waiter)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, ".locks/105.lock");
+	_cleanup_free_ char *state = path_join2(dir, "105");
+	int fd, ready[2], done[2];
+	struct stat st;
+	pid_t pid;
+	char c;
+
+	fd = lock_file(path, 0, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(done, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct stat at_fd, at_path;
+		int mine;
+
+		close(fd);
+		close(ready[0]);
+		close(done[1]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(5);
+		mine = lock_file(path, 5000, NULL);
+		if (mine < 0)
+			_exit(1);
+		if (fstat(mine, &at_fd) < 0 || stat(path, &at_path) < 0)
+			_exit(2);
+		if (at_fd.st_ino != at_path.st_ino || at_fd.st_dev != at_path.st_dev)
+			_exit(3);
+		/* Held until the parent has tried for itself. */
+		if (read(done[0], &c, 1) != 1)
+			_exit(6);
+		/* Its container has a state now: the lock file stays. */
+		lock_file_release(mine, path, state);
+		_exit(stat(path, &at_path) == 0 ? 0 : 4);
+	}
+	close(ready[1]);
+	close(done[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	usleep(100 * 1000); /* the child now waits in lock_file() */
+	/* No state dir: the lock file goes, while we still hold it. */
+	lock_file_release(fd, path, state);
+	usleep(200 * 1000);
+	ck_assert_int_eq(lock_file(path, 0, NULL), -EWOULDBLOCK);
+	ck_assert_int_eq(mkdir(state, 0700), 0);
+	ck_assert_int_eq(write(done[1], "d", 1), 1);
+	close(done[1]);
+	ck_assert_int_eq(wait_exit_status(pid), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	/* Without keep_with, or with -1, nothing is removed. */
+	fd = lock_file(path, 0, NULL);
+	ck_assert_int_ge(fd, 0);
+	lock_file_release(fd, path, NULL);
+	ck_assert_int_eq(stat(path, &st), 0);
+	lock_file_release(-1, path, "/nonexistent");
+	ck_assert_int_eq(stat(path, &st), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
+/*
+ * A lock file on a file system that went read-only (or full) while the
+ * container ran: taking the lock needs no write, so a stop still gets it.
+ */
+START_TEST(test_lock_on_read_only_file_system)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, ".locks/105.lock");
+	_cleanup_free_ char *other = path_join2(dir, ".locks/106.lock");
+	_cleanup_close_ int fd = -1;
+	struct lxcri_error err = { 0 };
+	pid_t pid;
+
+	fd = lock_file(path, 0, &err);
+	ck_assert_msg(fd >= 0, "%s", err.message);
+	ck_assert_int_eq(close(TAKE_FD(fd)), 0);
+	if (!test_mount_read_only(dir)) {
+		test_skip(__func__, "no mount namespace (not root)");
+		test_rm_rf(dir);
+		return;
+	}
+	fd = lock_file(path, 0, &err);
+	ck_assert_msg(fd >= 0, "%s", err.message);
+	/* It excludes all the same. */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fd);
+		_exit(lock_file(path, 0, NULL) == -EWOULDBLOCK ? 0 : 1);
+	}
+	ck_assert_int_eq(wait_exit_status(pid), 0);
+	/* A lock file that is not there cannot be made: said as such. */
+	ck_assert_int_eq(lock_file(other, 0, &err), -EROFS);
+	ck_assert_msg(strstr(err.message, other), "%s", err.message);
+	ck_assert_int_eq(umount2(dir, MNT_DETACH), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_read_file_limits)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
@@ -649,6 +745,8 @@ static Suite *atomicfile_suite(void)
 	tcase_add_test(lock, test_lock_times_out_in_other_process);
 	tcase_add_test(lock, test_lock_waits_for_release);
 	tcase_add_test(lock, test_lock_recreated_file);
+	tcase_add_test(lock, test_lock_on_read_only_file_system);
+	tcase_add_test(lock, test_lock_release_removes_under_a_waiter);
 	suite_add_tcase(s, lock);
 
 	tcase_add_test(read, test_read_file_limits);

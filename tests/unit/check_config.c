@@ -863,6 +863,32 @@ START_TEST(test_load)
 }
 END_TEST
 
+/*
+ * A config too large is said in one way, whoever meets it: the hook that
+ * reads the file at a start and the CLI that parses or edits its text.
+ */
+START_TEST(test_too_large_said_once)
+{
+	_cleanup_free_ char *dir = test_tmpdir(), *big = malloc(CONFIG_MAX_SIZE + 2);
+	struct lxcri_error loaded = { 0 }, parsed = { 0 };
+	struct config *c = NULL;
+	char path[PATH_MAX];
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', CONFIG_MAX_SIZE + 1);
+	big[CONFIG_MAX_SIZE + 1] = '\0';
+	snprintf(path, sizeof(path), "%s/105.conf", dir);
+	test_write_file(path, big);
+	ck_assert_int_eq(config_load(path, &c, &loaded), -EFBIG);
+	ck_assert_int_eq(config_parse(path, big, CONFIG_MAX_SIZE + 1, &c, &parsed), -EFBIG);
+	ck_assert_str_eq(loaded.message, parsed.message);
+	ck_assert_msg(strstr(loaded.message, path) && strstr(loaded.message, "1 MiB") &&
+			  strstr(loaded.message, "1048577 bytes"),
+		      "%s", loaded.message);
+	test_rm_rf(dir);
+}
+END_TEST
+
 static int settings_text(const char *text, struct settings *s, struct lxcri_error *err)
 {
 	return settings_parse("l.conf", text, strlen(text), s, err);
@@ -998,6 +1024,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_bad_input, 0, (int)ELEMENTSOF(bad_inputs));
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_too_large);
+	tcase_add_test(tc, test_too_large_said_once);
 	tcase_add_test(tc, test_escaped_long_value);
 	tcase_add_test(tc, test_key_feature);
 	tcase_add_test(tc, test_format_canonical);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
 #include "helpermain.h"
 #include "testutil.h"
@@ -132,6 +135,87 @@ START_TEST(test_pre_start)
 }
 END_TEST
 
+/* A feature that undoes its "test.*" items as the real ones do: each removed, then saved. */
+static size_t undo_test_items(const struct helper_run *run, struct state *s,
+			      struct lxcri_error *err)
+{
+	size_t left = 0;
+
+	/* What a library might print on stdout must not spoil the state handed back. */
+	printf("noise from a library\n");
+	fflush(stdout);
+
+	for (size_t i = s->n_items; i-- > 0;) {
+		if (strncmp(s->items[i].kind, "test.", 5) != 0)
+			continue;
+		state_item_remove(s, i);
+		if (state_save(run->state_dir, s, err) < 0)
+			left++;
+	}
+	torn_down++;
+	return left;
+}
+
+static const struct helper_feature undo_feature = { "lxcri-test", apply, undo_test_items };
+
+/*
+ * Run by lxcri-lifecycle for a teardown, a helper works on the state it is
+ * given on stdin (what lifecycle holds in memory) and prints the state it
+ * leaves on stdout: the undo goes on even where nothing can be saved.
+ */
+START_TEST(test_teardown_state_through_stdio)
+{
+	_cleanup_free_ char *dir = roots("# nothing\n"), *in = NULL, *out = NULL, *json = NULL;
+	_cleanup_free_ char *printed = NULL, *state_dir = NULL;
+	_cleanup_state_ struct state *s = NULL, *left = NULL;
+	struct lxcri_error err = {};
+	char *argv[] = { (char *)"lxcri-test", (char *)"teardown", (char *)"web", NULL };
+	int saved_in, saved_out, fd, r;
+	size_t size;
+
+	ck_assert_int_ge(asprintf(&state_dir, "%s/run/web", dir), 0);
+	ck_assert_int_ge(asprintf(&in, "%s/in.json", dir), 0);
+	ck_assert_int_ge(asprintf(&out, "%s/out.json", dir), 0);
+	ck_assert_int_eq(state_new("web", &s), 0);
+	ck_assert_int_eq(state_set_phase(s, "running", "start-host"), 0);
+	ck_assert_int_eq(state_item_add(s, "test.a", "start-host", NULL, NULL), 0);
+	ck_assert_int_eq(state_item_add(s, "other.b", "start-host", NULL, NULL), 0);
+	ck_assert_int_eq(state_item_add(s, "test.c", "start-host", NULL, NULL), 0);
+	ck_assert_int_eq(state_to_json(s, &json), 0);
+	test_write_file(in, json);
+	/* Nowhere to save: the state dir is gone. */
+	test_rm_rf(state_dir);
+
+	setenv("LXCRI_STATE_STDIO", "1", 1);
+	saved_in = dup(0);
+	saved_out = dup(1);
+	fd = open(in, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 0), 0);
+	close(fd);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 1), 1);
+	close(fd);
+	r = helper_main(&undo_feature, 3, argv);
+	fflush(stdout);
+	ck_assert_int_eq(dup2(saved_in, 0), 0);
+	ck_assert_int_eq(dup2(saved_out, 1), 1);
+	unsetenv("LXCRI_STATE_STDIO");
+
+	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(torn_down, 1);
+	ck_assert_int_ge(read_file(out, STATE_MAX_SIZE, &printed, &size), 0);
+	ck_assert_msg(state_parse("stdout", printed, size, &left, &err) == 0, "%s: '%s'",
+		      err.message, printed);
+	ck_assert_str_eq(left->id, "web");
+	ck_assert_str_eq(left->phase, "running");
+	ck_assert_uint_eq(left->n_items, 1);
+	ck_assert_str_eq(left->items[0].kind, "other.b");
+	test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *helpermain_suite(void)
 {
 	Suite *s = suite_create("helpermain");
@@ -141,6 +225,7 @@ static Suite *helpermain_suite(void)
 	tcase_add_test(tc, test_apply_and_teardown);
 	tcase_add_test(tc, test_failure_recorded);
 	tcase_add_test(tc, test_pre_start);
+	tcase_add_test(tc, test_teardown_state_through_stdio);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -520,6 +520,204 @@ START_TEST(test_settings_at_every_hook)
 }
 END_TEST
 
+/* Two features whose helpers undo their own items: fake-net the net.*, fake-portfwd the port.*. */
+static const struct feature undo_features[] = {
+	{ "net", "fake-net", HOOK_MASK(HOOK_START_HOST) },
+	{ "port", "fake-portfwd", HOOK_MASK(HOOK_START_HOST) },
+};
+
+static int run_undo_hook(struct env *e, const char *id, enum hook_type type,
+			 struct lxcri_error *err)
+{
+	struct hook_context ctx = { .id = id, .type = type, .section = "lxc" };
+	struct lifecycle lc;
+
+	ck_assert_int_eq(lifecycle_init(&lc, &e->paths, &ctx, err), 0);
+	lc.features = undo_features;
+	lc.n_features = ELEMENTSOF(undo_features);
+	return lifecycle_run(&lc, err);
+}
+
+/*
+ * A helper of undo_features: at teardown it keeps the state it was given on
+ * stdin in $CALLS.<name>, and prints it back without its own items.
+ */
+static void undo_helper(struct env *e, const char *name, const char *prefix)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "[ \"$1\" = teardown ] || exit 0\n"
+		 "cat >\"$CALLS.%s\"\n"
+		 "jq -c '.items |= map(select(.kind | startswith(\"%s\") | not))' \"$CALLS.%s\"",
+		 name, prefix, name);
+	helper(e, name, body);
+}
+
+/* A running container "web" of undo_features, with a net and a port item applied. */
+static void undo_setup(struct env *e)
+{
+	_cleanup_state_ struct state *s = NULL;
+	struct lxcri_error err = {};
+	char dir[PATH_MAX];
+
+	env_setup(e);
+	undo_helper(e, "fake-net", "net.");
+	undo_helper(e, "fake-portfwd", "port.");
+	ct_config(e, "web", "net0: name=eth1,bridge=vmbr0\nport0: proto=tcp,host=80,ct=80\n");
+	ck_assert_int_eq(run_undo_hook(e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_msg(run_undo_hook(e, "web", HOOK_START_HOST, &err) == 0, "%s", err.message);
+	s = load_state(e, "web");
+	ck_assert_int_eq(state_item_add(s, "net.veth", "start-host", NULL, NULL), 0);
+	ck_assert_int_eq(state_item_add(s, "port.fwd", "start-host", NULL, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s/web", e->paths.run_dir);
+	ck_assert_int_eq(state_save(dir, s, &err), 0);
+}
+
+static char *helper_stdin(struct env *e, const char *name)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s.%s", e->calls, name);
+	if (read_file(path, 65536, &text, &n) < 0)
+		return strdup("");
+	return text;
+}
+
+/*
+ * A stop with a run dir that cannot be written (read-only here; full is the
+ * same to us): every helper still undoes its items, each from the state as
+ * the helpers before it left it in memory, though none of it can be saved.
+ */
+START_TEST(test_teardown_goes_on_when_state_cannot_be_saved)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_free_ char *log = NULL, *net_saw = NULL, *port_saw = NULL;
+	_cleanup_state_ struct state *s = NULL;
+
+	undo_setup(&e);
+	if (!test_mount_read_only(e.paths.run_dir)) {
+		test_skip(__func__, "no mount namespace (not root)");
+		env_teardown(&e);
+		return;
+	}
+	ck_assert_int_eq(run_undo_hook(&e, "web", HOOK_STOP, &err), 0);
+	log = calls(&e);
+	ck_assert_msg(strstr(log, "fake-portfwd teardown web\nfake-net teardown web\n"), "%s", log);
+	/* The port helper went first; the net helper was given the state without its item. */
+	port_saw = helper_stdin(&e, "fake-portfwd");
+	net_saw = helper_stdin(&e, "fake-net");
+	ck_assert_msg(strstr(port_saw, "\"port.fwd\"") && strstr(port_saw, "\"net.veth\""), "%s",
+		      port_saw);
+	ck_assert_msg(strstr(net_saw, "\"net.veth\"") && !strstr(net_saw, "\"port.fwd\""), "%s",
+		      net_saw);
+	/* post-stop does it again from what the file still says, and never fails. */
+	ck_assert_int_eq(run_undo_hook(&e, "web", HOOK_POST_STOP, &err), 0);
+	free(TAKE_PTR(log));
+	log = calls(&e);
+	ck_assert_msg(strstr(log, "fake-portfwd teardown web\nfake-net teardown web\n"
+				  "fake-portfwd teardown web\nfake-net teardown web\n"),
+		      "%s", log);
+	/* The file could not follow: it still lists both, for the next start to undo again. */
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "running");
+	ck_assert_uint_eq(s->n_items, 2);
+	ck_assert_int_eq(umount2(e.paths.run_dir, MNT_DETACH), 0);
+	ck_assert_int_eq(run_undo_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	state_free(s);
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "starting");
+	ck_assert_uint_eq(s->n_items, 0);
+	env_teardown(&e);
+}
+END_TEST
+
+/* Without the lock (its directory cannot be made), a stop still tears down; a start is refused. */
+START_TEST(test_teardown_goes_on_without_the_lock)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_free_ char *log = NULL;
+	_cleanup_state_ struct state *s = NULL;
+	char locks[PATH_MAX], aside[PATH_MAX];
+
+	undo_setup(&e);
+	snprintf(locks, sizeof(locks), "%s/.locks", e.paths.run_dir);
+	snprintf(aside, sizeof(aside), "%s/locks-aside", e.root);
+	ck_assert_int_eq(rename(locks, aside), 0);
+	test_write_file(locks, "not a directory\n");
+	ck_assert_int_eq(run_undo_hook(&e, "web", HOOK_STOP, &err), 0);
+	log = calls(&e);
+	ck_assert_msg(strstr(log, "fake-portfwd teardown web\nfake-net teardown web\n"), "%s", log);
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "stopping");
+	ck_assert_uint_eq(s->n_items, 0);
+	ck_assert_int_eq(run_undo_hook(&e, "web", HOOK_PRE_START, &err), -ENOTDIR);
+	ck_assert_msg(strstr(err.message, locks), "%s", err.message);
+	env_teardown(&e);
+}
+END_TEST
+
+/* /run/lxcri/.locks/<id>.lock lives as long as the container's state. */
+START_TEST(test_lock_file_goes_with_the_state)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	char lock[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+
+	env_setup(&e);
+	helper(&e, "fake-net", "exit 0");
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\n");
+	snprintf(lock, sizeof(lock), "%s/.locks/web.lock", e.paths.run_dir);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
+	ck_assert_int_eq(stat(lock, &st), 0);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_STOP, &err), 0);
+	ck_assert_int_eq(stat(lock, &st), 0);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_POST_STOP, &err), 0);
+	ck_assert(!state_exists(&e, "web"));
+	ck_assert_int_eq(stat(lock, &st), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* A refused start keeps its state for `lxcri status`, and the lock file with it. */
+	ct_config(&e, "web", "mtu: 1\n");
+	ck_assert_int_lt(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert_int_eq(stat(lock, &st), 0);
+	/* Unmanaged again: the next start clears the state, and the lock file goes. */
+	snprintf(path, sizeof(path), "%s/etc/containers/web.conf", e.root);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	ck_assert(!state_exists(&e, "web"));
+	ck_assert_int_eq(stat(lock, &st), -1);
+	env_teardown(&e);
+}
+END_TEST
+
+/* A start refuses a config too large with the words of `lxcri config validate`. */
+START_TEST(test_too_large_config_refused_as_validate_says)
+{
+	struct env e;
+	struct lxcri_error err = {}, validated = {};
+	_cleanup_config_ struct config *c = NULL;
+	_cleanup_free_ char *big = malloc(CONFIG_MAX_SIZE + 2);
+	char path[PATH_MAX];
+
+	env_setup(&e);
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', CONFIG_MAX_SIZE + 1);
+	big[CONFIG_MAX_SIZE + 1] = '\0';
+	ct_config(&e, "web", big);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), -EFBIG);
+	snprintf(path, sizeof(path), "%s/etc/containers/web.conf", e.root);
+	ck_assert_int_eq(lifecycle_validate_config(path, &c, &validated), -EFBIG);
+	ck_assert_str_eq(err.message, validated.message);
+	env_teardown(&e);
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -541,6 +739,10 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_crash_temp_files_removed_with_the_state);
 	tcase_add_test(tc, test_helper_timeout_from_settings);
 	tcase_add_test(tc, test_settings_at_every_hook);
+	tcase_add_test(tc, test_teardown_goes_on_when_state_cannot_be_saved);
+	tcase_add_test(tc, test_teardown_goes_on_without_the_lock);
+	tcase_add_test(tc, test_lock_file_goes_with_the_state);
+	tcase_add_test(tc, test_too_large_config_refused_as_validate_says);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -100,6 +100,9 @@ START_TEST(test_config_path_by_mode)
 	ck_assert_int_eq(paths_container_config(&p, "web", buf, 10), -ENAMETOOLONG);
 	ck_assert_int_eq(paths_state_dir(&p, "web", buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "/run/lxcri/web");
+	ck_assert_int_eq(paths_lock(&p, "web", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "/run/lxcri/.locks/web.lock");
+	ck_assert_int_eq(paths_lock(&p, "../x", buf, sizeof(buf)), -EINVAL);
 	ck_assert_int_eq(paths_dropin(&p, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "/usr/share/lxc/config/common.conf.d/50-lxcri.conf");
 	test_rm_rf(tmp);

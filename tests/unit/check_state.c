@@ -781,14 +781,6 @@ START_TEST(test_load_errors)
 END_TEST
 
 /* A mount namespace of our own (tests run forked): a mount left by a failing test dies with it. */
-static bool private_mounts(void)
-{
-	if (geteuid() != 0)
-		return false;
-	if (unshare(CLONE_NEWNS) < 0)
-		return false;
-	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
-}
 
 static void assert_previous_state(const char *dir, const struct state *expected)
 {
@@ -845,7 +837,7 @@ START_TEST(test_failed_save_keeps_previous)
 	assert_only_state_file(state_dir);
 	ck_assert_int_eq(state_set_error(next, "stop", "short"), 0);
 
-	if (!private_mounts()) {
+	if (!test_private_mounts()) {
 		/* Not root: a directory without write permission does the same. */
 		ck_assert_int_eq(chmod(state_dir, 0500), 0);
 		ck_assert_int_eq(state_save(state_dir, next, &err), -EACCES);
@@ -877,6 +869,51 @@ START_TEST(test_failed_save_keeps_previous)
 	assert_previous_state(state_dir, saved);
 	assert_only_state_file(state_dir);
 	ck_assert_int_eq(umount2(state_dir, 0), 0);
+	test_rm_rf(dir);
+}
+END_TEST
+
+/*
+ * A teardown's saves are best effort: one that fails is kept in save_error
+ * and returns 0, so that the undo of the next item goes on; the file stays
+ * as it was; a save that works again clears the error. Without
+ * save_best_effort the failure is returned as always.
+ */
+START_TEST(test_save_best_effort)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *state_dir = path_join2(dir, "105");
+	_cleanup_free_ char *gone = path_join2(dir, "gone");
+	_cleanup_state_ struct state *saved = sample_state(), *next = sample_state();
+	struct lxcri_error err = { 0 };
+
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	ck_assert_int_eq(state_save(state_dir, saved, &err), 0);
+	state_item_remove(next, 0);
+
+	ck_assert_int_eq(state_save(gone, next, &err), -ENOENT);
+	ck_assert_int_eq(next->save_error.code, 0);
+
+	next->save_best_effort = true;
+	err = (struct lxcri_error){ 0 };
+	ck_assert_int_eq(state_save(gone, next, &err), 0);
+	ck_assert_int_eq(err.code, 0);
+	ck_assert_int_eq(next->save_error.code, -ENOENT);
+	ck_assert_msg(strstr(next->save_error.message, gone) &&
+			  strstr(next->save_error.message, STATE_FILE),
+		      "%s", next->save_error.message);
+
+	if (test_mount_read_only(state_dir)) {
+		next->save_error = (struct lxcri_error){ 0 };
+		ck_assert_int_eq(state_save(state_dir, next, &err), 0);
+		ck_assert_int_eq(next->save_error.code, -EROFS);
+		assert_previous_state(state_dir, saved);
+		ck_assert_int_eq(umount2(state_dir, 0), 0);
+	}
+	/* Saved at last: the file caught up, nothing is owed. */
+	ck_assert_int_eq(state_save(state_dir, next, &err), 0);
+	ck_assert_int_eq(next->save_error.code, 0);
+	assert_previous_state(state_dir, next);
 	test_rm_rf(dir);
 }
 END_TEST
@@ -951,6 +988,7 @@ static Suite *state_suite(void)
 	tcase_add_test(files, test_save_load_round_trip);
 	tcase_add_test(files, test_load_errors);
 	tcase_add_test(files, test_failed_save_keeps_previous);
+	tcase_add_test(files, test_save_best_effort);
 	tcase_add_test(files, test_killed_save_leaves_complete_state);
 	tcase_set_timeout(files, 60);
 	suite_add_tcase(s, files);

@@ -31,7 +31,9 @@ static void write_at(const char *root, const char *rel, const char *text)
 	test_write_file(path, text);
 }
 
-static void save_state(const struct lxcri_paths *p, const char *id, const char *phase)
+/* A state of id in phase, with n_items items (as a run that did not stop cleanly leaves it). */
+static void save_state_items(const struct lxcri_paths *p, const char *id, const char *phase,
+			     size_t n_items)
 {
 	_cleanup_state_ struct state *s = NULL;
 	struct lxcri_error err = {};
@@ -41,7 +43,14 @@ static void save_state(const struct lxcri_paths *p, const char *id, const char *
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	ck_assert_int_eq(state_new(id, &s), 0);
 	ck_assert_int_eq(state_set_phase(s, phase, "start-host"), 0);
+	for (size_t i = 0; i < n_items; i++)
+		ck_assert_int_eq(state_item_add(s, "net.veth", "start-host", NULL, NULL), 0);
 	ck_assert_int_eq(state_save(dir, s, &err), 0);
+}
+
+static void save_state(const struct lxcri_paths *p, const char *id, const char *phase)
+{
+	save_state_items(p, id, phase, 0);
 }
 
 START_TEST(test_collect_configs_and_states)
@@ -127,6 +136,23 @@ START_TEST(test_one_unknown_id_and_bad_state)
 	ck_assert_int_eq(status_collect(&p, "web", &list, &n), 0);
 	ck_assert_ptr_null(list[0].state);
 	ck_assert_msg(strstr(list[0].state_error, "state.json"), "%s", list[0].state_error);
+	status_free(list, n);
+
+	/* Not a file: said with the path and why, in text and in JSON. */
+	char path[PATH_MAX], expect[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/run/web/state.json", root);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(status_collect(&p, "web", &list, &n), 0);
+	ck_assert_ptr_null(list[0].state);
+	snprintf(expect, sizeof(expect), "Failed to read '%s': not a regular file", path);
+	ck_assert_str_eq(list[0].state_error, expect);
+	struct json_object *o = status_to_json(list, n), *v;
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(o, 0), "state_error", &v));
+	ck_assert_str_eq(json_object_get_string(v), expect);
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(o, 0), "state", &v) &&
+		  v == NULL);
+	json_object_put(o);
 	status_free(list, n);
 	test_rm_rf(root);
 }
@@ -306,6 +332,96 @@ START_TEST(test_collect_one_asks_lxc)
 }
 END_TEST
 
+/*
+ * What runs left under the run dir, as `lxcri check` reports it: states of
+ * containers that do not run, with their items, unreadable ones, and the
+ * states set aside; a refused start that applied nothing is not stale.
+ */
+START_TEST(test_stale_report)
+{
+	_cleanup_free_ char *root = test_tmpdir();
+	struct stale_report r;
+	struct lxcri_paths p;
+	char dir[PATH_MAX];
+
+	roots(&p, root);
+	ck_assert_int_eq(status_stale(&p, &r), 0);
+	ck_assert_uint_eq(r.states + r.items + r.unreadable + r.set_aside, 0);
+	if (!have_lxc_info()) {
+		test_skip(__func__, "no lxc-info: whether a container runs cannot be told");
+		test_rm_rf(root);
+		return;
+	}
+	save_state(&p, "refused", "refused");
+	ck_assert_int_eq(status_stale(&p, &r), 0);
+	ck_assert_uint_eq(r.states, 0);
+
+	save_state_items(&p, "web", "running", 2);
+	save_state_items(&p, "db", "stopped", 1);
+	snprintf(dir, sizeof(dir), "%s/run/bad", root);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	write_at(root, "run/bad/state.json", "{ \"version\": ");
+	snprintf(dir, sizeof(dir), "%s/run/.stale", root);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	write_at(root, "run/.stale/web-1763890000123.json", "{}");
+	write_at(root, "run/.stale/web-1-1763890000124.json", "{}");
+	write_at(root, "run/.stale/.web-5.json.Ab12Cd", "{}"); /* a temp file, not a state */
+	ck_assert_int_eq(status_stale(&p, &r), 0);
+	ck_assert_uint_eq(r.states, 3);
+	ck_assert_uint_eq(r.items, 3);
+	ck_assert_uint_eq(r.unreadable, 1);
+	ck_assert_uint_eq(r.set_aside, 2);
+	snprintf(dir, sizeof(dir), "%s/run/.stale", root);
+	ck_assert_str_eq(r.stale_dir, dir);
+	/* The first by id. */
+	ck_assert_msg(strncmp(r.first, "CT bad: the state cannot be read: ", 34) == 0, "%s",
+		      r.first);
+	test_rm_rf(root);
+}
+END_TEST
+
+/* `lxcri status <id>` lists the states of that container set aside, and no other's. */
+START_TEST(test_set_aside_of_one)
+{
+	_cleanup_free_ char *root = test_tmpdir();
+	struct ct_status *list = NULL;
+	struct lxcri_paths p;
+	char dir[PATH_MAX], expect[PATH_MAX];
+	size_t n = 0;
+
+	roots(&p, root);
+	snprintf(dir, sizeof(dir), "%s/run/.stale", root);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	write_at(root, "run/.stale/web-20.json", "{}");
+	write_at(root, "run/.stale/web-10.json", "{}");
+	write_at(root, "run/.stale/web-1-30.json", "{}"); /* container "web-1" */
+	write_at(root, "run/.stale/webx-40.json", "{}");
+	ck_assert_int_eq(status_collect(&p, "web", &list, &n), 0);
+	if (!list[0].lxc_known) {
+		test_skip(__func__, "no lxc-info");
+		status_free(list, n);
+		test_rm_rf(root);
+		return;
+	}
+	ck_assert_ptr_nonnull(list[0].set_aside);
+	ck_assert_int_eq(json_object_array_length(list[0].set_aside), 2);
+	snprintf(expect, sizeof(expect), "%s/web-10.json", dir);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(list[0].set_aside, 0)),
+			 expect);
+	snprintf(expect, sizeof(expect), "%s/web-20.json", dir);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(list[0].set_aside, 1)),
+			 expect);
+	status_free(list, n);
+	ck_assert_int_eq(status_collect(&p, "web-1", &list, &n), 0);
+	ck_assert_int_eq(json_object_array_length(list[0].set_aside), 1);
+	status_free(list, n);
+	ck_assert_int_eq(status_collect(&p, "db", &list, &n), 0);
+	ck_assert_ptr_null(list[0].set_aside);
+	status_free(list, n);
+	test_rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_json_running_with_nets)
 {
 	struct ct_status *list = calloc(1, sizeof(*list));
@@ -351,6 +467,8 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, test_lxc_query_unknown_container);
 	tcase_add_test(tc, test_collect_one_asks_lxc);
 	tcase_add_test(tc, test_json_running_with_nets);
+	tcase_add_test(tc, test_stale_report);
+	tcase_add_test(tc, test_set_aside_of_one);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,9 +6,12 @@
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +44,26 @@ static inline void test_rm_rf(const char *dir)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+}
+
+/*
+ * A mount namespace of our own (tests run forked), so that a mount a failing
+ * test leaves behind dies with the test. false: not root, or no mounts here.
+ */
+static inline bool test_private_mounts(void)
+{
+	if (geteuid() != 0)
+		return false;
+	if (unshare(CLONE_NEWNS) < 0)
+		return false;
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+}
+
+/* A read-only bind mount of dir over itself (in a private mount namespace). */
+static inline bool test_mount_read_only(const char *dir)
+{
+	return test_private_mounts() && mount(dir, dir, NULL, MS_BIND, NULL) == 0 &&
+	       mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0;
 }
 
 /* Says on stderr that test (__func__ of a check test, "<name>_fn") was skipped, and why. */
