@@ -401,6 +401,22 @@ ct_no_dhcp() { # name
 	sed -i '/udhcpc/d' "$LXCPATH/$1/rootfs/etc/init.d/rcS"
 }
 
+# ct_kill_with_monitor <ct>: the container's init and its LXC monitor die
+# at once (a host crash, an OOM kill), so that no stop or post-stop hook
+# runs: what lxcri recorded stays for the next start to clean up.
+ct_kill_with_monitor() { # ct
+	local pid
+	pid=$(lxc-info -P "$LXCPATH" -n "$1" -p -H)
+	[ -n "$pid" ] || fail "'$1' has no init to kill"
+	pkill -9 -f "^\[lxc monitor\] $LXCPATH $1\$"
+	kill -9 "$pid"
+	for _ in $(seq 100); do
+		[ "$(ct_state "$1")" == STOPPED ] && ! kill -0 "$pid" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "'$1' (init $pid) still running after SIGKILL"
+}
+
 # --- a crash injected into a helper ---
 # crash_setup <ct> <helper>: the container's drop-in runs the helper through
 # a wrapper; when $T/fi/spec holds an strace inject spec ("sendmsg:signal=

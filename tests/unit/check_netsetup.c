@@ -15,6 +15,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "netsetup.h"
+#include "resolvconf.h"
 
 /*
  * Every test runs in its own forked process inside a fresh network
@@ -30,11 +31,37 @@ struct env {
 	struct state *s;
 };
 
+/*
+ * A process in a network namespace of its own, chrooted into dir (NULL:
+ * not), waiting until killed: the "container" of every test (as LXC_PID
+ * would be), or another process that holds a PID the state names, as a
+ * reused PID would. The caller kills and reaps it.
+ */
+static pid_t other_process(const char *dir)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0 || (dir && chroot(dir) < 0) ||
+		    write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return pid;
+}
+
 static bool env_setup(struct env *e, const char *test)
 {
 	struct lxcri_error err = {};
-	int pipefd[2];
-	char c;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "%s: skipped (needs root for network namespaces)\n", test);
@@ -43,18 +70,7 @@ static bool env_setup(struct env *e, const char *test)
 	setenv("LXCRI_LOG_SOCKET", "/nonexistent", 1);
 	log_set_stderr(false);
 	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
-	ck_assert_int_eq(pipe(pipefd), 0);
-	e->ct_pid = fork();
-	ck_assert_int_ge(e->ct_pid, 0);
-	if (e->ct_pid == 0) {
-		if (unshare(CLONE_NEWNET) < 0 || write(pipefd[1], "x", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
-	close(pipefd[0]);
-	close(pipefd[1]);
+	e->ct_pid = other_process(NULL);
 
 	e->dir = test_tmpdir();
 	snprintf(e->state_dir, sizeof(e->state_dir), "%s/state", e->dir);
@@ -415,6 +431,141 @@ START_TEST(test_status_of_nets)
 }
 END_TEST
 
+static void json_set(struct json_object *o, const char *key, struct json_object *v)
+{
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(json_object_object_add(o, key, v), 0);
+}
+
+/*
+ * A container gone without its teardown (killed with its LXC monitor) left
+ * a dns item and a backup of its setuid /etc/resolv.conf; the PID it named
+ * now belongs to a chrooted process. The teardown writes nothing there.
+ */
+START_TEST(test_dns_of_a_gone_container_never_reaches_a_reused_pid)
+{
+	ENV_SETUP(e);
+	struct lxcri_error err = {};
+	char victim[PATH_MAX], path[PATH_MAX], rootfs[64];
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	size_t size;
+	pid_t other;
+
+	snprintf(victim, sizeof(victim), "%s/victim", e.dir);
+	ck_assert_int_eq(mkdir(victim, 0755), 0);
+	snprintf(path, sizeof(path), "%s/etc", victim);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/etc/resolv.conf", victim);
+	test_write_file(path, "nameserver 192.0.2.99\n");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	other = other_process(victim);
+
+	/* The backup of the container's own file, and the item as it was recorded. */
+	char backup[PATH_MAX];
+	snprintf(backup, sizeof(backup), "%s/" RESOLVCONF_BACKUP_NAME, e.state_dir);
+	test_write_file(backup, "#!/bin/sh\necho run as root\n");
+	snprintf(backup, sizeof(backup), "%s/" RESOLVCONF_STATE_NAME, e.state_dir);
+	test_write_file(backup, "file 4755 0 0 0\n");
+	snprintf(rootfs, sizeof(rootfs), "/proc/%d/root", (int)other);
+	struct json_object *data = json_object_new_object();
+	json_set(data, "rootfs", json_object_new_string(rootfs));
+	json_set(data, "pid", json_object_new_int(other));
+	ck_assert_int_eq(state_item_add(e.s, "dns.resolvconf", "start-host", data, NULL), 0);
+	state_item_set_applied(e.s, 0);
+
+	/* No namespaces of the container: it is gone. */
+	size_t left = netsetup_teardown(&e.ns, e.s, NULL, &err);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_int_ge(read_file(path, 65536, &text, &size), 0);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	ck_assert_str_eq(text, "nameserver 192.0.2.99\n");
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	/* Done with: not a stale item to retry at every start; the backup is kept aside. */
+	ck_assert_uint_eq(left, 0);
+	ck_assert_uint_eq(e.s->n_items, 0);
+	ck_assert_int_eq(access(backup, F_OK), -1);
+	env_done(&e);
+}
+END_TEST
+
+/*
+ * The same for a CNI attachment: DEL runs, without a network namespace
+ * (the spec allows it for DEL), never in the one of the PID's new owner.
+ */
+START_TEST(test_cni_del_of_a_gone_container_never_enters_a_reused_pid)
+{
+	ENV_SETUP(e);
+	struct lxcri_error err = {};
+	char plugins[PATH_MAX], plugin[PATH_MAX], log[PATH_MAX], netns[64], script[PATH_MAX + 128];
+	_cleanup_free_ char *text = NULL;
+	size_t size;
+	pid_t other;
+
+	snprintf(plugins, sizeof(plugins), "%s/plugins", e.dir);
+	ck_assert_int_eq(mkdir(plugins, 0755), 0);
+	snprintf(log, sizeof(log), "%s/plugin.log", e.dir);
+	snprintf(plugin, sizeof(plugin), "%s/recorder", plugins);
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\ncat >/dev/null\necho \"$CNI_COMMAND [$CNI_NETNS]\" >>%s\n", log);
+	test_write_file(plugin, script);
+	ck_assert_int_eq(chmod(plugin, 0755), 0);
+	snprintf(e.settings.cni_plugin_path, sizeof(e.settings.cni_plugin_path), "%s", plugins);
+	snprintf(e.settings.cni_cache_dir, sizeof(e.settings.cni_cache_dir), "%s/cache", e.dir);
+	other = other_process(NULL);
+
+	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)other);
+	struct json_object *data = json_object_new_object();
+	json_set(data, "net", json_object_new_int(2));
+	json_set(data, "name", json_object_new_string("eth2"));
+	json_set(data, "network", json_object_new_string("recnet"));
+	json_set(data, "source", json_object_new_string("recnet.conflist"));
+	json_set(data, "netns", json_object_new_string(netns));
+	json_set(data, "pid", json_object_new_int(other));
+	json_set(data, "conflist",
+		 json_object_new_string("{\"cniVersion\": \"1.0.0\", \"name\": \"recnet\", "
+					"\"plugins\": [{\"type\": \"recorder\"}]}"));
+	ck_assert_int_eq(state_item_add(e.s, "net.cni", "start-host", data, NULL), 0);
+	state_item_set_applied(e.s, 0);
+
+	size_t left = netsetup_teardown(&e.ns, e.s, NULL, &err);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	ck_assert_msg(left == 0, "%s", err.message);
+	ck_assert_int_ge(read_file(log, 65536, &text, &size), 0);
+	ck_assert_str_eq(text, "DEL []\n");
+	ck_assert_uint_eq(e.s->n_items, 0);
+	env_done(&e);
+}
+END_TEST
+
+/*
+ * Container ids 44257 and 59801 hash to the same host end name,
+ * "lxaaf1a6e6n1". With 59801's net1 up, 44257's net1 is set up and torn
+ * down (at stop, or as the undo of a failed start): 59801's link stays.
+ */
+START_TEST(test_colliding_host_name_of_another_container_is_never_deleted)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c = parse("net1: name=eth1,bridge=br0\n");
+	struct lxcri_error err = {};
+	const char *taken = "lxaaf1a6e6n1";
+
+	add_link(e.host, "br0", true, 0);
+	add_link(e.host, taken, false, 0);
+	int other = get_link(e.host, taken).ifindex;
+
+	e.ns.id = "44257";
+	int r = netsetup_apply(&e.ns, c, e.s, &err);
+	(void)netsetup_teardown(&e.ns, e.s, NULL, &err);
+	ck_assert_int_eq(netlink_link_exists(e.host, taken), 1);
+	ck_assert_int_eq(get_link(e.host, taken).ifindex, other);
+	ck_assert_msg(r == 0, "the second container was refused: %s", err.message);
+	env_done(&e);
+}
+END_TEST
+
 static Suite *netsetup_suite(void)
 {
 	Suite *s = suite_create("netsetup");
@@ -431,6 +582,9 @@ static Suite *netsetup_suite(void)
 	tcase_add_test(tc, test_failed_live_add_is_undone);
 	tcase_add_test(tc, test_dns_written_inside_and_restored);
 	tcase_add_test(tc, test_status_of_nets);
+	tcase_add_test(tc, test_dns_of_a_gone_container_never_reaches_a_reused_pid);
+	tcase_add_test(tc, test_cni_del_of_a_gone_container_never_enters_a_reused_pid);
+	tcase_add_test(tc, test_colliding_host_name_of_another_container_is_never_deleted);
 	suite_add_tcase(s, tc);
 	return s;
 }
