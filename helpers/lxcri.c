@@ -449,12 +449,12 @@ static void print_net_change(const struct cli *cli, const char *id, const char *
 }
 
 /* Who applies a live net change, and to what. */
-static struct netsetup live_netsetup(const char *id, pid_t pid, const struct ct_files *f,
-				     const struct ct_live *lv)
+static struct netsetup live_netsetup(const char *id, const struct ctns *ctns,
+				     const struct ct_files *f, const struct ct_live *lv)
 {
 	return (struct netsetup){
 		.id = id,
-		.pid = pid,
+		.ctns = ctns,
 		.state_dir = f->state_dir,
 		.settings = &lv->settings,
 		.hook = "lxcri net",
@@ -485,6 +485,7 @@ static int do_net_add(struct cli *cli)
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	_cleanup_close_ int lock = -1;
 	struct lxcri_error err = {}, undo = {};
 	const struct config_net *net;
@@ -529,9 +530,11 @@ static int do_net_add(struct cli *cli)
 	}
 
 	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
+	if (r >= 0)
+		r = status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
-	struct netsetup ns = live_netsetup(id, pid, &f, &lv);
+	struct netsetup ns = live_netsetup(id, &ctns, &f, &lv);
 	/* The snapshot says what the container runs with: the same line goes there. */
 	if (lv.snapshot.exists) {
 		r = configedit_net_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
@@ -577,6 +580,7 @@ static int do_net_del(struct cli *cli)
 	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	_cleanup_close_ int lock = -1;
 	struct lxcri_error err = {}, restore = {};
 	struct ct_files f;
@@ -622,9 +626,11 @@ static int do_net_del(struct cli *cli)
 	}
 
 	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
+	if (r >= 0)
+		r = status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
-	struct netsetup ns = live_netsetup(id, pid, &f, &lv);
+	struct netsetup ns = live_netsetup(id, &ctns, &f, &lv);
 	/* A net the container did not start with (-ENOENT) leaves the snapshot as it is. */
 	if (lv.snapshot.exists) {
 		r = configedit_net_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, name, &snap,
@@ -696,6 +702,7 @@ static void print_net_table(struct json_object *nets)
 
 static int do_net_list(struct cli *cli)
 {
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	_cleanup_config_ struct config *c = NULL;
 	_cleanup_state_ struct state *s = NULL;
 	_cleanup_json_ struct json_object *nets = NULL;
@@ -736,9 +743,11 @@ static int do_net_list(struct cli *cli)
 	if (settings_load(settings_path, &settings, &err) < 0)
 		fprintf(stderr, "lxcri: warning: %s (using the defaults)\n", err.message);
 
+	if (pid > 0 && status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err) < 0)
+		fprintf(stderr, "lxcri: warning: %s\n", err.message);
 	struct netsetup ns = {
 		.id = id,
-		.pid = pid,
+		.ctns = &ctns,
 		.state_dir = f.state_dir,
 		.settings = &settings,
 	};

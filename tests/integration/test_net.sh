@@ -130,13 +130,15 @@ EOF
 	ct_ping6 "$ct" "$(net6 1 1)"
 	host_ping4 "$(net4 1 5)"
 	host_ping6 "$(net6 1 5)"
-	# What was applied is recorded.
+	# What was applied is recorded, with what makes the host end ours: its
+	# ifindex and the MAC it was made with; its alias says whose it is.
 	assert_eq "$(state_kinds "$ct")" "net.veth" "items"
-	local pid data
-	pid=$(lxc-info -P "$LXCPATH" -n "$ct" -p -H)
+	local data ifindex mac
+	read -r ifindex mac < <(ip -j link show "$host" | jq -r '.[0] | "\(.ifindex) \(.address)"')
 	data=$(state_data "$ct" net.veth)
-	assert_eq "$(jq -c '.[0] | [.net, .name, .host, .bridge, .pid]' <<<"$data")" \
-		"[1,\"eth1\",\"$host\",\"$BR1\",$pid]" "net.veth item"
+	assert_eq "$(jq -c '.[0] | [.net, .name, .host, .bridge, .ifindex, .host_mac]' <<<"$data")" \
+		"[1,\"eth1\",\"$host\",\"$BR1\",$ifindex,\"$mac\"]" "net.veth item"
+	assert_eq "$(ip -j link show "$host" | jq -r '.[0].ifalias')" "lxcri $ct net1" "alias of '$host'"
 	ct_stop "$ct"
 	assert_stopped_clean "$ct"
 	busybox ping -c1 -W1 "$(net4 1 5)" >/dev/null 2>&1 && fail "$(net4 1 5) still answers after the stop"
