@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -19,9 +19,6 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
 #endif
 
 void ctns_close(struct ctns *ns)
@@ -47,12 +44,19 @@ static int open_namespace(const char *path, int type, const char *what, struct l
 	return TAKE_FD(fd);
 }
 
+/* A pidfd turns readable once its process has exited (a zombie too). */
+static bool exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
 int ctns_open_pid(pid_t pid, struct ctns *ret, struct lxcri_error *err)
 {
 	_cleanup_close_ int pidfd = -1;
 	struct ctns ns = CTNS_NONE;
-	char path[64];
-	int r;
+	char net[64], mnt[64];
 
 	if (pid <= 0)
 		return error_set(err, -EINVAL, "Failed to pin process %d: not a process id",
@@ -60,28 +64,22 @@ int ctns_open_pid(pid_t pid, struct ctns *ret, struct lxcri_error *err)
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return error_set_errno(err, -errno, "Failed to pin process %d", (int)pid);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	r = open_namespace(path, CLONE_NEWNET, "network", err);
-	if (r < 0)
-		goto fail;
-	ns.net = r;
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-	r = open_namespace(path, CLONE_NEWNS, "mount", err);
-	if (r < 0)
-		goto fail;
-	ns.mnt = r;
-	/* Still the process the pidfd pinned: /proc/<pid> named it while we opened. */
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
-		r = error_set_errno(err, -ESRCH, "Process %d exited while its namespaces were opened",
-				    (int)pid);
-		goto fail;
+	snprintf(net, sizeof(net), "/proc/%d/ns/net", (int)pid);
+	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)pid);
+	int r = ctns_open_paths(net, mnt, &ns, err);
+	/*
+	 * Not exited yet: /proc/<pid> still named the pinned process when its
+	 * namespaces were opened. (poll, not a signal 0: AppArmor mediates
+	 * signals between profiles.)
+	 */
+	if (exited(pidfd)) {
+		ctns_close(&ns);
+		return error_set(err, -ESRCH, "Process %d has exited", (int)pid);
 	}
+	if (r < 0)
+		return r;
 	*ret = ns;
 	return 0;
-
-fail:
-	ctns_close(&ns);
-	return r;
 }
 
 int ctns_open_paths(const char *net, const char *mnt, struct ctns *ret, struct lxcri_error *err)
@@ -170,7 +168,8 @@ int ctns_open_root(int mnt_fd, struct lxcri_error *err)
 	pid_t pid;
 
 	if (mnt_fd < 0)
-		return error_set(err, -EBADF, "Failed to open the container's root: no mount namespace");
+		return error_set(err, -EBADF,
+				 "Failed to open the container's root: no mount namespace");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return error_set_errno(err, -errno, "Failed to open the container's root");
 	pid = fork();

@@ -42,7 +42,8 @@ struct ctns {
 /*
  * The namespaces of process pid: a pidfd pins it, /proc/<pid>/ns/{net,mnt}
  * are opened, and the pidfd then says the process has not exited in
- * between (so the PID was not reused). -ESRCH naming pid when it is gone.
+ * between (so the PID was not reused). -ESRCH naming pid when it is gone
+ * (or has exited and waits to be reaped).
  */
 int ctns_open_pid(pid_t pid, struct ctns *ret, struct lxcri_error *err);
 

@@ -72,10 +72,17 @@ START_TEST(test_open_pid_pins_its_namespaces)
 	identity_of(path, want);
 	ck_assert(ctns_is(ns.mnt, want));
 
-	/* Gone (and reaped): its PID names nothing, or someone else. */
-	reap(pid);
+	/* Exited, not reaped yet: its namespaces are gone with it. */
+	siginfo_t info;
 	ctns_close(&ns);
 	ck_assert_int_eq(ns.net, -1);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+	ck_assert_int_eq(ctns_open_pid(pid, &ns, &err), -ESRCH);
+	ck_assert_msg(strstr(err.message, "has exited"), "%s", err.message);
+	ck_assert_int_eq(ns.net, -1);
+	/* Reaped: its PID names nothing, or someone else. */
+	reap(pid);
 	ck_assert_int_eq(ctns_open_pid(pid, &ns, &err), -ESRCH);
 	ck_assert_msg(strstr(err.message, "process"), "%s", err.message);
 	ck_assert_int_eq(ctns_open_pid(0, &ns, &err), -EINVAL);
