@@ -54,7 +54,8 @@
  * namespace and are not recorded.
  *
  * Functions return 0 or -errno with err set; nothing here exits or logs
- * except through log_info() lines of what was done (lib/log.h).
+ * except through log_info() lines of what was done, and log_warning()
+ * lines of what was left alone and why (lib/log.h).
  */
 
 #include <json-c/json.h>

@@ -747,6 +747,56 @@ START_TEST(test_colliding_host_name_of_another_container_is_never_deleted)
 	ck_assert_int_eq(netlink_link_exists(e.host, taken), 1);
 	ck_assert_int_eq(get_link(e.host, taken).ifindex, other);
 	ck_assert_msg(r == 0, "the second container was refused: %s", err.message);
+
+	/* It got the next name, recorded, and its own link went at teardown. */
+	char next[IFNAMSIZ];
+	struct json_object *v;
+	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
+	ck_assert_int_eq(netlink_host_ifname("44257", 1, 1, next), 0);
+	ck_assert(json_object_object_get_ex(e.s->items[0].data, "host", &v));
+	ck_assert_str_eq(json_object_get_string(v), next);
+	ck_assert_str_eq(get_link(e.host, next).alias, "lxcri 44257 net1");
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, next), 0);
+	ck_assert_int_eq(get_link(e.host, taken).ifindex, other);
+	env_done(&e);
+}
+END_TEST
+
+/*
+ * Every name 44257's net1 could use belongs to 59801 (its alias says so):
+ * the start is refused before anything is made, naming the owner, and none
+ * of 59801's links goes.
+ */
+START_TEST(test_all_host_names_taken_refused_naming_the_owner)
+{
+	ENV_SETUP(e);
+	_cleanup_config_ struct config *c = parse("net1: name=eth1,bridge=br0\n");
+	struct lxcri_error err = {};
+	char name[IFNAMSIZ], peer[IFNAMSIZ];
+
+	add_link(e.host, "br0", true, 0);
+	for (unsigned attempt = 0; attempt < 8; attempt++) {
+		ck_assert_int_eq(netlink_host_ifname("44257", 1, attempt, name), 0);
+		snprintf(peer, sizeof(peer), "other%u", attempt);
+		struct netlink_veth_spec spec = { .host_ifname = name,
+						  .peer_ifname = peer,
+						  .peer_netns_fd = -1,
+						  .host_alias = "lxcri 59801 net1" };
+		ck_assert_msg(netlink_veth_create(e.host, &spec, &err) == 0, "%s", err.message);
+	}
+	e.ns.id = "44257";
+	ck_assert_int_eq(netsetup_apply(&e.ns, c, e.s, &err), -EEXIST);
+	ck_assert_str_eq(err.message, "net1: Host interface 'lxaaf1a6e6n1' already belongs to "
+				      "container '59801', and the 7 other names for net1 are taken "
+				      "too");
+	ck_assert_uint_eq(e.s->n_items, 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
+	for (unsigned attempt = 0; attempt < 8; attempt++) {
+		ck_assert_int_eq(netlink_host_ifname("44257", 1, attempt, name), 0);
+		ck_assert_str_eq(get_link(e.host, name).alias, "lxcri 59801 net1");
+	}
 	env_done(&e);
 }
 END_TEST
@@ -772,6 +822,7 @@ static Suite *netsetup_suite(void)
 	tcase_add_test(tc, test_cni_add_and_del_in_the_recorded_namespace_only);
 	tcase_add_test(tc, test_dns_through_the_mount_namespace);
 	tcase_add_test(tc, test_colliding_host_name_of_another_container_is_never_deleted);
+	tcase_add_test(tc, test_all_host_names_taken_refused_naming_the_owner);
 	suite_add_tcase(s, tc);
 	return s;
 }
