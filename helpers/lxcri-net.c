@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cleanup.h"
+#include "ctns.h"
 #include "helpermain.h"
+#include "log.h"
 #include "netsetup.h"
 
 /* The rootfs as a host directory (LXC_ROOTFS_PATH, "dir:" stripped), or NULL. */
@@ -27,27 +30,45 @@ static const char *rootfs_dir(void)
 	return p;
 }
 
-static struct netsetup setup_of(const struct helper_run *run)
+static struct netsetup setup_of(const struct helper_run *run, const struct ctns *ctns)
 {
 	return (struct netsetup){
 		.id = run->id,
-		.pid = run->pid,
+		.ctns = ctns,
 		.state_dir = run->state_dir,
 		.settings = run->settings,
 	};
 }
 
+/* The container's namespaces: of LXC_PID (pinned), or as LXC handed them to the stop hook. */
+static int open_namespaces(const struct helper_run *run, struct ctns *ret, struct lxcri_error *err)
+{
+	if (run->pid > 0)
+		return ctns_open_pid(run->pid, ret, err);
+	return ctns_open_paths(run->netns, run->mntns, ret, err);
+}
+
 static int apply(const struct helper_run *run, struct state *s, struct lxcri_error *err)
 {
-	struct netsetup ns = setup_of(run);
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
+	struct netsetup ns = setup_of(run, &ctns);
+	int r = open_namespaces(run, &ctns, err);
 
+	if (r < 0)
+		return r;
 	ns.rootfs = rootfs_dir();
 	return netsetup_apply(&ns, run->config, s, err);
 }
 
 static size_t teardown(const struct helper_run *run, struct state *s, struct lxcri_error *err)
 {
-	struct netsetup ns = setup_of(run);
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
+	struct netsetup ns = setup_of(run, &ctns);
+	struct lxcri_error e = {};
+
+	/* Without them the items say what can still be undone (netsetup.h). */
+	if (open_namespaces(run, &ctns, &e) < 0)
+		log_warning("Container's namespaces not at hand: %s", e.message);
 	return netsetup_teardown(&ns, s, NULL, err);
 }
 

@@ -472,12 +472,12 @@ static void print_net_change(const struct cli *cli, const char *id, const char *
 }
 
 /* Who applies a live net change, and to what. */
-static struct netsetup live_netsetup(const char *id, pid_t pid, const struct ct_files *f,
-				     const struct ct_live *lv)
+static struct netsetup live_netsetup(const char *id, const struct ctns *ctns,
+				     const struct ct_files *f, const struct ct_live *lv)
 {
 	return (struct netsetup){
 		.id = id,
-		.pid = pid,
+		.ctns = ctns,
 		.state_dir = f->state_dir,
 		.settings = &lv->settings,
 		.hook = "lxcri net",
@@ -506,6 +506,7 @@ static int do_net_add(struct cli *cli)
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
 	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	struct lxcri_error err = {}, undo = {};
 	const struct config_net *net;
 	struct ct_files f;
@@ -549,9 +550,11 @@ static int do_net_add(struct cli *cli)
 	}
 
 	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
+	if (r >= 0)
+		r = status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
-	struct netsetup ns = live_netsetup(id, pid, &f, &lv);
+	struct netsetup ns = live_netsetup(id, &ctns, &f, &lv);
 	/* The snapshot says what the container runs with: the same line goes there. */
 	if (lv.snapshot.exists) {
 		r = configedit_net_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
@@ -598,6 +601,7 @@ static int do_net_del(struct cli *cli)
 	_cleanup_(config_text_done) struct config_text old = {};
 	_cleanup_(ct_live_done) struct ct_live lv = {};
 	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	struct lxcri_error err = {}, restore = {};
 	struct ct_files f;
 	const char *id, *name;
@@ -642,9 +646,11 @@ static int do_net_del(struct cli *cli)
 	}
 
 	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
+	if (r >= 0)
+		r = status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
-	struct netsetup ns = live_netsetup(id, pid, &f, &lv);
+	struct netsetup ns = live_netsetup(id, &ctns, &f, &lv);
 	/* A net the container did not start with (-ENOENT) leaves the snapshot as it is. */
 	if (lv.snapshot.exists) {
 		r = configedit_net_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, name, &snap,
@@ -716,6 +722,7 @@ static void print_net_table(struct json_object *nets)
 
 static int do_net_list(struct cli *cli)
 {
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	_cleanup_config_ struct config *c = NULL;
 	_cleanup_state_ struct state *s = NULL;
 	_cleanup_json_ struct json_object *nets = NULL;
@@ -756,9 +763,11 @@ static int do_net_list(struct cli *cli)
 	if (settings_load(settings_path, &settings, &err) < 0)
 		fprintf(stderr, "lxcri: warning: %s (using the defaults)\n", err.message);
 
+	if (pid > 0 && status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err) < 0)
+		fprintf(stderr, "lxcri: warning: %s\n", err.message);
 	struct netsetup ns = {
 		.id = id,
-		.pid = pid,
+		.ctns = &ctns,
 		.state_dir = f.state_dir,
 		.settings = &settings,
 	};

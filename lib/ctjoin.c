@@ -25,6 +25,7 @@
 #include "apparmor.h"
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "ctns.h"
 #include "paths.h"
 #include "safeopen.h"
 #include "selinux.h"
@@ -36,7 +37,7 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 #ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT		    47
+#define PR_CAP_AMBIENT		 47
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
@@ -48,20 +49,10 @@ static const struct {
 	const char *name;
 	int type;
 } namespaces[] = {
-	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },	 { "uts", CLONE_NEWUTS },
-	{ "ipc", CLONE_NEWIPC },   { "net", CLONE_NEWNET },	 { "cgroup", CLONE_NEWCGROUP },
+	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },    { "uts", CLONE_NEWUTS },
+	{ "ipc", CLONE_NEWIPC },   { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP },
 	{ "pid", CLONE_NEWPID },   { "time", CLONE_NEWTIME },
 };
-
-static int pidfd_open_raw(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_alive(int pidfd)
-{
-	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ? 0 : -errno;
-}
 
 void ctjoin_close(struct ctjoin *j)
 {
@@ -207,7 +198,8 @@ static int cgroup_mount(const char *mountinfo, const char *controllers, char *re
 			continue;
 		if (strcmp(fstype, *controllers ? "cgroup" : "cgroup2") != 0)
 			continue;
-		for (const char *c = controllers; *c && all; c += strcspn(c, ",") + (c[strcspn(c, ",")] == ','))
+		for (const char *c = controllers; *c && all;
+		     c += strcspn(c, ",") + (c[strcspn(c, ",")] == ','))
 			all = option_has(opts, c, strcspn(c, ","));
 		/* Mount points are octal-escaped (\040 for a space): not one of these. */
 		if (!all || strchr(mnt, '\\'))
@@ -232,7 +224,8 @@ static int open_cgroups(struct ctjoin *j, struct lxcri_error *err)
 	r = read_file("/proc/self/mountinfo", 16 * 1024 * 1024, &mountinfo, NULL);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '/proc/self/mountinfo'");
-	for (char *line = strtok_r(cgroups, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(cgroups, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *controllers = strchr(line, ':'), *path, mnt[PATH_MAX], procs[PATH_MAX];
 		_cleanup_close_ int dir = -1, fd = -1;
 		int *grown;
@@ -253,13 +246,13 @@ static int open_cgroups(struct ctjoin *j, struct lxcri_error *err)
 		dir = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dir < 0)
 			return error_set_errno(err, -errno, "Failed to open '%s'", mnt);
-		if (path_join(procs, sizeof(procs), "%s/cgroup.procs", *path == '/' ? path + 1 : path) <
-		    0)
+		if (path_join(procs, sizeof(procs), "%s/cgroup.procs",
+			      *path == '/' ? path + 1 : path) < 0)
 			return error_set(err, -ENAMETOOLONG, "cgroup path '%s' is too long", path);
 		fd = safe_openat(dir, procs, O_WRONLY | O_NOFOLLOW, 0);
 		if (fd < 0)
-			return error_set_errno(err, fd, "Failed to open the container's cgroup '%s/%s'",
-					       mnt, procs);
+			return error_set_errno(
+			    err, fd, "Failed to open the container's cgroup '%s/%s'", mnt, procs);
 		grown = reallocarray(j->cgroup_procs, j->n_cgroups + 1, sizeof(int));
 		if (!grown)
 			return error_set(err, -ENOMEM, "Out of memory");
@@ -300,7 +293,8 @@ static int copy_filters(struct ctjoin *j, unsigned long long count, struct lxcri
 		return 0;
 	/* The kernel allows 32768 instructions over all filters of a process. */
 	if (count > 4096)
-		return error_set(err, -E2BIG, "pid %d has %llu seccomp filters", (int)j->pid, count);
+		return error_set(err, -E2BIG, "pid %d has %llu seccomp filters", (int)j->pid,
+				 count);
 	j->filters = calloc(count, sizeof(*j->filters));
 	if (!j->filters)
 		return error_set(err, -ENOMEM, "Out of memory");
@@ -360,8 +354,8 @@ static int read_lsm(struct ctjoin *j, struct lxcri_error *err)
 		if (r == -ENOENT)
 			r = read_label(j->pid, "attr/current", &j->apparmor);
 		if (r < 0)
-			return error_set_errno(err, r, "Failed to read the AppArmor label of pid %d",
-					       (int)j->pid);
+			return error_set_errno(
+			    err, r, "Failed to read the AppArmor label of pid %d", (int)j->pid);
 		if (j->apparmor && strcmp(j->apparmor, "unconfined") == 0) {
 			free(j->apparmor);
 			j->apparmor = NULL;
@@ -373,8 +367,8 @@ static int read_lsm(struct ctjoin *j, struct lxcri_error *err)
 		if (r >= 0 && !j->selinux)
 			r = read_label(j->pid, "attr/current", &j->selinux);
 		if (r < 0)
-			return error_set_errno(err, r, "Failed to read the SELinux context of pid %d",
-					       (int)j->pid);
+			return error_set_errno(
+			    err, r, "Failed to read the SELinux context of pid %d", (int)j->pid);
 	}
 	return 0;
 }
@@ -437,13 +431,13 @@ int ctjoin_open(pid_t pid, struct ctjoin *ret, struct lxcri_error *err)
 	if (pid <= 0)
 		return error_set(err, -EINVAL, "Invalid container pid %d", (int)pid);
 	j.pid = pid;
-	j.pidfd = pidfd_open_raw(pid);
+	j.pidfd = ctns_pidfd_open(pid);
 	if (j.pidfd < 0)
-		return error_set_errno(err, -errno, "Failed to pin the container's init (pid %d)",
+		return error_set_errno(err, j.pidfd, "Failed to pin the container's init (pid %d)",
 				       (int)pid);
 	r = read_process(&j, err);
 	/* What was read is of the pinned process only if it still runs now. */
-	if (r >= 0 && pidfd_alive(j.pidfd) < 0)
+	if (r >= 0 && ctns_pidfd_exited(j.pidfd))
 		r = error_set(err, -ESRCH, "The container's init (pid %d) is gone", (int)pid);
 	if (r < 0) {
 		ctjoin_close(&j);

@@ -54,8 +54,8 @@ struct sock_fprog;
 struct ctjoin {
 	pid_t pid;
 	int pidfd;
-	int ns_flags; /* CLONE_NEW* of the init's namespaces that are not ours */
-	int root;     /* /proc/<pid>/root, O_PATH | O_DIRECTORY */
+	int ns_flags;	   /* CLONE_NEW* of the init's namespaces that are not ours */
+	int root;	   /* /proc/<pid>/root, O_PATH | O_DIRECTORY */
 	int *cgroup_procs; /* cgroup.procs of each of the init's cgroups, O_WRONLY */
 	size_t n_cgroups;
 	uint64_t bounding; /* the init's CapBnd */
@@ -77,7 +77,9 @@ struct ctjoin {
 };
 
 #define CTJOIN_INIT                                                                                \
-	{ .pidfd = -1, .root = -1, .lsm_fd = -1 }
+	{                                                                                          \
+		.pidfd = -1, .root = -1, .lsm_fd = -1                                              \
+	}
 
 /*
  * Pins pid, reads what its processes have (above), and checks pid is still

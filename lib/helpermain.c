@@ -10,6 +10,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "hookctx.h"
 #include "log.h"
 #include "parse.h"
 #include "paths.h"
@@ -139,7 +140,12 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 		.state_dir = state_dir,
 		.settings = &settings,
 		.hook = hook,
+		.netns = getenv(HOOK_ENV_CT_NETNS),
+		.mntns = getenv(HOOK_ENV_CT_MNTNS),
 	};
+	if (strcmp(hook, "pre-start") != 0 && getenv("LXC_PID") &&
+	    parse_uint32(getenv("LXC_PID"), 1, INT32_MAX, &pid) >= 0)
+		run.pid = (pid_t)pid;
 	if (!start)
 		return teardown(f, &run);
 
@@ -147,13 +153,9 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 	if (r < 0)
 		return fail(NULL, NULL, hook, err.message);
 
-	if (strcmp(hook, "start-host") == 0) {
-		const char *pid_text = getenv("LXC_PID");
-		if (!pid_text || parse_uint32(pid_text, 1, INT32_MAX, &pid) < 0)
-			return fail(state_dir, s, hook,
-				    "LXC_PID is not set to a process id: not run by LXC?");
-		run.pid = (pid_t)pid;
-	}
+	if (strcmp(hook, "start-host") == 0 && run.pid == 0)
+		return fail(state_dir, s, hook,
+			    "LXC_PID is not set to a process id: not run by LXC?");
 	r = config_load(snapshot, &c, &err);
 	if (r >= 0) {
 		run.config = c;

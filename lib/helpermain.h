@@ -9,9 +9,11 @@
  *   <helper> teardown <id>     undo the feature's items of the state
  *
  * Run by lxcri-lifecycle, which holds the container's lock and passes the
- * roots (LXCRI_*) and LXC's environment (LXC_PID, LXC_ROOTFS_PATH). This
- * reads the arguments, the settings, the state and, for start-host, LXC_PID
- * and the snapshot, and hands them to the feature. On a failure the reason
+ * roots (LXCRI_*), LXC's environment (LXC_PID at start-host only,
+ * LXC_ROOTFS_PATH) and at stop the container's namespaces (hookctx.h).
+ * This reads the arguments, the settings, the state, LXC_PID (required for
+ * start-host), the namespaces and the snapshot, and hands them to the
+ * feature. On a failure the reason
  * goes to the state's last_error (for `lxcri status` and the refused start)
  * and to stderr (LXC's log); exit status 1 (2 for a usage error).
  *
@@ -36,8 +38,18 @@ struct helper_run {
 	const char *id;
 	const char *state_dir;
 	const struct settings *settings;
-	const char *hook;	     /* "pre-start" or "start-host" (apply only) */
-	pid_t pid;		     /* start-host: LXC_PID; 0 at pre-start (no init yet) */
+	const char *hook; /* "pre-start" or "start-host" (apply only) */
+	/*
+	 * LXC_PID: the container's init at start-host (apply, and a teardown
+	 * rolling a failed start-host back); 0 otherwise (pre-start has no init
+	 * yet, and lxcri-lifecycle leaves LXC_PID to helpers at start-host only).
+	 */
+	pid_t pid;
+	/*
+	 * Teardown at the stop hook: the container's namespaces as LXC hands them
+	 * (LXCRI_CT_NETNS, LXCRI_CT_MNTNS, from lxcri-lifecycle); NULL otherwise.
+	 */
+	const char *netns, *mntns;
 	const struct config *config; /* apply: the snapshot */
 };
 

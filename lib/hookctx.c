@@ -71,8 +71,21 @@ int hookctx_parse(int n_args, char *const *args, struct hook_context *ctx)
 	ctx->rootfs_path = env_nonempty("LXC_ROOTFS_PATH");
 	ctx->rootfs_mount = env_nonempty("LXC_ROOTFS_MOUNT");
 	ctx->config_file = env_nonempty("LXC_CONFIG_FILE");
-	ctx->net_ns = env_nonempty("LXC_NET_NS");
 	ctx->target = env_nonempty("LXC_TARGET");
+	/* LXC closes these fds before post-stop, but leaves the variables set. */
+	if (ctx->type != HOOK_STOP)
+		return 0;
+	if (ctx->version == 1) {
+		ctx->net_ns = env_nonempty("LXC_NET_NS");
+		ctx->mnt_ns = env_nonempty("LXC_MNT_NS");
+		return 0;
+	}
+	for (int i = 3; i < n_args; i++) {
+		if (strncmp(args[i], "net:", 4) == 0 && args[i][4])
+			ctx->net_ns = args[i] + 4;
+		else if (strncmp(args[i], "mnt:", 4) == 0 && args[i][4])
+			ctx->mnt_ns = args[i] + 4;
+	}
 	return 0;
 }
 

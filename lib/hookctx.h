@@ -5,8 +5,10 @@
  * What LXC tells a hook. Hook version 0 (PVE, and LXC's default) passes
  * "<name> <section> <type> [extra...]" as arguments; version 1 passes
  * LXC_HOOK_TYPE, LXC_HOOK_SECTION and LXC_NAME in the environment. Both
- * also set LXC_PID (from start-host on), LXC_ROOTFS_PATH, LXC_CONFIG_FILE
- * and, at stop, the namespace paths (LXC_NET_NS, ...). libc only.
+ * also set LXC_PID (from start-host on), LXC_ROOTFS_PATH, LXC_CONFIG_FILE;
+ * at stop, references to the container's namespaces come as extra
+ * arguments ("net:/proc/<monitor pid>/fd/<n>", version 0) or as LXC_NET_NS,
+ * LXC_MNT_NS, ... (version 1). libc only.
  */
 
 #include <stdbool.h>
@@ -38,9 +40,25 @@ struct hook_context {
 	const char *rootfs_path;  /* LXC_ROOTFS_PATH */
 	const char *rootfs_mount; /* LXC_ROOTFS_MOUNT */
 	const char *config_file;  /* LXC_CONFIG_FILE */
-	const char *net_ns;	  /* LXC_NET_NS (stop) */
-	const char *target;	  /* LXC_TARGET at stop/post-stop: "stop" or "reboot" */
+	/*
+	 * The container's namespaces at the stop hook only, as LXC hands them
+	 * ("/proc/<monitor pid>/fd/<n>"): the "net:" and "mnt:" arguments with
+	 * version 0, LXC_NET_NS and LXC_MNT_NS with version 1. NULL at any other
+	 * hook, where what LXC's environment may still say is stale.
+	 */
+	const char *net_ns;
+	const char *mnt_ns;
+	const char *target; /* LXC_TARGET at stop/post-stop: "stop" or "reboot" */
 };
+
+/*
+ * What lxcri-lifecycle passes on to the helpers it runs: the stop hook's
+ * namespace references (else unset), so that a helper never needs a PID
+ * of a container that may be gone. LXC_PID is left to them at start-host
+ * only.
+ */
+#define HOOK_ENV_CT_NETNS "LXCRI_CT_NETNS"
+#define HOOK_ENV_CT_MNTNS "LXCRI_CT_MNTNS"
 
 const char *hook_type_to_string(enum hook_type t);
 enum hook_type hook_type_from_string(const char *s);

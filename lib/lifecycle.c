@@ -584,11 +584,25 @@ static int teardown(struct lifecycle *lc, bool final)
 	return 0;
 }
 
+/* The container's namespaces at stop, LXC_PID at start-host: for the helpers (hookctx.h). */
+static void export_container_refs(const struct hook_context *ctx)
+{
+	const char *const env[][2] = { { HOOK_ENV_CT_NETNS, ctx->net_ns },
+				       { HOOK_ENV_CT_MNTNS, ctx->mnt_ns } };
+
+	if (ctx->type != HOOK_START_HOST)
+		(void)unsetenv("LXC_PID"); /* a process that is gone, or someone else's */
+	for (size_t i = 0; i < ELEMENTSOF(env); i++)
+		(void)(env[i][1] ? setenv(env[i][0], env[i][1], 1) : unsetenv(env[i][0]));
+}
+
 int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
 {
 	_cleanup_close_ int lock = -1;
 	bool start = lc->ctx->type == HOOK_PRE_START || lc->ctx->type == HOOK_START_HOST;
 	int r;
+
+	export_container_refs(lc->ctx);
 
 	if (mkdir(lc->paths->run_dir, 0755) < 0 && errno != EEXIST)
 		r = error_set_errno(err, -errno, "Failed to create '%s'", lc->paths->run_dir);

@@ -285,7 +285,7 @@ int netlink_link_get(struct nl_sock *sk, const char *ifname, struct netlink_link
 	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
 	struct netlink_link_info info = { 0 };
 	struct nl_addr *mac;
-	const char *kind;
+	const char *kind, *alias;
 	int master, r;
 
 	r = check_ifname(ifname, "interface", err);
@@ -305,6 +305,9 @@ int netlink_link_get(struct nl_sock *sk, const char *ifname, struct netlink_link
 	kind = rtnl_link_get_type(link);
 	if (kind)
 		snprintf(info.kind, sizeof(info.kind), "%s", kind);
+	alias = rtnl_link_get_ifalias(link);
+	if (alias)
+		snprintf(info.alias, sizeof(info.alias), "%s", alias);
 	master = rtnl_link_get_master(link);
 	if (master > 0) {
 		_cleanup_rtnl_link_ struct rtnl_link *m = NULL;
@@ -324,9 +327,24 @@ int netlink_link_get(struct nl_sock *sk, const char *ifname, struct netlink_link
 	return 0;
 }
 
+/* Deletes link (a name or an ifindex set); one that is not there is fine. */
+static int link_delete(struct nl_sock *sk, struct rtnl_link *link, const char *what,
+		       struct lxcri_error *err)
+{
+	int r;
+
+	before_request();
+	r = rtnl_link_delete(sk, link);
+	if (r < 0 && r != -NLE_NODEV && r != -NLE_OBJ_NOTFOUND)
+		return nl_error(err, r, "Failed to delete %s", what);
+	last_kernel_errno = 0;
+	return 0;
+}
+
 int netlink_link_delete(struct nl_sock *sk, const char *ifname, struct lxcri_error *err)
 {
 	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
+	char what[IFNAMSIZ + 2];
 	int r;
 
 	r = check_ifname(ifname, "interface", err);
@@ -336,16 +354,23 @@ int netlink_link_delete(struct nl_sock *sk, const char *ifname, struct lxcri_err
 	if (!link)
 		return error_set(err, -ENOMEM, "Failed to delete '%s': out of memory", ifname);
 	rtnl_link_set_name(link, ifname);
-	before_request();
-	r = rtnl_link_delete(sk, link);
-	if (r == -NLE_NODEV || r == -NLE_OBJ_NOTFOUND) {
-		last_kernel_errno = 0;
-		return 0;
-	}
-	if (r < 0)
-		return nl_error(err, r, "Failed to delete '%s'", ifname);
-	last_kernel_errno = 0;
-	return 0;
+	snprintf(what, sizeof(what), "'%s'", ifname);
+	return link_delete(sk, link, what, err);
+}
+
+int netlink_link_delete_ifindex(struct nl_sock *sk, int ifindex, struct lxcri_error *err)
+{
+	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
+	char what[32];
+
+	if (ifindex <= 0)
+		return error_set(err, -EINVAL, "Invalid interface index %d", ifindex);
+	snprintf(what, sizeof(what), "interface %d", ifindex);
+	link = rtnl_link_alloc();
+	if (!link)
+		return error_set(err, -ENOMEM, "Failed to delete %s: out of memory", what);
+	rtnl_link_set_ifindex(link, ifindex);
+	return link_delete(sk, link, what, err);
 }
 
 static struct nl_addr *mac_to_nl_addr(const uint8_t mac[6])
@@ -357,6 +382,17 @@ static void mac_to_string(const uint8_t mac[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
 		 mac[5]);
+}
+
+/* A MAC we may give ifname: unicast, not all zeros; NULL (none given) is fine. */
+static int check_mac(const uint8_t *mac, const char *ifname, struct lxcri_error *err)
+{
+	char buf[18];
+
+	if (!mac || (mac_is_unicast(mac) && !mac_is_zero(mac)))
+		return 0;
+	mac_to_string(mac, buf);
+	return error_set(err, -EINVAL, "Invalid MAC address '%s' for '%s'", buf, ifname);
 }
 
 static int request_done(struct nl_msg *msg, void *arg)
@@ -461,7 +497,12 @@ static int bridge_lookup(struct nl_sock *sk, const char *bridge, int *ret_ifinde
 	return 0;
 }
 
-static int link_set_up(struct nl_sock *sk, const char *ifname, bool up, struct lxcri_error *err)
+/*
+ * Changes ifname to the attributes set in a new link object: up or down
+ * (up NULL: left), its alias (NULL: left).
+ */
+static int link_set(struct nl_sock *sk, const char *ifname, const bool *up, const char *alias,
+		    struct lxcri_error *err)
 {
 	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
 	_cleanup_rtnl_link_ struct rtnl_link *change = NULL;
@@ -473,14 +514,36 @@ static int link_set_up(struct nl_sock *sk, const char *ifname, bool up, struct l
 	change = rtnl_link_alloc();
 	if (!change)
 		return error_set(err, -ENOMEM, "Failed to change '%s': out of memory", ifname);
-	if (up)
+	if (up && *up)
 		rtnl_link_set_flags(change, IFF_UP);
-	else
+	else if (up)
 		rtnl_link_unset_flags(change, IFF_UP);
+	if (alias)
+		rtnl_link_set_ifalias(change, alias);
 	before_request();
 	r = rtnl_link_change(sk, link, change, 0);
+	if (r < 0 && alias)
+		return nl_error(err, r, "Failed to set the alias of '%s' to '%s'", ifname, alias);
 	if (r < 0)
-		return nl_error(err, r, "Failed to bring '%s' %s", ifname, up ? "up" : "down");
+		return nl_error(err, r, "Failed to bring '%s' %s", ifname, *up ? "up" : "down");
+	return 0;
+}
+
+static int link_set_up(struct nl_sock *sk, const char *ifname, bool up, struct lxcri_error *err)
+{
+	return link_set(sk, ifname, &up, NULL, err);
+}
+
+int netlink_host_mac(uint8_t ret[6])
+{
+	/*
+	 * A bridge without an address of its own takes the lowest of its ports'
+	 * MACs; a host end starting with 0xfe (as LXC does it) never wins, so that
+	 * attaching a container does not change the bridge's MAC under the host.
+	 */
+	if (getrandom(ret, 6, 0) != 6)
+		return errno ? -errno : -EIO;
+	ret[0] = 0xfe;
 	return 0;
 }
 
@@ -493,15 +556,11 @@ static int veth_create_and_setup(struct nl_sock *host_sk, const struct netlink_v
 	uint8_t host_mac_bytes[6];
 	int r;
 
-	/*
-	 * A bridge without an address of its own takes the lowest of its ports'
-	 * MACs; a host end starting with 0xfe (as LXC does it) never wins, so that
-	 * attaching a container does not change the bridge's MAC under the host.
-	 */
-	if (getrandom(host_mac_bytes, sizeof(host_mac_bytes), 0) != (ssize_t)sizeof(host_mac_bytes))
-		return error_set_errno(err, errno ? -errno : -EIO,
-				       "Failed to create '%s': no random bytes", spec->host_ifname);
-	host_mac_bytes[0] = 0xfe;
+	if (spec->host_mac)
+		memcpy(host_mac_bytes, spec->host_mac, sizeof(host_mac_bytes));
+	else if ((r = netlink_host_mac(host_mac_bytes)) < 0)
+		return error_set_errno(err, r, "Failed to create '%s': no random bytes",
+				       spec->host_ifname);
 	host_mac = mac_to_nl_addr(host_mac_bytes);
 	if (spec->peer_mac)
 		peer_mac = mac_to_nl_addr(spec->peer_mac);
@@ -540,6 +599,11 @@ static int veth_create_and_setup(struct nl_sock *host_sk, const struct netlink_v
 		return nl_error(err, r, "Failed to create veth pair '%s'/'%s'", spec->host_ifname,
 				spec->peer_ifname);
 	*created = true;
+	if (spec->host_alias) {
+		r = link_set(host_sk, spec->host_ifname, NULL, spec->host_alias, err);
+		if (r < 0)
+			return r;
+	}
 	if (spec->pvid == 0)
 		return 0;
 	/* ...but a port with a PVID comes up only once it is on that VLAN. */
@@ -574,13 +638,11 @@ int netlink_veth_create(struct nl_sock *host_sk, const struct netlink_veth_spec 
 	if (spec->pvid > 0 && !has_bridge)
 		return error_set(err, -EINVAL, "VLAN %u for '%s' needs a bridge", spec->pvid,
 				 spec->host_ifname);
-	if (spec->peer_mac && (!mac_is_unicast(spec->peer_mac) || mac_is_zero(spec->peer_mac))) {
-		char buf[18];
-
-		mac_to_string(spec->peer_mac, buf);
-		return error_set(err, -EINVAL, "Invalid MAC address '%s' for '%s'", buf,
-				 spec->peer_ifname);
-	}
+	r = check_mac(spec->peer_mac, spec->peer_ifname, err);
+	if (r >= 0)
+		r = check_mac(spec->host_mac, spec->host_ifname, err);
+	if (r < 0)
+		return r;
 
 	r = netlink_link_exists(host_sk, spec->host_ifname);
 	if (r < 0)
@@ -656,12 +718,9 @@ int netlink_link_configure(struct nl_sock *sk, const char *ifname,
 		if (r < 0)
 			return r;
 	}
-	if (settings->mac && (!mac_is_unicast(settings->mac) || mac_is_zero(settings->mac))) {
-		char buf[18];
-
-		mac_to_string(settings->mac, buf);
-		return error_set(err, -EINVAL, "Invalid MAC address '%s' for '%s'", buf, name);
-	}
+	r = check_mac(settings->mac, name, err);
+	if (r < 0)
+		return r;
 	if (rename) {
 		r = netlink_link_exists(sk, settings->new_name);
 		if (r < 0)
@@ -1225,13 +1284,22 @@ void netlink_stable_mac(const char *container_id, const char *net_name, uint8_t 
 	ret[0] = (uint8_t)((ret[0] & ~0x01u) | 0x02u);
 }
 
-int netlink_host_ifname(const char *container_id, unsigned net_index, char ret[IFNAMSIZ])
+int netlink_host_ifname(const char *container_id, unsigned net_index, unsigned attempt,
+			char ret[IFNAMSIZ])
 {
 	uint64_t h;
 
 	if (net_index > 9999)
 		return -ERANGE;
 	h = fnv1a64(FNV1A64_OFFSET, container_id, strlen(container_id));
+	if (attempt > 0) {
+		char number[16];
+		int n = snprintf(number, sizeof(number), "%u", attempt);
+
+		/* "<id>\0<attempt>": no id's own hash is another id's later candidate. */
+		h = fnv1a64(h, "", 1);
+		h = fnv1a64(h, number, (size_t)n);
+	}
 	/* Fold the high half in, so that every byte of the id counts. */
 	snprintf(ret, IFNAMSIZ, "lx%08" PRIx32 "n%u", (uint32_t)(h ^ (h >> 32)), net_index);
 	return 0;

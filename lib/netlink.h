@@ -70,13 +70,24 @@ struct netlink_veth_spec {
 	const uint8_t *peer_mac; /* 6 bytes; NULL: the kernel picks one */
 	const char *bridge;	 /* NULL or "": no master */
 	uint16_t pvid; /* 1..4094: untagged PVID on the port of a VLAN-aware bridge; 0: none */
+	const uint8_t *host_mac; /* 6 bytes, see netlink_host_mac(); NULL: a random one */
+	const char *host_alias;	 /* IFLA_IFALIAS of the host end (who owns it); NULL: none */
 };
+
+/*
+ * A MAC address for the host end of a veth: random, starting with 0xfe
+ * (locally administered, unicast), so that it never becomes the address of
+ * a bridge (which takes the lowest of its ports'). Given to the kernel at
+ * creation, in the same request, it marks the link as the one that request
+ * made: a caller records it ahead and knows its own link by it later.
+ */
+int netlink_host_mac(uint8_t ret[6]);
 
 /*
  * Creates the veth pair, attaches the host end to spec->bridge (which must
  * exist and be a bridge: -ENODEV / -EINVAL naming it), sets the PVID and
- * brings the host end up. The host end gets a random MAC starting with
- * 0xfe, so that it never becomes the bridge's own address. The peer is left down for
+ * brings the host end up. The host end gets spec->host_mac (or one of
+ * netlink_host_mac()) and then its alias. The peer is left down for
  * netlink_link_configure() (the kernel cannot open a veth end before the
  * pair is linked: -ENOTCONN). host_sk is a socket in the host's netns.
  * Without a PVID, the pair is made, attached and up in one request; with one,
@@ -164,6 +175,12 @@ int netlink_bridge_port_set_hairpin(struct nl_sock *sk, const char *ifname, bool
 
 /* Deletes ifname; a link that is not there is fine (returns 0). */
 int netlink_link_delete(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
+/*
+ * Deletes the link with that ifindex, whatever it is named by now (an
+ * ifindex is not given again while the kernel runs, so this never hits a
+ * link that took the name since); one that is not there is fine (0).
+ */
+int netlink_link_delete_ifindex(struct nl_sock *sk, int ifindex, struct lxcri_error *err);
 
 /* 1 if ifname exists in sk's netns, 0 if not, or -errno. */
 int netlink_link_exists(struct nl_sock *sk, const char *ifname);
@@ -176,6 +193,7 @@ struct netlink_link_info {
 	bool up;	       /* IFF_UP */
 	char master[IFNAMSIZ]; /* "" when it has none */
 	char kind[32];	       /* "veth", "bridge", ...; "" for a device without one */
+	char alias[128];       /* IFLA_IFALIAS, "" when it has none (longer ones cut) */
 };
 
 /* -ENODEV (naming it) if ifname does not exist. */
@@ -216,14 +234,16 @@ int netlink_bridge_port_get_vlans(struct nl_sock *sk, const char *ifname,
 void netlink_stable_mac(const char *container_id, const char *net_name, uint8_t ret[6]);
 
 /*
- * The host end's name for net number net_index of container_id:
- * "lx" + 8 hex digits of a 64-bit FNV-1a hash of the whole id + "n" +
- * net_index, e.g. "lx5d743a7bn1": at most 15 bytes for net_index up to
- * 9999 (-ERANGE beyond), and never one of PVE's prefixes ("veth<vmid>i<N>",
- * "tap", "fwbr", "fwpr", "fwln"). Two ids whose hashes share those 32 bits
- * give the same name: the second netlink_veth_create() then fails with
- * -EEXIST naming it rather than taking the other container's link, and the
- * caller reports it (after its own leftovers were removed, an existing
- * name is not ours to delete).
+ * A name for the host end of net number net_index of container_id, the
+ * attempt-th candidate: "lx" + 8 hex digits of a 64-bit FNV-1a hash + "n" +
+ * net_index, e.g. "lx5d743a7bn1", where attempt 0 hashes the id alone and a
+ * later attempt the id, a NUL and the attempt number. At most 15 bytes for
+ * net_index up to 9999 (-ERANGE beyond), and never one of PVE's prefixes
+ * ("veth<vmid>i<N>", "tap", "fwbr", "fwpr", "fwln").
+ *
+ * Ids collide: 32 bits of hash give the same name to 129 pairs of vmids
+ * below 1,000,000 (44257 and 59801, for one). The caller takes the first
+ * candidate that does not exist and records the name it used.
  */
-int netlink_host_ifname(const char *container_id, unsigned net_index, char ret[IFNAMSIZ]);
+int netlink_host_ifname(const char *container_id, unsigned net_index, unsigned attempt,
+			char ret[IFNAMSIZ]);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +19,20 @@
 
 #include "cleanup.h"
 #include "cni.h"
+#include "ctns.h"
 #include "json.h"
 #include "log.h"
 #include "netlink.h"
+#include "parse.h"
 #include "paths.h"
 #include "resolvconf.h"
 
 #define KIND_VETH "net.veth"
 #define KIND_CNI  "net.cni"
 #define KIND_DNS  "dns.resolvconf"
+
+/* Names tried for a host end (netlink_host_ifname()) before a start is refused. */
+#define HOST_NAME_ATTEMPTS 8
 
 /* "net1: <message>": the key that failed, in front of what went wrong. */
 static int error_prefix(struct lxcri_error *err, int r, const char *fmt, ...)
@@ -84,6 +90,26 @@ static int mark_applied(const struct netsetup *ns, struct state *s, size_t index
 {
 	state_item_set_applied(s, index);
 	return state_save(ns->state_dir, s, err);
+}
+
+/* The container's namespaces, -1 when it is gone (or they are not known). */
+static int ct_netns(const struct netsetup *ns)
+{
+	return ns->ctns ? ns->ctns->net : -1;
+}
+
+static int ct_mntns(const struct netsetup *ns)
+{
+	return ns->ctns ? ns->ctns->mnt : -1;
+}
+
+/* Records the identity of a namespace we apply something in, as key. */
+static int add_identity(struct json_object *data, const char *key, int fd)
+{
+	char id[CTNS_IDENTITY_MAX];
+	int r = ctns_identity(fd, id);
+
+	return r < 0 ? r : json_add_string(data, key, id);
 }
 
 static int cni_runtime_init(const struct netsetup *ns, const char *ifname, const char *netns,
@@ -156,36 +182,101 @@ static int gateway_route(struct nl_sock *ct, const struct config_net *net,
 	return netlink_route_add(ct, &route, err);
 }
 
+/* "lxcri <id> net<N>": the alias of a host end, saying whose it is. */
+static void host_alias(const char *id, unsigned index, char *buf, size_t size)
+{
+	snprintf(buf, size, "lxcri %s net%u", id, index);
+}
+
+/* The container an alias names ("lxcri <id> ..."), or "". */
+static void alias_owner(const char *alias, char *buf, size_t size)
+{
+	if (strncmp(alias, "lxcri ", 6) != 0) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, size, "%.*s", (int)strcspn(alias + 6, " "), alias + 6);
+}
+
+/*
+ * The first name for net's host end that no link has: ids collide
+ * (netlink_host_ifname()), and a name that is taken is never ours to take.
+ */
+static int pick_host_name(const struct netsetup *ns, struct nl_sock *host,
+			  const struct config_net *net, char ret[IFNAMSIZ], struct lxcri_error *err)
+{
+	char first[IFNAMSIZ] = "", owner[80] = "";
+
+	for (unsigned attempt = 0; attempt < HOST_NAME_ATTEMPTS; attempt++) {
+		struct netlink_link_info info;
+		char name[IFNAMSIZ];
+		int r = netlink_host_ifname(ns->id, net->index, attempt, name);
+
+		if (r < 0)
+			return error_set_errno(err, r, "net%u: No host interface name", net->index);
+		r = netlink_link_get(host, name, &info, err);
+		if (r == -ENODEV) {
+			if (attempt > 0)
+				log_info("net%u: host interface '%s' %s%s%s: using '%s'",
+					 net->index, first,
+					 owner[0] ? "belongs to container '" : "is taken", owner,
+					 owner[0] ? "'" : "", name);
+			memcpy(ret, name, IFNAMSIZ);
+			return 0;
+		}
+		if (r < 0)
+			return error_prefix(err, r, "net%u", net->index);
+		if (attempt == 0) {
+			snprintf(first, sizeof(first), "%s", name);
+			alias_owner(info.alias, owner, sizeof(owner));
+		}
+	}
+	if (owner[0])
+		return error_set(
+		    err, -EEXIST,
+		    "net%u: Host interface '%s' already belongs to container '%s', and "
+		    "the %d other names for net%u are taken too",
+		    net->index, first, owner, HOST_NAME_ATTEMPTS - 1, net->index);
+	return error_set(err, -EEXIST,
+			 "net%u: Host interface '%s' already exists, and the %d other names for "
+			 "net%u are taken too",
+			 net->index, first, HOST_NAME_ATTEMPTS - 1, net->index);
+}
+
 static int apply_bridge_net(const struct netsetup *ns, struct nl_sock *host, struct nl_sock *ct,
 			    const struct config_net *net, struct state *s, struct lxcri_error *err)
 {
-	_cleanup_close_ int netns_fd = -1;
-	struct netlink_link_info br;
-	char host_name[IFNAMSIZ];
-	uint8_t mac[6];
+	struct netlink_link_info br, made;
+	char host_name[IFNAMSIZ], alias[96], mark[18];
+	uint8_t mac[6], host_mac[6];
 	size_t index;
 	int r;
 
-	r = netlink_host_ifname(ns->id, net->index, host_name);
-	if (r < 0)
-		return error_set_errno(err, r, "net%u: No host interface name", net->index);
 	r = netlink_link_get(host, net->bridge, &br, err);
 	if (r < 0)
 		return error_prefix(err, r, "net%u", net->index);
-	r = netlink_netns_open_pid(ns->pid, &netns_fd, err);
+	r = pick_host_name(ns, host, net, host_name, err);
 	if (r < 0)
 		return r;
+	r = netlink_host_mac(host_mac);
+	if (r < 0)
+		return error_set_errno(err, r, "net%u: Failed to make a MAC address for '%s'",
+				       net->index, host_name);
+	snprintf(mark, sizeof(mark), "%02x:%02x:%02x:%02x:%02x:%02x", host_mac[0], host_mac[1],
+		 host_mac[2], host_mac[3], host_mac[4], host_mac[5]);
+	host_alias(ns->id, net->index, alias, sizeof(alias));
 	if (net->has_hwaddr)
 		memcpy(mac, net->hwaddr, sizeof(mac));
 	else
 		netlink_stable_mac(ns->id, net->name, mac);
 
+	/* The MAC the host end is created with marks it as ours until its ifindex is known. */
 	struct json_object *data = json_object_new_object();
 	if (!data || json_object_object_add(data, "net", json_object_new_int((int)net->index)) ||
 	    json_add_string(data, "name", net->name) < 0 ||
 	    json_add_string(data, "host", host_name) < 0 ||
-	    json_add_string(data, "bridge", net->bridge) < 0 ||
-	    json_object_object_add(data, "pid", json_object_new_int(ns->pid))) {
+	    json_add_string(data, "host_mac", mark) < 0 ||
+	    json_add_string(data, "bridge", net->bridge) < 0) {
 		json_object_put(data);
 		return error_set(err, -ENOMEM, "Out of memory");
 	}
@@ -196,15 +287,25 @@ static int apply_bridge_net(const struct netsetup *ns, struct nl_sock *host, str
 	struct netlink_veth_spec spec = {
 		.host_ifname = host_name,
 		.peer_ifname = net->name,
-		.peer_netns_fd = netns_fd,
+		.peer_netns_fd = ct_netns(ns),
 		.mtu = net->mtu ? net->mtu : br.mtu,
 		.peer_mac = mac,
 		.bridge = net->bridge,
 		.pvid = net->tag,
+		.host_mac = host_mac,
+		.host_alias = alias,
 	};
 	r = netlink_veth_create(host, &spec, err);
+	if (r >= 0)
+		r = netlink_link_get(host, host_name, &made, err);
+	if (r >= 0 && (!made.has_mac || memcmp(made.mac, host_mac, sizeof(host_mac)) != 0))
+		r = error_set(err, -ESTALE, "Host interface '%s' was replaced as it was made",
+			      host_name);
 	if (r < 0)
 		return error_prefix(err, r, "net%u", net->index);
+	if (json_object_object_add(s->items[index].data, "ifindex",
+				   json_object_new_int(made.ifindex)))
+		return error_set(err, -ENOMEM, "Out of memory");
 	r = mark_applied(ns, s, index, err);
 	if (r < 0)
 		return r;
@@ -233,7 +334,11 @@ static int apply_cni_net(const struct netsetup *ns, const struct config_net *net
 	size_t index;
 	int r;
 
-	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)ns->pid);
+	/* Our fd of the namespace, as a path: it cannot name another one while we run. */
+	r = ctns_fd_path(ct_netns(ns), netns, sizeof(netns));
+	if (r < 0)
+		return error_set_errno(err, r, "net%u: No path for the network namespace",
+				       net->index);
 	cni_runtime_init(ns, net->name, netns, &rt);
 
 	struct json_object *data = json_object_new_object();
@@ -242,8 +347,7 @@ static int apply_cni_net(const struct netsetup *ns, const struct config_net *net
 	    json_add_string(data, "name", net->name) < 0 ||
 	    json_add_string(data, "network", list->name) < 0 ||
 	    json_add_string(data, "source", list->source) < 0 ||
-	    json_add_string(data, "netns", netns) < 0 ||
-	    json_object_object_add(data, "pid", json_object_new_int(ns->pid)) ||
+	    add_identity(data, "netns_id", ct_netns(ns)) < 0 ||
 	    json_add_string(data, "conflist", conflist) < 0) {
 		json_object_put(data);
 		return error_set(err, -ENOMEM, "Out of memory");
@@ -271,35 +375,46 @@ static int apply_one(const struct netsetup *ns, struct nl_sock *host, struct nl_
 	return apply_bridge_net(ns, host, ct, net, s, err);
 }
 
-/* The rootfs directory fd for dns: ns->rootfs, or the container's own view of its root. */
-static int open_rootfs(const struct netsetup *ns, char *path, size_t size, struct lxcri_error *err)
+/*
+ * The rootfs for dns: ns->rootfs, a plain host directory, or else "/" of
+ * the container's mount namespace. Records where in data.
+ */
+static int open_rootfs(const struct netsetup *ns, struct json_object *data, struct lxcri_error *err)
 {
-	int fd;
+	_cleanup_close_ int fd = -1;
+	int r;
 
-	if (ns->rootfs)
-		snprintf(path, size, "%s", ns->rootfs);
-	else
-		snprintf(path, size, "/proc/%d/root", (int)ns->pid);
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set_errno(err, -errno, "dns: Failed to open the rootfs '%s'", path);
-	return fd;
+	if (ns->rootfs) {
+		fd = open(ns->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return error_set_errno(err, -errno, "dns: Failed to open the rootfs '%s'",
+					       ns->rootfs);
+		r = json_add_string(data, "rootfs", ns->rootfs);
+	} else {
+		fd = ctns_open_root(ct_mntns(ns), err);
+		if (fd < 0)
+			return error_prefix(err, fd, "dns");
+		r = add_identity(data, "mntns_id", ct_mntns(ns));
+	}
+	if (r < 0)
+		return error_set_errno(err, r, "dns: Failed to record the rootfs");
+	return TAKE_FD(fd);
 }
 
 static int apply_dns(const struct netsetup *ns, const struct config_dns *dns, struct state *s,
 		     struct lxcri_error *err)
 {
-	char rootfs[PATH_MAX];
-	_cleanup_close_ int rootfd = open_rootfs(ns, rootfs, sizeof(rootfs), err);
+	_cleanup_close_ int rootfd = -1;
+	struct json_object *data = json_object_new_object();
 	size_t index;
 	int r;
 
-	if (rootfd < 0)
-		return rootfd;
-	struct json_object *data = json_object_new_object();
-	if (!data || json_add_string(data, "rootfs", rootfs) < 0) {
-		json_object_put(data);
+	if (!data)
 		return error_set(err, -ENOMEM, "Out of memory");
+	rootfd = open_rootfs(ns, data, err);
+	if (rootfd < 0) {
+		json_object_put(data);
+		return rootfd;
 	}
 	r = record(ns, s, KIND_DNS, data, &index, err);
 	if (r < 0)
@@ -343,10 +458,14 @@ static int open_sockets(const struct netsetup *ns, struct nl_sock **host, struct
 
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to open a netlink socket");
-	r = netlink_open_in_netns_pid(ns->pid, ct, err);
+	if (ct_netns(ns) < 0)
+		return error_set(err, -ESRCH,
+				 "The network namespace of container '%s' is not known: is it "
+				 "running?",
+				 ns->id);
+	r = netlink_open_in_netns_fd(ct_netns(ns), ct, err);
 	if (r < 0)
-		return error_prefix(err, r, "Network namespace of container '%s' (pid %d)", ns->id,
-				    (int)ns->pid);
+		return error_prefix(err, r, "Network namespace of container '%s'", ns->id);
 	return 0;
 }
 
@@ -403,10 +522,20 @@ int netsetup_apply_net(const struct netsetup *ns, const struct config_net *net, 
 	return r;
 }
 
+/*
+ * Deletes the host end only if it is the link this item made: the ifindex
+ * recorded once it was made, or (an item left pending by a crash) the MAC
+ * it was made with. A link that took the name since, another container's
+ * with a colliding name above all, is left alone: the item is done then,
+ * as ours is gone.
+ */
 static int undo_veth(struct nl_sock *host, const struct state_item *item, struct lxcri_error *err)
 {
-	const char *name = data_string(item, "host");
+	const char *name = data_string(item, "host"), *mark = data_string(item, "host_mac");
+	int ifindex = data_int(item, "ifindex"), n = data_int(item, "net");
 	struct netlink_link_info info;
+	uint8_t mac[6];
+	bool ours;
 	int r;
 
 	if (!name || !ifname_valid(name))
@@ -417,24 +546,39 @@ static int undo_veth(struct nl_sock *host, const struct state_item *item, struct
 		return 0; /* gone with the container's namespace */
 	if (r < 0)
 		return r;
-	if (strcmp(info.kind, "veth") != 0)
-		return error_set(err, -EEXIST,
-				 "Host interface '%s' is a %s link now, not our veth: left alone",
-				 name, info.kind[0] ? info.kind : "plain");
-	r = netlink_link_delete(host, name, err);
+	if (ifindex > 0)
+		ours = info.ifindex == ifindex;
+	else if (mark && parse_mac(mark, mac) == 0)
+		ours = info.has_mac && memcmp(info.mac, mac, sizeof(mac)) == 0;
+	else {
+		log_warning("net%d: host interface '%s' was recorded without its ifindex or MAC "
+			    "(by an older version): left alone, it goes with the container's "
+			    "network namespace",
+			    n, name);
+		return 0;
+	}
+	if (!ours) {
+		log_warning("net%d: host interface '%s' is not the one this run made%s%s%s: left "
+			    "alone",
+			    n, name, info.alias[0] ? " (it is '" : "", info.alias,
+			    info.alias[0] ? "')" : "");
+		return 0;
+	}
+	r = netlink_link_delete_ifindex(host, info.ifindex, err);
 	if (r >= 0)
-		log_info("net%d: host interface '%s' removed", data_int(item, "net"), name);
+		log_info("net%d: host interface '%s' removed", n, name);
 	return r;
 }
 
 static int undo_cni(const struct netsetup *ns, const struct state_item *item,
 		    struct lxcri_error *err)
 {
-	const char *name = data_string(item, "name"), *netns = data_string(item, "netns");
+	const char *name = data_string(item, "name"), *netns_id = data_string(item, "netns_id");
 	const char *text = data_string(item, "conflist"), *source = data_string(item, "source");
 	_cleanup_cni_conflist_ struct cni_conflist *list = NULL;
+	const char *netns = NULL;
 	struct cni_runtime rt;
-	struct stat st;
+	char path[64];
 	int r;
 
 	if (!name || !text)
@@ -444,9 +588,16 @@ static int undo_cni(const struct netsetup *ns, const struct state_item *item,
 			       &list, err);
 	if (r < 0)
 		return r;
-	/* DEL without a namespace when it is gone: the plugins clean the host side. */
-	if (netns && stat(netns, &st) < 0)
-		netns = NULL;
+	/*
+	 * In the container's network namespace while we hold it; without one when
+	 * it is gone (the spec allows it for DEL): the plugins clean the host side.
+	 * Never a recorded path: /proc/<pid> may be another process's by now.
+	 */
+	if (ctns_is(ct_netns(ns), netns_id) && ctns_fd_path(ct_netns(ns), path, sizeof(path)) >= 0)
+		netns = path;
+	else
+		log_info("net%d: container gone: CNI DEL of '%s' without its network namespace",
+			 data_int(item, "net"), list->name);
 	cni_runtime_init(ns, name, netns, &rt);
 	r = cni_del(list, &rt, err);
 	if (r >= 0)
@@ -455,20 +606,66 @@ static int undo_cni(const struct netsetup *ns, const struct state_item *item,
 	return r;
 }
 
+/*
+ * The backup of a container that is gone, whose rootfs is no host
+ * directory: kept as <run_dir>/.stale/<id>-<ms>-resolv.conf.{orig,state}.
+ */
+static int dns_set_aside(const struct netsetup *ns, struct lxcri_error *err)
+{
+	_cleanup_free_ char *copy = strdup(ns->state_dir);
+	char prefix[PATH_MAX], stale[PATH_MAX];
+	bool kept;
+	int r;
+
+	if (!copy)
+		return error_set(err, -ENOMEM, "Out of memory");
+	r = path_join(stale, sizeof(stale), "%s/.stale", dirname(copy));
+	if (r >= 0)
+		r = path_join(prefix, sizeof(prefix), "%s/%s-%lld-", stale, ns->id,
+			      (long long)now_ms());
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to set aside the backup in '%s'",
+				       ns->state_dir);
+	if (mkdir(stale, 0700) < 0 && errno != EEXIST)
+		return error_set_errno(err, -errno, "Failed to create '%s'", stale);
+	r = resolvconf_set_aside(ns->state_dir, prefix, &kept, err);
+	if (r < 0)
+		return r;
+	if (kept)
+		log_warning("dns: container gone: /etc/resolv.conf not restored (its original is "
+			    "kept as '%s" RESOLVCONF_BACKUP_NAME "')",
+			    prefix);
+	else
+		log_warning("dns: container gone: /etc/resolv.conf not restored (there was no "
+			    "backup)");
+	return 0;
+}
+
+/*
+ * Restores /etc/resolv.conf: in a plain host directory the item names, or
+ * through the mount namespace at hand if it is the one the item recorded.
+ * Else the container is gone: a path under /proc (as an older version
+ * recorded it) names whatever process has that PID now, never opened.
+ */
 static int undo_dns(const struct netsetup *ns, const struct state_item *item,
 		    struct lxcri_error *err)
 {
-	const char *rootfs = data_string(item, "rootfs");
+	const char *rootfs = data_string(item, "rootfs"), *mntns_id = data_string(item, "mntns_id");
 	_cleanup_close_ int rootfd = -1;
 	int r;
 
-	if (!rootfs)
-		return error_set(err, -EINVAL, "Item '%s' names no rootfs", item->kind);
-	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return error_set_errno(err, -errno,
-				       "Cannot restore /etc/resolv.conf: rootfs '%s' is not there",
-				       rootfs);
+	if (rootfs && strncmp(rootfs, "/proc/", 6) != 0) {
+		rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return error_set_errno(
+			    err, -errno,
+			    "Cannot restore /etc/resolv.conf: rootfs '%s' is not there", rootfs);
+	} else if (ctns_is(ct_mntns(ns), mntns_id)) {
+		rootfd = ctns_open_root(ct_mntns(ns), err);
+		if (rootfd < 0)
+			return rootfd;
+	} else
+		return dns_set_aside(ns, err);
 	r = resolvconf_restore(rootfd, ns->state_dir, err);
 	if (r >= 0)
 		log_info("dns: /etc/resolv.conf restored");
@@ -547,14 +744,17 @@ static struct json_object *net_status(const struct netsetup *ns, struct nl_sock 
 	if (net->cni)
 		json_add_string(o, "network", net->cni);
 	else {
+		/* The name the run used, or the one a start would try first. */
 		char host_name[IFNAMSIZ] = "";
-		(void)netlink_host_ifname(ns->id, net->index, host_name);
+		const char *recorded = item ? data_string(item, "host") : NULL;
+		if (!recorded)
+			(void)netlink_host_ifname(ns->id, net->index, 0, host_name);
 		json_add_string(o, "bridge", net->bridge);
-		json_add_string(o, "host", host_name);
+		json_add_string(o, "host", recorded ? recorded : host_name);
 	}
 	json_object_object_add(o, "applied",
 			       json_object_new_boolean(item && item->status == STATE_ITEM_APPLIED));
-	if (ns->pid <= 0)
+	if (ct_netns(ns) < 0)
 		return o;
 
 	struct netlink_link_info info;
@@ -568,7 +768,7 @@ static struct json_object *net_status(const struct netsetup *ns, struct nl_sock 
 		struct cni_runtime rt;
 		char netns[64];
 
-		snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)ns->pid);
+		(void)ctns_fd_path(ct_netns(ns), netns, sizeof(netns));
 		cni_runtime_init(ns, net->name, netns, &rt);
 		if (!text)
 			error_set(&e, -EINVAL, "no recorded conflist");
@@ -592,8 +792,8 @@ int netsetup_status(const struct netsetup *ns, const struct config *c, const str
 
 	if (!a)
 		return error_set(err, -ENOMEM, "Out of memory");
-	if (ns->pid > 0 && netlink_open_in_netns_pid(ns->pid, &ct, &e) < 0)
-		ct = NULL; /* the container went away meanwhile: links show as missing */
+	if (ct_netns(ns) >= 0 && netlink_open_in_netns_fd(ct_netns(ns), &ct, &e) < 0)
+		ct = NULL; /* links show as missing */
 	for (size_t i = 0; i < c->n_nets; i++) {
 		struct json_object *o =
 		    net_status(ns, ct, &c->nets[i], find_item(s, c->nets[i].name));

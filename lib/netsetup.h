@@ -14,25 +14,48 @@
  * Item kinds and their data:
  *
  *   net.veth        {"net": N, "name": "eth1", "host": "lx5d743a7bn1",
- *                    "bridge": "vmbr1", "pid": P}
- *                   the veth pair; teardown deletes the host end (which
- *                   takes the container end with it) if it is still there
- *                   and still a veth
+ *                    "host_mac": "fe:12:34:56:78:9a", "bridge": "vmbr1",
+ *                    "ifindex": I}
+ *                   the veth pair. "host" is the name used (the first of
+ *                   netlink_host_ifname()'s candidates that no link had),
+ *                   "host_mac" the MAC it was created with (recorded ahead),
+ *                   "ifindex" its index once made; its alias says
+ *                   "lxcri <id> net<N>". Teardown deletes the host end
+ *                   (which takes the container end with it) only if the
+ *                   link of that name is the one made: the same ifindex,
+ *                   or for an item still pending the same MAC. A link that
+ *                   took the name since (another container's) is left alone.
  *   net.cni         {"net": N, "name": "eth2", "network": "mynet",
- *                    "netns": "/proc/P/ns/net", "pid": P}
- *                   a CNI attachment; teardown runs DEL (idempotent) with
- *                   the conflist found by name in the config directory, or
- *                   else the one kept in the CNI cache
- *   dns.resolvconf  {"rootfs": "/var/lib/lxc/web/rootfs"}
- *                   /etc/resolv.conf replaced; teardown restores it from
- *                   the backup in state_dir (lib/resolvconf.h)
+ *                    "source": "/etc/cni/net.d/10-mynet.conflist",
+ *                    "netns_id": "<dev>:<ino>", "conflist": "..."}
+ *                   a CNI attachment; teardown runs DEL (idempotent) with the
+ *                   conflist kept here, in the container's network namespace
+ *                   while one is at hand and it is the one recorded, else
+ *                   without one (the spec allows that for DEL)
+ *   dns.resolvconf  {"rootfs": "/var/lib/lxc/web/rootfs"} or
+ *                   {"mntns_id": "<dev>:<ino>"}
+ *                   /etc/resolv.conf replaced, in a rootfs that is a plain
+ *                   host directory, or else through the container's mount
+ *                   namespace; teardown restores it from the backup in
+ *                   state_dir (lib/resolvconf.h), through the same mount
+ *                   namespace if it is at hand. A container that is gone,
+ *                   whose rootfs is no host directory, is not restored:
+ *                   "container gone: /etc/resolv.conf not restored", the
+ *                   backup is set aside in <run_dir>/.stale/ and the item
+ *                   is done.
+ *
+ * Nothing here acts on /proc/<pid> of a container that may be gone: the
+ * container's namespaces come in ns->ctns, opened by the caller from a
+ * process it pinned (start-host, `lxcri net`) or from LXC's references
+ * (the stop hook), and are compared with the identity recorded (lib/ctns.h).
  *
  * Addresses, gateways and routes live inside the container's network
  * namespace, on its interfaces: they go away with the interface or the
  * namespace and are not recorded.
  *
  * Functions return 0 or -errno with err set; nothing here exits or logs
- * except through log_info() lines of what was done (lib/log.h).
+ * except through log_info() lines of what was done, and log_warning()
+ * lines of what was left alone and why (lib/log.h).
  */
 
 #include <json-c/json.h>
@@ -40,13 +63,16 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "ctns.h"
 #include "error.h"
 #include "state.h"
 
 struct netsetup {
-	const char *id;	    /* container id (CNI_CONTAINERID, MAC and host name hash) */
-	pid_t pid;	    /* the container's init (LXC_PID): its netns is the target */
-	const char *rootfs; /* host path of the rootfs directory for dns; NULL: /proc/<pid>/root */
+	const char *id; /* container id (CNI_CONTAINERID, MAC and host name hash) */
+	/* The container's namespaces: NULL (or fds of -1) when it is gone. */
+	const struct ctns *ctns;
+	/* Host path of a rootfs that is a plain directory, for dns; NULL: its mount namespace. */
+	const char *rootfs;
 	const char *state_dir;		 /* where state.json and the resolv.conf backup are */
 	const struct settings *settings; /* CNI directories and plugin timeout */
 	const char *hook; /* who applies, recorded in each item: NULL is "start-host" */
@@ -56,7 +82,8 @@ struct netsetup {
  * Applies every net, then every route, then dns, in config order, writing
  * ahead into s (saved to ns->state_dir as it goes).
  *
- * Checked before anything is created: every interface name of the config
+ * Needs ns->ctns (both namespaces, or the mount one only where ns->rootfs
+ * is set for dns). Checked before anything is created: every interface name of the config
  * is free in the container (an existing one, such as Proxmox VE's eth0, is
  * "Interface 'eth0' already exists in container '105' (net1)"), every
  * bridge exists and is a bridge ("Bridge 'vmbr9' of net1 does not exist"),
@@ -82,8 +109,8 @@ int netsetup_apply_net(const struct netsetup *ns, const struct config_net *net, 
  * those of the interface only_name when that is not NULL (`lxcri net del`).
  * Each undone item is removed from s and s is saved. Goes on past a failed
  * item (leaving it in s) and returns the number of items left, with err
- * describing the first failure. ns->pid and ns->rootfs are not used: the
- * items say where.
+ * describing the first failure. ns->rootfs is not used: the items say
+ * where; ns->ctns is used where it is what an item recorded.
  */
 size_t netsetup_teardown(const struct netsetup *ns, struct state *s, const char *only_name,
 			 struct lxcri_error *err);
@@ -96,7 +123,8 @@ bool netsetup_item_kind(const char *kind);
  * and `lxcri status`: a JSON array of {"net": N, "name", "type":
  * "bridge"|"cni", "bridge"|"network", "host" (bridge nets), "applied": bool,
  * "link": "up"|"down"|"missing", and for CNI nets "check": "ok" or the
- * CHECK error}. pid <= 0: a stopped container (no link or check fields).
+ * CHECK error}. "host" is the name the run uses. Without ns->ctns: a
+ * stopped container (no link or check fields).
  */
 int netsetup_status(const struct netsetup *ns, const struct config *c, const struct state *s,
 		    struct json_object **ret, struct lxcri_error *err);

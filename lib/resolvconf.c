@@ -429,6 +429,11 @@ int resolvconf_restore(int rootfd, const char *backup_dir, struct lxcri_error *e
 
 	switch (state.kind) {
 	case BACKUP_FILE:
+		/*
+		 * Never a set-id bit: we write as root, and the file is the container's
+		 * word; a resolver needs none of them.
+		 */
+		state.mode &= 0777;
 		r = safe_write_file_at(etcfd, RESOLV_CONF_NAME, data, size, state.mode);
 		if (r < 0)
 			return error_set_errno(
@@ -475,4 +480,44 @@ int resolvconf_restore(int rootfd, const char *backup_dir, struct lxcri_error *e
 	}
 
 	return remove_backup(state_path, orig_path, err);
+}
+
+int resolvconf_set_aside(const char *backup_dir, const char *aside_prefix, bool *ret_kept,
+			 struct lxcri_error *err)
+{
+	static const char *const names[] = { RESOLVCONF_STATE_NAME, RESOLVCONF_BACKUP_NAME };
+	_cleanup_free_ char *state_path = NULL, *orig_path = NULL;
+	bool kept = false;
+
+	if (ret_kept)
+		*ret_kept = false;
+	if (backup_path(backup_dir, RESOLVCONF_STATE_NAME, &state_path) < 0 ||
+	    backup_path(backup_dir, RESOLVCONF_BACKUP_NAME, &orig_path) < 0)
+		return error_set_errno(err, -ENOMEM, "Failed to set aside '%s'", backup_dir);
+	/* Without the state there is no backup: a left-over copy goes. */
+	if (access(state_path, F_OK) < 0) {
+		if (errno != ENOENT)
+			return error_set_errno(err, -errno, "Failed to check '%s'", state_path);
+		return remove_backup(state_path, orig_path, err);
+	}
+	/* The state first, as remove_backup() does: what stays behind is no backup. */
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		_cleanup_free_ char *to = NULL;
+		const char *from = i == 0 ? state_path : orig_path;
+
+		if (asprintf(&to, "%s%s", aside_prefix, names[i]) < 0) {
+			to = NULL;
+			return error_set_errno(err, -ENOMEM, "Failed to set aside '%s'", from);
+		}
+		if (rename(from, to) < 0) {
+			if (errno == ENOENT && i > 0)
+				continue;
+			return error_set_errno(err, -errno, "Failed to move '%s' to '%s'", from,
+					       to);
+		}
+		kept = true;
+	}
+	if (ret_kept)
+		*ret_kept = kept;
+	return 0;
 }

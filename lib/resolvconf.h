@@ -21,6 +21,8 @@
  * exactly when it does.
  */
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "error.h"
 
@@ -54,7 +56,8 @@ int resolvconf_apply(int rootfd, const struct config_dns *dns, const char *backu
 
 /*
  * Puts back what resolvconf_apply() found: the regular file with its content,
- * mode and owner, or the symlink with its target text, or no file at all
+ * mode (never a set-id or sticky bit: those are dropped) and owner, or the
+ * symlink with its target text, or no file at all
  * (and no /etc if there was none, when it is still empty). Each is put in
  * place atomically. Then removes the backup.
  *
@@ -62,3 +65,14 @@ int resolvconf_apply(int rootfd, const struct config_dns *dns, const char *backu
  * and a restore interrupted half-way ends the same when run again.
  */
 int resolvconf_restore(int rootfd, const char *backup_dir, struct lxcri_error *err);
+
+/*
+ * For a rootfs that is out of reach for good (the container is gone and
+ * its rootfs is no host directory): the backup leaves backup_dir, which
+ * then holds none, for "<aside_prefix>resolv.conf.state" and
+ * "<aside_prefix>resolv.conf.orig", so that the original is not lost. The
+ * directory of aside_prefix must exist. No backup: 0, and a left-over copy
+ * without its state is removed. *ret_kept (may be NULL): whether one moved.
+ */
+int resolvconf_set_aside(const char *backup_dir, const char *aside_prefix, bool *ret_kept,
+			 struct lxcri_error *err);

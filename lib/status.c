@@ -30,6 +30,28 @@ bool status_lxc_running(const struct ct_lxc *lxc)
 	       (strcmp(lxc->state, "RUNNING") == 0 || strcmp(lxc->state, "FROZEN") == 0);
 }
 
+int status_lxc_namespaces(const struct lxcri_paths *p, const char *id, pid_t pid, struct ctns *ret,
+			  struct lxcri_error *err)
+{
+	struct ctns ns = CTNS_NONE;
+	struct ct_lxc again;
+	int r = ctns_open_pid(pid, &ns, err);
+
+	if (r >= 0)
+		r = status_lxc_query(p, id, &again, err);
+	if (r >= 0 && (!status_lxc_running(&again) || again.pid != pid))
+		r = error_set(err, -ESRCH,
+			      "Container '%s' stopped or restarted meanwhile (its init was %d): "
+			      "try again",
+			      id, (int)pid);
+	if (r < 0) {
+		ctns_close(&ns);
+		return r;
+	}
+	*ret = ns;
+	return 0;
+}
+
 /* One value of lxc-info's output: "State:  RUNNING" (several asked for) or "RUNNING" (one). */
 static const char *lxc_info_value(char *line, const char *key)
 {
@@ -269,9 +291,15 @@ static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 	settings_init(&settings);
 	(void)settings_load(settings_path, &settings, &err); /* the defaults, if it is broken */
 
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
+	r = status_lxc_namespaces(p, s->id, s->lxc.pid, &ctns, &err);
+	if (r < 0) {
+		snprintf(s->nets_error, sizeof(s->nets_error), "%s", err.message);
+		return;
+	}
 	struct netsetup ns = {
 		.id = s->id,
-		.pid = s->lxc.pid,
+		.ctns = &ctns,
 		.state_dir = dir,
 		.settings = &settings,
 	};

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "ctns.h"
 #include "error.h"
 #include "paths.h"
 #include "state.h"
@@ -86,3 +87,11 @@ int status_lxc_query(const struct lxcri_paths *p, const char *id, struct ct_lxc 
 int status_parse_lxc_info(const char *out, struct ct_lxc *ret);
 /* The container runs, with a pid whose namespaces can be entered: RUNNING or FROZEN. */
 bool status_lxc_running(const struct ct_lxc *lxc);
+/*
+ * The namespaces of pid, the init LXC reported for a running container
+ * (lib/ctns.h), pinned by a pidfd. LXC is then asked again, so that they
+ * are its init's and not those of a process that took the PID in between:
+ * -ESRCH when the container stopped or restarted meanwhile.
+ */
+int status_lxc_namespaces(const struct lxcri_paths *p, const char *id, pid_t pid, struct ctns *ret,
+			  struct lxcri_error *err);

@@ -13,8 +13,7 @@
 
 #include "cleanup.h"
 
-static int check_one(const char *shown, const struct stat *st, bool last,
-		     struct lxcri_error *err)
+static int check_one(const char *shown, const struct stat *st, bool last, struct lxcri_error *err)
 {
 	if (st->st_uid != 0)
 		return error_set(err, -EPERM, "'%s' is owned by uid %u, not root", shown,

@@ -254,9 +254,10 @@ net_setup() {
 }
 
 net_exit() {
-	local ct prefixes="" links l
+	local ct prefixes="" links l ours=""
 	for ct in $(lxc-ls -P "$LXCPATH" -1 2>/dev/null); do
 		prefixes="$prefixes $(lx_host_ifname "$ct" "")"
+		ours="$ours $(host_links_of "$ct")"
 	done
 	links=$(cat "$NET_LINKS" 2>/dev/null)
 	harness_cleanup
@@ -274,12 +275,15 @@ net_exit() {
 	for l in $(host_link_names); do
 		for ct in $prefixes; do [[ "$l" == "$ct"* ]] && ip link del "$l" 2>/dev/null; done
 	done
+	for l in $ours; do ip link del "$l" 2>/dev/null; done
 	return 0
 }
 
 # The host end of net<index> of a container: "lx" + 8 hex digits of a
 # 64-bit FNV-1a hash of the id (high half folded in) + "n" + index, as
-# netlink_host_ifname() names it. An empty index gives the prefix.
+# netlink_host_ifname() names it first (a name another link has already
+# makes lxcri try others, and record the one it used). An empty index gives
+# the prefix.
 lx_host_ifname() { # id index
 	local id=$1 h i c
 	h=$((0xcbf29ce484222325))
@@ -292,11 +296,13 @@ lx_host_ifname() { # id index
 
 host_link_names() { ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'; }
 
-# The links on the host that are host ends of a container's networks.
+# The links on the host that are host ends of a container's networks: those
+# whose alias names it ("lxcri <id> net<N>"), and those named after it that
+# have no alias (a crash right after the link was made, before its alias).
 host_links_of() { # id
-	local prefix
-	prefix=$(lx_host_ifname "$1" "")
-	host_link_names | grep "^$prefix" || true
+	ip -j link show | jq -r --arg prefix "$(lx_host_ifname "$1" "")" --arg alias "lxcri $1 " \
+		'.[] | select(((.ifalias // "") | startswith($alias)) or
+			((.ifalias // "") == "" and (.ifname | startswith($prefix)))) | .ifname'
 }
 
 net4() { echo "10.$NET_OCTET.$1.$2"; } # bridge-number host-number
@@ -400,6 +406,22 @@ link_watch_stop() { # prefix
 # address LXC gave it (lxc.net.0.ipv4.address): not in this container.
 ct_no_dhcp() { # name
 	sed -i '/udhcpc/d' "$LXCPATH/$1/rootfs/etc/init.d/rcS"
+}
+
+# ct_kill_with_monitor <ct>: the container's init and its LXC monitor die
+# at once (a host crash, an OOM kill), so that no stop or post-stop hook
+# runs: what lxcri recorded stays for the next start to clean up.
+ct_kill_with_monitor() { # ct
+	local pid
+	pid=$(lxc-info -P "$LXCPATH" -n "$1" -p -H)
+	[ -n "$pid" ] || fail "'$1' has no init to kill"
+	pkill -9 -f "^\[lxc monitor\] $LXCPATH $1\$"
+	kill -9 "$pid"
+	for _ in $(seq 100); do
+		[ "$(ct_state "$1")" == STOPPED ] && ! kill -0 "$pid" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "'$1' (init $pid) still running after SIGKILL"
 }
 
 # --- a crash injected into a helper ---

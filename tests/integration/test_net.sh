@@ -130,13 +130,15 @@ EOF
 	ct_ping6 "$ct" "$(net6 1 1)"
 	host_ping4 "$(net4 1 5)"
 	host_ping6 "$(net6 1 5)"
-	# What was applied is recorded.
+	# What was applied is recorded, with what makes the host end ours: its
+	# ifindex and the MAC it was made with; its alias says whose it is.
 	assert_eq "$(state_kinds "$ct")" "net.veth" "items"
-	local pid data
-	pid=$(lxc-info -P "$LXCPATH" -n "$ct" -p -H)
+	local data ifindex mac
+	read -r ifindex mac < <(ip -j link show "$host" | jq -r '.[0] | "\(.ifindex) \(.address)"')
 	data=$(state_data "$ct" net.veth)
-	assert_eq "$(jq -c '.[0] | [.net, .name, .host, .bridge, .pid]' <<<"$data")" \
-		"[1,\"eth1\",\"$host\",\"$BR1\",$pid]" "net.veth item"
+	assert_eq "$(jq -c '.[0] | [.net, .name, .host, .bridge, .ifindex, .host_mac]' <<<"$data")" \
+		"[1,\"eth1\",\"$host\",\"$BR1\",$ifindex,\"$mac\"]" "net.veth item"
+	assert_eq "$(ip -j link show "$host" | jq -r '.[0].ifalias')" "lxcri $ct net1" "alias of '$host'"
 	ct_stop "$ct"
 	assert_stopped_clean "$ct"
 	busybox ping -c1 -W1 "$(net4 1 5)" >/dev/null 2>&1 && fail "$(net4 1 5) still answers after the stop"
@@ -595,6 +597,102 @@ EOF
 	[ -z "$(ls -A "$RUN/.stale" 2>/dev/null)" ] || fail "state set aside: $(ls "$RUN/.stale")"
 }
 
+# --- a container whose init is gone ---
+# A rootfs that lxcri does not see as a plain host directory: an overlay of
+# the container's rootfs (lower) and an upper dir of the test. dns then
+# reaches /etc/resolv.conf only through the container's mount namespace.
+ct_overlay_rootfs() { # ct: prints the upper dir
+	local dir=$T/overlay-$1
+	mkdir -p "$dir/upper"
+	sed -i "s|^lxc.rootfs.path = .*|lxc.rootfs.path = overlay:$LXCPATH/$1/rootfs:$dir/upper|" "$LXCPATH/$1/config"
+	grep -q "^lxc.rootfs.path = overlay:" "$LXCPATH/$1/config" || fail "no overlay rootfs in $LXCPATH/$1/config"
+	echo "$dir/upper"
+}
+
+# At stop the container's init is gone: the restore goes through the
+# namespaces LXC hands the stop hook (arguments with hook version 0,
+# LXC_MNT_NS with version 1), never through /proc/<pid> of the dead init.
+dns_restored_through_mount_namespace() {
+	local version ct upper
+	for version in v0 v1; do
+		ct=${CT}u$version
+		ct_create "$ct" "$version"
+		upper=$(ct_overlay_rootfs "$ct")
+		printf '# the image'"'"'s own\nnameserver 192.0.2.53\n' >"$LXCPATH/$ct/rootfs/etc/resolv.conf"
+		chmod 0640 "$LXCPATH/$ct/rootfs/etc/resolv.conf"
+		ct_config "$ct" <<EOF
+dns: nameserver=$(net4 1 1)
+EOF
+		ct_start "$ct" || fail "$version: start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+		assert_contains "$(ct_exec "$ct" cat /etc/resolv.conf)" "nameserver $(net4 1 1)" "$version: /etc/resolv.conf in '$ct'"
+		ct_stop "$ct"
+		assert_stopped_clean "$ct" "$version"
+		# The copy in the upper dir is what the container sees at its next start.
+		assert_eq "$(cat "$upper/etc/resolv.conf")" "$(printf '# the image'"'"'s own\nnameserver 192.0.2.53')" "$version: restored /etc/resolv.conf"
+		assert_eq "$(stat -c '%a' "$upper/etc/resolv.conf")" 640 "$version: mode of the restored /etc/resolv.conf"
+	done
+}
+
+# A container killed together with its LXC monitor (a host crash, an OOM
+# kill) runs no stop or post-stop hook: its state stays, and the PID it
+# recorded may belong to another process by its next start. Here that
+# process is a chrooted busybox of the test in a network namespace of its
+# own with an eth2, and the state is pointed at its PID as a reused PID
+# would be. The container's own /etc/resolv.conf was setuid (04755): the
+# next start's cleanup must write nothing into the other process's root,
+# and run CNI DEL in no namespace but the container's.
+gone_container_never_reaches_a_reused_pid() {
+	local ct=${CT}v victim=$T/victim vns=lxnst${NET_SUFFIX}v vpid lease
+	cni_fresh "$CNINET" 3
+	ct_create "$ct"
+	ct_overlay_rootfs "$ct" >/dev/null
+	printf '#!/bin/sh\necho "run as root"\n' >"$LXCPATH/$ct/rootfs/etc/resolv.conf"
+	chmod 4755 "$LXCPATH/$ct/rootfs/etc/resolv.conf"
+	ct_config "$ct" <<EOF
+net2: name=eth2,cni=$CNINET
+dns: nameserver=$(net4 1 1)
+EOF
+	ct_start "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+	lease=$(cni_leases "$CNINET")
+	[ -n "$lease" ] || fail "no CNI lease"
+	ct_kill_with_monitor "$ct"
+	assert_eq "$(state_kinds "$ct")" "dns.resolvconf net.cni" "items the killed run left"
+
+	mkdir -p "$victim/bin" "$victim/etc"
+	cp /bin/busybox "$victim/bin/"
+	printf 'nameserver 192.0.2.99\n' >"$victim/etc/resolv.conf"
+	chmod 0644 "$victim/etc/resolv.conf"
+	echo "netns:$vns" >>"$NET_LINKS"
+	ip netns add "$vns"
+	ip -n "$vns" link add eth2 type bridge
+	ip netns exec "$vns" chroot "$victim" /bin/busybox sleep 300 &
+	vpid=$!
+	for _ in $(seq 100); do [ "$(readlink "/proc/$vpid/root")" == "$victim" ] && break; sleep 0.05; done
+	assert_eq "$(readlink "/proc/$vpid/root")" "$victim" "root of the victim $vpid"
+	jq --argjson v "$vpid" '
+		(.items[] | select(.kind == "dns.resolvconf") | .data.rootfs) = "/proc/\($v)/root" |
+		(.items[] | select(.kind == "net.cni") | .data.netns) = "/proc/\($v)/ns/net" |
+		(.items[] | .data.pid) = $v' "$(state_file "$ct")" >"$T/state.reused"
+	cp "$T/state.reused" "$(state_file "$ct")"
+
+	: >"$SYSLOG"
+	ct_start "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+	local mode eth2
+	mode=$(stat -c '%A %U' "$victim/etc/resolv.conf")
+	eth2=$(ip -n "$vns" -o link show eth2 2>&1 | cut -d' ' -f1-2 || true)
+	echo "the other process after the cleanup: /etc/resolv.conf $mode; eth2: $eth2"
+	kill "$vpid"
+	wait "$vpid" 2>/dev/null || true
+	assert_eq "$mode" "-rw-r--r-- root" "the other process's /etc/resolv.conf"
+	assert_eq "$(cat "$victim/etc/resolv.conf")" "nameserver 192.0.2.99" "the other process's /etc/resolv.conf"
+	assert_contains "$eth2" "eth2" "the other process's eth2 (CNI DEL in its namespace deletes it)"
+	assert_contains "$(grep "CT $ct:" "$SYSLOG")" "container gone: /etc/resolv.conf not restored" "syslog"
+	# DEL without a namespace still released the killed run's lease: one lease, the new run's.
+	assert_eq "$(cni_leases "$CNINET" | wc -l)" 1 "leases after the restart"
+	ct_stop "$ct"
+	assert_stopped_clean "$ct"
+}
+
 # --- lxcri net add | del | list ---
 live_net_add_del_list() {
 	local ct=${CT}r conf out idx host before
@@ -714,6 +812,8 @@ run_test "A failure half-way through the setup (CNI plugin, route, dns) rolls ba
 run_test "Teardown run twice, even over a state that still lists undone items, is harmless" teardown_twice_harmless
 run_test "After a crash at any step of the setup the next start cleans up, and a stop leaves nothing" crash_at_every_step
 run_test "20 start/stop cycles with a bridge net, a CNI net and dns leak no link, lease, cache or state" twenty_cycles_leak_nothing
+run_test "dns on a rootfs that is not a plain directory is restored at stop through the container's mount namespace (hook versions 0 and 1)" dns_restored_through_mount_namespace
+run_test "After a container died with its monitor, the next start never restores DNS or runs CNI DEL into a process that reuses its PID" gone_container_never_reaches_a_reused_pid
 run_test "lxcri net add/del on a running container apply at once and persist; net list shows them" live_net_add_del_list
 run_test "lxcri net add/del on a stopped container only change its config" stopped_net_add_only_config
 run_test "A failed live lxcri net add leaves the container and its config exactly as they were" failed_live_add_changes_nothing

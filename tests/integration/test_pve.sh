@@ -183,6 +183,46 @@ pve_net1_named_eth0_refused() {
 	return 0
 }
 
+# vmids 44257 and 59801 hash to the same host end name (lx_host_ifname):
+# both containers get their net1, each on a host end of its own, and
+# neither a start nor a stop of one ever removes the other's.
+pve_colliding_vmids_keep_their_links() {
+	local a=44257 b=59801 ha hb out
+	[ "$(lx_host_ifname $a 1)" == "$(lx_host_ifname $b 1)" ] || fail "$a and $b no longer collide: pick another pair"
+	pve_ct_create $a
+	pve_ct_create $b
+	printf 'net1: name=eth1,bridge=%s,ip=%s/24\n' "$PVE_BR1" "$(net4 5 21)" >"$PVE/lxcri/$a.conf"
+	printf 'net1: name=eth1,bridge=%s,ip=%s/24\n' "$PVE_BR1" "$(net4 5 22)" >"$PVE/lxcri/$b.conf"
+	ct_start $a || fail "start of $a refused: $(grep "CT $a:" "$SYSLOG" | tail -n3)"
+	busybox ping -c1 -W2 "$(net4 5 21)" >/dev/null || fail "the host cannot ping CT $a"
+	ha=$(jq -r '.items[] | select(.kind == "net.veth") | .data.host' "$RUN/$a/state.json")
+	ct_start $b || true
+	# Whatever became of the second start, the first container keeps its link.
+	ip link show "$ha" >/dev/null 2>&1 || fail "CT $a's host end '$ha' is gone after the start of CT $b"
+	busybox ping -c1 -W2 "$(net4 5 21)" >/dev/null || fail "CT $a no longer answers after the start of CT $b"
+	assert_eq "$(ct_state $b)" RUNNING "state of CT $b: $(grep "CT $b:" "$SYSLOG" | tail -n3)"
+	busybox ping -c1 -W2 "$(net4 5 22)" >/dev/null || fail "the host cannot ping CT $b"
+	hb=$(jq -r '.items[] | select(.kind == "net.veth") | .data.host' "$RUN/$b/state.json")
+	[ "$ha" != "$hb" ] || fail "both host ends are named '$ha'"
+	# Each host end says whose it is, and lxcri net list shows the name used.
+	assert_eq "$(ip -j link show "$ha" | jq -r '.[0].ifalias')" "lxcri $a net1" "alias of '$ha'"
+	assert_eq "$(ip -j link show "$hb" | jq -r '.[0].ifalias')" "lxcri $b net1" "alias of '$hb'"
+	out=$("${LXCRI[@]}" net list $b --output-format json)
+	assert_eq "$(jq -r '.[0].host' <<<"$out")" "$hb" "host end in lxcri net list $b"
+	assert_contains "$(grep "CT $b:" "$SYSLOG")" "'$ha'" "syslog of CT $b (the name it could not use)"
+	# Stopping either one leaves the other working.
+	ct_stop $b
+	ip link show "$ha" >/dev/null 2>&1 || fail "CT $a's host end '$ha' is gone after the stop of CT $b"
+	busybox ping -c1 -W2 "$(net4 5 21)" >/dev/null || fail "CT $a no longer answers after the stop of CT $b"
+	ct_start $b || fail "second start of $b refused: $(grep "CT $b:" "$SYSLOG" | tail -n3)"
+	ct_stop $a
+	busybox ping -c1 -W2 "$(net4 5 22)" >/dev/null || fail "CT $b no longer answers after the stop of CT $a"
+	ct_stop $b
+	assert_eq "$(host_links_of $a)$(host_links_of $b)" "" "host ends after both stopped"
+	assert_missing "$RUN/$a"
+	assert_missing "$RUN/$b"
+}
+
 # A forward to PVE's own net0 (net=eth0): no lxcri net at all.
 pve_port_to_net0() {
 	local vmid=$((PVE_NET_VMID + 2)) table=lxt$NET_SUFFIX got
@@ -228,6 +268,7 @@ pve_oci_hooks() {
 
 run_test "On a PVE node, lxcri's net1 comes up beside PVE's net0: both inside, host end lx...n1, pings on both" pve_net1_beside_net0
 run_test "On a PVE node, net1 named like PVE's eth0 refuses the start, naming eth0, with nothing created" pve_net1_named_eth0_refused
+run_test "On a PVE node, vmids 44257 and 59801 (same hashed host name) both get net1, and neither start nor stop of one removes the other's link" pve_colliding_vmids_keep_their_links
 run_test "On a PVE node, a port forward reaches PVE's own net0 (net=eth0)" pve_port_to_net0
 run_test "On a PVE node (hook version 0), the OCI hooks run as on plain LXC" pve_oci_hooks
 finish

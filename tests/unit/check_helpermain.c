@@ -24,12 +24,18 @@ static int apply(const struct helper_run *run, struct state *s, struct lxcri_err
 	return 0;
 }
 
+/* What the last teardown was told of the container. */
+static pid_t teardown_pid;
+static char teardown_netns[64], teardown_mntns[64];
+
 static size_t teardown(const struct helper_run *run, struct state *s, struct lxcri_error *err)
 {
-	(void)run;
 	(void)s;
 	(void)err;
 	torn_down++;
+	teardown_pid = run->pid;
+	snprintf(teardown_netns, sizeof(teardown_netns), "%s", run->netns ? run->netns : "-");
+	snprintf(teardown_mntns, sizeof(teardown_mntns), "%s", run->mntns ? run->mntns : "-");
 	return 0;
 }
 
@@ -216,6 +222,40 @@ START_TEST(test_teardown_state_through_stdio)
 }
 END_TEST
 
+/*
+ * A teardown gets the container's namespaces as lxcri-lifecycle passes them
+ * at stop, and LXC_PID where lxcri-lifecycle left it (a start-host rolling
+ * back); nothing of either otherwise.
+ */
+START_TEST(test_teardown_gets_what_lifecycle_passes)
+{
+	_cleanup_free_ char *dir = roots("# nothing\n");
+
+	unsetenv("LXC_PID");
+	unsetenv("LXCRI_CT_NETNS");
+	unsetenv("LXCRI_CT_MNTNS");
+	ck_assert_int_eq(run("teardown", "web"), 0);
+	ck_assert_int_eq(teardown_pid, 0);
+	ck_assert_str_eq(teardown_netns, "-");
+	ck_assert_str_eq(teardown_mntns, "-");
+
+	setenv("LXCRI_CT_NETNS", "/proc/1/fd/42", 1);
+	setenv("LXCRI_CT_MNTNS", "/proc/1/fd/38", 1);
+	ck_assert_int_eq(run("teardown", "web"), 0);
+	ck_assert_str_eq(teardown_netns, "/proc/1/fd/42");
+	ck_assert_str_eq(teardown_mntns, "/proc/1/fd/38");
+	ck_assert_int_eq(teardown_pid, 0);
+
+	unsetenv("LXCRI_CT_NETNS");
+	unsetenv("LXCRI_CT_MNTNS");
+	setenv("LXC_PID", "4242", 1);
+	ck_assert_int_eq(run("teardown", "web"), 0);
+	ck_assert_int_eq(teardown_pid, 4242);
+	ck_assert_str_eq(teardown_netns, "-");
+	test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *helpermain_suite(void)
 {
 	Suite *s = suite_create("helpermain");
@@ -226,6 +266,7 @@ static Suite *helpermain_suite(void)
 	tcase_add_test(tc, test_failure_recorded);
 	tcase_add_test(tc, test_pre_start);
 	tcase_add_test(tc, test_teardown_state_through_stdio);
+	tcase_add_test(tc, test_teardown_gets_what_lifecycle_passes);
 	suite_add_tcase(s, tc);
 	return s;
 }

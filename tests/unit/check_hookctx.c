@@ -7,11 +7,10 @@
 
 static void clear_lxc_env(void)
 {
-	static const char *const vars[] = {
-		"LXC_HOOK_VERSION", "LXC_HOOK_TYPE", "LXC_HOOK_SECTION",
-		"LXC_NAME",	    "LXC_PID",	     "LXC_ROOTFS_PATH",
-		"LXC_NET_NS",	    "LXC_TARGET",    "LXC_CONFIG_FILE"
-	};
+	static const char *const vars[] = { "LXC_HOOK_VERSION", "LXC_HOOK_TYPE", "LXC_HOOK_SECTION",
+					    "LXC_NAME",		"LXC_PID",	 "LXC_ROOTFS_PATH",
+					    "LXC_NET_NS",	"LXC_TARGET",	 "LXC_CONFIG_FILE",
+					    "LXC_MNT_NS" };
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
 }
@@ -34,18 +33,59 @@ START_TEST(test_version0_arguments)
 }
 END_TEST
 
+/* What LXC 5.0 appends at stop: a "<ns>:<path>" argument per namespace it kept. */
 START_TEST(test_version0_stop_extra_args)
 {
-	char *args[] = { "web", "lxc", "stop", "mnt:/proc/1/fd/38", "net:/proc/1/fd/42", NULL };
+	char *args[] = { "web",
+			 "lxc",
+			 "stop",
+			 "mnt:/proc/1/fd/38",
+			 "pid:/proc/1/fd/39",
+			 "net:/proc/1/fd/42",
+			 "cgroup:/proc/1/fd/3",
+			 NULL };
+	char *post_stop[] = { "web", "lxc", "post-stop", "net:/proc/1/fd/42", NULL };
 	struct hook_context ctx;
 
 	clear_lxc_env();
-	setenv("LXC_NET_NS", "/proc/1/fd/42", 1);
 	setenv("LXC_TARGET", "reboot", 1);
-	ck_assert_int_eq(hookctx_parse(5, args, &ctx), 0);
+	ck_assert_int_eq(hookctx_parse(7, args, &ctx), 0);
 	ck_assert_int_eq(ctx.type, HOOK_STOP);
 	ck_assert_str_eq(ctx.net_ns, "/proc/1/fd/42");
+	ck_assert_str_eq(ctx.mnt_ns, "/proc/1/fd/38");
 	ck_assert_str_eq(ctx.target, "reboot");
+	/* Version 1's variables are not version 0's word. */
+	setenv("LXC_NET_NS", "/proc/1/fd/99", 1);
+	ck_assert_int_eq(hookctx_parse(3, args, &ctx), 0);
+	ck_assert_ptr_null(ctx.net_ns);
+	ck_assert_ptr_null(ctx.mnt_ns);
+	/* Only at stop: LXC has closed those fds by post-stop. */
+	ck_assert_int_eq(hookctx_parse(4, post_stop, &ctx), 0);
+	ck_assert_ptr_null(ctx.net_ns);
+}
+END_TEST
+
+/* Version 1: the variables, at stop only (they stay set in LXC's environment after). */
+START_TEST(test_version1_stop_namespaces)
+{
+	struct hook_context ctx;
+
+	clear_lxc_env();
+	setenv("LXC_HOOK_VERSION", "1", 1);
+	setenv("LXC_HOOK_TYPE", "stop", 1);
+	setenv("LXC_NAME", "web", 1);
+	setenv("LXC_NET_NS", "/proc/1/fd/42", 1);
+	setenv("LXC_MNT_NS", "/proc/1/fd/38", 1);
+	ck_assert_int_eq(hookctx_parse(0, NULL, &ctx), 0);
+	ck_assert_str_eq(ctx.net_ns, "/proc/1/fd/42");
+	ck_assert_str_eq(ctx.mnt_ns, "/proc/1/fd/38");
+	setenv("LXC_HOOK_TYPE", "post-stop", 1);
+	ck_assert_int_eq(hookctx_parse(0, NULL, &ctx), 0);
+	ck_assert_ptr_null(ctx.net_ns);
+	ck_assert_ptr_null(ctx.mnt_ns);
+	setenv("LXC_HOOK_TYPE", "pre-start", 1);
+	ck_assert_int_eq(hookctx_parse(0, NULL, &ctx), 0);
+	ck_assert_ptr_null(ctx.net_ns);
 }
 END_TEST
 
@@ -124,6 +164,7 @@ static Suite *hookctx_suite(void)
 
 	tcase_add_test(tc, test_version0_arguments);
 	tcase_add_test(tc, test_version0_stop_extra_args);
+	tcase_add_test(tc, test_version1_stop_namespaces);
 	tcase_add_test(tc, test_version1_environment);
 	tcase_add_test(tc, test_incomplete_or_bogus);
 	tcase_add_test(tc, test_argv_with_path_options);

@@ -84,15 +84,21 @@ static void lxc_config(struct env *e, const char *id, const char *text)
 	test_write_file(path, text);
 }
 
-static int run_hook(struct env *e, const char *id, enum hook_type type, struct lxcri_error *err)
+static int run_hook_ctx(struct env *e, const struct hook_context *ctx, struct lxcri_error *err)
 {
-	struct hook_context ctx = { .id = id, .type = type, .section = "lxc" };
 	struct lifecycle lc;
 
-	ck_assert_int_eq(lifecycle_init(&lc, &e->paths, &ctx, err), 0);
+	ck_assert_int_eq(lifecycle_init(&lc, &e->paths, ctx, err), 0);
 	lc.features = test_features;
 	lc.n_features = sizeof(test_features) / sizeof(test_features[0]);
 	return lifecycle_run(&lc, err);
+}
+
+static int run_hook(struct env *e, const char *id, enum hook_type type, struct lxcri_error *err)
+{
+	struct hook_context ctx = { .id = id, .type = type, .section = "lxc" };
+
+	return run_hook_ctx(e, &ctx, err);
 }
 
 static char *calls(struct env *e)
@@ -402,6 +408,57 @@ START_TEST(test_teardown_runs_feature_helper)
 	ck_assert_str_eq(s->phase, "stopping");
 	/* The helper's state replaced ours: only what it left remains, net.veth is gone. */
 	ck_assert_uint_eq(s->n_items, 0);
+	env_teardown(&e);
+}
+END_TEST
+
+/*
+ * Helpers learn of the container only while it is there: LXC_PID at
+ * start-host (LXC leaves it set for stop, post-stop and the pre-start of a
+ * reboot, when it names a process that is gone), the namespaces LXC hands
+ * the stop hook at stop only.
+ */
+START_TEST(test_helpers_see_the_container_only_while_it_is_there)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_state_ struct state *s = NULL;
+	char dir[PATH_MAX];
+	size_t index;
+
+	env_setup(&e);
+	ct_config(&e, "web", "net0: name=eth1,bridge=vmbr0\n");
+	helper(
+	    &e, "fake-net",
+	    "echo \"  pid=[$LXC_PID] net=[$LXCRI_CT_NETNS] mnt=[$LXCRI_CT_MNTNS]\" >>\"$CALLS\"");
+	/* LXC's environment, as each hook process gets it. */
+	setenv("LXC_PID", "4242", 1);
+	setenv("LXCRI_CT_NETNS", "/stale", 1);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), 0);
+	setenv("LXC_PID", "4242", 1);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_START_HOST, &err), 0);
+	s = load_state(&e, "web");
+	ck_assert_int_eq(
+	    state_item_add(s, "net.veth", "start-host", json_object_new_object(), &index), 0);
+	snprintf(dir, sizeof(dir), "%s/web", e.paths.run_dir);
+	ck_assert_int_eq(state_save(dir, s, &err), 0);
+
+	struct hook_context stop = { .id = "web",
+				     .type = HOOK_STOP,
+				     .section = "lxc",
+				     .net_ns = "/proc/1/fd/42",
+				     .mnt_ns = "/proc/1/fd/38" };
+	setenv("LXC_PID", "4242", 1);
+	ck_assert_int_eq(run_hook_ctx(&e, &stop, &err), 0);
+	setenv("LXC_PID", "4242", 1);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_POST_STOP, &err), 0);
+	_cleanup_free_ char *log = calls(&e);
+	ck_assert_str_eq(log, "fake-net start-host web\n"
+			      "  pid=[4242] net=[] mnt=[]\n"
+			      "fake-net teardown web\n"
+			      "  pid=[] net=[/proc/1/fd/42] mnt=[/proc/1/fd/38]\n"
+			      "fake-net teardown web\n"
+			      "  pid=[] net=[] mnt=[]\n");
 	env_teardown(&e);
 }
 END_TEST
@@ -735,6 +792,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_bad_settings_refuse_managed_start);
 	tcase_add_test(tc, test_teardown_runs_feature_helper);
 	tcase_add_test(tc, test_leftover_items_kept_with_error);
+	tcase_add_test(tc, test_helpers_see_the_container_only_while_it_is_there);
 	tcase_add_test(tc, test_unmanaged_again_clears_state);
 	tcase_add_test(tc, test_crash_temp_files_removed_with_the_state);
 	tcase_add_test(tc, test_helper_timeout_from_settings);

@@ -856,29 +856,125 @@ START_TEST(test_host_ifname)
 
 	for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
 		for (unsigned n = 0; n < 10000; n += 37) {
-			ck_assert_int_eq(netlink_host_ifname(ids[i], n, a), 0);
-			ck_assert_int_eq(netlink_host_ifname(ids[i], n, b), 0);
-			ck_assert_str_eq(a, b);
-			ck_assert_uint_le(strlen(a), 15);
-			ck_assert(ifname_valid(a));
-			ck_assert(strncmp(a, "lx", 2) == 0);
-			ck_assert(strncmp(a, "veth", 4) != 0 && strncmp(a, "tap", 3) != 0 &&
-				  strncmp(a, "fwbr", 4) != 0 && strncmp(a, "fwpr", 4) != 0 &&
-				  strncmp(a, "fwln", 4) != 0);
+			for (unsigned attempt = 0; attempt < 8; attempt++) {
+				ck_assert_int_eq(netlink_host_ifname(ids[i], n, attempt, a), 0);
+				ck_assert_int_eq(netlink_host_ifname(ids[i], n, attempt, b), 0);
+				ck_assert_str_eq(a, b);
+				ck_assert_uint_le(strlen(a), 15);
+				ck_assert(ifname_valid(a));
+				ck_assert(strncmp(a, "lx", 2) == 0);
+				ck_assert(strncmp(a, "veth", 4) != 0 && strncmp(a, "tap", 3) != 0 &&
+					  strncmp(a, "fwbr", 4) != 0 &&
+					  strncmp(a, "fwpr", 4) != 0 && strncmp(a, "fwln", 4) != 0);
+			}
 		}
-		ck_assert_int_eq(netlink_host_ifname(ids[i], 9999, a), 0);
+		ck_assert_int_eq(netlink_host_ifname(ids[i], 9999, 7, a), 0);
 		ck_assert_uint_eq(strlen(a), 15);
 	}
-	ck_assert_int_eq(netlink_host_ifname("105", 10000, a), -ERANGE);
+	ck_assert_int_eq(netlink_host_ifname("105", 10000, 0, a), -ERANGE);
 	/* The example in netlink.h; a change here renames every host end. */
-	ck_assert_int_eq(netlink_host_ifname("105", 1, a), 0);
+	ck_assert_int_eq(netlink_host_ifname("105", 1, 0, a), 0);
 	ck_assert_str_eq(a, "lx5d743a7bn1");
-	netlink_host_ifname("105", 1, a);
-	netlink_host_ifname("106", 1, b);
+	netlink_host_ifname("106", 1, 0, b);
 	ck_assert_str_ne(a, b);
-	netlink_host_ifname("105", 2, b);
+	netlink_host_ifname("105", 2, 0, b);
 	ck_assert_str_ne(a, b);
 	ck_assert_str_eq(a + strlen(a) - 2, "n1");
+	/* Each attempt is another name. */
+	for (unsigned attempt = 1; attempt < 8; attempt++) {
+		netlink_host_ifname("105", 1, attempt, b);
+		ck_assert_str_ne(a, b);
+		ck_assert_str_eq(b + strlen(b) - 2, "n1");
+	}
+}
+END_TEST
+
+/*
+ * vmids 44257 and 59801 share the first name (32 bits of hash: 129 pairs
+ * of vmids below 1,000,000 do); their later candidates differ, and neither
+ * id's own hash is the other's later candidate.
+ */
+START_TEST(test_host_ifname_collision_has_a_way_out)
+{
+	char a[IFNAMSIZ], b[IFNAMSIZ], c[IFNAMSIZ];
+
+	ck_assert_int_eq(netlink_host_ifname("44257", 1, 0, a), 0);
+	ck_assert_int_eq(netlink_host_ifname("59801", 1, 0, b), 0);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(a, "lxaaf1a6e6n1");
+	for (unsigned attempt = 1; attempt < 8; attempt++) {
+		ck_assert_int_eq(netlink_host_ifname("44257", 1, attempt, a), 0);
+		ck_assert_int_eq(netlink_host_ifname("59801", 1, attempt, b), 0);
+		ck_assert_str_ne(a, b);
+		ck_assert_str_ne(a, "lxaaf1a6e6n1");
+		for (unsigned other = 1; other < 8; other++) {
+			ck_assert_int_eq(netlink_host_ifname("59801", 1, other, c), 0);
+			ck_assert_str_ne(a, c);
+		}
+	}
+}
+END_TEST
+
+/*
+ * The host end gets the MAC and alias asked for, at creation: the MAC marks
+ * the link as the one this request made, the alias says whose it is.
+ */
+START_TEST(test_veth_host_mac_and_alias)
+{
+	static const uint8_t mark[6] = { 0xfe, 0x01, 0x02, 0x03, 0x04, 0x05 };
+	static const uint8_t multicast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	struct lxcri_error err = { 0 };
+	uint8_t random_mac[6];
+
+	ENV_SETUP(e);
+	struct netlink_veth_spec spec = {
+		.host_ifname = "lxtest0n1",
+		.peer_ifname = "eth1",
+		.peer_netns_fd = e.ct_ns,
+		.host_mac = mark,
+		.host_alias = "lxcri web net1",
+	};
+	ck_assert_msg(netlink_veth_create(e.host, &spec, &err) == 0, "%s", err.message);
+	struct netlink_link_info h = get_link(e.host, "lxtest0n1");
+	ck_assert(h.has_mac);
+	ck_assert_mem_eq(h.mac, mark, 6);
+	ck_assert_str_eq(h.alias, "lxcri web net1");
+	ck_assert_str_eq(get_link(e.ct, "eth1").alias, "");
+
+	/* A multicast host MAC is refused before anything exists. */
+	spec.host_ifname = "lxtest0n2";
+	spec.peer_ifname = "eth2";
+	spec.host_mac = multicast;
+	ck_assert_int_eq(netlink_veth_create(e.host, &spec, &err), -EINVAL);
+	ck_assert_msg(strstr(err.message, "'01:00:5e:00:00:01' for 'lxtest0n2'"), "%s",
+		      err.message);
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n2"), 0);
+
+	/* netlink_host_mac(): random, 0xfe first (never a bridge's own address). */
+	ck_assert_int_eq(netlink_host_mac(random_mac), 0);
+	ck_assert_uint_eq(random_mac[0], 0xfe);
+	ck_assert(mac_is_unicast(random_mac) && !mac_is_zero(random_mac));
+	env_done(&e);
+}
+END_TEST
+
+/* By ifindex: the link that has it, whatever it is named by now. */
+START_TEST(test_delete_by_ifindex)
+{
+	struct lxcri_error err = { 0 };
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	int ifindex = get_link(e.host, "lxtest0n1").ifindex;
+	create_veth(&e, "lxtest0n2", "eth2", NULL, 0);
+	ck_assert_int_eq(netlink_link_delete_ifindex(e.host, ifindex, &err), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 0);
+	ck_assert_int_eq(netlink_link_exists(e.host, "lxtest0n2"), 1);
+	/* Gone already: fine. */
+	ck_assert_int_eq(netlink_link_delete_ifindex(e.host, ifindex, &err), 0);
+	ck_assert_int_eq(netlink_link_delete_ifindex(e.host, 0, &err), -EINVAL);
+	env_done(&e);
 }
 END_TEST
 
@@ -906,6 +1002,9 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_netns_of_pid);
 	tcase_add_test(tc, test_stable_mac);
 	tcase_add_test(tc, test_host_ifname);
+	tcase_add_test(tc, test_host_ifname_collision_has_a_way_out);
+	tcase_add_test(tc, test_veth_host_mac_and_alias);
+	tcase_add_test(tc, test_delete_by_ifindex);
 	suite_add_tcase(s, tc);
 	return s;
 }

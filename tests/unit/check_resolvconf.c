@@ -632,6 +632,38 @@ START_TEST(test_bad_state)
 }
 END_TEST
 
+/*
+ * The backup records the file as the container had it, set-id bits too;
+ * the restore writes it back without them (it runs as root, and a root
+ * owned setuid file is not what a resolver needs).
+ */
+START_TEST(test_restore_never_sets_setid_bits)
+{
+	static const mode_t modes[][2] = {
+		{ 04755, 0755 }, { 02755, 0755 }, { 06777, 0777 }, { 01644, 0644 }, { 0640, 0640 },
+	};
+	char p[PATH_MAX];
+
+	safe_openat_force_fallback(MODE(_i));
+	mk_dir("etc");
+	in_root(p, sizeof(p), "etc/resolv.conf");
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+		mk_file("etc/resolv.conf", "#!/bin/sh\n", modes[i][0]);
+		apply_ok();
+		restore_ok();
+		assert_file("etc/resolv.conf", "#!/bin/sh\n", modes[i][1]);
+		ck_assert_int_eq(unlink(p), 0);
+	}
+	/* A backup state written by hand (or by an older version) is no different. */
+	snprintf(p, sizeof(p), "%s/%s", state, RESOLVCONF_BACKUP_NAME);
+	test_write_file(p, "nameserver 192.0.2.1\n");
+	snprintf(p, sizeof(p), "%s/%s", state, RESOLVCONF_STATE_NAME);
+	test_write_file(p, "file 6755 0 0 0\n");
+	restore_ok();
+	assert_file("etc/resolv.conf", "nameserver 192.0.2.1\n", 0755);
+}
+END_TEST
+
 static Suite *resolvconf_suite(void)
 {
 	Suite *s = suite_create("resolvconf");
@@ -672,6 +704,7 @@ static Suite *resolvconf_suite(void)
 	tcase_add_loop_test(tc, test_restore_interrupted, 0, 2);
 	tcase_add_loop_test(tc, test_apply_after_crash, 0, 2);
 	tcase_add_test(tc, test_bad_state);
+	tcase_add_loop_test(tc, test_restore_never_sets_setid_bits, 0, 2);
 	suite_add_tcase(s, tc);
 
 	return s;

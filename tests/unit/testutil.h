@@ -66,6 +66,34 @@ static inline bool test_mount_read_only(const char *dir)
 	       mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0;
 }
 
+/*
+ * Forks a child that runs setup(arg) (a non-zero result: it exits at once),
+ * then says it is ready and waits until killed: a stand-in for a container
+ * or any other process. Returns once it is ready; the caller kills and
+ * reaps it.
+ */
+static inline pid_t test_child(int (*setup)(const void *arg), const void *arg)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(ready[0]);
+		if (setup(arg) != 0 || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
 /* Says on stderr that test (__func__ of a check test, "<name>_fn") was skipped, and why. */
 static inline void test_skip(const char *test, const char *why)
 {
