@@ -75,6 +75,7 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 		.id = argv[2],
 		.state_dir = state_dir,
 		.settings = &settings,
+		.paths = &paths,
 		.hook = hook,
 	};
 	if (!start) {

@@ -21,15 +21,17 @@
 
 #include "config.h"
 #include "error.h"
+#include "paths.h"
 #include "state.h"
 
 struct helper_run {
 	const char *id;
 	const char *state_dir;
 	const struct settings *settings;
-	const char *hook;	     /* "pre-start" or "start-host" (apply only) */
-	pid_t pid;		     /* start-host: LXC_PID; 0 at pre-start (no init yet) */
-	const struct config *config; /* apply: the snapshot */
+	const struct lxcri_paths *paths; /* the roots (LXCRI_*) */
+	const char *hook;		 /* "pre-start" or "start-host" (apply only) */
+	pid_t pid;			 /* start-host: LXC_PID; 0 at pre-start (no init yet) */
+	const struct config *config;	 /* apply: the snapshot */
 };
 
 struct helper_feature {

@@ -207,6 +207,12 @@ pve_port_to_net0() {
 # put on eth0 (here the host's own address); ip=dhcp is refused for now.
 pve_port_target_from_config() {
 	local vmid=$((PVE_NET_VMID + 4)) table=lxt$NET_SUFFIX out target got
+	local lo_route_localnet
+	lo_route_localnet=$(cat /proc/sys/net/ipv4/conf/lo/route_localnet)
+	# Whatever happens: no table of this test left, lo as it was (a forward to
+	# the host's address once put lo into @localnet, cutting host loopback).
+	# shellcheck disable=SC2064 # expanded now: the locals are gone at exit
+	trap "nft delete table inet $table 2>/dev/null; echo $lo_route_localnet >/proc/sys/net/ipv4/conf/lo/route_localnet" EXIT
 	pve_ct_create "$vmid"
 	pve_net0 "$vmid" "$(net4 4 8)"
 	# As on PVE: the LXC config has no address, the container's own init sets it.
@@ -234,7 +240,6 @@ pve_port_target_from_config() {
 		ct_stop "$vmid"
 		fail "started with a forward to a net with ip=dhcp"
 	fi
-	nft delete table inet "$table" 2>/dev/null || true
 	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "ip=dhcp" "the refusal"
 	assert_eq "$(jq '[.items[] | select(.kind == "port.fwd")] | length' "$RUN/$vmid/state.json" 2>/dev/null || echo 0)" 0 \
 		"recorded forwards after the refusal"
