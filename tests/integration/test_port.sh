@@ -52,21 +52,13 @@ trap port_exit EXIT
 # 127.0.0.1, and a neighbour on BR3 (another machine on a container's
 # bridge) that routes 127.0.0.0/8 to the host, as an attacker would.
 BR3=$(net_bridge 3)
-NEIGHBOUR=lxnb$NET_SUFFIX
 SECRET_PORT=$((18000 + $$ % 1000))
 mkdir -p "$T/secret"
 echo "host secret" >"$T/secret/index.html"
 busybox httpd -f -p "127.0.0.1:$SECRET_PORT" -h "$T/secret" &
 SECRET_PID=$!
-echo "netns:$NEIGHBOUR" >>"$NET_LINKS"
-echo "lxnbh$NET_SUFFIX" >>"$NET_LINKS"
-ip netns add "$NEIGHBOUR"
-ip link add "lxnbh$NET_SUFFIX" type veth peer name eth0 netns "$NEIGHBOUR"
-ip link set "lxnbh$NET_SUFFIX" master "$BR3" up
-ip -n "$NEIGHBOUR" link set lo up
+NEIGHBOUR=$(net_router 3 4)
 ip -n "$NEIGHBOUR" addr del 127.0.0.1/8 dev lo
-ip -n "$NEIGHBOUR" link set eth0 up
-ip -n "$NEIGHBOUR" addr add "$(net4 3 253)/24" dev eth0
 ip -n "$NEIGHBOUR" route add 127.0.0.0/8 via "$(net4 3 1)"
 ip netns exec "$NEIGHBOUR" sysctl -qw net.ipv4.conf.eth0.route_localnet=1
 
@@ -181,23 +173,24 @@ hostip_and_range() {
 	assert_eq "$(elements "$ct")" 0 "elements after the stop"
 }
 
-plain_lxc_net() {
-	local ct=${CT}c
+# lxc_net_ct <ct> [lxc.net.0 lines...]: a container with httpd's page whose
+# eth0 on BR1 is its own LXC network (as PVE or an admin would give it), not ours.
+lxc_net_ct() {
+	local ct=$1
+	shift
 	ct_create "$ct"
 	ct_no_dhcp "$ct"
 	cp "$BUILD/tests/udptool" "$LXCPATH/$ct/rootfs/bin/udptool"
 	mkdir -p "$LXCPATH/$ct/rootfs/www"
 	echo "hello from $ct" >"$LXCPATH/$ct/rootfs/www/index.html"
-	# The container's own LXC network (as PVE or an admin would give it), not ours.
 	sed -i '/^lxc.net.0.type = empty$/d' "$LXCPATH/$ct/config"
-	cat >>"$LXCPATH/$ct/config" <<EOS
-lxc.net.0.type = veth
-lxc.net.0.link = $BR1
-lxc.net.0.name = eth0
-lxc.net.0.flags = up
-lxc.net.0.ipv4.address = $(net4 1 7)/24
-lxc.net.0.ipv4.gateway = $(net4 1 1)
-EOS
+	printf '%s\n' "lxc.net.0.type = veth" "lxc.net.0.link = $BR1" "lxc.net.0.name = eth0" \
+		"lxc.net.0.flags = up" "$@" >>"$LXCPATH/$ct/config"
+}
+
+plain_lxc_net() {
+	local ct=${CT}c
+	lxc_net_ct "$ct" "lxc.net.0.ipv4.address = $(net4 1 7)/24" "lxc.net.0.ipv4.gateway = $(net4 1 1)"
 	echo "port0: proto=tcp,host=8280,ct=80,net=eth0" | ct_config "$ct"
 	port_settings
 	start_web "$ct"
@@ -460,17 +453,7 @@ configured_target_wins() {
 # lies in the subnet of its bridge, and is not the host's.
 container_address_checked() {
 	local ct=${CT}q bad out
-	ct_create "$ct"
-	ct_no_dhcp "$ct"
-	mkdir -p "$LXCPATH/$ct/rootfs/www"
-	echo "hello from $ct" >"$LXCPATH/$ct/rootfs/www/index.html"
-	sed -i '/^lxc.net.0.type = empty$/d' "$LXCPATH/$ct/config"
-	cat >>"$LXCPATH/$ct/config" <<EOS
-lxc.net.0.type = veth
-lxc.net.0.link = $BR1
-lxc.net.0.name = eth0
-lxc.net.0.flags = up
-EOS
+	lxc_net_ct "$ct"
 	: | ct_config "$ct"
 	port_settings
 	ct_start "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
