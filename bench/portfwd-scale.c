@@ -5,7 +5,8 @@
  *
  *   (a) lxcri     portfwd_add(ctx, "<owner>", &one_forward, 1, ...) into a
  *                 table of its own (inet lxcri_bench), one owner per forward,
- *                 as one container start makes it
+ *                 then localnet_acquire() of the container link for it (the
+ *                 guard and route_localnet), as one container start makes it
  *   (b) portmap   Debian's CNI portmap plugin (iptables) through lib/cni's
  *                 cni_add(), one container id per forward. lib/cni sends no
  *                 prevResult to the first plugin, and portmap refuses to run
@@ -61,19 +62,21 @@
 #define BENCH_NAME "portfwd-scale"
 #include "bench.h"
 #include "cni.h"
+#include "localnet.h"
 #include "portfwd.h"
 
-#define IP_PROGRAM     "/bin/ip"
-#define PLUGIN_DIR     "/usr/lib/cni"
-#define TABLE	       "lxcri_bench" /* portfwd_open() takes [A-Za-z][A-Za-z0-9_]* */
-#define HOST_PORT_BASE 10000
-#define MAX_COUNT      30000 /* targets stay in 10.99.128.0/17 */
-#define HOST_ADDRESS   "198.51.100.1"
-#define CONTAINER_LINK "lxb-ct"
-#define OUTSIDE_LINK   "lxb-out"
-#define WINDOW	       11 /* adds per figure: a median, not one sample */
-#define WARMUP	       5  /* untimed connects first: ARP, caches */
-#define MAX_POINTS     8
+#define IP_PROGRAM	 "/bin/ip"
+#define PLUGIN_DIR	 "/usr/lib/cni"
+#define TABLE		 "lxcri_bench" /* portfwd_open() takes [A-Za-z][A-Za-z0-9_]* */
+#define LOCALNET_RECORDS "/run/lxcri-bench/.localnet" /* on the tmpfs of our mount namespace */
+#define HOST_PORT_BASE	 10000
+#define MAX_COUNT	 30000 /* targets stay in 10.99.128.0/17 */
+#define HOST_ADDRESS	 "198.51.100.1"
+#define CONTAINER_LINK	 "lxb-ct"
+#define OUTSIDE_LINK	 "lxb-out"
+#define WINDOW		 11 /* adds per figure: a median, not one sample */
+#define WARMUP		 5  /* untimed connects first: ARP, caches */
+#define MAX_POINTS	 8
 
 enum side_kind { SIDE_LXCRI, SIDE_PORTMAP, N_SIDES };
 enum path { PATH_LOCAL, PATH_LOOPBACK, PATH_OUTSIDE, N_PATHS };
@@ -347,7 +350,11 @@ static int lxcri_add(struct portfwd_ctx *ctx, size_t i, struct lxcri_error *err)
 	char owner[32];
 
 	format(owner, sizeof(owner), "%zu", 100 + i);
-	return portfwd_add(ctx, owner, &f, 1, err);
+	/* As a start does: the forward, then route_localnet with its guard (records on our /run).
+	 */
+	if (portfwd_add(ctx, owner, &f, 1, err) < 0)
+		return -1;
+	return localnet_acquire(LOCALNET_RECORDS, f.localnet_if, owner, err);
 }
 
 /* cni_add() of conflist_text for container i; the time it took in *ret_us. */

@@ -19,6 +19,7 @@ static struct portsetup setup_of(const struct helper_run *run)
 		.pid = run->pid,
 		.state_dir = run->state_dir,
 		.settings = run->settings,
+		.paths = run->paths,
 	};
 }
 

@@ -139,6 +139,7 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 		.id = argv[2],
 		.state_dir = state_dir,
 		.settings = &settings,
+		.paths = &paths,
 		.hook = hook,
 		.netns = getenv(HOOK_ENV_CT_NETNS),
 		.mntns = getenv(HOOK_ENV_CT_MNTNS),

@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "paths.h"
 #include "state.h"
 
 #define HELPER_STATE_STDIO_ENV "LXCRI_STATE_STDIO"
@@ -38,7 +39,8 @@ struct helper_run {
 	const char *id;
 	const char *state_dir;
 	const struct settings *settings;
-	const char *hook; /* "pre-start" or "start-host" (apply only) */
+	const struct lxcri_paths *paths; /* the roots (LXCRI_*) */
+	const char *hook;		 /* "pre-start" or "start-host" (apply only) */
 	/*
 	 * LXC_PID: the container's init at start-host (apply, and a teardown
 	 * rolling a failed start-host back); 0 otherwise (pre-start has no init

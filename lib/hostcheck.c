@@ -314,6 +314,33 @@ static void check_stale(struct checks *c, const struct lxcri_paths *p)
 		    "%s%s%s%s", r.first, more, aside[0] ? "; " : "", aside);
 }
 
+/*
+ * route_localnet=1 lets a neighbour on the interface reach the host's
+ * 127.0.0.1 services unless the guard drops such packets (lib/localnet).
+ */
+static void check_localnet(struct checks *c, const struct lxcri_paths *p)
+{
+	char detail[512];
+	int r = portcmd_localnet_check(p, detail, sizeof(detail));
+
+	if (r < 0)
+		add(c, "route-localnet", CHECK_WARN, NULL, "cannot check route_localnet: %s",
+		    detail);
+	else if (r == 2)
+		add(c, "route-localnet", CHECK_FAIL,
+		    "run 'lxcri port sync': it puts the guard back, or sets route_localnet back to "
+		    "what it was",
+		    "%s", detail);
+	else if (r == 1)
+		add(c, "route-localnet", CHECK_WARN,
+		    "for containers that no longer need it: run 'lxcri port sync'; for an "
+		    "interface lxcri did not set: make sure its owner guards it, or sysctl -w "
+		    "net.ipv4.conf.<interface>.route_localnet=0",
+		    "%s", detail);
+	else
+		add(c, "route-localnet", CHECK_OK, NULL, "%s", detail);
+}
+
 static void check_configs(struct checks *c, const struct lxcri_paths *p)
 {
 	struct ct_status *list = NULL;
@@ -383,6 +410,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	check_configs(&c, paths);
 	check_stale(&c, paths);
 	check_ports(&c, paths);
+	check_localnet(&c, paths);
 	check_pam_service(&c);
 	return c.n;
 }

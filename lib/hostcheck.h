@@ -17,7 +17,7 @@ struct check_result {
 	char hint[512]; /* "" when there is nothing to do */
 };
 
-#define HOSTCHECK_MAX 24
+#define HOSTCHECK_MAX 48
 
 /* Runs every check; returns how many results were filled. */
 size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, size_t max);

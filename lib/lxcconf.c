@@ -240,11 +240,11 @@ static void caps_apply(struct caps_scan *c, bool keep, const char *v, const char
 	}
 }
 
-static int caps_scan_file(const char *path, struct caps_scan *c, unsigned depth,
-			  struct lxcri_error *err);
+static int walk_file(const char *path, lxcconf_visit_fn visit, void *arg, unsigned depth,
+		     struct lxcri_error *err);
 
-static int caps_scan_include(const char *path, struct caps_scan *c, unsigned depth,
-			     struct lxcri_error *err)
+static int walk_include(const char *path, lxcconf_visit_fn visit, void *arg, unsigned depth,
+			struct lxcri_error *err)
 {
 	struct dirent **names = NULL;
 	struct stat st;
@@ -253,7 +253,7 @@ static int caps_scan_include(const char *path, struct caps_scan *c, unsigned dep
 	if (stat(path, &st) < 0)
 		return 0; /* LXC fails the start on a missing include: not ours to report */
 	if (!S_ISDIR(st.st_mode))
-		return caps_scan_file(path, c, depth + 1, err);
+		return walk_file(path, visit, arg, depth + 1, err);
 	n = scandir(path, &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(names[i]->d_name);
@@ -261,7 +261,7 @@ static int caps_scan_include(const char *path, struct caps_scan *c, unsigned dep
 
 		if (r >= 0 && len > 5 && strcmp(names[i]->d_name + len - 5, ".conf") == 0 &&
 		    asprintf(&sub, "%s/%s", path, names[i]->d_name) >= 0) {
-			r = caps_scan_file(sub, c, depth + 1, err);
+			r = walk_file(sub, visit, arg, depth + 1, err);
 			free(sub);
 		}
 		free(names[i]);
@@ -270,8 +270,8 @@ static int caps_scan_include(const char *path, struct caps_scan *c, unsigned dep
 	return r;
 }
 
-static int caps_scan_file(const char *path, struct caps_scan *c, unsigned depth,
-			  struct lxcri_error *err)
+static int walk_file(const char *path, lxcconf_visit_fn visit, void *arg, unsigned depth,
+		     struct lxcri_error *err)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -285,17 +285,44 @@ static int caps_scan_file(const char *path, struct caps_scan *c, unsigned depth,
 	if (!f)
 		return error_set_errno(err, -errno, "Failed to read '%s'", path);
 	while ((len = getline(&buf, &cap, f)) >= 0) {
+		int r;
+
 		line_read(buf, buf + len, LXCCONF_LXC, &l);
-		if (line_is_key(&l, "lxc.cap.drop") || line_is_key(&l, "lxc.cap.keep")) {
-			caps_apply(c, line_is_key(&l, "lxc.cap.keep"), l.value, l.value_end);
-		} else if (line_is_key(&l, "lxc.include")) {
+		if (line_is_key(&l, "lxc.include")) {
 			_cleanup_free_ char *inc =
 			    strndup(l.value, (size_t)(l.value_end - l.value));
-			int r = inc ? caps_scan_include(inc, c, depth, err) : -ENOMEM;
+			r = inc ? walk_include(inc, visit, arg, depth, err) : -ENOMEM;
+		} else if (l.assignment) {
+			r = visit(l.key, (size_t)(l.key_end - l.key), l.value,
+				  (size_t)(l.value_end - l.value), arg);
 			if (r < 0)
-				return r;
+				r = error_set_errno(err, r, "Failed to read '%s'", path);
+		} else {
+			r = 0;
 		}
+		if (r < 0)
+			return r;
 	}
+	return 0;
+}
+
+int lxcconf_walk(const char *path, lxcconf_visit_fn visit, void *arg, struct lxcri_error *err)
+{
+	return walk_file(path, visit, arg, 0, err);
+}
+
+static bool key_is(const char *key, size_t key_len, const char *want)
+{
+	return key_len == strlen(want) && memcmp(key, want, key_len) == 0;
+}
+
+static int caps_visit(const char *key, size_t key_len, const char *value, size_t value_len,
+		      void *arg)
+{
+	bool keep = key_is(key, key_len, "lxc.cap.keep");
+
+	if (keep || key_is(key, key_len, "lxc.cap.drop"))
+		caps_apply(arg, keep, value, value + value_len);
 	return 0;
 }
 
@@ -307,7 +334,7 @@ int lxcconf_caps(const char *path, char ***ret, struct lxcri_error *err)
 	int r;
 
 	if (path && access(path, F_OK) == 0) {
-		r = caps_scan_file(path, &c, 0, err);
+		r = lxcconf_walk(path, caps_visit, &c, err);
 		if (r < 0)
 			return r;
 	} else {

@@ -56,6 +56,17 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 		const char *value, char **ret_text, size_t *ret_size);
 
 /*
+ * Every assignment of the LXC config at path and of the files it includes
+ * (lxc.include: a file, or a directory's *.conf in name order, at most 8
+ * levels; a missing include is skipped), in the order LXC reads them: visit
+ * gets the key and the value (trimmed, not NUL-terminated) and returns 0 or
+ * -errno, which stops the walk. lxc.include itself is not visited.
+ */
+typedef int (*lxcconf_visit_fn)(const char *key, size_t key_len, const char *value,
+				size_t value_len, void *arg);
+int lxcconf_walk(const char *path, lxcconf_visit_fn visit, void *arg, struct lxcri_error *err);
+
+/*
  * The capabilities a container keeps, as "CAP_NET_ADMIN" names
  * (NULL-terminated, malloc'ed), from the lxc.cap.drop and lxc.cap.keep keys
  * of the LXC config at path and the files it includes (lxc.include, files

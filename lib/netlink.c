@@ -3,8 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/filter.h>
 #include <linux/if_bridge.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
 #include <netlink/errno.h>
@@ -17,6 +21,7 @@
 #include <netlink/socket.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -403,35 +408,21 @@ static int request_done(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Sends one RTM_GETLINK (for ifindex, or a dump of family) and hands every
- * answer to parse: for what libnl 3.7 does not parse (bridge attributes).
+ * Sends msg and hands every answer to parse (NULL: none expected), reading up
+ * to the ACK (a single answer) or NLMSG_DONE (a dump): an ACK left queued
+ * would be taken for the answer to the next request. The libnl result.
  */
-static int link_request(struct nl_sock *sk, int family, int ifindex, uint32_t ext_mask,
-			nl_recvmsg_msg_cb_t parse, void *arg)
+static int request(struct nl_sock *sk, struct nl_msg *msg, nl_recvmsg_msg_cb_t parse, void *arg)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	_cleanup_nl_cb_ struct nl_cb *sk_cb = NULL;
-	_cleanup_nl_cb_ struct nl_cb *cb = NULL;
-	struct ifinfomsg ifi = { .ifi_family = (unsigned char)family, .ifi_index = ifindex };
+	_cleanup_nl_cb_ struct nl_cb *sk_cb = nl_socket_get_cb(sk); /* a new reference */
+	_cleanup_nl_cb_ struct nl_cb *cb = sk_cb ? nl_cb_clone(sk_cb) : NULL;
 	bool done = false;
 	int r;
 
-	msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | (ifindex > 0 ? 0 : NLM_F_DUMP));
-	sk_cb = nl_socket_get_cb(sk); /* a new reference */
-	if (sk_cb)
-		cb = nl_cb_clone(sk_cb);
-	if (!msg || !cb)
+	if (!cb)
 		return -NLE_NOMEM;
-	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-	if (r >= 0 && ext_mask)
-		r = nla_put_u32(msg, IFLA_EXT_MASK, ext_mask);
-	if (r < 0)
-		return r;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, parse, arg);
-	/*
-	 * Read up to the ACK (a single answer) or NLMSG_DONE (a dump): an ACK
-	 * left queued would be taken for the answer to the next request.
-	 */
+	if (parse)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, parse, arg);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, request_done, &done);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, request_done, &done);
 	before_request();
@@ -439,6 +430,26 @@ static int link_request(struct nl_sock *sk, int family, int ifindex, uint32_t ex
 	while (r >= 0 && !done)
 		r = nl_recvmsgs(sk, cb);
 	return r < 0 ? r : 0;
+}
+
+/*
+ * Sends one RTM_GETLINK (for ifindex, or a dump of family) and hands every
+ * answer to parse: for what libnl 3.7 does not parse (bridge attributes).
+ */
+static int link_request(struct nl_sock *sk, int family, int ifindex, uint32_t ext_mask,
+			nl_recvmsg_msg_cb_t parse, void *arg)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg ifi = { .ifi_family = (unsigned char)family, .ifi_index = ifindex };
+	int r;
+
+	msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | (ifindex > 0 ? 0 : NLM_F_DUMP));
+	if (!msg)
+		return -NLE_NOMEM;
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (r >= 0 && ext_mask)
+		r = nla_put_u32(msg, IFLA_EXT_MASK, ext_mask);
+	return r < 0 ? r : request(sk, msg, parse, arg);
 }
 
 static int parse_vlan_filtering(struct nl_msg *msg, void *arg)
@@ -883,35 +894,22 @@ int netlink_route_get_dev(struct nl_sock *sk, const struct ip_address *dst, char
 			  struct lxcri_error *err)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	_cleanup_nl_cb_ struct nl_cb *sk_cb = NULL;
-	_cleanup_nl_cb_ struct nl_cb *cb = NULL;
 	int len = addr_length(dst->family);
 	struct rtmsg rtm = { .rtm_family = (unsigned char)dst->family,
 			     .rtm_dst_len = (unsigned char)(len * 8) };
 	char text[INET6_ADDRSTRLEN];
-	bool done = false;
 	int ifindex = 0, r;
 
 	inet_ntop(dst->family, &dst->in6, text, sizeof(text));
 	msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST);
-	sk_cb = nl_socket_get_cb(sk);
-	if (sk_cb)
-		cb = nl_cb_clone(sk_cb);
-	if (!msg || !cb)
+	if (!msg)
 		return error_set(err, -ENOMEM, "Failed to look up the route to '%s'", text);
 	r = nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO);
 	if (r >= 0)
 		r = nla_put(msg, RTA_DST, len, &dst->in6);
-	if (r < 0)
-		return nl_error(err, r, "Failed to look up the route to '%s'", text);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, parse_route_oif, &ifindex);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, request_done, &done);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, request_done, &done);
-	before_request();
-	r = nl_send_auto(sk, msg);
-	/* The answer, then the ACK libnl asks for (see link_request()). */
-	while (r >= 0 && !done)
-		r = nl_recvmsgs(sk, cb);
+	/* The answer, then the ACK libnl asks for (see request()). */
+	if (r >= 0)
+		r = request(sk, msg, parse_route_oif, &ifindex);
 	if (r < 0)
 		return nl_error(err, r, "Failed to look up the route to '%s'", text);
 	if (ifindex <= 0)
@@ -972,6 +970,338 @@ int netlink_bridge_port_set_hairpin(struct nl_sock *sk, const char *ifname, bool
 	r = nl_send_sync(sk, TAKE_PTR(msg)); /* frees msg */
 	if (r < 0)
 		return nl_error(err, r, "Failed to set hairpin mode on bridge port '%s'", ifname);
+	return 0;
+}
+
+int netlink_all_addresses(struct nl_sock *sk, struct ip_address **ret, size_t *ret_n,
+			  struct lxcri_error *err)
+{
+	struct nl_cache *cache = NULL;
+	struct ip_address *all = NULL;
+	size_t n = 0;
+	int r;
+
+	before_request();
+	r = rtnl_addr_alloc_cache(sk, &cache);
+	if (r < 0)
+		return nl_error(err, r, "Failed to list the addresses of the host");
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct nl_addr *local = rtnl_addr_get_local((struct rtnl_addr *)o);
+		int family = local ? nl_addr_get_family(local) : AF_UNSPEC;
+		struct ip_address *p;
+
+		if ((family != AF_INET && family != AF_INET6) ||
+		    nl_addr_get_len(local) != (unsigned)addr_length(family))
+			continue;
+		p = reallocarray(all, n + 1, sizeof(*all));
+		if (!p) {
+			free(all);
+			nl_cache_free(cache);
+			return error_set(err, -ENOMEM, "Out of memory");
+		}
+		all = p;
+		all[n] = (struct ip_address){ .family = family };
+		memcpy(&all[n++].in6, nl_addr_get_binary_addr(local), nl_addr_get_len(local));
+	}
+	nl_cache_free(cache);
+	*ret = all;
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * The localnet guard (see netlink.h): classic BPF, run by cls_bpf with
+ * direct action, its return value the verdict. Loads below SKF_NET_OFF are
+ * relative to the network header, whatever the link layer; SKF_AD_MARK is
+ * the packet's mark. A packet too short for the loads ends the program with
+ * 0 (TC_ACT_OK): the IP stack drops such a packet anyway.
+ */
+static const struct sock_filter localnet_guard_program[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12), /* source */
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff000000),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x7f000000, 6, 0),		/* 127/8: drop */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 16), /* destination */
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff000000),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x7f000000, 0, 2), /* not 127/8: pass */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_MARK)),
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NETLINK_LOCALNET_REPLY_MARK, 0, 1), /* a reply: pass */
+	BPF_STMT(BPF_RET | BPF_K, (uint32_t)TC_ACT_UNSPEC), /* the filters after it decide */
+	BPF_STMT(BPF_RET | BPF_K, TC_ACT_SHOT),
+};
+#define LOCALNET_GUARD_HANDLE 1
+#define LOCALNET_GUARD_INFO   TC_H_MAKE((uint32_t)NETLINK_LOCALNET_GUARD_PRIO << 16, htons(ETH_P_IP))
+
+static int link_ifindex(struct nl_sock *sk, const char *ifname, int *ret, struct lxcri_error *err)
+{
+	_cleanup_rtnl_link_ struct rtnl_link *link = NULL;
+	int r = check_ifname(ifname, "interface", err);
+
+	if (r >= 0)
+		r = link_get_or_fail(sk, ifname, &link, err);
+	if (r < 0)
+		return r;
+	*ret = rtnl_link_get_ifindex(link);
+	return 0;
+}
+
+/*
+ * Sends one tc request (RTM_{NEW,DEL,GET}{QDISC,TFILTER}) with t, TCA_KIND
+ * kind (NULL: none) and, with guard, our filter's options; hands every
+ * answer to parse (NULL: none). The libnl result.
+ */
+static int tc_request(struct nl_sock *sk, int type, int flags, const struct tcmsg *t,
+		      const char *kind, bool guard, nl_recvmsg_msg_cb_t parse, void *arg)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = nlmsg_alloc_simple(type, NLM_F_REQUEST | flags);
+	struct nlattr *options;
+	int r;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	r = nlmsg_append(msg, (void *)t, sizeof(*t), NLMSG_ALIGNTO);
+	if (r >= 0 && kind)
+		r = nla_put_string(msg, TCA_KIND, kind);
+	if (r >= 0 && guard) {
+		options = nla_nest_start(msg, TCA_OPTIONS);
+		if (!options ||
+		    nla_put_u16(msg, TCA_BPF_OPS_LEN, ELEMENTSOF(localnet_guard_program)) < 0 ||
+		    nla_put(msg, TCA_BPF_OPS, sizeof(localnet_guard_program),
+			    localnet_guard_program) < 0 ||
+		    nla_put_u32(msg, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT) < 0)
+			return -NLE_NOMEM;
+		nla_nest_end(msg, options);
+	}
+	return r < 0 ? r : request(sk, msg, parse, arg);
+}
+
+static struct tcmsg tc_message(int ifindex, uint32_t handle, uint32_t parent, uint32_t info)
+{
+	return (struct tcmsg){ .tcm_family = AF_UNSPEC,
+			       .tcm_ifindex = ifindex,
+			       .tcm_handle = handle,
+			       .tcm_parent = parent,
+			       .tcm_info = info };
+}
+
+/* The kind of the ingress qdisc, from an RTM_GETQDISC sent with NLM_F_ECHO: recent kernels
+ * answer a get only to a request that asks for the echo. */
+static int parse_qdisc_kind(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[TCA_MAX + 1];
+
+	if (nlmsg_hdr(msg)->nlmsg_type == RTM_NEWQDISC &&
+	    nlmsg_parse(nlmsg_hdr(msg), sizeof(struct tcmsg), tb, TCA_MAX, NULL) >= 0 &&
+	    tb[TCA_KIND])
+		nla_strlcpy(arg, tb[TCA_KIND], 16);
+	return NL_OK;
+}
+
+/* The kind of ifname's ingress qdisc into kind ("" for none). */
+static int ingress_kind(struct nl_sock *sk, const char *ifname, int ifindex, char kind[16],
+			struct lxcri_error *err)
+{
+	struct tcmsg t = tc_message(ifindex, 0, TC_H_INGRESS, 0);
+	const char *reason = "";
+	int r = tc_request(sk, RTM_GETQDISC, NLM_F_ECHO, &t, NULL, false, parse_qdisc_kind, kind);
+
+	r = nl_result(r, &reason);
+	if (r == -ENOENT) {
+		kind[0] = '\0';
+		return 0;
+	}
+	if (r < 0)
+		return error_set(err, r, "Failed to look up the ingress qdisc of '%s': %s", ifname,
+				 reason);
+	return 0;
+}
+
+int netlink_ingress_qdisc_exists(struct nl_sock *sk, const char *ifname, struct lxcri_error *err)
+{
+	char kind[16] = "";
+	int ifindex, r;
+
+	r = link_ifindex(sk, ifname, &ifindex, err);
+	if (r >= 0)
+		r = ingress_kind(sk, ifname, ifindex, kind, err);
+	if (r < 0)
+		return r;
+	return strcmp(kind, "clsact") == 0 || strcmp(kind, "ingress") == 0;
+}
+
+int netlink_ingress_qdisc_add(struct nl_sock *sk, const char *ifname, struct lxcri_error *err)
+{
+	const char *reason = "";
+	struct tcmsg t;
+	int ifindex, r;
+
+	r = link_ifindex(sk, ifname, &ifindex, err);
+	if (r < 0)
+		return r;
+	/* An ingress or clsact qdisc there already answers EEXIST. */
+	t = tc_message(ifindex, TC_H_MAKE(TC_H_CLSACT, 0), TC_H_CLSACT, 0);
+	r = tc_request(sk, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, &t, "clsact", false, NULL,
+		       NULL);
+	r = nl_result(r, &reason);
+	if (r == -EEXIST)
+		return 0;
+	if (r < 0)
+		return error_set(err, r, "Failed to add a clsact qdisc to '%s': %s", ifname,
+				 reason);
+	return 1;
+}
+
+static int count_message(struct nl_msg *msg, void *arg)
+{
+	if (nlmsg_hdr(msg)->nlmsg_type == RTM_NEWTFILTER)
+		(*(size_t *)arg)++;
+	return NL_OK;
+}
+
+int netlink_ingress_qdisc_del_unused(struct nl_sock *sk, const char *ifname,
+				     struct lxcri_error *err)
+{
+	static const uint32_t sides[] = { TC_H_MIN_INGRESS, TC_H_MIN_EGRESS };
+	struct tcmsg t;
+	char kind[16] = "";
+	size_t filters = 0;
+	int ifindex, r;
+
+	r = link_ifindex(sk, ifname, &ifindex, err);
+	if (r == -ENODEV)
+		return 0;
+	if (r >= 0)
+		r = ingress_kind(sk, ifname, ifindex, kind, err);
+	if (r < 0 || strcmp(kind, "clsact") != 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(sides); i++) {
+		t = tc_message(ifindex, 0, TC_H_MAKE(TC_H_CLSACT, sides[i]), 0);
+		r = tc_request(sk, RTM_GETTFILTER, NLM_F_DUMP, &t, NULL, false, count_message,
+			       &filters);
+		if (r < 0)
+			return nl_error(err, r, "Failed to list the filters of '%s'", ifname);
+	}
+	if (filters > 0)
+		return 0;
+	t = tc_message(ifindex, TC_H_MAKE(TC_H_CLSACT, 0), TC_H_CLSACT, 0);
+	r = tc_request(sk, RTM_DELQDISC, 0, &t, "clsact", false, NULL, NULL);
+	if (r < 0)
+		return nl_error(err, r, "Failed to delete the clsact qdisc of '%s'", ifname);
+	return 1;
+}
+
+/* What the ingress filters at our priority are: ours, another, or none. */
+struct guard_scan {
+	bool ours, other;
+	char other_kind[16];
+};
+
+static bool guard_options_ours(struct nlattr *options)
+{
+	struct nlattr *tb[TCA_BPF_MAX + 1];
+
+	return options && nla_parse_nested(tb, TCA_BPF_MAX, options, NULL) >= 0 &&
+	       tb[TCA_BPF_OPS_LEN] && tb[TCA_BPF_OPS] && tb[TCA_BPF_FLAGS] &&
+	       nla_get_u16(tb[TCA_BPF_OPS_LEN]) == ELEMENTSOF(localnet_guard_program) &&
+	       nla_len(tb[TCA_BPF_OPS]) == (int)sizeof(localnet_guard_program) &&
+	       memcmp(nla_data(tb[TCA_BPF_OPS]), localnet_guard_program,
+		      sizeof(localnet_guard_program)) == 0 &&
+	       (nla_get_u32(tb[TCA_BPF_FLAGS]) & TCA_BPF_FLAG_ACT_DIRECT);
+}
+
+static int parse_guard(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *hdr = nlmsg_hdr(msg);
+	struct tcmsg *t = nlmsg_data(hdr);
+	struct nlattr *tb[TCA_MAX + 1];
+	struct guard_scan *scan = arg;
+	char kind[16] = "";
+
+	if (hdr->nlmsg_type != RTM_NEWTFILTER ||
+	    nlmsg_parse(hdr, sizeof(struct tcmsg), tb, TCA_MAX, NULL) < 0 ||
+	    TC_H_MAJ(t->tcm_info) >> 16 != NETLINK_LOCALNET_GUARD_PRIO)
+		return NL_OK;
+	if (tb[TCA_KIND])
+		nla_strlcpy(kind, tb[TCA_KIND], sizeof(kind));
+	/* Each priority is listed once bare, then once per filter with its handle. */
+	if (t->tcm_handle == 0 && strcmp(kind, "bpf") == 0 &&
+	    TC_H_MIN(t->tcm_info) == htons(ETH_P_IP))
+		return NL_OK;
+	if (t->tcm_handle == LOCALNET_GUARD_HANDLE && TC_H_MIN(t->tcm_info) == htons(ETH_P_IP) &&
+	    strcmp(kind, "bpf") == 0 && guard_options_ours(tb[TCA_OPTIONS])) {
+		scan->ours = true;
+		return NL_OK;
+	}
+	scan->other = true;
+	snprintf(scan->other_kind, sizeof(scan->other_kind), "%s", kind);
+	return NL_OK;
+}
+
+/* What is at our priority on ifname's ingress (and its ifindex); -ENODEV naming it. */
+static int guard_scan(struct nl_sock *sk, const char *ifname, int *ret_ifindex,
+		      struct guard_scan *ret, struct lxcri_error *err)
+{
+	struct tcmsg t;
+	int r = link_ifindex(sk, ifname, ret_ifindex, err);
+
+	if (r < 0)
+		return r;
+	*ret = (struct guard_scan){ 0 };
+	t = tc_message(*ret_ifindex, 0, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), 0);
+	r = tc_request(sk, RTM_GETTFILTER, NLM_F_DUMP, &t, NULL, false, parse_guard, ret);
+	if (r < 0)
+		return nl_error(err, r, "Failed to list the ingress filters of '%s'", ifname);
+	return 0;
+}
+
+/* The request that adds or deletes our filter on ifindex. */
+static int guard_request(struct nl_sock *sk, int ifindex, int type, int flags)
+{
+	struct tcmsg t = tc_message(ifindex, LOCALNET_GUARD_HANDLE,
+				    TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), LOCALNET_GUARD_INFO);
+
+	return tc_request(sk, type, flags, &t, "bpf", type == RTM_NEWTFILTER, NULL, NULL);
+}
+
+int netlink_localnet_guard_present(struct nl_sock *sk, const char *ifname, struct lxcri_error *err)
+{
+	struct guard_scan scan;
+	int ifindex, r = guard_scan(sk, ifname, &ifindex, &scan, err);
+
+	if (r == -ENODEV)
+		return 0;
+	return r < 0 ? r : scan.ours;
+}
+
+int netlink_localnet_guard_add(struct nl_sock *sk, const char *ifname, struct lxcri_error *err)
+{
+	struct guard_scan scan;
+	int ifindex, r = guard_scan(sk, ifname, &ifindex, &scan, err);
+
+	if (r < 0 || scan.ours)
+		return r;
+	if (scan.other)
+		return error_set(err, -EEXIST,
+				 "Failed to add the localnet guard to '%s': priority %d of its "
+				 "ingress holds another filter ('%s')",
+				 ifname, NETLINK_LOCALNET_GUARD_PRIO, scan.other_kind);
+	r = guard_request(sk, ifindex, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_error(err, r, "Failed to add the localnet guard to '%s'", ifname);
+	return 0;
+}
+
+int netlink_localnet_guard_del(struct nl_sock *sk, const char *ifname, struct lxcri_error *err)
+{
+	struct guard_scan scan;
+	int ifindex, r = guard_scan(sk, ifname, &ifindex, &scan, err);
+
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0 || !scan.ours)
+		return r;
+	r = guard_request(sk, ifindex, RTM_DELTFILTER, 0);
+	if (r < 0)
+		return nl_error(err, r, "Failed to remove the localnet guard from '%s'", ifname);
 	return 0;
 }
 

@@ -173,6 +173,52 @@ int netlink_veth_peer(struct nl_sock *ct, struct nl_sock *host, const char *ifna
 int netlink_bridge_port_set_hairpin(struct nl_sock *sk, const char *ifname, bool on,
 				    struct lxcri_error *err);
 
+/* Every address of every interface in sk's netns, both families, any scope. *ret freed with free().
+ */
+int netlink_all_addresses(struct nl_sock *sk, struct ip_address **ret, size_t *ret_n,
+			  struct lxcri_error *err);
+
+/*
+ * The localnet guard of ifname: a filter on the interface's ingress that
+ * drops every IPv4 packet with a 127.0.0.0/8 source, or destination unless
+ * it carries NETLINK_LOCALNET_REPLY_MARK, which net.ipv4.conf.<ifname>.
+ * route_localnet=1 would otherwise route in (a neighbour on a bridge
+ * reaching the host's loopback services). The mark is for the answers to
+ * the host's own connections to 127.0.0.1 that a forward DNATed: where
+ * br_netfilter runs the IPv4 hooks on the bridge port, they arrive here
+ * already translated back to 127.0.0.1; lib/portfwd's nftables table sets
+ * the mark on them (a packet from the wire has none, a veth from another
+ * netns clears it). Without that rule (`nft flush ruleset`) such answers
+ * are dropped too: the guard fails closed. It lives with the interface,
+ * not in nftables: a flush leaves it, and it goes when the interface goes. A cls_bpf filter with a
+ * classic BPF program and direct action (no act_gact, no cls_flower: kernels without them have it),
+ * protocol ip, priority NETLINK_LOCALNET_GUARD_PRIO (the first to run), handle 1, on the ingress of
+ * a clsact or ingress qdisc. The admin's filters of other priorities, and the qdisc, stay as they
+ * are.
+ *
+ * netlink_ingress_qdisc_add(): a clsact qdisc unless the interface has an
+ * ingress or clsact qdisc: 1 if it made one, 0 if one was there.
+ * netlink_ingress_qdisc_exists(): 1 or 0.
+ * netlink_ingress_qdisc_del_unused(): deletes the clsact qdisc if no filter
+ * is left on it (ingress or egress): 1 deleted, 0 kept (or none there).
+ * netlink_localnet_guard_add(): the filter (the qdisc must be there);
+ * already there is fine. Another filter at its priority: -EEXIST naming it.
+ * netlink_localnet_guard_present(): 1 if exactly our filter is there, 0 if
+ * not (or the interface does not exist).
+ * netlink_localnet_guard_del(): removes our filter and nothing else; not
+ * there (or no interface) is fine.
+ * Each -ENODEV naming ifname when it does not exist, but where said.
+ */
+#define NETLINK_LOCALNET_GUARD_PRIO 1
+#define NETLINK_LOCALNET_REPLY_MARK 0x1000
+int netlink_ingress_qdisc_add(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
+int netlink_ingress_qdisc_exists(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
+int netlink_ingress_qdisc_del_unused(struct nl_sock *sk, const char *ifname,
+				     struct lxcri_error *err);
+int netlink_localnet_guard_add(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
+int netlink_localnet_guard_present(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
+int netlink_localnet_guard_del(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
+
 /* Deletes ifname; a link that is not there is fine (returns 0). */
 int netlink_link_delete(struct nl_sock *sk, const char *ifname, struct lxcri_error *err);
 /*

@@ -222,6 +222,17 @@ void ip_prefix_clear_host_bits(struct ip_prefix *p)
 	}
 }
 
+bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_address *a)
+{
+	struct ip_prefix net = *p, host = { .addr = *a, .prefixlen = p->prefixlen };
+
+	if (p->addr.family != a->family)
+		return false;
+	ip_prefix_clear_host_bits(&net);
+	ip_prefix_clear_host_bits(&host);
+	return ip_address_equal(&net.addr, &host.addr);
+}
+
 int ip_address_to_string(const struct ip_address *a, char *buf, size_t size)
 {
 	const void *src = a->family == AF_INET ? (const void *)&a->in : (const void *)&a->in6;

@@ -58,6 +58,8 @@ bool ip_address_is_multicast(const struct ip_address *a);
 bool ip_address_is_link_local(const struct ip_address *a); /* fe80::/10 */
 /* Whether bits beyond the prefix length are set (a host address, not a network). */
 bool ip_prefix_has_host_bits(const struct ip_prefix *p);
+/* Whether a lies in the network of p (same family, the first p->prefixlen bits equal). */
+bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_address *a);
 /* Clears the host bits: 10.0.0.5/24 -> 10.0.0.0/24. */
 void ip_prefix_clear_host_bits(struct ip_prefix *p);
 /* inet_ntop() forms; size at least INET6_ADDRSTRLEN / IP_PREFIX_STRLEN. */

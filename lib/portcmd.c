@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "configedit.h"
 #include "ctfiles.h"
+#include "localnet.h"
 #include "log.h"
 #include "portfwd.h"
 #include "portsetup.h"
@@ -120,9 +121,12 @@ int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 		.pid = pid,
 		.state_dir = f.state_dir,
 		.settings = &lv.settings,
+		.paths = p,
 		.hook = LIVE_HOOK,
 	};
-	r = portsetup_apply_port(&ps, port, lv.state, err);
+	/* The nets it runs with: the snapshot's. */
+	r = portsetup_apply_port(&ps, lv.snapshot.exists ? snap.config : edit.config, port,
+				 lv.state, err);
 	if (r < 0)
 		return error_set(err, r,
 				 "Failed to add port%u to the running container '%s': %s; neither "
@@ -216,6 +220,7 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 		.pid = pid,
 		.state_dir = f.state_dir,
 		.settings = &lv.settings,
+		.paths = p,
 		.hook = LIVE_HOOK,
 	};
 	if (portsetup_teardown(&ps, lv.state, proto, host_port, err) > 0) {
@@ -357,9 +362,10 @@ int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object
 	return 0;
 }
 
-/* The running containers with recorded forwards: ids and their forwards. */
+/* The containers whose state records forwards: ids, whether they run, their forwards. */
 struct recorded {
 	char id[65];
+	bool running;
 	struct portfwd *fwds;
 	size_t n;
 };
@@ -371,7 +377,7 @@ static void recorded_free(struct recorded *r, size_t n)
 	free(r);
 }
 
-static int running_recorded(const struct lxcri_paths *p, struct recorded **ret, size_t *ret_n,
+static int collect_recorded(const struct lxcri_paths *p, struct recorded **ret, size_t *ret_n,
 			    struct lxcri_error *err)
 {
 	struct ct_status *cts = NULL;
@@ -390,15 +396,17 @@ static int running_recorded(const struct lxcri_paths *p, struct recorded **ret, 
 		struct lxcri_error e = {};
 		struct ct_lxc lxc;
 
-		if (!cts[i].state || strcmp(cts[i].state->phase, "running") != 0 ||
+		if (!cts[i].state ||
 		    portsetup_recorded(cts[i].state, &out[n].fwds, &out[n].n, &e) < 0)
 			continue;
-		if (out[n].n == 0 || status_lxc_query(p, cts[i].id, &lxc, &e) < 0 ||
-		    !status_lxc_running(&lxc)) {
+		if (out[n].n == 0) {
 			free(out[n].fwds);
 			out[n].fwds = NULL;
 			continue;
 		}
+		out[n].running = strcmp(cts[i].state->phase, "running") == 0 &&
+				 status_lxc_query(p, cts[i].id, &lxc, &e) >= 0 &&
+				 status_lxc_running(&lxc);
 		snprintf(out[n].id, sizeof(out[n].id), "%s", cts[i].id);
 		n++;
 	}
@@ -408,12 +416,95 @@ static int running_recorded(const struct lxcri_paths *p, struct recorded **ret, 
 	return 0;
 }
 
-static bool recorded_has(const struct recorded *rec, size_t n, const char *owner)
+static const struct recorded *recorded_of(const struct recorded *rec, size_t n, const char *owner)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(rec[i].id, owner) == 0)
+			return &rec[i];
+	return NULL;
+}
+
+static bool running_has(const struct recorded *rec, size_t n, const char *owner)
+{
+	const struct recorded *r = recorded_of(rec, n, owner);
+	return r && r->running;
+}
+
+/* Whether the state of the element's owner records a forward that covers it. */
+static bool element_owned(const struct recorded *rec, size_t n, const struct portfwd_entry *e)
+{
+	const struct recorded *r = recorded_of(rec, n, e->owner);
+
+	for (size_t i = 0; r && i < r->n; i++) {
+		const struct portfwd *f = &r->fwds[i];
+
+		if (f->family == e->fwd.family && f->proto == e->fwd.proto &&
+		    f->has_hostip == e->fwd.has_hostip &&
+		    (!f->has_hostip || ip_address_equal(&f->hostip, &e->fwd.hostip)) &&
+		    f->host_first <= e->fwd.host_first && e->fwd.host_first <= f->host_last)
+			return true;
+	}
+	return false;
+}
+
+/* Whether a running container records a forward through ifname (route_localnet's owner). */
+static bool localnet_owned(const struct recorded *rec, size_t n, const char *owner,
+			   const char *ifname)
+{
+	const struct recorded *r = recorded_of(rec, n, owner);
+
+	for (size_t i = 0; r && r->running && i < r->n; i++)
+		if (strcmp(r->fwds[i].localnet_if, ifname) == 0)
 			return true;
 	return false;
+}
+
+/* route_localnet with its guard for the forwards of a running container. */
+static int localnet_take(const char *dir, const struct recorded *r, struct lxcri_error *err)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		bool seen = !r->fwds[i].localnet_if[0];
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(r->fwds[j].localnet_if, r->fwds[i].localnet_if) == 0;
+		int e = seen ? 0 : localnet_acquire(dir, r->fwds[i].localnet_if, r->id, err);
+
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+/*
+ * Records of route_localnet whose owners no longer need it (a crash, a lost
+ * state): released, so that route_localnet goes back with the guard.
+ */
+static int localnet_prune(const char *dir, struct portfwd_ctx *ctx, const struct recorded *rec,
+			  size_t n_rec, struct lxcri_error *err)
+{
+	struct localnet_record *recs = NULL;
+	size_t n = 0;
+	int r = localnet_records(dir, &recs, &n, err);
+
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		size_t kept = recs[i].n_owners;
+		int released = 0;
+
+		for (size_t j = 0; released >= 0 && j < recs[i].n_owners; j++)
+			if (!localnet_owned(rec, n_rec, recs[i].owners[j], recs[i].ifname)) {
+				kept--;
+				released =
+				    localnet_release(dir, recs[i].ifname, recs[i].owners[j], err);
+			}
+		if (released >= 0 && recs[i].n_owners == 0)
+			released = localnet_release(dir, recs[i].ifname, NULL, err);
+		if (released > 0 && kept == 0)
+			released = portfwd_localnet_del(ctx, recs[i].ifname, err);
+		if (released < 0)
+			r = released;
+	}
+	localnet_records_free(recs, n);
+	return r;
 }
 
 int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
@@ -423,17 +514,23 @@ int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
 	_cleanup_free_ struct portfwd_entry *entries = NULL;
 	struct recorded *rec = NULL;
 	struct settings settings;
-	size_t n_rec = 0, n_entries = 0;
+	size_t n_rec = 0, n_entries = 0, running = 0;
+	char dir[PATH_MAX];
 	int r;
 
 	*ret = (struct portcmd_sync_result){};
+	r = portsetup_localnet_dir(p, dir, sizeof(dir));
+	if (r < 0)
+		return error_set(err, r, "Path too long: '%s'", p->run_dir);
 	r = load_settings(p, &settings, err);
 	if (r >= 0)
 		r = portfwd_open(settings.port_table, &ctx, err);
 	if (r >= 0)
-		r = running_recorded(p, &rec, &n_rec, err);
+		r = collect_recorded(p, &rec, &n_rec, err);
+	for (size_t i = 0; r >= 0 && i < n_rec; i++)
+		running += rec[i].running;
 	/* Chains emptied by hand first: adds only make the chains that do not exist. */
-	if (r >= 0 && n_rec > 0)
+	if (r >= 0 && running > 0)
 		r = portfwd_repair(ctx, err);
 	if (r < 0) {
 		recorded_free(rec, n_rec);
@@ -442,7 +539,10 @@ int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
 	for (size_t i = 0; i < n_rec; i++) {
 		struct lxcri_error e = {};
 
-		if (portfwd_add(ctx, rec[i].id, rec[i].fwds, rec[i].n, &e) < 0) {
+		if (!rec[i].running)
+			continue;
+		if (portfwd_add(ctx, rec[i].id, rec[i].fwds, rec[i].n, &e) < 0 ||
+		    localnet_take(dir, &rec[i], &e) < 0) {
 			log_error("CT %s: port sync failed: %s", rec[i].id, e.message);
 			if (ret->failed++ == 0)
 				error_set(err, e.code, "Container '%s': %s", rec[i].id, e.message);
@@ -454,7 +554,7 @@ int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
 	/* Elements of containers that no longer run (a crash without teardown). */
 	r = portfwd_list(ctx, &entries, &n_entries, err);
 	for (size_t i = 0; r >= 0 && i < n_entries; i++) {
-		bool seen = recorded_has(rec, n_rec, entries[i].owner);
+		bool seen = running_has(rec, n_rec, entries[i].owner);
 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = strcmp(entries[j].owner, entries[i].owner) == 0;
@@ -466,58 +566,187 @@ int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
 		else
 			ret->removed += (size_t)removed;
 	}
+	if (r >= 0)
+		r = localnet_prune(dir, ctx, rec, n_rec, err);
 	recorded_free(rec, n_rec);
 	if (r < 0)
 		return r;
 	return ret->failed > 0 ? -EIO : 0;
 }
 
+/* "'101' tcp 8080, '102' udp 53 and N more" into buf. */
+static void name_elements(const struct portfwd_entry *e, const bool *pick, size_t n, char *buf,
+			  size_t size)
+{
+	size_t shown = 0, total = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char host[128], escaped[ESCAPE_BUFSIZE];
+		size_t len = strlen(buf);
+
+		if (!pick[i])
+			continue;
+		if (total++ >= 3)
+			continue;
+		portfwd_host_string(&e[i].fwd, host, sizeof(host));
+		snprintf(buf + len, size - len, "%s'%s' %s", shown++ ? ", " : "",
+			 escape_for_message(e[i].owner, escaped, sizeof(escaped)), host);
+	}
+	if (total > shown) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, size - len, " and %zu more", total - shown);
+	}
+}
+
 int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size)
 {
 	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
 	_cleanup_free_ struct portfwd_entry *entries = NULL;
+	_cleanup_free_ bool *ownerless = NULL;
 	struct lxcri_error err = {};
 	struct recorded *rec = NULL;
 	struct settings settings;
-	size_t n_rec = 0, n_entries = 0, missing = 0, stray = 0;
+	size_t n_rec = 0, n_entries = 0, missing = 0, stray = 0, n_ownerless = 0, running = 0;
+	char names[256];
 	int complete, r;
 
 	r = load_settings(p, &settings, &err);
 	if (r >= 0)
 		r = portfwd_open(settings.port_table, &ctx, &err);
 	if (r >= 0)
-		r = running_recorded(p, &rec, &n_rec, &err);
+		r = collect_recorded(p, &rec, &n_rec, &err);
 	if (r < 0) {
 		snprintf(detail, size, "%s", err.message);
 		return r;
 	}
 	complete = portfwd_table_complete(ctx, &err);
 	r = complete < 0 ? complete : portfwd_list(ctx, &entries, &n_entries, &err);
+	if (r >= 0) {
+		ownerless = calloc(n_entries + 1, sizeof(*ownerless));
+		if (!ownerless)
+			r = error_set(&err, -ENOMEM, "Out of memory");
+	}
 	if (r < 0) {
 		recorded_free(rec, n_rec);
 		snprintf(detail, size, "%s", err.message);
 		return r;
 	}
-	for (size_t i = 0; i < n_rec; i++)
-		for (size_t j = 0; j < rec[i].n; j++)
+	for (size_t i = 0; i < n_rec; i++) {
+		running += rec[i].running;
+		for (size_t j = 0; rec[i].running && j < rec[i].n; j++)
 			missing += !in_table(entries, n_entries, rec[i].id, &rec[i].fwds[j]);
-	for (size_t i = 0; i < n_entries; i++)
-		stray += !recorded_has(rec, n_rec, entries[i].owner);
+	}
+	for (size_t i = 0; i < n_entries; i++) {
+		ownerless[i] = !element_owned(rec, n_rec, &entries[i]);
+		n_ownerless += ownerless[i];
+		stray += !ownerless[i] && !running_has(rec, n_rec, entries[i].owner);
+	}
 	recorded_free(rec, n_rec);
-	if (complete == 0 && n_rec == 0) {
+	name_elements(entries, ownerless, n_entries, names, sizeof(names));
+	if (complete == 0 && running == 0 && n_entries == 0) {
 		snprintf(detail, size, "no forwards (table '%s' not made yet)",
 			 settings.port_table);
 		return 0;
 	}
-	if (complete == 0 || missing > 0 || stray > 0) {
+	if (complete == 0 || missing > 0 || stray > 0 || n_ownerless > 0) {
 		snprintf(detail, size,
-			 "table inet %s %s; %zu recorded forward(s) missing, %zu element(s) of no "
-			 "running container",
+			 "table inet %s %s; %zu recorded forward(s) missing, %zu element(s) of "
+			 "containers that do not run, %zu element(s) without an owner (no "
+			 "container records them)%s%s",
 			 settings.port_table, complete ? "complete" : "missing or incomplete",
-			 missing, stray);
+			 missing, stray, n_ownerless, n_ownerless ? ": " : "", names);
 		return 1;
 	}
 	snprintf(detail, size, "table inet %s matches the %zu running container(s) with forwards",
-		 settings.port_table, n_rec);
+		 settings.port_table, running);
+	return 0;
+}
+
+/* Appends "'name'" (or "'name' for 'owner'", "'name' (what)") to buf, the first four of them. */
+static void append_name(char *buf, size_t size, size_t index, const char *name, const char *owner)
+{
+	size_t len = strlen(buf);
+
+	if (index >= 4) {
+		if (index == 4)
+			snprintf(buf + len, size - len, ", ...");
+		return;
+	}
+	if (!owner)
+		snprintf(buf + len, size - len, "%s'%s'", index ? ", " : "", name);
+	else if (strchr(owner, ' '))
+		snprintf(buf + len, size - len, "%s'%s' (%s)", index ? ", " : "", name, owner);
+	else
+		snprintf(buf + len, size - len, "%s'%s' for '%s'", index ? ", " : "", name, owner);
+}
+
+int portcmd_localnet_check(const struct lxcri_paths *p, char *detail, size_t size)
+{
+	struct localnet_record *recs = NULL;
+	struct localnet_on *on = NULL;
+	struct recorded *rec = NULL;
+	struct lxcri_error err = {};
+	size_t n_recs = 0, n_on = 0, n_rec = 0, ours = 0, others = 0, stale = 0, guarded = 0;
+	char dir[PATH_MAX], bad[256] = "", foreign[256] = "", kept[256] = "";
+	bool owners = false;
+	int r;
+
+	r = portsetup_localnet_dir(p, dir, sizeof(dir));
+	if (r < 0)
+		r = error_set(&err, r, "Path too long: '%s'", p->run_dir);
+	if (r >= 0)
+		r = localnet_scan(&on, &n_on, &err);
+	if (r >= 0)
+		r = localnet_records(dir, &recs, &n_recs, &err);
+	for (size_t i = 0; r >= 0 && i < n_recs; i++)
+		owners |= recs[i].n_owners > 0;
+	/* Which containers run costs an lxc-info each: only when there is something to compare. */
+	if (r >= 0 && owners)
+		r = collect_recorded(p, &rec, &n_rec, &err);
+	for (size_t i = 0; r >= 0 && i < n_on; i++) {
+		bool recorded = false;
+
+		for (size_t j = 0; j < n_recs && !recorded; j++)
+			recorded = strcmp(recs[j].ifname, on[i].ifname) == 0;
+		if (on[i].guarded)
+			guarded++;
+		else if (recorded)
+			append_name(bad, sizeof(bad), ours++, on[i].ifname, NULL);
+		else
+			append_name(foreign, sizeof(foreign), others++, on[i].ifname,
+				    strcmp(on[i].ifname, "all") == 0 ? "every interface" : NULL);
+	}
+	for (size_t i = 0; r >= 0 && i < n_recs; i++)
+		for (size_t j = 0; j < recs[i].n_owners; j++)
+			if (!localnet_owned(rec, n_rec, recs[i].owners[j], recs[i].ifname))
+				append_name(kept, sizeof(kept), stale++, recs[i].ifname,
+					    recs[i].owners[j]);
+	localnet_records_free(recs, n_recs);
+	recorded_free(rec, n_rec);
+	free(on);
+	if (r < 0) {
+		snprintf(detail, size, "%s", err.message);
+		return r;
+	}
+	if (ours > 0 || others > 0) {
+		snprintf(
+		    detail, size,
+		    "route_localnet=1 without its guard on %s%s%s%s%s: neighbours there reach the "
+		    "host's 127.0.0.1 services",
+		    ours ? bad : "", ours ? " (set by lxcri)" : "", ours && others ? ", " : "",
+		    others ? foreign : "", others ? " (not set by lxcri)" : "");
+		return ours > 0 ? 2 : 1;
+	}
+	if (stale > 0) {
+		snprintf(
+		    detail, size,
+		    "route_localnet kept (guarded) for %zu container(s) that no longer need it: "
+		    "%s",
+		    stale, kept);
+		return 1;
+	}
+	snprintf(detail, size, "route_localnet=1 on %zu interface(s), each with its guard",
+		 guarded);
 	return 0;
 }

@@ -61,15 +61,29 @@ struct portcmd_sync_result {
 /*
  * Rebuilds the table (settings: port-table) from the state of the running
  * containers: the table, chains, maps and sets if missing, every recorded
- * forward, and no element of a container that does not run. A container
- * that fails is reported in err and counted; the others go on.
+ * forward with route_localnet and its guard (lib/localnet), and no element
+ * of a container that does not run; route_localnet that no running
+ * container needs any more goes back to what it was. A container that
+ * fails is reported in err and counted; the others go on.
  */
 int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
 		 struct lxcri_error *err);
 
 /*
- * Compares the table with the state of the running containers: 0 in sync,
- * 1 drift (detail says what: a missing table or chain, N forwards missing,
- * N elements of no running container), -errno if it cannot tell.
+ * Compares the table with the state of the containers: 0 in sync, 1 drift
+ * (detail says what: a missing table or chain, N forwards of running
+ * containers missing, N elements of containers that do not run, N elements
+ * without an owner: no container's state records them, the first named),
+ * -errno if it cannot tell.
  */
 int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size);
+
+/*
+ * route_localnet on the host (lib/localnet): 2 when an interface lxcri set
+ * it on has it without the guard, 1 when one lxcri did not set has it
+ * without a guard (another tool's, guarded its own way or not) or it is
+ * kept for containers that no longer need it, 0 when every interface at
+ * route_localnet=1 has the guard; detail names the interfaces. -errno if
+ * it cannot tell.
+ */
+int portcmd_localnet_check(const struct lxcri_paths *p, char *detail, size_t size);

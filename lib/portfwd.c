@@ -20,6 +20,8 @@
 
 #include "cleanup.h"
 #include "json.h"
+#include "localnet.h"
+#include "netlink.h"
 #include "portfwd.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
@@ -43,6 +45,7 @@ enum {
 	OBJ_OUTPUT,
 	OBJ_POSTROUTING,
 	OBJ_GUARD,
+	OBJ_LOCALNET_MARK,
 	N_OBJECTS,
 };
 
@@ -79,6 +82,19 @@ static const char *const guard_rules[] = {
 	NULL,
 };
 
+/*
+ * The answers to the host's connections to 127.0.0.1 that a forward DNATed
+ * (see netlink.h, the localnet guard): after conntrack (-200), before NAT
+ * translates them back to 127.0.0.1 (-100).
+ */
+#define STR(x)	STR_(x)
+#define STR_(x) #x
+static const char *const localnet_mark_rules[] = {
+	"ct direction reply ct original ip saddr 127.0.0.0/8 meta mark set meta mark or " STR(
+	    NETLINK_LOCALNET_REPLY_MARK),
+	NULL,
+};
+
 static const struct table_object {
 	const char *kind; /* "map", "set" or "chain" */
 	const char *name;
@@ -109,6 +125,9 @@ static const struct table_object {
 			      postrouting_rules },
 	[OBJ_GUARD] = { "chain", "guard",
 			"type filter hook prerouting priority -300; policy accept;", guard_rules },
+	[OBJ_LOCALNET_MARK] = { "chain", "localnet_mark",
+				"type filter hook prerouting priority -150; policy accept;",
+				localnet_mark_rules },
 };
 
 /*
@@ -201,17 +220,6 @@ void portfwd_host_string(const struct portfwd *f, char *buf, size_t size)
 		snprintf(buf, size, "%s %s:%s", proto_name(f->proto), addr, ports);
 }
 
-static bool prefix_contains(const struct ip_prefix *p, const struct ip_address *a)
-{
-	struct ip_prefix net = *p, host = { .addr = *a, .prefixlen = p->prefixlen };
-
-	if (p->addr.family != a->family)
-		return false;
-	ip_prefix_clear_host_bits(&net);
-	ip_prefix_clear_host_bits(&host);
-	return ip_address_equal(&net.addr, &host.addr);
-}
-
 /* need_subnet: adding needs the subnet for hairpin; removing and listed entries have none. */
 static int portfwd_check(const struct portfwd *f, bool need_subnet, struct lxcri_error *err)
 {
@@ -237,10 +245,10 @@ static int portfwd_check(const struct portfwd *f, bool need_subnet, struct lxcri
 		 (ip_address_is_unspecified(&f->hostip) || ip_address_is_multicast(&f->hostip)))
 		why = "the host address is not a unicast address";
 	else if (!memchr(f->localnet_if, '\0', sizeof(f->localnet_if)) ||
-		 (f->localnet_if[0] && !ifname_valid(f->localnet_if)))
-		why = "the localnet interface name is invalid";
+		 (f->localnet_if[0] && !localnet_ifname_valid(f->localnet_if)))
+		why = "the localnet interface is no interface name, or lo";
 	else if (need_subnet && (f->subnet.prefixlen > (f->family == AF_INET ? 32u : 128u) ||
-				 !prefix_contains(&f->subnet, &f->target)))
+				 !ip_prefix_contains(&f->subnet, &f->target)))
 		why = "the target is not inside the subnet";
 	if (why)
 		return error_set(err, -EINVAL, "Invalid port forward port%u: %s", f->index, why);
@@ -703,29 +711,6 @@ static int expand(const char *owner, const struct portfwd *f, size_t n, struct p
 	return 0;
 }
 
-static int set_route_localnet(const char *ifname, struct lxcri_error *err)
-{
-	_cleanup_close_ int fd = -1;
-	char path[128], value[8] = "";
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", ifname);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return error_set(err, -ENODEV,
-				 "Failed to enable route_localnet on '%s': no such interface",
-				 ifname);
-	if (fd < 0)
-		return error_set_errno(err, -errno, "Failed to open '%s'", path);
-	n = read(fd, value, sizeof(value) - 1);
-	if (n > 0 && value[0] == '1')
-		return 0;
-	if (pwrite(fd, "1", 1, 0) != 1)
-		return error_set_errno(err, -errno, "Failed to enable route_localnet on '%s'",
-				       ifname);
-	return 0;
-}
-
 static int conflict_error(const struct portfwd *want, const struct portfwd_entry *holder,
 			  struct lxcri_error *err)
 {
@@ -785,7 +770,7 @@ static int add_check_table(const char *owner, const struct portfwd_entry *want, 
 static bool prefixes_overlap(const struct ip_prefix *a, const struct ip_prefix *b)
 {
 	return a->addr.family == b->addr.family &&
-	       (prefix_contains(a, &b->addr) || prefix_contains(b, &a->addr));
+	       (ip_prefix_contains(a, &b->addr) || ip_prefix_contains(b, &a->addr));
 }
 
 /*
@@ -1027,12 +1012,6 @@ int portfwd_add(struct portfwd_ctx *ctx, const char *owner, const struct portfwd
 	r = add_check(f, n, want, n_want, err);
 	if (r < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (f[i].family == AF_INET && f[i].localnet_if[0]) {
-			r = set_route_localnet(f[i].localnet_if, err);
-			if (r < 0)
-				goto out;
-		}
 	r = add_fast(ctx, owner, f, n, want, n_want, err);
 	if (r != -EEXIST)
 		goto out;
@@ -1085,6 +1064,27 @@ int portfwd_add(struct portfwd_ctx *ctx, const char *owner, const struct portfwd
 out:
 	table_state_done(&st);
 	return r;
+}
+
+int portfwd_localnet_del(struct portfwd_ctx *ctx, const char *ifname, struct lxcri_error *err)
+{
+	_cleanup_free_ char *cmd = NULL;
+	char reason[512];
+	int r;
+
+	if (!localnet_ifname_valid(ifname))
+		return error_set(err, -EINVAL, "Invalid localnet interface '%s'", ifname);
+	if (asprintf(&cmd, "delete element inet %s localnet { \"%s\" }", ctx->table, ifname) < 0)
+		return error_set(err, -ENOMEM, "Out of memory");
+	r = nft_run(ctx, cmd, false, NULL, reason, sizeof(reason));
+	/* No table, no set, no element: nothing to remove. */
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return error_set(err, r,
+				 "Failed to remove '%s' from @localnet of table 'inet %s': %s",
+				 ifname, ctx->table, reason);
+	return 1;
 }
 
 static bool same_nl_address(struct nl_addr *a, const struct ip_address *b)
@@ -1523,9 +1523,11 @@ int portfwd_from_json(struct json_object *o, struct portfwd *ret, struct lxcri_e
 	if (!v)
 		return -EINVAL;
 	ifname = json_object_get_string(v);
-	if (strlen(ifname) >= sizeof(f.localnet_if) || (ifname[0] && !ifname_valid(ifname)))
-		return error_set(err, -EINVAL,
-				 "Invalid port forward: 'localnet_if' is not an interface name");
+	if (strlen(ifname) >= sizeof(f.localnet_if) ||
+	    (ifname[0] && !localnet_ifname_valid(ifname)))
+		return error_set(
+		    err, -EINVAL,
+		    "Invalid port forward: 'localnet_if' is not an interface name, or lo");
 	snprintf(f.localnet_if, sizeof(f.localnet_if), "%s", ifname);
 	v = json_member(o, "index", json_type_int, err);
 	if (!v)

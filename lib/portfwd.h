@@ -25,6 +25,10 @@
  *         ct status dnat, ip saddr 127.0.0.0/8, oifname != "lo": masquerade
  *     chain guard       filter, hook prerouting, priority raw (-300):
  *         iifname @localnet, ip saddr or daddr 127.0.0.0/8: drop
+ *     chain localnet_mark  filter, hook prerouting, priority mangle (-150):
+ *         ct direction reply, ct original ip saddr 127.0.0.0/8:
+ *         meta mark |= NETLINK_LOCALNET_REPLY_MARK (what the localnet guard
+ *         on the interface lets through; see netlink.h)
  *   }
  *
  * Each element carries a comment "<owner>" (the container id), which is how a
@@ -34,12 +38,16 @@
  *
  * Localhost: 127.0.0.1 reaches a forward through the output chain; the DNATed
  * packet keeps source 127.0.0.1, which the kernel routes out of an interface
- * only with net.ipv4.conf.<if>.route_localnet=1, so the interface the target
- * is reached through gets it (and the guard chain drops 127/8 arriving on it
- * from outside), and postrouting masquerades such packets to the interface's
- * address. IPv6 has no such switch: ::1 is not forwarded (documented).
- * An interface, once in @localnet and at route_localnet=1, stays so: other
- * containers may be reached through it, and nothing counts them.
+ * only with net.ipv4.conf.<if>.route_localnet=1, and postrouting masquerades
+ * such packets to the interface's address. The interface (localnet_if: the
+ * host side of the container's link, never lo) goes into @localnet with the
+ * forward's elements, in the same transaction, so the guard chain drops
+ * 127/8 arriving on it from outside. route_localnet itself is not set here:
+ * lib/localnet sets it after the forward is in, with a guard that lives with
+ * the interface (the chain goes with `nft flush ruleset`), and sets it back
+ * when the last forward through the interface goes, when the caller removes
+ * the interface from @localnet too (portfwd_localnet_del()). IPv6 has no such
+ * switch: ::1 is not forwarded (documented).
  *
  * Hairpin elements: one per subnet ("10.0.0.0/24 . 10.0.0.0/24": a DNATed
  * packet from the subnet to the subnet is masqueraded), shared by the
@@ -105,9 +113,8 @@ static inline void portfwd_closep(struct portfwd_ctx **p)
 
 /*
  * Adds the forwards of owner in one transaction, with the table if missing,
- * hairpin elements for each distinct (subnet, target), and route_localnet=1
- * on each localnet_if (sysctl, before the transaction; an interface already
- * at 1 is left as it is).
+ * hairpin elements for each distinct (subnet, target), and each localnet_if
+ * in @localnet. It changes nothing outside the table: no sysctl.
  *
  * Refused before anything changes, with the first conflict in err:
  *   -EADDRINUSE  a host port already in the table for another owner (the same
@@ -117,9 +124,8 @@ static inline void portfwd_closep(struct portfwd_ctx **p)
  *   -EADDRINUSE  a host port bound by a host process (portfwd_port_user()):
  *                "Host port 'tcp 8080' is in use by 'nginx' (pid 123)"
  *   -EINVAL      an invalid forward (family mismatch, range, port 0, target
- *                outside subnet), an owner other than 1..127 of [A-Za-z0-9-_.:@+],
- *                or a host port twice in f
- *   -ENODEV      a localnet_if that does not exist
+ *                outside subnet, localnet_if lo), an owner other than 1..127 of
+ *                [A-Za-z0-9-_.:@+], or a host port twice in f
  * A race with another writer that nft reports as EEXIST is also -EADDRINUSE.
  */
 int portfwd_add(struct portfwd_ctx *ctx, const char *owner, const struct portfwd *f, size_t n,
@@ -146,6 +152,9 @@ int portfwd_remove(struct portfwd_ctx *ctx, const char *owner, const struct port
 /* Removes every map element of owner, flushing conntrack as portfwd_remove()
  * does; the number of elements removed. */
 int portfwd_remove_owner(struct portfwd_ctx *ctx, const char *owner, struct lxcri_error *err);
+
+/* Removes ifname from @localnet: 1, or 0 when it (or the table) is not there. */
+int portfwd_localnet_del(struct portfwd_ctx *ctx, const char *ifname, struct lxcri_error *err);
 
 /* One element of the table, as listed. */
 struct portfwd_entry {

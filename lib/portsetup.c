@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
 #include "json.h"
+#include "localnet.h"
 #include "log.h"
 #include "netlink.h"
+#include "porttarget.h"
 
 #define KIND_FWD "port.fwd"
 
@@ -33,19 +36,9 @@ static const char *table_of(const struct portsetup *ps)
 							   : PORTFWD_TABLE;
 }
 
-/* The network of an address: its host bits cleared. */
-static struct ip_prefix network_of(const struct ip_prefix *p)
+int portsetup_localnet_dir(const struct lxcri_paths *p, char *buf, size_t size)
 {
-	struct ip_prefix net = *p;
-	unsigned char *b = (unsigned char *)&net.addr.in6;
-	unsigned bytes = p->addr.family == AF_INET ? 4 : 16;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		unsigned keep = p->prefixlen > i * 8 ? p->prefixlen - i * 8 : 0;
-		if (keep < 8)
-			b[i] &= (unsigned char)(0xff << (8 - keep));
-	}
-	return net;
+	return path_join(buf, size, "%s/" LOCALNET_DIR, p->run_dir);
 }
 
 /* The container interface of port: net=, else the one of the default route. */
@@ -69,54 +62,221 @@ static int target_interface(struct nl_sock *ct, const struct config_port *port, 
 			 port->index);
 }
 
+/* What the targets of a container's ports are chosen from (see porttarget.h). */
+struct resolver {
+	const struct portsetup *ps;
+	const struct config *config;
+	char config_path[PATH_MAX];
+	struct nl_sock *host, *ct;
+	struct ip_address *host_addresses; /* every address of the host */
+	size_t n_host_addresses;
+	char pve_path[PATH_MAX];
+	char *pve_text; /* NULL: no PVE config (not a PVE node, not a vmid, no file) */
+	size_t pve_size;
+	char lxc_path[PATH_MAX];
+};
+
+static void resolver_done(struct resolver *rv)
+{
+	nl_socket_free(rv->host);
+	nl_socket_free(rv->ct);
+	free(rv->host_addresses);
+	free(rv->pve_text);
+}
+
+static int resolver_init(struct resolver *rv, const struct portsetup *ps, const struct config *c,
+			 struct lxcri_error *err)
+{
+	int r;
+
+	*rv = (struct resolver){ .ps = ps, .config = c };
+	if (!ps->paths ||
+	    paths_container_config(ps->paths, ps->id, rv->config_path, sizeof(rv->config_path)) <
+		0 ||
+	    path_join(rv->lxc_path, sizeof(rv->lxc_path), "%s/%s/config", ps->paths->lxc_path,
+		      ps->id) < 0 ||
+	    path_join(rv->pve_path, sizeof(rv->pve_path), "%s/lxc/%s.conf", ps->paths->pve_dir,
+		      ps->id) < 0)
+		return error_set(err, -EINVAL, "Invalid paths for container '%s'", ps->id);
+	if (paths_pve_mode(ps->paths) && container_id_is_vmid(ps->id)) {
+		r = read_file(rv->pve_path, CONFIG_MAX_SIZE, &rv->pve_text, &rv->pve_size);
+		if (r < 0 && r != -ENOENT)
+			return error_set_errno(err, r, "Failed to read '%s'", rv->pve_path);
+	}
+	r = netlink_open(&rv->host);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to open a netlink socket");
+	r = netlink_open_in_netns_pid(ps->pid, &rv->ct, err);
+	if (r >= 0)
+		r = netlink_all_addresses(rv->host, &rv->host_addresses, &rv->n_host_addresses,
+					  err);
+	return r;
+}
+
+/*
+ * The host side of the container's ifname: the bridge its veth's host end
+ * (*peer) is on, else that host end; "" when ifname is no veth with its
+ * peer here.
+ */
+static int host_side(struct resolver *rv, const struct config_port *port, const char *ifname,
+		     char ret[IFNAMSIZ], char peer[IFNAMSIZ], struct lxcri_error *err)
+{
+	struct netlink_link_info info, master;
+	int r = netlink_veth_peer(rv->ct, rv->host, ifname, peer, err);
+
+	ret[0] = '\0';
+	if (r <= 0) {
+		peer[0] = '\0';
+		return r < 0 ? error_set(err, r, "port%u: %s", port->index, err->message) : 0;
+	}
+	r = netlink_link_get(rv->host, peer, &info, err);
+	if (r < 0)
+		return error_set(err, r, "port%u: %s", port->index, err->message);
+	snprintf(ret, IFNAMSIZ, "%s", peer);
+	if (info.master[0] && netlink_link_get(rv->host, info.master, &master, err) >= 0 &&
+	    strcmp(master.kind, "bridge") == 0)
+		snprintf(ret, IFNAMSIZ, "%s", info.master);
+	return 0;
+}
+
 /*
  * The container reaching its own forward through the host: where
  * br_netfilter has the bridge DNAT the packet, the bridge must send it back
- * out of the port it came in on. Left on at removal: the port goes with
- * the container, and hairpin mode is harmless to a one-container port.
+ * out of the port it came in on, so the host end on a bridge goes into
+ * hairpin mode. Left on at removal: the port goes with the container, and
+ * hairpin mode is harmless to a one-container port.
  */
-static int hairpin_on(struct nl_sock *host, struct nl_sock *ct, const struct config_port *port,
-		      const char *ifname, struct lxcri_error *err)
+static int hairpin_on(struct resolver *rv, const struct config_port *port, const char *link,
+		      const char *peer, struct lxcri_error *err)
 {
-	struct netlink_link_info info;
-	char peer[IFNAMSIZ];
-	int r = netlink_veth_peer(ct, host, ifname, peer, err);
+	int r;
 
-	if (r <= 0)
-		return r < 0 ? error_set(err, r, "port%u: %s", port->index, err->message) : 0;
-	if (netlink_link_get(host, peer, &info, err) < 0 || !info.master[0])
+	if (!peer[0] || strcmp(link, peer) == 0)
 		return 0;
-	r = netlink_bridge_port_set_hairpin(host, peer, true, err);
+	r = netlink_bridge_port_set_hairpin(rv->host, peer, true, err);
 	return r < 0 ? error_set(err, r, "port%u: %s", port->index, err->message) : 0;
 }
 
-static int resolve_port(struct nl_sock *host, struct nl_sock *ct, const struct config_port *port,
-			struct portfwd *out, size_t *n, struct lxcri_error *err)
+/* The sources of ifname's addresses, in order: our config, PVE's, LXC's. */
+static int gather_sources(struct resolver *rv, const char *ifname,
+			  struct porttarget_source sources[3], struct lxcri_error *err)
 {
-	int families[] = { AF_INET, AF_INET6 };
-	char ifname[IFNAMSIZ];
-	size_t before = *n;
+	int r = 0;
+
+	porttarget_from_config(rv->config, rv->config_path, ifname, &sources[0]);
+	sources[1] = (struct porttarget_source){ 0 };
+	if (rv->pve_text)
+		r = porttarget_from_pve(rv->pve_path, rv->pve_text, rv->pve_size, ifname,
+					&sources[1], err);
+	if (r >= 0)
+		r = porttarget_from_lxc(rv->lxc_path, ifname, &sources[2], err);
+	return r;
+}
+
+#define MAX_ADDRESSES 16
+
+/* The target of one family of port: porttarget_choose() with what it needs. */
+static int choose(struct resolver *rv, const struct config_port *port, int family,
+		  const char *ifname, const char *link, const struct porttarget_source *sources,
+		  struct porttarget_choice *ret, struct lxcri_error *err)
+{
+	struct ip_prefix container[MAX_ADDRESSES], link_prefixes[MAX_ADDRESSES];
+	struct porttarget_input in = {
+		.port = port->index,
+		.family = family,
+		.ifname = ifname,
+		.sources = sources,
+		.n_sources = 3,
+		.container = container,
+		.link = link,
+		.link_prefixes = link_prefixes,
+		.host = rv->host_addresses,
+		.n_host = rv->n_host_addresses,
+	};
+	int r = netlink_addresses(rv->ct, ifname, family, container, MAX_ADDRESSES, &in.n_container,
+				  err);
+
+	if (r >= 0 && link[0])
+		r = netlink_addresses(rv->host, link, family, link_prefixes, MAX_ADDRESSES,
+				      &in.n_link_prefixes, err);
+	if (r < 0)
+		return error_set(err, r, "port%u: %s", port->index, err->message);
+	return porttarget_choose(&in, ret, err);
+}
+
+/*
+ * The interface 127.0.0.1 reaches the IPv4 target through: link, when the
+ * host routes the target there; "" (no localhost forward, logged) otherwise.
+ */
+static int localnet_interface(struct resolver *rv, const struct portfwd *f, const char *link,
+			      char ret[IFNAMSIZ], struct lxcri_error *err)
+{
+	char dev[IFNAMSIZ], text[INET6_ADDRSTRLEN];
 	int r;
 
-	r = target_interface(ct, port, ifname, err);
+	ret[0] = '\0';
+	if (f->family != AF_INET || f->has_hostip)
+		return 0;
+	ip_address_to_string(&f->target, text, sizeof(text));
+	r = netlink_route_get_dev(rv->host, &f->target, dev, err);
+	if (r < 0)
+		return error_set(err, r, "port%u: %s", f->index, err->message);
+	if (link[0] && strcmp(dev, link) == 0 && localnet_ifname_valid(link)) {
+		snprintf(ret, IFNAMSIZ, "%s", link);
+		return 0;
+	}
+	log_info("port%u: 127.0.0.1 is not forwarded to '%s': the host reaches it through '%s', "
+		 "not through the container's link%s%s",
+		 f->index, text, dev, link[0] ? " " : "", link);
+	return 0;
+}
+
+static int resolve_port(struct resolver *rv, const struct config_port *port, struct portfwd *out,
+			size_t *n, struct lxcri_error *err)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct porttarget_source sources[3];
+	struct porttarget_choice choice[2];
+	struct lxcri_error errors[2] = {};
+	char ifname[IFNAMSIZ], link[IFNAMSIZ], peer[IFNAMSIZ];
+	int got[2] = { 0, 0 }, r;
+
+	r = target_interface(rv->ct, port, ifname, err);
+	if (r >= 0)
+		r = host_side(rv, port, ifname, link, peer, err);
+	if (r >= 0)
+		r = gather_sources(rv, ifname, sources, err);
 	if (r < 0)
 		return r;
-	r = hairpin_on(host, ct, port, ifname, err);
+	for (size_t i = 0; i < 2; i++)
+		if (!port->has_hostip || port->hostip.family == families[i])
+			got[i] = choose(rv, port, families[i], ifname, link, sources, &choice[i],
+					&errors[i]);
+	if (got[0] < 0)
+		return error_set(err, got[0], "%s", errors[0].message);
+	/* IPv6 comes along when it can: left to SLAAC/DHCP or refused, only IPv4 goes. */
+	if (got[1] < 0 && got[0] == 1 && !port->has_hostip &&
+	    (got[1] == -EADDRNOTAVAIL || got[1] == -EPERM)) {
+		log_info("port%u: forwarded to IPv4 only: %s", port->index, errors[1].message);
+		got[1] = 0;
+	}
+	if (got[1] < 0)
+		return error_set(err, got[1], "%s", errors[1].message);
+	if (got[0] == 0 && got[1] == 0)
+		return error_set(err, -EADDRNOTAVAIL,
+				 "port%u: Container interface '%s' has no %s address to forward to",
+				 port->index, ifname,
+				 !port->has_hostip		  ? "IPv4 or IPv6"
+				 : port->hostip.family == AF_INET ? "IPv4"
+								  : "IPv6");
+	r = hairpin_on(rv, port, link, peer, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < 2; i++) {
-		struct ip_prefix addr;
-		size_t found = 0;
+		struct portfwd *f = &out[*n];
 
-		if (port->has_hostip && port->hostip.family != families[i])
+		if (got[i] != 1)
 			continue;
-		r = netlink_addresses(ct, ifname, families[i], &addr, 1, &found, err);
-		if (r < 0)
-			return error_set(err, r, "port%u: %s", port->index, err->message);
-		if (found == 0)
-			continue;
-
-		struct portfwd *f = &out[(*n)++];
 		*f = (struct portfwd){
 			.family = families[i],
 			.proto = port->proto,
@@ -126,49 +286,36 @@ static int resolve_port(struct nl_sock *host, struct nl_sock *ct, const struct c
 			.ct_range = port->ct_last > port->ct_first,
 			.has_hostip = port->has_hostip,
 			.hostip = port->hostip,
-			.target = addr.addr,
-			.subnet = network_of(&addr),
+			.target = choice[i].addr,
+			.subnet = choice[i].subnet,
 			.index = port->index,
 		};
-		/* 127.0.0.1 reaches the target only with route_localnet on the way out. */
-		if (f->family == AF_INET && !f->has_hostip) {
-			r = netlink_route_get_dev(host, &f->target, f->localnet_if, err);
-			if (r < 0)
-				return error_set(err, r, "port%u: %s", port->index, err->message);
-		}
+		log_debug("port%u: %s target from %s", port->index,
+			  families[i] == AF_INET ? "IPv4" : "IPv6", choice[i].source);
+		r = localnet_interface(rv, f, link, f->localnet_if, err);
+		if (r < 0)
+			return r;
+		(*n)++;
 	}
-	if (*n == before)
-		return error_set(err, -EADDRNOTAVAIL,
-				 "port%u: Container interface '%s' has no %s address to forward to",
-				 port->index, ifname,
-				 !port->has_hostip		  ? "IPv4 or IPv6"
-				 : port->hostip.family == AF_INET ? "IPv4"
-								  : "IPv6");
 	return 0;
 }
 
-int portsetup_resolve(const struct portsetup *ps, const struct config_port *ports, size_t n,
-		      struct portfwd **ret, size_t *ret_n, struct lxcri_error *err)
+int portsetup_resolve(const struct portsetup *ps, const struct config *c,
+		      const struct config_port *ports, size_t n, struct portfwd **ret,
+		      size_t *ret_n, struct lxcri_error *err)
 {
-	_cleanup_nl_socket_ struct nl_sock *host = NULL;
-	_cleanup_nl_socket_ struct nl_sock *ct = NULL;
+	_cleanup_(resolver_done) struct resolver rv = {};
 	_cleanup_free_ struct portfwd *fwds = calloc(2 * n + 1, sizeof(*fwds));
 	size_t count = 0;
 	int r;
 
 	if (!fwds)
 		return error_set(err, -ENOMEM, "Out of memory");
-	r = netlink_open(&host);
-	if (r < 0)
-		return error_set_errno(err, r, "Failed to open a netlink socket");
-	r = netlink_open_in_netns_pid(ps->pid, &ct, err);
+	r = resolver_init(&rv, ps, c, err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = resolve_port(&rv, &ports[i], fwds, &count, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		r = resolve_port(host, ct, &ports[i], fwds, &count, err);
-		if (r < 0)
-			return r;
-	}
 	*ret = TAKE_PTR(fwds);
 	*ret_n = count;
 	return 0;
@@ -199,18 +346,98 @@ static void forget_items(const struct portsetup *ps, struct state *s, size_t fir
 	(void)state_save(ps->state_dir, s, &ignored);
 }
 
-static int apply_ports(const struct portsetup *ps, const struct config_port *ports, size_t n,
-		       struct state *s, struct lxcri_error *err)
+/* A recorded forward, with N of its portN. */
+static int item_forward(const struct state_item *item, struct portfwd *ret,
+			struct lxcri_error *err);
+
+/* Whether the first i forwards of f have localnet_if already. */
+static bool seen_localnet(const struct portfwd *f, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(f[j].localnet_if, f[i].localnet_if) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a port item of s that is not gone records a forward through ifname. */
+static bool localnet_needed(const struct state *s, const bool *gone, const char *ifname)
+{
+	for (size_t i = 0; i < s->n_items; i++) {
+		struct lxcri_error ignored = {};
+		struct portfwd f;
+
+		if ((gone && gone[i]) || !portsetup_item_kind(s->items[i].kind) ||
+		    item_forward(&s->items[i], &f, &ignored) < 0)
+			continue;
+		if (strcmp(f.localnet_if, ifname) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * route_localnet for forwards f that are gone (or going: gone marks their
+ * items in s): released on each interface no other item needs; the last
+ * owner also takes the interface out of @localnet. Failures are logged:
+ * the guard stays where route_localnet does.
+ */
+static void localnet_give(const struct portsetup *ps, struct portfwd_ctx *ctx,
+			  const struct state *s, const bool *gone, const struct portfwd *f,
+			  size_t n)
+{
+	char dir[PATH_MAX];
+
+	if (!ps->paths || portsetup_localnet_dir(ps->paths, dir, sizeof(dir)) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct lxcri_error e = {};
+		int r;
+
+		if (!f[i].localnet_if[0] || seen_localnet(f, i) ||
+		    localnet_needed(s, gone, f[i].localnet_if))
+			continue;
+		r = localnet_release(dir, f[i].localnet_if, ps->id, &e);
+		if (r > 0 && ctx)
+			r = portfwd_localnet_del(ctx, f[i].localnet_if, &e);
+		if (r < 0)
+			log_error("Failed to release route_localnet of '%s': %s", f[i].localnet_if,
+				  e.message);
+	}
+}
+
+/* route_localnet, with its guard, on the localnet_if of each of f. */
+static int localnet_take(const struct portsetup *ps, const struct portfwd *f, size_t n,
+			 struct lxcri_error *err)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	if (!ps->paths || portsetup_localnet_dir(ps->paths, dir, sizeof(dir)) < 0)
+		return error_set(err, -EINVAL, "No run directory for the route_localnet records");
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].localnet_if[0] || seen_localnet(f, i))
+			continue;
+		r = localnet_acquire(dir, f[i].localnet_if, ps->id, err);
+		if (r < 0)
+			return error_set(err, r, "port%u: %s", f[i].index, err->message);
+	}
+	return 0;
+}
+
+static int apply_ports(const struct portsetup *ps, const struct config *c,
+		       const struct config_port *ports, size_t n, struct state *s,
+		       struct lxcri_error *err)
 {
 	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
 	_cleanup_free_ struct portfwd *fwds = NULL;
+	struct lxcri_error ignored = {};
 	size_t count = 0, first = s->n_items;
 	char what[160];
 	int r;
 
 	if (n == 0)
 		return 0;
-	r = portsetup_resolve(ps, ports, n, &fwds, &count, err);
+	r = portsetup_resolve(ps, c, ports, n, &fwds, &count, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < count; i++) {
@@ -239,6 +466,14 @@ static int apply_ports(const struct portsetup *ps, const struct config_port *por
 		forget_items(ps, s, first);
 		return r;
 	}
+	/* Every check passed and the forwards are in: now route_localnet, guarded. */
+	r = localnet_take(ps, fwds, count, err);
+	if (r < 0) {
+		forget_items(ps, s, first);
+		(void)portfwd_remove(ctx, ps->id, fwds, count, &ignored);
+		localnet_give(ps, ctx, s, NULL, fwds, count);
+		return r;
+	}
 	for (size_t i = first; i < s->n_items; i++)
 		state_item_set_applied(s, i);
 	r = state_save(ps->state_dir, s, err);
@@ -252,13 +487,13 @@ static int apply_ports(const struct portsetup *ps, const struct config_port *por
 int portsetup_apply(const struct portsetup *ps, const struct config *c, struct state *s,
 		    struct lxcri_error *err)
 {
-	return apply_ports(ps, c->ports, c->n_ports, s, err);
+	return apply_ports(ps, c, c->ports, c->n_ports, s, err);
 }
 
-int portsetup_apply_port(const struct portsetup *ps, const struct config_port *port,
-			 struct state *s, struct lxcri_error *err)
+int portsetup_apply_port(const struct portsetup *ps, const struct config *c,
+			 const struct config_port *port, struct state *s, struct lxcri_error *err)
 {
-	return apply_ports(ps, port, 1, s, err);
+	return apply_ports(ps, c, port, 1, s, err);
 }
 
 static bool item_matches(const struct portfwd *f, int proto, uint16_t host_port)
@@ -267,7 +502,6 @@ static bool item_matches(const struct portfwd *f, int proto, uint16_t host_port)
 	       (f->proto == proto && f->host_first <= host_port && host_port <= f->host_last);
 }
 
-/* A recorded forward, with N of its portN. */
 static int item_forward(const struct state_item *item, struct portfwd *ret, struct lxcri_error *err)
 {
 	struct json_object *v;
@@ -295,12 +529,13 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
 	_cleanup_free_ struct portfwd *fwds = calloc(s->n_items + 1, sizeof(*fwds));
 	_cleanup_free_ size_t *which = calloc(s->n_items + 1, sizeof(*which));
+	_cleanup_free_ bool *gone = calloc(s->n_items + 1, sizeof(*gone));
 	const char *table = NULL;
 	size_t count = 0, left = 0;
 	char what[160];
 	int r;
 
-	if (!fwds || !which) {
+	if (!fwds || !which || !gone) {
 		error_set(err, -ENOMEM, "Out of memory");
 		return s->n_items;
 	}
@@ -325,6 +560,7 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 		table = item_table(&s->items[i]);
 		fwds[count] = f;
 		which[count++] = i;
+		gone[i] = true;
 	}
 	if (count == 0)
 		return left;
@@ -333,6 +569,8 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 		r = portfwd_remove(ctx, ps->id, fwds, count, err);
 	if (r < 0)
 		return left + count;
+	/* Before the items go: a crash in between releases again, which is harmless. */
+	localnet_give(ps, ctx, s, gone, fwds, count);
 	for (size_t i = 0; i < count; i++) {
 		describe(&fwds[i], what, sizeof(what));
 		log_info("port%u: removed %s", fwds[i].index, what);

@@ -9,9 +9,19 @@
  *
  * The target of portN is an address of the container interface net= names;
  * without net=, the interface of the container's default route (IPv4, else
- * IPv6); a container without one needs net=. A forward goes to the IPv4 address
- * and, when the interface has one, to the IPv6 address too (hostip= picks its
- * own family only). The first global address of each family is taken.
+ * IPv6); a container without one needs net=. The address comes from the
+ * configs, else from the container within the subnet of its link, never
+ * one it chose alone (lib/porttarget). A forward goes to the IPv4 address
+ * and, when there is one, to the IPv6 address too (hostip= picks its own
+ * family only); an IPv6 address that is refused, or left to DHCP/SLAAC, is
+ * only logged when the IPv4 one is forwarded.
+ *
+ * 127.0.0.1 reaches the forward when the host routes the IPv4 target
+ * through the host side of the container's link (its veth's bridge, or the
+ * veth's host end): that interface is the forward's localnet_if, which gets
+ * route_localnet=1 with its guard (lib/localnet) once the forward is in the
+ * table, and back when the container's last forward through it goes. The
+ * records are under <run_dir>/.localnet.
  *
  * Written ahead as lib/netsetup does: one item "port.fwd" per portN and
  * family, pending, saved; then all forwards of the change in one nftables
@@ -27,6 +37,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "paths.h"
 #include "portfwd.h"
 #include "state.h"
 
@@ -35,18 +46,20 @@ struct portsetup {
 	pid_t pid;			 /* the container's init: its netns has the targets */
 	const char *state_dir;		 /* where state.json is */
 	const struct settings *settings; /* port-table */
+	const struct lxcri_paths *paths; /* the configs of targets; run_dir: localnet records */
 	const char *hook;		 /* who applies, recorded in each item: NULL "start-host" */
 };
 
 /*
  * The forwards of ports (n of them) for the running container ps->pid, with
- * targets, subnets and the host interface towards each target (for
- * route_localnet). *ret freed with free(). The host end of each target
- * interface, when it is a veth on a bridge, is put in hairpin mode (see
- * netlink_bridge_port_set_hairpin()).
+ * targets (see above; c: the lxcri config it runs with, for its nets),
+ * subnets and localnet_if. *ret freed with free(). The host end of each
+ * target interface, when it is a veth on a bridge, is put in hairpin mode
+ * (see netlink_bridge_port_set_hairpin()).
  */
-int portsetup_resolve(const struct portsetup *ps, const struct config_port *ports, size_t n,
-		      struct portfwd **ret, size_t *ret_n, struct lxcri_error *err);
+int portsetup_resolve(const struct portsetup *ps, const struct config *c,
+		      const struct config_port *ports, size_t n, struct portfwd **ret,
+		      size_t *ret_n, struct lxcri_error *err);
 
 /*
  * Applies every portN of c: all or nothing (one transaction). On failure
@@ -56,14 +69,15 @@ int portsetup_resolve(const struct portsetup *ps, const struct config_port *port
 int portsetup_apply(const struct portsetup *ps, const struct config *c, struct state *s,
 		    struct lxcri_error *err);
 
-/* The same for one port of a running container (`lxcri port add`). */
-int portsetup_apply_port(const struct portsetup *ps, const struct config_port *port,
-			 struct state *s, struct lxcri_error *err);
+/* The same for one port of c, of a running container (`lxcri port add`). */
+int portsetup_apply_port(const struct portsetup *ps, const struct config *c,
+			 const struct config_port *port, struct state *s, struct lxcri_error *err);
 
 /*
  * Removes the forwards the port.* items of s record (only those of proto and
  * host port host_port when proto > 0: `lxcri port del`) in one transaction,
- * flushes their connection tracking, removes the items and saves s. Returns
+ * flushes their connection tracking, releases route_localnet on each
+ * localnet_if no item left needs, removes the items and saves s. Returns
  * the number of items left (0, or all of them when the removal failed).
  */
 size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto,
@@ -71,6 +85,9 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 
 /* Whether an item kind is one of ours ("port.*"). */
 bool portsetup_item_kind(const char *kind);
+
+/* <run_dir>/.localnet: where lib/localnet keeps its records. */
+int portsetup_localnet_dir(const struct lxcri_paths *p, char *buf, size_t size);
 
 /* The forwards recorded in s (applied or pending): for `lxcri port sync`. */
 int portsetup_recorded(const struct state *s, struct portfwd **ret, size_t *ret_n,

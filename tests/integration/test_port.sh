@@ -37,13 +37,34 @@ FWD4=$(cat /proc/sys/net/ipv4/ip_forward)
 FWD6=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
 echo 1 >/proc/sys/net/ipv4/ip_forward
 echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+LO_ROUTE_LOCALNET=$(cat /proc/sys/net/ipv4/conf/lo/route_localnet)
 port_exit() {
+	kill "$SECRET_PID" 2>/dev/null
+	echo "$LO_ROUTE_LOCALNET" >/proc/sys/net/ipv4/conf/lo/route_localnet
 	net_exit
 	nft delete table inet "$TABLE" 2>/dev/null
 	echo "$FWD4" >/proc/sys/net/ipv4/ip_forward
 	echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
 }
 trap port_exit EXIT
+
+# What a forward must never open: a service of the host bound only to
+# 127.0.0.1, and a neighbour on BR3 (another machine on a container's
+# bridge) that routes 127.0.0.0/8 to the host, as an attacker would.
+BR3=$(net_bridge 3)
+SECRET_PORT=$((18000 + $$ % 1000))
+mkdir -p "$T/secret"
+echo "host secret" >"$T/secret/index.html"
+busybox httpd -f -p "127.0.0.1:$SECRET_PORT" -h "$T/secret" &
+SECRET_PID=$!
+NEIGHBOUR=$(net_router 3 4)
+ip -n "$NEIGHBOUR" addr del 127.0.0.1/8 dev lo
+ip -n "$NEIGHBOUR" route add 127.0.0.0/8 via "$(net4 3 1)"
+ip netns exec "$NEIGHBOUR" sysctl -qw net.ipv4.conf.eth0.route_localnet=1
+
+# The neighbour asking the host for 127.0.0.1:SECRET_PORT: the body, or non-zero.
+neighbour_fetch_secret() { ip netns exec "$NEIGHBOUR" curl -sf -m 2 "http://127.0.0.1:$SECRET_PORT/" 2>/dev/null; }
+route_localnet() { cat "/proc/sys/net/ipv4/conf/$1/route_localnet"; }
 
 port_settings() { echo "port-table: $TABLE" >"$ETC/lxcri.conf"; }
 
@@ -54,20 +75,22 @@ elements() { # [owner]
 			select($o == "" or .[0].elem.comment == $o)] | length' 2>/dev/null || echo 0
 }
 
-# web_ct <ct> <host number> [ports...]: a container on BR1 (IPv4 and IPv6,
-# the host as gateway) with busybox httpd on 80 and the UDP echo on 53.
+# web_ct <ct> <host number> [ports...]: a container on BR1 (WEB_BR=3: on
+# BR3; IPv4 and IPv6, the host as gateway) with busybox httpd on 80 and the
+# UDP echo on 53.
 web_ct() {
-	local ct=$1 n=$2 v6=${V6:-yes}
+	local ct=$1 n=$2 v6=${V6:-yes} b=${WEB_BR:-1} br
 	shift 2
+	br=$(net_bridge "$b")
 	ct_create "$ct"
 	cp "$BUILD/tests/udptool" "$LXCPATH/$ct/rootfs/bin/udptool"
 	mkdir -p "$LXCPATH/$ct/rootfs/www"
 	echo "hello from $ct" >"$LXCPATH/$ct/rootfs/www/index.html"
 	{
 		if [ "$v6" == yes ]; then
-			echo "net1: name=eth1,bridge=$BR1,ip=$(net4 1 "$n")/24;$(net6 1 "$n")/64,gw=$(net4 1 1),gw6=$(net6 1 1)"
+			echo "net1: name=eth1,bridge=$br,ip=$(net4 "$b" "$n")/24;$(net6 "$b" "$n")/64,gw=$(net4 "$b" 1),gw6=$(net6 "$b" 1)"
 		else
-			echo "net1: name=eth1,bridge=$BR1,ip=$(net4 1 "$n")/24,gw=$(net4 1 1)"
+			echo "net1: name=eth1,bridge=$br,ip=$(net4 "$b" "$n")/24,gw=$(net4 "$b" 1)"
 		fi
 		printf '%s\n' "$@"
 	} | ct_config "$ct"
@@ -150,23 +173,24 @@ hostip_and_range() {
 	assert_eq "$(elements "$ct")" 0 "elements after the stop"
 }
 
-plain_lxc_net() {
-	local ct=${CT}c
+# lxc_net_ct <ct> [lxc.net.0 lines...]: a container with httpd's page whose
+# eth0 on BR1 is its own LXC network (as PVE or an admin would give it), not ours.
+lxc_net_ct() {
+	local ct=$1
+	shift
 	ct_create "$ct"
 	ct_no_dhcp "$ct"
 	cp "$BUILD/tests/udptool" "$LXCPATH/$ct/rootfs/bin/udptool"
 	mkdir -p "$LXCPATH/$ct/rootfs/www"
 	echo "hello from $ct" >"$LXCPATH/$ct/rootfs/www/index.html"
-	# The container's own LXC network (as PVE or an admin would give it), not ours.
 	sed -i '/^lxc.net.0.type = empty$/d' "$LXCPATH/$ct/config"
-	cat >>"$LXCPATH/$ct/config" <<EOS
-lxc.net.0.type = veth
-lxc.net.0.link = $BR1
-lxc.net.0.name = eth0
-lxc.net.0.flags = up
-lxc.net.0.ipv4.address = $(net4 1 7)/24
-lxc.net.0.ipv4.gateway = $(net4 1 1)
-EOS
+	printf '%s\n' "lxc.net.0.type = veth" "lxc.net.0.link = $BR1" "lxc.net.0.name = eth0" \
+		"lxc.net.0.flags = up" "$@" >>"$LXCPATH/$ct/config"
+}
+
+plain_lxc_net() {
+	local ct=${CT}c
+	lxc_net_ct "$ct" "lxc.net.0.ipv4.address = $(net4 1 7)/24" "lxc.net.0.ipv4.gateway = $(net4 1 1)"
 	echo "port0: proto=tcp,host=8280,ct=80,net=eth0" | ct_config "$ct"
 	port_settings
 	start_web "$ct"
@@ -245,13 +269,10 @@ conflicts_refused() {
 	return 0
 }
 
-sync_after_flush() {
-	local ct=${CT}h out others
-	web_ct "$ct" 12 "port0: proto=tcp,host=8580,ct=80"
-	start_web "$ct"
-	assert_contains "$("${LXCRI[@]}" check)" "ok    ports"
-	# What Debian's /etc/nftables.conf does ("flush ruleset"), where the ruleset
-	# holds nothing but this run's table; else only our table goes.
+# What Debian's /etc/nftables.conf does ("flush ruleset"), where the ruleset
+# holds nothing but this run's table; else only our table goes.
+flush_ruleset() {
+	local others
 	others=$(nft list tables | grep -vx "table inet $TABLE" || true)
 	if [ -z "$others" ]; then
 		nft flush ruleset
@@ -259,6 +280,14 @@ sync_after_flush() {
 		echo "other tables on this host ($others): deleting only ours"
 		nft delete table inet "$TABLE"
 	fi
+}
+
+sync_after_flush() {
+	local ct=${CT}h out
+	web_ct "$ct" 12 "port0: proto=tcp,host=8580,ct=80"
+	start_web "$ct"
+	assert_contains "$("${LXCRI[@]}" check)" "ok    ports"
+	flush_ruleset
 	assert_no_answer "client -> $HOST4:8580 after the flush" client_fetch "$HOST4:8580"
 	out=$("${LXCRI[@]}" check) || true
 	assert_contains "$out" "fail  ports"
@@ -379,6 +408,172 @@ EOF
 	[ "$n" -eq 8 ] || fail "only $n cases ran"
 }
 
+# What a forward opened to the host's loopback: the host itself, through
+# 127.0.0.1 and its addresses, or the client, must not get the host's secret.
+assert_secret_kept() { # host-port what
+	local probe got
+	for probe in "fetch 127.0.0.1:$1" "fetch $(net4 1 1):$1" "client_fetch $HOST4:$1"; do
+		got=$($probe) || true
+		[ "$got" != "host secret" ] || fail "$2: '$probe' reached the host's 127.0.0.1-only service"
+	done
+	# Host loopback keeps working, and lo is never a localnet interface.
+	assert_serves "$2: host -> its own 127.0.0.1:$SECRET_PORT" "host secret" fetch "127.0.0.1:$SECRET_PORT"
+	assert_not_contains "$(nft list set inet "$TABLE" localnet 2>/dev/null)" '"lo"' "$2: @localnet"
+	assert_eq "$(route_localnet lo)" "$LO_ROUTE_LOCALNET" "$2: route_localnet of lo"
+}
+
+# The target of a forward is the configured address (ip= of net1), whatever
+# the container put on eth1.
+configured_target_wins() {
+	local ct=${CT}m bad out target
+	V6=no web_ct "$ct" 16
+	start_web "$ct"
+	for bad in 127.0.0.1 "$(net4 1 1)"; do
+		# The container puts the address on eth1, scope global, and drops its own.
+		ct_exec "$ct" ip addr add "$bad/32" dev eth1 scope global
+		ct_exec "$ct" ip addr del "$(net4 1 16)/24" dev eth1
+		if out=$("${LXCRI[@]}" port add "$ct" tcp 8990 "$SECRET_PORT" --net eth1 2>&1); then
+			assert_secret_kept 8990 "$bad on eth1, port add"
+			target=$(jq -r '.items[] | select(.kind == "port.fwd") | .data.target' "$RUN/$ct/state.json")
+			assert_eq "$target" "$(net4 1 16)" "target with $bad on eth1 (the configured address)"
+		else
+			assert_secret_kept 8990 "$bad on eth1, port add refused"
+			assert_contains "$out" "$bad" "the refusal"
+			assert_eq "$(elements "$ct")" 0 "elements after the refusal"
+		fi
+		"${LXCRI[@]}" port del "$ct" tcp 8990 >/dev/null 2>&1 || true
+		ct_exec "$ct" ip addr del "$bad/32" dev eth1
+		ct_exec "$ct" ip addr add "$(net4 1 16)/24" dev eth1
+		ct_exec "$ct" ip route add default via "$(net4 1 1)"
+	done
+}
+
+# A net that no config gives an address (LXC's own eth0 without
+# lxc.net.0.ipv4.address): the address the container has is taken only if it
+# lies in the subnet of its bridge, and is not the host's.
+container_address_checked() {
+	local ct=${CT}q bad out
+	lxc_net_ct "$ct"
+	: | ct_config "$ct"
+	port_settings
+	ct_start "$ct" || fail "start refused: $(grep "CT $ct:" "$SYSLOG" | tail -n3)"
+	ct_exec "$ct" httpd -p 80 -h /www
+	ct_exec "$ct" ip addr add "$(net4 1 17)/24" dev eth0
+	ct_exec "$ct" ip route add default via "$(net4 1 1)"
+	out=$("${LXCRI[@]}" port add "$ct" tcp 8991 80 --net eth0 2>&1) || fail "port add of an address in the bridge's subnet: $out"
+	assert_serves "client -> $HOST4:8991" "hello from $ct" client_fetch "$HOST4:8991"
+	"${LXCRI[@]}" port del "$ct" tcp 8991 >/dev/null || fail "port del"
+	ct_exec "$ct" ip addr del "$(net4 1 17)/24" dev eth0
+	for bad in 127.0.0.1 "$(net4 1 1)" "$(net4 2 77)"; do
+		ct_exec "$ct" ip addr add "$bad/32" dev eth0 scope global
+		if out=$("${LXCRI[@]}" port add "$ct" tcp 8992 "$SECRET_PORT" --net eth0 2>&1); then
+			assert_secret_kept 8992 "$bad on eth0"
+			fail "a forward to '$bad' that the container chose was applied: $out"
+		fi
+		assert_contains "$out" "'$bad'" "the refusal"
+		assert_eq "$(elements "$ct")" 0 "elements after the refusal of $bad"
+		assert_not_contains "$(cat "$ETC/containers/$ct.conf")" "port" "config after the refusal of $bad"
+		assert_secret_kept 8992 "$bad on eth0, refused"
+		ct_exec "$ct" ip addr del "$bad/32" dev eth0
+	done
+}
+
+# A forward refused for a port conflict changes no route_localnet; the last
+# forward through an interface going sets it back to what it was.
+refused_forward_keeps_route_localnet() {
+	local a=${CT}n b=${CT}o got out
+	# The probe works: route_localnet=1 by hand, without a guard, lets the neighbour in.
+	echo 1 >"/proc/sys/net/ipv4/conf/$BR3/route_localnet"
+	got=$(neighbour_fetch_secret) || true
+	echo 0 >"/proc/sys/net/ipv4/conf/$BR3/route_localnet"
+	assert_eq "$got" "host secret" "the probe: the neighbour with route_localnet=1 and no guard"
+
+	V6=no web_ct "$a" 18 "port0: proto=tcp,host=8880,ct=80"
+	start_web "$a"
+	WEB_BR=3 V6=no web_ct "$b" 20 "port0: proto=tcp,host=8881,ct=80" "port1: proto=tcp,host=8880,ct=80"
+	if ct_start "$b"; then fail "'$b' started with a host port '$a' holds"; fi
+	assert_no_answer "the neighbour -> 127.0.0.1:$SECRET_PORT after the refused start" neighbour_fetch_secret
+	assert_eq "$(route_localnet "$BR3")" 0 "route_localnet of $BR3 after the refused start"
+	# The same for a refused live add.
+	ct_stop "$b"
+	echo "net1: name=eth1,bridge=$BR3,ip=$(net4 3 20)/24,gw=$(net4 3 1)" | ct_config "$b"
+	port_settings
+	start_web "$b"
+	if out=$("${LXCRI[@]}" port add "$b" tcp 8880 80 2>&1); then fail "live add of a held port: $out"; fi
+	assert_no_answer "the neighbour after the refused add" neighbour_fetch_secret
+	assert_eq "$(route_localnet "$BR3")" 0 "route_localnet of $BR3 after the refused add"
+	# Forwards that pass: set, guarded; back to 0 when the last one goes.
+	"${LXCRI[@]}" port add "$b" tcp 8882 80 >/dev/null || fail "port add 8882"
+	"${LXCRI[@]}" port add "$b" tcp 8883 80 >/dev/null || fail "port add 8883"
+	assert_eq "$(route_localnet "$BR3")" 1 "route_localnet of $BR3 with two forwards"
+	assert_serves "host -> 127.0.0.1:8882" "hello from $b" fetch 127.0.0.1:8882
+	assert_no_answer "the neighbour while forwards run" neighbour_fetch_secret
+	"${LXCRI[@]}" port del "$b" tcp 8882 >/dev/null || fail "port del 8882"
+	assert_eq "$(route_localnet "$BR3")" 1 "route_localnet of $BR3 with one forward left"
+	assert_serves "host -> 127.0.0.1:8883" "hello from $b" fetch 127.0.0.1:8883
+	"${LXCRI[@]}" port del "$b" tcp 8883 >/dev/null || fail "port del 8883"
+	assert_eq "$(route_localnet "$BR3")" 0 "route_localnet of $BR3 after the last forward"
+	"${LXCRI[@]}" port add "$b" tcp 8884 80 >/dev/null || fail "port add 8884"
+	assert_eq "$(route_localnet "$BR3")" 1 "route_localnet of $BR3 with a forward again"
+	ct_stop "$b"
+	assert_eq "$(route_localnet "$BR3")" 0 "route_localnet of $BR3 after the stop"
+	assert_no_answer "the neighbour after the stop" neighbour_fetch_secret
+}
+
+# The guard lives with the interface: no nftables change opens the hole.
+guard_outlives_flush() {
+	local ct=${CT}p
+	WEB_BR=3 V6=no web_ct "$ct" 21 "port0: proto=tcp,host=8790,ct=80"
+	start_web "$ct"
+	assert_eq "$(route_localnet "$BR3")" 1 "route_localnet of $BR3"
+	assert_serves "host -> 127.0.0.1:8790" "hello from $ct" fetch 127.0.0.1:8790
+	assert_no_answer "the neighbour while the forward runs" neighbour_fetch_secret
+	flush_ruleset
+	assert_no_answer "the neighbour after the flush" neighbour_fetch_secret
+	ct_stop "$ct"
+	assert_no_answer "the neighbour after the flush and the stop" neighbour_fetch_secret
+	assert_eq "$(route_localnet "$BR3")" 0 "route_localnet of $BR3 after the stop"
+}
+
+# lxcri check names what is left on the host: route_localnet without its
+# guard, elements no container records; lxcri port sync repairs both.
+check_reports_residue() {
+	local ct=${CT}r ghost=${CT}ghost out
+	WEB_BR=3 V6=no web_ct "$ct" 22 "port0: proto=tcp,host=8690,ct=80"
+	start_web "$ct"
+	# (Only this run's bridge is looked at: the host may have others.)
+	out=$("${LXCRI[@]}" check | grep route-localnet) || true
+	assert_not_contains "$out" "'$BR3'" "route-localnet with the guard in place"
+	# The guard removed by hand.
+	tc qdisc del dev "$BR3" clsact 2>/dev/null || tc qdisc del dev "$BR3" ingress 2>/dev/null || true
+	nft delete chain inet "$TABLE" guard 2>/dev/null || true
+	out=$("${LXCRI[@]}" check) && fail "check passed with route_localnet=1 unguarded: $out"
+	assert_contains "$out" "fail  route-localnet   route_localnet=1 without its guard"
+	assert_contains "$out" "'$BR3' (set by lxcri)"
+	out=$("${LXCRI[@]}" port sync) || fail "port sync: $out"
+	out=$("${LXCRI[@]}" check | grep route-localnet) || true
+	assert_not_contains "$out" "'$BR3'" "route-localnet after the sync"
+	assert_no_answer "the neighbour after the sync" neighbour_fetch_secret
+	assert_serves "host -> 127.0.0.1:8690 after the sync" "hello from $ct" fetch 127.0.0.1:8690
+	# An element of an owner that records none: unknown, or whose state is gone.
+	nft add element inet "$TABLE" fwd4 "{ tcp . 8691 comment \"$ghost\" : $(net4 3 99) . 80 }"
+	out=$("${LXCRI[@]}" check) && fail "check passed with an element without owner: $out"
+	assert_contains "$out" "fail  ports"
+	assert_contains "$out" "without an owner"
+	assert_contains "$out" "'$ghost' tcp 8691"
+	"${LXCRI[@]}" port sync >/dev/null || fail "port sync"
+	assert_eq "$(elements "$ghost")" 0 "elements of '$ghost' after the sync"
+	rm -f "$RUN/$ct/state.json"
+	out=$("${LXCRI[@]}" check) && fail "check passed with the state of '$ct' gone: $out"
+	assert_contains "$out" "'$ct' tcp 8690"
+	assert_contains "$out" "warn  route-localnet   route_localnet kept (guarded) for 1 container(s) that no longer need it: '$BR3' for '$ct'"
+	# The sync takes what no state records away, route_localnet with it.
+	"${LXCRI[@]}" port sync >/dev/null || fail "port sync"
+	assert_eq "$(elements "$ct")" 0 "elements of '$ct' after the sync"
+	assert_eq "$(route_localnet "$BR3")" 0 "route_localnet of $BR3 after the sync"
+	assert_no_answer "the neighbour at the end" neighbour_fetch_secret
+}
+
 run_test "Forwards work from another host, from the host (127.0.0.1 too) and from the container itself, TCP and UDP, IPv4 and IPv6" forwards_everywhere
 run_test "hostip= forwards only that host address; a host range forwards every port of it" hostip_and_range
 run_test "A forward to a container whose network is LXC's own (net=eth0)" plain_lxc_net
@@ -389,4 +584,9 @@ run_test "Removing a forward flushes its conntrack entries: an established UDP f
 run_test "After a crash at any step of the apply the next start works, and a stop leaves no element" crash_during_apply
 run_test "20 containers started at once with 5 forwards each give exactly 100 elements, and 0 after they stop" twenty_at_once
 run_test "Bad port keys refuse the start with a clear error and nothing applied" bad_input_refused
+run_test "A container that puts 127.0.0.1 or the host's address on its eth1 gets no forward there: the target is its configured address, host loopback keeps working, lo never in @localnet" configured_target_wins
+run_test "An address read from the container is taken only inside its bridge's subnet: 127.0.0.1, the host's address, another subnet are refused, naming it" container_address_checked
+run_test "A forward refused for a port conflict leaves route_localnet as it was (a bridge neighbour cannot reach host loopback); the last forward going sets it back to 0" refused_forward_keeps_route_localnet
+run_test "After nft flush ruleset a neighbour on the bridge still cannot reach a 127.0.0.1-only host service, nor after the container stopped" guard_outlives_flush
+run_test "lxcri check reports route_localnet without its guard and elements without an owner; lxcri port sync repairs both" check_reports_residue
 finish

@@ -243,6 +243,48 @@ pve_port_to_net0() {
 	assert_missing "$RUN/$vmid"
 }
 
+# The target of a forward to PVE's net0 is its ip=, whatever the container
+# put on eth0 (here the host's own address); ip=dhcp is refused for now.
+pve_port_target_from_config() {
+	local vmid=$((PVE_NET_VMID + 4)) table=lxt$NET_SUFFIX out target got
+	local lo_route_localnet
+	lo_route_localnet=$(cat /proc/sys/net/ipv4/conf/lo/route_localnet)
+	# Whatever happens: no table of this test left, lo as it was (a forward to
+	# the host's address once put lo into @localnet, cutting host loopback).
+	# shellcheck disable=SC2064 # expanded now: the locals are gone at exit
+	trap "nft delete table inet $table 2>/dev/null; echo $lo_route_localnet >/proc/sys/net/ipv4/conf/lo/route_localnet" EXIT
+	pve_ct_create "$vmid"
+	pve_net0 "$vmid" "$(net4 4 8)"
+	# As on PVE: the LXC config has no address, the container's own init sets it.
+	sed -i '/^lxc.net.0.ipv4.address/d' "$LXCPATH/$vmid/config"
+	mkdir -p "$LXCPATH/$vmid/rootfs/www"
+	echo "hello from CT $vmid" >"$LXCPATH/$vmid/rootfs/www/index.html"
+	echo "port-table: $table" >"$ETC/lxcri.conf"
+	: >"$PVE/lxcri/$vmid.conf"
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 1)/32" dev eth0 scope global
+	out=$("${LXCRI[@]}" port add "$vmid" tcp 8981 80 --net eth0 2>&1) || true
+	target=$(jq -r '.items[] | select(.kind == "port.fwd") | .data.target' "$RUN/$vmid/state.json" 2>/dev/null)
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr del "$(net4 4 1)/32" dev eth0
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 8)/24" dev eth0
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- httpd -p 80 -h /www
+	sleep 0.2
+	got=$(curl -gsf -m 3 "http://$(net4 4 1):8981/") || true
+	ct_stop "$vmid"
+	assert_eq "$target" "$(net4 4 8)" "the target (PVE's ip= of net0; port add said: $out)"
+	assert_eq "$got" "hello from CT $vmid" "the host -> $(net4 4 1):8981"
+	# A net whose address PVE leaves to DHCP: refused, saying so.
+	sed -i "s|,ip=$(net4 4 8)/24,|,ip=dhcp,|" "$PVE/lxc/$vmid.conf"
+	echo "port0: proto=tcp,host=8982,ct=80,net=eth0" >"$PVE/lxcri/$vmid.conf"
+	if ct_start "$vmid"; then
+		ct_stop "$vmid"
+		fail "started with a forward to a net with ip=dhcp"
+	fi
+	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "ip=dhcp" "the refusal"
+	assert_eq "$(jq '[.items[] | select(.kind == "port.fwd")] | length' "$RUN/$vmid/state.json" 2>/dev/null || echo 0)" 0 \
+		"recorded forwards after the refusal"
+}
+
 # OCI hooks on a PVE node (hook version 0, PVE's own hooks beside ours).
 pve_oci_hooks() {
 	local vmid=$((PVE_NET_VMID + 3)) pam=$T/pam out=$T/hook-out
@@ -270,5 +312,6 @@ run_test "On a PVE node, lxcri's net1 comes up beside PVE's net0: both inside, h
 run_test "On a PVE node, net1 named like PVE's eth0 refuses the start, naming eth0, with nothing created" pve_net1_named_eth0_refused
 run_test "On a PVE node, vmids 44257 and 59801 (same hashed host name) both get net1, and neither start nor stop of one removes the other's link" pve_colliding_vmids_keep_their_links
 run_test "On a PVE node, a port forward reaches PVE's own net0 (net=eth0)" pve_port_to_net0
+run_test "On a PVE node, a forward goes to PVE's ip= of the net, not to what the container put on eth0; ip=dhcp is refused, saying so" pve_port_target_from_config
 run_test "On a PVE node (hook version 0), the OCI hooks run as on plain LXC" pve_oci_hooks
 finish

@@ -599,28 +599,140 @@ END_TEST
 /* What `bridge <what> show dev <dev>` prints (its own reading of the kernel). */
 static char *bridge_show(const char *what, const char *dev)
 {
-	static char out[4096];
-	int fds[2];
-	size_t n = 0;
-	ssize_t k;
-	pid_t pid;
+	char *out = test_run_output(
+	    (const char *const[]){ "/usr/sbin/bridge", "-d", what, "show", "dev", dev, NULL });
 
-	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		execl("/usr/sbin/bridge", "bridge", "-d", what, "show", "dev", dev, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((k = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0)
-		n += (size_t)k;
-	out[n] = '\0';
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	return out;
+	return out ? out : (char *)"";
 }
+
+static size_t count_of(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = haystack; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The veth lxtest0n1 for a test of filters, which tc reads back; false (skipped) without tc. */
+static bool tc_veth(struct env *e, const char *test)
+{
+	if (access("/usr/sbin/tc", X_OK) != 0) {
+		test_skip(test, "no /usr/sbin/tc to read the filters with");
+		env_done(e);
+		return false;
+	}
+	create_veth(e, "lxtest0n1", "eth1", NULL, 0);
+	return true;
+}
+
+/* The guard on an interface of its own: made, found, idempotent, removed with its qdisc. */
+START_TEST(test_localnet_guard)
+{
+	struct lxcri_error err = { 0 };
+	char *out;
+
+	ENV_SETUP(e);
+	if (!tc_veth(&e, __func__))
+		return;
+	ck_assert_int_eq(netlink_localnet_guard_present(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_ingress_qdisc_exists(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_ingress_qdisc_add(e.host, "lxtest0n1", &err), 1);
+	ck_assert_int_eq(netlink_ingress_qdisc_exists(e.host, "lxtest0n1", &err), 1);
+	ck_assert_int_eq(netlink_ingress_qdisc_add(e.host, "lxtest0n1", &err), 0);
+	ck_assert_msg(netlink_localnet_guard_add(e.host, "lxtest0n1", &err) == 0, "%s",
+		      err.message);
+	ck_assert_int_eq(netlink_localnet_guard_add(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_localnet_guard_present(e.host, "lxtest0n1", &err), 1);
+	out = TEST_TC("filter", "show", "dev", "lxtest0n1", "ingress");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(count_of(out, "pref 1 bpf") == 2 && count_of(out, "direct-action") == 1, "%s",
+		      out);
+	ck_assert_int_eq(netlink_localnet_guard_del(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_localnet_guard_present(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_localnet_guard_del(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_ingress_qdisc_del_unused(e.host, "lxtest0n1", &err), 1);
+	ck_assert_int_eq(netlink_ingress_qdisc_exists(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_ingress_qdisc_del_unused(e.host, "lxtest0n1", &err), 0);
+	/* An interface that is not there. */
+	ck_assert_int_eq(netlink_localnet_guard_present(e.host, "nosuch0", &err), 0);
+	ck_assert_int_eq(netlink_localnet_guard_del(e.host, "nosuch0", &err), 0);
+	ck_assert_int_eq(netlink_localnet_guard_add(e.host, "nosuch0", &err), -ENODEV);
+	ck_assert_str_eq(err.message, "Interface 'nosuch0' does not exist");
+	env_done(&e);
+}
+END_TEST
+
+/* Beside an admin's qdisc and filters: ours added and removed, theirs left. */
+START_TEST(test_localnet_guard_beside_admin)
+{
+	struct lxcri_error err = { 0 };
+	char *out;
+
+	ENV_SETUP(e);
+	if (!tc_veth(&e, __func__))
+		return;
+	ck_assert_ptr_nonnull(TEST_TC("qdisc", "add", "dev", "lxtest0n1", "ingress"));
+	ck_assert_ptr_nonnull(TEST_TC_ADMIN_FILTER("lxtest0n1", "ingress", "100"));
+	ck_assert_int_eq(netlink_ingress_qdisc_add(e.host, "lxtest0n1", &err), 0);
+	ck_assert_msg(netlink_localnet_guard_add(e.host, "lxtest0n1", &err) == 0, "%s",
+		      err.message);
+	ck_assert_int_eq(netlink_localnet_guard_present(e.host, "lxtest0n1", &err), 1);
+	ck_assert_int_eq(netlink_localnet_guard_del(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_ingress_qdisc_del_unused(e.host, "lxtest0n1", &err), 0);
+	out = TEST_TC("filter", "show", "dev", "lxtest0n1", "ingress");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "pref 100 u32") && !strstr(out, "bpf"), "%s", out);
+
+	/* A clsact we made, with an admin's egress filter since: kept. */
+	ck_assert_ptr_nonnull(TEST_TC("qdisc", "del", "dev", "lxtest0n1", "ingress"));
+	ck_assert_int_eq(netlink_ingress_qdisc_add(e.host, "lxtest0n1", &err), 1);
+	ck_assert_ptr_nonnull(TEST_TC_ADMIN_FILTER("lxtest0n1", "egress", "100"));
+	ck_assert_int_eq(netlink_ingress_qdisc_del_unused(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_ingress_qdisc_exists(e.host, "lxtest0n1", &err), 1);
+
+	/* Another filter at our priority: refused, naming it; it stays. */
+	ck_assert_ptr_nonnull(TEST_TC_ADMIN_FILTER("lxtest0n1", "ingress", "1"));
+	ck_assert_int_eq(netlink_localnet_guard_add(e.host, "lxtest0n1", &err), -EEXIST);
+	ck_assert_str_eq(err.message, "Failed to add the localnet guard to 'lxtest0n1': priority 1 "
+				      "of its ingress holds another filter ('u32')");
+	ck_assert_int_eq(netlink_localnet_guard_present(e.host, "lxtest0n1", &err), 0);
+	ck_assert_int_eq(netlink_localnet_guard_del(e.host, "lxtest0n1", &err), 0);
+	out = TEST_TC("filter", "show", "dev", "lxtest0n1", "ingress");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "pref 1 u32"), "%s", out);
+	env_done(&e);
+}
+END_TEST
+
+START_TEST(test_all_addresses)
+{
+	struct netlink_link_settings up = { .up = true };
+	struct ip_prefix host4 = cidr("10.0.0.1/24"), host6 = cidr("fd00::1/64");
+	struct lxcri_error err = { 0 };
+	struct ip_address *all = NULL;
+	size_t n = 0;
+	bool seen4 = false, seen6 = false, seen_lo = false;
+
+	ENV_SETUP(e);
+	create_veth(&e, "lxtest0n1", "eth1", NULL, 0);
+	ck_assert_int_eq(netlink_link_configure(e.host, "lo", &up, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.host, "lxtest0n1", &host4, &err), 0);
+	ck_assert_int_eq(netlink_address_add(e.host, "lxtest0n1", &host6, &err), 0);
+	ck_assert_int_eq(netlink_all_addresses(e.host, &all, &n, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		char text[INET6_ADDRSTRLEN];
+
+		ck_assert_int_eq(ip_address_to_string(&all[i], text, sizeof(text)), 0);
+		seen4 |= strcmp(text, "10.0.0.1") == 0;
+		seen6 |= strcmp(text, "fd00::1") == 0;
+		seen_lo |= strcmp(text, "127.0.0.1") == 0;
+	}
+	ck_assert(seen4 && seen6 && seen_lo);
+	free(all);
+	env_done(&e);
+}
+END_TEST
 
 START_TEST(test_veth_peer_and_hairpin)
 {
@@ -1005,6 +1117,9 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_host_ifname_collision_has_a_way_out);
 	tcase_add_test(tc, test_veth_host_mac_and_alias);
 	tcase_add_test(tc, test_delete_by_ifindex);
+	tcase_add_test(tc, test_localnet_guard);
+	tcase_add_test(tc, test_localnet_guard_beside_admin);
+	tcase_add_test(tc, test_all_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -152,6 +152,36 @@ START_TEST(test_ip_prefix)
 }
 END_TEST
 
+START_TEST(test_ip_prefix_contains)
+{
+	static const struct {
+		const char *prefix, *address;
+		bool in;
+	} cases[] = {
+		{ "10.0.0.1/24", "10.0.0.200", true },
+		{ "10.0.0.1/24", "10.0.1.1", false },
+		{ "10.0.0.5/32", "10.0.0.5", true },
+		{ "10.0.0.5/32", "10.0.0.6", false },
+		{ "0.0.0.0/0", "192.0.2.1", true },
+		{ "10.10.240.0/20", "10.10.255.1", true },
+		{ "fd00::1/64", "fd00::ffff", true },
+		{ "fd00::1/64", "fd00:0:0:1::1", false },
+		{ "10.0.0.1/24", "::ffff:10.0.0.2", false },
+		{ "fd00::1/64", "10.0.0.1", false },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct ip_prefix p;
+		struct ip_address a;
+
+		ck_assert_int_eq(parse_ip_prefix(cases[i].prefix, AF_UNSPEC, &p), 0);
+		ck_assert_int_eq(parse_ip_address(cases[i].address, AF_UNSPEC, &a), 0);
+		ck_assert_msg(ip_prefix_contains(&p, &a) == cases[i].in, "%s in %s",
+			      cases[i].address, cases[i].prefix);
+	}
+}
+END_TEST
+
 START_TEST(test_mac)
 {
 	uint8_t mac[6] = { 0 };
@@ -489,6 +519,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_uint);
 	tcase_add_test(tc, test_ip_address);
 	tcase_add_test(tc, test_ip_prefix);
+	tcase_add_test(tc, test_ip_prefix_contains);
 	tcase_add_test(tc, test_mac);
 	tcase_add_test(tc, test_port_range);
 	tcase_add_test(tc, test_names);

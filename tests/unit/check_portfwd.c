@@ -18,6 +18,7 @@
 
 #include "testutil.h"
 
+#include "localnet.h"
 #include "netlink.h"
 #include "parse.h"
 #include "portfwd.h"
@@ -57,29 +58,14 @@ struct env {
 	int host_ns, ct_ns;
 };
 
-static struct ip_prefix cidr(const char *s)
-{
-	struct ip_prefix p;
-
-	ck_assert_int_eq(parse_ip_prefix(s, AF_UNSPEC, &p), 0);
-	return p;
-}
-
-static struct ip_address addr(const char *s)
-{
-	struct ip_address a;
-
-	ck_assert_int_eq(parse_ip_address(s, AF_UNSPEC, &a), 0);
-	return a;
-}
-
 static void env_setup(struct env *e)
 {
 	struct nl_sock *host = NULL, *ct = NULL;
 	struct lxcri_error err = { 0 };
 	struct netlink_veth_spec spec = { .host_ifname = "lxpf0", .peer_ifname = "eth0" };
 	struct netlink_link_settings up = { .up = true };
-	struct ip_prefix host_addr = cidr("10.0.0.1/24"), ct_addr = cidr("10.0.0.2/24");
+	struct ip_prefix host_addr = test_prefix("10.0.0.1/24"),
+			 ct_addr = test_prefix("10.0.0.2/24");
 
 	e->host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(e->host_ns, 0);
@@ -107,8 +93,8 @@ static struct portfwd fwd(int proto, uint16_t first, uint16_t last, uint16_t ct,
 		.host_first = first,
 		.host_last = last,
 		.ct_first = ct,
-		.target = addr(target),
-		.subnet = cidr(subnet),
+		.target = test_address(target),
+		.subnet = test_prefix(subnet),
 	};
 
 	f.family = f.target.family;
@@ -203,7 +189,7 @@ static void assert_address(const struct ip_address *a, const char *s)
 	ck_assert_str_eq(buf, s);
 }
 
-#define RULES 13 /* 4 prerouting, 4 output, 3 postrouting, 2 guard */
+#define RULES 14 /* 4 prerouting, 4 output, 3 postrouting, 2 guard, 1 localnet_mark */
 
 START_TEST(test_table_created_once)
 {
@@ -232,7 +218,7 @@ START_TEST(test_table_created_once)
 		 (const char *const[]){ "\"fwd4\"", "\"fwd4ip\"", "\"fwd6\"", "\"fwd6ip\"",
 					"\"hairpin4\"", "\"hairpin6\"", "\"localnet\"",
 					"\"prerouting\"", "\"output\"", "\"postrouting\"",
-					"\"guard\"", NULL };
+					"\"guard\"", "\"localnet_mark\"", NULL };
 	     *o; o++)
 		ck_assert_msg(strstr(out, *o), "%s missing", *o);
 	/* The hostip map is looked up before the one for every address. */
@@ -289,9 +275,9 @@ START_TEST(test_maps_and_sorting)
 	NETNS_SETUP();
 	ctx = open_ctx();
 	f[2].has_hostip = true;
-	f[2].hostip = addr("192.0.2.10");
+	f[2].hostip = test_address("192.0.2.10");
 	f[3].has_hostip = true;
-	f[3].hostip = addr("2001:db8::1");
+	f[3].hostip = test_address("2001:db8::1");
 	add_ok(ctx, "101", f, 2);
 	add_ok(ctx, "102", f + 2, 2);
 	ck_assert_uint_eq(list(ctx, &e), 4);
@@ -351,7 +337,7 @@ START_TEST(test_conflict_other_owner)
 
 	/* A forward to one address overlaps one to every address. */
 	specific.has_hostip = true;
-	specific.hostip = addr("10.0.0.1");
+	specific.hostip = test_address("10.0.0.1");
 	ck_assert_int_eq(portfwd_add(ctx, "102", &specific, 1, &err), -EADDRINUSE);
 	ck_assert_str_eq(err.message,
 			 "Host port 'tcp 10.0.0.1:8080' is already forwarded to container '101'");
@@ -442,7 +428,7 @@ START_TEST(test_port_bound_by_process)
 	ck_assert_int_eq(complete(ctx), 0);
 	/* 127.0.0.1 is not 10.0.0.1: a forward to that address alone is free. */
 	other_ip.has_hostip = true;
-	other_ip.hostip = addr("10.0.0.1");
+	other_ip.hostip = test_address("10.0.0.1");
 	ck_assert_int_eq(
 	    portfwd_port_user(AF_INET, IPPROTO_TCP, 8005, 8005, &other_ip.hostip, who, sizeof(who)),
 	    0);
@@ -491,7 +477,7 @@ START_TEST(test_invalid)
 	ck_assert_str_eq(err.message, "Invalid port forward port3: the host port range is empty or "
 				      "starts at 0");
 	bad = f;
-	bad.target = addr("fd00::5");
+	bad.target = test_address("fd00::5");
 	ck_assert_int_eq(portfwd_add(ctx, "101", &bad, 1, &err), -EINVAL);
 	bad = f;
 	bad.host_last = 8090;
@@ -499,7 +485,7 @@ START_TEST(test_invalid)
 	bad.ct_range = true;
 	ck_assert_int_eq(portfwd_add(ctx, "101", &bad, 1, &err), -EINVAL);
 	bad = f;
-	bad.subnet = cidr("10.1.0.0/24");
+	bad.subnet = test_prefix("10.1.0.0/24");
 	ck_assert_int_eq(portfwd_add(ctx, "101", &bad, 1, &err), -EINVAL);
 	ck_assert_int_eq(portfwd_add(ctx, "1\"01", &f, 1, &err), -EINVAL);
 	ck_assert_int_eq(portfwd_add(ctx, "", &f, 1, &err), -EINVAL);
@@ -640,8 +626,8 @@ START_TEST(test_incomplete_table_restored)
 				  .host_first = 9000,
 				  .host_last = 9000,
 				  .ct_first = 80,
-				  .target = addr("10.0.1.5"),
-				  .subnet = cidr("10.0.1.0/24") },
+				  .target = test_address("10.0.1.5"),
+				  .subnet = test_prefix("10.0.1.0/24") },
 	       1);
 	ck_assert_int_eq(complete(ctx), 0);
 	ck_assert_int_eq(portfwd_repair(ctx, &(struct lxcri_error){ 0 }), 1);
@@ -660,8 +646,8 @@ START_TEST(test_incomplete_table_restored)
 				  .host_first = 53,
 				  .host_last = 53,
 				  .ct_first = 53,
-				  .target = addr("fd00::5"),
-				  .subnet = cidr("fd00::/64") },
+				  .target = test_address("fd00::5"),
+				  .subnet = test_prefix("fd00::/64") },
 	       1);
 	ck_assert_int_eq(complete(ctx), 1);
 	ck_assert_uint_eq(table_rules(), RULES);
@@ -681,38 +667,72 @@ static int read_sysctl(const char *path)
 	return atoi(buf);
 }
 
-START_TEST(test_route_localnet)
+/* Whether ifname is in @localnet of the test table. */
+static bool in_localnet(const char *ifname)
+{
+	char *out = NULL, want[32];
+	bool found;
+
+	if (nft(&out, "list set inet " TABLE " localnet") != 0) {
+		free(out);
+		return false;
+	}
+	snprintf(want, sizeof(want), "\"%s\"", ifname);
+	found = strstr(out, want) != NULL;
+	free(out);
+	return found;
+}
+
+/*
+ * The forward's interface goes into @localnet in its transaction; no
+ * sysctl is touched (lib/localnet sets route_localnet after, with its
+ * guard). A refused add leaves neither; lo is never a localnet interface.
+ */
+START_TEST(test_localnet_set)
 {
 	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
 	struct portfwd f[2] = {
 		fwd(IPPROTO_TCP, 8080, 8080, 80, "10.0.0.2", "10.0.0.0/24"),
 		fwd(IPPROTO_UDP, 8080, 8080, 80, "10.0.0.2", "10.0.0.0/24"),
 	};
-	struct portfwd missing = fwd(IPPROTO_TCP, 9090, 9090, 80, "10.0.0.2", "10.0.0.0/24");
+	struct portfwd taken = fwd(IPPROTO_TCP, 8080, 8080, 80, "10.0.0.3", "10.0.0.0/24");
+	struct portfwd lo = fwd(IPPROTO_TCP, 9090, 9090, 80, "10.0.0.2", "10.0.0.0/24");
 	struct lxcri_error err = { 0 };
 	struct env e;
-	char *out = NULL;
 
 	NETNS_SETUP();
 	env_setup(&e);
 	ctx = open_ctx();
-	ck_assert_int_eq(read_sysctl("/proc/sys/net/ipv4/conf/lxpf0/route_localnet"), 0);
 	snprintf(f[0].localnet_if, sizeof(f[0].localnet_if), "lxpf0");
 	snprintf(f[1].localnet_if, sizeof(f[1].localnet_if), "lxpf0");
 	add_ok(ctx, "101", f, 2);
-	ck_assert_int_eq(read_sysctl("/proc/sys/net/ipv4/conf/lxpf0/route_localnet"), 1);
-	ck_assert_int_eq(read_sysctl("/proc/sys/net/ipv4/conf/lo/route_localnet"), 0);
-	ck_assert_int_eq(nft(&out, "list set inet " TABLE " localnet"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "\"lxpf0\""));
-	free(out);
-	/* It stays when the forwards go: other containers may be behind it. */
-	ck_assert_int_eq(portfwd_remove_owner(ctx, "101", &err), 2);
-	ck_assert_int_eq(read_sysctl("/proc/sys/net/ipv4/conf/lxpf0/route_localnet"), 1);
+	ck_assert(in_localnet("lxpf0"));
+	ck_assert_int_eq(read_sysctl("/proc/sys/net/ipv4/conf/lxpf0/route_localnet"), 0);
 
-	snprintf(missing.localnet_if, sizeof(missing.localnet_if), "nosuch0");
-	ck_assert_int_eq(portfwd_add(ctx, "101", &missing, 1, &err), -ENODEV);
-	ck_assert_str_eq(err.message, "Failed to enable route_localnet on 'nosuch0': no such "
-				      "interface");
+	/* Refused for a conflict: nothing of it, not its interface either. */
+	ck_assert_int_eq(nft(NULL, "delete element inet " TABLE " localnet { \"lxpf0\" }"), 0);
+	snprintf(taken.localnet_if, sizeof(taken.localnet_if), "lxpf0");
+	ck_assert_int_eq(portfwd_add(ctx, "102", &taken, 1, &err), -EADDRINUSE);
+	ck_assert(!in_localnet("lxpf0"));
+	ck_assert_int_eq(read_sysctl("/proc/sys/net/ipv4/conf/lxpf0/route_localnet"), 0);
+
+	/* lo, all, default: refused before anything. */
+	snprintf(lo.localnet_if, sizeof(lo.localnet_if), "lo");
+	ck_assert_int_eq(portfwd_add(ctx, "101", &lo, 1, &err), -EINVAL);
+	ck_assert_str_eq(err.message, "Invalid port forward port0: the localnet interface is no "
+				      "interface name, or lo");
+	snprintf(lo.localnet_if, sizeof(lo.localnet_if), "all");
+	ck_assert_int_eq(portfwd_add(ctx, "101", &lo, 1, &err), -EINVAL);
+	ck_assert(!in_localnet("lo"));
+	ck_assert_int_eq(portfwd_localnet_del(ctx, "lo", &err), -EINVAL);
+
+	/* portfwd_localnet_del(): 1 when it was there, 0 when not. */
+	add_ok(ctx, "101", f, 2);
+	ck_assert_int_eq(portfwd_localnet_del(ctx, "lxpf0", &err), 1);
+	ck_assert(!in_localnet("lxpf0"));
+	ck_assert_int_eq(portfwd_localnet_del(ctx, "lxpf0", &err), 0);
+	ck_assert_int_eq(nft(NULL, "delete table inet " TABLE), 0);
+	ck_assert_int_eq(portfwd_localnet_del(ctx, "lxpf0", &err), 0);
 }
 END_TEST
 
@@ -756,6 +776,7 @@ START_TEST(test_traffic)
 	struct portfwd f = fwd(IPPROTO_TCP, 8080, 8080, 80, "10.0.0.2", "10.0.0.0/24");
 	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(80) };
 	struct lxcri_error err = { 0 };
+	_cleanup_free_ char *dir = test_tmpdir();
 	struct env e;
 	int server, client, one = 1;
 
@@ -771,6 +792,9 @@ START_TEST(test_traffic)
 
 	snprintf(f.localnet_if, sizeof(f.localnet_if), "lxpf0");
 	add_ok(ctx, "101", &f, 1);
+	/* 127.0.0.1 needs route_localnet on the way out, which lib/localnet sets. */
+	ck_assert_int_eq(connect_to("127.0.0.1", 8080), -EINPROGRESS);
+	ck_assert_msg(localnet_acquire(dir, "lxpf0", "101", &err) == 0, "%s", err.message);
 	/* The host itself, through the output chain: localhost and its own address. */
 	ck_assert_int_eq(connect_to("127.0.0.1", 8080), 0);
 	ck_assert_int_eq(connect_to("10.0.0.1", 8080), 0);
@@ -782,7 +806,9 @@ START_TEST(test_traffic)
 	ck_assert_int_eq(portfwd_remove(ctx, "101", &f, 1, &err), 1);
 	ck_assert_int_eq(connect_to("127.0.0.1", 8080), -ECONNREFUSED);
 	ck_assert_int_eq(connect_to("10.0.0.1", 8080), -ECONNREFUSED);
+	ck_assert_int_eq(localnet_release(dir, "lxpf0", "101", &err), 1);
 	close(server);
+	test_rm_rf(dir);
 }
 END_TEST
 
@@ -849,7 +875,7 @@ START_TEST(test_json_round_trip)
 
 	f.ct_range = true;
 	f.has_hostip = true;
-	f.hostip = addr("192.0.2.10");
+	f.hostip = test_address("192.0.2.10");
 	f.index = 7;
 	snprintf(f.localnet_if, sizeof(f.localnet_if), "vmbr0");
 	o = portfwd_to_json(&f);
@@ -929,7 +955,11 @@ START_TEST(test_json_errors)
 	assert_bad_json("{\"family\":\"ipv4\",\"proto\":\"tcp\"," GOOD_JSON_TAIL
 			"\"target\":\"10.0.0.5\",\"subnet\":\"10.0.0.0/24\","
 			"\"localnet_if\":\"a b\",\"index\":0}",
-			"Invalid port forward: 'localnet_if' is not an interface name");
+			"Invalid port forward: 'localnet_if' is not an interface name, or lo");
+	assert_bad_json("{\"family\":\"ipv4\",\"proto\":\"tcp\"," GOOD_JSON_TAIL
+			"\"target\":\"10.0.0.5\",\"subnet\":\"10.0.0.0/24\","
+			"\"localnet_if\":\"lo\",\"index\":0}",
+			"Invalid port forward: 'localnet_if' is not an interface name, or lo");
 	assert_bad_json("{\"family\":\"ipv4\",\"proto\":\"tcp\"," GOOD_JSON_TAIL
 			"\"target\":\"10.0.0.5\",\"subnet\":\"10.9.0.0/24\","
 			"\"localnet_if\":\"\",\"index\":2}",
@@ -953,12 +983,12 @@ START_TEST(test_host_string)
 	portfwd_host_string(&f, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "udp 5000-5009");
 	f.has_hostip = true;
-	f.hostip = addr("192.0.2.10");
+	f.hostip = test_address("192.0.2.10");
 	portfwd_host_string(&f, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "udp 192.0.2.10:5000-5009");
 	f.proto = IPPROTO_TCP;
 	f.host_first = f.host_last = 80;
-	f.hostip = addr("2001:db8::1");
+	f.hostip = test_address("2001:db8::1");
 	portfwd_host_string(&f, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "tcp [2001:db8::1]:80");
 }
@@ -981,7 +1011,7 @@ static Suite *portfwd_suite(void)
 	tcase_add_test(tc, test_table_deleted);
 	tcase_add_test(tc, test_incomplete_table_restored);
 	tcase_add_test(tc, test_overlapping_subnets);
-	tcase_add_test(tc, test_route_localnet);
+	tcase_add_test(tc, test_localnet_set);
 	tcase_add_test(tc, test_traffic);
 	tcase_add_test(tc, test_conntrack_flushed);
 	tcase_add_test(tc, test_json_round_trip);

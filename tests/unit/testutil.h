@@ -17,6 +17,24 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "parse.h"
+
+/* An address or a prefix of either family that the test writes as text. */
+static inline struct ip_address test_address(const char *s)
+{
+	struct ip_address a;
+
+	ck_assert_msg(parse_ip_address(s, AF_UNSPEC, &a) == 0, "not an address: %s", s);
+	return a;
+}
+
+static inline struct ip_prefix test_prefix(const char *s)
+{
+	struct ip_prefix p;
+
+	ck_assert_msg(parse_ip_prefix(s, AF_UNSPEC, &p) == 0, "not a prefix: %s", s);
+	return p;
+}
 
 /* A fresh directory under /tmp; tests run forked, so leftovers die with /tmp cleaning. */
 static inline char *test_tmpdir(void)
@@ -93,6 +111,40 @@ static inline pid_t test_child(int (*setup)(const void *arg), const void *arg)
 	close(ready[0]);
 	return pid;
 }
+
+/* Runs argv (argv[0] a path) with stdout and stderr captured: its output, NULL if it failed. */
+static inline char *test_run_output(const char *const argv[])
+{
+	static char out[8192];
+	int fds[2], status = -1;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((k = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? out : NULL;
+}
+
+/* `tc <args...>` (iproute2's own reading and writing of the kernel), as test_run_output(). */
+#define TEST_TC(...) test_run_output((const char *const[]){ "/usr/sbin/tc", __VA_ARGS__, NULL })
+/* A filter of "the admin" on dev's ingress or egress at priority pref. */
+#define TEST_TC_ADMIN_FILTER(dev, side, pref)                                                      \
+	TEST_TC("filter", "add", "dev", dev, side, "pref", pref, "protocol", "ip", "u32", "match", \
+		"ip", "dst", "10.9.9.9/32", "flowid", ":1")
 
 /* Says on stderr that test (__func__ of a check test, "<name>_fn") was skipped, and why. */
 static inline void test_skip(const char *test, const char *why)
