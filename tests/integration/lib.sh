@@ -291,7 +291,7 @@ pve_cluster_stop() {
 		# serve the open files until they close: it is ended then.
 		tries=100
 		if grep -q " $mnt " /proc/mounts && ! fusermount3 -u "$mnt" 2>/dev/null; then
-			umount -l "$mnt"
+			umount -l "$mnt" || true
 			tries=1
 		fi
 		for i in $(seq $tries); do
@@ -300,14 +300,15 @@ pve_cluster_stop() {
 		done
 		if pmxcfs_running "$pid"; then
 			echo "pmxcfs-sim of $node did not exit after the unmount: ending it" >&2
-			kill "$pid"
+			kill "$pid" 2>/dev/null || true
 			sleep 0.2
-			pmxcfs_running "$pid" && kill -9 "$pid"
+			! pmxcfs_running "$pid" || kill -9 "$pid" 2>/dev/null || true
 		fi
-		wait "$pid" 2>/dev/null
-		grep -q " $mnt " /proc/mounts && umount -l "$mnt"
+		# Reaped if it is our child; its exit status is in its log.
+		wait "$pid" 2>/dev/null || true
+		! grep -q " $mnt " /proc/mounts || umount -l "$mnt" || true
 		rm -f "$PMXCFS_RUN/$node.pid"
-		rmdir "$mnt" 2>/dev/null
+		rmdir "$mnt" 2>/dev/null || true
 	done
 	rm -rf "$PVE_STORE"
 	# A test's subshell may have pointed the drop-in at a node.

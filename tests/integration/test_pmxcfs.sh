@@ -1,5 +1,5 @@
 #!/bin/bash
-# The filesystem the PVE stories run on (tests/pmxcfs/pmxcfs-sim.c) does,
+# The filesystem for the PVE stories (tests/pmxcfs/pmxcfs-sim.c) does,
 # case by case, what a real pmxcfs does: what pmxcfs 8.1.3 did when tried
 # (shared/pve/pmxcfs-observed.txt), and where that list says nothing, what
 # pve-cluster's sources do. A two-node cluster, pve1 and pve2, each node a
@@ -373,6 +373,7 @@ no_quorum_matrix() {
 	assert_eq "$(stat -c %A "$P1/lxcri/f")" "-rw-r-----" "a file with quorum back"
 	assert_eq "$(stat -c %A "$P1/local")" "lrwxr-xr-x" "lstat local with quorum back"
 	expect "write with quorum back" OK open_then_write "$P1/lxcri/f"
+	expect "utime with quorum back" OK touch "$P1/lxcri/f"
 	expect "create with quorum back" OK put "$P2/lxcri/new" x
 }
 
