@@ -38,8 +38,9 @@
  * - a file is at most 1 MiB: a write or truncate past it is EFBIG (the
  *   kernel sends a large write in pieces, so a 2 MiB write() returns
  *   1048576 and the next write gives EFBIG); the store holds at most
- *   --max-store bytes of file data (default 128 MiB): ENOSPC beyond. (pmxcfs
- *   itself reports 128 MiB in statfs but enforces no ENOSPC.)
+ *   --max-store bytes of file data (default 128 MiB), statfs says so, and
+ *   a write past it gives ENOSPC (pmxcfs's sources show their 128 MiB in
+ *   statfs only; a test can reach this limit without writing 128 MiB);
  * - create of an existing file is EEXIST; rename replaces its target
  *   atomically, renames only empty directories (ENOTEMPTY otherwise) and
  *   no lock directory under priv/lock/ (EACCES);
@@ -68,7 +69,8 @@
  *   guest's "version" is the vmlist version of its config's last change;
  * - utime of a lock directory under priv/lock/ to an older time is EACCES,
  *   unless the lock is older than 120 s: then it is removed (cfs_lock's
- *   unlock request).
+ *   unlock request), and the caller gets ENOENT as from pmxcfs, whose
+ *   libfuse reads the attributes of the removed directory back.
  *
  * What only a real node shows: corosync and the replication between
  * nodes (here all nodes share one store and see changes at once, where
@@ -76,8 +78,8 @@
  * quorum and online state are independent switches), cluster-wide cfs
  * locks with their timeouts as each node measures them, the IPC
  * interface (pvesh, PVE::Cluster's cfs_* calls), .version, .rrd,
- * .clusterlog and .debug, the 256k inode limit, mmap (direct I/O here,
- * as pmxcfs) and the behaviour of the real database on a full disk.
+ * .clusterlog and .debug, the 256k inode limit, and the behaviour of the
+ * real database on a full disk.
  */
 #define FUSE_USE_VERSION 31
 #include <dirent.h>
