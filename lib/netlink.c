@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "ctns.h"
 #include "netlink.h"
 #include "parse.h"
 
@@ -205,16 +206,14 @@ int netlink_open_in_netns_fd(int netns_fd, struct nl_sock **ret, struct lxcri_er
 
 int netlink_netns_open_pid(pid_t pid, int *ret_fd, struct lxcri_error *err)
 {
-	char path[64];
-	int fd;
+	/* Pinned: the namespace is that process's, never one of a pid reused meanwhile. */
+	struct ctns ns = CTNS_NONE;
+	int r = ctns_open_pid(pid, &ns, err);
 
-	if (pid <= 0)
-		return error_set(err, -EINVAL, "Invalid process id %d", (int)pid);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set_errno(err, -errno, "Failed to open '%s'", path);
-	*ret_fd = fd;
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(ns.net);
+	ctns_close(&ns);
 	return 0;
 }
 
