@@ -25,10 +25,12 @@ SYSLOG=$T/syslog
 export LXCRI_LOG_SOCKET=$T/log.sock
 # The lxcri command and the hook's options, pointed at the test roots
 # (pve_use_node points them at a node of a simulated cluster).
+PVE_LOCKS=$T/pvelock # PVE's config locks (/run/lock/lxc)
 harness_roots() {
 	LXCRI=("$BUILD/lxcri" --etc-dir="$ETC" --run-dir="$RUN" --pve-dir="$PVE"
-		--libexec-dir="$BUILD" --lxc-config-dir="$LXCCONF" --lxc-path="$LXCPATH")
-	HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH"
+		--libexec-dir="$BUILD" --lxc-config-dir="$LXCCONF" --lxc-path="$LXCPATH"
+		--pve-lock-dir="$PVE_LOCKS")
+	HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH --pve-lock-dir=$PVE_LOCKS"
 }
 harness_roots
 PASSED=0 FAILED=0 SKIPPED=0
@@ -135,11 +137,14 @@ ct_config() { # name: writes stdin as the container's lxcri config (plain LXC)
 }
 
 # --- simulated PVE node ---
-# A /etc/pve-like tree and a PVE-shaped LXC config: numeric name, hook
-# version 0 (the default), common.conf included, and PVE's own hooks in a
-# 01-pve.conf drop-in before ours (post-stop exits 1 on reboot, as PVE's does).
+# /etc/pve as pmxcfs shows it (pmxcfs-sim, see below: node pve1 of a
+# two-node cluster, pve2 beside it) and a PVE-shaped LXC config: numeric
+# name, hook version 0 (the default), common.conf included, and PVE's own
+# hooks in a 01-pve.conf drop-in before ours (post-stop exits 1 on reboot,
+# as PVE's does).
 pve_node_setup() {
-	mkdir -p "$PVE/lxc" "$PVE/lxcri" "$T/pvehooks"
+	pve_cluster_start
+	mkdir -p "$PVE/lxcri" "$T/pvehooks"
 	cat >"$T/pvehooks/prestart" <<'EOS'
 #!/bin/sh
 echo "pve-prestart $*" >>"$PVE_HOOK_LOG"
@@ -331,10 +336,16 @@ pve_node_online() { # node 0|1
 # --- running tests ---
 # Every test starts from empty roots and an empty syslog.
 reset_roots() {
+	local n
 	grep -o " $T/[^ ]*" /proc/mounts 2>/dev/null | grep -v "^ $LXCPATH" | grep -v "^ $T/pve-" | sort -r |
 		while read -r m; do umount -l "$m"; done
 	rm -rf "$ETC" "$RUN"
 	mkdir -p "$ETC/containers"
+	# A simulated cluster kept from an earlier test: quorate, every node online.
+	if [ -n "$(pve_cluster_nodes)" ]; then
+		pve_quorum 1
+		for n in $(pve_cluster_nodes); do pve_node_online "$n" 1; done
+	fi
 	[ -d "$PVE/lxcri" ] && rm -f "$PVE"/lxcri/*
 	: >"$SYSLOG"
 }
