@@ -39,6 +39,8 @@ SECCOMP_LIBS = $(shell $(PKG_CONFIG) --libs libseccomp)
 SELINUX_LIBS = $(shell $(PKG_CONFIG) --libs libselinux)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+FUSE_CFLAGS = $(shell $(PKG_CONFIG) --cflags fuse3)
+FUSE_LIBS = $(shell $(PKG_CONFIG) --libs fuse3)
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_HDRS := $(wildcard lib/*.h)
@@ -129,11 +131,16 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/testutil.h $(LIB_ASAN)
 		$(SELINUX_LIBS)
 
 TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool \
-	$(BUILD)/tests/hostilehook
+	$(BUILD)/tests/hostilehook $(BUILD)/tests/pmxcfs-sim
 
 $(BUILD)/tests/logsink: tests/integration/logsink.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# The pmxcfs-like filesystem the PVE tests mount (tests/pmxcfs/pmxcfs-sim.c).
+$(BUILD)/tests/pmxcfs-sim: tests/pmxcfs/pmxcfs-sim.c lib/cleanup.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(FUSE_LIBS)
 
 # Static: they run inside busybox containers, which have no libc.
 $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool $(BUILD)/tests/hostilehook: $(BUILD)/tests/%: tests/integration/%.c

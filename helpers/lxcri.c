@@ -495,7 +495,7 @@ static int net_begin(struct cli *cli, const char *id, struct ct_files *f, struct
 		return usage_error("Invalid container id '%s' (paths too long)", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
-	if (ct_files_lock(f, lock, &err) < 0)
+	if (ct_files_lock(f, 0, lock, &err) < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
 	return EXIT_OK;
 }

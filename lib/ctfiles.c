@@ -11,6 +11,7 @@
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "log.h"
+#include "pve.h"
 #include "status.h"
 
 int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret)
@@ -23,19 +24,40 @@ int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *
 		r = path_join(ret->snapshot, sizeof(ret->snapshot), "%s/config", ret->state_dir);
 	if (r == 0)
 		r = paths_lock(p, id, ret->lock, sizeof(ret->lock));
+	if (r == 0 && snprintf(ret->id, sizeof(ret->id), "%s", id) >= (int)sizeof(ret->id))
+		r = -ENAMETOOLONG;
+	ret->paths = p;
+	ret->pve = container_id_is_vmid(id) && paths_pve_mode(p);
 	return r;
 }
 
-int ct_files_lock(const struct ct_files *f, struct ct_lock *ret, struct lxcri_error *err)
+int ct_files_lock(const struct ct_files *f, unsigned flags, struct ct_lock *ret,
+		  struct lxcri_error *err)
 {
-	/* Serialises with the container's hooks: a start or stop waits for us, and we for it. */
-	int fd = lock_file(f->lock, 30000, err);
+	_cleanup_close_ int pve_fd = -1;
+	int fd;
 
+	if (f->pve && (flags & CT_LOCK_PVE_CONFIG)) {
+		pve_fd = pve_config_lock(f->paths, f->id, PVE_CONFIG_LOCK_TIMEOUT_MS, err);
+		if (pve_fd < 0)
+			return pve_fd;
+	}
+	/* Serialises with the container's hooks: a start or stop waits for us, and we for it. */
+	fd = lock_file(f->lock, 30000, err);
 	if (fd < 0)
 		return fd;
 	ret->fd = fd;
+	ret->pve_fd = TAKE_FD(pve_fd);
 	snprintf(ret->path, sizeof(ret->path), "%s", f->lock);
 	snprintf(ret->state_dir, sizeof(ret->state_dir), "%s", f->state_dir);
+	if (f->pve) {
+		int r = pve_change_check(f->paths, f->id, err);
+
+		if (r < 0) {
+			ct_lock_release(ret);
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -43,6 +65,7 @@ void ct_lock_release(struct ct_lock *lock)
 {
 	lock_file_release(lock->fd, lock->path, lock->state_dir);
 	lock->fd = -1;
+	closep(&lock->pve_fd);
 }
 
 void config_text_done(struct config_text *t)
@@ -57,7 +80,7 @@ int config_text_read(const char *path, struct config_text *ret, struct lxcri_err
 	struct stat st;
 	int r;
 
-	*ret = (struct config_text){ .mode = 0644 };
+	*ret = (struct config_text){ .mode = 0640 };
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT)
 			return error_set_errno(err, -errno, "Failed to read '%s'", path);

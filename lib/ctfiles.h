@@ -25,23 +25,37 @@ struct ct_files {
 	char state_dir[PATH_MAX];
 	char snapshot[PATH_MAX];
 	char lock[PATH_MAX];
+	const struct lxcri_paths *paths;
+	char id[64];
+	bool pve; /* a vmid on a Proxmox VE node: its configs are in /etc/pve */
 };
 /* -ENAMETOOLONG when a path would be too long. */
 int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret);
 
-/* The container's lock, held: ct_lock_release() lets go of it. */
+/* The container's lock, held (and PVE's config lock, if taken): ct_lock_release() lets go. */
 struct ct_lock {
 	int fd;
+	int pve_fd;
 	char path[PATH_MAX];
 	char state_dir[PATH_MAX];
 };
 #define CT_LOCK_NONE                                                                               \
 	{                                                                                          \
-		.fd = -1                                                                           \
+		.fd = -1, .pve_fd = -1                                                             \
 	}
 
-/* Takes the container's lock (the hooks take it too), waiting at most 30 s. */
-int ct_files_lock(const struct ct_files *f, struct ct_lock *ret, struct lxcri_error *err);
+/* ct_files_lock(): also PVE's config lock, for a change to /etc/pve/lxc/<vmid>.conf. */
+#define CT_LOCK_PVE_CONFIG (1U << 0)
+
+/*
+ * Takes the container's lock (the hooks take it too), waiting at most 30 s.
+ * For a vmid on a PVE node, first PVE's config lock when flags has
+ * CT_LOCK_PVE_CONFIG (at most 10 s, as PVE; in pct start's order: PVE's,
+ * then ours), then what a change needs of the node (lib/pve.h,
+ * pve_change_check(): quorum, this node owning the vmid, no "lock:").
+ */
+int ct_files_lock(const struct ct_files *f, unsigned flags, struct ct_lock *ret,
+		  struct lxcri_error *err);
 /* Unlocks; the lock file goes unless the container has a state (lock_file_release). */
 void ct_lock_release(struct ct_lock *lock);
 #define _cleanup_ct_lock_ _cleanup_(ct_lock_release)
@@ -54,7 +68,11 @@ struct config_text {
 	bool exists;
 };
 void config_text_done(struct config_text *t);
-/* A missing file reads as empty (mode 0644) if its directory exists, so that it can be created. */
+/*
+ * A missing file reads as empty (mode 0640, what pmxcfs gives every file
+ * and accepts as the only mode) if its directory exists, so that it can be
+ * created.
+ */
 int config_text_read(const char *path, struct config_text *ret, struct lxcri_error *err);
 
 /*

@@ -4,6 +4,7 @@
 #include "hookrun.h"
 #include "hostcheck.h"
 #include "portcmd.h"
+#include "pve.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -216,6 +217,26 @@ static void check_writable(struct checks *c, const char *name, const char *dir, 
 }
 
 /*
+ * pmxcfs refuses every write without quorum while access(W_OK) still
+ * succeeds for root: PVE's own test, the write bits of <pve>/local.
+ */
+static void check_quorum(struct checks *c, const struct lxcri_paths *p)
+{
+	int r = pve_quorate(p->pve_dir);
+
+	if (r < 0)
+		add(c, "pve-quorum", CHECK_WARN, NULL, "cannot tell whether '%s' has quorum: %s",
+		    p->pve_dir, strerror(-r));
+	else if (r == 0)
+		add(c, "pve-quorum", CHECK_FAIL,
+		    "lxcri cannot change any container's config until the node has quorum "
+		    "again (pvecm status); starts with a valid config still work",
+		    PVE_NO_QUORUM " ('%s/local' is not writable)", p->pve_dir);
+	else
+		add(c, "pve-quorum", CHECK_OK, NULL, "quorate: '%s' is writable", p->pve_dir);
+}
+
+/*
  * What the valid configs need of the host's network: their bridges and CNI
  * networks. A start without them is refused; say so before it is tried.
  */
@@ -393,9 +414,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	check_install(&c, paths);
 	if (pve) {
 		add(&c, "pve", CHECK_OK, NULL, "Proxmox VE node ('%s/lxc' exists)", paths->pve_dir);
-		check_writable(&c, "pve-writable", paths->pve_dir,
-			       "/etc/pve is read-only while the node has no quorum: lxcri cannot "
-			       "change configs (pvecm status)");
+		check_quorum(&c, paths);
 	} else {
 		add(&c, "pve", CHECK_OK, NULL, "plain LXC host (no '%s/lxc')", paths->pve_dir);
 	}

@@ -21,6 +21,8 @@ struct lxcri_paths {
 					  LXCRI_LXC_CONFIG_DIR */
 	char libexec_dir[PATH_MAX];    /* /usr/libexec/lxcri   --libexec-dir    LXCRI_LIBEXEC_DIR */
 	char sys_dir[PATH_MAX];	       /* /sys (LSM state)     --sys-dir        LXCRI_SYS_DIR */
+	char pve_lock_dir[PATH_MAX];   /* /run/lock/lxc (PVE's config locks) --pve-lock-dir
+					  LXCRI_PVE_LOCK_DIR */
 };
 
 /* Defaults, then the environment. -ENAMETOOLONG names no variable: the caller says which. */

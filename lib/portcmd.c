@@ -45,7 +45,7 @@ static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f
 				 id);
 	*ret = (struct portcmd_change){};
 	snprintf(ret->file, sizeof(ret->file), "%s", f->config);
-	return ct_files_lock(f, lock, err);
+	return ct_files_lock(f, 0, lock, err);
 }
 
 static const char *proto_name(int proto)

@@ -77,7 +77,7 @@ static int change_begin(const struct lxcri_paths *p, const char *id, struct ct_f
 	    lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), format) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	snprintf(ret->config, sizeof(ret->config), "%s", f->config);
-	return ct_files_lock(f, lock, err);
+	return ct_files_lock(f, *format == LXCCONF_PVE ? CT_LOCK_PVE_CONFIG : 0, lock, err);
 }
 
 /*

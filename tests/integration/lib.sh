@@ -23,10 +23,16 @@ PVE=$T/pve
 LXCCONF=$T/lxcconf
 SYSLOG=$T/syslog
 export LXCRI_LOG_SOCKET=$T/log.sock
-# The lxcri command, pointed at the test roots.
-LXCRI=("$BUILD/lxcri" --etc-dir="$ETC" --run-dir="$RUN" --pve-dir="$PVE"
-	--libexec-dir="$BUILD" --lxc-config-dir="$LXCCONF" --lxc-path="$LXCPATH")
-HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH"
+# The lxcri command and the hook's options, pointed at the test roots
+# (pve_use_node points them at a node of a simulated cluster).
+PVE_LOCKS=$T/pvelock # PVE's config locks (/run/lock/lxc)
+harness_roots() {
+	LXCRI=("$BUILD/lxcri" --etc-dir="$ETC" --run-dir="$RUN" --pve-dir="$PVE"
+		--libexec-dir="$BUILD" --lxc-config-dir="$LXCCONF" --lxc-path="$LXCPATH"
+		--pve-lock-dir="$PVE_LOCKS")
+	HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH --pve-lock-dir=$PVE_LOCKS"
+}
+harness_roots
 PASSED=0 FAILED=0 SKIPPED=0
 TEMPLATE=tmpl-busybox
 
@@ -53,6 +59,7 @@ harness_cleanup() {
 	done
 	kill "$LOGSINK_PID" 2>/dev/null
 	wait "$LOGSINK_PID" 2>/dev/null
+	pve_cluster_stop
 	# Anything a test mounted under the temp dir.
 	grep -o " $T[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$T"
@@ -130,11 +137,14 @@ ct_config() { # name: writes stdin as the container's lxcri config (plain LXC)
 }
 
 # --- simulated PVE node ---
-# A /etc/pve-like tree and a PVE-shaped LXC config: numeric name, hook
-# version 0 (the default), common.conf included, and PVE's own hooks in a
-# 01-pve.conf drop-in before ours (post-stop exits 1 on reboot, as PVE's does).
+# /etc/pve as pmxcfs shows it (pmxcfs-sim, see below: node pve1 of a
+# two-node cluster, pve2 beside it) and a PVE-shaped LXC config: numeric
+# name, hook version 0 (the default), common.conf included, and PVE's own
+# hooks in a 01-pve.conf drop-in before ours (post-stop exits 1 on reboot,
+# as PVE's does).
 pve_node_setup() {
-	mkdir -p "$PVE/lxc" "$PVE/lxcri" "$T/pvehooks"
+	pve_cluster_start
+	mkdir -p "$PVE/lxcri" "$T/pvehooks"
 	cat >"$T/pvehooks/prestart" <<'EOS'
 #!/bin/sh
 echo "pve-prestart $*" >>"$PVE_HOOK_LOG"
@@ -185,28 +195,174 @@ lxc.signal.reboot = SIGTERM
 EOS
 }
 
+# --- a simulated PVE cluster on the pmxcfs-like filesystem ---
+# tests/pmxcfs/pmxcfs-sim.c: one store under $T, one FUSE mount per node at
+# $T/pve-<node>, all showing the same tree as pmxcfs shows /etc/pve. A test
+# that starts a cluster gets it stopped (unmounted, its daemons gone, the
+# store removed) when it ends, failed or not; a cluster started outside
+# run_test lives until the suite ends. pve_node_setup's plain $PVE
+# directory is not touched.
+#   pve_cluster_start [--local] [--max-store BYTES] [node...]
+#                     nodes pve1 pve2 by default, cluster "lxcri-test" (--local:
+#                     one node in pmxcfs's local mode); then acts as the first node
+#   pve_use_node <node>   $PVE, lxcri (${LXCRI[@]}) and the hooks of containers
+#                         started from now on act as that node
+#   pve_quorum 0|1        the cluster loses or regains quorum
+#   pve_node_online <node> 0|1   .members shows the node offline or online
+#   pve_cluster_stop
+PVE_PLAIN=$PVE
+PVE_STORE=$T/pve-store
+PVE_CLUSTER=lxcri-test
+PMXCFS_RUN=$T/pmxcfs
+
+pve_mount() { echo "$T/pve-$1"; } # node
+
+# The nodes of the running cluster, one per line.
+pve_cluster_nodes() {
+	local f
+	for f in "$PMXCFS_RUN"/*.pid; do
+		[ -e "$f" ] && basename "$f" .pid
+	done
+	return 0
+}
+
+# A pmxcfs-sim of ours, still running (not a zombie, not another program
+# that got the pid).
+pmxcfs_running() { # pid
+	local state
+	state=$(sed -n 's/^State:\s*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ] && grep -q "pmxcfs-sim" "/proc/$1/cmdline" 2>/dev/null
+}
+
+pve_mounted() { grep -q " $1 fuse" /proc/mounts; } # mountpoint
+
+pve_cluster_start() {
+	local nodes=() opts=() local_mode=0 list node mnt pid i
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--local) local_mode=1 ;;
+		--max-store) opts+=(--max-store "$2") && shift ;;
+		*) nodes+=("$1") ;;
+		esac
+		shift
+	done
+	[ ${#nodes[@]} -gt 0 ] || nodes=(pve1 pve2)
+	[ -z "$(pve_cluster_nodes)" ] || fail "a simulated cluster runs already: $(pve_cluster_nodes)"
+	if [ $local_mode -eq 1 ]; then
+		[ ${#nodes[@]} -eq 1 ] || fail "--local is one node, not: ${nodes[*]}"
+	else
+		opts+=(--cluster "$PVE_CLUSTER")
+	fi
+	list=$(IFS=,; echo "${nodes[*]}")
+	mkdir -p "$PMXCFS_RUN"
+	for node in "${nodes[@]}"; do
+		mnt=$(pve_mount "$node")
+		mkdir -p "$mnt"
+		"$BUILD/tests/pmxcfs-sim" --store "$PVE_STORE" --node "$node" --nodes "$list" "${opts[@]}" \
+			"$mnt" </dev/null >"$PMXCFS_RUN/$node.log" 2>&1 &
+		pid=$!
+		echo "$pid" >"$PMXCFS_RUN/$node.pid"
+		for i in $(seq 250); do
+			pve_mounted "$mnt" && break
+			pmxcfs_running "$pid" || break
+			sleep 0.02
+		done
+		pve_mounted "$mnt" || fail "pmxcfs-sim of $node did not mount $mnt: $(cat "$PMXCFS_RUN/$node.log")"
+	done
+	pve_use_node "${nodes[0]}"
+}
+
+pve_use_node() { # node
+	[ -e "$PMXCFS_RUN/$1.pid" ] || fail "no simulated node '$1'"
+	pve_point_at "$(pve_mount "$1")"
+}
+
+pve_point_at() { # dir
+	PVE=$1
+	harness_roots
+	sed -i "s|--pve-dir=[^ ]*|--pve-dir=$1|g" "$DROPIN"
+}
+
+# Unmounts every node (fusermount3 -u, lazily if busy), waits for its
+# daemon to exit (ends it if the mount was busy), removes the store; points
+# $PVE back at the plain directory.
+pve_cluster_stop() {
+	local node mnt pid i stopped=0 tries
+	for node in $(pve_cluster_nodes); do
+		stopped=1
+		mnt=$(pve_mount "$node")
+		pid=$(cat "$PMXCFS_RUN/$node.pid")
+		# Unmounted, the daemon exits at once; detached while busy, it would
+		# serve the open files until they close: it is ended then.
+		tries=100
+		if grep -q " $mnt " /proc/mounts && ! fusermount3 -u "$mnt" 2>/dev/null; then
+			umount -l "$mnt" || true
+			tries=1
+		fi
+		for i in $(seq $tries); do
+			pmxcfs_running "$pid" || break
+			sleep 0.05
+		done
+		if pmxcfs_running "$pid"; then
+			echo "pmxcfs-sim of $node did not exit after the unmount: ending it" >&2
+			kill "$pid" 2>/dev/null || true
+			sleep 0.2
+			! pmxcfs_running "$pid" || kill -9 "$pid" 2>/dev/null || true
+		fi
+		# Reaped if it is our child; its exit status is in its log.
+		wait "$pid" 2>/dev/null || true
+		! grep -q " $mnt " /proc/mounts || umount -l "$mnt" || true
+		rm -f "$PMXCFS_RUN/$node.pid"
+		rmdir "$mnt" 2>/dev/null || true
+	done
+	rm -rf "$PVE_STORE"
+	# A test's subshell may have pointed the drop-in at a node.
+	[ $stopped -eq 0 ] || pve_point_at "$PVE_PLAIN"
+	return 0
+}
+
+pve_quorum() { # 0|1
+	echo "$1" >"$PVE_STORE/.control/quorate.new"
+	mv "$PVE_STORE/.control/quorate.new" "$PVE_STORE/.control/quorate"
+}
+
+pve_node_online() { # node 0|1
+	local f=$PVE_STORE/.control/offline
+	{ grep -vx "$1" "$f" 2>/dev/null || true; } >"$f.new"
+	[ "$2" != 0 ] || echo "$1" >>"$f.new"
+	mv "$f.new" "$f"
+}
+
 # --- running tests ---
 # Every test starts from empty roots and an empty syslog.
 reset_roots() {
-	grep -o " $T/[^ ]*" /proc/mounts 2>/dev/null | grep -v "^ $LXCPATH" | sort -r |
+	local n
+	grep -o " $T/[^ ]*" /proc/mounts 2>/dev/null | grep -v "^ $LXCPATH" | grep -v "^ $T/pve-" | sort -r |
 		while read -r m; do umount -l "$m"; done
 	rm -rf "$ETC" "$RUN"
 	mkdir -p "$ETC/containers"
+	# A simulated cluster kept from an earlier test: quorate, every node online.
+	if [ -n "$(pve_cluster_nodes)" ]; then
+		pve_quorum 1
+		for n in $(pve_cluster_nodes); do pve_node_online "$n" 1; done
+	fi
 	[ -d "$PVE/lxcri" ] && rm -f "$PVE"/lxcri/*
 	: >"$SYSLOG"
 }
 
 run_test() { # "story" function; LXCRI_TEST_ONLY=<regex> runs only the functions it matches
-	local story=$1 fn=$2 out=$T/test.out rc start
+	local story=$1 fn=$2 out=$T/test.out rc start cluster_before
 	[[ -z "${LXCRI_TEST_ONLY:-}" || "$fn" =~ $LXCRI_TEST_ONLY ]] || return 0
 	reset_roots
+	cluster_before=$(pve_cluster_nodes)
 	start=$(date +%s%N)
 	(set -e; "$fn") >"$out" 2>&1
 	rc=$?
-	# Each test's containers go, whatever happened.
+	# Each test's containers go, whatever happened, then a cluster it started.
 	for ct in $(lxc-ls -P "$LXCPATH" -1 2>/dev/null); do
 		[ "$ct" == "$TEMPLATE" ] || ct_destroy "$ct"
 	done
+	[ -n "$cluster_before" ] || pve_cluster_stop
 	local tenths=$((($(date +%s%N) - start) / 100000000))
 	local took=$((tenths / 10)).$((tenths % 10))
 	if [ $rc -eq 0 ]; then

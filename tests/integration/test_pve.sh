@@ -91,17 +91,112 @@ lxcri_status_on_pve_node() {
 	ct_stop 104
 }
 
-pve_read_only_reported() {
-	# Without quorum pmxcfs is read-only: lxcri check says so.
-	mount -t tmpfs -o size=1m tmpfs "$PVE"
-	mkdir -p "$PVE/lxc" "$PVE/lxcri"
-	mount -o remount,ro "$PVE"
-	local out rc=0
-	out=$("${LXCRI[@]}" check) || rc=$?
-	umount "$PVE"
+# --- /etc/pve is pmxcfs (pmxcfs-sim): its modes, quorum, locks and owners ---
+
+PROFILE=$T/mkdir-denied.json
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}]}\n' >"$PROFILE"
+
+lxcri() { "${LXCRI[@]}" "$@"; }
+sum_of() { md5sum "$@" 2>/dev/null | awk '{print $1}'; } # files
+
+first_config_on_pmxcfs() {
+	local out
+	pve_ct_create 210
+	# The first change of a vmid creates /etc/pve/lxcri/210.conf.
+	out=$(lxcri port add 210 tcp 18210 80 2>&1) || fail "port add: $out"
+	assert_eq "$(stat -c '%a %u:%g' "$PVE/lxcri/210.conf")" "640 0:33" "the new config, as pmxcfs shows it"
+	assert_contains "$(cat "$PVE/lxcri/210.conf")" "port0: proto=tcp,host=18210,ct=80"
+	out=$(lxcri seccomp set 210 "$PROFILE" 2>&1) || fail "seccomp set: $out"
+	assert_eq "$(stat -c '%a' "$PVE/lxcri/210.seccomp")" 640
+	assert_contains "$(cat "$PVE/lxc/210.conf")" "lxc.seccomp.profile: $PVE/lxcri/210.seccomp"
+	out=$(lxcri port del 210 tcp 18210 2>&1) || fail "port del: $out"
+	out=$(lxcri seccomp unset 210 2>&1) || fail "seccomp unset: $out"
+	assert_missing "$PVE/lxcri/210.conf"
+	assert_not_contains "$(cat "$PVE/lxc/210.conf")" "lxc.seccomp"
+}
+
+no_quorum_refuses_changes() {
+	local out rc cmd before after
+	pve_ct_create 211
+	printf 'annotation0: org.example.role=web\n' >"$PVE/lxcri/211.conf"
+	pve_quorum 0
+	before=$(sum_of "$PVE/lxcri/211.conf" "$PVE/lxc/211.conf")
+	for cmd in "port add 211 tcp 18212 80" "port del 211 tcp 18211" \
+		"net add 211 name=eth1,bridge=vmbr9" "seccomp set 211 $PROFILE" \
+		"apparmor set 211 unconfined" "selinux set 211 system_u:system_r:container_t:s0"; do
+		rc=0
+		# shellcheck disable=SC2086
+		out=$(lxcri $cmd 2>&1) || rc=$?
+		[ "$rc" -ne 0 ] || fail "'lxcri $cmd' worked without quorum: $out"
+		assert_contains "$out" "no quorum: /etc/pve is read-only" "lxcri $cmd"
+	done
+	after=$(sum_of "$PVE/lxcri/211.conf" "$PVE/lxc/211.conf")
+	assert_eq "$after" "$before" "the configs"
+	assert_missing "$PVE/lxcri/211.seccomp"
+	# A start with a valid config still works.
+	ct_start 211 || fail "start without quorum refused: $(grep 'CT 211:' "$SYSLOG" | tail -n3)"
+	assert_eq "$(ct_state 211)" RUNNING
+	ct_stop 211
+	rc=0
+	out=$(lxcri check) || rc=$?
 	assert_eq "$rc" 1 "exit status of check"
-	assert_contains "$out" "fail  pve-writable"
-	assert_contains "$out" "no quorum"
+	assert_contains "$out" "fail  pve-quorum       no quorum: /etc/pve is read-only"
+	pve_quorum 1
+	out=$(lxcri check) || true
+	assert_contains "$out" "ok    pve-quorum"
+}
+
+lock_property_refuses_changes() {
+	local out rc=0
+	pve_ct_create 212
+	echo "lock: backup" >>"$PVE/lxc/212.conf"
+	out=$(lxcri seccomp set 212 "$PROFILE" 2>&1) || rc=$?
+	assert_eq "$rc" 1 "exit status of seccomp set"
+	assert_contains "$out" "CT 212 is locked (backup)"
+	assert_not_contains "$(cat "$PVE/lxc/212.conf")" "lxc.seccomp"
+	assert_missing "$PVE/lxcri/212.seccomp"
+	rc=0
+	out=$(lxcri port add 212 tcp 18213 80 2>&1) || rc=$?
+	assert_eq "$rc" 1 "exit status of port add"
+	assert_contains "$out" "CT 212 is locked (backup)"
+	assert_missing "$PVE/lxcri/212.conf"
+}
+
+pve_config_lock_waited_for() {
+	local out rc=0 holder start took
+	pve_ct_create 213
+	mkdir -p "$PVE_LOCKS"
+	# A pct task holds PVE's config lock for 2 s: the change waits, then goes through.
+	flock "$PVE_LOCKS/pve-config-213.lock" sleep 2 &
+	holder=$!
+	sleep 0.3
+	start=$(date +%s%N)
+	out=$(lxcri seccomp set 213 "$PROFILE" 2>&1) || fail "seccomp set after the wait: $out"
+	took=$((($(date +%s%N) - start) / 1000000))
+	wait "$holder"
+	[ "$took" -ge 1000 ] || fail "seccomp set did not wait for PVE's lock (${took} ms)"
+	assert_contains "$(cat "$PVE/lxc/213.conf")" "lxc.seccomp.profile"
+	# Held longer than PVE's 10 s: refused, saying by whom, with nothing changed.
+	flock "$PVE_LOCKS/pve-config-213.lock" sleep 15 &
+	holder=$!
+	sleep 0.3
+	out=$(lxcri seccomp unset 213 2>&1) || rc=$?
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null || true
+	assert_eq "$rc" 1 "exit status of seccomp unset"
+	assert_contains "$out" "PVE's config lock of CT 213 ('$PVE_LOCKS/pve-config-213.lock') is held by another process"
+	assert_contains "$(cat "$PVE/lxc/213.conf")" "lxc.seccomp.profile"
+}
+
+other_node_refused() {
+	local out rc=0 pve2
+	pve2=$(pve_mount pve2)
+	printf 'arch: amd64\nhostname: ct214\nostype: unmanaged\n' >"$pve2/nodes/pve2/lxc/214.conf"
+	out=$(lxcri port add 214 tcp 18214 80 2>&1) || rc=$?
+	assert_eq "$rc" 1 "exit status of port add on pve1"
+	assert_contains "$out" "CT 214 belongs to node 'pve2', not to this node 'pve1'"
+	assert_missing "$PVE/lxcri/214.conf"
+	rm -f "$pve2/nodes/pve2/lxc/214.conf"
 }
 
 run_test "On a PVE node, a vmid container is managed by /etc/pve/lxcri/<vmid>.conf through version 0 hooks" vmid_managed_from_pve_dir
@@ -110,7 +205,11 @@ run_test "On a PVE node, only /etc/pve/lxcri manages a vmid container" only_pve_
 run_test "On a PVE node, a non-numeric container follows the plain LXC rules" named_container_on_pve_node
 run_test "A reboot whose PVE post-stop hook exits 1 still tears down (at stop) and starts clean" reboot_with_failing_pve_poststop
 run_test "lxcri status and check describe a PVE node" lxcri_status_on_pve_node
-run_test "lxcri check reports a read-only /etc/pve (no quorum) as a failure" pve_read_only_reported
+run_test "On pmxcfs, the first lxcri port add and seccomp set of a vmid create its files as pmxcfs allows (0640 root:www-data), and del/unset remove them" first_config_on_pmxcfs
+run_test "Without quorum every writing command says 'no quorum: /etc/pve is read-only' and changes nothing; a start with a valid config still works; lxcri check fails" no_quorum_refuses_changes
+run_test "'lock: backup' in /etc/pve/lxc/<vmid>.conf refuses lxcri's changes, naming the lock" lock_property_refuses_changes
+run_test "An edit of /etc/pve/lxc/<vmid>.conf waits for PVE's config lock, and after 10 s is refused saying it is held" pve_config_lock_waited_for
+run_test "A vmid owned by the other node is refused, naming that node" other_node_refused
 # --- networks beside Proxmox VE's own ---
 # Bridges and vmids unique to this run (host link names follow the vmid).
 net_setup
