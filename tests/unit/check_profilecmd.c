@@ -29,9 +29,9 @@ struct fixture {
  * init_module; every other call gets EOPNOTSUPP (95), an errno of no
  * protection of PVE's or LXC's. */
 #define ALLOWING_PROFILE                                                                           \
-	"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 95,\n"                      \
-	" \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],\n"     \
-	" \"syscalls\": [{\"names\": [\"keyctl\", \"ioctl\", \"socket\", \"umount2\",\n"          \
+	"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 95,\n"                       \
+	" \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],\n"      \
+	" \"syscalls\": [{\"names\": [\"keyctl\", \"ioctl\", \"socket\", \"umount2\",\n"           \
 	"   \"open_by_handle_at\", \"init_module\", \"write\", \"exit_group\"],\n"                 \
 	"   \"action\": \"SCMP_ACT_ALLOW\"}]}\n"
 
@@ -53,8 +53,8 @@ static void fixture_init(struct fixture *f, const char *pve_conf, const char *pr
 	snprintf(f->paths.run_dir, sizeof(f->paths.run_dir), "%s/run", f->dir);
 	snprintf(f->paths.lxc_path, sizeof(f->paths.lxc_path), "%s/lxc", f->dir);
 	snprintf(f->paths.lxc_config_dir, sizeof(f->paths.lxc_config_dir), "%s/lxcconf", f->dir);
-	for (const char *const *d = (const char *const[]){ "pve", "pve/lxc", "pve/lxcri", "etc", "run",
-							  "lxc", "lxc/105", "src", NULL };
+	for (const char *const *d = (const char *const[]){ "pve", "pve/lxc", "pve/lxcri", "etc",
+							   "run", "lxc", "lxc/105", "src", NULL };
 	     *d; d++)
 		make_dir(f->dir, *d);
 	snprintf(f->pve_conf, sizeof(f->pve_conf), "%s/pve/lxc/105.conf", f->dir);
@@ -113,7 +113,8 @@ START_TEST(test_set_unprivileged_keeps_pve_denials)
 	ck_assert_uint_eq(answer(profile, "ioctl", 3, BTRFS_IOC_SYNC), SCMP_ACT_ERRNO(1));
 	ck_assert_uint_eq(answer(profile, "ioctl", 3, 0x50009401), SCMP_ACT_ERRNO(1));
 	ck_assert_uint_eq(answer(profile, "socket", AF_ALG, 0), SCMP_ACT_ERRNO(97));
-	ck_assert_uint_eq(answer(profile, "umount2", 0, MNT_FORCE | MNT_DETACH), SCMP_ACT_ERRNO(13));
+	ck_assert_uint_eq(answer(profile, "umount2", 0, MNT_FORCE | MNT_DETACH),
+			  SCMP_ACT_ERRNO(13));
 	ck_assert_uint_eq(answer(profile, "open_by_handle_at", 0, 0), SCMP_ACT_ERRNO(1));
 	ck_assert_uint_eq(answer(profile, "init_module", 0, 0), SCMP_ACT_ERRNO(1));
 	/* What PVE does not deny stays allowed. */

@@ -60,9 +60,12 @@ static inline enum scmp_compare seccomp_filter_op(const char *s)
 		const char *name;
 		enum scmp_compare op;
 	} ops[] = {
-		{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-		{ "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-		{ "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+		{ "SCMP_CMP_NE", SCMP_CMP_NE },
+		{ "SCMP_CMP_LT", SCMP_CMP_LT },
+		{ "SCMP_CMP_LE", SCMP_CMP_LE },
+		{ "SCMP_CMP_EQ", SCMP_CMP_EQ },
+		{ "SCMP_CMP_GE", SCMP_CMP_GE },
+		{ "SCMP_CMP_GT", SCMP_CMP_GT },
 		{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 	};
 
@@ -110,7 +113,8 @@ static inline void seccomp_filter_add(scmp_filter_ctx ctx, uint32_t arch, const 
 		if (!key)
 			break;
 		ck_assert_uint_lt(n, 6);
-		ck_assert_int_ge(sscanf(key, "[%u,%23[^,],%30[^0-9^,],%23[^,]", &index, v, s, m), 3);
+		ck_assert_int_ge(sscanf(key, "[%u,%23[^,],%30[^0-9^,],%23[^,]", &index, v, s, m),
+				 3);
 		value = strtoull(v, NULL, 0);
 		mask = strtoull(m, NULL, 0);
 		cmp[n] = seccomp_filter_op(s) == SCMP_CMP_MASKED_EQ
@@ -201,29 +205,62 @@ static inline uint32_t seccomp_filter_run(const struct sock_filter *prog, size_t
 			break;
 		case BPF_ALU:
 			switch (BPF_OP(f->code)) {
-			case BPF_ADD: a += operand; break;
-			case BPF_SUB: a -= operand; break;
-			case BPF_MUL: a *= operand; break;
-			case BPF_DIV: a = operand ? a / operand : 0; break;
-			case BPF_AND: a &= operand; break;
-			case BPF_OR: a |= operand; break;
-			case BPF_XOR: a ^= operand; break;
-			case BPF_LSH: a <<= operand & 31; break;
-			case BPF_RSH: a >>= operand & 31; break;
-			case BPF_NEG: a = -a; break;
-			default: ck_abort_msg("BPF_ALU op %#x", BPF_OP(f->code));
+			case BPF_ADD:
+				a += operand;
+				break;
+			case BPF_SUB:
+				a -= operand;
+				break;
+			case BPF_MUL:
+				a *= operand;
+				break;
+			case BPF_DIV:
+				a = operand ? a / operand : 0;
+				break;
+			case BPF_AND:
+				a &= operand;
+				break;
+			case BPF_OR:
+				a |= operand;
+				break;
+			case BPF_XOR:
+				a ^= operand;
+				break;
+			case BPF_LSH:
+				a <<= operand & 31;
+				break;
+			case BPF_RSH:
+				a >>= operand & 31;
+				break;
+			case BPF_NEG:
+				a = -a;
+				break;
+			default:
+				ck_abort_msg("BPF_ALU op %#x", BPF_OP(f->code));
 			}
 			break;
 		case BPF_JMP: {
 			bool taken;
 
 			switch (BPF_OP(f->code)) {
-			case BPF_JA: pc += f->k; continue;
-			case BPF_JEQ: taken = a == operand; break;
-			case BPF_JGT: taken = a > operand; break;
-			case BPF_JGE: taken = a >= operand; break;
-			case BPF_JSET: taken = (a & operand) != 0; break;
-			default: ck_abort_msg("BPF_JMP op %#x", BPF_OP(f->code)); taken = false;
+			case BPF_JA:
+				pc += f->k;
+				continue;
+			case BPF_JEQ:
+				taken = a == operand;
+				break;
+			case BPF_JGT:
+				taken = a > operand;
+				break;
+			case BPF_JGE:
+				taken = a >= operand;
+				break;
+			case BPF_JSET:
+				taken = (a & operand) != 0;
+				break;
+			default:
+				ck_abort_msg("BPF_JMP op %#x", BPF_OP(f->code));
+				taken = false;
 			}
 			pc += taken ? f->jt : f->jf;
 			break;
@@ -242,19 +279,18 @@ static inline uint32_t seccomp_filter_run(const struct sock_filter *prog, size_t
 	return 0;
 }
 
-/*
- * What the compiled profile answers the x86_64 call name with args
- * (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(n), ...).
- */
-static inline uint32_t seccomp_filter_answer(const char *profile, const char *name,
-					     const uint64_t args[6])
+/* A compiled profile: its BPF program. */
+struct seccomp_filter_prog {
+	struct sock_filter *insns;
+	size_t n;
+};
+
+static inline struct seccomp_filter_prog seccomp_filter_compile(const char *profile)
 {
-	struct seccomp_data data = { .arch = AUDIT_ARCH_X86_64 };
 	scmp_filter_ctx ctx = seccomp_filter_build(profile);
-	int fd = memfd_create("bpf", MFD_CLOEXEC), nr;
-	struct sock_filter *prog;
+	int fd = memfd_create("bpf", MFD_CLOEXEC);
+	struct seccomp_filter_prog prog;
 	off_t size;
-	uint32_t answer;
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(seccomp_export_bpf(ctx, fd), 0);
@@ -262,15 +298,34 @@ static inline uint32_t seccomp_filter_answer(const char *profile, const char *na
 	size = lseek(fd, 0, SEEK_END);
 	ck_assert_int_gt(size, 0);
 	ck_assert_int_eq(size % (off_t)sizeof(struct sock_filter), 0);
-	prog = malloc((size_t)size);
-	ck_assert_ptr_nonnull(prog);
-	ck_assert_int_eq(pread(fd, prog, (size_t)size, 0), size);
+	prog.insns = malloc((size_t)size);
+	ck_assert_ptr_nonnull(prog.insns);
+	ck_assert_int_eq(pread(fd, prog.insns, (size_t)size, 0), size);
 	close(fd);
-	nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+	prog.n = (size_t)size / sizeof(struct sock_filter);
+	return prog;
+}
+
+/* What prog answers the x86_64 call name with args (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(n), ...). */
+static inline uint32_t seccomp_filter_eval(const struct seccomp_filter_prog *prog, const char *name,
+					   const uint64_t args[6])
+{
+	struct seccomp_data data = { .arch = AUDIT_ARCH_X86_64 };
+	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+
 	ck_assert_msg(nr >= 0, "no x86_64 syscall '%s'", name);
 	data.nr = nr;
 	memcpy(data.args, args, sizeof(data.args));
-	answer = seccomp_filter_run(prog, (size_t)size / sizeof(struct sock_filter), &data);
-	free(prog);
+	return seccomp_filter_run(prog->insns, prog->n, &data);
+}
+
+/* The same for a profile compiled for this one question. */
+static inline uint32_t seccomp_filter_answer(const char *profile, const char *name,
+					     const uint64_t args[6])
+{
+	struct seccomp_filter_prog prog = seccomp_filter_compile(profile);
+	uint32_t answer = seccomp_filter_eval(&prog, name, args);
+
+	free(prog.insns);
 	return answer;
 }
