@@ -42,16 +42,20 @@ static void stored_file_restore(struct stored_file *f)
 		(void)unlink(f->path);
 }
 
+static int container_missing(const char *lxc_config, struct lxcri_error *err)
+{
+	return error_set(err, -ENOENT,
+			 "'%s' does not exist: create the container first (pct create, lxc-create)",
+			 lxc_config);
+}
+
 static int read_lxc_config(const char *path, struct config_text *ret, struct lxcri_error *err)
 {
 	int r = config_text_read(path, ret, err);
 
 	if (r == -ENOENT || (r >= 0 && !ret->exists)) {
 		config_text_done(ret);
-		return error_set(err, -ENOENT,
-				 "'%s' does not exist: create the container first (pct create, "
-				 "lxc-create)",
-				 path);
+		return container_missing(path, err);
 	}
 	return r;
 }
@@ -158,6 +162,7 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	_cleanup_free_ char *abs = NULL, *text = NULL, *stamped = NULL;
 	_cleanup_strv_ char **caps = NULL;
 	struct seccompkeep_container ct;
+	enum lxcconf_format format;
 	char lxc_config[PATH_MAX];
 	struct seccomp_files sf;
 	size_t size = 0;
@@ -178,6 +183,8 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	r = lxcconf_caps(lxc_config, &caps, err);
 	if (r >= 0)
 		r = seccompkeep_kind_of(p, id, &ct, err);
+	if (r == -ENOENT && lxcconf_path(p, id, lxc_config, sizeof(lxc_config), &format) >= 0)
+		return container_missing(lxc_config, err); /* PVE's config of it */
 	if (r < 0)
 		return r;
 	/* Converted whatever it loses: keeping the protections may lose more, and counts. */

@@ -184,6 +184,54 @@ START_TEST(test_set_accept_loss_keeps_pve_denials)
 }
 END_TEST
 
+/* set refuses without writing a thing: PVE's config missing, a bad value in it, a loss. */
+START_TEST(test_set_refusals_write_nothing)
+{
+	static const struct {
+		const char *pve_conf, *profile, *message;
+		int r;
+	} cases[] = {
+		{ NULL, ALLOWING_PROFILE,
+		  "/pve/lxc/105.conf' does not exist: create the container first", -ENOENT },
+		{ "unprivileged: perhaps\n", ALLOWING_PROFILE,
+		  "/pve/lxc/105.conf:1: unprivileged: 'perhaps' is not a boolean (0 or 1)",
+		  -EINVAL },
+		/* Stricter than PVE's unconditional keyctl rule, on a condition: it cannot stand.
+		 */
+		{ "unprivileged: 1\n",
+		  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+		  "[\"SCMP_ARCH_X86_64\", "
+		  "\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], \"syscalls\": [{\"names\": [\"keyctl\"], "
+		  "\"action\": \"SCMP_ACT_KILL\", \"args\": [{\"index\": 0, \"value\": 1, "
+		  "\"op\": \"SCMP_CMP_EQ\"}]}]}\n",
+		  "profile.json: 1 thing of it cannot be set as it says (accept the loss to set it "
+		  "anyway): 'keyctl kill [0,1,SCMP_CMP_EQ]' cannot stand beside PVE's 'keyctl "
+		  "errno 38'",
+		  -EOPNOTSUPP },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_(seccompconv_result_done) struct seccompconv_result conv = {};
+		struct profilecmd_change ch;
+		struct lxcri_error err = {};
+		char path[PATH_MAX];
+		struct fixture f;
+
+		fixture_init(&f, cases[i].pve_conf ? cases[i].pve_conf : "", cases[i].profile);
+		if (!cases[i].pve_conf)
+			ck_assert_int_eq(unlink(f.pve_conf), 0);
+		ck_assert_int_eq(
+		    profilecmd_seccomp_set(&f.paths, "105", f.source, false, &conv, &ch, &err),
+		    cases[i].r);
+		ck_assert_msg(strstr(err.message, cases[i].message), "%s", err.message);
+		ck_assert_int_eq(access(f.stored, F_OK), -1);
+		snprintf(path, sizeof(path), "%s/pve/lxcri/105.conf", f.dir);
+		ck_assert_int_eq(access(path, F_OK), -1);
+		fixture_done(&f);
+	}
+}
+END_TEST
+
 static Suite *profilecmd_suite(void)
 {
 	Suite *s = suite_create("profilecmd");
@@ -193,6 +241,7 @@ static Suite *profilecmd_suite(void)
 	tcase_add_test(tc, test_set_privileged_keeps_common_seccomp);
 	tcase_add_test(tc, test_set_unprivileged_keyctl_feature);
 	tcase_add_test(tc, test_set_accept_loss_keeps_pve_denials);
+	tcase_add_test(tc, test_set_refusals_write_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
