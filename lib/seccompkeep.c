@@ -495,16 +495,24 @@ static int leave_out(struct keep *k, struct item *it, const struct protection *p
 	return r < 0 ? r : note_item(k, it, "left out", p);
 }
 
-/* The item's rule without the calls p denies (it has no stricter action than p's). */
-static int narrow(struct keep *k, struct item *it, const struct protection *p)
+/*
+ * The item's rule without the calls p denies (it has a less strict action
+ * than p's). With raise (a default action stricter than p's, which those
+ * calls would get instead), those calls get p's action in a rule of their
+ * own, as they would under both profiles.
+ */
+static int narrow(struct keep *k, struct item *it, const struct protection *p, bool raise)
 {
 	const struct lxcseccomp_cmp *c = &p->rule.args[0], *x = NULL;
 	_cleanup_free_ struct lxcseccomp_rule *rules = NULL;
+	_cleanup_free_ char *kept = lxcseccomp_rule_text(&p->rule);
+	char what[48], buf[LXCSECCOMP_ACTION_TEXT], kept_buf[LXCSECCOMP_ACTION_TEXT];
 	struct atoms atoms;
-	char what[48];
-	size_t at = it->rule.n_args;
+	size_t at = it->rule.n_args, n;
 	int r;
 
+	if (!kept)
+		return -ENOMEM;
 	for (size_t i = 0; i < it->rule.n_args; i++)
 		if (it->rule.args[i].index == c->index) {
 			x = &it->rule.args[i];
@@ -514,10 +522,6 @@ static int narrow(struct keep *k, struct item *it, const struct protection *p)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		_cleanup_free_ char *kept = lxcseccomp_rule_text(&p->rule);
-
-		if (!kept)
-			return -ENOMEM;
 		r = change_item(it, "left out", p, NULL, 0);
 		if (r >= 0)
 			r = strv_appendf(
@@ -528,22 +532,40 @@ static int narrow(struct keep *k, struct item *it, const struct protection *p)
 			    it->line, c->index, origin_names[p->origin], kept);
 		return r;
 	}
-	if (atoms.n == 0)
-		return leave_out(k, it, p);
 	if (atoms.n == 1 && x && atoms.cmp[0].op == x->op && atoms.cmp[0].value == x->value &&
 	    atoms.cmp[0].mask == x->mask)
 		return 0; /* it matches none of those calls: as it is */
-	rules = calloc(atoms.n, sizeof(*rules));
+	rules = calloc(atoms.n + 1, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
-	for (size_t i = 0; i < atoms.n; i++) {
-		rules[i] = it->rule;
-		rules[i].args[at] = atoms.cmp[i];
+	for (n = 0; n < atoms.n; n++) {
+		rules[n] = it->rule;
+		rules[n].args[at] = atoms.cmp[n];
 		if (at == it->rule.n_args)
-			rules[i].n_args++;
+			rules[n].n_args++;
 	}
-	snprintf(what, sizeof(what), "narrowed to %zu rule%s", atoms.n, atoms.n == 1 ? "" : "s");
-	r = change_item(it, "narrowed", p, TAKE_PTR(rules), atoms.n);
+	if (raise && (!x || atoms.n == 0)) {
+		/* The rule and p's condition (x, where the rule is all inside it). */
+		rules[n] = it->rule;
+		rules[n].action = p->rule.action;
+		if (!x)
+			rules[n].args[rules[n].n_args++] = *c;
+		n++;
+	} else if (raise) {
+		r = strv_appendf(
+		    &k->losses, &k->n_losses,
+		    "'%s': the calls of it that %s '%s' denies cannot be told apart on "
+		    "argument %u: they get the default action (%s), not %s",
+		    it->line, origin_names[p->origin], kept, c->index,
+		    lxcseccomp_action_text(k->default_action, buf),
+		    lxcseccomp_action_text(p->rule.action, kept_buf));
+		if (r < 0)
+			return r;
+	}
+	if (n == 0)
+		return leave_out(k, it, p);
+	snprintf(what, sizeof(what), "narrowed to %zu rule%s", n, n == 1 ? "" : "s");
+	r = change_item(it, "narrowed", p, TAKE_PTR(rules), n);
 	return r < 0 ? r : note_item(k, it, what, p);
 }
 
@@ -564,8 +586,8 @@ static int kept_line(struct keep *k, const struct protection *p, const char *by)
 static int keep_protection(struct keep *k, const struct protection *p)
 {
 	const struct lxcseccomp_action kept = p->rule.action, def = k->default_action;
-	bool default_covers = lxcseccomp_action_equal(def, kept) ||
-			      lxcseccomp_strictness(def) > lxcseccomp_strictness(kept);
+	bool is_default = lxcseccomp_action_equal(def, kept),
+	     stricter_default = lxcseccomp_strictness(def) > lxcseccomp_strictness(kept);
 	struct item *unconditional = NULL;
 	char by[128];
 	int r = 0;
@@ -599,8 +621,8 @@ static int keep_protection(struct keep *k, const struct protection *p)
 			r = leave_out(k, it, p); /* overridden by the unconditional one all along */
 		} else if (p->rule.n_args > 0) {
 			if (lxcseccomp_strictness(a) < lxcseccomp_strictness(kept))
-				r = narrow(k, it, p);
-		} else if (!unconditional && default_covers) {
+				r = narrow(k, it, p, stricter_default && !unconditional);
+		} else if (!unconditional && (is_default || stricter_default)) {
 			struct lxcseccomp_action raised = stricter(a, kept);
 			struct lxcseccomp_rule *rule;
 
@@ -635,7 +657,13 @@ static int keep_protection(struct keep *k, const struct protection *p)
 	}
 	if (r < 0)
 		return r;
-	if (default_covers) {
+	/*
+	 * The calls no rule is left for get the default action: enough where it
+	 * is p's, or stricter than the profile's rule was (none, or a narrowed
+	 * one raised above); the calls an unconditional rule of the profile
+	 * allowed need p's own.
+	 */
+	if (is_default || (stricter_default && !unconditional)) {
 		char buf[LXCSECCOMP_ACTION_TEXT];
 
 		snprintf(by, sizeof(by), "the default action (%s)",

@@ -39,7 +39,11 @@
  *     of 0xff00 where a call differs from 0x94xx), so that no allow
  *     overlaps it;
  *   - a denial the default action already gives (or a stricter default)
- *     is no rule (libseccomp refuses a rule with the default action).
+ *     is no rule (libseccomp refuses a rule with the default action);
+ *     where the default is stricter, the calls the profile allowed and the
+ *     denial covers get the denial in rules of their own (a "keyctl allow
+ *     [0,1,SCMP_CMP_EQ]" of a killing profile becomes "keyctl errno 38
+ *     [0,1,SCMP_CMP_EQ]"), and the others stay with the default.
  * Each change to a rule of the profile is a comment line above it; the
  * kept rules come last, after "# lxcri: kept for <kind>: ...". What cannot
  * be kept exactly (a stricter conditional rule beside an unconditional

@@ -283,14 +283,64 @@ START_TEST(test_apply_default_action_covers)
 	ck_assert_uint_eq(ask(&prog, "keyctl", 1, 0), ERRNO(38));
 	ck_assert_uint_eq(ask(&prog, "keyctl", 2, 0), ERRNO(38));
 	ck_assert_uint_eq(ask(&prog, "ioctl", 3, IOC_BTRFS), ERRNO(1));
-	/* A default that kills: the allowed keyctl call gets PVE's errno, the others are killed. */
+	/*
+	 * A default that kills: what the profile allows and PVE denies gets PVE's
+	 * errno (the stricter of the two), what the profile kills stays killed.
+	 */
 	ck_assert_uint_eq(ask(&kill, "keyctl", 1, 0), ERRNO(38));
 	ck_assert_uint_eq(ask(&kill, "keyctl", 2, 0), SCMP_ACT_KILL);
-	ck_assert_uint_eq(ask(&kill, "ioctl", 3, IOC_BTRFS), SCMP_ACT_KILL);
+	ck_assert_uint_eq(ask(&kill, "ioctl", 3, IOC_BTRFS), ERRNO(1));
 	ck_assert_uint_eq(ask(&kill, "ioctl", 3, 0x5401), ALLOW);
 	ck_assert_uint_eq(ask(&kill, "socket", AF_ALG, 0), SCMP_ACT_KILL);
 	free(prog.insns);
 	free(kill.insns);
+}
+END_TEST
+
+/*
+ * A default stricter than the kept denial: the calls the profile allows and
+ * PVE's conditional rule denies get PVE's errno, the rest of them the default.
+ */
+START_TEST(test_apply_stricter_default_conditional)
+{
+	struct seccompkeep_result res = {};
+	struct lxcri_error err = {};
+	struct seccomp_filter_prog prog;
+	_cleanup_free_ char *text = kept("2\nallowlist kill\n[x86_64]\n"
+					 "socket allow [2,0,SCMP_CMP_EQ]\n"
+					 "socket allow [0,38,SCMP_CMP_EQ] [2,7,SCMP_CMP_EQ]\n",
+					 &unprivileged, 0);
+
+	prog = seccomp_filter_compile(text);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nsocket errno 97 [2,0,SCMP_CMP_EQ] [0,38,SCMP_CMP_EQ]\n"));
+	{
+		const uint64_t alg0[6] = { AF_ALG, 5, 0 }, inet0[6] = { 2, 1, 0 },
+			       alg7[6] = { AF_ALG, 5, 7 }, inet7[6] = { 2, 1, 7 };
+
+		ck_assert_uint_eq(seccomp_filter_eval(&prog, "socket", alg0), ERRNO(97));
+		ck_assert_uint_eq(seccomp_filter_eval(&prog, "socket", inet0), ALLOW);
+		ck_assert_uint_eq(seccomp_filter_eval(&prog, "socket", alg7), ERRNO(97));
+		ck_assert_uint_eq(seccomp_filter_eval(&prog, "socket", inet7), SCMP_ACT_KILL);
+	}
+	free(prog.insns);
+	/* Across PVE's condition on the same argument: that part cannot be told apart, a loss. */
+	ck_assert_int_eq(
+	    seccompkeep_apply("2\nallowlist kill\n[x86_64]\nsocket allow [0,40,SCMP_CMP_LT]\n",
+			      &unprivileged, &res, &err),
+	    0);
+	ck_assert_uint_eq(res.n_losses, 1);
+	ck_assert_str_eq(res.losses[0],
+			 "'socket allow [0,40,SCMP_CMP_LT]': the calls of it that PVE's "
+			 "'socket errno 97 [0,38,SCMP_CMP_EQ]' denies cannot be told "
+			 "apart on argument 0: they get the default action (kill), not "
+			 "errno 97");
+	prog = seccomp_filter_compile(res.profile);
+	ck_assert_uint_eq(ask(&prog, "socket", AF_ALG, 0), SCMP_ACT_KILL);
+	ck_assert_uint_eq(ask(&prog, "socket", 39, 0), ALLOW);
+	ck_assert_uint_eq(ask(&prog, "socket", 40, 0), SCMP_ACT_KILL);
+	free(prog.insns);
+	seccompkeep_result_done(&res);
 }
 END_TEST
 
@@ -519,6 +569,7 @@ static Suite *seccompkeep_suite(void)
 	tcase_add_test(tc, test_apply_loss_when_it_cannot_narrow);
 	tcase_add_test(tc, test_apply_unconditional_denial);
 	tcase_add_test(tc, test_apply_default_action_covers);
+	tcase_add_test(tc, test_apply_stricter_default_conditional);
 	tcase_add_test(tc, test_apply_loss_stricter_beside_unconditional);
 	tcase_add_test(tc, test_apply_overridden_rules_stay_out);
 	tcase_add_test(tc, test_apply_result);
