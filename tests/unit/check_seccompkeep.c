@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <sys/socket.h>
 
 #include "testutil.h"
 
@@ -13,7 +14,6 @@
 #define ERRNO(e)  SCMP_ACT_ERRNO(e)
 #define ALLOW	  SCMP_ACT_ALLOW
 #define IOC_BTRFS 0x9408 /* BTRFS_IOC_SYNC */
-#define AF_ALG	  38
 
 static const struct seccompkeep_container lxc = { .kind = SECCOMPKEEP_LXC };
 static const struct seccompkeep_container unprivileged = { .kind = SECCOMPKEEP_PVE_UNPRIVILEGED };
