@@ -1151,9 +1151,14 @@ static int do_seccomp_set(struct cli *cli)
 				      conv.n_losses, cli->argv[1]);
 	if (r < 0)
 		return report_failure(profile_exit_code(r), "%s", err.message);
-	if (cli->format == OUTPUT_TEXT)
+	if (cli->format == OUTPUT_TEXT) {
 		printf("'%s' (%s, %zu rules) converted to '%s'\n", cli->argv[1],
 		       seccompconv_shape_name(conv.shape), conv.n_rules, ch.profile);
+		printf("kept: %s, which the profile replaces, for %s: %zu protections "
+		       "('lxcri seccomp show %s' lists them)\n",
+		       seccompkeep_kind_kept(ch.kept_for), seccompkeep_kind_phrase(ch.kept_for),
+		       ch.n_kept, cli->argv[0]);
+	}
 	print_profile_change(cli, cli->argv[0], "seccomp", true, &ch);
 	return EXIT_OK;
 }
@@ -1273,6 +1278,19 @@ static int do_profile_show(struct cli *cli)
 				    seccompconv_libseccomp_version(), version, cli->argv[0],
 				    STR("key"));
 		}
+	}
+	if (json_object_object_get_ex(o, "kept", &v) && v) {
+		struct json_object *rules;
+
+		printf("  kept:     %s, for %s\n", json_string_of(v, "what"),
+		       json_string_of(v, "container"));
+		for (size_t i = 0; json_object_object_get_ex(v, "rules", &rules) &&
+				   i < json_object_array_length(rules);
+		     i++)
+			printf("            %s\n",
+			       json_object_get_string(json_object_array_get_idx(rules, i)));
+	} else if (STR("profile")) {
+		printf("  kept:     nothing of LXC's and PVE's protections\n");
 	}
 	if (json_object_object_get_ex(o, "running", &v) && json_object_get_boolean(v))
 		printf("  running:  yes (it has what was in force at its start)\n");

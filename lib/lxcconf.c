@@ -79,24 +79,34 @@ static bool line_is_key(const struct line *l, const char *key)
 	return l->assignment && (size_t)(l->key_end - l->key) == n && memcmp(l->key, key, n) == 0;
 }
 
-int lxcconf_get(const char *text, size_t size, enum lxcconf_format format, const char *key,
-		char **ret)
+int lxcconf_get_line(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		     char **ret, unsigned *ret_line)
 {
 	const char *limit = text + size, *value = NULL, *value_end = NULL;
+	unsigned line = 0, found = 0;
 	struct line l;
 
 	*ret = NULL;
 	for (const char *p = text; p < limit; p = l.next) {
 		line_read(p, limit, format, &l);
+		line++;
 		if (l.section)
 			break;
 		if (line_is_key(&l, key))
-			value = l.value, value_end = l.value_end;
+			value = l.value, value_end = l.value_end, found = line;
 	}
+	if (ret_line)
+		*ret_line = found;
 	if (!value || value == value_end)
 		return 0;
 	*ret = strndup(value, (size_t)(value_end - value));
 	return *ret ? 0 : -ENOMEM;
+}
+
+int lxcconf_get(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		char **ret)
+{
+	return lxcconf_get_line(text, size, format, key, ret, NULL);
 }
 
 int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const char *key,

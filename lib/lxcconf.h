@@ -44,6 +44,9 @@ int lxcconf_path(const struct lxcri_paths *p, const char *id, char *buf, size_t 
  */
 int lxcconf_get(const char *text, size_t size, enum lxcconf_format format, const char *key,
 		char **ret);
+/* The same, and the line (from 1) of that last assignment in *ret_line: 0 if there is none. */
+int lxcconf_get_line(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		     char **ret, unsigned *ret_line);
 
 /*
  * text with key set to value: the first assignment of key is replaced, later

@@ -42,16 +42,20 @@ static void stored_file_restore(struct stored_file *f)
 		(void)unlink(f->path);
 }
 
+static int container_missing(const char *lxc_config, struct lxcri_error *err)
+{
+	return error_set(err, -ENOENT,
+			 "'%s' does not exist: create the container first (pct create, lxc-create)",
+			 lxc_config);
+}
+
 static int read_lxc_config(const char *path, struct config_text *ret, struct lxcri_error *err)
 {
 	int r = config_text_read(path, ret, err);
 
 	if (r == -ENOENT || (r >= 0 && !ret->exists)) {
 		config_text_done(ret);
-		return error_set(err, -ENOENT,
-				 "'%s' does not exist: create the container first (pct create, "
-				 "lxc-create)",
-				 path);
+		return container_missing(path, err);
 	}
 	return r;
 }
@@ -154,8 +158,11 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 			   bool accept_loss, struct seccompconv_result *conv,
 			   struct profilecmd_change *ret, struct lxcri_error *err)
 {
+	_cleanup_(seccompkeep_result_done) struct seccompkeep_result keep = {};
 	_cleanup_free_ char *abs = NULL, *text = NULL, *stamped = NULL;
 	_cleanup_strv_ char **caps = NULL;
+	struct seccompkeep_container ct;
+	enum lxcconf_format format;
 	char lxc_config[PATH_MAX];
 	struct seccomp_files sf;
 	size_t size = 0;
@@ -174,14 +181,36 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	    profiles_seccomp_files(p, id, &sf) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = lxcconf_caps(lxc_config, &caps, err);
+	if (r >= 0)
+		r = seccompkeep_kind_of(p, id, &ct, err);
+	if (r == -ENOENT && lxcconf_path(p, id, lxc_config, sizeof(lxc_config), &format) >= 0)
+		return container_missing(lxc_config, err); /* PVE's config of it */
 	if (r < 0)
 		return r;
-	struct seccompconv_opts opts = { .caps = (const char *const *)caps,
-					 .accept_loss = accept_loss };
+	/* Converted whatever it loses: keeping the protections may lose more, and counts. */
+	struct seccompconv_opts opts = { .caps = (const char *const *)caps, .accept_loss = true };
 	r = seccompconv_convert(abs, text, size, &opts, conv, err);
+	if (r >= 0)
+		r = seccompkeep_apply(conv->profile, &ct, &keep, err);
 	if (r < 0)
 		return r;
-	r = profiles_seccomp_stamp(abs, text, size, conv->profile, &stamped);
+	for (size_t i = 0; r >= 0 && i < keep.n_notes; i++)
+		r = strv_append(&conv->notes, &conv->n_notes, strdup(keep.notes[i]));
+	for (size_t i = 0; r >= 0 && i < keep.n_losses; i++)
+		r = strv_append(&conv->losses, &conv->n_losses, strdup(keep.losses[i]));
+	if (r < 0)
+		return error_set(err, r, "Out of memory");
+	conv->n_rules = keep.n_rules;
+	if (conv->n_losses > 0 && !accept_loss) {
+		free(TAKE_PTR(conv->profile));
+		return error_set(
+		    err, -EOPNOTSUPP,
+		    "%s: %zu thing%s of it cannot be set as it says (accept the loss to "
+		    "set it anyway): %s%s",
+		    abs, conv->n_losses, conv->n_losses == 1 ? "" : "s", conv->losses[0],
+		    conv->n_losses > 1 ? "; ..." : "");
+	}
+	r = profiles_seccomp_stamp(abs, text, size, keep.profile, &stamped);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to store the profile of '%s'", abs);
 
@@ -192,8 +221,11 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	r = set_keys(p, id, "seccomp", abs, files, ELEMENTSOF(files), ret, err);
 	for (size_t i = 0; i < ELEMENTSOF(files); i++)
 		stored_file_done(&files[i]);
-	if (r >= 0)
+	if (r >= 0) {
 		snprintf(ret->profile, sizeof(ret->profile), "%s", sf.profile);
+		ret->kept_for = ct.kind;
+		ret->n_kept = keep.n_kept;
+	}
 	return r;
 }
 
@@ -304,6 +336,23 @@ static void add_string(struct json_object *o, const char *key, const char *value
 	json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
 }
 
+/* What a stored profile says it kept, or NULL (JSON null) if it says nothing. */
+static struct json_object *kept_json(const char *profile)
+{
+	_cleanup_(seccompkeep_kept_done) struct seccompkeep_kept kept = {};
+	struct json_object *o, *rules;
+
+	if (seccompkeep_profile_kept(profile, &kept) < 0 || !(o = json_object_new_object()))
+		return NULL;
+	add_string(o, "for", seccompkeep_kind_name(kept.kind));
+	add_string(o, "container", seccompkeep_kind_phrase(kept.kind));
+	add_string(o, "what", seccompkeep_kind_kept(kept.kind));
+	json_object_object_add(o, "rules", rules = json_object_new_array());
+	for (size_t i = 0; rules && i < kept.n_rules; i++)
+		json_object_array_add(rules, json_object_new_string(kept.rules[i]));
+	return o;
+}
+
 int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *feature,
 		    struct json_object **ret, struct lxcri_error *err)
 {
@@ -396,6 +445,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		if (profile && seccompconv_profile_skipped(profile, &skipped) < 0)
 			return error_set(err, -ENOMEM, "Out of memory");
 		json_object_object_add(o, "skipped", seccompconv_skipped_json(&skipped));
+		json_object_object_add(o, "kept", profile ? kept_json(profile) : NULL);
 	}
 	*ret = TAKE_PTR(o);
 	return 0;

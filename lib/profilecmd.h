@@ -24,22 +24,28 @@
 #include "error.h"
 #include "paths.h"
 #include "seccompconv.h"
+#include "seccompkeep.h"
 
 struct profilecmd_change {
-	char config[PATH_MAX];	   /* the lxcri config written */
-	char lxc_config[PATH_MAX]; /* the LXC config written */
-	char lxc_key[64];	   /* lxc.seccomp.profile ... */
-	char lxc_value[PATH_MAX];  /* what it was set to ("" after unset) */
-	char profile[PATH_MAX];	   /* seccomp: the generated profile */
-	bool running;		   /* the container runs: the next start applies it */
-	bool lxc_key_kept;	   /* unset: LXC's key named something else, left alone */
+	char config[PATH_MAX];		/* the lxcri config written */
+	char lxc_config[PATH_MAX];	/* the LXC config written */
+	char lxc_key[64];		/* lxc.seccomp.profile ... */
+	char lxc_value[PATH_MAX];	/* what it was set to ("" after unset) */
+	char profile[PATH_MAX];		/* seccomp: the generated profile */
+	bool running;			/* the container runs: the next start applies it */
+	bool lxc_key_kept;		/* unset: LXC's key named something else, left alone */
+	enum seccompkeep_kind kept_for; /* seccomp set: whose protections the profile keeps */
+	size_t n_kept;			/* and how many (lib/seccompkeep.h) */
 };
 
 /*
  * seccomp set: converts source (lib/seccompconv.h, for the container's
- * capabilities as its LXC config gives them) and stores it. With losses and
- * !accept_loss: -EOPNOTSUPP and *conv lists them (nothing written). -EINVAL
- * for a malformed profile (its message names the file, line and column).
+ * capabilities as its LXC config gives them), keeps in it the protections
+ * LXC and PVE give this kind of container (lib/seccompkeep.h) and stores
+ * it. *conv lists the notes and losses of both steps, and n_rules is that
+ * of the stored profile. With losses and !accept_loss: -EOPNOTSUPP
+ * (nothing written). -EINVAL for a malformed profile (its message names
+ * the file, line and column) or PVE config.
  */
 int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const char *source,
 			   bool accept_loss, struct seccompconv_result *conv,
@@ -67,7 +73,10 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
  * has, "lxc_points_here": bool, "running": bool} and, for seccomp,
  * "profile", "source", "source_sha256", "used_copy", "current": bool,
  * "problem": why not (or null), "rules": N, "text": the profile, "skipped":
- * what the profile says set left out (seccompconv_skipped_json()) or null.
+ * what the profile says set left out (seccompconv_skipped_json()) or null,
+ * "kept": {"for": "pve-unprivileged", "container": "an unprivileged PVE
+ * container", "what": "LXC's common.seccomp and ...", "rules": [...]}, what
+ * the profile says it kept, or null.
  */
 int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *feature,
 		    struct json_object **ret, struct lxcri_error *err);

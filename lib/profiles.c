@@ -11,6 +11,7 @@
 #include "apparmor.h"
 #include "cleanup.h"
 #include "lxcconf.h"
+#include "seccompkeep.h"
 
 #define PROFILE_MAX_SIZE (4 * 1024 * 1024)
 #define STAMP_PREFIX	 "# lxcri: source '"
@@ -119,6 +120,39 @@ static int lxc_key_check(const char *lxc_config, enum lxcconf_format format, con
 			 want, feature, id);
 }
 
+/*
+ * The stored profile (text) keeps the protections of the kind of container
+ * id is now: a restore as unprivileged, or PVE's features keyctl= toggled,
+ * changes what it must keep.
+ */
+static int kept_check(const struct lxcri_paths *p, const char *id, const struct config *c,
+		      const char *profile, const char *text, struct lxcri_error *err)
+{
+	_cleanup_(seccompkeep_kept_done) struct seccompkeep_kept kept = {};
+	struct seccompkeep_container now;
+	int r = seccompkeep_profile_kept(text, &kept);
+
+	if (r == -ENOENT || r == -EINVAL)
+		return error_set(err, -ESTALE,
+				 "'%s' does not say which of the protections of LXC and PVE it "
+				 "keeps (an older lxcri made it): run 'lxcri seccomp set %s %s' "
+				 "again",
+				 profile, id, c->seccomp);
+	if (r < 0)
+		return error_set(err, r, "Out of memory");
+	r = seccompkeep_kind_of(p, id, &now, err);
+	if (r < 0)
+		return r;
+	if (now.kind != kept.kind)
+		return error_set(err, -ESTALE,
+				 "'%s' keeps the protections of %s, but '%s' now makes it %s: run "
+				 "'lxcri seccomp set %s %s' again",
+				 profile, seccompkeep_kind_phrase(kept.kind),
+				 now.config[0] ? now.config : c->path,
+				 seccompkeep_kind_phrase(now.kind), id, c->seccomp);
+	return 0;
+}
+
 int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const struct config *c,
 			   const char *lxc_config, struct seccomp_stamp *ret_stamp,
 			   bool *ret_used_copy, struct lxcri_error *err)
@@ -174,6 +208,9 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 				 "'%s' changed since the profile '%s' was made from it: run 'lxcri "
 				 "seccomp set %s %s' again",
 				 used_copy ? f.copy : c->seccomp, f.profile, id, c->seccomp);
+	r = kept_check(p, id, c, f.profile, text, err);
+	if (r < 0)
+		return r;
 	if (lxc_config) {
 		r = lxc_key_check(lxc_config, LXCCONF_LXC, "lxc.seccomp.profile", f.profile,
 				  "seccomp", id, c->path, c->seccomp_line, err);

@@ -54,8 +54,11 @@ struct seccomp_stamp {
  *   - it was made from the file the key names, and that file (or, where
  *     it is missing, as on a node the container migrated to, the stored
  *     copy) still has the content it was made from;
+ *   - it keeps the protections of the kind of container it is now
+ *     (lib/seccompkeep.h: PVE's unprivileged: and features keyctl=);
  *   - LXC's config (lxc_config, "key = value") sets lxc.seccomp.profile to it.
- * -ESTALE (the source changed, the profile was edited, another source),
+ * -ESTALE (the source changed, the profile was edited, another source,
+ * another kind of container), -EINVAL (PVE's config has a bad value),
  * -ENOENT (no stored profile), -ENOLINK (LXC's config does not load it):
  * each message says what to run. *ret_used_copy: the source was missing.
  */

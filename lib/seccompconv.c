@@ -17,6 +17,7 @@
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "json.h"
+#include "lxcseccomp.h"
 #include "parse.h"
 
 /* The kernel caps SECCOMP_RET_ERRNO data at MAX_ERRNO; libseccomp refuses more. */
@@ -97,29 +98,6 @@ static const unsigned action_strictness[] = {
 	[ACT_KILL_THREAD] = 6, [ACT_KILL] = 6,	[ACT_KILL_PROCESS] = 7,
 };
 
-/* What an LXC v2 line can say: get_v2_default_action() accepts exactly these. */
-enum lxc_kind { LXC_ALLOW, LXC_ERRNO, LXC_KILL, LXC_TRAP, LXC_NOTIFY };
-
-static const struct {
-	const char *word;
-	unsigned strictness; /* of the profile action it stands for */
-} lxc_kinds[] = {
-	[LXC_ALLOW] = { "allow", 0 }, [LXC_ERRNO] = { "errno", 4 },   [LXC_KILL] = { "kill", 6 },
-	[LXC_TRAP] = { "trap", 5 },   [LXC_NOTIFY] = { "notify", 3 },
-};
-
-struct lxc_action {
-	enum lxc_kind kind;
-	unsigned errno_value;
-};
-
-/* All of libseccomp's operators; LXC's parse_v2_rule_op() knows each by this name. */
-static const char *const op_names[] = {
-	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",	    "SCMP_CMP_EQ",
-	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
-};
-#define OP_MASKED_EQ 6
-
 struct arg_rule {
 	unsigned index;
 	uint64_t value;
@@ -160,7 +138,7 @@ struct conv {
 	size_t n_covered;
 	const char *const *caps;
 	unsigned kernel_major, kernel_minor;
-	struct lxc_action default_action;
+	struct lxcseccomp_action default_action;
 	FILE *out; /* the rule lines */
 	char **losses;
 	size_t n_losses;
@@ -185,40 +163,19 @@ static int conv_error(struct conv *c, int r, const char *fmt, ...)
 	return error_set(c->err, r, "%s: %s%s", c->source, c->prefix, what);
 }
 
-static int strv_push(char ***v, size_t *n, char *s)
-{
-	char **grown;
-
-	if (!s)
-		return -ENOMEM;
-	grown = realloc(*v, (*n + 2) * sizeof(char *));
-	if (!grown) {
-		free(s);
-		return -ENOMEM;
-	}
-	grown[(*n)++] = s;
-	grown[*n] = NULL;
-	*v = grown;
-	return 0;
-}
-
 static int conv_push(struct conv *c, bool loss, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int conv_push(struct conv *c, bool loss, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = loss ? strv_appendv(&c->losses, &c->n_losses, fmt, ap)
+		 : strv_appendv(&c->notes, &c->n_notes, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	if (loss)
-		return strv_push(&c->losses, &c->n_losses, s);
-	return strv_push(&c->notes, &c->n_notes, s);
+	return r;
 }
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -373,56 +330,36 @@ static int parse_errno(struct conv *c, struct json_object *o, const char *path,
 }
 
 /* The LXC action for a profile action, and why it is not exact (NULL: it is). */
-static struct lxc_action map_action(enum action action, bool errno_set, unsigned errno_value,
-				    const char **ret_loss)
+static struct lxcseccomp_action map_action(enum action action, bool errno_set, unsigned errno_value,
+					   const char **ret_loss)
 {
 	*ret_loss = NULL;
 	switch (action) {
 	case ACT_KILL:
 	case ACT_KILL_THREAD:
-		return (struct lxc_action){ LXC_KILL, 0 };
+		return (struct lxcseccomp_action){ LXCSECCOMP_KILL, 0 };
 	case ACT_KILL_PROCESS:
 		*ret_loss = "SCMP_ACT_KILL_PROCESS becomes 'kill', which kills only the calling "
 			    "thread";
-		return (struct lxc_action){ LXC_KILL, 0 };
+		return (struct lxcseccomp_action){ LXCSECCOMP_KILL, 0 };
 	case ACT_TRAP:
-		return (struct lxc_action){ LXC_TRAP, 0 };
+		return (struct lxcseccomp_action){ LXCSECCOMP_TRAP, 0 };
 	case ACT_ERRNO:
-		return (struct lxc_action){ LXC_ERRNO, errno_set ? errno_value : EPERM };
+		return (struct lxcseccomp_action){ LXCSECCOMP_ERRNO,
+						   errno_set ? errno_value : EPERM };
 	case ACT_TRACE:
 		*ret_loss = "SCMP_ACT_TRACE becomes 'errno 38' (ENOSYS, what the kernel returns "
 			    "when no tracer is attached); a tracer is never told";
-		return (struct lxc_action){ LXC_ERRNO, ENOSYS };
+		return (struct lxcseccomp_action){ LXCSECCOMP_ERRNO, ENOSYS };
 	case ACT_ALLOW:
-		return (struct lxc_action){ LXC_ALLOW, 0 };
+		return (struct lxcseccomp_action){ LXCSECCOMP_ALLOW, 0 };
 	case ACT_LOG:
 		*ret_loss = "SCMP_ACT_LOG becomes 'allow'; the call is not logged";
-		return (struct lxc_action){ LXC_ALLOW, 0 };
+		return (struct lxcseccomp_action){ LXCSECCOMP_ALLOW, 0 };
 	case ACT_NOTIFY:
-		return (struct lxc_action){ LXC_NOTIFY, 0 };
+		return (struct lxcseccomp_action){ LXCSECCOMP_NOTIFY, 0 };
 	}
 	abort();
-}
-
-static bool lxc_action_equal(struct lxc_action a, struct lxc_action b)
-{
-	return a.kind == b.kind && (a.kind != LXC_ERRNO || a.errno_value == b.errno_value);
-}
-
-/* "allow", "errno 1": as a rule line says it. */
-static const char *action_text(struct lxc_action a, char buf[16])
-{
-	if (a.kind != LXC_ERRNO)
-		return lxc_kinds[a.kind].word;
-	snprintf(buf, 16, "errno %u", a.errno_value);
-	return buf;
-}
-
-static void write_action(FILE *out, struct lxc_action a)
-{
-	char buf[16];
-
-	fputs(action_text(a, buf), out);
 }
 
 /* "6.1", "6.1.0-13-amd64" (lenient: a uname release) or strictly "6.1". */
@@ -793,11 +730,11 @@ static int parse_args(struct conv *c, struct json_object *entry, const char *pat
 		snprintf(where, sizeof(where), "%s.args[%zu].op", path, i);
 		if ((r = get_string(c, member(a, "op"), where, &op)) < 0)
 			return r;
-		rules[i].op = ELEMENTSOF(op_names);
-		for (unsigned k = 0; k < ELEMENTSOF(op_names); k++)
-			if (strcmp(op, op_names[k]) == 0)
+		rules[i].op = LXCSECCOMP_N_OPS;
+		for (unsigned k = 0; k < LXCSECCOMP_N_OPS; k++)
+			if (strcmp(op, lxcseccomp_op_names[k]) == 0)
 				rules[i].op = k;
-		if (rules[i].op == ELEMENTSOF(op_names))
+		if (rules[i].op == LXCSECCOMP_N_OPS)
 			return conv_error(c, -EINVAL, "%s: unknown operator '%s'", where, op);
 	}
 	*ret = TAKE_PTR(rules);
@@ -812,11 +749,13 @@ static int parse_args(struct conv *c, struct json_object *entry, const char *pat
  */
 static void write_arg(FILE *out, const struct arg_rule *a)
 {
-	if (a->op == OP_MASKED_EQ)
-		fprintf(out, " [%u,%" PRIu64 ",%s,%" PRIu64 "]", a->index, a->value_two,
-			op_names[a->op], a->value);
-	else
-		fprintf(out, " [%u,%" PRIu64 ",%s]", a->index, a->value, op_names[a->op]);
+	struct lxcseccomp_cmp c = { a->index, (enum lxcseccomp_op)a->op, a->value, 0 };
+
+	if (a->op == LXCSECCOMP_MASKED_EQ) {
+		c.value = a->value_two;
+		c.mask = a->value;
+	}
+	lxcseccomp_write_cmp(out, &c);
 }
 
 enum name_kind {
@@ -856,21 +795,21 @@ static int syscall_kind(struct conv *c, const char *name, const char *path, enum
  */
 static int skip_unknown(struct conv *c, const char *where, const char *name, enum action action)
 {
-	char buf[16];
+	char buf[LXCSECCOMP_ACTION_TEXT];
 	int r;
 
 	if (!in_list(name, (const char *const *)c->skipped, c->n_skipped)) {
-		r = strv_push(&c->skipped, &c->n_skipped, strdup(name));
+		r = strv_append(&c->skipped, &c->n_skipped, strdup(name));
 		if (r < 0)
 			return r;
 	}
-	if (action_strictness[action] <= lxc_kinds[c->default_action.kind].strictness)
+	if (action_strictness[action] <= lxcseccomp_strictness(c->default_action))
 		return 0;
 	return conv_push(c, true,
 			 "%s (syscall '%s'): unknown to libseccomp %s: left out, the call gets the "
 			 "default action (%s), not %s",
 			 where, name, seccompconv_libseccomp_version(),
-			 action_text(c->default_action, buf), action_names[action]);
+			 lxcseccomp_action_text(c->default_action, buf), action_names[action]);
 }
 
 /* "syscall 'a'" or "syscalls 'a', 'b', 'c' and 4 more", for loss texts. */
@@ -901,9 +840,9 @@ static int convert_syscall(struct conv *c, struct json_object *entry, size_t ind
 	_cleanup_json_ struct json_object *single = NULL;
 	_cleanup_free_ struct arg_rule *args = NULL;
 	struct json_object *names, *name, *o;
-	struct lxc_action lxc;
+	struct lxcseccomp_action lxc;
 	const char *loss;
-	char path[64], where[160];
+	char path[64], where[160], buf[LXCSECCOMP_ACTION_TEXT];
 	enum action action;
 	bool errno_set, excluded, included, applies, redundant, repeated = false;
 	unsigned errno_value = 0;
@@ -957,7 +896,7 @@ static int convert_syscall(struct conv *c, struct json_object *entry, size_t ind
 		return r;
 	applies = included && !excluded;
 	lxc = map_action(action, errno_set, errno_value, &loss);
-	redundant = lxc_action_equal(lxc, c->default_action);
+	redundant = lxcseccomp_action_equal(lxc, c->default_action);
 
 	/* Every name is checked, even of a rule that does not apply: garbage is an error anywhere.
 	 */
@@ -987,8 +926,7 @@ static int convert_syscall(struct conv *c, struct json_object *entry, size_t ind
 		/* runc's order: all conditions in one rule, or one rule each if an index repeats.
 		 */
 		for (size_t k = 0; k < (repeated ? n_args : 1); k++) {
-			fprintf(c->out, "%s ", s);
-			write_action(c->out, lxc);
+			fprintf(c->out, "%s %s", s, lxcseccomp_action_text(lxc, buf));
 			if (repeated)
 				write_arg(c->out, &args[k]);
 			else
@@ -1266,7 +1204,7 @@ int seccompconv_profile_skipped(const char *profile, struct seccompconv_skipped 
 	for (p = names + 3; p < end && *p != ';';) {
 		size_t n = strcspn(p, ",;\n");
 
-		r = strv_push(&ret->names, &ret->n_names, strndup(p, n));
+		r = strv_append(&ret->names, &ret->n_names, strndup(p, n));
 		if (r < 0) {
 			seccompconv_skipped_done(ret);
 			return r;
@@ -1357,7 +1295,7 @@ const char *seccompconv_libseccomp_version(void)
 /* result.skipped of the conversion: its text and names. */
 static int skipped_fill(struct conv *c, struct seccompconv_skipped *ret)
 {
-	char buf[16];
+	char buf[LXCSECCOMP_ACTION_TEXT];
 	size_t size = 0;
 	FILE *f;
 
@@ -1370,7 +1308,7 @@ static int skipped_fill(struct conv *c, struct seccompconv_skipped *ret)
 	for (size_t i = 0; i < c->n_skipped; i++)
 		fprintf(f, "%s%s", i ? ", " : "", c->skipped[i]);
 	fprintf(f, "; these calls get the default action (%s)",
-		action_text(c->default_action, buf));
+		lxcseccomp_action_text(c->default_action, buf));
 	if (fclose(f) != 0)
 		return -ENOMEM;
 	snprintf(ret->version, sizeof(ret->version), "%s", seccompconv_libseccomp_version());
@@ -1383,7 +1321,7 @@ static int skipped_fill(struct conv *c, struct seccompconv_skipped *ret)
 static char *profile_text(const struct conv *c, const char *header_shape,
 			  const struct seccompconv_skipped *skipped, const char *rules)
 {
-	char *text = NULL;
+	char *text = NULL, buf[LXCSECCOMP_ACTION_TEXT];
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
 
@@ -1391,13 +1329,10 @@ static char *profile_text(const struct conv *c, const char *header_shape,
 		return NULL;
 	/* A "debug" anywhere on line 2 makes LXC refuse the file: keep it out. */
 	fputs("2\n", f);
-	if (c->default_action.kind == LXC_ALLOW) {
+	if (c->default_action.kind == LXCSECCOMP_ALLOW)
 		fputs("denylist\n", f);
-	} else {
-		fputs("allowlist ", f);
-		write_action(f, c->default_action);
-		fputc('\n', f);
-	}
+	else
+		fprintf(f, "allowlist %s\n", lxcseccomp_action_text(c->default_action, buf));
 	fprintf(f, "# lxcri: converted from a %s for %s (LXC filters %s", header_shape,
 		c->arch->name, c->arch->name);
 	for (size_t i = 0; i < 2 && c->arch->compat[i]; i++)

@@ -333,6 +333,20 @@ pve_node_online() { # node 0|1
 	mv "$f.new" "$f"
 }
 
+# pve_ct_unprivileged <vmid>: makes a container of pve_ct_create unprivileged,
+# as `pct create --unprivileged 1` does: "unprivileged: 1" in its PVE config,
+# PVE's id map in its LXC config, and its rootfs owned by the mapped root.
+pve_ct_unprivileged() {
+	local vmid=$1 rootfs=$LXCPATH/$1/rootfs
+	echo "unprivileged: 1" >>"$PVE/lxc/$vmid.conf"
+	printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' >>"$LXCPATH/$vmid/config"
+	# The busybox template's files are all root's: they become the mapped root's.
+	[ -z "$(find "$rootfs" -xdev ! -uid 0 -print -quit)" ] || fail "$rootfs has files not owned by root"
+	chown -R -h 100000:100000 "$rootfs"
+	# The mapped root must reach its rootfs (lxc-copy made the directory 0770).
+	chmod 755 "$LXCPATH/$vmid"
+}
+
 # --- running tests ---
 # Every test starts from empty roots and an empty syslog.
 reset_roots() {

@@ -111,6 +111,62 @@ EOS
 	assert_eq "$(grep -c '^lxc.apparmor.profile' "$LXCPATH/web/config")" 0 "lxc.apparmor.profile lines"
 }
 
+# On a PVE node, `lxcri apparmor set <vmid> profile=generated` puts a raw
+# lxc.apparmor.profile into /etc/pve/lxc/<vmid>.conf, which makes PVE leave
+# out its own "generated" profile and raw rules: the profile lxcri renders
+# carries them. Without nesting: no mount onto /proc or /sys themselves
+# (PVE's), with nesting=1: no access to the unmasked proc and sysfs of LXC's
+# nesting helpers (LXC's generated nesting profile). This kernel enforces no
+# AppArmor: the rendered profile is checked, and compiled by the real parser.
+generated_profile_keeps_pve_rules() {
+	[ -x "$PARSER" ] || skip "$PARSER is not installed (package apparmor)"
+	fake_sys Y
+	cat >"$T/parser" <<EOS
+#!/bin/sh
+for f; do file=\$f; done
+if [ "\$1" = -r ]; then
+	$PARSER -Q -K -M $FEATURES "\$file" || exit 1
+	cp "\$file" "$T/loaded-\$(basename "\$file")"
+	echo "\$(basename "\$file") (enforce)" >>"$LXCRI_SYS_DIR/kernel/security/apparmor/profiles"
+fi
+exit 0
+EOS
+	chmod +x "$T/parser"
+	export LXCRI_APPARMOR_PARSER=$T/parser LXCRI_APPARMOR_DATA_DIR=$TOP/apparmor
+	pve_node_setup
+	pve_ct_create 300
+	"${LXCRI[@]}" apparmor set 300 profile=generated >/dev/null
+	assert_eq "$(grep '^lxc.apparmor.profile' "$PVE/lxc/300.conf")" "lxc.apparmor.profile: lxcri-ct-300"
+	sed -i '/^lxc\.apparmor\.profile/d' "$LXCPATH/300/config"
+	echo "lxc.apparmor.profile = lxcri-ct-300" >>"$LXCPATH/300/config"
+	ct_start 300 || fail "did not start: $(tail -n 5 "$SYSLOG")"
+	ct_stop 300
+	profile_has 300 "  deny mount -> /proc/," yes
+	profile_has 300 "  deny mount -> /sys/," yes
+	profile_has 300 "  deny /dev/.lxc/proc/** rw," no
+	# With nesting (PVE's features nesting=1): LXC's nesting rules instead.
+	pve_ct_create 301
+	"${LXCRI[@]}" apparmor set 301 profile=generated,nesting=1 >/dev/null
+	sed -i '/^lxc\.apparmor\.profile/d' "$LXCPATH/301/config"
+	echo "lxc.apparmor.profile = lxcri-ct-301" >>"$LXCPATH/301/config"
+	ct_start 301 || fail "did not start: $(tail -n 5 "$SYSLOG")"
+	ct_stop 301
+	profile_has 301 "  deny /dev/.lxc/proc/** rw," yes
+	profile_has 301 "  deny /dev/.lxc/sys/** rw," yes
+	profile_has 301 "  deny mount -> /proc/," no
+}
+
+# Whether the profile loaded for a container has a line: yes or no.
+profile_has() { # vmid line yes|no
+	local file=$T/loaded-lxcri-ct-$1
+	assert_exists "$file"
+	if grep -qxF -- "$2" "$file"; then
+		[ "$3" == yes ] || fail "lxcri-ct-$1 has '$2'"
+	else
+		[ "$3" == no ] || fail "lxcri-ct-$1 has no '$2'"
+	fi
+}
+
 # make check fails on a profile that does not compile.
 shipped_profiles_compile() {
 	[ -x "$PARSER" ] || skip "$PARSER is not installed (package apparmor)"
@@ -127,5 +183,6 @@ run_test "A container that asks for a generated AppArmor profile on a kernel wit
 run_test "A container with apparmor: profile=unconfined starts on a kernel without AppArmor" unconfined_starts
 run_test "A container that names an AppArmor profile the kernel has not loaded is refused, with how to fix it" named_profile_must_be_loaded
 run_test "The generated profile is rendered and loaded at pre-start, and unloaded and removed when the container stops" generated_profile_loaded_and_unloaded
+run_test "On a PVE node the generated profile a container gets through lxcri carries PVE's denials: no mount onto /proc or /sys without nesting, no access to LXC's unmasked nesting proc and sysfs with nesting=1" generated_profile_keeps_pve_rules
 run_test "Every AppArmor profile shipped in apparmor/ compiles with apparmor_parser" shipped_profiles_compile
 finish

@@ -67,6 +67,7 @@ enforced_in_container() {
 	assert_eq "$(grep '^seccomp:' "$ETC/containers/web.conf")" "seccomp: $T/deny-mkdir.json"
 	assert_eq "$(grep '^lxc.seccomp.profile' "$LXCPATH/web/config")" "lxc.seccomp.profile = $ETC/containers/web.seccomp"
 	cmp "$T/deny-mkdir.json" "$ETC/containers/web.seccomp.json" || fail "the stored copy differs from the source"
+	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
 	ct_start web
 	assert_eq "$(init_seccomp_mode web)" 2 "seccomp mode of init"
 	# The denied syscall fails with the errno asked for; the others work.
@@ -76,11 +77,18 @@ enforced_in_container() {
 		fail "other syscalls failed under the profile"
 	assert_eq "$(cat "$T/ok.out")" hello
 	mkdir "$T/host-dir" || fail "the host is affected"
+	# The profile allows every other call, but LXC's own common.seccomp, which it
+	# replaces, still denies what it denies (its rules are kept): open_by_handle_at
+	# (the host's files by handle) gets EPERM, a forced unmount EACCES.
+	assert_eq "$(ct_exec web /bin/syscalltool open_by_handle_at)" "open_by_handle_at: errno 1"
+	assert_eq "$(ct_exec web /bin/syscalltool umount2_force)" "umount2_force: errno 13"
+	assert_eq "$(ct_exec web /bin/syscalltool keyctl)" "keyctl: errno 126" "keyctl reaches the kernel (ENOKEY)"
 	out=$("${LXCRI[@]}" seccomp show web)
 	echo "$out"
 	assert_contains "$out" "current:  yes"
 	assert_contains "$out" "mkdir errno 122"
-	assert_eq "$("${LXCRI[@]}" seccomp show web --output-format json | jq -r '.current, .lxc_points_here, .rules')" "$(printf 'true\ntrue\n2')"
+	assert_contains "$out" "kept:     LXC's common.seccomp, for a container on plain LXC"
+	assert_eq "$("${LXCRI[@]}" seccomp show web --output-format json | jq -r '.current, .lxc_points_here, .rules, .kept.for')" "$(printf 'true\ntrue\n8\nlxc')"
 	ct_stop web
 }
 
@@ -398,6 +406,87 @@ pve_node() {
 	assert_eq "$(sed -n '/^lxc\./p' "$PVE/lxc/200.conf")" "lxc.apparmor.profile: lxc-container-default-cgns" "only the snapshot's key is left"
 }
 
+# An unprivileged container on a PVE node, under Docker's default profile,
+# which allows keyctl, every ioctl, umount2 (with CAP_SYS_ADMIN) and AF_ALG
+# sockets: PVE's own profile for such a container (rules.seccomp) denies them,
+# and so does the profile lxcri stores for it.
+pve_unprivileged_keeps_pve_denials() {
+	[ -f "$DOCKER_PROFILE" ] || fail "$DOCKER_PROFILE is missing (golang-github-containers-common)"
+	pve_node_setup
+	pve_ct_create 200
+	pve_ct_unprivileged 200
+	cp "$BUILD/tests/syscalltool" "$LXCPATH/200/rootfs/bin/syscalltool"
+	local out
+	out=$("${LXCRI[@]}" seccomp set 200 "$DOCKER_PROFILE" 2>&1)
+	echo "$out"
+	pve_regenerate 200
+	ct_start 200
+	assert_eq "$(ct_exec 200 /bin/sh -c 'cat /proc/self/uid_map' | awk '{print $2}')" 100000 "the container's root on the host"
+	assert_eq "$(ct_exec 200 /bin/syscalltool keyctl)" "keyctl: errno 38" "keyctl (PVE: ENOSYS)"
+	assert_eq "$(ct_exec 200 /bin/syscalltool ioctl_btrfs)" "ioctl_btrfs: errno 1" "a btrfs ioctl (PVE: EPERM)"
+	assert_eq "$(ct_exec 200 /bin/syscalltool socket_alg)" "socket_alg: errno 97" "an AF_ALG socket (PVE: EAFNOSUPPORT)"
+	assert_eq "$(ct_exec 200 /bin/syscalltool umount2_force)" "umount2_force: errno 13" "umount -f (LXC: EACCES)"
+	# What the profile allows and PVE does not deny still reaches the kernel.
+	assert_eq "$(ct_exec 200 /bin/syscalltool ioctl_tty)" "ioctl_tty: errno 25" "an ioctl of another kind (ENOTTY)"
+	assert_eq "$(ct_exec 200 /bin/syscalltool socket_unix)" "socket_unix: ok"
+	runs_under_docker_profile 200 "$(jq .defaultErrnoRet "$DOCKER_PROFILE")"
+	ct_stop 200
+	out=$("${LXCRI[@]}" seccomp show 200)
+	echo "$out"
+	assert_contains "$out" "current:  yes"
+	assert_contains "$out" "kept:     LXC's common.seccomp and PVE's rules for unprivileged containers, for an unprivileged PVE container"
+	assert_contains "$out" "            keyctl errno 38"
+	assert_contains "$out" "            socket errno 97 [0,38,SCMP_CMP_EQ]"
+	assert_eq "$("${LXCRI[@]}" seccomp show 200 --output-format json | jq -r '.kept.for')" pve-unprivileged
+	# PVE's feature keyctl=1 gives keyctl back: the profile was made without it,
+	# so the start is refused until it is set again.
+	sed -i 's/^unprivileged: 1$/&\nfeatures: keyctl=1,nesting=1/' "$PVE/lxc/200.conf"
+	if ct_start 200; then fail "started with a profile made for another kind of container"; fi
+	assert_eq "$(ct_state 200)" STOPPED
+	local expected="'$PVE/lxcri/200.seccomp' keeps the protections of an unprivileged PVE container, but '$PVE/lxc/200.conf' now makes it an unprivileged PVE container with features keyctl=1: run 'lxcri seccomp set 200 $DOCKER_PROFILE' again"
+	assert_contains "$(cat "$SYSLOG")" "CT 200: $expected" "syslog"
+	assert_contains "$("${LXCRI[@]}" status 200)" "$expected" "lxcri status"
+	"${LXCRI[@]}" seccomp set 200 "$DOCKER_PROFILE" >/dev/null 2>&1
+	ct_start 200
+	assert_eq "$(ct_exec 200 /bin/syscalltool keyctl)" "keyctl: errno 126" "keyctl with features keyctl=1 (ENOKEY from the kernel)"
+	assert_eq "$(ct_exec 200 /bin/syscalltool ioctl_btrfs)" "ioctl_btrfs: errno 1" "a btrfs ioctl with features keyctl=1"
+	ct_stop 200
+}
+
+# A privileged container on a PVE node gets LXC's common.seccomp from PVE; a
+# profile that allows everything but mkdir keeps its denials. Restored as
+# unprivileged, it is refused until the profile is made again for that kind.
+pve_privileged_keeps_common_seccomp() {
+	pve_node_setup
+	pve_ct_create 201
+	cp "$BUILD/tests/syscalltool" "$LXCPATH/201/rootfs/bin/syscalltool"
+	deny_mkdir_profile "$T/p.json"
+	local out rc
+	out=$("${LXCRI[@]}" seccomp set 201 "$T/p.json" 2>&1)
+	echo "$out"
+	pve_regenerate 201
+	ct_start 201
+	# The host's root (CAP_DAC_READ_SEARCH) gets EFAULT for a call without a handle.
+	assert_eq "$("$BUILD/tests/syscalltool" open_by_handle_at)" "open_by_handle_at: errno 14" "on the host"
+	assert_eq "$(ct_exec 201 /bin/syscalltool open_by_handle_at)" "open_by_handle_at: errno 1" "open_by_handle_at (LXC: EPERM)"
+	assert_eq "$(ct_exec 201 /bin/syscalltool umount2_force)" "umount2_force: errno 13" "umount -f (LXC: EACCES)"
+	assert_eq "$(ct_exec 201 /bin/syscalltool keyctl)" "keyctl: errno 126" "keyctl, which PVE allows a privileged container"
+	assert_contains "$(ct_exec 201 /bin/mkdir /tmp/x 2>&1)" "Disk quota exceeded"
+	ct_stop 201
+	# pct restore --unprivileged 1 (PVE's config says so from now on).
+	echo "unprivileged: 1" >>"$PVE/lxc/201.conf"
+	if ct_start 201; then fail "started with a profile made for a privileged container"; fi
+	local expected="'$PVE/lxcri/201.seccomp' keeps the protections of a privileged PVE container, but '$PVE/lxc/201.conf' now makes it an unprivileged PVE container: run 'lxcri seccomp set 201 $T/p.json' again"
+	assert_contains "$(cat "$SYSLOG")" "CT 201: $expected" "syslog"
+	rc=0
+	out=$("${LXCRI[@]}" config validate 201 2>&1) || rc=$?
+	assert_eq "$rc" 3 "config validate"
+	assert_contains "$out" "$expected"
+	"${LXCRI[@]}" seccomp set 201 "$T/p.json" >/dev/null 2>&1
+	assert_contains "$(cat "$PVE/lxcri/201.seccomp")" "keyctl errno 38"
+	assert_eq "$("${LXCRI[@]}" seccomp show 201 --output-format json | jq -r '.kept.for, .current')" "$(printf 'pve-unprivileged\ntrue')"
+}
+
 run_test "A profile that denies mkdir with errno 122 makes mkdir fail with EDQUOT in a real container, other syscalls work, and show says it is current" enforced_in_container
 run_test "Docker's default profile (podman's copy) converts and a busybox container runs under it" docker_default_profile
 run_test "Docker's current default profile, with syscalls newer than this libseccomp, is set without --accept-loss; the skipped names are reported and stay denied in a running container" docker_current_profile
@@ -407,5 +496,7 @@ run_test "seccomp unset removes the key, LXC's key and the stored files; the con
 run_test "seccomp set on a running container takes effect at its next start" running_container_next_start
 run_test "Malformed JSON (line and column), an unknown syscall, a loss and a missing container are refused, and nothing is written" bad_input_changes_nothing
 run_test "seccomp convert and set on a file that is no JSON text (an executable, gzip, a NUL byte, Latin-1, a directory, a device) say what it is and where, and write nothing" binary_input_named
+run_test "An unprivileged PVE container under Docker's profile, which allows keyctl, ioctl and AF_ALG sockets, keeps PVE's denials (keyctl ENOSYS, btrfs ioctls EPERM, AF_ALG EAFNOSUPPORT, umount -f EACCES); features keyctl=1 refuses the old profile and, set again, gives keyctl back" pve_unprivileged_keeps_pve_denials
+run_test "A privileged PVE container under a profile that allows open_by_handle_at keeps LXC's common.seccomp denials; restored as unprivileged, its start is refused until the profile is set again" pve_privileged_keeps_common_seccomp
 run_test "On a simulated PVE node the raw keys go into /etc/pve/lxc/<vmid>.conf (snapshot sections untouched) and the stored copy stands in for a source missing after a migration" pve_node
 finish

@@ -207,6 +207,44 @@ START_TEST(test_default_is_template)
 }
 END_TEST
 
+/*
+ * PVE's "generated" profile carries raw rules of PVE's (pve-container,
+ * make_apparmor_config()) and LXC's nesting rules; the template renders
+ * them in the same cases: without nesting no mount onto /proc or /sys
+ * themselves, with nesting no access to the unmasked proc and sysfs LXC's
+ * nesting helpers mount under /dev/.lxc.
+ */
+START_TEST(test_render_keeps_pve_rules)
+{
+	static const char *const flat[] = { "  deny mount -> /proc/,\n",
+					    "  deny mount -> /sys/,\n" };
+	static const char *const nested[] = { "  deny /dev/.lxc/proc/** rw,\n",
+					      "  deny /dev/.lxc/sys/** rw,\n" };
+
+	for (int nesting = 0; nesting <= 1; nesting++) {
+		_cleanup_free_ char *text = NULL;
+		struct lxcri_error err = {};
+		struct apparmor_options o = { "lxcri-ct-105", nesting, NULL };
+
+		ck_assert_msg(apparmor_render_file(TEMPLATE_PATH, &o, &text, &err) == 0, "%s",
+			      err.message);
+		for (size_t i = 0; i < ELEMENTSOF(flat); i++) {
+			ck_assert_msg(!!strstr(text, flat[i]) == !nesting, "nesting=%d: %s",
+				      nesting, flat[i]);
+			ck_assert_msg(!!strstr(text, nested[i]) == !!nesting, "nesting=%d: %s",
+				      nesting, nested[i]);
+		}
+		/* abi 3.0: mqueue and user namespaces are not mediated, as PVE allows them. */
+		ck_assert_ptr_nonnull(strstr(text, "abi <abi/3.0>,"));
+		for (const char *const *rule =
+			 (const char *const[]){ "\n  mqueue,", "\n  allow mqueue,", "\n  userns,",
+						"\n  allow userns,", NULL };
+		     *rule; rule++)
+			ck_assert_msg(!strstr(text, *rule), "an abi 4.0 rule: %s", *rule + 1);
+	}
+}
+END_TEST
+
 static bool have_parser(const char *test)
 {
 	if (access(APPARMOR_PARSER, X_OK) == 0)
@@ -353,6 +391,7 @@ static Suite *apparmor_suite(void)
 	tcase_add_test(tc, test_render_options);
 	tcase_add_test(tc, test_render_refuses);
 	tcase_add_test(tc, test_default_is_template);
+	tcase_add_test(tc, test_render_keeps_pve_rules);
 	tcase_add_test(tc, test_rendered_compiles);
 	tcase_add_test(tc, test_shipped_compile);
 	tcase_add_test(tc, test_parser_errors);

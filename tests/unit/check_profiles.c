@@ -14,7 +14,9 @@
 #define SOURCE_JSON                                                                                \
 	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"kexec_load\"], "    \
 	"\"action\": \"SCMP_ACT_ERRNO\"}]}\n"
-#define PROFILE "2\ndenylist\nkexec_load errno 1\n"
+/* As lxcri seccomp set stores it for a container on plain LXC (lib/seccompkeep.h). */
+#define KEPT_LXC "# lxcri: kept for lxc: LXC's common.seccomp\n"
+#define PROFILE	 "2\ndenylist\nkexec_load errno 1\n" KEPT_LXC
 
 /*
  * A container "web" on a plain LXC host, its seccomp profile stored the way
@@ -171,7 +173,7 @@ START_TEST(test_stamp_is_line_three)
 	sha256_hex(PROFILE, strlen(PROFILE), profile_sha);
 	ck_assert_int_ge(asprintf(&expected,
 				  "2\ndenylist\n# lxcri: source '%s' sha256 %s, profile sha256 "
-				  "%s\nkexec_load errno 1\n",
+				  "%s\nkexec_load errno 1\n" KEPT_LXC,
 				  f.source, source_sha, profile_sha),
 			 0);
 	ck_assert_str_eq(f.stamped, expected);
@@ -594,6 +596,133 @@ START_TEST(test_check_config_pve)
 }
 END_TEST
 
+/*
+ * A PVE container 105 whose stored profile keeps the protections of kept
+ * (the text after "# lxcri: kept for ", or NULL: no such line), and PVE's
+ * config of it: the check of the stored profile.
+ */
+static int check_pve_kind(const char *kept, const char *pve_conf, struct lxcri_error *err)
+{
+	_cleanup_free_ char *profile = NULL, *stamped = NULL;
+	_cleanup_config_ struct config *c = NULL;
+	char path[PATH_MAX], stored[PATH_MAX], source[PATH_MAX];
+	struct fixture f;
+	int r;
+
+	fixture_init(&f);
+	make_dir("%s/pve", f.dir);
+	make_dir("%s/pve/lxc", f.dir);
+	make_dir("%s/pve/lxcri", f.dir);
+	snprintf(source, sizeof(source), "%s", f.source);
+	ck_assert_int_ge(asprintf(&profile, "2\ndenylist\n[all]\nmkdir errno 1\n%s%s%s",
+				  kept ? "# lxcri: kept for " : "", kept ? kept : "",
+				  kept ? "\nkexec_load errno 1\n" : ""),
+			 0);
+	ck_assert_int_eq(
+	    profiles_seccomp_stamp(source, SOURCE_JSON, strlen(SOURCE_JSON), profile, &stamped), 0);
+	snprintf(stored, sizeof(stored), "%s/pve/lxcri/105.seccomp", f.dir);
+	test_write_file(stored, stamped);
+	snprintf(path, sizeof(path), "%s/pve/lxc/105.conf", f.dir);
+	test_write_file(path, pve_conf);
+	snprintf(path, sizeof(path), "%s/pve/lxcri/105.conf", f.dir);
+	write_fmt(path, "seccomp: %s\n", source);
+	free(profile);
+	ck_assert_int_ge(read_file(path, 0, &profile, NULL), 0);
+	c = parse(path, profile);
+	r = profiles_check_seccomp(&f.paths, "105", c, NULL, NULL, NULL, err);
+	fixture_done(&f);
+	return r;
+}
+
+/* The stored profile keeps what the container's kind asks for, as PVE's config says it now. */
+START_TEST(test_check_kind_of_container)
+{
+	struct lxcri_error err = {};
+
+	ck_assert_int_eq(check_pve_kind("pve-privileged: ...", "arch: amd64\n", &err), 0);
+	ck_assert_int_eq(check_pve_kind("pve-unprivileged: ...", "unprivileged: 1\n", &err), 0);
+	ck_assert_int_eq(check_pve_kind("pve-unprivileged: ...",
+					"unprivileged: yes\nfeatures: nesting=1,keyctl=0\n", &err),
+			 0);
+	ck_assert_int_eq(check_pve_kind("pve-unprivileged-keyctl: ...",
+					"unprivileged: 1\nfeatures: keyctl=1\n", &err),
+			 0);
+	/* A raw id map makes it unprivileged, as PVE reads it. */
+	ck_assert_int_eq(
+	    check_pve_kind("pve-unprivileged: ...",
+			   "lxc.idmap: u 0 100000 65536\nlxc.idmap: g 0 100000 65536\n", &err),
+	    0);
+	/* features keyctl=1 of a privileged container changes nothing (PVE ignores it). */
+	ck_assert_int_eq(check_pve_kind("pve-privileged: ...", "features: keyctl=1\n", &err), 0);
+}
+END_TEST
+
+START_TEST(test_check_kind_changed)
+{
+	struct lxcri_error err = {};
+
+	/* pct restore --unprivileged 1 */
+	ck_assert_int_eq(
+	    check_pve_kind("pve-privileged: ...", "arch: amd64\nunprivileged: 1\n", &err), -ESTALE);
+	ck_assert_msg(strstr(err.message, "105.seccomp' keeps the protections of a privileged PVE "
+					  "container, but '") &&
+			  strstr(err.message, "/pve/lxc/105.conf' now makes it an unprivileged PVE "
+					      "container: run 'lxcri seccomp set 105 ") &&
+			  strstr(err.message, "/src/profile.json' again"),
+		      "%s", err.message);
+	/* features keyctl=1 given, and taken back */
+	ck_assert_int_eq(
+	    check_pve_kind("pve-unprivileged: ...", "unprivileged: 1\nfeatures: keyctl=1\n", &err),
+	    -ESTALE);
+	ck_assert_msg(strstr(err.message,
+			     "now makes it an unprivileged PVE container with features "
+			     "keyctl=1"),
+		      "%s", err.message);
+	ck_assert_int_eq(check_pve_kind("pve-unprivileged-keyctl: ...", "unprivileged: 1\n", &err),
+			 -ESTALE);
+	/* Back to privileged. */
+	ck_assert_int_eq(check_pve_kind("pve-unprivileged: ...", "unprivileged: 0\n", &err),
+			 -ESTALE);
+	ck_assert_ptr_nonnull(strstr(err.message, "now makes it a privileged PVE container"));
+	/* Made for plain LXC, started on a PVE node. */
+	ck_assert_int_eq(check_pve_kind("lxc: ...", "unprivileged: 0\n", &err), -ESTALE);
+}
+END_TEST
+
+/* Made by an lxcri that kept nothing, or for a kind this one does not know: set it again. */
+START_TEST(test_check_kept_unknown)
+{
+	struct lxcri_error err = {};
+
+	ck_assert_int_eq(check_pve_kind(NULL, "arch: amd64\n", &err), -ESTALE);
+	ck_assert_msg(strstr(err.message, "does not say which of the protections of LXC and PVE it "
+					  "keeps (an older lxcri made it): run 'lxcri seccomp set "
+					  "105 "),
+		      "%s", err.message);
+	ck_assert_int_eq(check_pve_kind("pve-other: ...", "arch: amd64\n", &err), -ESTALE);
+}
+END_TEST
+
+/* PVE's config says what PVE would not take: the start is refused, naming the file and line. */
+START_TEST(test_check_kind_bad_pve_config)
+{
+	struct lxcri_error err = {};
+
+	ck_assert_int_eq(
+	    check_pve_kind("pve-privileged: ...", "arch: amd64\nunprivileged: maybe\n", &err),
+	    -EINVAL);
+	ck_assert_msg(strstr(err.message, "/pve/lxc/105.conf:2: unprivileged: 'maybe' is not a "
+					  "boolean (0 or 1)"),
+		      "%s", err.message);
+	ck_assert_int_eq(check_pve_kind("pve-unprivileged: ...",
+					"unprivileged: 1\nfeatures: nesting=1,keyctl=sure\n", &err),
+			 -EINVAL);
+	ck_assert_msg(strstr(err.message, "/pve/lxc/105.conf:2: features: keyctl: 'sure' is not a "
+					  "boolean"),
+		      "%s", err.message);
+}
+END_TEST
+
 static Suite *profiles_suite(void)
 {
 	Suite *s = suite_create("profiles");
@@ -621,6 +750,10 @@ static Suite *profiles_suite(void)
 	tcase_add_test(tc, test_check_named_profile);
 	tcase_add_test(tc, test_check_config_plain_lxc);
 	tcase_add_test(tc, test_check_config_pve);
+	tcase_add_test(tc, test_check_kind_of_container);
+	tcase_add_test(tc, test_check_kind_changed);
+	tcase_add_test(tc, test_check_kept_unknown);
+	tcase_add_test(tc, test_check_kind_bad_pve_config);
 	suite_add_tcase(s, tc);
 	return s;
 }
