@@ -172,6 +172,9 @@ int pve_config_lock(const struct lxcri_paths *p, const char *vmid, unsigned time
 	char path[PATH_MAX];
 	int fd;
 
+	if (p->pve_lock_dir[0] != '/')
+		return error_set(err, -EINVAL, "PVE's lock directory '%s' is not an absolute path",
+				 p->pve_lock_dir);
 	if (path_join(path, sizeof(path), "%s/pve-config-%s.lock", p->pve_lock_dir, vmid) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path of PVE's config lock is too long");
 	fd = lock_file(path, timeout_ms, err);

@@ -55,10 +55,14 @@ static void fixture_init(struct fixture *f, const char *pve_conf, const char *pr
 	snprintf(f->paths.run_dir, sizeof(f->paths.run_dir), "%s/run", f->dir);
 	snprintf(f->paths.lxc_path, sizeof(f->paths.lxc_path), "%s/lxc", f->dir);
 	snprintf(f->paths.lxc_config_dir, sizeof(f->paths.lxc_config_dir), "%s/lxcconf", f->dir);
+	snprintf(f->paths.pve_lock_dir, sizeof(f->paths.pve_lock_dir), "%s/locks", f->dir);
 	for (const char *const *d = (const char *const[]){ "pve", "pve/lxc", "pve/lxcri", "etc",
 							   "run", "lxc", "lxc/105", "src", NULL };
 	     *d; d++)
 		make_dir(f->dir, *d);
+	/* pmxcfs's link to this node's directory: with quorum, its mode has the write bits. */
+	snprintf(path, sizeof(path), "%s/pve/local", f->dir);
+	ck_assert_int_eq(symlink("nodes/pve1", path), 0);
 	snprintf(f->pve_conf, sizeof(f->pve_conf), "%s/pve/lxc/105.conf", f->dir);
 	test_write_file(f->pve_conf, pve_conf);
 	snprintf(path, sizeof(path), "%s/lxc/105/config", f->dir);
