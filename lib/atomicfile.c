@@ -11,17 +11,36 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "pve.h"
 
 #define PMXCFS_MAX_SIZE (1024 * 1024)
 
-/* The sentence an admin needs after the errno text, or "" if there is nothing to add. */
-static const char *write_error_hint(int r)
+static int split_path(const char *path, char **ret_dir, const char **ret_base);
+
+/* pmxcfs is a FUSE file system: statfs(2)'s f_type of every FUSE mount. */
+#define FUSE_SUPER_MAGIC 0x65735546
+
+/*
+ * The sentence an admin needs after the errno text, or "" if there is
+ * nothing to add. pmxcfs without quorum fails every write with EACCES.
+ */
+static const char *write_error_hint(int r, const char *path)
 {
+	_cleanup_free_ char *dir = NULL;
+	const char *base;
+	struct statfs sf;
+
 	switch (-r) {
+	case EACCES:
+		if (split_path(path, &dir, &base) < 0 || statfs(dir, &sf) < 0 ||
+		    sf.f_type != FUSE_SUPER_MAGIC)
+			return "";
+		return " (" PVE_NO_QUORUM ")";
 	case EROFS:
 		return " (the file system is read-only; on a Proxmox VE node /etc/pve is read-only "
 		       "while the node has no quorum)";
@@ -38,7 +57,7 @@ static const char *write_error_hint(int r)
 static int write_error(struct lxcri_error *err, int r, const char *path)
 {
 	return error_set(err, r, "Failed to write '%s': %s%s", path, strerror(-r),
-			 write_error_hint(r));
+			 write_error_hint(r, path));
 }
 
 static int write_all(int fd, const void *data, size_t size)

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "process.h"
 #include "profiles.h"
+#include "pve.h"
 #include "trust.h"
 
 extern char **environ;
@@ -366,11 +367,22 @@ remove:
 	state_dir_remove(lc);
 }
 
-/* Records a refused start so that `lxcri status` can show why. */
+/*
+ * Records a refused start so that `lxcri status` can show why. On a PVE
+ * node without quorum nothing the message asks to run can change /etc/pve:
+ * the refusal says so.
+ */
 static int refuse(struct lifecycle *lc, struct state *s, const char *hook, int r,
 		  struct lxcri_error *err)
 {
 	struct lxcri_error ignored = {};
+
+	if (paths_pve_mode(lc->paths) && container_id_is_vmid(lc->ctx->id) &&
+	    pve_quorate(lc->paths->pve_dir) == 0)
+		error_set(err, r,
+			  "%s (" PVE_NO_QUORUM ": a change to CT %s's config can be made only "
+			  "once the node has quorum again)",
+			  err->message, lc->ctx->id);
 
 	if (s) {
 		(void)state_set_phase(s, "refused", hook);

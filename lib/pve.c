@@ -18,6 +18,30 @@
 #define VMLIST_MAX	 (16 * 1024 * 1024)
 #define GUEST_CONFIG_MAX (1024 * 1024)
 
+/*
+ * What .members says: 0 if it has a "cluster" whose "quorate" is 0, else 1
+ * (a node outside a cluster has no "cluster" and is always quorate; a
+ * .members that cannot be read leaves the answer to the write bits).
+ */
+static int members_quorate(const char *pve_dir)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ struct json_object *root = NULL;
+	struct json_object *cluster, *q;
+	char path[PATH_MAX], why[64];
+	size_t size = 0;
+
+	if (path_join(path, sizeof(path), "%s/.members", pve_dir) < 0 ||
+	    read_file(path, VMLIST_MAX, &text, &size) < 0 ||
+	    json_parse_strict(text, size, &root, why, sizeof(why)) < 0)
+		return 1;
+	if (!json_object_object_get_ex(root, "cluster", &cluster) ||
+	    !json_object_object_get_ex(cluster, "quorate", &q) ||
+	    !json_object_is_type(q, json_type_int))
+		return 1;
+	return json_object_get_int(q) != 0;
+}
+
 int pve_quorate(const char *pve_dir)
 {
 	char path[PATH_MAX];
@@ -29,7 +53,9 @@ int pve_quorate(const char *pve_dir)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	/* As PVE::Cluster::check_cfs_quorum: -w is always true for root. */
-	return (st.st_mode & S_IWUSR) != 0;
+	if (!(st.st_mode & S_IWUSR))
+		return 0;
+	return members_quorate(pve_dir);
 }
 
 int pve_node_name(const char *pve_dir, char *ret, size_t size)

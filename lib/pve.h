@@ -33,7 +33,11 @@
 /* PVE's timeout for its config lock (PVE::AbstractConfig::lock_config). */
 #define PVE_CONFIG_LOCK_TIMEOUT_MS 10000
 
-/* 1 quorate, 0 not (or pmxcfs not mounted: no <pve_dir>/local), -errno. */
+/*
+ * 1 quorate, 0 not (or pmxcfs not mounted: no <pve_dir>/local), -errno.
+ * Not quorate when either of pmxcfs's signs says so: <pve_dir>/local has
+ * no write bits, or .members has "cluster": {"quorate": 0}.
+ */
 int pve_quorate(const char *pve_dir);
 
 /* This node's name: "<name>" of the <pve_dir>/local -> "nodes/<name>" link. */

@@ -119,6 +119,9 @@ no_quorum_refuses_changes() {
 	local out rc cmd before after
 	pve_ct_create 211
 	printf 'annotation0: org.example.role=web\n' >"$PVE/lxcri/211.conf"
+	# 218's config has a bad value: its start is refused, and nothing can fix it now.
+	pve_ct_create 218
+	printf 'port0: proto=tcp,host=18218,ct=99999\n' >"$PVE/lxcri/218.conf"
 	pve_quorum 0
 	before=$(sum_of "$PVE/lxcri/211.conf" "$PVE/lxc/211.conf")
 	for cmd in "port add 211 tcp 18212 80" "port del 211 tcp 18211" \
@@ -137,6 +140,11 @@ no_quorum_refuses_changes() {
 	ct_start 211 || fail "start without quorum refused: $(grep 'CT 211:' "$SYSLOG" | tail -n3)"
 	assert_eq "$(ct_state 211)" RUNNING
 	ct_stop 211
+	! ct_start 218 || fail "218 started with a bad config"
+	out=$(grep 'CT 218:' "$SYSLOG")
+	assert_contains "$out" "99999"
+	assert_contains "$out" "no quorum: /etc/pve is read-only: a change to CT 218's config can be made only once the node has quorum again"
+	assert_contains "$(lxcri status 218)" "no quorum: /etc/pve is read-only"
 	rc=0
 	out=$(lxcri check) || rc=$?
 	assert_eq "$rc" 1 "exit status of check"
@@ -206,7 +214,7 @@ run_test "On a PVE node, a non-numeric container follows the plain LXC rules" na
 run_test "A reboot whose PVE post-stop hook exits 1 still tears down (at stop) and starts clean" reboot_with_failing_pve_poststop
 run_test "lxcri status and check describe a PVE node" lxcri_status_on_pve_node
 run_test "On pmxcfs, the first lxcri port add and seccomp set of a vmid create its files as pmxcfs allows (0640 root:www-data), and del/unset remove them" first_config_on_pmxcfs
-run_test "Without quorum every writing command says 'no quorum: /etc/pve is read-only' and changes nothing; a start with a valid config still works; lxcri check fails" no_quorum_refuses_changes
+run_test "Without quorum every writing command says 'no quorum: /etc/pve is read-only' and changes nothing; a start with a valid config still works, a refused one says there is no quorum; lxcri check fails" no_quorum_refuses_changes
 run_test "'lock: backup' in /etc/pve/lxc/<vmid>.conf refuses lxcri's changes, naming the lock" lock_property_refuses_changes
 run_test "An edit of /etc/pve/lxc/<vmid>.conf waits for PVE's config lock, and after 10 s is refused saying it is held" pve_config_lock_waited_for
 run_test "A vmid owned by the other node is refused, naming that node" other_node_refused

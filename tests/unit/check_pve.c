@@ -65,6 +65,28 @@ START_TEST(test_quorum_by_the_write_bits_of_local)
 }
 END_TEST
 
+START_TEST(test_quorum_as_members_tells_it)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/.members", paths.pve_dir);
+	test_write_file(path, "{\n\"nodename\": \"pve1\",\n\"version\": 4,\n\"cluster\": { "
+			      "\"name\": \"c\", \"version\": 2, \"nodes\": 2, \"quorate\": 1 },\n"
+			      "\"nodelist\": {}\n}\n");
+	ck_assert_int_eq(pve_quorate(paths.pve_dir), 1);
+	/* 'local' still writable (pmxcfs has not caught up): .members says no quorum. */
+	test_write_file(path, "{\n\"nodename\": \"pve1\",\n\"version\": 5,\n\"cluster\": { "
+			      "\"name\": \"c\", \"version\": 2, \"nodes\": 2, \"quorate\": 0 },\n"
+			      "\"nodelist\": {}\n}\n");
+	ck_assert_int_eq(pve_quorate(paths.pve_dir), 0);
+	/* A node outside a cluster has no "cluster": always quorate; garbage tells nothing. */
+	test_write_file(path, "{ \"nodename\": \"pve1\", \"version\": 1 }\n");
+	ck_assert_int_eq(pve_quorate(paths.pve_dir), 1);
+	test_write_file(path, "{ \"cluster\": ");
+	ck_assert_int_eq(pve_quorate(paths.pve_dir), 1);
+}
+END_TEST
+
 START_TEST(test_node_name_and_owner)
 {
 	struct lxcri_error err = {};
@@ -182,6 +204,7 @@ static Suite *pve_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_quorum_by_the_write_bits_of_local);
+	tcase_add_test(tc, test_quorum_as_members_tells_it);
 	tcase_add_test(tc, test_node_name_and_owner);
 	tcase_add_test(tc, test_lock_property_of_the_main_section);
 	tcase_add_test(tc, test_change_check);
