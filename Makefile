@@ -17,7 +17,10 @@ CC ?= gcc
 PKG_CONFIG ?= pkg-config
 CLANG ?= clang
 CFLAGS ?= -O2 -g
-WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+# Warnings are errors in `make check` (and so in CI), not in a user's or
+# Debian's build, where a newer compiler may warn about more.
+WERROR ?=
+WARNINGS = -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wmissing-prototypes -Wstrict-prototypes -Wvla
 BASE_CPPFLAGS := -D_GNU_SOURCE -DLXCRI_VERSION='"$(VERSION)"' -Ilib
 HARDEN := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
@@ -71,15 +74,21 @@ APPARMOR_PROFILES := $(filter-out %.md %.template,$(wildcard apparmor/*))
 .PHONY: all install install-selinux check unit integration demo deb bench fuzz clean deps format lint
 
 all: $(PROGRAMS) $(GENERATED)
+# The policy module where Debian's policy tools are installed (selinux-policy-dev).
+ifneq ($(wildcard $(SELINUX_DEVEL_MAKEFILE)),)
 all: $(SELINUX_POLICY)
+endif
 
-$(BUILD)/%.o: %.c $(LIB_HDRS)
+# Each object depends on the headers it includes (-MMD), read back below.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/asan/%.o: %.c $(LIB_HDRS)
+$(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -124,9 +133,9 @@ $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $@
 
-$(BUILD)/tests/check_%: tests/unit/check_%.c $(wildcard tests/unit/*.h) $(LIB_ASAN)
+$(BUILD)/tests/check_%: tests/unit/check_%.c $(LIB_ASAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -o $@ $< $(LIB_ASAN) \
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -MMD -MP -o $@ $< $(LIB_ASAN) \
 		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
 		$(SELINUX_LIBS)
 
@@ -154,7 +163,7 @@ integration: all $(TEST_TOOLS)
 	BUILD=$(BUILD) tests/run-suites integration
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(TEST_TOOLS) $(FUZZ_BINS)
+	$(MAKE) WERROR=-Werror all $(UNIT_BINS) $(TEST_TOOLS) $(FUZZ_BINS)
 	BUILD=$(BUILD) tests/run-suites all
 
 demo: deps
@@ -186,11 +195,15 @@ install: all
 # Where Debian keeps third-party policy packages and the interfaces that
 # other modules build against (the layers of selinux-policy-dev).
 install: install-selinux
-install-selinux: $(BUILD)/lxcri-selinux $(SELINUX_POLICY)
+# Without selinux-policy-dev the module is not built, and so not installed
+# (the Debian package build-depends on it: it always has the module).
+SELINUX_POLICY_BUILT = $(if $(wildcard $(SELINUX_DEVEL_MAKEFILE)),$(SELINUX_POLICY))
+install-selinux: $(BUILD)/lxcri-selinux $(SELINUX_POLICY_BUILT)
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/selinux/packages \
 		$(DESTDIR)$(DATADIR)/selinux/devel/include/services
 	install -m 0755 $(BUILD)/lxcri-selinux $(DESTDIR)$(LIBEXECDIR)/
-	install -m 0644 $(SELINUX_POLICY) $(DESTDIR)$(DATADIR)/selinux/packages/lxcri.pp
+	$(if $(SELINUX_POLICY_BUILT),install -m 0644 $(SELINUX_POLICY) \
+		$(DESTDIR)$(DATADIR)/selinux/packages/lxcri.pp,@echo "no $(SELINUX_DEVEL_MAKEFILE): the SELinux policy module is not installed")
 	install -m 0644 selinux/lxcri.if $(DESTDIR)$(DATADIR)/selinux/devel/include/services/lxcri.if
 
 deb:
@@ -199,9 +212,10 @@ deb:
 bench: all
 	BUILD=$(BUILD) bench/run
 
+# With the warnings of every other build.
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 $(BASE_CPPFLAGS) $(JSONC_CFLAGS) $(NL_CFLAGS) \
+	$(CLANG) -std=gnu11 -g -O1 $(BASE_CPPFLAGS) $(WARNINGS) $(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
 		$(SELINUX_LIBS)
 

@@ -114,7 +114,7 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 {
 	const char *limit = text + size, *main_end = limit;
 	_cleanup_free_ char *out = NULL;
-	char *assignment = NULL;
+	_cleanup_free_ char *assignment = NULL;
 	size_t n = 0, len;
 	bool done = false;
 	struct line l;
@@ -124,9 +124,10 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 	    (value && strpbrk(value, "\r\n")))
 		return -EINVAL;
 	if (value &&
-	    asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key, value) < 0)
+	    asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key, value) < 0) {
+		assignment = NULL; /* undefined after a failure */
 		return -ENOMEM;
-	_cleanup_free_ char *owned = assignment;
+	}
 	len = assignment ? strlen(assignment) : 0;
 	out = malloc(size + len + 2);
 	if (!out)
