@@ -123,8 +123,8 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789._") != strlen(key) ||
 	    (value && strpbrk(value, "\r\n")))
 		return -EINVAL;
-	if (value &&
-	    asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key, value) < 0) {
+	if (value && asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key,
+			      value) < 0) {
 		assignment = NULL; /* undefined after a failure */
 		return -ENOMEM;
 	}
