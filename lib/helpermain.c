@@ -15,15 +15,18 @@
 #include "parse.h"
 #include "paths.h"
 
+/*
+ * The reason a helper failed goes into the state's last_error, which
+ * lxcri-lifecycle logs once as the reason of the refusal; the helper logs
+ * it itself only where the state could not carry it.
+ */
 static int fail(const char *state_dir, struct state *s, const char *hook, const char *message)
 {
 	struct lxcri_error ignored = {};
 
+	if (s && state_set_error(s, hook, message) >= 0 && state_save(state_dir, s, &ignored) >= 0)
+		return 1;
 	log_error("%s", message);
-	if (s) {
-		(void)state_set_error(s, hook, message);
-		(void)state_save(state_dir, s, &ignored);
-	}
 	return 1;
 }
 

@@ -413,7 +413,7 @@ static int run_planned(struct lifecycle *lc, struct state **s, const struct conf
 		else if (r >= 0)
 			r = state_reload(lc, s, err);
 		if (r < 0) {
-			log_error("%s", err->message);
+			/* lxcri-lifecycle logs err once, as the reason of the refusal. */
 			log_info("Undoing what this start applied");
 			(void)teardown_items(lc, s);
 			return r;
@@ -506,7 +506,6 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 		return refuse(lc, s, "pre-start", r, err);
 	r = check_profiles(lc, c, err);
 	if (r < 0) {
-		log_error("%s", err->message);
 		(void)teardown_items(lc, &s);
 		return refuse(lc, s, "pre-start", r, err);
 	}

@@ -42,6 +42,10 @@ assert_refused() { # ct needle...
 	assert_eq "$(ct_state "$ct")" STOPPED "state of '$ct'"
 	status=$("${LXCRI[@]}" status "$ct" 2>&1 || true)
 	assert_contains "$status" refused "lxcri status $ct"
+	# The reason is logged once, as the refusal.
+	local others
+	others=$(grep "CT $ct:" "$SYSLOG" | grep -F "$1" | grep -v "Refusing to start" || true)
+	assert_eq "$others" "" "syslog lines with $1 other than the refusal"
 	for needle in "$@"; do
 		assert_contains "$(grep "CT $ct:" "$SYSLOG")" "$needle" "syslog"
 		assert_contains "$(cat "$T/$ct.lxc.log")" "$needle" "LXC's log"
