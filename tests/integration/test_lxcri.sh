@@ -48,7 +48,7 @@ config_validate() {
 	rc=0
 	out=$(lxcri config validate ok1 2>&1) || rc=$?
 	assert_eq "$rc" 3 "a profile key without its profile"
-	assert_contains "$out" "$ETC/containers/ok1.conf:1: no generated profile '$ETC/containers/ok1.seccomp' for 'seccomp: /etc/lxcri/seccomp/default.json': run 'lxcri seccomp set ok1 /etc/lxcri/seccomp/default.json'"
+	assert_contains "$out" "$ETC/containers/ok1.conf:1: no generated profile for 'seccomp: /etc/lxcri/seccomp/default.json': run 'lxcri seccomp set ok1 /etc/lxcri/seccomp/default.json'"
 	printf '# nothing yet\n' >"$T/empty.conf"
 	assert_contains "$(lxcri config validate --file "$T/empty.conf")" "is valid (0 key(s))"
 	out=$(lxcri config validate --file "$T/empty.conf" --output-format json)

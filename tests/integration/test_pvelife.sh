@@ -114,7 +114,7 @@ profile_over_pmxcfs_limit_refused() {
 	printf 'annotation0: org.example.role=web\n' >"$PVE/lxcri/224.conf"
 	before=$(sum_of "$PVE/lxcri/224.conf" "$PVE/lxc/224.conf")
 	out=$(lxcri seccomp set 224 "$T/big.json" 2>&1) || rc=$?
-	assert_eq "$rc" 1 "exit status of seccomp set"
+	assert_eq "$rc" 3 "exit status of seccomp set"
 	assert_contains "$out" "would be"
 	assert_contains "$out" "bytes; /etc/pve (pmxcfs) holds files of at most 1048576 bytes"
 	assert_eq "$(sum_of "$PVE/lxcri/224.conf" "$PVE/lxc/224.conf")" "$before" "the configs"
@@ -123,7 +123,7 @@ profile_over_pmxcfs_limit_refused() {
 	jq --arg pad "$(head -c 1100000 /dev/zero | tr '\0' ' ')" '. + {comment: $pad}' "$MKDIR_DENIED" >"$T/padded.json"
 	rc=0
 	out=$(lxcri seccomp set 224 "$T/padded.json" 2>&1) || rc=$?
-	assert_eq "$rc" 1 "exit status of seccomp set with a padded source"
+	assert_eq "$rc" 3 "exit status of seccomp set with a padded source"
 	assert_contains "$out" "bytes; /etc/pve (pmxcfs) holds files of at most 1048576 bytes"
 	assert_eq "$(find "$PVE/lxcri" -type f | sort)" "$PVE/lxcri/224.conf" "files in $PVE/lxcri"
 }
@@ -144,10 +144,10 @@ gc_after_destroy() {
 	# vmid 232 lives on pve2, its lxcri config beside the others.
 	printf 'arch: amd64\nhostname: ct232\nostype: unmanaged\n' >"$pve2/nodes/pve2/lxc/232.conf"
 	printf 'annotation0: org.example.role=db\n' >"$PVE/lxcri/232.conf"
-	# An older lxcri's per-container profile of a vmid that is gone too.
-	printf '2\ndenylist\n' >"$PVE/lxcri/233.seccomp"
 	out=$(lxcri gc 2>&1) || fail "gc with nothing to do: $out"
 	assert_eq "$out" "" "gc with nothing to do"
+	# An older lxcri's per-container profile of a vmid that is gone too.
+	printf '2\ndenylist\n' >"$PVE/lxcri/233.seccomp"
 	# pct destroy 231: its PVE config goes, lxcri's files stay.
 	rm "$PVE/lxc/231.conf"
 	out=$(lxcri gc 2>&1) || fail "gc: $out"
