@@ -441,9 +441,9 @@ static int do_config_export(struct cli *cli)
 		fprintf(stderr, "lxcri: %s\n", err.message);
 		return r == -EINVAL ? EXIT_INVALID : EXIT_FAILED;
 	}
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_SPACED |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n",
+	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
 	return EXIT_OK;
 }
 
@@ -468,8 +468,7 @@ static int do_config_import(struct cli *cli)
 		return report_failure(EXIT_FAILED, "Failed to read '%s': %s", file, strerror(-r));
 	r = profilecmd_import(&cli->paths, cli->argv[0], text, size, cli->force, &res, &err);
 	if (r < 0)
-		return report_failure(r == -EINVAL ? EXIT_INVALID : EXIT_FAILED, "%s",
-				      err.message);
+		return report_failure(r == -EINVAL ? EXIT_INVALID : EXIT_FAILED, "%s", err.message);
 	for (size_t i = 0; i < res.n_warnings; i++)
 		fprintf(stderr, "lxcri: warning: %s\n", res.warnings[i]);
 	printf("imported into '%s' and '%s'%s\n", res.config, res.lxc_config,
@@ -507,7 +506,10 @@ static int do_gc(struct cli *cli)
 		struct json_object *o = json_object_new_object();
 		json_add_string(o, "path", it->path);
 		json_add_string(o, "container", it->id[0] ? it->id : NULL);
-		json_add_string(o, "action", it->keep ? "keep" : it->removed ? "removed" : "remove");
+		json_add_string(o, "action",
+				it->keep      ? "keep"
+				: it->removed ? "removed"
+					      : "remove");
 		json_add_string(o, "reason", it->why);
 		json_object_array_add(a, o);
 	}

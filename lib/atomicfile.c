@@ -106,8 +106,9 @@ static int write_replace(const char *path, const void *data, size_t size, mode_t
 	if (max_size > 0 && size > max_size)
 		return max_size == PMXCFS_FILE_MAX
 			   ? too_large(path, size, err)
-			   : error_set(err, -EFBIG, "'%s' would be %zu bytes, more than the %zu allowed",
-				       path, size, max_size);
+			   : error_set(err, -EFBIG,
+				       "'%s' would be %zu bytes, more than the %zu allowed", path,
+				       size, max_size);
 	r = split_path(path, &dir, &base);
 	if (r < 0)
 		return write_error(err, r, path);

@@ -177,9 +177,13 @@ struct parser {
 	struct reader rd;
 	struct config *c;
 	const char *key; /* the current key, for messages */
-	/* The line each key was seen on, 0 if not yet: one slot per possible key. */
+	/*
+	 * The line each key was seen on, 0 if not yet: one slot per possible key
+	 * (7 without an index: dns, seccomp, seccomp-sha256, apparmor, selinux,
+	 * hooks, hook-user).
+	 */
 	unsigned
-	    seen[CONFIG_MAX_NET + CONFIG_MAX_ROUTE + CONFIG_MAX_PORT + CONFIG_MAX_ANNOTATION + 6];
+	    seen[CONFIG_MAX_NET + CONFIG_MAX_ROUTE + CONFIG_MAX_PORT + CONFIG_MAX_ANNOTATION + 7];
 };
 
 static int fail(struct parser *p, int r, const char *fmt, ...)
@@ -1136,10 +1140,11 @@ int config_parse(const char *name, const char *data, size_t size, struct config 
 	}
 
 	if (c->seccomp_sha256[0] && !c->seccomp)
-		return error_set(err, -EINVAL,
-				 "%s:%u: 'seccomp-sha256' without 'seccomp': run 'lxcri seccomp set' "
-				 "or remove the line",
-				 p->rd.name, c->seccomp_sha256_line);
+		return error_set(
+		    err, -EINVAL,
+		    "%s:%u: 'seccomp-sha256' without 'seccomp': run 'lxcri seccomp set' "
+		    "or remove the line",
+		    p->rd.name, c->seccomp_sha256_line);
 
 	/* The file's order is in entries; the model is in index order. */
 	if (c->n_nets)

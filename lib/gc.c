@@ -179,7 +179,9 @@ static int scan_config_dir(struct finder *f, const char *dir, bool vmid_dir)
 	int r;
 
 	if (!d)
-		return errno == ENOENT ? 0 : error_set_errno(f->err, -errno, "Failed to list '%s'", dir);
+		return errno == ENOENT
+			   ? 0
+			   : error_set_errno(f->err, -errno, "Failed to list '%s'", dir);
 	while ((de = readdir(d))) {
 		char id[64], why[GC_WHY_SIZE], path[PATH_MAX];
 		bool is_config = false;
@@ -225,8 +227,9 @@ static int scan_configs_under(struct finder *f, const char *root, const char *su
 	int r;
 
 	if (!d)
-		return errno == ENOENT ? 0
-				       : error_set_errno(f->err, -errno, "Failed to list '%s'", root);
+		return errno == ENOENT
+			   ? 0
+			   : error_set_errno(f->err, -errno, "Failed to list '%s'", root);
 	while ((de = readdir(d))) {
 		char path[PATH_MAX];
 
@@ -293,8 +296,9 @@ static int scan_store(struct finder *f, const char *store, bool profiles)
 	int r;
 
 	if (!d)
-		return errno == ENOENT ? 0
-				       : error_set_errno(f->err, -errno, "Failed to list '%s'", store);
+		return errno == ENOENT
+			   ? 0
+			   : error_set_errno(f->err, -errno, "Failed to list '%s'", store);
 	while ((de = readdir(d))) {
 		char digest[65], path[PATH_MAX];
 		bool profile = false, named;
@@ -326,7 +330,8 @@ static int scan_store(struct finder *f, const char *store, bool profiles)
 				 (long long)(f->min_age + 59) / 60);
 		else
 			snprintf(it->why, sizeof(it->why), "%s",
-				 profiles ? "no config uses it" : "no stored profile was made from it");
+				 profiles ? "no config uses it"
+					  : "no stored profile was made from it");
 	}
 	if (profiles)
 		gc_words_sort(f->copies, &f->n_copies);
@@ -336,10 +341,12 @@ static int scan_store(struct finder *f, const char *store, bool profiles)
 int gc_find(const struct lxcri_paths *p, time_t min_age, struct gc_list *ret,
 	    struct lxcri_error *err)
 {
-	_cleanup_(finder_done) struct finder f = {
-		.p = p, .pve = paths_pve_mode(p), .min_age = min_age, .now = time(NULL),
-		.out = ret, .err = err
-	};
+	_cleanup_(finder_done) struct finder f = { .p = p,
+						   .pve = paths_pve_mode(p),
+						   .min_age = min_age,
+						   .now = time(NULL),
+						   .out = ret,
+						   .err = err };
 	char dirs[2][PATH_MAX], store[PATH_MAX], nodes[PATH_MAX];
 	size_t n_dirs = 0;
 	int r;
@@ -445,7 +452,8 @@ int gc_apply(const struct lxcri_paths *p, time_t min_age, struct gc_list *ret,
 	if (paths_pve_mode(p)) {
 		r = pve_quorate(p->pve_dir);
 		if (r < 0)
-			return error_set_errno(err, r, "Failed to tell whether the node has quorum");
+			return error_set_errno(err, r,
+					       "Failed to tell whether the node has quorum");
 		if (r == 0)
 			return error_set(err, -EACCES, PVE_NO_QUORUM);
 	}

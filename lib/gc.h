@@ -35,10 +35,10 @@
 
 struct gc_item {
 	char path[PATH_MAX];
-	char id[64];	/* the container the file is of; "" for a stored profile */
+	char id[64]; /* the container the file is of; "" for a stored profile */
 	char why[GC_WHY_SIZE];
-	bool keep;	/* listed, not removed: too young */
-	bool removed;	/* gc_apply() removed it */
+	bool keep;    /* listed, not removed: too young */
+	bool removed; /* gc_apply() removed it */
 };
 
 struct gc_list {

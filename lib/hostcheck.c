@@ -356,7 +356,8 @@ static void check_orphans(struct checks *c, const struct lxcri_paths *p)
 	if (n == 0)
 		add(c, "orphans", CHECK_OK, NULL, "no lxcri file outlived its container");
 	else
-		add(c, "orphans", CHECK_WARN, "'lxcri gc' lists them, 'lxcri gc --apply' removes them",
+		add(c, "orphans", CHECK_WARN,
+		    "'lxcri gc' lists them, 'lxcri gc --apply' removes them",
 		    "%zu lxcri file(s) outlived their container or are used by none: %s (%s)%s", n,
 		    l.items[first].path, l.items[first].why, n > 1 ? ", ..." : "");
 }

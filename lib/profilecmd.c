@@ -176,8 +176,8 @@ static int write_change(const struct lxcri_paths *p, const char *id, const struc
 
 		r = config_text_read(f->path, &f->old, err);
 		if (r >= 0)
-			r = atomic_write_file(f->path, f->text, f->size, PROFILE_MODE, PMXCFS_FILE_MAX,
-					      err);
+			r = atomic_write_file(f->path, f->text, f->size, PROFILE_MODE,
+					      PMXCFS_FILE_MAX, err);
 		if (r < 0)
 			goto undo_files;
 	}
@@ -247,8 +247,8 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 		return error_set_errno(err, r, "Failed to set %s in '%s'", w->key, ret->lxc_config);
 
 	r = write_change(p, id,
-			 &(struct change_write){ files, n_files, f.config, edit.text, edit.size, &old,
-						 ret->lxc_config, lxc_text, lxc_size, &lxc },
+			 &(struct change_write){ files, n_files, f.config, edit.text, edit.size,
+						 &old, ret->lxc_config, lxc_text, lxc_size, &lxc },
 			 err);
 	if (r >= 0 && (ct_running_pid(p, id, &pid, &(struct lxcri_error){}) < 0 || pid > 0))
 		ret->running = true;
@@ -645,7 +645,8 @@ int profilecmd_export(const struct lxcri_paths *p, const char *id, struct json_o
 	r = export_files(p, id, c, files, err);
 	if (r < 0)
 		return r;
-	if (json_add(o, "lxc_keys", TAKE_PTR(keys)) < 0 || json_add(o, "files", TAKE_PTR(files)) < 0)
+	if (json_add(o, "lxc_keys", TAKE_PTR(keys)) < 0 ||
+	    json_add(o, "files", TAKE_PTR(files)) < 0)
 		return error_set(err, -ENOMEM, "Out of memory");
 	*ret = TAKE_PTR(o);
 	return 0;
@@ -727,15 +728,17 @@ static int import_files(const char *store, const struct config *c, struct json_o
 	if (!c->seccomp_sha256[0] && n > 0)
 		return error_set(err, -EINVAL, "The export has files its config names not");
 	for (size_t i = 0; i < n; i++)
-		if (strstr(ret[i].path, ".json") && (!*want_copy || !strstr(ret[i].path, want_copy)))
+		if (strstr(ret[i].path, ".json") &&
+		    (!*want_copy || !strstr(ret[i].path, want_copy)))
 			return error_set(err, -EINVAL,
 					 "The export has a source copy ('%s') that its profile "
 					 "was not made from",
 					 ret[i].path);
 	if (have_profile && !have_copy)
-		return error_set(err, -EINVAL,
-				 "The export lacks 'seccomp/%s.json', the source copy of its profile",
-				 want_copy);
+		return error_set(
+		    err, -EINVAL,
+		    "The export lacks 'seccomp/%s.json', the source copy of its profile",
+		    want_copy);
 	return 0;
 }
 
@@ -754,7 +757,8 @@ static int port_warnings(const char *dir, const struct config *c, struct profile
 
 		if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".conf") != 0 ||
 		    path_join(path, sizeof(path), "%s/%s", dir, de->d_name) < 0 ||
-		    strcmp(path, c->path) == 0 || read_file(path, CONFIG_MAX_SIZE, &text, &size) < 0 ||
+		    strcmp(path, c->path) == 0 ||
+		    read_file(path, CONFIG_MAX_SIZE, &text, &size) < 0 ||
 		    config_parse(path, text, size, &other, &(struct lxcri_error){}) < 0)
 			continue;
 		for (size_t i = 0; i < c->n_ports; i++)
@@ -786,7 +790,8 @@ static int import_lxc_text(const struct lxcri_paths *p, const char *id, const st
 			   size_t *ret_size, struct lxcri_error *err)
 {
 	struct lxc_key_want want[3], had[3];
-	size_t n = profiles_lxc_keys(p, id, c, want), n_had = old ? profiles_lxc_keys(p, id, old, had) : 0;
+	size_t n = profiles_lxc_keys(p, id, c, want),
+	       n_had = old ? profiles_lxc_keys(p, id, old, had) : 0;
 	_cleanup_free_ char *text = strndup(lxc->text, lxc->size);
 	size_t size = lxc->size;
 	int r;
@@ -863,7 +868,8 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 	/* The checks that need no lock first: a bad document never waits for one. */
 	if (!container_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, &f) < 0 || profiles_seccomp_store(p, id, store, sizeof(store)) < 0 ||
+	if (ct_files_init(p, id, &f) < 0 ||
+	    profiles_seccomp_store(p, id, store, sizeof(store)) < 0 ||
 	    paths_container_config_dir(p, f.pve, dir, sizeof(dir)) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = config_parse(f.config, json_object_get_string(config),
@@ -892,11 +898,10 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 				    &lxc_size, err);
 	if (r >= 0)
 		r = write_change(p, id,
-				 &(struct change_write){ stored, n_stored, f.config,
-							 json_object_get_string(config),
-							 (size_t)json_object_get_string_len(config),
-							 &old, ch.lxc_config, lxc_text, lxc_size,
-							 &lxc },
+				 &(struct change_write){
+				     stored, n_stored, f.config, json_object_get_string(config),
+				     (size_t)json_object_get_string_len(config), &old,
+				     ch.lxc_config, lxc_text, lxc_size, &lxc },
 				 err);
 	for (size_t i = 0; i < n_stored; i++)
 		stored_file_done(&stored[i]);

@@ -47,7 +47,8 @@ int profiles_seccomp_store(const struct lxcri_paths *p, const char *id, char *bu
 
 static bool sha256_hex_valid(const char *s)
 {
-	return strlen(s) == SHA256_HEX_SIZE - 1 && strspn(s, "0123456789abcdef") == SHA256_HEX_SIZE - 1;
+	return strlen(s) == SHA256_HEX_SIZE - 1 &&
+	       strspn(s, "0123456789abcdef") == SHA256_HEX_SIZE - 1;
 }
 
 int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, const char *profile_sha256,
@@ -58,7 +59,8 @@ int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, const ch
 
 	if (r < 0)
 		return r;
-	if (!sha256_hex_valid(profile_sha256) || (*source_sha256 && !sha256_hex_valid(source_sha256)))
+	if (!sha256_hex_valid(profile_sha256) ||
+	    (*source_sha256 && !sha256_hex_valid(source_sha256)))
 		return -EINVAL;
 	ret->copy[0] = '\0';
 	r = path_join(ret->profile, sizeof(ret->profile), "%s/%s.seccomp", store, profile_sha256);
@@ -85,7 +87,8 @@ int profiles_store_lock(const struct lxcri_paths *p, struct lxcri_error *err)
 	char path[PATH_MAX];
 
 	if (path_join(path, sizeof(path), "%s/.locks/.seccomp-store.lock", p->run_dir) < 0)
-		return error_set(err, -ENAMETOOLONG, "Path of the profile store's lock is too long");
+		return error_set(err, -ENAMETOOLONG,
+				 "Path of the profile store's lock is too long");
 	return lock_file(path, 30000, err);
 }
 
@@ -297,9 +300,9 @@ size_t profiles_lxc_keys(const struct lxcri_paths *p, const char *id, const stru
 	size_t n = 0;
 
 	/* Without seccomp-sha256: what an older version set, so that unset still finds it. */
-	if (c->seccomp && (c->seccomp_sha256[0]
-			       ? profiles_seccomp_files(p, id, c->seccomp_sha256, "", &f)
-			       : profiles_seccomp_old_files(p, id, &f)) >= 0) {
+	if (c->seccomp &&
+	    (c->seccomp_sha256[0] ? profiles_seccomp_files(p, id, c->seccomp_sha256, "", &f)
+				  : profiles_seccomp_old_files(p, id, &f)) >= 0) {
 		ret[n] =
 		    (struct lxc_key_want){ "seccomp", "lxc.seccomp.profile", "", c->seccomp_line };
 		snprintf(ret[n++].value, sizeof(ret->value), "%s", f.profile);

@@ -141,13 +141,19 @@ echo "verbs: \$(complete_words lxcri '')"
 echo "config: \$(complete_words lxcri config '')"
 echo "ids: \$(complete_words lxcri status '')"
 echo "formats: \$(complete_words lxcri status --output-format '')"
+echo "export: \$(complete_words lxcri config export '')"
+echo "gc: \$(complete_words lxcri gc --)"
+echo "import: \$(complete_words lxcri config import alpha --)"
 EOS
 )
 	local out
 	out=$(bash -c "$script")
 	assert_contains "$out" "verbs: "
-	for v in version check status config; do assert_contains "$(grep verbs: <<<"$out")" "$v"; done
-	assert_contains "$(grep config: <<<"$out")" "validate"
+	for v in version check status config gc; do assert_contains "$(grep verbs: <<<"$out")" "$v"; done
+	for v in validate export import; do assert_contains "$(grep config: <<<"$out")" "$v"; done
+	assert_contains "$(grep export: <<<"$out")" "alpha"
+	assert_contains "$(grep gc: <<<"$out")" "--apply"
+	assert_contains "$(grep import: <<<"$out")" "--force"
 	assert_contains "$(grep ids: <<<"$out")" "alpha"
 	assert_contains "$(grep ids: <<<"$out")" "beta"
 	assert_contains "$(grep formats: <<<"$out")" "json-pretty"

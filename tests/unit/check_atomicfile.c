@@ -311,13 +311,22 @@ START_TEST(test_max_size_efbig)
 	ck_assert_int_eq(atomic_write_file(path, big, 1024 * 1024 + 1, 0600, 1024 * 1024, &err),
 			 -EFBIG);
 	ck_assert_int_eq(err.code, -EFBIG);
-	ck_assert_msg(strstr(err.message, "would be 1048577 bytes, more than the 1048576 allowed"),
+	ck_assert_msg(strstr(err.message, "' would be 1048577 bytes; /etc/pve (pmxcfs) holds files "
+					  "of at most 1048576 bytes"),
 		      "%s", err.message);
-	ck_assert_msg(strstr(err.message, "pmxcfs limits a file to 1 MiB"), "%s", err.message);
 	ck_assert_ptr_nonnull(strstr(err.message, path));
 	assert_content(path, "old\n");
+	/* The same, asked before anything is written. */
+	ck_assert_int_eq(pmxcfs_size_check(path, PMXCFS_FILE_MAX, &err), 0);
+	ck_assert_int_eq(pmxcfs_size_check(path, PMXCFS_FILE_MAX + 1, &err), -EFBIG);
+	ck_assert_msg(strstr(err.message,
+			     "would be 1048577 bytes; /etc/pve (pmxcfs) holds files of "
+			     "at most 1048576 bytes"),
+		      "%s", err.message);
 
 	ck_assert_int_eq(atomic_write_file(fresh, big, 101, 0600, 100, &err), -EFBIG);
+	ck_assert_msg(strstr(err.message, "would be 101 bytes, more than the 100 allowed"), "%s",
+		      err.message);
 	assert_dir_lists(dir, "105.conf");
 
 	/* Exactly max_size is fine. */

@@ -255,9 +255,11 @@ START_TEST(test_set_same_profile_stored_once)
 	test_write_file(path, "arch: amd64\n");
 	snprintf(path, sizeof(path), "%s/lxc/106/config", f.dir);
 	test_write_file(path, "lxc.uts.name = ct106\n");
-	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "105", f.source, false, &conv, &a, &err), 0);
+	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "105", f.source, false, &conv, &a, &err),
+			 0);
 	seccompconv_result_done(&conv);
-	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "106", f.source, false, &conv, &b, &err), 0);
+	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "106", f.source, false, &conv, &b, &err),
+			 0);
 	ck_assert_str_eq(a.profile, b.profile);
 	for (DIR *d = opendir(f.stored); d; d = (closedir(d), NULL))
 		for (struct dirent *de; (de = readdir(d));)
@@ -324,9 +326,11 @@ START_TEST(test_export_import)
 	test_write_file(path, "arch: amd64\n");
 	snprintf(path, sizeof(path), "%s/lxc/106/config", f.dir);
 	test_write_file(path, "lxc.uts.name = ct106\n");
-	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "105", f.source, false, &conv, &ch, &err), 0);
+	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "105", f.source, false, &conv, &ch, &err),
+			 0);
 	snprintf(stored, sizeof(stored), "lxc.seccomp.profile: %s\n", ch.profile);
-	ck_assert_int_eq(profilecmd_apparmor_set(&f.paths, "105", "profile=generated", &ch, &err), 0);
+	ck_assert_int_eq(profilecmd_apparmor_set(&f.paths, "105", "profile=generated", &ch, &err),
+			 0);
 	ck_assert_int_eq(profilecmd_export(&f.paths, "105", &doc, &err), 0);
 	a = strdup(json_object_to_json_string(doc));
 
@@ -351,8 +355,7 @@ START_TEST(test_export_import)
 	ck_assert_str_eq(json_object_to_json_string(again), json_object_to_json_string(doc));
 	snprintf(path, sizeof(path), "%s/pve/lxc/106.conf", f.dir);
 	ck_assert_int_ge(read_file(path, 0, &pve, NULL), 0);
-	ck_assert_msg(strstr(pve, "lxc.apparmor.profile: lxcri-ct-106\n") &&
-			  strstr(pve, stored),
+	ck_assert_msg(strstr(pve, "lxc.apparmor.profile: lxcri-ct-106\n") && strstr(pve, stored),
 		      "%s", pve);
 	/* Again: 106 has a config now. */
 	ck_assert_int_eq(profilecmd_import(&f.paths, "106", a, strlen(a), false, &res, &err),

@@ -36,7 +36,7 @@ struct fixture {
 	char profile[PATH_MAX];
 	char copy[PATH_MAX];
 	char lxc_config[PATH_MAX];
-	char *stamped; /* what the stored profile holds */
+	char *stamped;		      /* what the stored profile holds */
 	char sha256[SHA256_HEX_SIZE]; /* its digest: its name */
 };
 
@@ -196,10 +196,11 @@ START_TEST(test_stamp_is_line_three)
 	/* Nothing of the container in it: the source's path is in the config alone. */
 	fixture_init(&f);
 	sha256_hex(SOURCE_JSON, strlen(SOURCE_JSON), source_sha);
-	ck_assert_int_ge(asprintf(&expected,
-				  "2\ndenylist\n# lxcri: source sha256 %s\nkexec_load errno 1\n" KEPT_LXC,
-				  source_sha),
-			 0);
+	ck_assert_int_ge(
+	    asprintf(&expected,
+		     "2\ndenylist\n# lxcri: source sha256 %s\nkexec_load errno 1\n" KEPT_LXC,
+		     source_sha),
+	    0);
 	ck_assert_str_eq(f.stamped, expected);
 	fixture_done(&f);
 }
@@ -292,7 +293,8 @@ START_TEST(test_check_key_names_another_source)
 	snprintf(f.source, sizeof(f.source), "%s", other);
 	write_conf(&f, "seccomp: %s\n", "");
 	c = load(&f);
-	ck_assert_int_eq(profiles_check_seccomp(&f.paths, ID, c, f.lxc_config, NULL, NULL, &err), 0);
+	ck_assert_int_eq(profiles_check_seccomp(&f.paths, ID, c, f.lxc_config, NULL, NULL, &err),
+			 0);
 	/* Other content: not what the profile was made from. */
 	test_write_file(other, "{}\n");
 	check_fails(&f, f.lxc_config, -ESTALE, other, "changed since the profile");
