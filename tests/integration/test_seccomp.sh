@@ -461,6 +461,8 @@ pve_unprivileged_keeps_pve_denials() {
 	assert_contains "$(cat "$SYSLOG")" "CT 200: $expected" "syslog"
 	assert_contains "$("${LXCRI[@]}" status 200)" "$expected" "lxcri status"
 	"${LXCRI[@]}" seccomp set 200 "$DOCKER_PROFILE" >/dev/null 2>&1
+	# Another profile, so another file: PVE writes its new key into LXC's config at the start.
+	pve_regenerate 200
 	ct_start 200
 	assert_eq "$(ct_exec 200 /bin/syscalltool keyctl)" "keyctl: errno 126" "keyctl with features keyctl=1 (ENOKEY from the kernel)"
 	assert_eq "$(ct_exec 200 /bin/syscalltool ioctl_btrfs)" "ioctl_btrfs: errno 1" "a btrfs ioctl with features keyctl=1"
