@@ -497,8 +497,11 @@ static int do_gc(struct cli *cli)
 		const struct gc_item *it = &l.items[i];
 		const char *what = it->keep ? "keep" : it->removed ? "removed" : "would remove";
 
-		if (it->removed)
+		/* The container's id in the line, as in every log line of a container. */
+		if (it->removed) {
+			log_set_container(it->id[0] ? it->id : NULL);
 			log_info("removed %s: %s", it->path, it->why);
+		}
 		if (cli->format == OUTPUT_TEXT) {
 			printf("%s %s: %s\n", what, it->path, it->why);
 			continue;

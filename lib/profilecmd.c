@@ -726,7 +726,8 @@ static int import_files(const char *store, const struct config *c, struct json_o
 				 "names",
 				 c->seccomp_sha256);
 	if (!c->seccomp_sha256[0] && n > 0)
-		return error_set(err, -EINVAL, "The export has files its config names not");
+		return error_set(err, -EINVAL,
+				 "The export has files that its config does not name");
 	for (size_t i = 0; i < n; i++)
 		if (strstr(ret[i].path, ".json") &&
 		    (!*want_copy || !strstr(ret[i].path, want_copy)))

@@ -67,10 +67,18 @@ static void age(const struct fixture *f, const char *sub)
 
 static void fixture_init(struct fixture *f)
 {
-	static const char *const dirs[] = { "pve",	     "pve/lxc",	      "pve/lxcri",
-					    "pve/lxcri/seccomp", "pve/nodes",  "pve/nodes/pve1",
-					    "pve/nodes/pve1/lxc", "etc",	     "etc/containers",
-					    "lxc",	     "lxc/here",      "run" };
+	static const char *const dirs[] = { "pve",
+					    "pve/lxc",
+					    "pve/lxcri",
+					    "pve/lxcri/seccomp",
+					    "pve/nodes",
+					    "pve/nodes/pve1",
+					    "pve/nodes/pve1/lxc",
+					    "etc",
+					    "etc/containers",
+					    "lxc",
+					    "lxc/here",
+					    "run" };
 	char path[PATH_MAX];
 
 	*f = (struct fixture){ .dir = test_tmpdir() };
@@ -182,8 +190,9 @@ START_TEST(test_find_keeps_young)
 	ck_assert_msg(!strstr(text, S2 ".json"), "%s", text);
 	for (size_t i = 0; i < l.n; i++)
 		if (l.items[i].keep)
-			ck_assert_str_eq(l.items[i].why, "no config uses it, but it was written less "
-							 "than 10 minutes ago");
+			ck_assert_str_eq(l.items[i].why,
+					 "no config uses it, but it was written less "
+					 "than 10 minutes ago");
 	fixture_done(&f);
 }
 END_TEST
