@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -29,8 +30,10 @@
 #include "config.h"
 #include "configedit.h"
 #include "ctfiles.h"
+#include "gc.h"
 #include "hookcmd.h"
 #include "hostcheck.h"
+#include "json.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "netsetup.h"
@@ -60,6 +63,8 @@ struct cli {
 	const char *net;     /* --net (port add) */
 	bool dry_run;	     /* --dry-run (hooks run) */
 	bool accept_loss;    /* --accept-loss (seccomp convert) */
+	bool apply;	     /* --apply (gc) */
+	bool force;	     /* --force (config import) */
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;
@@ -420,6 +425,102 @@ static int report_failure(int code, const char *fmt, ...)
 	log_error("%s", message);
 	fprintf(stderr, "lxcri: %s\n", message);
 	return code;
+}
+
+/* lxcri config export <id>: the document on stdout. */
+static int do_config_export(struct cli *cli)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 1)
+		return usage_error("%s", "usage: lxcri config export <id>");
+	r = profilecmd_export(&cli->paths, cli->argv[0], &o, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return r == -EINVAL ? EXIT_INVALID : EXIT_FAILED;
+	}
+	printf("%s\n",
+	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+	return EXIT_OK;
+}
+
+/* lxcri config import <id> [FILE|-] [--force] */
+static int do_config_import(struct cli *cli)
+{
+	_cleanup_(profilecmd_import_done) struct profilecmd_import res = {};
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	const char *file = cli->argc == 2 ? cli->argv[1] : "-";
+	struct lxcri_error err = {};
+	size_t size = 0;
+	int r;
+
+	if (cli->argc < 1 || cli->argc > 2)
+		return usage_error("%s", "usage: lxcri config import <id> [FILE|-] [--force]");
+	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	fd = strcmp(file, "-") == 0 ? dup(STDIN_FILENO) : open(file, O_RDONLY | O_CLOEXEC);
+	r = fd < 0 ? -errno : read_fd(fd, 16 * PMXCFS_FILE_MAX, &text, &size);
+	if (r < 0)
+		return report_failure(EXIT_FAILED, "Failed to read '%s': %s", file, strerror(-r));
+	r = profilecmd_import(&cli->paths, cli->argv[0], text, size, cli->force, &res, &err);
+	if (r < 0)
+		return report_failure(r == -EINVAL ? EXIT_INVALID : EXIT_FAILED, "%s", err.message);
+	for (size_t i = 0; i < res.n_warnings; i++)
+		fprintf(stderr, "lxcri: warning: %s\n", res.warnings[i]);
+	printf("imported into '%s' and '%s'%s\n", res.config, res.lxc_config,
+	       res.running ? " (the container runs: its next start applies it)" : "");
+	return EXIT_OK;
+}
+
+/* lxcri gc [--apply]: one line per file, with the reason. */
+static int do_gc(struct cli *cli)
+{
+	_cleanup_(gc_list_done) struct gc_list l = {};
+	_cleanup_json_ struct json_object *a = NULL;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc > 0)
+		return usage_error("'gc' takes no argument, got '%s'", cli->argv[0]);
+	if (cli->apply) {
+		log_setup("lxcri", NULL);
+		log_set_stderr(false);
+	}
+	r = cli->apply ? gc_apply(&cli->paths, GC_MIN_AGE_S, &l, &err)
+		       : gc_find(&cli->paths, GC_MIN_AGE_S, &l, &err);
+	a = json_object_new_array();
+	for (size_t i = 0; i < l.n; i++) {
+		const struct gc_item *it = &l.items[i];
+		const char *what = it->keep ? "keep" : it->removed ? "removed" : "would remove";
+
+		/* The container's id in the line, as in every log line of a container. */
+		if (it->removed) {
+			log_set_container(it->id[0] ? it->id : NULL);
+			log_info("removed %s: %s", it->path, it->why);
+		}
+		if (cli->format == OUTPUT_TEXT) {
+			printf("%s %s: %s\n", what, it->path, it->why);
+			continue;
+		}
+		struct json_object *o = json_object_new_object();
+		json_add_string(o, "path", it->path);
+		json_add_string(o, "container", it->id[0] ? it->id : NULL);
+		json_add_string(o, "action",
+				it->keep      ? "keep"
+				: it->removed ? "removed"
+					      : "remove");
+		json_add_string(o, "reason", it->why);
+		json_object_array_add(a, o);
+	}
+	if (cli->format != OUTPUT_TEXT)
+		print_json(cli, a);
+	if (r < 0)
+		return report_failure(EXIT_FAILED, "%s", err.message);
+	return EXIT_OK;
 }
 
 /* Whether s records anything of the net named name ("net.*" items). */
@@ -1305,6 +1406,9 @@ static const struct command commands[] = {
 	{ "check", NULL, do_check, "lxcri check" },
 	{ "status", NULL, do_status, "lxcri status [<id>]" },
 	{ "config", "validate", do_config_validate, "lxcri config validate <id> | --file FILE" },
+	{ "config", "export", do_config_export, "lxcri config export <id>" },
+	{ "config", "import", do_config_import, "lxcri config import <id> [FILE|-] [--force]" },
+	{ "gc", NULL, do_gc, "lxcri gc [--apply]" },
 	{ "net", "add", do_net_add, "lxcri net add <id> <property string>" },
 	{ "net", "del", do_net_del, "lxcri net del <id> <name>" },
 	{ "net", "list", do_net_list, "lxcri net list <id>" },
@@ -1379,6 +1483,10 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			positional[0] = (char *)"help";
 			n = 1;
 			break;
+		}
+		if (strcmp(a, "--apply") == 0 || strcmp(a, "--force") == 0) {
+			*(a[2] == 'a' ? &cli->apply : &cli->force) = true;
+			continue;
 		}
 		if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--accept-loss") == 0) {
 			*(a[2] == 'd' ? &cli->dry_run : &cli->accept_loss) = true;

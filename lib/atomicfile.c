@@ -18,8 +18,6 @@
 #include "cleanup.h"
 #include "pve.h"
 
-#define PMXCFS_MAX_SIZE (1024 * 1024)
-
 static int split_path(const char *path, char **ret_dir, const char **ret_base);
 
 /* pmxcfs is a FUSE file system: statfs(2)'s f_type of every FUSE mount. */
@@ -47,11 +45,22 @@ static const char *write_error_hint(int r, const char *path)
 	case ENOSPC:
 	case EDQUOT:
 		return " (no space left or quota exceeded)";
-	case EFBIG:
-		return " (pmxcfs limits a file to 1 MiB)";
 	default:
 		return "";
 	}
+}
+
+static int too_large(const char *path, size_t size, struct lxcri_error *err)
+{
+	return error_set(err, -EFBIG,
+			 "'%s' would be %zu bytes; /etc/pve (pmxcfs) holds files of at most %d "
+			 "bytes",
+			 path, size, PMXCFS_FILE_MAX);
+}
+
+int pmxcfs_size_check(const char *path, size_t size, struct lxcri_error *err)
+{
+	return size > PMXCFS_FILE_MAX ? too_large(path, size, err) : 0;
 }
 
 static int write_error(struct lxcri_error *err, int r, const char *path)
@@ -114,10 +123,11 @@ static int write_replace(const char *path, const void *data, size_t size, mode_t
 		return error_set(err, -EINVAL, "Failed to write '%s': invalid arguments",
 				 path ? path : "(null)");
 	if (max_size > 0 && size > max_size)
-		return error_set(
-		    err, -EFBIG, "'%s' would be %zu bytes, more than the %zu allowed%s", path, size,
-		    max_size,
-		    max_size <= PMXCFS_MAX_SIZE ? " (pmxcfs limits a file to 1 MiB)" : "");
+		return max_size == PMXCFS_FILE_MAX
+			   ? too_large(path, size, err)
+			   : error_set(err, -EFBIG,
+				       "'%s' would be %zu bytes, more than the %zu allowed", path,
+				       size, max_size);
 	r = split_path(path, &dir, &base);
 	if (r < 0)
 		return write_error(err, r, path);
@@ -153,7 +163,8 @@ static int write_replace(const char *path, const void *data, size_t size, mode_t
 		r = -errno;
 	if (r < 0) {
 		unlink(tmp);
-		return write_error(err, r, path);
+		/* pmxcfs's own limit, or a file system's: said as a refused size. */
+		return r == -EFBIG ? too_large(path, size, err) : write_error(err, r, path);
 	}
 
 	/*

@@ -14,11 +14,26 @@
 #include "error.h"
 
 /*
+ * pmxcfs's limit for one file: whatever lxcri stores where it may end up in
+ * /etc/pve (configs, stored profiles, source copies, PVE's <vmid>.conf)
+ * stays within it.
+ */
+#define PMXCFS_FILE_MAX 1048576
+
+/*
+ * -EFBIG with "'<path>' would be <size> bytes; /etc/pve (pmxcfs) holds
+ * files of at most 1048576 bytes" if size exceeds PMXCFS_FILE_MAX, else 0:
+ * for a caller that writes several files and must refuse before the first.
+ */
+int pmxcfs_size_check(const char *path, size_t size, struct lxcri_error *err);
+
+/*
  * Writes path atomically. If max_size > 0 and size exceeds it: -EFBIG before
- * anything is written. Errors are explained in err, with a hint for the
- * cases an admin meets: EROFS ("read-only: on a PVE node, /etc/pve is
- * read-only without quorum"), ENOSPC/EDQUOT (no space or over quota),
- * EFBIG (pmxcfs' 1 MiB limit).
+ * anything is written (with max_size PMXCFS_FILE_MAX, the message of
+ * pmxcfs_size_check(); a write that fails with EFBIG says the same). Errors
+ * are explained in err, with a hint for the cases an admin meets: EROFS
+ * ("read-only: on a PVE node, /etc/pve is read-only without quorum"),
+ * ENOSPC/EDQUOT (no space or over quota).
  *
  * The file gets exactly mode (fchmod, the umask does not apply) and the
  * caller's owner. Should only the final fsync of the directory fail, the new

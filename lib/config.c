@@ -177,9 +177,13 @@ struct parser {
 	struct reader rd;
 	struct config *c;
 	const char *key; /* the current key, for messages */
-	/* The line each key was seen on, 0 if not yet: one slot per possible key. */
+	/*
+	 * The line each key was seen on, 0 if not yet: one slot per possible key
+	 * (7 without an index: dns, seccomp, seccomp-sha256, apparmor, selinux,
+	 * hooks, hook-user).
+	 */
 	unsigned
-	    seen[CONFIG_MAX_NET + CONFIG_MAX_ROUTE + CONFIG_MAX_PORT + CONFIG_MAX_ANNOTATION + 6];
+	    seen[CONFIG_MAX_NET + CONFIG_MAX_ROUTE + CONFIG_MAX_PORT + CONFIG_MAX_ANNOTATION + 7];
 };
 
 static int fail(struct parser *p, int r, const char *fmt, ...)
@@ -790,6 +794,18 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 
 /* seccomp, apparmor, selinux */
 
+static int parse_seccomp_sha256(struct parser *p, unsigned index, char *value)
+{
+	(void)index;
+	if (strlen(value) != 64 || strspn(value, "0123456789abcdef") != 64)
+		return invalid(p, NULL, value,
+			       "expected the 64 lowercase hex digits of a sha256 digest, as 'lxcri "
+			       "seccomp set' writes it");
+	memcpy(p->c->seccomp_sha256, value, 65);
+	p->c->seccomp_sha256_line = p->rd.line;
+	return 0;
+}
+
 static int parse_seccomp(struct parser *p, unsigned index, char *value)
 {
 	int r;
@@ -997,6 +1013,7 @@ static const struct key_type key_types[] = {
 	{ "dns", 0, "dns", parse_dns },
 	{ "port", CONFIG_MAX_PORT, "port", parse_port },
 	{ "seccomp", 0, "seccomp", parse_seccomp },
+	{ "seccomp-sha256", 0, "seccomp", parse_seccomp_sha256 },
 	{ "apparmor", 0, "apparmor", parse_apparmor },
 	{ "selinux", 0, "selinux", parse_selinux },
 	{ "hooks", 0, "hooks", parse_hooks },
@@ -1121,6 +1138,13 @@ int config_parse(const char *name, const char *data, size_t size, struct config 
 		if (r < 0)
 			return r;
 	}
+
+	if (c->seccomp_sha256[0] && !c->seccomp)
+		return error_set(
+		    err, -EINVAL,
+		    "%s:%u: 'seccomp-sha256' without 'seccomp': run 'lxcri seccomp set' "
+		    "or remove the line",
+		    p->rd.name, c->seccomp_sha256_line);
 
 	/* The file's order is in entries; the model is in index order. */
 	if (c->n_nets)
@@ -1434,6 +1458,8 @@ static int format_all(FILE *f, const struct config *c)
 			return -EINVAL;
 		fprintf(f, "seccomp: %s\n", c->seccomp);
 	}
+	if (c->seccomp_sha256[0])
+		fprintf(f, "seccomp-sha256: %s\n", c->seccomp_sha256);
 	if (c->apparmor_profile) {
 		if (!fits_property(c->apparmor_profile))
 			return -EINVAL;
@@ -1583,6 +1609,7 @@ bool config_equal(const struct config *a, const struct config *b)
 	    a->dns.n_nameservers != b->dns.n_nameservers ||
 	    !strv_equal(a->dns.search, b->dns.search) ||
 	    !strv_equal(a->dns.options, b->dns.options) || !str_equal(a->seccomp, b->seccomp) ||
+	    strcmp(a->seccomp_sha256, b->seccomp_sha256) != 0 ||
 	    !str_equal(a->apparmor_profile, b->apparmor_profile) ||
 	    a->apparmor_nesting != b->apparmor_nesting ||
 	    !strv_equal(a->apparmor_mounts, b->apparmor_mounts) ||

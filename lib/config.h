@@ -102,6 +102,12 @@ struct config {
 
 	char *seccomp; /* absolute path */
 	unsigned seccomp_line;
+	/*
+	 * seccomp-sha256: the stored profile `lxcri seccomp set` made, by the
+	 * sha256 of its bytes (lib/profiles.h); "" if not set
+	 */
+	char seccomp_sha256[65];
+	unsigned seccomp_sha256_line;
 	char *apparmor_profile; /* apparmor: profile=<name>|generated|unconfined */
 	bool apparmor_nesting;	/* nesting=1 (profile=generated only) */
 	char **

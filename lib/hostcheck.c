@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "cni.h"
 #include "config.h"
+#include "gc.h"
 #include "process.h"
 #include "safeopen.h"
 #include "status.h"
@@ -335,6 +336,32 @@ static void check_stale(struct checks *c, const struct lxcri_paths *p)
 		    "%s%s%s%s", r.first, more, aside[0] ? "; " : "", aside);
 }
 
+/* lxcri files that outlived their container, and stored profiles nothing uses (lib/gc.h). */
+static void check_orphans(struct checks *c, const struct lxcri_paths *p)
+{
+	_cleanup_(gc_list_done) struct gc_list l = {};
+	struct lxcri_error err = {};
+	size_t n = 0, first = 0;
+
+	if (gc_find(p, GC_MIN_AGE_S, &l, &err) < 0) {
+		add(c, "orphans", CHECK_WARN, NULL, "cannot look for orphaned lxcri files: %s",
+		    err.message);
+		return;
+	}
+	for (size_t i = l.n; i-- > 0;)
+		if (!l.items[i].keep) {
+			n++;
+			first = i;
+		}
+	if (n == 0)
+		add(c, "orphans", CHECK_OK, NULL, "no lxcri file outlived its container");
+	else
+		add(c, "orphans", CHECK_WARN,
+		    "'lxcri gc' lists them, 'lxcri gc --apply' removes them",
+		    "%zu lxcri file(s) outlived their container or are used by none: %s (%s)%s", n,
+		    l.items[first].path, l.items[first].why, n > 1 ? ", ..." : "");
+}
+
 /*
  * route_localnet=1 lets a neighbour on the interface reach the host's
  * 127.0.0.1 services unless the guard drops such packets (lib/localnet).
@@ -428,6 +455,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	check_writable(&c, "run-dir", dir, "managed containers cannot record their state");
 	check_configs(&c, paths);
 	check_stale(&c, paths);
+	check_orphans(&c, paths);
 	check_ports(&c, paths);
 	check_localnet(&c, paths);
 	check_pam_service(&c);

@@ -80,3 +80,44 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
  */
 int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *feature,
 		    struct json_object **ret, struct lxcri_error *err);
+
+/*
+ * `lxcri config export <id>`: one self-contained document of what lxcri
+ * keeps of a container, for a backup (vzdump does not carry /etc/pve/lxcri)
+ * or a clone:
+ *
+ *   {"lxcri-export": 1, "id": "<id>", "config": "<its lxcri config, byte for byte>",
+ *    "lxc_keys": {"lxc.seccomp.profile": "<value>", ...},
+ *    "files": {"seccomp/<sha256>.seccomp": "<text>", "seccomp/<sha256>.json": "<text>"}}
+ *
+ * lxc_keys are the raw keys lxcri set in LXC's (PVE's) config, as they are
+ * for <id>; files the stored profile and source copy its config names.
+ * -ENOENT if id has no lxcri config.
+ */
+int profilecmd_export(const struct lxcri_paths *p, const char *id, struct json_object **ret,
+		      struct lxcri_error *err);
+
+struct profilecmd_import {
+	char config[PATH_MAX];	   /* the lxcri config written */
+	char lxc_config[PATH_MAX]; /* the LXC (PVE) config written */
+	char **warnings;	   /* NULL-terminated, may be NULL */
+	size_t n_warnings;
+	bool running;
+};
+void profilecmd_import_done(struct profilecmd_import *r);
+
+/*
+ * `lxcri config import <id> FILE|-`: writes an export (text, size bytes)
+ * for id, as `seccomp set` writes its files (ct_files_lock() with PVE's
+ * config lock, quorum, owner and "lock:" checked; all or nothing): the
+ * stored files, the config, and LXC's keys computed for id (not copied: an
+ * AppArmor profile of its own is named by the id). The document is checked
+ * before anything is written: its version, the config (file:line:value, as
+ * id's config), every file against the digest it is named by, the files
+ * the config names there and nothing else. -EEXIST if id has an lxcri
+ * config and !force. Warnings: a host port that another config of this
+ * node's config directory forwards too (a clone: only one of the two can
+ * start with it).
+ */
+int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *text, size_t size,
+		      bool force, struct profilecmd_import *ret, struct lxcri_error *err);

@@ -14,12 +14,12 @@
 #include "seccompkeep.h"
 
 #define PROFILE_MAX_SIZE (4 * 1024 * 1024)
-#define STAMP_PREFIX	 "# lxcri: source '"
+#define STAMP_PREFIX	 "# lxcri: source sha256 "
 
-int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, struct seccomp_files *ret)
+/* <dir>/<id> of the container's config, without ".conf". */
+static int config_stem(const struct lxcri_paths *p, const char *id, char conf[PATH_MAX])
 {
-	char conf[PATH_MAX];
-	int r = paths_container_config(p, id, conf, sizeof(conf));
+	int r = paths_container_config(p, id, conf, PATH_MAX);
 	size_t n;
 
 	if (r < 0)
@@ -28,10 +28,68 @@ int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, struct s
 	if (n < 5 || strcmp(conf + n - 5, ".conf") != 0)
 		return -EINVAL;
 	conf[n - 5] = '\0';
-	r = path_join(ret->profile, sizeof(ret->profile), "%s.seccomp", conf);
-	if (r >= 0)
-		r = path_join(ret->copy, sizeof(ret->copy), "%s.seccomp.json", conf);
+	return 0;
+}
+
+int profiles_seccomp_store(const struct lxcri_paths *p, const char *id, char *buf, size_t size)
+{
+	char stem[PATH_MAX];
+	int r = config_stem(p, id, stem);
+	char *slash = r < 0 ? NULL : strrchr(stem, '/');
+
+	if (r < 0)
+		return r;
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	return path_join(buf, size, "%s/seccomp", stem);
+}
+
+static bool sha256_hex_valid(const char *s)
+{
+	return strlen(s) == SHA256_HEX_SIZE - 1 &&
+	       strspn(s, "0123456789abcdef") == SHA256_HEX_SIZE - 1;
+}
+
+int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, const char *profile_sha256,
+			   const char *source_sha256, struct seccomp_files *ret)
+{
+	char store[PATH_MAX];
+	int r = profiles_seccomp_store(p, id, store, sizeof(store));
+
+	if (r < 0)
+		return r;
+	if (!sha256_hex_valid(profile_sha256) ||
+	    (*source_sha256 && !sha256_hex_valid(source_sha256)))
+		return -EINVAL;
+	ret->copy[0] = '\0';
+	r = path_join(ret->profile, sizeof(ret->profile), "%s/%s.seccomp", store, profile_sha256);
+	if (r >= 0 && *source_sha256)
+		r = path_join(ret->copy, sizeof(ret->copy), "%s/%s.json", store, source_sha256);
 	return r;
+}
+
+int profiles_seccomp_old_files(const struct lxcri_paths *p, const char *id,
+			       struct seccomp_files *ret)
+{
+	char stem[PATH_MAX];
+	int r = config_stem(p, id, stem);
+
+	if (r >= 0)
+		r = path_join(ret->profile, sizeof(ret->profile), "%s.seccomp", stem);
+	if (r >= 0)
+		r = path_join(ret->copy, sizeof(ret->copy), "%s.seccomp.json", stem);
+	return r;
+}
+
+int profiles_store_lock(const struct lxcri_paths *p, struct lxcri_error *err)
+{
+	char path[PATH_MAX];
+
+	if (path_join(path, sizeof(path), "%s/.locks/.seccomp-store.lock", p->run_dir) < 0)
+		return error_set(err, -ENAMETOOLONG,
+				 "Path of the profile store's lock is too long");
+	return lock_file(path, 30000, err);
 }
 
 /* The offset just past line 2 of text, or 0 if it has no two lines. */
@@ -45,50 +103,43 @@ static size_t after_two_lines(const char *text, size_t size)
 	return nl ? (size_t)(nl + 1 - text) : 0;
 }
 
-int profiles_seccomp_stamp(const char *source_path, const char *source, size_t source_size,
-			   const char *profile, char **ret)
+int profiles_seccomp_stamp(const char *source, size_t source_size, const char *profile, char **ret,
+			   char ret_sha256[SHA256_HEX_SIZE])
 {
-	char src[SHA256_HEX_SIZE], prof[SHA256_HEX_SIZE];
+	char src[SHA256_HEX_SIZE];
 	size_t size = strlen(profile), head = after_two_lines(profile, size);
+	int n;
 
-	if (!head || strpbrk(source_path, "'\r\n"))
+	if (!head)
 		return -EINVAL;
 	sha256_hex(source, source_size, src);
-	sha256_hex(profile, size, prof);
-	if (asprintf(ret, "%.*s" STAMP_PREFIX "%s' sha256 %s, profile sha256 %s\n%s", (int)head,
-		     profile, source_path, src, prof, profile + head) < 0) {
+	n = asprintf(ret, "%.*s" STAMP_PREFIX "%s\n%s", (int)head, profile, src, profile + head);
+	if (n < 0) {
 		*ret = NULL;
 		return -ENOMEM;
 	}
+	sha256_hex(*ret, (size_t)n, ret_sha256);
 	return 0;
 }
 
-/* Parses the stamp line of a stored profile, and the digest of the profile without it. */
-static int stamp_read(const char *path, const char *text, size_t size, struct seccomp_stamp *s,
-		      char actual[SHA256_HEX_SIZE], struct lxcri_error *err)
+int profiles_seccomp_stamp_read(const char *path, const char *text, size_t size,
+				struct seccomp_stamp *s, struct lxcri_error *err)
 {
 	size_t head = after_two_lines(text, size), len = strlen(STAMP_PREFIX);
-	const char *line = text + head, *nl, *quote;
-	struct sha256 h;
+	const char *line = text + head, *nl;
 
 	nl = head ? memchr(line, '\n', size - head) : NULL;
-	if (!nl || (size_t)(nl - line) <= len || strncmp(line, STAMP_PREFIX, len) != 0)
+	if (!nl || strncmp(line, STAMP_PREFIX, len) != 0)
 		return error_set(err, -ESTALE,
 				 "'%s' has no lxcri stamp on its line 3: it was not made by 'lxcri "
 				 "seccomp set'",
 				 path);
-	quote = memchr(line + len, '\'', (size_t)(nl - line - (ptrdiff_t)len));
-	if (!quote || (size_t)(quote - line - (ptrdiff_t)len) >= sizeof(s->source) ||
-	    sscanf(quote, "' sha256 %64[0-9a-f], profile sha256 %64[0-9a-f]", s->source_sha256,
-		   s->profile_sha256) != 2)
+	if ((size_t)(nl - line) != len + SHA256_HEX_SIZE - 1)
 		return error_set(err, -ESTALE, "'%s': line 3 is not a valid lxcri stamp", path);
-	memcpy(s->source, line + len, (size_t)(quote - line - (ptrdiff_t)len));
-	s->source[quote - line - (ptrdiff_t)len] = '\0';
-
-	sha256_init(&h);
-	sha256_update(&h, text, head);
-	sha256_update(&h, nl + 1, size - (size_t)(nl + 1 - text));
-	sha256_final_hex(&h, actual);
+	memcpy(s->source_sha256, line + len, SHA256_HEX_SIZE - 1);
+	s->source_sha256[SHA256_HEX_SIZE - 1] = '\0';
+	if (!sha256_hex_valid(s->source_sha256))
+		return error_set(err, -ESTALE, "'%s': line 3 is not a valid lxcri stamp", path);
 	return 0;
 }
 
@@ -153,6 +204,23 @@ static int kept_check(const struct lxcri_paths *p, const char *id, const struct 
 	return 0;
 }
 
+/* The config's seccomp key without seccomp-sha256: never set, or set by an older version. */
+static int no_stored_profile(const struct lxcri_paths *p, const char *id, const struct config *c,
+			     struct lxcri_error *err)
+{
+	struct seccomp_files old;
+
+	if (profiles_seccomp_old_files(p, id, &old) >= 0 && access(old.profile, F_OK) == 0)
+		return error_set(err, -ESTALE,
+				 "%s:%u: '%s' is in the layout of an older lxcri (one profile per "
+				 "container): run 'lxcri seccomp set %s %s' to store it by digest",
+				 c->path, c->seccomp_line, old.profile, id, c->seccomp);
+	return error_set(err, -ENOENT,
+			 "%s:%u: no generated profile for 'seccomp: %s': run 'lxcri seccomp set %s "
+			 "%s'",
+			 c->path, c->seccomp_line, c->seccomp, id, c->seccomp);
+}
+
 int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const struct config *c,
 			   const char *lxc_config, struct seccomp_stamp *ret_stamp,
 			   bool *ret_used_copy, struct lxcri_error *err)
@@ -165,7 +233,9 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 	size_t size = 0, source_size = 0;
 	int r;
 
-	r = profiles_seccomp_files(p, id, &f);
+	if (!c->seccomp_sha256[0])
+		return no_stored_profile(p, id, c, err);
+	r = profiles_seccomp_files(p, id, c->seccomp_sha256, "", &f);
 	if (r < 0)
 		return error_set(err, r, "Invalid container id '%s' or paths too long", id);
 	r = read_file(f.profile, PROFILE_MAX_SIZE, &text, &size);
@@ -173,23 +243,22 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 		return error_set(err, -ENOENT,
 				 "%s:%u: no generated profile '%s' for 'seccomp: %s': run 'lxcri "
 				 "seccomp set %s %s'",
-				 c->path, c->seccomp_line, f.profile, c->seccomp, id, c->seccomp);
+				 c->path, c->seccomp_sha256_line, f.profile, c->seccomp, id,
+				 c->seccomp);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s'", f.profile);
-	r = stamp_read(f.profile, text, size, &s, actual, err);
-	if (r < 0)
-		return r;
-	if (strcmp(actual, s.profile_sha256) != 0)
+	sha256_hex(text, size, actual);
+	if (strcmp(actual, c->seccomp_sha256) != 0)
 		return error_set(err, -ESTALE,
 				 "'%s' was changed since 'lxcri seccomp set' made it: run 'lxcri "
 				 "seccomp set %s %s' again",
 				 f.profile, id, c->seccomp);
-	if (strcmp(s.source, c->seccomp) != 0)
-		return error_set(err, -ESTALE,
-				 "%s:%u: 'seccomp: %s', but '%s' was made from '%s': run 'lxcri "
-				 "seccomp set %s %s'",
-				 c->path, c->seccomp_line, c->seccomp, f.profile, s.source, id,
-				 c->seccomp);
+	r = profiles_seccomp_stamp_read(f.profile, text, size, &s, err);
+	if (r < 0)
+		return r;
+	r = profiles_seccomp_files(p, id, c->seccomp_sha256, s.source_sha256, &f);
+	if (r < 0)
+		return error_set(err, r, "Invalid container id '%s' or paths too long", id);
 	r = read_file(c->seccomp, PROFILE_MAX_SIZE, &source, &source_size);
 	if (r == -ENOENT) {
 		used_copy = true;
@@ -230,7 +299,10 @@ size_t profiles_lxc_keys(const struct lxcri_paths *p, const char *id, const stru
 	struct seccomp_files f;
 	size_t n = 0;
 
-	if (c->seccomp && profiles_seccomp_files(p, id, &f) >= 0) {
+	/* Without seccomp-sha256: what an older version set, so that unset still finds it. */
+	if (c->seccomp &&
+	    (c->seccomp_sha256[0] ? profiles_seccomp_files(p, id, c->seccomp_sha256, "", &f)
+				  : profiles_seccomp_old_files(p, id, &f)) >= 0) {
 		ret[n] =
 		    (struct lxc_key_want){ "seccomp", "lxc.seccomp.profile", "", c->seccomp_line };
 		snprintf(ret[n++].value, sizeof(ret->value), "%s", f.profile);

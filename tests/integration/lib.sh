@@ -360,7 +360,7 @@ reset_roots() {
 		pve_quorum 1
 		for n in $(pve_cluster_nodes); do pve_node_online "$n" 1; done
 	fi
-	[ -d "$PVE/lxcri" ] && rm -f "$PVE"/lxcri/*
+	[ -d "$PVE/lxcri" ] && rm -rf "$PVE"/lxcri/*
 	: >"$SYSLOG"
 }
 

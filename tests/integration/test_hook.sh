@@ -71,7 +71,7 @@ profile_not_set_up_refused() {
 	ct_create web
 	printf '# confine it\nseccomp: /etc/lxcri/seccomp/x.json\n' | ct_config web
 	if ct_start web; then fail "started without the profile its config asks for"; fi
-	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:2: no generated profile '$ETC/containers/web.seccomp' for 'seccomp: /etc/lxcri/seccomp/x.json': run 'lxcri seccomp set web /etc/lxcri/seccomp/x.json'"
+	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:2: no generated profile for 'seccomp: /etc/lxcri/seccomp/x.json': run 'lxcri seccomp set web /etc/lxcri/seccomp/x.json'"
 	assert_eq "$(ct_state web)" STOPPED
 }
 

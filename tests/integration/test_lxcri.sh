@@ -48,7 +48,7 @@ config_validate() {
 	rc=0
 	out=$(lxcri config validate ok1 2>&1) || rc=$?
 	assert_eq "$rc" 3 "a profile key without its profile"
-	assert_contains "$out" "$ETC/containers/ok1.conf:1: no generated profile '$ETC/containers/ok1.seccomp' for 'seccomp: /etc/lxcri/seccomp/default.json': run 'lxcri seccomp set ok1 /etc/lxcri/seccomp/default.json'"
+	assert_contains "$out" "$ETC/containers/ok1.conf:1: no generated profile for 'seccomp: /etc/lxcri/seccomp/default.json': run 'lxcri seccomp set ok1 /etc/lxcri/seccomp/default.json'"
 	printf '# nothing yet\n' >"$T/empty.conf"
 	assert_contains "$(lxcri config validate --file "$T/empty.conf")" "is valid (0 key(s))"
 	out=$(lxcri config validate --file "$T/empty.conf" --output-format json)
@@ -141,13 +141,19 @@ echo "verbs: \$(complete_words lxcri '')"
 echo "config: \$(complete_words lxcri config '')"
 echo "ids: \$(complete_words lxcri status '')"
 echo "formats: \$(complete_words lxcri status --output-format '')"
+echo "export: \$(complete_words lxcri config export '')"
+echo "gc: \$(complete_words lxcri gc --)"
+echo "import: \$(complete_words lxcri config import alpha --)"
 EOS
 )
 	local out
 	out=$(bash -c "$script")
 	assert_contains "$out" "verbs: "
-	for v in version check status config; do assert_contains "$(grep verbs: <<<"$out")" "$v"; done
-	assert_contains "$(grep config: <<<"$out")" "validate"
+	for v in version check status config gc; do assert_contains "$(grep verbs: <<<"$out")" "$v"; done
+	for v in validate export import; do assert_contains "$(grep config: <<<"$out")" "$v"; done
+	assert_contains "$(grep export: <<<"$out")" "alpha"
+	assert_contains "$(grep gc: <<<"$out")" "--apply"
+	assert_contains "$(grep import: <<<"$out")" "--force"
 	assert_contains "$(grep ids: <<<"$out")" "alpha"
 	assert_contains "$(grep ids: <<<"$out")" "beta"
 	assert_contains "$(grep formats: <<<"$out")" "json-pretty"

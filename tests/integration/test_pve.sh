@@ -107,8 +107,10 @@ first_config_on_pmxcfs() {
 	assert_eq "$(stat -c '%a %u:%g' "$PVE/lxcri/210.conf")" "640 0:33" "the new config, as pmxcfs shows it"
 	assert_contains "$(cat "$PVE/lxcri/210.conf")" "port0: proto=tcp,host=18210,ct=80"
 	out=$(lxcri seccomp set 210 "$PROFILE" 2>&1) || fail "seccomp set: $out"
-	assert_eq "$(stat -c '%a' "$PVE/lxcri/210.seccomp")" 640
-	assert_contains "$(cat "$PVE/lxc/210.conf")" "lxc.seccomp.profile: $PVE/lxcri/210.seccomp"
+	local profile
+	profile=$PVE/lxcri/seccomp/$(sed -n 's/^seccomp-sha256: //p' "$PVE/lxcri/210.conf").seccomp
+	assert_eq "$(stat -c '%a %u:%g' "$PVE/lxcri/seccomp" "$profile")" "$(printf '755 0:33\n640 0:33')" "the store and the stored profile"
+	assert_contains "$(cat "$PVE/lxc/210.conf")" "lxc.seccomp.profile: $profile"
 	out=$(lxcri port del 210 tcp 18210 2>&1) || fail "port del: $out"
 	out=$(lxcri seccomp unset 210 2>&1) || fail "seccomp unset: $out"
 	assert_missing "$PVE/lxcri/210.conf"
@@ -135,7 +137,7 @@ no_quorum_refuses_changes() {
 	done
 	after=$(sum_of "$PVE/lxcri/211.conf" "$PVE/lxc/211.conf")
 	assert_eq "$after" "$before" "the configs"
-	assert_missing "$PVE/lxcri/211.seccomp"
+	assert_missing "$PVE/lxcri/seccomp"
 	# A start with a valid config still works.
 	ct_start 211 || fail "start without quorum refused: $(grep 'CT 211:' "$SYSLOG" | tail -n3)"
 	assert_eq "$(ct_state 211)" RUNNING
@@ -162,7 +164,7 @@ lock_property_refuses_changes() {
 	assert_eq "$rc" 1 "exit status of seccomp set"
 	assert_contains "$out" "CT 212 is locked (backup)"
 	assert_not_contains "$(cat "$PVE/lxc/212.conf")" "lxc.seccomp"
-	assert_missing "$PVE/lxcri/212.seccomp"
+	assert_missing "$PVE/lxcri/seccomp"
 	rc=0
 	out=$(lxcri port add 212 tcp 18213 80 2>&1) || rc=$?
 	assert_eq "$rc" 1 "exit status of port add"

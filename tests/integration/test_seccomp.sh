@@ -43,6 +43,15 @@ deny_mkdir_profile() { # file
 	EOF
 }
 
+# The stored profile a container's config names (seccomp-sha256:), and the
+# stored copy of a source: files of the store beside the configs, named by digest.
+stored() { # id
+	local dir=$ETC/containers
+	case $1 in [1-9]*) dir=$PVE/lxcri ;; esac
+	echo "$dir/seccomp/$(sed -n 's/^seccomp-sha256: //p' "$dir/$1.conf").seccomp"
+}
+stored_copy() { echo "$ETC/containers/seccomp/$(sha256sum <"$1" | cut -d' ' -f1).json"; } # source
+
 # The seccomp mode of the container's init: 2 when a filter is loaded.
 init_seccomp_mode() { ct_exec "$1" /bin/sh -c 'grep "^Seccomp:" /proc/1/status' | awk '{print $2}'; }
 
@@ -63,10 +72,10 @@ enforced_in_container() {
 	local out
 	out=$("${LXCRI[@]}" seccomp set web "$T/deny-mkdir.json")
 	echo "$out"
-	assert_contains "$out" "converted to '$ETC/containers/web.seccomp'"
+	assert_contains "$out" "converted to '$(stored web)'"
 	assert_eq "$(grep '^seccomp:' "$ETC/containers/web.conf")" "seccomp: $T/deny-mkdir.json"
-	assert_eq "$(grep '^lxc.seccomp.profile' "$LXCPATH/web/config")" "lxc.seccomp.profile = $ETC/containers/web.seccomp"
-	cmp "$T/deny-mkdir.json" "$ETC/containers/web.seccomp.json" || fail "the stored copy differs from the source"
+	assert_eq "$(grep '^lxc.seccomp.profile' "$LXCPATH/web/config")" "lxc.seccomp.profile = $(stored web)"
+	cmp "$T/deny-mkdir.json" "$(stored_copy "$T/deny-mkdir.json")" || fail "the stored copy differs from the source"
 	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
 	ct_start web
 	assert_eq "$(init_seccomp_mode web)" 2 "seccomp mode of init"
@@ -107,18 +116,18 @@ docker_default_profile() {
 	rules=$("${LXCRI[@]}" seccomp show web --output-format json | jq -r .rules)
 	[ "$rules" -gt 300 ] || fail "only $rules rules from Docker's profile"
 	# The stored profile: its default action is the profile's default errno, and add_key is not allowed.
-	assert_eq "$(sed -n 2p "$ETC/containers/web.seccomp")" "allowlist errno $(jq .defaultErrnoRet "$DOCKER_PROFILE")"
-	assert_not_contains "$(cat "$ETC/containers/web.seccomp")" "add_key"
+	assert_eq "$(sed -n 2p "$(stored web)")" "allowlist errno $(jq .defaultErrnoRet "$DOCKER_PROFILE")"
+	assert_not_contains "$(cat "$(stored web)")" "add_key"
 	ct_stop web
 	# includes/excludes by capability follow the container's capabilities (lxc.cap.drop):
 	# its config drops sys_module, so init_module is not allowed; it keeps sys_admin, so
 	# sethostname is. Dropping sys_admin too, and setting again, takes sethostname out.
 	assert_contains "$(grep '^lxc.cap.drop' "$LXCPATH/web/config")" "sys_module"
-	assert_eq "$(grep -c '^init_module allow' "$ETC/containers/web.seccomp")" 0 "init_module rules"
-	assert_eq "$(grep -c '^sethostname allow' "$ETC/containers/web.seccomp")" 1 "sethostname rules"
+	assert_eq "$(grep -c '^init_module allow' "$(stored web)")" 0 "init_module rules"
+	assert_eq "$(grep -c '^sethostname allow' "$(stored web)")" 1 "sethostname rules"
 	echo "lxc.cap.drop = sys_admin" >>"$LXCPATH/web/config"
 	"${LXCRI[@]}" seccomp set web "$DOCKER_PROFILE" >/dev/null 2>&1
-	assert_eq "$(grep -c '^sethostname allow' "$ETC/containers/web.seccomp")" 0 "sethostname rules without sys_admin"
+	assert_eq "$(grep -c '^sethostname allow' "$(stored web)")" 0 "sethostname rules without sys_admin"
 }
 
 stale_refused() {
@@ -130,7 +139,7 @@ stale_refused() {
 	local out
 	if ct_start web; then fail "started with a profile older than its source"; fi
 	assert_eq "$(ct_state web)" STOPPED
-	local expected="'$T/p.json' changed since the profile '$ETC/containers/web.seccomp' was made from it: run 'lxcri seccomp set web $T/p.json' again"
+	local expected="'$T/p.json' changed since the profile '$(stored web)' was made from it: run 'lxcri seccomp set web $T/p.json' again"
 	assert_contains "$(cat "$SYSLOG")" "CT web: $expected" "syslog"
 	assert_contains "$("${LXCRI[@]}" status web)" "$expected" "lxcri status"
 	assert_contains "$("${LXCRI[@]}" seccomp show web)" "current:  $expected"
@@ -148,14 +157,14 @@ stale_refused() {
 	assert_contains "$(ct_exec web /bin/mkdir /tmp/x 2>&1)" "Permission denied"
 	ct_stop web
 	# The generated profile edited by hand: refused.
-	echo "socket errno 1" >>"$ETC/containers/web.seccomp"
+	echo "socket errno 1" >>"$(stored web)"
 	if ct_start web; then fail "started with an edited profile"; fi
-	assert_contains "$(cat "$SYSLOG")" "'$ETC/containers/web.seccomp' was changed since 'lxcri seccomp set' made it"
+	assert_contains "$(cat "$SYSLOG")" "'$(stored web)' was changed since 'lxcri seccomp set' made it"
 	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
 	# LXC's config no longer loads it (an admin removed the line): refused, never started unfiltered.
 	sed -i '/^lxc.seccomp.profile/d' "$LXCPATH/web/config"
 	if ct_start web; then fail "started without the profile LXC should load"; fi
-	assert_contains "$(cat "$SYSLOG")" "$ETC/containers/web.conf:1: 'seccomp' is set, but LXC's config '$LXCPATH/web/config' does not set lxc.seccomp.profile = $ETC/containers/web.seccomp: the container would start without it"
+	assert_contains "$(cat "$SYSLOG")" "$ETC/containers/web.conf:1: 'seccomp' is set, but LXC's config '$LXCPATH/web/config' does not set lxc.seccomp.profile = $(stored web): the container would start without it"
 	assert_eq "$(ct_state web)" STOPPED
 }
 
@@ -163,15 +172,20 @@ unset_restores() {
 	ct_create web
 	deny_mkdir_profile "$T/p.json"
 	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
-	local out
+	local out profile
+	profile=$(stored web)
 	out=$("${LXCRI[@]}" seccomp unset web)
 	echo "$out"
 	assert_contains "$out" "removed from '$ETC/containers/web.conf' and '$LXCPATH/web/config'"
 	# set made the lxcri config; with its only key gone, the file goes too: unmanaged again.
 	assert_missing "$ETC/containers/web.conf"
 	assert_not_contains "$(cat "$LXCPATH/web/config")" "lxc.seccomp.profile"
-	assert_missing "$ETC/containers/web.seccomp"
-	assert_missing "$ETC/containers/web.seccomp.json"
+	# The stored profile may be another container's too: lxcri gc removes it when it is no one's.
+	assert_exists "$profile"
+	touch -d '-1 hour' "$profile" "$(stored_copy "$T/p.json")"
+	assert_contains "$("${LXCRI[@]}" gc --apply)" "removed $profile: no config uses it"
+	assert_missing "$profile"
+	assert_missing "$(stored_copy "$T/p.json")"
 	cp "$BUILD/tests/syscalltool" "$LXCPATH/web/rootfs/bin/syscalltool"
 	ct_start web
 	assert_eq "$(init_seccomp_mode web)" 0 "seccomp mode of init"
@@ -235,13 +249,12 @@ bad_input_changes_nothing() {
 	# Nothing of any of it was written.
 	assert_eq "$(cat "$ETC/containers/web.conf")" "# web"
 	cmp "$T/lxc.before" "$LXCPATH/web/config" || fail "LXC's config changed"
-	assert_missing "$ETC/containers/web.seccomp"
-	assert_missing "$ETC/containers/web.seccomp.json"
+	assert_missing "$ETC/containers/seccomp"
 	assert_missing "$ETC/containers/nosuch.conf"
 	# --accept-loss sets it, and says what was lost.
 	out=$("${LXCRI[@]}" seccomp set web "$T/loss.json" --accept-loss 2>&1)
 	assert_contains "$out" "lost (accepted): "
-	assert_exists "$ETC/containers/web.seccomp"
+	assert_exists "$(stored web)"
 }
 
 docker_current_profile() {
@@ -257,12 +270,12 @@ docker_current_profile() {
 	assert_eq "$rc" 0 "exit status of seccomp set"
 	assert_contains "$out" "warning: skipped (unknown to libseccomp $LIBSECCOMP_VERSION): $names; these calls get the default action (errno 1)"
 	assert_not_contains "$out" "cannot express"
-	assert_contains "$out" "converted to '$ETC/containers/web.seccomp'"
+	assert_contains "$out" "converted to '$(stored web)'"
 	# None of them is a rule of the stored profile, which says they were skipped; so does show.
 	for n in "${MOBY_NEWER[@]}" "${MOBY_NEWER_SYS_ADMIN[@]}"; do
-		assert_eq "$(grep -c "^$n " "$ETC/containers/web.seccomp")" 0 "rules for $n"
+		assert_eq "$(grep -c "^$n " "$(stored web)")" 0 "rules for $n"
 	done
-	assert_contains "$(cat "$ETC/containers/web.seccomp")" "# lxcri: skipped (unknown to libseccomp $LIBSECCOMP_VERSION): $names"
+	assert_contains "$(cat "$(stored web)")" "# lxcri: skipped (unknown to libseccomp $LIBSECCOMP_VERSION): $names"
 	out=$("${LXCRI[@]}" seccomp show web)
 	echo "$out"
 	assert_contains "$out" "note:     skipped (unknown to libseccomp $LIBSECCOMP_VERSION): $names; these calls get the default action (errno 1)"
@@ -282,7 +295,7 @@ docker_current_profile() {
 	runs_under_docker_profile web 1
 	ct_stop web
 	# Another libseccomp than the one that set it (an older one, simulated): show says what to run.
-	sed -i "s/^\(# lxcri: skipped (unknown to libseccomp \)$LIBSECCOMP_VERSION)/\10.0.1)/" "$ETC/containers/web.seccomp"
+	sed -i "s/^\(# lxcri: skipped (unknown to libseccomp \)$LIBSECCOMP_VERSION)/\10.0.1)/" "$(stored web)"
 	assert_contains "$("${LXCRI[@]}" seccomp show web)" "note:     libseccomp is $LIBSECCOMP_VERSION now, not 0.0.1: 'lxcri seccomp set web $T/moby.json' converts the profile again"
 }
 
@@ -309,7 +322,7 @@ unknown_name_in_deny_rule() {
 	assert_contains "$out" "nothing changed; --accept-loss sets it anyway"
 	assert_eq "$(cat "$ETC/containers/web.conf")" "# web"
 	cmp "$T/lxc.before" "$LXCPATH/web/config" || fail "LXC's config changed"
-	assert_missing "$ETC/containers/web.seccomp"
+	assert_missing "$ETC/containers/seccomp"
 	rc=0
 	out=$("${LXCRI[@]}" seccomp convert "$T/deny.json" 2>&1) || rc=$?
 	assert_eq "$rc" 3 "exit status of seccomp convert"
@@ -358,8 +371,7 @@ binary_input_named() {
 	# Nothing of any of it was written.
 	assert_eq "$(cat "$ETC/containers/web.conf")" "# web"
 	cmp "$T/lxc.before" "$LXCPATH/web/config" || fail "LXC's config changed"
-	assert_missing "$ETC/containers/web.seccomp"
-	assert_missing "$ETC/containers/web.seccomp.json"
+	assert_missing "$ETC/containers/seccomp"
 }
 
 # What PVE does at every start: the LXC config gets the raw lxc.* keys of
@@ -376,9 +388,11 @@ pve_node() {
 	local out
 	out=$("${LXCRI[@]}" seccomp set 200 "$T/p.json")
 	echo "$out"
-	assert_exists "$PVE/lxcri/200.seccomp"
-	assert_exists "$PVE/lxcri/200.seccomp.json"
-	assert_eq "$(grep '^lxc.seccomp' "$PVE/lxc/200.conf")" "lxc.seccomp.profile: $PVE/lxcri/200.seccomp"
+	local profile
+	profile=$(stored 200)
+	assert_exists "$profile"
+	assert_exists "$PVE/lxcri/seccomp/$(sha256sum <"$T/p.json" | cut -d' ' -f1).json"
+	assert_eq "$(grep '^lxc.seccomp' "$PVE/lxc/200.conf")" "lxc.seccomp.profile: $profile"
 	assert_not_contains "$(cat "$LXCPATH/200/config")" "lxc.seccomp.profile" "LXC's config, before PVE writes it"
 	# Before PVE has written the key into LXC's config, the start is refused.
 	if ct_start 200; then fail "started before LXC's config loads the profile"; fi
@@ -394,7 +408,7 @@ pve_node() {
 	ct_stop 200
 	"${LXCRI[@]}" seccomp unset 200 >/dev/null
 	assert_not_contains "$(cat "$PVE/lxc/200.conf")" "lxc.seccomp"
-	assert_missing "$PVE/lxcri/200.seccomp"
+	assert_missing "$PVE/lxcri/200.conf"
 	# AppArmor and SELinux keys go the same way, as PVE raw keys; PVE's snapshot sections stay.
 	printf '\n[before-upgrade]\narch: amd64\nlxc.apparmor.profile: lxc-container-default-cgns\n' >>"$PVE/lxc/200.conf"
 	"${LXCRI[@]}" apparmor set 200 profile=generated,nesting=1 >/dev/null 2>&1
@@ -443,10 +457,12 @@ pve_unprivileged_keeps_pve_denials() {
 	sed -i 's/^unprivileged: 1$/&\nfeatures: keyctl=1,nesting=1/' "$PVE/lxc/200.conf"
 	if ct_start 200; then fail "started with a profile made for another kind of container"; fi
 	assert_eq "$(ct_state 200)" STOPPED
-	local expected="'$PVE/lxcri/200.seccomp' keeps the protections of an unprivileged PVE container, but '$PVE/lxc/200.conf' now makes it an unprivileged PVE container with features keyctl=1: run 'lxcri seccomp set 200 $DOCKER_PROFILE' again"
+	local expected="'$(stored 200)' keeps the protections of an unprivileged PVE container, but '$PVE/lxc/200.conf' now makes it an unprivileged PVE container with features keyctl=1: run 'lxcri seccomp set 200 $DOCKER_PROFILE' again"
 	assert_contains "$(cat "$SYSLOG")" "CT 200: $expected" "syslog"
 	assert_contains "$("${LXCRI[@]}" status 200)" "$expected" "lxcri status"
 	"${LXCRI[@]}" seccomp set 200 "$DOCKER_PROFILE" >/dev/null 2>&1
+	# Another profile, so another file: PVE writes its new key into LXC's config at the start.
+	pve_regenerate 200
 	ct_start 200
 	assert_eq "$(ct_exec 200 /bin/syscalltool keyctl)" "keyctl: errno 126" "keyctl with features keyctl=1 (ENOKEY from the kernel)"
 	assert_eq "$(ct_exec 200 /bin/syscalltool ioctl_btrfs)" "ioctl_btrfs: errno 1" "a btrfs ioctl with features keyctl=1"
@@ -476,14 +492,14 @@ pve_privileged_keeps_common_seccomp() {
 	# pct restore --unprivileged 1 (PVE's config says so from now on).
 	echo "unprivileged: 1" >>"$PVE/lxc/201.conf"
 	if ct_start 201; then fail "started with a profile made for a privileged container"; fi
-	local expected="'$PVE/lxcri/201.seccomp' keeps the protections of a privileged PVE container, but '$PVE/lxc/201.conf' now makes it an unprivileged PVE container: run 'lxcri seccomp set 201 $T/p.json' again"
+	local expected="'$(stored 201)' keeps the protections of a privileged PVE container, but '$PVE/lxc/201.conf' now makes it an unprivileged PVE container: run 'lxcri seccomp set 201 $T/p.json' again"
 	assert_contains "$(cat "$SYSLOG")" "CT 201: $expected" "syslog"
 	rc=0
 	out=$("${LXCRI[@]}" config validate 201 2>&1) || rc=$?
 	assert_eq "$rc" 3 "config validate"
 	assert_contains "$out" "$expected"
 	"${LXCRI[@]}" seccomp set 201 "$T/p.json" >/dev/null 2>&1
-	assert_contains "$(cat "$PVE/lxcri/201.seccomp")" "keyctl errno 38"
+	assert_contains "$(cat "$(stored 201)")" "keyctl errno 38"
 	assert_eq "$("${LXCRI[@]}" seccomp show 201 --output-format json | jq -r '.kept.for, .current')" "$(printf 'pve-unprivileged\ntrue')"
 }
 
@@ -492,7 +508,7 @@ run_test "Docker's default profile (podman's copy) converts and a busybox contai
 run_test "Docker's current default profile, with syscalls newer than this libseccomp, is set without --accept-loss; the skipped names are reported and stay denied in a running container" docker_current_profile
 run_test "A default-allow profile whose deny rule names a syscall unknown to libseccomp is refused without --accept-loss, naming it, and set with it" unknown_name_in_deny_rule
 run_test "pre-start refuses a profile whose source changed, a hand-edited profile, and an LXC config that would not load it" stale_refused
-run_test "seccomp unset removes the key, LXC's key and the stored files; the container starts without a filter" unset_restores
+run_test "seccomp unset removes the key and LXC's key, the container starts without a filter, and lxcri gc removes the stored files no config uses" unset_restores
 run_test "seccomp set on a running container takes effect at its next start" running_container_next_start
 run_test "Malformed JSON (line and column), an unknown syscall, a loss and a missing container are refused, and nothing is written" bad_input_changes_nothing
 run_test "seccomp convert and set on a file that is no JSON text (an executable, gzip, a NUL byte, Latin-1, a directory, a device) say what it is and where, and write nothing" binary_input_named

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -298,6 +299,25 @@ START_TEST(test_leftovers_removed)
 }
 END_TEST
 
+/* An EFBIG from the write itself (pmxcfs's, here a file size limit): said as a refused size. */
+START_TEST(test_write_efbig)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *path = path_join2(dir, "105.conf");
+	char big[200];
+	struct lxcri_error err = { 0 };
+
+	memset(big, 'x', sizeof(big));
+	ck_assert(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 100, 100 }), 0);
+	ck_assert_int_eq(atomic_write_file(path, big, sizeof(big), 0600, 0, &err), -EFBIG);
+	ck_assert_msg(strstr(err.message, "105.conf' would be 200 bytes; /etc/pve (pmxcfs) holds "
+					  "files of at most 1048576 bytes"),
+		      "%s", err.message);
+	assert_dir_lists(dir, "");
+}
+END_TEST
+
 START_TEST(test_max_size_efbig)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
@@ -311,13 +331,22 @@ START_TEST(test_max_size_efbig)
 	ck_assert_int_eq(atomic_write_file(path, big, 1024 * 1024 + 1, 0600, 1024 * 1024, &err),
 			 -EFBIG);
 	ck_assert_int_eq(err.code, -EFBIG);
-	ck_assert_msg(strstr(err.message, "would be 1048577 bytes, more than the 1048576 allowed"),
+	ck_assert_msg(strstr(err.message, "' would be 1048577 bytes; /etc/pve (pmxcfs) holds files "
+					  "of at most 1048576 bytes"),
 		      "%s", err.message);
-	ck_assert_msg(strstr(err.message, "pmxcfs limits a file to 1 MiB"), "%s", err.message);
 	ck_assert_ptr_nonnull(strstr(err.message, path));
 	assert_content(path, "old\n");
+	/* The same, asked before anything is written. */
+	ck_assert_int_eq(pmxcfs_size_check(path, PMXCFS_FILE_MAX, &err), 0);
+	ck_assert_int_eq(pmxcfs_size_check(path, PMXCFS_FILE_MAX + 1, &err), -EFBIG);
+	ck_assert_msg(strstr(err.message,
+			     "would be 1048577 bytes; /etc/pve (pmxcfs) holds files of "
+			     "at most 1048576 bytes"),
+		      "%s", err.message);
 
 	ck_assert_int_eq(atomic_write_file(fresh, big, 101, 0600, 100, &err), -EFBIG);
+	ck_assert_msg(strstr(err.message, "would be 101 bytes, more than the 100 allowed"), "%s",
+		      err.message);
 	assert_dir_lists(dir, "105.conf");
 
 	/* Exactly max_size is fine. */
@@ -736,6 +765,7 @@ static Suite *atomicfile_suite(void)
 	tcase_add_test(failure, test_failed_rename_leaves_no_temp);
 	tcase_add_test(failure, test_leftovers_removed);
 	tcase_add_test(failure, test_max_size_efbig);
+	tcase_add_test(failure, test_write_efbig);
 	tcase_add_test(failure, test_read_only_fs_erofs);
 	tcase_add_test(failure, test_full_fs_enospc);
 	suite_add_tcase(s, failure);

@@ -493,6 +493,14 @@ static const struct bad_input {
 	{ "seccomp: /etc/lxcri/../x.json", 1,
 	  "Invalid value '/etc/lxcri/../x.json' for 'seccomp'" },
 	{ "seccomp: /etc/x\x7f", 1, "'/etc/x\\x7f'" },
+	{ "seccomp: /x.json\nseccomp-sha256: 0123", 2,
+	  "Invalid value '0123' for 'seccomp-sha256': expected the 64 lowercase hex digits" },
+	{ "seccomp: /x.json\nseccomp-sha256: "
+	  "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+	  2, "expected the 64 lowercase hex digits of a sha256 digest" },
+	{ "# no source\nseccomp-sha256: "
+	  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	  2, "t.conf:2: 'seccomp-sha256' without 'seccomp'" },
 	{ "apparmor: lxcri-default", 1, "Missing '=' in property 'lxcri-default' in 'apparmor'" },
 	{ "apparmor: profile=a b", 1, "Invalid value 'a b' for 'profile' in 'apparmor'" },
 	{ "apparmor: name=x", 1, "Unknown property 'name' in 'apparmor'" },
@@ -599,17 +607,29 @@ START_TEST(test_key_feature)
 	static const struct {
 		const char *key, *feature;
 	} table[] = {
-		{ "net0", "net" },	  { "net1", "net" },
-		{ "net31", "net" },	  { "route3", "route" },
-		{ "route255", "route" },  { "dns", "dns" },
-		{ "port0", "port" },	  { "port1023", "port" },
-		{ "seccomp", "seccomp" }, { "apparmor", "apparmor" },
-		{ "selinux", "selinux" }, { "hooks", "hooks" },
-		{ "hook-user", "hooks" }, { "annotation2", "hooks" },
-		{ "net32", NULL },	  { "net01", NULL },
-		{ "net", NULL },	  { "nett1", NULL },
-		{ "port1024", NULL },	  { "dns0", NULL },
-		{ "hook", NULL },	  { "", NULL },
+		{ "net0", "net" },
+		{ "net1", "net" },
+		{ "net31", "net" },
+		{ "route3", "route" },
+		{ "route255", "route" },
+		{ "dns", "dns" },
+		{ "port0", "port" },
+		{ "port1023", "port" },
+		{ "seccomp", "seccomp" },
+		{ "apparmor", "apparmor" },
+		{ "seccomp-sha256", "seccomp" },
+		{ "selinux", "selinux" },
+		{ "hooks", "hooks" },
+		{ "hook-user", "hooks" },
+		{ "annotation2", "hooks" },
+		{ "net32", NULL },
+		{ "net01", NULL },
+		{ "net", NULL },
+		{ "nett1", NULL },
+		{ "port1024", NULL },
+		{ "dns0", NULL },
+		{ "hook", NULL },
+		{ "", NULL },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(table); i++) {
@@ -698,6 +718,9 @@ START_TEST(test_round_trip)
 			  "hook-user: 0\n"
 			  "annotation3: k= leading blank, trailing kept=\n"
 			  "annotation1: k2=M\xc3\xbcller\n");
+	assert_round_trip(
+	    "seccomp: /a b.json\n"
+	    "seccomp-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n");
 	assert_round_trip("apparmor: profile=generated\n");
 	assert_round_trip("apparmor: profile=generated,nesting=1\n");
 	assert_round_trip("apparmor: profile=generated,nesting=0,mount=nfs\n");

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <json-c/json.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -17,14 +20,14 @@
  *   <dir>/pve/lxc/105.conf    PVE's config of the container
  *   <dir>/lxc/105/config      the LXC config PVE generated from it
  *   <dir>/src/profile.json    the profile set
- *   <dir>/pve/lxcri/105.seccomp   what set stores
+ *   <dir>/pve/lxcri/seccomp/      what set stores (by digest)
  */
 struct fixture {
 	char *dir;
 	struct lxcri_paths paths;
 	char source[PATH_MAX];
 	char pve_conf[PATH_MAX];
-	char stored[PATH_MAX];
+	char stored[PATH_MAX]; /* the store */
 };
 
 /* Allows keyctl, every ioctl, socket, umount2, open_by_handle_at and
@@ -69,7 +72,7 @@ static void fixture_init(struct fixture *f, const char *pve_conf, const char *pr
 	test_write_file(path, "lxc.uts.name = ct105\n");
 	snprintf(f->source, sizeof(f->source), "%s/src/profile.json", f->dir);
 	test_write_file(f->source, profile);
-	snprintf(f->stored, sizeof(f->stored), "%s/pve/lxcri/105.seccomp", f->dir);
+	snprintf(f->stored, sizeof(f->stored), "%s/pve/lxcri/seccomp", f->dir);
 }
 
 static void fixture_done(struct fixture *f)
@@ -88,7 +91,8 @@ static char *set(struct fixture *f, bool accept_loss)
 	int r = profilecmd_seccomp_set(&f->paths, "105", f->source, accept_loss, &conv, &ch, &err);
 
 	ck_assert_msg(r == 0, "seccomp set: %d %s", r, err.message);
-	ck_assert_int_ge(read_file(f->stored, 0, &text, NULL), 0);
+	ck_assert_msg(strncmp(ch.profile, f->stored, strlen(f->stored)) == 0, "%s", ch.profile);
+	ck_assert_int_ge(read_file(ch.profile, 0, &text, NULL), 0);
 	return text;
 }
 
@@ -234,6 +238,136 @@ START_TEST(test_set_refusals_write_nothing)
 }
 END_TEST
 
+/* A second container with the same source and kind: the same stored file, nothing more. */
+START_TEST(test_set_same_profile_stored_once)
+{
+	_cleanup_free_ char *first = NULL, *second = NULL, *conf = NULL;
+	_cleanup_(seccompconv_result_done) struct seccompconv_result conv = {};
+	struct profilecmd_change a, b;
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+	struct fixture f;
+	size_t n = 0;
+
+	fixture_init(&f, "arch: amd64\n", ALLOWING_PROFILE);
+	make_dir(f.dir, "lxc/106");
+	snprintf(path, sizeof(path), "%s/pve/lxc/106.conf", f.dir);
+	test_write_file(path, "arch: amd64\n");
+	snprintf(path, sizeof(path), "%s/lxc/106/config", f.dir);
+	test_write_file(path, "lxc.uts.name = ct106\n");
+	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "105", f.source, false, &conv, &a, &err),
+			 0);
+	seccompconv_result_done(&conv);
+	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "106", f.source, false, &conv, &b, &err),
+			 0);
+	ck_assert_str_eq(a.profile, b.profile);
+	for (DIR *d = opendir(f.stored); d; d = (closedir(d), NULL))
+		for (struct dirent *de; (de = readdir(d));)
+			n += de->d_name[0] != '.';
+	ck_assert_uint_eq(n, 2); /* the profile and the source copy */
+	snprintf(path, sizeof(path), "%s/pve/lxcri/106.conf", f.dir);
+	ck_assert_int_ge(read_file(path, 0, &conf, NULL), 0);
+	snprintf(path, sizeof(path), "seccomp-sha256: %.64s\n", strrchr(a.profile, '/') + 1);
+	ck_assert_msg(strstr(conf, path), "'%s' not in '%s'", path, conf);
+	fixture_done(&f);
+}
+END_TEST
+
+/* A file over pmxcfs's 1 MiB: refused before anything is written, naming it and both sizes. */
+START_TEST(test_set_over_pmxcfs_limit)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result conv = {};
+	_cleanup_free_ char *big = NULL;
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+	struct fixture f;
+	size_t len = 0;
+	FILE *m;
+
+	fixture_init(&f, "arch: amd64\n", ALLOWING_PROFILE);
+	/* The source copy would not fit: a profile padded with 1.1 MB of blanks. */
+	m = open_memstream(&big, &len);
+	ck_assert_ptr_nonnull(m);
+	fputs(ALLOWING_PROFILE, m);
+	for (int i = 0; i < 1100000; i++)
+		fputc(' ', m);
+	ck_assert_int_eq(fclose(m), 0);
+	test_write_file(f.source, big);
+	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "105", f.source, true, &conv, &ch, &err),
+			 -EFBIG);
+	ck_assert_msg(strstr(err.message, "bytes; /etc/pve (pmxcfs) holds files of at most 1048576 "
+					  "bytes") &&
+			  strstr(err.message, "/pve/lxcri/seccomp/"),
+		      "%s", err.message);
+	ck_assert_int_eq(access(f.stored, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/pve/lxcri/105.conf", f.dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	fixture_done(&f);
+}
+END_TEST
+
+/* export 105 | import 106: the same config and files, 106's raw keys; a changed file refused. */
+START_TEST(test_export_import)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result conv = {};
+	_cleanup_(profilecmd_import_done) struct profilecmd_import res = {};
+	_cleanup_json_ struct json_object *doc = NULL, *again = NULL;
+	_cleanup_free_ char *a = NULL, *pve = NULL, *bad = NULL;
+	char *p;
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	char path[PATH_MAX], stored[PATH_MAX + 32];
+	struct fixture f;
+
+	fixture_init(&f, "arch: amd64\n", ALLOWING_PROFILE);
+	make_dir(f.dir, "lxc/106");
+	snprintf(path, sizeof(path), "%s/pve/lxc/106.conf", f.dir);
+	test_write_file(path, "arch: amd64\n");
+	snprintf(path, sizeof(path), "%s/lxc/106/config", f.dir);
+	test_write_file(path, "lxc.uts.name = ct106\n");
+	ck_assert_int_eq(profilecmd_seccomp_set(&f.paths, "105", f.source, false, &conv, &ch, &err),
+			 0);
+	snprintf(stored, sizeof(stored), "lxc.seccomp.profile: %s\n", ch.profile);
+	ck_assert_int_eq(profilecmd_apparmor_set(&f.paths, "105", "profile=generated", &ch, &err),
+			 0);
+	ck_assert_int_eq(profilecmd_export(&f.paths, "105", &doc, &err), 0);
+	a = strdup(json_object_to_json_string(doc));
+
+	/* Tampered with: nothing written. */
+	bad = strdup(a);
+	p = strstr(bad, "kexec");
+	ck_assert_ptr_nonnull(p);
+	p[0] = 'K';
+	ck_assert_int_eq(profilecmd_import(&f.paths, "106", bad, strlen(bad), false, &res, &err),
+			 -EINVAL);
+	ck_assert_msg(strstr(err.message, "does not have the digest it is named by"), "%s",
+		      err.message);
+	snprintf(path, sizeof(path), "%s/pve/lxcri/106.conf", f.dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	ck_assert_int_eq(profilecmd_import(&f.paths, "106", a, strlen(a), false, &res, &err), 0);
+	ck_assert_int_eq(profilecmd_export(&f.paths, "106", &again, &err), 0);
+	json_object_object_del(again, "id");
+	json_object_object_del(doc, "id");
+	json_object_object_del(again, "lxc_keys");
+	json_object_object_del(doc, "lxc_keys");
+	ck_assert_str_eq(json_object_to_json_string(again), json_object_to_json_string(doc));
+	snprintf(path, sizeof(path), "%s/pve/lxc/106.conf", f.dir);
+	ck_assert_int_ge(read_file(path, 0, &pve, NULL), 0);
+	ck_assert_msg(strstr(pve, "lxc.apparmor.profile: lxcri-ct-106\n") && strstr(pve, stored),
+		      "%s", pve);
+	/* Again: 106 has a config now. */
+	ck_assert_int_eq(profilecmd_import(&f.paths, "106", a, strlen(a), false, &res, &err),
+			 -EEXIST);
+	ck_assert_msg(strstr(err.message, "CT 106 has an lxcri config (--force replaces it)"), "%s",
+		      err.message);
+	profilecmd_import_done(&res);
+	ck_assert_int_eq(profilecmd_import(&f.paths, "106", a, strlen(a), true, &res, &err), 0);
+	fixture_done(&f);
+}
+END_TEST
+
 static Suite *profilecmd_suite(void)
 {
 	Suite *s = suite_create("profilecmd");
@@ -244,6 +378,9 @@ static Suite *profilecmd_suite(void)
 	tcase_add_test(tc, test_set_unprivileged_keyctl_feature);
 	tcase_add_test(tc, test_set_accept_loss_keeps_pve_denials);
 	tcase_add_test(tc, test_set_refusals_write_nothing);
+	tcase_add_test(tc, test_set_same_profile_stored_once);
+	tcase_add_test(tc, test_set_over_pmxcfs_limit);
+	tcase_add_test(tc, test_export_import);
 	suite_add_tcase(s, tc);
 	return s;
 }

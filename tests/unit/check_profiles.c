@@ -23,9 +23,9 @@
  * `lxcri seccomp set web <source>` stores it:
  *
  *   <dir>/src/profile.json             the source
- *   <dir>/etc/containers/web.conf      seccomp: <source>
- *   <dir>/etc/containers/web.seccomp   the stamped profile
- *   <dir>/etc/containers/web.seccomp.json  the copy
+ *   <dir>/etc/containers/web.conf      seccomp: <source>, seccomp-sha256: <digest>
+ *   <dir>/etc/containers/seccomp/<digest>.seccomp   the stamped profile
+ *   <dir>/etc/containers/seccomp/<digest of the source>.json  the copy
  *   <dir>/lxc/web/config               lxc.seccomp.profile = <profile>
  */
 struct fixture {
@@ -36,7 +36,8 @@ struct fixture {
 	char profile[PATH_MAX];
 	char copy[PATH_MAX];
 	char lxc_config[PATH_MAX];
-	char *stamped; /* what <id>.seccomp holds */
+	char *stamped;		      /* what the stored profile holds */
+	char sha256[SHA256_HEX_SIZE]; /* its digest: its name */
 };
 
 static void make_dir(const char *fmt, const char *dir)
@@ -55,9 +56,30 @@ static void write_fmt(const char *path, const char *fmt, const char *arg)
 	test_write_file(path, text);
 }
 
+/* The config: head (with a %s for the source), extra lines, the seccomp-sha256 line last. */
+static void write_conf(const struct fixture *f, const char *head, const char *extra)
+{
+	_cleanup_free_ char *text = NULL, *first = NULL;
+
+	ck_assert_int_ge(asprintf(&first, head, f->source), 0);
+	ck_assert_int_ge(asprintf(&text, "%s%sseccomp-sha256: %s\n", first, extra, f->sha256), 0);
+	test_write_file(f->conf, text);
+}
+
+/* text stored under its own digest, and the config naming it: the path. */
+static void store_as(struct fixture *f, const char *text)
+{
+	sha256_hex(text, strlen(text), f->sha256);
+	snprintf(f->profile, sizeof(f->profile), "%s/etc/containers/seccomp/%s.seccomp", f->dir,
+		 f->sha256);
+	test_write_file(f->profile, text);
+	write_conf(f, "# web\nseccomp: %s\n", "");
+}
+
 static void fixture_init(struct fixture *f)
 {
 	struct seccomp_files files;
+	char source_sha[SHA256_HEX_SIZE];
 
 	*f = (struct fixture){ .dir = test_tmpdir() };
 	snprintf(f->paths.pve_dir, sizeof(f->paths.pve_dir), "%s/pve", f->dir);
@@ -66,26 +88,29 @@ static void fixture_init(struct fixture *f)
 	snprintf(f->paths.lxc_path, sizeof(f->paths.lxc_path), "%s/lxc", f->dir);
 	make_dir("%s/etc", f->dir);
 	make_dir("%s/etc/containers", f->dir);
+	make_dir("%s/etc/containers/seccomp", f->dir);
 	make_dir("%s/lxc", f->dir);
 	make_dir("%s/lxc/" ID, f->dir);
 	make_dir("%s/src", f->dir);
 	snprintf(f->source, sizeof(f->source), "%s/src/profile.json", f->dir);
 	snprintf(f->conf, sizeof(f->conf), "%s/etc/containers/" ID ".conf", f->dir);
-	snprintf(f->profile, sizeof(f->profile), "%s/etc/containers/" ID ".seccomp", f->dir);
-	snprintf(f->copy, sizeof(f->copy), "%s/etc/containers/" ID ".seccomp.json", f->dir);
 	snprintf(f->lxc_config, sizeof(f->lxc_config), "%s/lxc/" ID "/config", f->dir);
 
-	ck_assert_int_eq(profiles_seccomp_files(&f->paths, ID, &files), 0);
+	test_write_file(f->source, SOURCE_JSON);
+	ck_assert_int_eq(profiles_seccomp_stamp(SOURCE_JSON, strlen(SOURCE_JSON), PROFILE,
+						&f->stamped, f->sha256),
+			 0);
+	sha256_hex(SOURCE_JSON, strlen(SOURCE_JSON), source_sha);
+	snprintf(f->profile, sizeof(f->profile), "%s/etc/containers/seccomp/%s.seccomp", f->dir,
+		 f->sha256);
+	snprintf(f->copy, sizeof(f->copy), "%s/etc/containers/seccomp/%s.json", f->dir, source_sha);
+	ck_assert_int_eq(profiles_seccomp_files(&f->paths, ID, f->sha256, source_sha, &files), 0);
 	ck_assert_str_eq(files.profile, f->profile);
 	ck_assert_str_eq(files.copy, f->copy);
 
-	test_write_file(f->source, SOURCE_JSON);
-	ck_assert_int_eq(profiles_seccomp_stamp(f->source, SOURCE_JSON, strlen(SOURCE_JSON),
-						PROFILE, &f->stamped),
-			 0);
 	test_write_file(f->profile, f->stamped);
 	test_write_file(f->copy, SOURCE_JSON);
-	write_fmt(f->conf, "# web\nseccomp: %s\n", f->source);
+	write_conf(f, "# web\nseccomp: %s\n", "");
 	write_fmt(f->lxc_config, "lxc.uts.name = web\nlxc.seccomp.profile = %s\n", f->profile);
 }
 
@@ -118,7 +143,7 @@ static void check_fails(const struct fixture *f, const char *lxc_config, int exp
 			const char *needle, const char *needle2)
 {
 	_cleanup_config_ struct config *c = load(f);
-	struct seccomp_stamp stamp = { .source = "untouched" };
+	struct seccomp_stamp stamp = { .source_sha256 = "untouched" };
 	bool used_copy = true;
 	struct lxcri_error err = {};
 	int r;
@@ -130,11 +155,11 @@ static void check_fails(const struct fixture *f, const char *lxc_config, int exp
 	if (needle2)
 		ck_assert_msg(strstr(err.message, needle2), "'%s' not in '%s'", needle2,
 			      err.message);
-	ck_assert_str_eq(stamp.source, "untouched");
+	ck_assert_str_eq(stamp.source_sha256, "untouched");
 	ck_assert(used_copy);
 }
 
-/* The stamp's digests: of the source, and of the profile without the stamp line. */
+/* The stamp's digest, of the source; the file's name, the digest of its bytes. */
 START_TEST(test_check_current)
 {
 	_cleanup_config_ struct config *c = NULL;
@@ -150,10 +175,10 @@ START_TEST(test_check_current)
 	r = profiles_check_seccomp(&f.paths, ID, c, f.lxc_config, &stamp, &used_copy, &err);
 	ck_assert_msg(r == 0, "%d: %s", r, err.message);
 	sha256_hex(SOURCE_JSON, strlen(SOURCE_JSON), source_sha);
-	sha256_hex(PROFILE, strlen(PROFILE), profile_sha);
-	ck_assert_str_eq(stamp.source, f.source);
+	sha256_hex(f.stamped, strlen(f.stamped), profile_sha);
 	ck_assert_str_eq(stamp.source_sha256, source_sha);
-	ck_assert_str_eq(stamp.profile_sha256, profile_sha);
+	ck_assert_str_eq(f.sha256, profile_sha);
+	ck_assert_ptr_nonnull(strstr(f.profile, profile_sha));
 	ck_assert(!used_copy);
 
 	/* Without LXC's config: only the stored files are checked. */
@@ -165,17 +190,17 @@ END_TEST
 START_TEST(test_stamp_is_line_three)
 {
 	_cleanup_free_ char *expected = NULL;
-	char source_sha[SHA256_HEX_SIZE], profile_sha[SHA256_HEX_SIZE];
+	char source_sha[SHA256_HEX_SIZE];
 	struct fixture f;
 
+	/* Nothing of the container in it: the source's path is in the config alone. */
 	fixture_init(&f);
 	sha256_hex(SOURCE_JSON, strlen(SOURCE_JSON), source_sha);
-	sha256_hex(PROFILE, strlen(PROFILE), profile_sha);
-	ck_assert_int_ge(asprintf(&expected,
-				  "2\ndenylist\n# lxcri: source '%s' sha256 %s, profile sha256 "
-				  "%s\nkexec_load errno 1\n" KEPT_LXC,
-				  f.source, source_sha, profile_sha),
-			 0);
+	ck_assert_int_ge(
+	    asprintf(&expected,
+		     "2\ndenylist\n# lxcri: source sha256 %s\nkexec_load errno 1\n" KEPT_LXC,
+		     source_sha),
+	    0);
 	ck_assert_str_eq(f.stamped, expected);
 	fixture_done(&f);
 }
@@ -227,9 +252,10 @@ START_TEST(test_check_stamp_removed)
 	struct fixture f;
 
 	fixture_init(&f);
-	test_write_file(f.profile, PROFILE);
+	/* Stored under its own digest: only the stamp is missing. */
+	store_as(&f, PROFILE);
 	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "no lxcri stamp");
-	test_write_file(f.profile, "");
+	store_as(&f, "");
 	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "no lxcri stamp");
 	fixture_done(&f);
 }
@@ -244,10 +270,10 @@ START_TEST(test_check_stamp_garbled)
 	fixture_init(&f);
 	garbled = strdup(f.stamped);
 	ck_assert_ptr_nonnull(garbled);
-	p = strstr(garbled, "' sha256 ");
+	p = strstr(garbled, "source sha256 ");
 	ck_assert_ptr_nonnull(p);
-	memcpy(p, "' SHA256 ", 9);
-	test_write_file(f.profile, garbled);
+	p[strlen("source sha256 ")] = 'X';
+	store_as(&f, garbled);
 	check_fails(&f, f.lxc_config, -ESTALE, f.profile, "not a valid lxcri stamp");
 	fixture_done(&f);
 }
@@ -256,14 +282,41 @@ END_TEST
 START_TEST(test_check_key_names_another_source)
 {
 	_cleanup_free_ char *other = NULL;
+	_cleanup_config_ struct config *c = NULL;
+	struct lxcri_error err = {};
 	struct fixture f;
 
 	fixture_init(&f);
-	/* Same content, other file: the profile was not made from it. */
+	/* Same content, other file: the profile is made from what it holds, so it is current. */
 	ck_assert_int_ge(asprintf(&other, "%s/src/other.json", f.dir), 0);
 	test_write_file(other, SOURCE_JSON);
-	write_fmt(f.conf, "seccomp: %s\n", other);
-	check_fails(&f, f.lxc_config, -ESTALE, other, f.source);
+	snprintf(f.source, sizeof(f.source), "%s", other);
+	write_conf(&f, "seccomp: %s\n", "");
+	c = load(&f);
+	ck_assert_int_eq(profiles_check_seccomp(&f.paths, ID, c, f.lxc_config, NULL, NULL, &err),
+			 0);
+	/* Other content: not what the profile was made from. */
+	test_write_file(other, "{}\n");
+	check_fails(&f, f.lxc_config, -ESTALE, other, "changed since the profile");
+	fixture_done(&f);
+}
+END_TEST
+
+/* Without seccomp-sha256: never set, or stored by an older lxcri, per container. */
+START_TEST(test_check_no_digest_in_config)
+{
+	_cleanup_free_ char *old = NULL;
+	struct fixture f;
+
+	fixture_init(&f);
+	write_fmt(f.conf, "seccomp: %s\n", f.source);
+	check_fails(&f, f.lxc_config, -ENOENT, "web.conf:1: no generated profile for 'seccomp: ",
+		    "run 'lxcri seccomp set " ID " ");
+	ck_assert_int_ge(asprintf(&old, "%s/etc/containers/" ID ".seccomp", f.dir), 0);
+	test_write_file(old, "2\ndenylist\n# lxcri: source 'x' sha256 0, profile sha256 0\n");
+	check_fails(&f, f.lxc_config, -ESTALE, old,
+		    "is in the layout of an older lxcri (one profile per container): run 'lxcri "
+		    "seccomp set " ID " ");
 	fixture_done(&f);
 }
 END_TEST
@@ -284,7 +337,6 @@ START_TEST(test_check_source_missing_uses_copy)
 	r = profiles_check_seccomp(&f.paths, ID, c, f.lxc_config, &stamp, &used_copy, &err);
 	ck_assert_msg(r == 0, "%d: %s", r, err.message);
 	ck_assert(used_copy);
-	ck_assert_str_eq(stamp.source, f.source);
 	fixture_done(&f);
 }
 END_TEST
@@ -371,21 +423,17 @@ END_TEST
 
 START_TEST(test_stamp_refuses)
 {
-	static const char head[] = "2\nallowlist\n# lxcri: source '/s.json' sha256 ";
-	char *out = NULL;
+	static const char head[] = "2\nallowlist\n# lxcri: source sha256 ";
+	char *out = NULL, sha[SHA256_HEX_SIZE];
 
 	/* Not two lines: there is no place for line 3. */
-	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "", &out), -EINVAL);
-	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "2\n", &out), -EINVAL);
-	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "2\ndenylist", &out), -EINVAL);
-	/* A quote would end the path in the stamp, a line end the stamp. */
-	ck_assert_int_eq(profiles_seccomp_stamp("/it's.json", "{}", 2, PROFILE, &out), -EINVAL);
-	ck_assert_int_eq(profiles_seccomp_stamp("/a\n.json", "{}", 2, PROFILE, &out), -EINVAL);
-	ck_assert_int_eq(profiles_seccomp_stamp("/a\r.json", "{}", 2, PROFILE, &out), -EINVAL);
+	ck_assert_int_eq(profiles_seccomp_stamp("{}", 2, "", &out, sha), -EINVAL);
+	ck_assert_int_eq(profiles_seccomp_stamp("{}", 2, "2\n", &out, sha), -EINVAL);
+	ck_assert_int_eq(profiles_seccomp_stamp("{}", 2, "2\ndenylist", &out, sha), -EINVAL);
 	ck_assert_ptr_null(out);
 
 	/* Two lines and nothing after them will do. */
-	ck_assert_int_eq(profiles_seccomp_stamp("/s.json", "{}", 2, "2\nallowlist\n", &out), 0);
+	ck_assert_int_eq(profiles_seccomp_stamp("{}", 2, "2\nallowlist\n", &out, sha), 0);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_msg(strncmp(out, head, strlen(head)) == 0, "%s", out);
 	free(out);
@@ -438,7 +486,7 @@ START_TEST(test_lxc_keys_all_three)
 	ck_assert_uint_eq(want[0].line, 2);
 	config_free(c);
 
-	write_fmt(f.conf, "seccomp: %s\napparmor: profile=unconfined\nselinux: u:r:t\n", f.source);
+	write_conf(&f, "seccomp: %s\napparmor: profile=unconfined\nselinux: u:r:t\n", "");
 	c = load(&f);
 	ck_assert_uint_eq(profiles_lxc_keys(&f.paths, ID, c, want), 3);
 	ck_assert_str_eq(want[0].key, "lxc.seccomp.profile");
@@ -466,10 +514,10 @@ START_TEST(test_check_all)
 	int r;
 
 	fixture_init(&f);
-	write_fmt(f.conf,
-		  "seccomp: %s\napparmor: profile=generated\n"
-		  "selinux: system_u:system_r:container_t:s0\n",
-		  f.source);
+	write_conf(&f,
+		   "seccomp: %s\napparmor: profile=generated\n"
+		   "selinux: system_u:system_r:container_t:s0\n",
+		   "");
 	ck_assert_int_ge(asprintf(&seccomp, "lxc.seccomp.profile = %s\n", f.profile), 0);
 
 	/* Everything in place, in any order. */
@@ -603,9 +651,9 @@ END_TEST
  */
 static int check_pve_kind(const char *kept, const char *pve_conf, struct lxcri_error *err)
 {
-	_cleanup_free_ char *profile = NULL, *stamped = NULL;
+	_cleanup_free_ char *profile = NULL, *stamped = NULL, *conf = NULL;
 	_cleanup_config_ struct config *c = NULL;
-	char path[PATH_MAX], stored[PATH_MAX], source[PATH_MAX];
+	char path[PATH_MAX], stored[PATH_MAX], source[PATH_MAX], sha[SHA256_HEX_SIZE];
 	struct fixture f;
 	int r;
 
@@ -613,19 +661,21 @@ static int check_pve_kind(const char *kept, const char *pve_conf, struct lxcri_e
 	make_dir("%s/pve", f.dir);
 	make_dir("%s/pve/lxc", f.dir);
 	make_dir("%s/pve/lxcri", f.dir);
+	make_dir("%s/pve/lxcri/seccomp", f.dir);
 	snprintf(source, sizeof(source), "%s", f.source);
 	ck_assert_int_ge(asprintf(&profile, "2\ndenylist\n[all]\nmkdir errno 1\n%s%s%s",
 				  kept ? "# lxcri: kept for " : "", kept ? kept : "",
 				  kept ? "\nkexec_load errno 1\n" : ""),
 			 0);
 	ck_assert_int_eq(
-	    profiles_seccomp_stamp(source, SOURCE_JSON, strlen(SOURCE_JSON), profile, &stamped), 0);
-	snprintf(stored, sizeof(stored), "%s/pve/lxcri/105.seccomp", f.dir);
+	    profiles_seccomp_stamp(SOURCE_JSON, strlen(SOURCE_JSON), profile, &stamped, sha), 0);
+	snprintf(stored, sizeof(stored), "%s/pve/lxcri/seccomp/%s.seccomp", f.dir, sha);
 	test_write_file(stored, stamped);
 	snprintf(path, sizeof(path), "%s/pve/lxc/105.conf", f.dir);
 	test_write_file(path, pve_conf);
 	snprintf(path, sizeof(path), "%s/pve/lxcri/105.conf", f.dir);
-	write_fmt(path, "seccomp: %s\n", source);
+	ck_assert_int_ge(asprintf(&conf, "seccomp: %s\nseccomp-sha256: %s\n", source, sha), 0);
+	test_write_file(path, conf);
 	free(profile);
 	ck_assert_int_ge(read_file(path, 0, &profile, NULL), 0);
 	c = parse(path, profile);
@@ -664,7 +714,7 @@ START_TEST(test_check_kind_changed)
 	/* pct restore --unprivileged 1 */
 	ck_assert_int_eq(
 	    check_pve_kind("pve-privileged: ...", "arch: amd64\nunprivileged: 1\n", &err), -ESTALE);
-	ck_assert_msg(strstr(err.message, "105.seccomp' keeps the protections of a privileged PVE "
+	ck_assert_msg(strstr(err.message, ".seccomp' keeps the protections of a privileged PVE "
 					  "container, but '") &&
 			  strstr(err.message, "/pve/lxc/105.conf' now makes it an unprivileged PVE "
 					      "container: run 'lxcri seccomp set 105 ") &&
@@ -736,6 +786,7 @@ static Suite *profiles_suite(void)
 	tcase_add_test(tc, test_check_stamp_removed);
 	tcase_add_test(tc, test_check_stamp_garbled);
 	tcase_add_test(tc, test_check_key_names_another_source);
+	tcase_add_test(tc, test_check_no_digest_in_config);
 	tcase_add_test(tc, test_check_source_missing_uses_copy);
 	tcase_add_test(tc, test_check_source_missing_copy_edited);
 	tcase_add_test(tc, test_check_source_and_copy_missing);
