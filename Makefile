@@ -80,11 +80,17 @@ all: $(SELINUX_POLICY)
 endif
 
 # Each object depends on the headers it includes (-MMD), read back below.
-$(BUILD)/%.o: %.c
+# DEPS_STAMP is newer than any object of a build dir made before objects
+# had their .d files: those are all built again, once.
+DEPS_STAMP := $(BUILD)/.mmd
+$(DEPS_STAMP):
+	@mkdir -p $(dir $@) && touch $@
+
+$(BUILD)/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/asan/%.o: %.c
+$(BUILD)/asan/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -133,7 +139,7 @@ $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $@
 
-$(BUILD)/tests/check_%: tests/unit/check_%.c $(LIB_ASAN)
+$(BUILD)/tests/check_%: tests/unit/check_%.c $(DEPS_STAMP) $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -MMD -MP -o $@ $< $(LIB_ASAN) \
 		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
