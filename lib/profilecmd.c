@@ -123,6 +123,9 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 	r = lxcconf_set(lxc.text, lxc.size, format, w->key, w->value, &lxc_text, &lxc_size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to set %s in '%s'", w->key, ret->lxc_config);
+	r = ct_guard_apply(&f, &lxc_text, &lxc_size, true, err);
+	if (r < 0)
+		return r;
 
 	for (; written < n_files; written++) {
 		r = config_text_read(files[written].path, &files[written].old, err);
@@ -307,14 +310,8 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 		ret->lxc_key_kept = current != NULL;
 		snprintf(ret->lxc_value, sizeof(ret->lxc_value), "%s", current ? current : "");
 	}
-	/* Nothing left (set made the file): the container is no longer managed. */
-	if (edit.size == 0)
-		r = unlink(f.config) < 0
-			? error_set_errno(err, -errno, "Failed to remove '%s'", f.config)
-			: 0;
-	else
-		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
-				      err);
+	/* Nothing left (set made the file): the container is no longer managed, nor guarded. */
+	r = ct_config_write(&f, &old, edit.text, edit.size, err);
 	if (r < 0) {
 		if (lxc_text)
 			(void)atomic_write_file(ret->lxc_config, lxc.text, lxc.size, lxc.mode,
