@@ -59,7 +59,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
 # lxcri-hook is the fast path every container runs: libc only.
-PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
+PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-guard $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
 	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor $(BUILD)/lxcri
 PROGRAMS += $(BUILD)/lxcri-selinux
 GENERATED := $(BUILD)/50-lxcri.conf
@@ -103,6 +103,10 @@ $(LIB_ASAN): $(LIB_ASAN_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/lxcri-hook: $(BUILD)/hooks/lxcri-hook.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# The guard PVE runs from a container's raw keys: libc only too.
+$(BUILD)/lxcri-guard: $(BUILD)/hooks/lxcri-guard.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(LIB)
@@ -183,7 +187,7 @@ install: all
 		$(DESTDIR)$(DATADIR)/lxcri/apparmor \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
+	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-guard $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
 		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor \
 		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/

@@ -31,6 +31,7 @@
 #include "configedit.h"
 #include "ctfiles.h"
 #include "gc.h"
+#include "guardcmd.h"
 #include "hookcmd.h"
 #include "hostcheck.h"
 #include "json.h"
@@ -596,7 +597,8 @@ static int net_begin(struct cli *cli, const char *id, struct ct_files *f, struct
 		return usage_error("Invalid container id '%s' (paths too long)", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
-	if (ct_files_lock(f, 0, lock, &err) < 0)
+	/* PVE's lock too: the first key (the last) adds (removes) lxcri's guard in PVE's config. */
+	if (ct_files_lock(f, CT_LOCK_PVE_CONFIG, lock, &err) < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
 	return EXIT_OK;
 }
@@ -639,8 +641,7 @@ static int do_net_add(struct cli *cli)
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
 	if (pid == 0) {
-		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
-				      &err);
+		r = ct_config_write(&f, &old, edit.text, edit.size, &err);
 		if (r < 0)
 			return report_failure(EXIT_FAILED, "%s", err.message);
 		log_info("net add: net%u ('%s') written to '%s' (not running)", edit.index,
@@ -676,7 +677,7 @@ static int do_net_add(struct cli *cli)
 		    "Failed to add net%u ('%s') to the running container '%s': %s; "
 		    "neither the container nor '%s' was changed",
 		    edit.index, net->name, id, err.message, f.config);
-	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, &err);
+	r = ct_config_write(&f, &old, edit.text, edit.size, &err);
 	if (r < 0) {
 		if (netsetup_teardown(&ns, lv.state, net->name, &undo) > 0)
 			return report_failure(EXIT_FAILED,
@@ -736,8 +737,7 @@ static int do_net_del(struct cli *cli)
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "%s", err.message);
 	if (pid == 0) {
-		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
-				      &err);
+		r = ct_config_write(&f, &old, edit.text, edit.size, &err);
 		if (r < 0)
 			return report_failure(EXIT_FAILED, "%s", err.message);
 		log_info("net del: net%u ('%s') removed from '%s' (not running)", edit.index, name,
@@ -771,15 +771,14 @@ static int do_net_del(struct cli *cli)
 	 * that is the failure to expect; it leaves the container as it was. Undoing a
 	 * teardown would mean making the interface anew, with other addresses (CNI).
 	 */
-	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, &err);
+	r = ct_config_write(&f, &old, edit.text, edit.size, &err);
 	if (r < 0)
 		return report_failure(EXIT_FAILED,
 				      "%s; neither the container nor the config was changed",
 				      err.message);
 	left = netsetup_teardown(&ns, lv.state, name, &err);
 	if (left > 0) {
-		if (atomic_write_file(f.config, old.text, old.size, old.mode, CONFIG_MAX_SIZE,
-				      &restore) < 0)
+		if (ct_config_write(&f, &old, old.text, old.size, &restore) < 0)
 			return report_failure(EXIT_FAILED,
 					      "Failed to remove '%s' from the running container "
 					      "'%s': %s; restoring '%s' failed too: %s",
@@ -1331,6 +1330,64 @@ static int do_profile_unset(struct cli *cli)
 	return EXIT_OK;
 }
 
+/* lxcri guard add|remove <id> */
+static int do_guard(struct cli *cli, bool add)
+{
+	const char *sub = add ? "add" : "remove";
+	struct guardcmd_change ch;
+	struct lxcri_error err = {};
+	const char *id;
+	int r;
+
+	if (cli->argc != 1)
+		return usage_error("usage: lxcri guard %s <vmid>", sub);
+	id = cli->argv[0];
+	log_setup("lxcri", container_id_valid(id) ? id : NULL);
+	log_set_stderr(false);
+	r = add ? guardcmd_add(&cli->paths, id, &ch, &err)
+		: guardcmd_remove(&cli->paths, id, &ch, &err);
+	if (r < 0)
+		return report_failure(r == -EINVAL ? EXIT_INVALID : EXIT_FAILED, "%s", err.message);
+	if (ch.changed)
+		log_info("guard %s: '%s' written", sub, ch.pve_config);
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "pve_config", json_object_new_string(ch.pve_config));
+		json_object_object_add(o, "changed", json_object_new_boolean(ch.changed));
+		if (!add) {
+			json_object_object_add(o, "removed",
+					       json_object_new_int64((int64_t)ch.removed));
+			json_object_object_add(o, "kept_own", json_object_new_boolean(ch.kept_own));
+		}
+		print_json(cli, o);
+	} else if (add) {
+		printf("CT %s: lxcri's guard %s '%s'\n", id,
+		       ch.changed ? "added to" : "was already in", ch.pve_config);
+	} else if (ch.removed == 0) {
+		printf("CT %s: '%s' has no guard and no raw key naming lxcri files of another "
+		       "vmid\n",
+		       id, ch.pve_config);
+	} else {
+		printf("CT %s: %zu line(s) removed from '%s' (guards, raw keys naming lxcri files "
+		       "of another vmid)%s\n",
+		       id, ch.removed, ch.pve_config,
+		       ch.kept_own ? "; its own guard stays with its lxcri config"
+				   : ": it starts without lxcri");
+	}
+	return EXIT_OK;
+}
+
+static int do_guard_add(struct cli *cli)
+{
+	return do_guard(cli, true);
+}
+
+static int do_guard_remove(struct cli *cli)
+{
+	return do_guard(cli, false);
+}
+
 /* lxcri seccomp|apparmor|selinux show <id> */
 static int do_profile_show(struct cli *cli)
 {
@@ -1432,6 +1489,8 @@ static const struct command commands[] = {
 	{ "selinux", "unset", do_profile_unset, "lxcri selinux unset <id>" },
 	{ "seccomp", "convert", do_seccomp_convert,
 	  "lxcri seccomp convert <profile.json> [--accept-loss]" },
+	{ "guard", "add", do_guard_add, "lxcri guard add <vmid>" },
+	{ "guard", "remove", do_guard_remove, "lxcri guard remove <vmid>" },
 	{ "help", NULL, do_help, "lxcri help" },
 };
 

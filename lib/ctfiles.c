@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ctfiles.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "log.h"
+#include "lxcconf.h"
 #include "pve.h"
+#include "pveguard.h"
 #include "status.h"
 
 int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret)
@@ -102,6 +106,112 @@ int config_text_read(const char *path, struct config_text *ret, struct lxcri_err
 	ret->mode = st.st_mode & 07777;
 	ret->exists = true;
 	return 0;
+}
+
+static int guard_edit(const struct ct_files *f, const char *text, size_t size, bool managed,
+		      char **ret_text, size_t *ret_size, struct lxcri_error *err)
+{
+	int r = pveguard_edit(f->paths, f->id, text, size, managed, ret_text, ret_size);
+
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to %s lxcri's guard of CT %s",
+				       managed ? "add" : "remove", f->id);
+	return r;
+}
+
+int ct_guard_apply(const struct ct_files *f, char **pve_text, size_t *pve_size, bool managed,
+		   struct lxcri_error *err)
+{
+	char *edited = NULL;
+	size_t size = 0;
+	int r;
+
+	if (!f->pve)
+		return 0;
+	r = guard_edit(f, *pve_text, *pve_size, managed, &edited, &size, err);
+	if (r > 0) {
+		free(*pve_text);
+		*pve_text = edited;
+		*pve_size = size;
+	}
+	return r;
+}
+
+static bool blank(const char *text, size_t size)
+{
+	for (size_t i = 0; i < size; i++)
+		if (!isspace((unsigned char)text[i]))
+			return false;
+	return true;
+}
+
+/* Writes text to path, or removes path if text is NULL. */
+static int write_or_remove(const char *path, const char *text, size_t size, mode_t mode,
+			   struct lxcri_error *err)
+{
+	if (text)
+		return atomic_write_file(path, text, size, mode, CONFIG_MAX_SIZE, err);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return error_set_errno(err, -errno, "Failed to remove '%s'", path);
+	return 0;
+}
+
+int ct_config_write(const struct ct_files *f, const struct config_text *old, const char *text,
+		    size_t size, struct lxcri_error *err)
+{
+	_cleanup_(config_text_done) struct config_text pve = {};
+	_cleanup_free_ char *edited = NULL;
+	struct lxcri_error undo = {};
+	enum lxcconf_format format;
+	char pve_path[PATH_MAX];
+	bool managed = !blank(text, size);
+	size_t edited_size = 0;
+	int r;
+
+	if (!managed)
+		text = NULL;
+	if (!f->pve)
+		return write_or_remove(f->config, text, size, old->mode, err);
+	if (lxcconf_path(f->paths, f->id, pve_path, sizeof(pve_path), &format) < 0)
+		return error_set(err, -ENAMETOOLONG, "Path of CT %s's PVE config is too long",
+				 f->id);
+	r = config_text_read(pve_path, &pve, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r >= 0 && pve.exists) {
+		r = guard_edit(f, pve.text, pve.size, managed, &edited, &edited_size, err);
+		if (r < 0)
+			return r;
+	}
+	if (managed) {
+		/* The guard first: a config never exists without it. */
+		if (edited) {
+			r = atomic_write_file(pve_path, edited, edited_size, pve.mode,
+					      CONFIG_MAX_SIZE, err);
+			if (r < 0)
+				return r;
+		}
+		r = write_or_remove(f->config, text, size, old->mode, err);
+		if (r < 0 && edited &&
+		    atomic_write_file(pve_path, pve.text, pve.size, pve.mode, CONFIG_MAX_SIZE,
+				      &undo) < 0)
+			return error_set(err, r,
+					 "%s; taking lxcri's guard out of '%s' again failed "
+					 "too: %s",
+					 err->message, pve_path, undo.message);
+		return r;
+	}
+	/* The config first, then its guard: a crash in between leaves a guard that refuses. */
+	r = write_or_remove(f->config, NULL, 0, old->mode, err);
+	if (r < 0 || !edited)
+		return r;
+	r = atomic_write_file(pve_path, edited, edited_size, pve.mode, CONFIG_MAX_SIZE, err);
+	if (r < 0 && old->exists &&
+	    atomic_write_file(f->config, old->text, old->size, old->mode, CONFIG_MAX_SIZE, &undo) <
+		0)
+		return error_set(err, r, "%s; putting '%s' back failed too: %s", err->message,
+				 f->config, undo.message);
+	return r;
 }
 
 int ct_running_pid(const struct lxcri_paths *p, const char *id, pid_t *ret, struct lxcri_error *err)

@@ -76,6 +76,33 @@ void config_text_done(struct config_text *t);
 int config_text_read(const char *path, struct config_text *ret, struct lxcri_error *err);
 
 /*
+ * Writes the container's lxcri config: text, or, when text is blank (the
+ * last key went), removes the file. For a vmid on a PVE node it keeps
+ * lxcri's guard (lib/pveguard.h) in /etc/pve/lxc/<vmid>.conf with it: in
+ * while the config exists (guards copied from another vmid go), out once
+ * it is gone; a PVE config that does not exist yet (an lxcri config
+ * written ahead of pct create) is left alone. The caller holds the lock
+ * with CT_LOCK_PVE_CONFIG. The order keeps "a config has its guard" true
+ * at every moment: the guard goes in before the config is written, and
+ * out after the config is removed, so a crash in between leaves a guard
+ * whose config is missing (the guard refuses the start, saying what to
+ * run), never a config without guard that a node without pve-lxcri would
+ * start unguarded. When the second step fails, the first is undone: all
+ * or nothing. old: the config as read under the lock (its mode is kept).
+ */
+int ct_config_write(const struct ct_files *f, const struct config_text *old, const char *text,
+		    size_t size, struct lxcri_error *err);
+
+/*
+ * For a change that edits PVE's config itself and writes it once (`lxcri
+ * seccomp set`): *pve_text (malloc'ed, *pve_size bytes) with the guard in
+ * (managed: the lxcri config exists after the change) or out, replaced
+ * when it changes. Nothing for a container that is not a vmid on a PVE node.
+ */
+int ct_guard_apply(const struct ct_files *f, char **pve_text, size_t *pve_size, bool managed,
+		   struct lxcri_error *err);
+
+/*
  * The pid of the container's init if it runs (RUNNING or FROZEN), 0 if it
  * is stopped or LXC does not know it; -EBUSY while it is between the two.
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <json-c/json.h>
 
+#include "guardcmd.h"
 #include "hookrun.h"
 #include "hostcheck.h"
 #include "portcmd.h"
@@ -237,6 +238,20 @@ static void check_quorum(struct checks *c, const struct lxcri_paths *p)
 		add(c, "pve-quorum", CHECK_OK, NULL, "quorate: '%s' is writable", p->pve_dir);
 }
 
+/* lxcri's guards in this node's PVE configs: missing, copied from another vmid, orphaned. */
+static void check_guards(struct checks *c, const struct lxcri_paths *p)
+{
+	struct guardcmd_finding f[GUARDCMD_FINDINGS_MAX];
+	size_t managed = 0, n = guardcmd_findings(p, f, ELEMENTSOF(f), &managed);
+
+	for (size_t i = 0; i < n; i++)
+		add(c, f[i].name, f[i].fail ? CHECK_FAIL : CHECK_WARN, f[i].hint, "%s",
+		    f[i].detail);
+	if (n == 0)
+		add(c, "pve-guard", CHECK_OK, NULL,
+		    "%zu managed container(s) on this node, each with lxcri's guard", managed);
+}
+
 /*
  * What the valid configs need of the host's network: their bridges and CNI
  * networks. A start without them is refused; say so before it is tried.
@@ -442,6 +457,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	if (pve) {
 		add(&c, "pve", CHECK_OK, NULL, "Proxmox VE node ('%s/lxc' exists)", paths->pve_dir);
 		check_quorum(&c, paths);
+		check_guards(&c, paths);
 	} else {
 		add(&c, "pve", CHECK_OK, NULL, "plain LXC host (no '%s/lxc')", paths->pve_dir);
 	}

@@ -79,27 +79,33 @@ static bool line_is_key(const struct line *l, const char *key)
 	return l->assignment && (size_t)(l->key_end - l->key) == n && memcmp(l->key, key, n) == 0;
 }
 
+struct last_of_key {
+	const char *key, *value, *value_end;
+	unsigned line;
+};
+
+static int last_of_key_visit(const char *key, size_t key_len, const char *value, size_t value_len,
+			     unsigned line, void *arg)
+{
+	struct last_of_key *k = arg;
+
+	if (key_len == strlen(k->key) && memcmp(key, k->key, key_len) == 0)
+		k->value = value, k->value_end = value + value_len, k->line = line;
+	return 0;
+}
+
 int lxcconf_get_line(const char *text, size_t size, enum lxcconf_format format, const char *key,
 		     char **ret, unsigned *ret_line)
 {
-	const char *limit = text + size, *value = NULL, *value_end = NULL;
-	unsigned line = 0, found = 0;
-	struct line l;
+	struct last_of_key k = { .key = key };
 
 	*ret = NULL;
-	for (const char *p = text; p < limit; p = l.next) {
-		line_read(p, limit, format, &l);
-		line++;
-		if (l.section)
-			break;
-		if (line_is_key(&l, key))
-			value = l.value, value_end = l.value_end, found = line;
-	}
+	(void)lxcconf_each(text, size, format, last_of_key_visit, &k);
 	if (ret_line)
-		*ret_line = found;
-	if (!value || value == value_end)
+		*ret_line = k.line;
+	if (!k.value || k.value == k.value_end)
 		return 0;
-	*ret = strndup(value, (size_t)(value_end - value));
+	*ret = strndup(k.value, (size_t)(k.value_end - k.value));
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -107,6 +113,33 @@ int lxcconf_get(const char *text, size_t size, enum lxcconf_format format, const
 		char **ret)
 {
 	return lxcconf_get_line(text, size, format, key, ret, NULL);
+}
+
+/*
+ * Ends out (n bytes so far, room for what follows): the line (if any, on a
+ * line of its own), then [rest, limit); hands it to *ret_text.
+ */
+static void finish(char *out, size_t n, const char *line, size_t len, const char *rest,
+		   const char *limit, char **ret_text, size_t *ret_size)
+{
+	if (line) {
+		if (n > 0 && out[n - 1] != '\n')
+			out[n++] = '\n';
+		memcpy(out + n, line, len);
+		n += len;
+	}
+	memcpy(out + n, rest, (size_t)(limit - rest));
+	n += (size_t)(limit - rest);
+	out[n] = '\0';
+	*ret_text = out;
+	*ret_size = n;
+}
+
+/* PVE takes lxc.[a-z0-9_.-]+ (PVE::LXC::Config::parse_pct_config). */
+static bool key_valid(const char *key)
+{
+	return strncmp(key, "lxc.", 4) == 0 &&
+	       strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(key);
 }
 
 int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const char *key,
@@ -119,9 +152,7 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 	bool done = false;
 	struct line l;
 
-	if (strncmp(key, "lxc.", 4) != 0 ||
-	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789._") != strlen(key) ||
-	    (value && strpbrk(value, "\r\n")))
+	if (!key_valid(key) || (value && strpbrk(value, "\r\n")))
 		return -EINVAL;
 	if (value && asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key,
 			      value) < 0) {
@@ -147,18 +178,105 @@ int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const
 			done = true;
 		}
 	}
-	if (assignment && !done) {
-		if (n > 0 && out[n - 1] != '\n')
-			out[n++] = '\n';
-		memcpy(out + n, assignment, len);
-		n += len;
+	finish(TAKE_PTR(out), n, done ? NULL : assignment, len, main_end, limit, ret_text,
+	       ret_size);
+	return 0;
+}
+
+int lxcconf_list_add(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		     const char *value, char **ret_text, size_t *ret_size)
+{
+	const char *limit = text + size, *main_end = limit, *last_end = text;
+	_cleanup_free_ char *assignment = NULL, *out = NULL;
+	size_t n, len, vlen = strlen(value);
+	struct line l;
+
+	*ret_text = NULL;
+	if (!key_valid(key) || strpbrk(value, "\r\n") || vlen == 0 ||
+	    isspace((unsigned char)value[0]) || isspace((unsigned char)value[vlen - 1]))
+		return -EINVAL;
+	for (const char *p = text; p < limit; p = l.next) {
+		line_read(p, limit, format, &l);
+		if (l.section) {
+			main_end = p;
+			break;
+		}
+		if (line_is_key(&l, key) && (size_t)(l.value_end - l.value) == vlen &&
+		    memcmp(l.value, value, vlen) == 0)
+			return 0;
+		if (l.start != l.end)
+			last_end = l.next;
 	}
-	memcpy(out + n, main_end, (size_t)(limit - main_end));
-	n += (size_t)(limit - main_end);
+	/* After the main section's last line that is not blank: before a "[snapshot]"'s blank line.
+	 */
+	if (main_end == limit)
+		last_end = limit;
+	if (asprintf(&assignment, format == LXCCONF_PVE ? "%s: %s\n" : "%s = %s\n", key, value) < 0)
+		return -ENOMEM;
+	len = strlen(assignment);
+	out = malloc(size + len + 2);
+	if (!out)
+		return -ENOMEM;
+	n = (size_t)(last_end - text);
+	memcpy(out, text, n);
+	finish(TAKE_PTR(out), n, assignment, len, last_end, limit, ret_text, ret_size);
+	return 1;
+}
+
+int lxcconf_each(const char *text, size_t size, enum lxcconf_format format, lxcconf_line_fn visit,
+		 void *arg)
+{
+	const char *limit = text + size;
+	unsigned line = 0;
+	struct line l;
+
+	for (const char *p = text; p < limit; p = l.next) {
+		line_read(p, limit, format, &l);
+		line++;
+		if (l.section)
+			break;
+		if (l.assignment) {
+			int r = visit(l.key, (size_t)(l.key_end - l.key), l.value,
+				      (size_t)(l.value_end - l.value), line, arg);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int lxcconf_remove_if(const char *text, size_t size, enum lxcconf_format format,
+		      lxcconf_match_fn match, void *arg, char **ret_text, size_t *ret_size)
+{
+	const char *limit = text + size, *p;
+	_cleanup_free_ char *out = malloc(size + 1);
+	size_t n = 0;
+	int removed = 0;
+	struct line l;
+
+	*ret_text = NULL;
+	if (!out)
+		return -ENOMEM;
+	for (p = text; p < limit; p = l.next) {
+		line_read(p, limit, format, &l);
+		if (l.section)
+			break;
+		if (l.assignment && match(l.key, (size_t)(l.key_end - l.key), l.value,
+					  (size_t)(l.value_end - l.value), arg)) {
+			removed++;
+			continue;
+		}
+		memcpy(out + n, p, (size_t)(l.next - p));
+		n += (size_t)(l.next - p);
+	}
+	if (removed == 0)
+		return 0;
+	memcpy(out + n, p, (size_t)(limit - p));
+	n += (size_t)(limit - p);
 	out[n] = '\0';
 	*ret_text = TAKE_PTR(out);
 	*ret_size = n;
-	return 0;
+	return removed;
 }
 
 /* Capabilities by number, as capability.h names them (lowercase, without CAP_). */

@@ -19,6 +19,7 @@
  */
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -53,10 +54,43 @@ int lxcconf_get_line(const char *text, size_t size, enum lxcconf_format format, 
  * ones are removed, and "key = value" ("key: value") is appended to the main
  * section when there was none. value NULL removes every assignment. The
  * result is NUL-terminated; the lines written end in "\n". -EINVAL for a
- * value with a line end or a key that is not lxc.[a-z0-9._]*, -ENOMEM.
+ * value with a line end or a key that is not lxc.[a-z0-9._-]*, -ENOMEM.
  */
 int lxcconf_set(const char *text, size_t size, enum lxcconf_format format, const char *key,
 		const char *value, char **ret_text, size_t *ret_size);
+
+/*
+ * For keys LXC keeps as lists (lxc.hook.*, lxc.mount.entry, ...), where
+ * lxcconf_set() would drop the other entries: text with "key = value"
+ * ("key: value") appended to the main section unless an assignment of key
+ * with exactly that (trimmed) value is there already. 1 and the new text
+ * in *ret_text when it was added, 0 (*ret_text NULL) when it was there;
+ * -EINVAL as lxcconf_set(), and for an empty value (which clears LXC's
+ * list), -ENOMEM.
+ */
+int lxcconf_list_add(const char *text, size_t size, enum lxcconf_format format, const char *key,
+		     const char *value, char **ret_text, size_t *ret_size);
+
+/*
+ * Every assignment of text's main section in order, with its line (from 1):
+ * visit gets the key and the value (trimmed, not NUL-terminated) and
+ * returns 0, or < 0 to stop the walk with that value.
+ */
+typedef int (*lxcconf_line_fn)(const char *key, size_t key_len, const char *value, size_t value_len,
+			       unsigned line, void *arg);
+int lxcconf_each(const char *text, size_t size, enum lxcconf_format format, lxcconf_line_fn visit,
+		 void *arg);
+
+/*
+ * text without the assignments of its main section for which match (key and
+ * value, trimmed, not NUL-terminated) returns true; every other line is
+ * kept byte for byte. The number removed; when it is 0, *ret_text is NULL.
+ * -ENOMEM.
+ */
+typedef bool (*lxcconf_match_fn)(const char *key, size_t key_len, const char *value,
+				 size_t value_len, void *arg);
+int lxcconf_remove_if(const char *text, size_t size, enum lxcconf_format format,
+		      lxcconf_match_fn match, void *arg, char **ret_text, size_t *ret_size);
 
 /*
  * Every assignment of the LXC config at path and of the files it includes

@@ -45,7 +45,8 @@ static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f
 				 id);
 	*ret = (struct portcmd_change){};
 	snprintf(ret->file, sizeof(ret->file), "%s", f->config);
-	return ct_files_lock(f, 0, lock, err);
+	/* PVE's lock too: the first key (the last) adds (removes) lxcri's guard in PVE's config. */
+	return ct_files_lock(f, CT_LOCK_PVE_CONFIG, lock, err);
 }
 
 static const char *proto_name(int proto)
@@ -68,7 +69,7 @@ static int config_only_or_live(const struct lxcri_paths *p, const char *id,
 		return r;
 	if (*ret_pid > 0)
 		return ct_live_init(p, id, f, lv, err);
-	r = atomic_write_file(f->config, edit->text, edit->size, old->mode, CONFIG_MAX_SIZE, err);
+	r = ct_config_write(f, old, edit->text, edit->size, err);
 	if (r < 0)
 		return r;
 	log_info("port%u %s '%s' (not running)", edit->index, what, f->config);
@@ -132,7 +133,7 @@ int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 				 "Failed to add port%u to the running container '%s': %s; neither "
 				 "the container nor '%s' was changed",
 				 edit.index, id, err->message, f.config);
-	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, err);
+	r = ct_config_write(&f, &old, edit.text, edit.size, err);
 	if (r < 0) {
 		if (portsetup_teardown(&ps, lv.state, port->proto, port->host_first, &undo) > 0)
 			return error_set(err, r,
@@ -211,7 +212,7 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 	ret->was_applied = state_has_port(lv.state, proto, host_port);
 
 	/* The config first (read-only /etc/pve without quorum fails here, changing nothing). */
-	r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE, err);
+	r = ct_config_write(&f, &old, edit.text, edit.size, err);
 	if (r < 0)
 		return error_set(err, r, "%s; neither the container nor the config was changed",
 				 err->message);
@@ -225,8 +226,7 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 	};
 	if (portsetup_teardown(&ps, lv.state, proto, host_port, err) > 0) {
 		r = -EIO;
-		if (atomic_write_file(f.config, old.text, old.size, old.mode, CONFIG_MAX_SIZE,
-				      &restore) < 0)
+		if (ct_config_write(&f, &old, old.text, old.size, &restore) < 0)
 			return error_set(err, r,
 					 "Failed to remove '%s %u' from the running container "
 					 "'%s': %s; restoring '%s' failed too: %s",

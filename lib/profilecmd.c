@@ -245,6 +245,9 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 	r = lxcconf_set(lxc.text, lxc.size, format, w->key, w->value, &lxc_text, &lxc_size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to set %s in '%s'", w->key, ret->lxc_config);
+	r = ct_guard_apply(&f, &lxc_text, &lxc_size, true, err);
+	if (r < 0)
+		return r;
 
 	r = write_change(p, id,
 			 &(struct change_write){ files, n_files, f.config, edit.text, edit.size,
@@ -416,14 +419,8 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 		ret->lxc_key_kept = current != NULL;
 		snprintf(ret->lxc_value, sizeof(ret->lxc_value), "%s", current ? current : "");
 	}
-	/* Nothing left (set made the file): the container is no longer managed. */
-	if (edit.size == 0)
-		r = unlink(f.config) < 0
-			? error_set_errno(err, -errno, "Failed to remove '%s'", f.config)
-			: 0;
-	else
-		r = atomic_write_file(f.config, edit.text, edit.size, old.mode, CONFIG_MAX_SIZE,
-				      err);
+	/* Nothing left (set made the file): the container is no longer managed, nor guarded. */
+	r = ct_config_write(&f, &old, edit.text, edit.size, err);
 	if (r < 0) {
 		if (lxc_text)
 			(void)atomic_write_file(ret->lxc_config, lxc.text, lxc.size, lxc.mode,
@@ -897,6 +894,9 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 	if (r >= 0)
 		r = import_lxc_text(p, id, old_c, c, &lxc, format, ch.lxc_config, &lxc_text,
 				    &lxc_size, err);
+	/* This vmid's own guard, in place of one the clone or restore copied. */
+	if (r >= 0)
+		r = ct_guard_apply(&f, &lxc_text, &lxc_size, true, err);
 	if (r >= 0)
 		r = write_change(p, id,
 				 &(struct change_write){

@@ -193,6 +193,21 @@ lxc.mount.entry = /lib64 lib64 none ro,bind 0 0
 lxc.signal.halt = SIGUSR1
 lxc.signal.reboot = SIGTERM
 EOS
+	cp "$LXCPATH/$vmid/config" "$LXCPATH/$vmid/config.pve"
+}
+
+# pve_update_lxc_config <vmid> [common.conf]: the LXC config as PVE's
+# update_lxc_config writes it at every start: its own keys (those of
+# pve_ct_create), then the raw lxc.* keys of the main section of
+# /etc/pve/lxc/<vmid>.conf as "key = value", in their order. common.conf:
+# another file in place of $LXCCONF/common.conf (a node whose drop-ins differ).
+pve_update_lxc_config() {
+	local vmid=$1 common=${2:-$LXCCONF/common.conf}
+	{
+		sed "s|^lxc.include = $LXCCONF/common.conf\$|lxc.include = $common|" "$LXCPATH/$vmid/config.pve"
+		sed -n -e '/^\[/q' -e 's/[[:space:]]*$//' \
+			-e 's/^\(lxc\.[a-z0-9_.-]*\)\(:\|[[:space:]]*=\)[[:space:]]*\(.*\)$/\1 = \3/p' "$PVE/lxc/$vmid.conf"
+	} >"$LXCPATH/$vmid/config"
 }
 
 # --- a simulated PVE cluster on the pmxcfs-like filesystem ---
@@ -339,7 +354,8 @@ pve_node_online() { # node 0|1
 pve_ct_unprivileged() {
 	local vmid=$1 rootfs=$LXCPATH/$1/rootfs
 	echo "unprivileged: 1" >>"$PVE/lxc/$vmid.conf"
-	printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' >>"$LXCPATH/$vmid/config"
+	printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' |
+		tee -a "$LXCPATH/$vmid/config.pve" >>"$LXCPATH/$vmid/config"
 	# The busybox template's files are all root's: they become the mapped root's.
 	[ -z "$(find "$rootfs" -xdev ! -uid 0 -print -quit)" ] || fail "$rootfs has files not owned by root"
 	chown -R -h 100000:100000 "$rootfs"

@@ -405,6 +405,18 @@ shared_store() {
 	[ -d "$P1/lxcri/d" ] || fail "pve1 does not see pve2's mkdir"
 }
 
+# What `cat >file` and every shell redirection do: pmxcfs (FUSE 2.6) gets
+# the truncate before the open, and the file holds only what was written.
+overwrite_truncates() {
+	cluster
+	mkdir "$P1/lxcri"
+	put "$P1/lxcri/f" "a longer first version"
+	put "$P1/lxcri/f" short
+	assert_eq "$(cat "$P1/lxcri/f")" short "pve1 after the second write"
+	assert_eq "$(cat "$P2/lxcri/f")" short "pve2 after the second write"
+	assert_eq "$(stat -c %s "$P2/lxcri/f")" 5 "size after the second write"
+}
+
 store_limit() {
 	cluster --max-store 2621440
 	mkdir "$P1/lxcri"
@@ -509,6 +521,7 @@ run_test "A node in local mode shows .members as the real local-mode node did" l
 run_test "Without quorum reads work, modes lose their write bits, every change gives EACCES; chmod 0640 and access(W_OK) still succeed" no_quorum_matrix
 run_test "flock is node-local: a lock held through pve1 does not block pve2; fsync succeeds" flock_node_local
 run_test "Two nodes share one store: a change through one mount is seen through the other at once" shared_store
+run_test "Writing over a file with O_TRUNC leaves only what was written, as pmxcfs does" overwrite_truncates
 run_test "The store holds at most --max-store bytes: a write past it gives ENOSPC, statfs tells the space" store_limit
 run_test "statfs shows pmxcfs's 128 MiB of 4096-byte blocks" store_limit_default
 run_test "cfs locks (priv/lock/<name>): no rename, an unlock request succeeds only when the lock expired" cfs_lock_dirs

@@ -1089,7 +1089,11 @@ static int sim_statfs(const char *path, struct statvfs *st)
 
 static void *sim_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	(void)conn;
+	/*
+	 * pmxcfs speaks FUSE 2.6, where the kernel truncates (setattr) before an
+	 * open with O_TRUNC; libfuse3 would pass O_TRUNC on to open instead.
+	 */
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
 	/* Another mount may change any entry at any time: the kernel caches nothing. */
 	cfg->entry_timeout = 0;
 	cfg->attr_timeout = 0;

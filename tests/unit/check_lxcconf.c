@@ -683,6 +683,121 @@ START_TEST(test_caps_include_depth)
 }
 END_TEST
 
+/* lxcconf_list_add() of key=value to text gives expected (NULL: unchanged, returns 0). */
+static void list_add_eq(const char *text, enum lxcconf_format format, const char *key,
+			const char *value, const char *expected)
+{
+	_cleanup_free_ char *out = NULL;
+	size_t size = 0;
+	int r = lxcconf_list_add(text, strlen(text), format, key, value, &out, &size);
+
+	if (!expected) {
+		ck_assert_int_eq(r, 0);
+		ck_assert_ptr_null(out);
+		return;
+	}
+	ck_assert_int_eq(r, 1);
+	ck_assert_str_eq(out, expected);
+	ck_assert_uint_eq(size, strlen(expected));
+}
+
+START_TEST(test_list_add_keeps_other_entries)
+{
+	/* A hook list: PVE's own hook and another stay, ours comes after the main section. */
+	list_add_eq("arch: amd64\nlxc.hook.pre-start: /usr/share/x\n", LXCCONF_PVE,
+		    "lxc.hook.pre-start", "/g --requires=pve-lxcri /c/1.conf",
+		    "arch: amd64\nlxc.hook.pre-start: /usr/share/x\n"
+		    "lxc.hook.pre-start: /g --requires=pve-lxcri /c/1.conf\n");
+	list_add_eq("lxc.hook.pre-start = /a\n", LXCCONF_LXC, "lxc.hook.pre-start", "/b",
+		    "lxc.hook.pre-start = /a\nlxc.hook.pre-start = /b\n");
+	/* A last line without a line end gets one. */
+	list_add_eq("arch: amd64", LXCCONF_PVE, "lxc.hook.pre-start", "/b",
+		    "arch: amd64\nlxc.hook.pre-start: /b\n");
+	list_add_eq("", LXCCONF_PVE, "lxc.hook.pre-start", "/b", "lxc.hook.pre-start: /b\n");
+}
+END_TEST
+
+START_TEST(test_list_add_present_is_unchanged)
+{
+	list_add_eq("lxc.hook.pre-start: /b\narch: amd64\n", LXCCONF_PVE, "lxc.hook.pre-start",
+		    "/b", NULL);
+	/* PVE's "lxc.key = value" form counts too, and blanks around the value do not matter. */
+	list_add_eq("lxc.hook.pre-start =   /b  \n", LXCCONF_PVE, "lxc.hook.pre-start", "/b", NULL);
+	/* Only the main section counts: the same line in a snapshot does not. */
+	list_add_eq("arch: amd64\n\n[snap1]\nlxc.hook.pre-start: /b\n", LXCCONF_PVE,
+		    "lxc.hook.pre-start", "/b",
+		    "arch: amd64\nlxc.hook.pre-start: /b\n\n[snap1]\nlxc.hook.pre-start: /b\n");
+}
+END_TEST
+
+START_TEST(test_list_add_refuses_what_would_clear)
+{
+	_cleanup_free_ char *out = NULL;
+	size_t size = 0;
+
+	/* An empty value would clear every hook of the type in LXC. */
+	ck_assert_int_eq(
+	    lxcconf_list_add("", 0, LXCCONF_PVE, "lxc.hook.pre-start", "", &out, &size), -EINVAL);
+	ck_assert_int_eq(
+	    lxcconf_list_add("", 0, LXCCONF_PVE, "lxc.hook.pre-start", " /b", &out, &size),
+	    -EINVAL);
+	ck_assert_int_eq(
+	    lxcconf_list_add("", 0, LXCCONF_PVE, "lxc.hook.pre-start", "/b\n/c", &out, &size),
+	    -EINVAL);
+	ck_assert_int_eq(lxcconf_list_add("", 0, LXCCONF_PVE, "hook", "/b", &out, &size), -EINVAL);
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
+static bool value_is_b(const char *key, size_t key_len, const char *value, size_t value_len,
+		       void *arg)
+{
+	(void)key;
+	(void)key_len;
+	(void)arg;
+	return value_len == 2 && memcmp(value, "/b", 2) == 0;
+}
+
+START_TEST(test_remove_if_exactly_what_matches)
+{
+	const char *text = "# comment\nlxc.hook.pre-start: /a\nlxc.hook.pre-start: /b\r\n"
+			   "lxc.mount.entry = /b\narch: amd64\n\n[snap]\nlxc.hook.pre-start: /b\n";
+	_cleanup_free_ char *out = NULL;
+	size_t size = 0;
+
+	ck_assert_int_eq(
+	    lxcconf_remove_if(text, strlen(text), LXCCONF_PVE, value_is_b, NULL, &out, &size), 2);
+	ck_assert_str_eq(out, "# comment\nlxc.hook.pre-start: /a\narch: amd64\n\n[snap]\n"
+			      "lxc.hook.pre-start: /b\n");
+	ck_assert_uint_eq(size, strlen(out));
+	free(TAKE_PTR(out));
+	ck_assert_int_eq(
+	    lxcconf_remove_if("arch: amd64\n", 12, LXCCONF_PVE, value_is_b, NULL, &out, &size), 0);
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
+static int count_lines_visit(const char *key, size_t key_len, const char *value, size_t value_len,
+			     unsigned line, void *arg)
+{
+	char *seen = arg;
+
+	(void)value;
+	(void)value_len;
+	sprintf(seen + strlen(seen), "%.*s@%u ", (int)key_len, key, line);
+	return 0;
+}
+
+START_TEST(test_each_gives_lines_of_main_section)
+{
+	const char *text = "# c\narch: amd64\n\nlxc.idmap = u 0 1 2\n[snap]\nmemory: 1\n";
+	char seen[256] = "";
+
+	ck_assert_int_eq(lxcconf_each(text, strlen(text), LXCCONF_PVE, count_lines_visit, seen), 0);
+	ck_assert_str_eq(seen, "arch@2 lxc.idmap@4 ");
+}
+END_TEST
+
 static Suite *lxcconf_suite(void)
 {
 	Suite *s = suite_create("lxcconf");
@@ -713,6 +828,11 @@ static Suite *lxcconf_suite(void)
 	tcase_add_test(tc, test_caps_include_file);
 	tcase_add_test(tc, test_caps_include_directory);
 	tcase_add_test(tc, test_caps_include_depth);
+	tcase_add_test(tc, test_list_add_keeps_other_entries);
+	tcase_add_test(tc, test_list_add_present_is_unchanged);
+	tcase_add_test(tc, test_list_add_refuses_what_would_clear);
+	tcase_add_test(tc, test_remove_if_exactly_what_matches);
+	tcase_add_test(tc, test_each_gives_lines_of_main_section);
 	suite_add_tcase(s, tc);
 	return s;
 }
