@@ -2,6 +2,8 @@
 /* lxcri's guard in a PVE container's raw keys: see pveguard.h. */
 #include "pveguard.h"
 
+#include "apparmor.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -94,6 +96,15 @@ static bool names_other_vmid(const char *dir, const char *vmid, const char *valu
 	return false;
 }
 
+/* Whether value is a path in lxcri's store of profiles, "<dir>/seccomp/...". */
+static bool names_store(const char *dir, const char *value, size_t len)
+{
+	size_t dlen = strlen(dir);
+
+	return dlen > 0 && len > dlen + 9 && memcmp(value, dir, dlen) == 0 &&
+	       memcmp(value + dlen, "/seccomp/", 9) == 0;
+}
+
 struct foreign_scan {
 	const char *dir, *vmid;
 	struct pveguard_foreign *ret;
@@ -147,6 +158,14 @@ static bool guard_match(const char *key, size_t key_len, const char *value, size
 	if ((m->what == MATCH_STRIP || m->what == MATCH_STRIP_KEEP_OWN) && key_len >= 4 &&
 	    memcmp(key, "lxc.", 4) == 0 &&
 	    names_other_vmid(m->dir, m->vmid, value, value_len, other, sizeof(other)))
+		return true;
+	/* Going unmanaged: lxcri's other keys go too (a profile in its store, its AppArmor name).
+	 */
+	if (m->what == MATCH_STRIP &&
+	    (names_store(m->dir, value, value_len) ||
+	     (key_is(key, key_len, "lxc.apparmor.profile") &&
+	      value_len > strlen(APPARMOR_GENERATED_PREFIX) &&
+	      memcmp(value, APPARMOR_GENERATED_PREFIX, strlen(APPARMOR_GENERATED_PREFIX)) == 0)))
 		return true;
 	if (!key_is(key, key_len, PVEGUARD_KEY))
 		return false;

@@ -81,7 +81,10 @@ int pveguard_edit(const struct lxcri_paths *p, const char *vmid, const char *tex
 
 /*
  * `lxcri guard remove`: text without every guard and every raw key naming
- * another vmid's lxcri files; vmid's own guard stays if keep_own. The
+ * another vmid's lxcri files; vmid's own guard stays if keep_own. Without
+ * keep_own (the container goes unmanaged) lxcri's other raw keys go too: a
+ * path into its store of profiles (<dir>/seccomp/), a generated AppArmor
+ * profile (lxcri-ct-<id>). The
  * number of lines removed (0: *ret_text NULL), -errno.
  */
 int pveguard_strip(const struct lxcri_paths *p, const char *vmid, const char *text, size_t size,

@@ -177,6 +177,29 @@ START_TEST(test_strip_removes_guards_and_foreign_keys)
 	/* 106 unmanaged: every guard goes. */
 	ck_assert_int_eq(pveguard_strip(&n.p, "106", text, strlen(text), false, &out, &size), 3);
 	ck_assert_str_eq(out, "arch: amd64\nlxc.cap.drop: sys_admin\n");
+	free(TAKE_PTR(out));
+	/*
+	 * Keys into lxcri's shared store and its generated AppArmor profile
+	 * name no vmid's files: kept while 106 is managed, gone with the rest
+	 * when it goes unmanaged; a profile of the admin's stays.
+	 */
+	free(TAKE_PTR(text));
+	ck_assert_int_ge(asprintf(&text,
+				  "arch: amd64\nlxc.hook.pre-start: %s\n"
+				  "lxc.seccomp.profile: %s/lxcri/seccomp/%064d.seccomp\n"
+				  "lxc.apparmor.profile: lxcri-ct-105\n",
+				  n.guard105, n.p.pve_dir, 0),
+			 0);
+	ck_assert_int_eq(pveguard_strip(&n.p, "106", text, strlen(text), true, &out, &size), 1);
+	ck_assert_ptr_nonnull(strstr(out, "/lxcri/seccomp/"));
+	ck_assert_ptr_nonnull(strstr(out, "lxcri-ct-105"));
+	free(TAKE_PTR(out));
+	ck_assert_int_eq(pveguard_strip(&n.p, "106", text, strlen(text), false, &out, &size), 3);
+	ck_assert_str_eq(out, "arch: amd64\n");
+	free(TAKE_PTR(out));
+	ck_assert_int_eq(pveguard_strip(&n.p, "106", "lxc.apparmor.profile: admin-own\n", 32, false,
+					&out, &size),
+			 0);
 	node_done(&n);
 }
 END_TEST
