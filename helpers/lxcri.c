@@ -41,6 +41,7 @@
 #include "parse.h"
 #include "paths.h"
 #include "portcmd.h"
+#include "portwait.h"
 #include "apparmor.h"
 #include "profilecmd.h"
 #include "profiles.h"
@@ -247,6 +248,19 @@ static void print_status_nets(const struct ct_status *s)
 			       json_object_array_get_idx(s->nets, i));
 }
 
+/* "port0 tcp 8080: active (10.0.0.5:80)", "...: pending (waiting for ...)", "...: failed: ..." */
+static void print_status_ports(const struct ct_status *s)
+{
+	_cleanup_json_ struct json_object *ports =
+	    s->state ? portwait_ports_status(s->state) : NULL;
+	char line[1400];
+
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		portwait_describe(json_object_array_get_idx(ports, i), line, sizeof(line));
+		printf("%s%s\n", i == 0 ? "  ports:      " : "              ", line);
+	}
+}
+
 static void print_hook_runs(struct json_object *runs)
 {
 	char when[32];
@@ -313,6 +327,7 @@ static void print_status_detail(const struct ct_status *s)
 		printf("  last error: none\n");
 	}
 	print_status_nets(s);
+	print_status_ports(s);
 	print_hook_runs(s->hook_runs);
 }
 
@@ -999,7 +1014,7 @@ static int do_port_list(struct cli *cli)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(ports, i), *fw;
 		const char *hostip = json_string_of(o, "hostip");
-		char host[96], key[16], to[256] = "";
+		char host[96], key[16], to[1500] = "";
 		size_t len = 0;
 
 		snprintf(host, sizeof(host), "%s%s%s", hostip ? hostip : "*", ":",
@@ -1014,6 +1029,14 @@ static int do_port_list(struct cli *cli)
 			    json_string_of(f, "target"),
 			    json_bool_of(f, "in_table") ? "" : " (missing: lxcri port sync)");
 			len += w > 0 ? (size_t)w : 0;
+		}
+		/* A forward that waits for its address, or failed: as lxcri status says it. */
+		if (!to[0] && json_string_of(o, "status")) {
+			char line[1400];
+
+			portwait_describe(o, line, sizeof(line));
+			snprintf(to, sizeof(to), "(%s)",
+				 strstr(line, ": ") ? strstr(line, ": ") + 2 : line);
 		}
 		printf("%-12s %-7s %-5s %-28s %-12s %s\n", json_string_of(o, "id"), key,
 		       json_string_of(o, "proto"), host, json_string_of(o, "ct"),

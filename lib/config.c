@@ -1648,6 +1648,7 @@ void settings_init(struct settings *s)
 		.cni_cache_dir = "/var/lib/cni",
 		.cni_timeout_ms = 20 * 1000,
 		.port_table = "lxcri",
+		.port_address_timeout_ms = 120 * 1000,
 	};
 }
 
@@ -1665,6 +1666,8 @@ static const struct setting_def {
 	{ "cni-cache-dir", SETTING_DIR, offsetof(struct settings, cni_cache_dir) },
 	{ "cni-timeout", SETTING_SECONDS, offsetof(struct settings, cni_timeout_ms) },
 	{ "port-table", SETTING_NAME, offsetof(struct settings, port_table) },
+	{ "port-address-timeout", SETTING_SECONDS,
+	  offsetof(struct settings, port_address_timeout_ms) },
 };
 
 /* An nftables table name as lib/portfwd takes it: a letter, then letters, digits and '_', at

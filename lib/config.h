@@ -188,6 +188,11 @@ struct settings {
 	unsigned cni_timeout_ms;	/* cni-timeout: seconds per plugin run, 1..3600 (20) */
 	char port_table[64]; /* port-table: the nftables table (inet family) of port forwards: lxcri
 			      */
+	/*
+	 * port-address-timeout: seconds, 1..3600 (default 120): how long a forward
+	 * whose target address is not known at start-host (ip=dhcp) waits for it.
+	 */
+	unsigned port_address_timeout_ms;
 };
 void settings_init(struct settings *s);
 /* Starts from the defaults; *s is only written on success. */

@@ -48,6 +48,11 @@ void log_set_stderr(bool enabled)
 	log_state.to_stderr = enabled;
 }
 
+void log_forget_socket(void)
+{
+	log_state.fd = -1;
+}
+
 int log_level_from_string(const char *s)
 {
 	static const struct {

@@ -20,6 +20,12 @@ void log_set_container(const char *container_id);
 void log_set_max_level(int priority);
 int log_get_max_level(void);
 void log_set_stderr(bool enabled);
+/*
+ * Forgets the connection to the syslog socket without closing it: for a
+ * process that has just closed every fd (one that daemonizes), whose old
+ * socket number may now be another file. The next line connects again.
+ */
+void log_forget_socket(void);
 /* Parses "error", "warning", "info", "debug"; returns the priority or -EINVAL. */
 int log_level_from_string(const char *s);
 

@@ -176,10 +176,16 @@ int netlink_open(struct nl_sock **ret)
 	return 0;
 }
 
-int netlink_open_in_netns_fd(int netns_fd, struct nl_sock **ret, struct lxcri_error *err)
+/*
+ * Runs open_fn(arg, err) with the calling thread in the network namespace
+ * of netns_fd, and comes back: what it returns (>= 0, or -errno with err),
+ * or the error of getting there or back (then close_fn(arg, result) undoes
+ * a result that was had).
+ */
+static int in_netns(int netns_fd, int (*open_fn)(void *arg, struct lxcri_error *err),
+		    void (*close_fn)(void *arg, int result), void *arg, struct lxcri_error *err)
 {
 	_cleanup_close_ int self = -1;
-	struct nl_sock *sk = NULL;
 	int r;
 
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -188,20 +194,68 @@ int netlink_open_in_netns_fd(int netns_fd, struct nl_sock **ret, struct lxcri_er
 				       "/proc/thread-self/ns/net");
 	if (setns(netns_fd, CLONE_NEWNET) < 0)
 		return error_set_errno(err, -errno, "Failed to enter the network namespace");
-	r = netlink_open(&sk);
+	r = open_fn(arg, err);
 	if (setns(self, CLONE_NEWNET) < 0) {
 		int r_back = -errno;
 
-		if (sk)
-			nl_socket_free(sk);
+		if (r >= 0)
+			close_fn(arg, r);
 		return error_set_errno(err, r_back,
 				       "Failed to return to the original network namespace");
 	}
+	return r;
+}
+
+static int open_nl_sock(void *arg, struct lxcri_error *err)
+{
+	int r = netlink_open(arg);
+
+	return r < 0 ? error_set_errno(err, r,
+				       "Failed to open a netlink socket in the network namespace")
+		     : r;
+}
+
+static void free_nl_sock(void *arg, int result)
+{
+	(void)result;
+	nl_socket_free(*(struct nl_sock **)arg);
+}
+
+int netlink_open_in_netns_fd(int netns_fd, struct nl_sock **ret, struct lxcri_error *err)
+{
+	struct nl_sock *sk = NULL;
+	int r = in_netns(netns_fd, open_nl_sock, free_nl_sock, &sk, err);
+
 	if (r < 0)
-		return error_set_errno(err, r,
-				       "Failed to open a netlink socket in the network namespace");
+		return r;
 	*ret = sk;
 	return 0;
+}
+
+/* A raw socket on the address groups: the fd. */
+static int open_address_monitor(void *arg, struct lxcri_error *err)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
+	_cleanup_close_ int fd =
+	    socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	(void)arg;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return error_set_errno(err, -errno,
+				       "Failed to watch the addresses of the network namespace");
+	return TAKE_FD(fd);
+}
+
+static void close_address_monitor(void *arg, int fd)
+{
+	(void)arg;
+	close(fd);
+}
+
+int netlink_address_monitor_open(int netns_fd, struct lxcri_error *err)
+{
+	return in_netns(netns_fd, open_address_monitor, close_address_monitor, NULL, err);
 }
 
 int netlink_netns_open_pid(pid_t pid, int *ret_fd, struct lxcri_error *err)

@@ -59,6 +59,13 @@ int netlink_open(struct nl_sock **ret);
 int netlink_open_in_netns_fd(int netns_fd, struct nl_sock **ret, struct lxcri_error *err);
 /* The same for the network namespace of process pid (LXC_PID at start-host). */
 int netlink_open_in_netns_pid(pid_t pid, struct nl_sock **ret, struct lxcri_error *err);
+/*
+ * A raw NETLINK_ROUTE socket (non-blocking, O_CLOEXEC) in the network
+ * namespace of netns_fd, subscribed to its IPv4 and IPv6 address changes
+ * (RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR): readable when an address comes
+ * or goes. The same setns() dance as netlink_open_in_netns_fd().
+ */
+int netlink_address_monitor_open(int netns_fd, struct lxcri_error *err);
 /* Opens /proc/<pid>/ns/net (O_CLOEXEC) for netlink_veth_spec.peer_netns_fd. */
 int netlink_netns_open_pid(pid_t pid, int *ret_fd, struct lxcri_error *err);
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "portfwd.h"
 #include "portsetup.h"
+#include "portwait.h"
 #include "status.h"
 
 #define LIVE_HOOK "lxcri port"
@@ -246,14 +247,6 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 	return 0;
 }
 
-static void range_string(uint16_t first, uint16_t last, char *buf, size_t size)
-{
-	if (first == last)
-		snprintf(buf, size, "%u", first);
-	else
-		snprintf(buf, size, "%u-%u", first, last);
-}
-
 /* Whether every host port of f is in the table for owner. */
 static bool in_table(const struct portfwd_entry *entries, size_t n, const char *owner,
 		     const struct portfwd *f)
@@ -274,6 +267,32 @@ static bool in_table(const struct portfwd_entry *entries, size_t n, const char *
 	return true;
 }
 
+/*
+ * What the running container has of port: "status" active|pending|failed
+ * (null: not applied), "ifname" and "until" while pending, "reason" when
+ * failed (lib/portwait.h).
+ */
+static void add_runtime_status(struct json_object *o, const struct config_port *port,
+			       const struct state *s)
+{
+	_cleanup_json_ struct json_object *ports = s ? portwait_ports_status(s) : NULL;
+	static const char *const keys[] = { "status", "ifname", "until", "reason" };
+	struct json_object *match = NULL, *v;
+
+	for (size_t i = 0; ports && i < json_object_array_length(ports) && !match; i++) {
+		struct json_object *e = json_object_array_get_idx(ports, i);
+
+		if (json_object_object_get_ex(e, "port", &v) &&
+		    (unsigned)json_object_get_int(v) == port->index)
+			match = e;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		json_object_object_add(o, keys[i],
+				       match && json_object_object_get_ex(match, keys[i], &v)
+					   ? json_object_get(v)
+					   : NULL);
+}
+
 static struct json_object *port_json(const char *id, const struct config_port *port,
 				     const struct state *s, const struct portfwd_entry *entries,
 				     size_t n_entries)
@@ -292,9 +311,9 @@ static struct json_object *port_json(const char *id, const struct config_port *p
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "port", json_object_new_int((int)port->index));
 	json_object_object_add(o, "proto", json_object_new_string(proto_name(port->proto)));
-	range_string(port->host_first, port->host_last, buf, sizeof(buf));
+	portfwd_range_string(port->host_first, port->host_last, buf, sizeof(buf));
 	json_object_object_add(o, "host", json_object_new_string(buf));
-	range_string(port->ct_first, port->ct_last, buf, sizeof(buf));
+	portfwd_range_string(port->ct_first, port->ct_last, buf, sizeof(buf));
 	json_object_object_add(o, "ct", json_object_new_string(buf));
 	if (port->has_hostip)
 		inet_ntop(port->hostip.family, &port->hostip.in6, buf, sizeof(buf));
@@ -319,6 +338,7 @@ static struct json_object *port_json(const char *id, const struct config_port *p
 			json_object_array_add(forwards, fo);
 		}
 	json_object_object_add(o, "forwards", forwards);
+	add_runtime_status(o, port, s);
 	return o;
 }
 

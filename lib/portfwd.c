@@ -1542,3 +1542,11 @@ int portfwd_from_json(struct json_object *o, struct portfwd *ret, struct lxcri_e
 	*ret = f;
 	return 0;
 }
+
+void portfwd_range_string(unsigned first, unsigned last, char *buf, size_t size)
+{
+	if (first == last)
+		snprintf(buf, size, "%u", first);
+	else
+		snprintf(buf, size, "%u-%u", first, last);
+}

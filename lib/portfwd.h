@@ -193,6 +193,9 @@ int portfwd_port_user(int family, int proto, uint16_t first, uint16_t last,
 /* "tcp 8080", "udp 5000-5009", "tcp 192.0.2.10:8080", "tcp [2001:db8::1]:80". */
 void portfwd_host_string(const struct portfwd *f, char *buf, size_t size);
 
+/* "8080", or "8080-8089" for a range. */
+void portfwd_range_string(unsigned first, unsigned last, char *buf, size_t size);
+
 /* The state item data of a forward, and back (lib/state.h items "port.fwd"). */
 struct json_object *portfwd_to_json(const struct portfwd *f);
 int portfwd_from_json(struct json_object *o, struct portfwd *ret, struct lxcri_error *err);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "porttarget.h"
+#include "portwait.h"
 
 #define KIND_FWD "port.fwd"
 
@@ -106,7 +107,10 @@ static int resolver_init(struct resolver *rv, const struct portsetup *ps, const 
 	r = netlink_open(&rv->host);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to open a netlink socket");
-	r = netlink_open_in_netns_pid(ps->pid, &rv->ct, err);
+	if (ps->netns_fd > 2)
+		r = netlink_open_in_netns_fd(ps->netns_fd, &rv->ct, err);
+	else
+		r = netlink_open_in_netns_pid(ps->pid, &rv->ct, err);
 	if (r >= 0)
 		r = netlink_all_addresses(rv->host, &rv->host_addresses, &rv->n_host_addresses,
 					  err);
@@ -114,14 +118,40 @@ static int resolver_init(struct resolver *rv, const struct portsetup *ps, const 
 }
 
 /*
+ * PVE's firewall bridge (firewall=1 on a netN): the container's veth is on
+ * fwbr<vmid>i<N>, a bridge without an address, joined to the vmbr by the
+ * veth pair fwln<vmid>i<N> (on fwbr) / fwpr<vmid>p<N> (on the vmbr)
+ * (pve-common, PVE::Network). The subnet the container is in is the
+ * vmbr's: ret is it, or "" when bridge is no such fwbr.
+ */
+static void pve_firewall_vmbr(struct resolver *rv, const char *bridge, char ret[IFNAMSIZ])
+{
+	struct netlink_link_info fwpr, vmbr;
+	unsigned vmid, n;
+	int end = 0;
+	char name[IFNAMSIZ + 8];
+	struct lxcri_error ignored = {};
+
+	ret[0] = '\0';
+	if (sscanf(bridge, "fwbr%ui%u%n", &vmid, &n, &end) != 2 || bridge[end] != '\0')
+		return;
+	snprintf(name, sizeof(name), "fwpr%up%u", vmid, n);
+	if (strlen(name) < IFNAMSIZ && netlink_link_get(rv->host, name, &fwpr, &ignored) >= 0 &&
+	    fwpr.master[0] && netlink_link_get(rv->host, fwpr.master, &vmbr, &ignored) >= 0 &&
+	    strcmp(vmbr.kind, "bridge") == 0)
+		snprintf(ret, IFNAMSIZ, "%s", fwpr.master);
+}
+
+/*
  * The host side of the container's ifname: the bridge its veth's host end
- * (*peer) is on, else that host end; "" when ifname is no veth with its
- * peer here.
+ * (*peer) is on (the vmbr behind PVE's firewall bridge), else that host
+ * end; "" when ifname is no veth with its peer here.
  */
 static int host_side(struct resolver *rv, const struct config_port *port, const char *ifname,
 		     char ret[IFNAMSIZ], char peer[IFNAMSIZ], struct lxcri_error *err)
 {
 	struct netlink_link_info info, master;
+	char vmbr[IFNAMSIZ];
 	int r = netlink_veth_peer(rv->ct, rv->host, ifname, peer, err);
 
 	ret[0] = '\0';
@@ -134,8 +164,12 @@ static int host_side(struct resolver *rv, const struct config_port *port, const 
 		return error_set(err, r, "port%u: %s", port->index, err->message);
 	snprintf(ret, IFNAMSIZ, "%s", peer);
 	if (info.master[0] && netlink_link_get(rv->host, info.master, &master, err) >= 0 &&
-	    strcmp(master.kind, "bridge") == 0)
+	    strcmp(master.kind, "bridge") == 0) {
 		snprintf(ret, IFNAMSIZ, "%s", info.master);
+		pve_firewall_vmbr(rv, info.master, vmbr);
+		if (vmbr[0])
+			snprintf(ret, IFNAMSIZ, "%s", vmbr);
+	}
 	return 0;
 }
 
@@ -231,8 +265,20 @@ static int localnet_interface(struct resolver *rv, const struct portfwd *f, cons
 	return 0;
 }
 
+/*
+ * The address of port is not known yet: the first config that speaks of
+ * IPv4 leaves it to DHCP (IPv6 comes along once IPv4 is there), or nothing
+ * gives the interface an address and it has none.
+ */
+static bool pending(const int got[2])
+{
+	return got[0] == -EADDRNOTAVAIL ||
+	       (got[0] == 0 && (got[1] == 0 || got[1] == -EADDRNOTAVAIL));
+}
+
+/* 0 resolved (into out), 1 pending (err says why, ret_ifname on what), or -errno. */
 static int resolve_port(struct resolver *rv, const struct config_port *port, struct portfwd *out,
-			size_t *n, struct lxcri_error *err)
+			size_t *n, char ret_ifname[IFNAMSIZ], struct lxcri_error *err)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct porttarget_source sources[3];
@@ -248,10 +294,25 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 		r = gather_sources(rv, ifname, sources, err);
 	if (r < 0)
 		return r;
+	snprintf(ret_ifname, IFNAMSIZ, "%s", ifname);
 	for (size_t i = 0; i < 2; i++)
 		if (!port->has_hostip || port->hostip.family == families[i])
 			got[i] = choose(rv, port, families[i], ifname, link, sources, &choice[i],
 					&errors[i]);
+	if (pending(got)) {
+		if (got[0] == -EADDRNOTAVAIL || got[1] == -EADDRNOTAVAIL)
+			error_set(err, -EADDRNOTAVAIL, "%s",
+				  errors[got[0] == -EADDRNOTAVAIL ? 0 : 1].message);
+		else
+			error_set(
+			    err, -EADDRNOTAVAIL,
+			    "port%u: Container interface '%s' has no %s address to forward to",
+			    port->index, ifname,
+			    !port->has_hostip		     ? "IPv4 or IPv6"
+			    : port->hostip.family == AF_INET ? "IPv4"
+							     : "IPv6");
+		return 1;
+	}
 	if (got[0] < 0)
 		return error_set(err, got[0], "%s", errors[0].message);
 	/* IPv6 comes along when it can: left to SLAAC/DHCP or refused, only IPv4 goes. */
@@ -262,13 +323,6 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 	}
 	if (got[1] < 0)
 		return error_set(err, got[1], "%s", errors[1].message);
-	if (got[0] == 0 && got[1] == 0)
-		return error_set(err, -EADDRNOTAVAIL,
-				 "port%u: Container interface '%s' has no %s address to forward to",
-				 port->index, ifname,
-				 !port->has_hostip		  ? "IPv4 or IPv6"
-				 : port->hostip.family == AF_INET ? "IPv4"
-								  : "IPv6");
 	r = hairpin_on(rv, port, link, peer, err);
 	if (r < 0)
 		return r;
@@ -300,25 +354,56 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 	return 0;
 }
 
-int portsetup_resolve(const struct portsetup *ps, const struct config *c,
-		      const struct config_port *ports, size_t n, struct portfwd **ret,
-		      size_t *ret_n, struct lxcri_error *err)
+/*
+ * The forwards of ports; with waits (start-host), the ports whose address
+ * is not known yet go there (port.wait item data, until until_ms) instead
+ * of failing.
+ */
+static int resolve_all(const struct portsetup *ps, const struct config *c,
+		       const struct config_port *ports, size_t n, struct portfwd **ret,
+		       size_t *ret_n, struct portwait_item *waits, size_t *ret_n_waits,
+		       int64_t until_ms, struct lxcri_error *err)
 {
 	_cleanup_(resolver_done) struct resolver rv = {};
 	_cleanup_free_ struct portfwd *fwds = calloc(2 * n + 1, sizeof(*fwds));
-	size_t count = 0;
+	size_t count = 0, n_waits = 0;
 	int r;
 
 	if (!fwds)
 		return error_set(err, -ENOMEM, "Out of memory");
 	r = resolver_init(&rv, ps, c, err);
-	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = resolve_port(&rv, &ports[i], fwds, &count, err);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		struct portwait_item *w = waits ? &waits[n_waits] : NULL;
+		char ifname[IFNAMSIZ];
+
+		r = resolve_port(&rv, &ports[i], fwds, &count, ifname, err);
+		if (r == 1 && w) {
+			*w = (struct portwait_item){ .port = ports[i].index,
+						     .proto = ports[i].proto,
+						     .host_first = ports[i].host_first,
+						     .host_last = ports[i].host_last,
+						     .until_ms = until_ms };
+			snprintf(w->ifname, sizeof(w->ifname), "%s", ifname);
+			n_waits++;
+			r = 0;
+		} else if (r == 1) {
+			r = -EADDRNOTAVAIL;
+		}
+	}
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(fwds);
 	*ret_n = count;
+	if (ret_n_waits)
+		*ret_n_waits = n_waits;
 	return 0;
+}
+
+int portsetup_resolve(const struct portsetup *ps, const struct config *c,
+		      const struct config_port *ports, size_t n, struct portfwd **ret,
+		      size_t *ret_n, struct lxcri_error *err)
+{
+	return resolve_all(ps, c, ports, n, ret, ret_n, NULL, NULL, 0, err);
 }
 
 static void describe(const struct portfwd *f, char *buf, size_t size)
@@ -366,7 +451,7 @@ static bool localnet_needed(const struct state *s, const bool *gone, const char 
 		struct lxcri_error ignored = {};
 		struct portfwd f;
 
-		if ((gone && gone[i]) || !portsetup_item_kind(s->items[i].kind) ||
+		if ((gone && gone[i]) || strcmp(s->items[i].kind, KIND_FWD) != 0 ||
 		    item_forward(&s->items[i], &f, &ignored) < 0)
 			continue;
 		if (strcmp(f.localnet_if, ifname) == 0)
@@ -424,20 +509,75 @@ static int localnet_take(const struct portsetup *ps, const struct portfwd *f, si
 	return 0;
 }
 
+/* Records the waits (their items, saved with the rest) before anything is applied. */
+static int record_waits(const struct portsetup *ps, struct state *s,
+			const struct portwait_item *waits, size_t n, struct lxcri_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *data = portwait_item_to_json(&waits[i]);
+		int r;
+
+		if (!data)
+			return error_set(err, -ENOMEM, "Out of memory");
+		r = state_item_add(s, PORTWAIT_KIND, ps->hook ? ps->hook : "start-host", data,
+				   NULL);
+		if (r < 0)
+			return error_set_errno(err, r, "Failed to record '%s'", PORTWAIT_KIND);
+	}
+	return 0;
+}
+
+/* The waiter for the waits of s; a failure to start it fails them, not the start. */
+static void start_waiter(const struct portsetup *ps, struct state *s,
+			 const struct portwait_item *waits, size_t n)
+{
+	struct lxcri_error e = {};
+
+	for (size_t i = 0; i < n; i++)
+		log_info("port%u: waiting up to %u s for an address on '%s'", waits[i].port,
+			 ps->wait_ms / 1000, waits[i].ifname);
+	if (n == 0 || portwait_spawn(ps, s, &e) >= 0)
+		return;
+	log_error("Failed to wait for the addresses of the forwards: %s", e.message);
+	for (size_t i = 0; i < s->n_items; i++) {
+		struct portwait_item w;
+		struct json_object *data;
+
+		if (strcmp(s->items[i].kind, PORTWAIT_KIND) != 0 ||
+		    portwait_item_from_json(s->items[i].data, &w, &(struct lxcri_error){}) < 0)
+			continue;
+		w.failed = true;
+		snprintf(w.reason, sizeof(w.reason), "%s", e.message);
+		data = portwait_item_to_json(&w);
+		if (data) {
+			json_object_put(s->items[i].data);
+			s->items[i].data = data;
+		}
+	}
+	(void)state_save(ps->state_dir, s, &e);
+}
+
 static int apply_ports(const struct portsetup *ps, const struct config *c,
 		       const struct config_port *ports, size_t n, struct state *s,
 		       struct lxcri_error *err)
 {
 	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
 	_cleanup_free_ struct portfwd *fwds = NULL;
+	_cleanup_free_ struct portwait_item *waits = NULL;
 	struct lxcri_error ignored = {};
-	size_t count = 0, first = s->n_items;
+	size_t count = 0, first = s->n_items, n_waits = 0;
 	char what[160];
 	int r;
 
 	if (n == 0)
 		return 0;
-	r = portsetup_resolve(ps, c, ports, n, &fwds, &count, err);
+	if (ps->wait_ms > 0) {
+		waits = calloc(n, sizeof(*waits));
+		if (!waits)
+			return error_set(err, -ENOMEM, "Out of memory");
+	}
+	r = resolve_all(ps, c, ports, n, &fwds, &count, waits, &n_waits,
+			now_ms() + (int64_t)ps->wait_ms, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < count; i++) {
@@ -456,10 +596,15 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 			return error_set_errno(err, r, "Failed to record '%s'", KIND_FWD);
 		}
 	}
+	r = record_waits(ps, s, waits, n_waits, err);
+	if (r < 0) {
+		forget_items(ps, s, first);
+		return r;
+	}
 	r = state_save(ps->state_dir, s, err);
-	if (r >= 0)
+	if (r >= 0 && count > 0)
 		r = portfwd_open(table_of(ps), &ctx, err);
-	if (r >= 0)
+	if (r >= 0 && count > 0)
 		r = portfwd_add(ctx, ps->id, fwds, count, err);
 	if (r < 0) {
 		/* One transaction: nothing of it is in the table. */
@@ -475,12 +620,15 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 		return r;
 	}
 	for (size_t i = first; i < s->n_items; i++)
-		state_item_set_applied(s, i);
+		if (strcmp(s->items[i].kind, KIND_FWD) == 0)
+			state_item_set_applied(s, i);
 	r = state_save(ps->state_dir, s, err);
 	for (size_t i = 0; i < count; i++) {
 		describe(&fwds[i], what, sizeof(what));
 		log_info("port%u: %s", fwds[i].index, what);
 	}
+	if (r >= 0)
+		start_waiter(ps, s, waits, n_waits);
 	return r;
 }
 
@@ -528,23 +676,31 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 {
 	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
 	_cleanup_free_ struct portfwd *fwds = calloc(s->n_items + 1, sizeof(*fwds));
-	_cleanup_free_ size_t *which = calloc(s->n_items + 1, sizeof(*which));
 	_cleanup_free_ bool *gone = calloc(s->n_items + 1, sizeof(*gone));
 	const char *table = NULL;
-	size_t count = 0, left = 0;
+	size_t count = 0, left = 0, removed = 0;
 	char what[160];
 	int r;
 
-	if (!fwds || !which || !gone) {
+	if (!fwds || !gone) {
 		error_set(err, -ENOMEM, "Out of memory");
 		return s->n_items;
 	}
 	for (size_t i = 0; i < s->n_items; i++) {
 		struct lxcri_error e = {};
+		struct portwait_item w;
 		struct portfwd f;
 
 		if (!portsetup_item_kind(s->items[i].kind))
 			continue;
+		/* A forward still waiting for its address: nothing applied, only the item goes. */
+		if (strcmp(s->items[i].kind, PORTWAIT_KIND) == 0) {
+			if (portwait_item_from_json(s->items[i].data, &w, &e) < 0 || proto <= 0 ||
+			    (w.proto == proto && w.host_first <= host_port &&
+			     host_port <= w.host_last))
+				gone[i] = true;
+			continue;
+		}
 		if (item_forward(&s->items[i], &f, &e) < 0) {
 			log_error("Cannot undo '%s': %s", s->items[i].kind, e.message);
 			left++;
@@ -558,27 +714,29 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 			continue;
 		}
 		table = item_table(&s->items[i]);
-		fwds[count] = f;
-		which[count++] = i;
+		fwds[count++] = f;
 		gone[i] = true;
 	}
-	if (count == 0)
-		return left;
-	r = portfwd_open(table, &ctx, err);
-	if (r >= 0)
-		r = portfwd_remove(ctx, ps->id, fwds, count, err);
-	if (r < 0)
-		return left + count;
+	if (count > 0) {
+		r = portfwd_open(table, &ctx, err);
+		if (r >= 0)
+			r = portfwd_remove(ctx, ps->id, fwds, count, err);
+		if (r < 0)
+			return left + count;
+	}
 	/* Before the items go: a crash in between releases again, which is harmless. */
 	localnet_give(ps, ctx, s, gone, fwds, count);
 	for (size_t i = 0; i < count; i++) {
 		describe(&fwds[i], what, sizeof(what));
 		log_info("port%u: removed %s", fwds[i].index, what);
 	}
-	for (size_t i = count; i-- > 0;)
-		state_item_remove(s, which[i]);
-	if (state_save(ps->state_dir, s, err) < 0)
-		return left + count;
+	for (size_t i = s->n_items; i-- > 0;)
+		if (gone[i]) {
+			state_item_remove(s, i);
+			removed++;
+		}
+	if (removed > 0 && state_save(ps->state_dir, s, err) < 0)
+		return left + removed;
 	return left;
 }
 
@@ -591,7 +749,7 @@ int portsetup_recorded(const struct state *s, struct portfwd **ret, size_t *ret_
 	if (!fwds)
 		return error_set(err, -ENOMEM, "Out of memory");
 	for (size_t i = 0; i < s->n_items; i++) {
-		if (!portsetup_item_kind(s->items[i].kind))
+		if (strcmp(s->items[i].kind, KIND_FWD) != 0)
 			continue;
 		int r = item_forward(&s->items[i], &fwds[count], err);
 		if (r < 0)

@@ -23,6 +23,9 @@
  * table, and back when the container's last forward through it goes. The
  * records are under <run_dir>/.localnet.
  *
+ * A port whose address is not known yet (ip=dhcp) waits for it: see
+ * lib/portwait.h.
+ *
  * Written ahead as lib/netsetup does: one item "port.fwd" per portN and
  * family, pending, saved; then all forwards of the change in one nftables
  * transaction; then marked applied, saved. Item data: portfwd_to_json() of
@@ -48,6 +51,13 @@ struct portsetup {
 	const struct settings *settings; /* port-table */
 	const struct lxcri_paths *paths; /* the configs of targets; run_dir: localnet records */
 	const char *hook;		 /* who applies, recorded in each item: NULL "start-host" */
+	/*
+	 * > 0 (start-host): a port whose target address is not known yet
+	 * (lib/portwait.h) is recorded as "port.wait" and waited for this long
+	 * by a waiter started here; 0: it fails with -EADDRNOTAVAIL.
+	 */
+	unsigned wait_ms;
+	int netns_fd; /* > 2: the container's netns, used instead of pid's (the waiter) */
 };
 
 /*
@@ -65,6 +75,8 @@ int portsetup_resolve(const struct portsetup *ps, const struct config *c,
  * Applies every portN of c: all or nothing (one transaction). On failure
  * nothing of c's forwards is in the table and their items are gone from s
  * (saved). Conflicts name the container or process holding the port.
+ * With ps->wait_ms, the ports whose address is not known yet are recorded
+ * and waited for (lib/portwait.h) instead.
  */
 int portsetup_apply(const struct portsetup *ps, const struct config *c, struct state *s,
 		    struct lxcri_error *err);
@@ -77,18 +89,19 @@ int portsetup_apply_port(const struct portsetup *ps, const struct config *c,
  * Removes the forwards the port.* items of s record (only those of proto and
  * host port host_port when proto > 0: `lxcri port del`) in one transaction,
  * flushes their connection tracking, releases route_localnet on each
- * localnet_if no item left needs, removes the items and saves s. Returns
- * the number of items left (0, or all of them when the removal failed).
+ * localnet_if no item left needs, removes the items (and the port.wait
+ * items, which record nothing applied) and saves s. Returns the number of
+ * items left (0, or all of them when the removal failed).
  */
 size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto,
 			  uint16_t host_port, struct lxcri_error *err);
 
-/* Whether an item kind is one of ours ("port.*"). */
+/* Whether an item kind is one of ours ("port.*": port.fwd, port.wait). */
 bool portsetup_item_kind(const char *kind);
 
 /* <run_dir>/.localnet: where lib/localnet keeps its records. */
 int portsetup_localnet_dir(const struct lxcri_paths *p, char *buf, size_t size);
 
-/* The forwards recorded in s (applied or pending): for `lxcri port sync`. */
+/* The forwards recorded in s (port.fwd, applied or pending): for `lxcri port sync`. */
 int portsetup_recorded(const struct state *s, struct portfwd **ret, size_t *ret_n,
 		       struct lxcri_error *err);

@@ -333,25 +333,23 @@ static const char *container_refusal(const struct porttarget_input *in, const st
 int porttarget_choose(const struct porttarget_input *in, struct porttarget_choice *ret,
 		      struct lxcri_error *err)
 {
-	char text[INET6_ADDRSTRLEN], buf[512], first_refusal[512] = "";
+	char text[INET6_ADDRSTRLEN], buf[512], first_refusal[512] = "",
+					       dynamic[PATH_MAX + 128] = "";
 	const struct ip_prefix *first = NULL;
 
-	for (size_t i = 0; i < in->n_sources; i++) {
+	for (size_t i = 0; i < in->n_sources && !dynamic[0]; i++) {
 		const struct porttarget_source *s = &in->sources[i];
 		const struct porttarget_family *f = in->family == AF_INET ? &s->v4 : &s->v6;
 		const char *why;
 
 		if (!s->found || f->kind == PORTTARGET_NONE)
 			continue;
-		if (f->kind == PORTTARGET_DYNAMIC)
-			return error_set(
-			    err, -EADDRNOTAVAIL,
-			    "port%u: %s gives '%s' its %s address by %s=%s, known only "
-			    "once the container runs: a forward goes to an address the "
-			    "config gives; give the net a static %s=",
-			    in->port, s->what, in->ifname, family_name(in->family),
-			    in->family == AF_INET ? "ip" : "ip6", f->value,
-			    in->family == AF_INET ? "ip" : "ip6");
+		/* The address is the one the container gets, checked as one it chose. */
+		if (f->kind == PORTTARGET_DYNAMIC) {
+			snprintf(dynamic, sizeof(dynamic), "%s gives it by %s=%s", s->what,
+				 in->family == AF_INET ? "ip" : "ip6", f->value);
+			continue;
+		}
 		ip_address_to_string(&f->addr.addr, text, sizeof(text));
 		why = refusal_in(&f->addr.addr, &f->addr);
 		if (!why && host_has(in, &f->addr.addr))
@@ -374,7 +372,9 @@ int porttarget_choose(const struct porttarget_input *in, struct porttarget_choic
 		if (!why) {
 			*ret = (struct porttarget_choice){ .addr = in->container[i].addr,
 							   .subnet = *link,
-							   .source = "the container" };
+							   .source = dynamic[0]
+									 ? "the container (dynamic)"
+									 : "the container" };
 			ip_prefix_clear_host_bits(&ret->subnet);
 			return 1;
 		}
@@ -383,9 +383,17 @@ int porttarget_choose(const struct porttarget_input *in, struct porttarget_choic
 			snprintf(first_refusal, sizeof(first_refusal), "%s", why);
 		}
 	}
+	if (!first && dynamic[0])
+		return error_set(err, -EADDRNOTAVAIL, "port%u: '%s' has no %s address yet (%s)",
+				 in->port, in->ifname, family_name(in->family), dynamic);
 	if (!first)
 		return 0;
 	ip_address_to_string(&first->addr, text, sizeof(text));
+	if (dynamic[0])
+		return error_set(err, -EPERM,
+				 "port%u: the address '%s' that the container has on '%s' cannot "
+				 "be a forward's target: it is %s (%s)",
+				 in->port, text, in->ifname, first_refusal, dynamic);
 	return error_set(err, -EPERM,
 			 "port%u: the address '%s' that the container has on '%s' cannot be a "
 			 "forward's target: it is %s; no config gives '%s' an %s address",

@@ -12,11 +12,14 @@
  *   1. the net<N> of the lxcri config whose name= is the interface: ip=
  *   2. on a PVE node, for a vmid: the net<N> line of <pve_dir>/lxc/<vmid>.conf
  *      whose name= is the interface: ip= (IPv4), ip6= (IPv6); "dhcp" (and
- *      "auto" for IPv6) is an address known only later: refused for now
+ *      "auto" for IPv6) is an address known only once the container has it:
+ *      then the container's address is taken, by the rules below, and no
+ *      later source is asked
  *   3. the LXC config (<lxc_path>/<id>/config and what it includes): the
  *      first lxc.net.<N>.ipv4.address / ipv6.address of the lxc.net.<N>
  *      whose name is the interface
- * Only when none does is the container's own address taken, and only if it
+ * Only when none does (or one leaves it to DHCP/SLAAC) is the container's
+ * own address taken, and only if it
  * lies inside a prefix of an address of the host side of its link (the
  * bridge its veth's host end is on, or that host end itself). Never, from
  * any source: a loopback, link-local, unspecified, multicast, broadcast,
@@ -103,11 +106,13 @@ struct porttarget_choice {
  * The target of one family: 1 with *ret, 0 when nothing gives an address
  * of the family (the caller forwards the other family, or says none has
  * one), or -errno with err:
- *   -EADDRNOTAVAIL  the first config that speaks of it says dhcp/auto
- *   -EPERM          the address a config gives is refused (porttarget_refusal()
- *                   or the host's own), or every address the container has
- *                   is: outside the link's prefixes, refused, the host's, or
- *                   the link has no host side to check against
+ *   -EADDRNOTAVAIL  the first config that speaks of it says dhcp/auto, and the
+ *                   container has no address of the family on it yet
+ *   -EINVAL         the address a config gives is refused (porttarget_refusal()
+ *                   or the host's own)
+ *   -EPERM          every address the container has is: outside the link's
+ *                   prefixes, refused, the host's, or the link has no host
+ *                   side to check against
  * Each message names the port, the interface and the address.
  */
 int porttarget_choose(const struct porttarget_input *in, struct porttarget_choice *ret,

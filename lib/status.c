@@ -20,6 +20,7 @@
 #include "netsetup.h"
 #include "ocirun.h"
 #include "parse.h"
+#include "portwait.h"
 #include "process.h"
 
 #define LXC_INFO_TIMEOUT_MS 10000
@@ -518,6 +519,9 @@ struct json_object *status_to_json(const struct ct_status *s, size_t n)
 				       json_object_new_boolean(s[i].config_changed));
 		json_object_object_add(o, "config", c);
 		json_object_object_add(o, "state", s[i].state ? state_json(s[i].state) : NULL);
+		/* Each port's forward: active, pending (its address comes later), failed. */
+		json_object_object_add(o, "ports",
+				       s[i].state ? portwait_ports_status(s[i].state) : NULL);
 		json_object_object_add(o, "state_error", string_or_null(s[i].state_error));
 		if (s[i].lxc_known) {
 			struct json_object *l = json_object_new_object();

@@ -382,16 +382,209 @@ pve_port_target_from_config() {
 	ct_stop "$vmid"
 	assert_eq "$target" "$(net4 4 8)" "the target (PVE's ip= of net0; port add said: $out)"
 	assert_eq "$got" "hello from CT $vmid" "the host -> $(net4 4 1):8981"
-	# A net whose address PVE leaves to DHCP: refused, saying so.
-	sed -i "s|,ip=$(net4 4 8)/24,|,ip=dhcp,|" "$PVE/lxc/$vmid.conf"
-	echo "port0: proto=tcp,host=8982,ct=80,net=eth0" >"$PVE/lxcri/$vmid.conf"
-	if ct_start "$vmid"; then
-		ct_stop "$vmid"
-		fail "started with a forward to a net with ip=dhcp"
+}
+
+# --- forwards to PVE's NICs whose address comes later (ip=dhcp) ---
+PVE_TABLE=lxt$NET_SUFFIX
+
+# pve_dhcp_ct <vmid> [firewall]: a PVE container whose net0 is "ip=dhcp"
+# (firewall: with firewall=1, PVE's fwbr/fwln/fwpr topology), httpd's page
+# in its rootfs, port0 tcp 8990 -> 80 to eth0 and lxcri.conf with the
+# table of this run and port-address-timeout=${WAIT:-30}. As on PVE, nothing
+# gives eth0 an address at start: the container's DHCP client does, later.
+pve_dhcp_ct() {
+	local vmid=$1 fw=${2:-}
+	pve_ct_create "$vmid"
+	pve_net0 "$vmid" 0.0.0.0
+	sed -i '/^lxc.net.0.ipv4.address/d' "$LXCPATH/$vmid/config"
+	sed -i "s|,ip=0.0.0.0/24,|,ip=dhcp,|" "$PVE/lxc/$vmid.conf"
+	if [ -n "$fw" ]; then
+		pve_firewall_net0 "$vmid"
+		sed -i "s|,type=veth|,firewall=1,type=veth|" "$PVE/lxc/$vmid.conf"
 	fi
-	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "ip=dhcp" "the refusal"
-	assert_eq "$(jq '[.items[] | select(.kind == "port.fwd")] | length' "$RUN/$vmid/state.json" 2>/dev/null || echo 0)" 0 \
-		"recorded forwards after the refusal"
+	mkdir -p "$LXCPATH/$vmid/rootfs/www"
+	echo "hello from CT $vmid" >"$LXCPATH/$vmid/rootfs/www/index.html"
+	printf 'port-table: %s\nport-address-timeout: %s\n' "$PVE_TABLE" "${WAIT:-30}" >"$ETC/lxcri.conf"
+	echo "port0: proto=tcp,host=8990,ct=80,net=eth0" >"$PVE/lxcri/$vmid.conf"
+	# shellcheck disable=SC2064 # expanded now
+	trap "nft delete table inet $PVE_TABLE 2>/dev/null || true" EXIT
+}
+
+# What PVE's lxcnetaddbr does for "net0: ...,firewall=1": the container's
+# veth<vmid>i0 on a bridge fwbr<vmid>i0 of its own, joined to the vmbr by
+# the veth pair fwln<vmid>i0 (on fwbr) / fwpr<vmid>p0 (on the vmbr)
+# (pve-common, PVE::Network, create_firewall_bridge_linux).
+pve_firewall_net0() { # vmid
+	local vmid=$1 script=$T/fwaddbr-$1
+	printf '%s\n' "fwbr${vmid}i0" "fwpr${vmid}p0" >>"$NET_LINKS"
+	cat >"$script" <<EOS
+#!/bin/sh
+# lxc.net.0.script.up: <name> net up veth <host end>
+ip link add fwbr${vmid}i0 type bridge 2>/dev/null
+ip link set fwbr${vmid}i0 up
+ip link add fwln${vmid}i0 type veth peer name fwpr${vmid}p0 2>/dev/null
+ip link set fwpr${vmid}p0 master $PVE_BR0 up
+ip link set fwln${vmid}i0 master fwbr${vmid}i0 up
+ip link set "\$5" master fwbr${vmid}i0 up
+EOS
+	chmod 755 "$script"
+	sed -i "/^lxc.net.0.link = /d" "$LXCPATH/$vmid/config"
+	echo "lxc.net.0.script.up = $script" >>"$LXCPATH/$vmid/config"
+}
+
+pve_elements() { # vmid
+	local table
+	table=$(nft -j list table inet "$PVE_TABLE" 2>/dev/null) || { echo 0; return 0; }
+	jq --arg o "$1" '[.nftables[] | select(.map) | .map.elem // [] | .[] | select(.[0].elem.comment == $o)] | length' <<<"$table"
+}
+
+# The processes still waiting for an address for vmid (the waiter keeps
+# lxcri-portfwd's command line).
+pve_waiters() { pgrep -f "^$BUILD/lxcri-portfwd start-host $1\$" | tr '\n' ' ' || true; }
+
+# Waits up to $2 s for the status text of vmid to contain $3.
+pve_wait_status() { # vmid seconds text
+	local i
+	for i in $(seq $(($2 * 10))); do
+		[[ "$("${LXCRI[@]}" status "$1" 2>&1)" == *"$3"* ]] && return 0
+		sleep 0.1
+	done
+	fail "lxcri status $1 did not show '$3' within $2 s: $("${LXCRI[@]}" status "$1" 2>&1)"
+}
+
+pve_fetch() { curl -gsf -m 3 "http://$(net4 4 1):$1/" 2>/dev/null; }
+
+# A PVE netN with a static ip= gets its forward at start-host, before the
+# container's own init has put the address on eth0 (as PVE's does).
+pve_static_ip_forward_at_start() {
+	local vmid=$((PVE_NET_VMID + 10)) got
+	pve_ct_create "$vmid"
+	pve_net0 "$vmid" "$(net4 4 10)"
+	sed -i '/^lxc.net.0.ipv4.address/d' "$LXCPATH/$vmid/config"
+	mkdir -p "$LXCPATH/$vmid/rootfs/www"
+	echo "hello from CT $vmid" >"$LXCPATH/$vmid/rootfs/www/index.html"
+	printf 'port-table: %s\n' "$PVE_TABLE" >"$ETC/lxcri.conf"
+	echo "port0: proto=tcp,host=8991,ct=80,net=eth0" >"$PVE/lxcri/$vmid.conf"
+	# shellcheck disable=SC2064 # expanded now
+	trap "nft delete table inet $PVE_TABLE 2>/dev/null || true" EXIT
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	assert_eq "$(lxc-attach -P "$LXCPATH" -n "$vmid" -- ip -4 -o addr show eth0)" "" "eth0's IPv4 addresses at start"
+	assert_eq "$(pve_elements "$vmid")" 1 "elements right after the start"
+	assert_eq "$(jq -r '.items[] | select(.kind == "port.fwd") | .data.target' "$RUN/$vmid/state.json")" "$(net4 4 10)" "target"
+	assert_contains "$("${LXCRI[@]}" status "$vmid")" "port0 tcp 8991: active ($(net4 4 10):80)" "lxcri status"
+	# The container's init sets the address PVE gave it; the forward works.
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 10)/24" dev eth0
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- httpd -p 80 -h /www
+	sleep 0.2
+	got=$(pve_fetch 8991) || true
+	assert_eq "$got" "hello from CT $vmid" "the host -> $(net4 4 1):8991"
+	ct_stop "$vmid"
+	assert_eq "$(pve_elements "$vmid")" 0 "elements after the stop"
+}
+
+# ip=dhcp: the start goes on, the forward is pending, and applied (traffic
+# and status) once the container's DHCP client has set the address.
+pve_dhcp_forward_once_address_appears() {
+	local vmid=$((PVE_NET_VMID + 11)) out got i
+	pve_dhcp_ct "$vmid"
+	ct_start "$vmid" || fail "start with ip=dhcp refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "port0: waiting up to 30 s for an address on 'eth0'" "syslog"
+	out=$("${LXCRI[@]}" status "$vmid")
+	assert_contains "$out" "port0 tcp 8990: pending (waiting for an address on eth0, until " "lxcri status"
+	assert_eq "$("${LXCRI[@]}" status "$vmid" --output-format json | jq -r '.[0].ports[0].status')" pending "status JSON"
+	assert_contains "$("${LXCRI[@]}" port list "$vmid")" "pending" "lxcri port list"
+	assert_eq "$(pve_elements "$vmid")" 0 "elements before the address"
+	[ -n "$(pve_waiters "$vmid")" ] || fail "no process waits for the address"
+	# What a DHCP client does: the address of the lease, inside the bridge's subnet.
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 11)/24" dev eth0
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- httpd -p 80 -h /www
+	pve_wait_status "$vmid" 10 "port0 tcp 8990: active ($(net4 4 11):80)"
+	got=$(pve_fetch 8990) || true
+	assert_eq "$got" "hello from CT $vmid" "the host -> $(net4 4 1):8990"
+	assert_eq "$("${LXCRI[@]}" status "$vmid" --output-format json | jq -r '.[0].ports[0].status')" active "status JSON"
+	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "port0: tcp 8990 -> $(net4 4 11):80" "syslog"
+	for i in $(seq 20); do [ -z "$(pve_waiters "$vmid")" ] && break; sleep 0.1; done
+	assert_eq "$(pve_waiters "$vmid")" "" "waiters once applied"
+	ct_stop "$vmid"
+	assert_eq "$(pve_elements "$vmid")" 0 "elements after the stop"
+	assert_missing "$RUN/$vmid"
+}
+
+# An address the container chose that a forward must not go to: refused,
+# shown failed, nothing in the table.
+pve_dhcp_bad_address_refused() {
+	local vmid=$((PVE_NET_VMID + 12)) bad
+	pve_dhcp_ct "$vmid"
+	for bad in 127.0.0.1/32 "$(net4 2 77)/24" "$(net4 4 1)/32"; do
+		ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+		lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$bad" dev eth0 scope global
+		pve_wait_status "$vmid" 10 "port0 tcp 8990: failed: "
+		assert_contains "$("${LXCRI[@]}" status "$vmid")" "'${bad%/*}'" "the reason for $bad"
+		assert_eq "$("${LXCRI[@]}" status "$vmid" --output-format json | jq -r '.[0].ports[0].status')" failed "status JSON"
+		assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "'${bad%/*}'" "syslog"
+		assert_eq "$(pve_elements "$vmid")" 0 "elements after $bad"
+		ct_stop "$vmid"
+		assert_eq "$(pve_waiters "$vmid")" "" "waiters after the stop"
+	done
+}
+
+# No address within port-address-timeout: failed, nothing applied.
+pve_dhcp_timeout_fails() {
+	local vmid=$((PVE_NET_VMID + 13)) i
+	WAIT=2 pve_dhcp_ct "$vmid"
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	pve_wait_status "$vmid" 10 "port0 tcp 8990: failed: no address on 'eth0' within 2 s"
+	for i in $(seq 20); do [ -z "$(pve_waiters "$vmid")" ] && break; sleep 0.1; done
+	assert_eq "$(pve_waiters "$vmid")" "" "waiters after the timeout"
+	# Too late: nothing applied.
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 13)/24" dev eth0
+	sleep 1
+	assert_eq "$(pve_elements "$vmid")" 0 "elements after the timeout"
+	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "no address on 'eth0' within 2 s" "syslog"
+	ct_stop "$vmid"
+	assert_missing "$RUN/$vmid"
+}
+
+# A stop while the forward waits: no waiter left, nothing applied after;
+# a restart waits again, for its own run only.
+pve_dhcp_stop_while_pending() {
+	local vmid=$((PVE_NET_VMID + 14)) waiters
+	pve_dhcp_ct "$vmid"
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	[ -n "$(pve_waiters "$vmid")" ] || fail "no process waits for the address"
+	ct_stop "$vmid"
+	assert_eq "$(pve_waiters "$vmid")" "" "waiters after the stop"
+	assert_eq "$(pve_elements "$vmid")" 0 "elements after the stop"
+	assert_missing "$RUN/$vmid"
+	# Twice: one waiter per run, none of the first left.
+	ct_start "$vmid" || fail "second start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	waiters=$(pve_waiters "$vmid")
+	assert_eq "$(wc -w <<<"$waiters")" 1 "waiters of the second run ($waiters)"
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 14)/24" dev eth0
+	pve_wait_status "$vmid" 10 "port0 tcp 8990: active ($(net4 4 14):80)"
+	ct_stop "$vmid"
+	assert_eq "$(pve_waiters "$vmid")" "" "waiters after the second stop"
+	assert_eq "$(pve_elements "$vmid")" 0 "elements after the second stop"
+	assert_eq "$(nft list table inet "$PVE_TABLE" 2>/dev/null | grep -c "$(net4 4 14)")" 0 "the table after the stop"
+}
+
+# firewall=1: the container's veth is on fwbr<vmid>i0, which has no
+# address; the address the container gets is checked against the vmbr's
+# subnet (behind fwpr<vmid>p0), and the forward works.
+pve_dhcp_firewall_bridge() {
+	local vmid=$((PVE_NET_VMID + 15)) got
+	pve_dhcp_ct "$vmid" firewall
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	assert_contains "$(ip -o link show "veth${vmid}i0")" "master fwbr${vmid}i0" "PVE's veth"
+	assert_contains "$(ip -o link show "fwpr${vmid}p0")" "master $PVE_BR0" "PVE's fwpr"
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 15)/24" dev eth0
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip route add default via "$(net4 4 1)"
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- httpd -p 80 -h /www
+	pve_wait_status "$vmid" 10 "port0 tcp 8990: active ($(net4 4 15):80)"
+	got=$(pve_fetch 8990) || true
+	assert_eq "$got" "hello from CT $vmid" "the host -> $(net4 4 1):8990"
+	ct_stop "$vmid"
+	assert_eq "$(pve_elements "$vmid")" 0 "elements after the stop"
 }
 
 # OCI hooks on a PVE node (hook version 0, PVE's own hooks beside ours).
@@ -421,6 +614,12 @@ run_test "On a PVE node, lxcri's net1 comes up beside PVE's net0: both inside, h
 run_test "On a PVE node, net1 named like PVE's eth0 refuses the start, naming eth0, with nothing created" pve_net1_named_eth0_refused
 run_test "On a PVE node, vmids 44257 and 59801 (same hashed host name) both get net1, and neither start nor stop of one removes the other's link" pve_colliding_vmids_keep_their_links
 run_test "On a PVE node, a port forward reaches PVE's own net0 (net=eth0)" pve_port_to_net0
-run_test "On a PVE node, a forward goes to PVE's ip= of the net, not to what the container put on eth0; ip=dhcp is refused, saying so" pve_port_target_from_config
+run_test "On a PVE node, a forward goes to PVE's ip= of the net, not to what the container put on eth0" pve_port_target_from_config
+run_test "On a PVE node, a netN with a static ip= gets its forward at start, before the container's init sets the address" pve_static_ip_forward_at_start
+run_test "On a PVE node, a forward to a netN with ip=dhcp does not refuse the start: pending in lxcri status, applied once the address appears" pve_dhcp_forward_once_address_appears
+run_test "On a PVE node, an address the container chose on an ip=dhcp net (127.0.0.1, another subnet, the host's) is refused: failed in lxcri status, nothing in nftables" pve_dhcp_bad_address_refused
+run_test "On a PVE node, no address within port-address-timeout: failed in lxcri status, nothing applied, no process left" pve_dhcp_timeout_fails
+run_test "On a PVE node, a stop while a forward waits leaves no waiting process and nothing applied; a restart waits for its own run only" pve_dhcp_stop_while_pending
+run_test "On a PVE node with firewall=1 (fwbr/fwpr), an ip=dhcp address is checked against the vmbr's subnet and gets its forward" pve_dhcp_firewall_bridge
 run_test "On a PVE node (hook version 0), the OCI hooks run as on plain LXC" pve_oci_hooks
 finish

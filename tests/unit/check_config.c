@@ -962,6 +962,11 @@ START_TEST(test_settings)
 	ck_assert_str_eq(s.port_table, "lxcri");
 	ck_assert_int_eq(settings_text("port-table: lxcri_test2", &s, &err), 0);
 	ck_assert_str_eq(s.port_table, "lxcri_test2");
+	/* How long a forward waits for an address the container gets later (ip=dhcp). */
+	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
+	ck_assert_uint_eq(s.port_address_timeout_ms, 120000);
+	ck_assert_int_eq(settings_text("port-address-timeout: 2", &s, &err), 0);
+	ck_assert_uint_eq(s.port_address_timeout_ms, 2000);
 
 	static const struct {
 		const char *text, *message;
@@ -989,6 +994,10 @@ START_TEST(test_settings)
 		  "l.conf:1: Invalid value '/a::/b' for 'cni-plugin-path'" },
 		{ "cni-plugin-path: /a:", "l.conf:1: Invalid value '/a:' for 'cni-plugin-path'" },
 		{ "cni-timeout: 0", "l.conf:1: Invalid value '0' for 'cni-timeout'" },
+		{ "port-address-timeout: 0",
+		  "l.conf:1: Invalid value '0' for 'port-address-timeout'" },
+		{ "port-address-timeout: 2m",
+		  "l.conf:1: Invalid value '2m' for 'port-address-timeout'" },
 		{ "port-table: 1abc",
 		  "l.conf:1: Invalid value '1abc' for 'port-table': expected a name" },
 		{ "port-table: a b", "l.conf:1: Invalid value 'a b' for 'port-table'" },

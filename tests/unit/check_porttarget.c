@@ -293,25 +293,66 @@ START_TEST(test_choose_config_refused)
 }
 END_TEST
 
+/* A source that leaves the address to DHCP: the one the container gets, checked. */
+static void set_dynamic(struct porttarget_source *s, const char *what)
+{
+	s->found = true;
+	snprintf(s->what, sizeof(s->what), "%s", what);
+	s->v4.kind = PORTTARGET_DYNAMIC;
+	snprintf(s->v4.value, sizeof(s->v4.value), "dhcp");
+}
+
 START_TEST(test_choose_dynamic)
 {
 	struct choice_case c;
 	struct porttarget_choice ch;
 	struct lxcri_error err = { 0 };
 
+	/* Not there yet: -EADDRNOTAVAIL, to wait for (a lower source is not asked). */
 	choice_case_init(&c, AF_INET);
+	set_dynamic(&c.sources[1], "net0 of '105.conf'");
+	set_static(&c.sources[2], "lxc.net.0 of 'config'", "10.0.0.8/24");
+	ck_assert_int_eq(choose(&c, &ch, &err), -EADDRNOTAVAIL);
+	ck_assert_str_eq(err.message, "port3: 'eth1' has no IPv4 address yet (net0 of '105.conf' "
+				      "gives it by ip=dhcp)");
+
+	/* There, inside the link's subnet: the target. */
+	choice_case_init(&c, AF_INET);
+	set_dynamic(&c.sources[1], "net0 of '105.conf'");
 	c.container[0] = test_prefix("10.0.0.5/24");
 	c.in.n_container = 1;
-	c.sources[1].found = true;
-	snprintf(c.sources[1].what, sizeof(c.sources[1].what), "net0 of '105.conf'");
-	c.sources[1].v4.kind = PORTTARGET_DYNAMIC;
-	snprintf(c.sources[1].v4.value, sizeof(c.sources[1].v4.value), "dhcp");
-	ck_assert_int_eq(choose(&c, &ch, &err), -EADDRNOTAVAIL);
+	ck_assert_int_eq(choose(&c, &ch, &err), 1);
+	assert_address(&ch.addr, "10.0.0.5");
+	assert_prefix(&ch.subnet, "10.0.0.0/24");
+	ck_assert_str_eq(ch.source, "the container (dynamic)");
+
+	/* Refused as any address the container chose: -EPERM, naming it and the source. */
+	choice_case_init(&c, AF_INET);
+	set_dynamic(&c.sources[1], "net0 of '105.conf'");
+	c.container[0] = test_prefix("127.0.0.1/32");
+	c.in.n_container = 1;
+	ck_assert_int_eq(choose(&c, &ch, &err), -EPERM);
 	ck_assert_str_eq(
 	    err.message,
-	    "port3: net0 of '105.conf' gives 'eth1' its IPv4 address by ip=dhcp, known "
-	    "only once the container runs: a forward goes to an address the config "
-	    "gives; give the net a static ip=");
+	    "port3: the address '127.0.0.1' that the container has on 'eth1' cannot be "
+	    "a forward's target: it is a loopback address (net0 of '105.conf' gives it "
+	    "by ip=dhcp)");
+	choice_case_init(&c, AF_INET);
+	set_dynamic(&c.sources[1], "net0 of '105.conf'");
+	c.container[0] = test_prefix("10.9.0.5/24");
+	c.in.n_container = 1;
+	ck_assert_int_eq(choose(&c, &ch, &err), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err.message, "'10.9.0.5'"));
+	ck_assert_ptr_nonnull(strstr(err.message, "not inside a subnet of 'br0'"));
+
+	/* A static address of a source before it still wins. */
+	choice_case_init(&c, AF_INET);
+	set_static(&c.sources[0], "net1 of 'web.conf'", "10.0.0.7/24");
+	set_dynamic(&c.sources[1], "net0 of '105.conf'");
+	c.container[0] = test_prefix("10.0.0.5/24");
+	c.in.n_container = 1;
+	ck_assert_int_eq(choose(&c, &ch, &err), 1);
+	assert_address(&ch.addr, "10.0.0.7");
 }
 END_TEST
 
