@@ -91,6 +91,7 @@ static void spawn_poststart(const struct hooksetup *hs, const struct ocirun *r,
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
 		_exit(1);
 	syscall(SYS_close_range, 3U, ~0U, 0U);
+	log_forget_socket(); /* its number may be another file's now */
 	log_setup("lxcri-ocihooks", hs->id);
 	int rc = ctjoin_wait_exec(hs->pid, hs->poststart_wait_ms ? hs->poststart_wait_ms : 60000);
 	if (rc <= 0) {
