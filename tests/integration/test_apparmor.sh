@@ -33,7 +33,7 @@ generated_refused_without_apparmor() {
 	if ct_start web; then fail "started unconfined"; fi
 	assert_eq "$(ct_state web)" STOPPED
 	local expected="$ETC/containers/web.conf:2: container 'web' asks for AppArmor profile 'lxcri-ct-web', but AppArmor is not enabled in this kernel: refusing to start it unconfined (see 'lxcri check')"
-	assert_contains "$(cat "$SYSLOG")" "CT web: $expected" "syslog"
+	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $expected" "syslog"
 	assert_contains "$(cat "$T/web.lxc.log")" "$expected" "LXC's log"
 	local status
 	status=$("${LXCRI[@]}" status web)
@@ -61,7 +61,7 @@ named_profile_must_be_loaded() {
 	ct_create web
 	printf 'apparmor: profile=lxc-container-default-cgns\n' | ct_config web
 	if ct_start web; then fail "started with a profile that is not loaded"; fi
-	assert_contains "$(cat "$SYSLOG")" "CT web: $ETC/containers/web.conf:1: container 'web' asks for AppArmor profile 'lxc-container-default-cgns', which is not loaded: load it with apparmor_parser, or use profile=generated"
+	assert_contains "$(cat "$SYSLOG")" "CT web: Refusing to start: $ETC/containers/web.conf:1: container 'web' asks for AppArmor profile 'lxc-container-default-cgns', which is not loaded: load it with apparmor_parser, or use profile=generated"
 }
 
 # With a stand-in parser (this kernel cannot load policy): the profile is

@@ -43,9 +43,10 @@ assert_refused() { # ct needle...
 	status=$("${LXCRI[@]}" status "$ct" 2>&1 || true)
 	assert_contains "$status" refused "lxcri status $ct"
 	# The reason is logged once, as the refusal.
-	local others
-	others=$(grep "CT $ct:" "$SYSLOG" | grep -F "$1" | grep -v "Refusing to start" || true)
-	assert_eq "$others" "" "syslog lines with $1 other than the refusal"
+	local reason
+	reason=$(grep "CT $ct: Refusing to start: " "$SYSLOG" | tail -n1 | sed 's/.*: Refusing to start: //')
+	[ -n "$reason" ] || fail "no refusal of CT $ct in syslog"
+	assert_eq "$(grep "CT $ct:" "$SYSLOG" | grep -cF -- "$reason")" 1 "syslog lines with the reason '$reason'"
 	for needle in "$@"; do
 		assert_contains "$(grep "CT $ct:" "$SYSLOG")" "$needle" "syslog"
 		assert_contains "$(cat "$T/$ct.lxc.log")" "$needle" "LXC's log"

@@ -140,7 +140,7 @@ stale_refused() {
 	if ct_start web; then fail "started with a profile older than its source"; fi
 	assert_eq "$(ct_state web)" STOPPED
 	local expected="'$T/p.json' changed since the profile '$(stored web)' was made from it: run 'lxcri seccomp set web $T/p.json' again"
-	assert_contains "$(cat "$SYSLOG")" "CT web: $expected" "syslog"
+	assert_contains "$(grep "CT web: Refusing to start: " "$SYSLOG")" "$expected" "the refusal in syslog"
 	assert_contains "$("${LXCRI[@]}" status web)" "$expected" "lxcri status"
 	assert_contains "$("${LXCRI[@]}" seccomp show web)" "current:  $expected"
 	# Said before any start, too: config validate, status and check.
@@ -460,7 +460,7 @@ pve_unprivileged_keeps_pve_denials() {
 	if ct_start 200; then fail "started with a profile made for another kind of container"; fi
 	assert_eq "$(ct_state 200)" STOPPED
 	local expected="'$(stored 200)' keeps the protections of an unprivileged PVE container, but '$PVE/lxc/200.conf' now makes it an unprivileged PVE container with features keyctl=1: run 'lxcri seccomp set 200 $DOCKER_PROFILE' again"
-	assert_contains "$(cat "$SYSLOG")" "CT 200: $expected" "syslog"
+	assert_contains "$(grep "CT 200: Refusing to start: " "$SYSLOG")" "$expected" "the refusal in syslog"
 	assert_contains "$("${LXCRI[@]}" status 200)" "$expected" "lxcri status"
 	"${LXCRI[@]}" seccomp set 200 "$DOCKER_PROFILE" >/dev/null 2>&1
 	# Another profile, so another file: PVE writes its new key into LXC's config at the start.
@@ -495,7 +495,7 @@ pve_privileged_keeps_common_seccomp() {
 	echo "unprivileged: 1" >>"$PVE/lxc/201.conf"
 	if ct_start 201; then fail "started with a profile made for a privileged container"; fi
 	local expected="'$(stored 201)' keeps the protections of a privileged PVE container, but '$PVE/lxc/201.conf' now makes it an unprivileged PVE container: run 'lxcri seccomp set 201 $T/p.json' again"
-	assert_contains "$(cat "$SYSLOG")" "CT 201: $expected" "syslog"
+	assert_contains "$(grep "CT 201: Refusing to start: " "$SYSLOG")" "$expected" "the refusal in syslog"
 	rc=0
 	out=$("${LXCRI[@]}" config validate 201 2>&1) || rc=$?
 	assert_eq "$rc" 3 "config validate"

@@ -33,7 +33,7 @@ refused_without_selinux() {
 	if ct_start web; then fail "a container that asks for an SELinux context started without SELinux"; fi
 	assert_eq "$(ct_state web)" STOPPED
 	local expected="$ETC/containers/web.conf:2: container asks for SELinux context '$CONTEXT', but SELinux is not enabled on this host: refusing to start it unconfined (see 'lxcri check')"
-	assert_contains "$(cat "$SYSLOG")" "CT web: $expected" "syslog"
+	assert_contains "$(grep "CT web: Refusing to start: " "$SYSLOG")" "$expected" "the refusal in syslog"
 	assert_contains "$(cat "$T/web.lxc.log")" "$expected" "LXC's log"
 	local status
 	status=$("${LXCRI[@]}" status web)
