@@ -222,12 +222,23 @@ deb:
 bench: all
 	BUILD=$(BUILD) bench/run
 
-# With the warnings of every other build.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
+# lib/ built once for every fuzz target (clang, instrumented for libFuzzer
+# and the sanitizers), with the warnings of every other build.
+FUZZ_CFLAGS = -std=gnu11 -g -O1 $(BASE_CPPFLAGS) $(WARNINGS) $(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS)
+LIB_FUZZ_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzlib/%.o)
+LIB_FUZZ := $(BUILD)/fuzzlib/liblxcri.a
+
+$(BUILD)/fuzzlib/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 $(BASE_CPPFLAGS) $(WARNINGS) $(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
-		$(SELINUX_LIBS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+$(LIB_FUZZ): $(LIB_FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DEPS_STAMP) $(LIB_FUZZ)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(LIB_FUZZ) \
+		$(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
