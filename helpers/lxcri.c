@@ -30,6 +30,7 @@
 #include "config.h"
 #include "configedit.h"
 #include "ctfiles.h"
+#include "fileio.h"
 #include "gc.h"
 #include "guardcmd.h"
 #include "hookcmd.h"

@@ -16,10 +16,12 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "parse.h"
 #include "paths.h"
 #include "process.h"
+#include "strv.h"
 
 /* Oldest first; 0.1.0 and 0.2.0 results have another shape and are not accepted. */
 static const char *const known_versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0" };
@@ -316,7 +318,7 @@ int cni_load_conflist(const char *dir, const char *network_name, struct cni_conf
 {
 	_cleanup_(closedirp) DIR *d = NULL;
 	_cleanup_strv_ char **names = NULL;
-	size_t n = 0, allocated = 0;
+	size_t n = 0;
 	char buf[ESCAPE_BUFSIZE];
 	struct dirent *de;
 
@@ -333,19 +335,8 @@ int cni_load_conflist(const char *dir, const char *network_name, struct cni_conf
 		    !(has_suffix(de->d_name, ".conf") || has_suffix(de->d_name, ".conflist") ||
 		      has_suffix(de->d_name, ".json")))
 			continue;
-		if (n + 2 > allocated) {
-			size_t want = allocated ? allocated * 2 : 16;
-			char **grown = reallocarray(names, want, sizeof(*names));
-
-			if (!grown)
-				return -ENOMEM;
-			names = grown;
-			allocated = want;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n])
+		if (strv_append(&names, &n, strdup(de->d_name)) < 0)
 			return -ENOMEM;
-		names[++n] = NULL;
 	}
 	if (errno)
 		return error_set_errno(err, -errno,

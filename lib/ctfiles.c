@@ -12,6 +12,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "log.h"
 #include "lxcconf.h"
 #include "pve.h"

@@ -26,6 +26,7 @@
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "ctns.h"
+#include "fileio.h"
 #include "paths.h"
 #include "safeopen.h"
 #include "selinux.h"

@@ -12,6 +12,7 @@
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "ctfiles.h"
+#include "fileio.h"
 #include "profiles.h"
 #include "pve.h"
 

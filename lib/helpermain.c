@@ -10,6 +10,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "hookctx.h"
 #include "log.h"
 #include "parse.h"

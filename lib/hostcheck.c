@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "cni.h"
 #include "config.h"
+#include "fileio.h"
 #include "gc.h"
 #include "process.h"
 #include "safeopen.h"

@@ -18,8 +18,10 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "parse.h"
+#include "strv.h"
 #include "trust.h"
 
 static const char *const stage_names[OCI_STAGE_COUNT] = {
@@ -70,50 +72,6 @@ void ocihooks_done(struct oci_hooks *h)
 	}
 	strv_free(h->warnings);
 	*h = (struct oci_hooks){ 0 };
-}
-
-static size_t strv_length(char *const *l)
-{
-	size_t n = 0;
-
-	while (l && l[n])
-		n++;
-	return n;
-}
-
-static int strv_copy(char *const *l, char ***ret)
-{
-	_cleanup_strv_ char **copy = NULL;
-	size_t n = strv_length(l);
-
-	if (!l) {
-		*ret = NULL;
-		return 0;
-	}
-	copy = calloc(n + 1, sizeof(*copy));
-	if (!copy)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (!(copy[i] = strdup(l[i])))
-			return -ENOMEM;
-	*ret = TAKE_PTR(copy);
-	return 0;
-}
-
-/* Appends s to the NULL-terminated list *l, taking s (also on failure). */
-static int strv_push(char ***l, char *s)
-{
-	size_t n = strv_length(*l);
-	char **grown = reallocarray(*l, n + 2, sizeof(*grown));
-
-	if (!grown) {
-		free(s);
-		return -ENOMEM;
-	}
-	grown[n] = s;
-	grown[n + 1] = NULL;
-	*l = grown;
-	return 0;
 }
 
 static int oci_hook_copy(const struct oci_hook *h, struct oci_hook *ret)
@@ -469,7 +427,7 @@ int ocihooks_annotations_strv(struct json_object *annotations, char ***ret)
 				return -EINVAL;
 			if (asprintf(&s, "%s=%s", key, json_object_get_string(value)) < 0)
 				return -ENOMEM;
-			if (strv_push(&l, s) < 0)
+			if (strv_append(&l, NULL, s) < 0)
 				return -ENOMEM;
 		}
 	}
@@ -1178,7 +1136,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 	if (!d) {
 		if (asprintf(&w, "Failed to open hooks directory '%s': %m", dir) < 0)
 			return -ENOMEM;
-		return strv_push(warnings, w);
+		return strv_append(warnings, NULL, w);
 	}
 	while ((errno = 0, de = readdir(d))) {
 		_cleanup_free_ char *path = NULL, *name = NULL;
@@ -1211,7 +1169,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 	if (errno) {
 		if (asprintf(&w, "Failed to read hooks directory '%s': %m", dir) < 0)
 			return -ENOMEM;
-		return strv_push(warnings, w);
+		return strv_append(warnings, NULL, w);
 	}
 	return 0;
 }
@@ -1259,7 +1217,7 @@ static int load_file(const char *path, const struct ocihooks_match *m, struct oc
 	}
 	if (r < 0)
 		return -ENOMEM;
-	return w ? strv_push(&found->warnings, w) : 0;
+	return w ? strv_append(&found->warnings, NULL, w) : 0;
 }
 
 int ocihooks_load_dirs(const char *const *dirs, const struct ocihooks_match *m,

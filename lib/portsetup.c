@@ -17,6 +17,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "localnet.h"
 #include "log.h"

@@ -15,6 +15,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 
 #define LXC_CONFIG_MAX (1024 * 1024)
 

@@ -16,9 +16,11 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "lxcseccomp.h"
 #include "parse.h"
+#include "strv.h"
 
 /* The kernel caps SECCOMP_RET_ERRNO data at MAX_ERRNO; libseccomp refuses more. */
 #define ERRNO_MAX 4095

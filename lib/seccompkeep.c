@@ -11,9 +11,11 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "lxcconf.h"
 #include "lxcseccomp.h"
 #include "parse.h"
+#include "strv.h"
 
 #define KEPT_FOR     "# lxcri: kept for "
 #define KEPT_BY	     "# lxcri: kept by "

@@ -10,6 +10,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "paths.h"
 

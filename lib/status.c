@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "atomicfile.h"
+#include "fileio.h"
 #include "profiles.h"
 #include "cleanup.h"
 #include "config.h"

@@ -8,6 +8,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "helpermain.h"
 #include "testutil.h"
 

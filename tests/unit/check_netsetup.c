@@ -14,6 +14,7 @@
 
 #include "atomicfile.h"
 #include "ctns.h"
+#include "fileio.h"
 #include "log.h"
 #include "netlink.h"
 #include "netsetup.h"

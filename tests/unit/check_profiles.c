@@ -6,6 +6,7 @@
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "config.h"
+#include "fileio.h"
 #include "profiles.h"
 #include "sha256.h"
 

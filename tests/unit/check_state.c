@@ -13,6 +13,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 
 #define NAME "/run/lxcri/105/state.json"
 
