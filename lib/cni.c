@@ -109,11 +109,6 @@ static int parse_json(const char *source, const char *json, size_t size, struct 
 	return r;
 }
 
-static const char *type_name(struct json_object *v)
-{
-	return v ? json_type_to_name(json_object_get_type(v)) : "null";
-}
-
 /* The string field key of o; -EINVAL (explained) if missing or not a string. */
 static int get_string(const char *source, const char *where, struct json_object *o, const char *key,
 		      const char **ret, struct lxcri_error *err)
@@ -124,7 +119,7 @@ static int get_string(const char *source, const char *where, struct json_object 
 		return source_error(err, source, -EINVAL, "%smissing '%s'", where, key);
 	if (!json_object_is_type(v, json_type_string))
 		return source_error(err, source, -EINVAL, "%s'%s' must be a string, not %s", where,
-				    key, type_name(v));
+				    key, json_type_name(v));
 	*ret = json_object_get_string(v);
 	return 0;
 }
@@ -142,7 +137,7 @@ static int pick_version(const char *source, struct json_object *root, const char
 		if (!json_object_is_type(versions, json_type_array))
 			return source_error(err, source, -EINVAL,
 					    "'cniVersions' must be an array, not %s",
-					    type_name(versions));
+					    json_type_name(versions));
 		n = json_object_array_length(versions);
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *v = json_object_array_get_idx(versions, i);
@@ -151,7 +146,7 @@ static int pick_version(const char *source, struct json_object *root, const char
 			if (!json_object_is_type(v, json_type_string))
 				return source_error(err, source, -EINVAL,
 						    "cniVersions[%zu] must be a string, not %s", i,
-						    type_name(v));
+						    json_type_name(v));
 			index = version_index(json_object_get_string(v));
 			if (index > best)
 				best = index;
@@ -175,7 +170,7 @@ static int parse_plugin(const char *source, const char *where, struct json_objec
 
 	if (!json_object_is_type(o, json_type_object))
 		return source_error(err, source, -EINVAL, "%smust be an object, not %s", where,
-				    type_name(o));
+				    json_type_name(o));
 	r = get_string(source, where, o, "type", &type, err);
 	if (r < 0)
 		return r;
@@ -209,7 +204,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 		return r;
 	if (!json_object_is_type(root, json_type_object))
 		return source_error(err, source, -EINVAL, "must be a JSON object, not %s",
-				    type_name(root));
+				    json_type_name(root));
 
 	r = get_string(source, "", root, "name", &name, err);
 	if (r < 0)
@@ -243,7 +238,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 		if (!json_object_is_type(v, json_type_boolean))
 			return source_error(err, source, -EINVAL,
 					    "'disableCheck' must be a boolean, not %s",
-					    type_name(v));
+					    json_type_name(v));
 		list->disable_check = json_object_get_boolean(v);
 	}
 
@@ -253,7 +248,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 		if (!json_object_is_type(plugins, json_type_array))
 			return source_error(err, source, -EINVAL,
 					    "'plugins' must be an array, not %s",
-					    type_name(plugins));
+					    json_type_name(plugins));
 		n = json_object_array_length(plugins);
 		if (n == 0)
 			return source_error(err, source, -EINVAL, "'plugins' is empty");

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "fileio.h"
 #include "parse.h"
+#include "paths.h"
 #include "strv.h"
 
 #define ROUTE_TABLE_MAIN 254
@@ -700,11 +701,6 @@ static int parse_dns(struct parser *p, unsigned index, char *value)
 enum { PORT_PROTO, PORT_HOST, PORT_CT, PORT_HOSTIP, PORT_NET };
 static const char *const port_properties[] = { "proto", "host", "ct", "hostip", "net", NULL };
 
-static const char *proto_name(int proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 static void format_port_range(char *buf, size_t size, uint16_t first, uint16_t last)
 {
 	if (first == last)
@@ -774,8 +770,8 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 		format_port_range(theirs, sizeof(theirs), o->host_first, o->host_last);
 		return fail(p, -EINVAL,
 			    "Host port '%s %s' of '%s' overlaps '%s %s' of 'port%u' on line %u",
-			    proto_name(port.proto), mine, p->key, proto_name(o->proto), theirs,
-			    o->index, o->line);
+			    ip_proto_name(port.proto), mine, p->key, ip_proto_name(o->proto),
+			    theirs, o->index, o->line);
 	}
 
 	return APPEND(p, p->c->ports, p->c->n_ports, port);
@@ -1368,7 +1364,7 @@ static int format_port(FILE *f, const struct config_port *p)
 		return -EINVAL;
 	format_port_range(host, sizeof(host), p->host_first, p->host_last);
 	format_port_range(ct, sizeof(ct), p->ct_first, p->ct_last);
-	fprintf(f, "port%u: proto=%s,host=%s,ct=%s", p->index, proto_name(p->proto), host, ct);
+	fprintf(f, "port%u: proto=%s,host=%s,ct=%s", p->index, ip_proto_name(p->proto), host, ct);
 	if (p->has_hostip)
 		fprintf(f, ",hostip=%s", addr_to_string(&p->hostip, buf));
 	if (p->net[0])
@@ -1773,4 +1769,15 @@ int settings_load(const char *path, struct settings *s, struct lxcri_error *err)
 	if (r < 0)
 		return r;
 	return settings_parse(path, data, size, s, err);
+}
+
+int settings_load_host(const struct lxcri_paths *p, struct settings *s, struct lxcri_error *err)
+{
+	char path[PATH_MAX];
+	int r = paths_settings(p, path, sizeof(path));
+
+	settings_init(s);
+	if (r < 0)
+		return error_set(err, r, "Path of the settings file is too long");
+	return settings_load(path, s, err);
 }

@@ -416,7 +416,7 @@ static void check_configs(struct checks *c, const struct lxcri_paths *p)
 
 	settings_init(&s);
 	if (paths_settings(p, path, sizeof(path)) == 0) {
-		if (settings_load(path, &s, &err) < 0)
+		if (settings_load_host(p, &s, &err) < 0)
 			add(c, "settings", CHECK_FAIL,
 			    "fix the file: managed containers refuse to start until then", "%s",
 			    err.message);

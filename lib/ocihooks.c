@@ -137,11 +137,6 @@ static int hooks_move(struct oci_hooks *to, struct oci_hooks *from)
 	return 0;
 }
 
-static const char *type_name(struct json_object *v)
-{
-	return v ? json_type_to_name(json_object_get_type(v)) : "null";
-}
-
 /*
  * key's value in o; NULL if absent or null (as Go leaves a field unset).
  * hooks.d files are read as Go's encoding/json reads them: names match
@@ -187,7 +182,7 @@ static int get_string(struct json_object *v, const struct place *p, const char *
 		      const char **ret, struct lxcri_error *err)
 {
 	if (!json_object_is_type(v, json_type_string))
-		return place_error(err, p, "'%s' must be a string, not %s", key, type_name(v));
+		return place_error(err, p, "'%s' must be a string, not %s", key, json_type_name(v));
 	if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)))
 		return place_error(err, p, "'%s' holds a NUL byte", key);
 	*ret = json_object_get_string(v);
@@ -202,7 +197,8 @@ static int get_bool(struct json_object *v, const struct place *p, const char *ke
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_boolean))
-		return place_error(err, p, "'%s' must be a boolean, not %s", key, type_name(v));
+		return place_error(err, p, "'%s' must be a boolean, not %s", key,
+				   json_type_name(v));
 	*ret = json_object_get_boolean(v);
 	return 0;
 }
@@ -217,7 +213,7 @@ static int get_strv(struct json_object *v, const struct place *p, const char *ke
 
 	if (!json_object_is_type(v, json_type_array))
 		return place_error(err, p, "'%s' must be an array of strings, not %s", key,
-				   type_name(v));
+				   json_type_name(v));
 	n = json_object_array_length(v);
 	l = calloc(n + 1, sizeof(*l));
 	if (!l)
@@ -228,7 +224,7 @@ static int get_strv(struct json_object *v, const struct place *p, const char *ke
 
 		if (!json_object_is_type(e, json_type_string))
 			return place_error(err, p, "'%s'[%zu] must be a string, not %s", key, i,
-					   type_name(e));
+					   json_type_name(e));
 		s = json_object_get_string(e);
 		if ((size_t)json_object_get_string_len(e) != strlen(s))
 			return place_error(err, p, "'%s'[%zu] holds a NUL byte", key, i);
@@ -272,7 +268,7 @@ static int parse_hook(struct json_object *o, bool any_case, const struct place *
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return place_error(err, p, "must be an object, not %s", type_name(o));
+		return place_error(err, p, "must be an object, not %s", json_type_name(o));
 	r = get_path(o, "path", any_case, p, &h.path, err);
 	if (r < 0)
 		return r;
@@ -286,7 +282,7 @@ static int parse_hook(struct json_object *o, bool any_case, const struct place *
 
 		if (!json_object_is_type(v, json_type_int))
 			return place_error(err, p, "'timeout' must be an integer, not %s",
-					   type_name(v));
+					   json_type_name(v));
 		t = json_object_get_int64(v);
 		if (t <= 0)
 			return place_error(err, p, "'timeout' must be greater than zero");
@@ -313,7 +309,7 @@ static int parse_json(const char *file, const char *what, const char *text, size
 		return error_set_errno(err, r, "Failed to parse '%s'", file);
 	if (!json_object_is_type(*ret, json_type_object)) {
 		r = error_set(err, -EINVAL, "%s: must be a JSON object, not %s", file,
-			      type_name(*ret));
+			      json_type_name(*ret));
 		json_object_put(*ret);
 		*ret = NULL;
 	}
@@ -350,7 +346,8 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 
 	hooks = field(root, "hooks", false);
 	if (hooks && !json_object_is_type(hooks, json_type_object))
-		return place_error(err, &p, "'hooks' must be an object, not %s", type_name(hooks));
+		return place_error(err, &p, "'hooks' must be an object, not %s",
+				   json_type_name(hooks));
 	if (hooks) {
 		json_object_object_foreach(hooks, name, list)
 		{
@@ -364,7 +361,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 				continue;
 			if (!json_object_is_type(list, json_type_array))
 				return place_error(err, &p, "'hooks.%s' must be an array, not %s",
-						   name, type_name(list));
+						   name, json_type_name(list));
 			n = json_object_array_length(list);
 			for (size_t i = 0; i < n; i++) {
 				_cleanup_(oci_hook_done) struct oci_hook h = { 0 };
@@ -389,7 +386,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 	annotations = json_object_get(field(root, "annotations", false));
 	if (annotations && !json_object_is_type(annotations, json_type_object))
 		return place_error(err, &p, "'annotations' must be an object, not %s",
-				   type_name(annotations));
+				   json_type_name(annotations));
 	if (annotations) {
 		json_object_object_foreach(annotations, key, value)
 		{
@@ -757,7 +754,8 @@ static int parse_current(struct json_object *root, const struct place *p, struct
 
 	when = field(root, "when", true);
 	if (when && !json_object_is_type(when, json_type_object))
-		return place_error(err, p, "'when' must be an object, not %s", type_name(when));
+		return place_error(err, p, "'when' must be an object, not %s",
+				   json_type_name(when));
 	if (when) {
 		struct place when_place = { .file = p->file, .where = "when: " };
 
@@ -771,7 +769,8 @@ static int parse_current(struct json_object *root, const struct place *p, struct
 		v = field(when, "annotations", true);
 		if (v && !json_object_is_type(v, json_type_object))
 			return place_error(err, &when_place,
-					   "'annotations' must be an object, not %s", type_name(v));
+					   "'annotations' must be an object, not %s",
+					   json_type_name(v));
 		if (v) {
 			json_object_object_foreach(v, key, value)
 			{
@@ -782,7 +781,7 @@ static int parse_current(struct json_object *root, const struct place *p, struct
 					    err, &when_place,
 					    "'annotations' value of '%s' must be a string, not %s",
 					    escape_for_message(key, buf, sizeof(buf)),
-					    type_name(value));
+					    json_type_name(value));
 				r = get_string(value, &when_place, "annotations", &s, err);
 				if (r < 0)
 					return r;
