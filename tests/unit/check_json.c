@@ -35,8 +35,7 @@ START_TEST(test_type_names)
 
 		ck_assert_str_eq(json_type_name(o), types[i].name);
 		ck_assert_str_eq(json_type_phrase(o), types[i].phrase);
-		ck_assert_str_eq(json_type_name(o),
-				 json_type_to_name(json_object_get_type(o)));
+		ck_assert_str_eq(json_type_name(o), json_type_to_name(json_object_get_type(o)));
 	}
 	/* A missing value (NULL) is JSON null, as json-c has it. */
 	ck_assert_str_eq(json_type_name(NULL), "null");
