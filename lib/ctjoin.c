@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "apparmor.h"
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "ctns.h"
 #include "fileio.h"

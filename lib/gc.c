@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "ctfiles.h"
 #include "fileio.h"

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "hookctx.h"

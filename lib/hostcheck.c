@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "apparmor.h"
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "cni.h"
 #include "config.h"

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "json.h"

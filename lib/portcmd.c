@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "configedit.h"
 #include "ctfiles.h"

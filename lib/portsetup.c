@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "json.h"

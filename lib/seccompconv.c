@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "json.h"

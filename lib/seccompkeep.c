@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "lxcconf.h"

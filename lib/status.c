@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "atomicfile.h"
 #include "fileio.h"
 #include "profiles.h"
 #include "cleanup.h"

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "helpermain.h"

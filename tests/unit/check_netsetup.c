@@ -12,7 +12,6 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
 #include "ctns.h"
 #include "fileio.h"
 #include "log.h"

@@ -8,7 +8,6 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
 #include "fileio.h"
 #include "profilecmd.h"
 #include "seccompfilter.h"

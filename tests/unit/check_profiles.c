@@ -3,7 +3,6 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "config.h"
 #include "fileio.h"

@@ -11,7 +11,6 @@
 
 #include "state.h"
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "fileio.h"
 
