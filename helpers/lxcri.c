@@ -30,6 +30,7 @@
 #include "config.h"
 #include "configedit.h"
 #include "ctfiles.h"
+#include "fileio.h"
 #include "gc.h"
 #include "guardcmd.h"
 #include "hookcmd.h"
@@ -842,7 +843,6 @@ static int do_net_list(struct cli *cli)
 	_cleanup_state_ struct state *s = NULL;
 	_cleanup_json_ struct json_object *nets = NULL;
 	struct lxcri_error err = {};
-	char settings_path[PATH_MAX];
 	struct settings settings;
 	struct ct_files f;
 	struct stat st;
@@ -853,8 +853,7 @@ static int do_net_list(struct cli *cli)
 	if (cli->argc != 1)
 		return usage_error("%s", "usage: lxcri net list <id>");
 	id = cli->argv[0];
-	if (!container_id_valid(id) || ct_files_init(&cli->paths, id, &f) < 0 ||
-	    paths_settings(&cli->paths, settings_path, sizeof(settings_path)) < 0)
+	if (!container_id_valid(id) || ct_files_init(&cli->paths, id, &f) < 0)
 		return usage_error("Invalid container id '%s'", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
@@ -874,8 +873,7 @@ static int do_net_list(struct cli *cli)
 	r = state_load(f.state_dir, &s, &err);
 	if (r < 0 && r != -ENOENT)
 		fprintf(stderr, "lxcri: warning: %s\n", err.message);
-	settings_init(&settings);
-	if (settings_load(settings_path, &settings, &err) < 0)
+	if (settings_load_host(&cli->paths, &settings, &err) < 0)
 		fprintf(stderr, "lxcri: warning: %s (using the defaults)\n", err.message);
 
 	if (pid > 0 && status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err) < 0)

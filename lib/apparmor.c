@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "parse.h"
 #include "paths.h"
 #include "process.h"
@@ -142,25 +143,19 @@ int apparmor_render(const char *template_text, const struct apparmor_options *o,
 int apparmor_render_file(const char *template_path, const struct apparmor_options *o, char **ret,
 			 struct lxcri_error *err)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
 	size_t size = 0;
-	ssize_t n;
+	int r = read_file(template_path, APPARMOR_TEMPLATE_MAX_SIZE, &text, &size);
 
-	fd = open(template_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set_errno(err, -errno, "Failed to open '%s'", template_path);
-	text = malloc(APPARMOR_TEMPLATE_MAX_SIZE + 1);
-	if (!text)
-		return error_set(err, -ENOMEM, "Out of memory");
-	while ((n = read(fd, text + size, APPARMOR_TEMPLATE_MAX_SIZE + 1 - size)) > 0)
-		size += (size_t)n;
-	if (n < 0)
-		return error_set_errno(err, -errno, "Failed to read '%s'", template_path);
-	if (size > APPARMOR_TEMPLATE_MAX_SIZE)
-		return error_set(err, -EFBIG, "Failed to read '%s': larger than %d bytes",
-				 template_path, APPARMOR_TEMPLATE_MAX_SIZE);
-	text[size] = '\0';
+	if (r == -EFBIG)
+		return error_set(err, r, "Failed to read '%s': larger than %d bytes", template_path,
+				 APPARMOR_TEMPLATE_MAX_SIZE);
+	if (r == -EINVAL)
+		return error_set(err, r, "Failed to read '%s': not a regular file", template_path);
+	if (r == -ENOMEM)
+		return error_set(err, r, "Out of memory");
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to open '%s'", template_path);
 	if (strlen(text) != size)
 		return error_set(err, -EINVAL, "Failed to read '%s': it holds a NUL byte",
 				 template_path);

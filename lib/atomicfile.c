@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "pve.h"
 
 static int split_path(const char *path, char **ret_dir, const char **ret_base);
@@ -67,25 +68,6 @@ static int write_error(struct lxcri_error *err, int r, const char *path)
 {
 	return error_set(err, r, "Failed to write '%s': %s%s", path, strerror(-r),
 			 write_error_hint(r, path));
-}
-
-static int write_all(int fd, const void *data, size_t size)
-{
-	const char *p = data;
-
-	while (size > 0) {
-		ssize_t n = write(fd, p, size > SSIZE_MAX ? SSIZE_MAX : size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Splits path into a malloc'ed directory ("." if none) and a pointer to the last component. */
@@ -312,81 +294,4 @@ void lock_file_release(int fd, const char *lock_path, const char *keep_with)
 	if (lock_path && keep_with && stat(keep_with, &st) < 0 && errno == ENOENT)
 		(void)unlink(lock_path);
 	close(fd);
-}
-
-/* Reads fd to its end; size_hint (may be 0) sizes the first buffer. */
-static int read_fd_hinted(int fd, size_t max_size, size_t size_hint, char **ret, size_t *ret_size)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, allocated;
-
-	if (!ret)
-		return -EINVAL;
-	if (max_size == 0 || max_size > INT_MAX)
-		max_size = INT_MAX;
-	allocated = size_hint > 0 && size_hint <= max_size ? size_hint + 1 : 4096;
-	if (allocated > max_size + 1)
-		allocated = max_size + 1;
-	buf = malloc(allocated + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (size == allocated) {
-			char *p;
-
-			if (size > max_size)
-				return -EFBIG;
-			allocated = allocated > (max_size + 1) / 2 ? max_size + 1 : allocated * 2;
-			p = realloc(buf, allocated + 1);
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-		}
-		n = read(fd, buf + size, allocated - size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		size += (size_t)n;
-	}
-	if (size > max_size)
-		return -EFBIG;
-	buf[size] = '\0';
-	*ret = TAKE_PTR(buf);
-	if (ret_size)
-		*ret_size = size;
-	return (int)size; /* size <= max_size <= INT_MAX */
-}
-
-int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size)
-{
-	return read_fd_hinted(fd, max_size, 0, ret, ret_size);
-}
-
-int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
-{
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-
-	if (!path || !ret)
-		return -EINVAL;
-	if (max_size == 0 || max_size > INT_MAX)
-		max_size = INT_MAX;
-	/* O_NONBLOCK: a FIFO in place of the file must not hang us until fstat refuses it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (st.st_size > 0 && (uint64_t)st.st_size > max_size)
-		return -EFBIG;
-	/* st_size is a hint (it may change, and is 0 in /proc): read until EOF. */
-	return read_fd_hinted(fd, max_size, st.st_size > 0 ? (size_t)st.st_size : 0, ret, ret_size);
 }

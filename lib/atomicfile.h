@@ -79,13 +79,3 @@ int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *er
  * So a lock file lives as long as what it guards. Best effort.
  */
 void lock_file_release(int fd, const char *lock_path, const char *keep_with);
-
-/*
- * Reads a whole regular file of at most max_size bytes (NUL-terminated).
- * -EFBIG past it; max_size 0 means INT_MAX. Returns the size; *ret_size
- * (may be NULL) gets it too. -EINVAL if path is not a regular file (a
- * directory, a FIFO, a device), -errno of open(2) otherwise (-ENOENT...).
- */
-int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
-/* The same for an open fd (of whatever type), read from where it stands to its end. */
-int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size);

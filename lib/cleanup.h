@@ -8,7 +8,6 @@
  */
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -38,70 +37,9 @@ static inline void fclosep(FILE **f)
 	*f = NULL;
 }
 
-static inline void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **i = v; *i; i++)
-		free(*i);
-	free(v);
-}
-
-static inline void strv_freep(char ***v)
-{
-	strv_free(*v);
-	*v = NULL;
-}
-
-/*
- * Appends s to *v, a NULL-terminated list of *n strings (NULL: none yet),
- * and takes it: it is freed if the list cannot grow. s NULL (a failed
- * strdup) is -ENOMEM too.
- */
-static inline int strv_append(char ***v, size_t *n, char *s)
-{
-	char **grown;
-
-	if (!s)
-		return -ENOMEM;
-	grown = realloc(*v, (*n + 2) * sizeof(char *));
-	if (!grown) {
-		free(s);
-		return -ENOMEM;
-	}
-	grown[(*n)++] = s;
-	grown[*n] = NULL;
-	*v = grown;
-	return 0;
-}
-
-/* strv_append() of a formatted string. */
-static inline int strv_appendv(char ***v, size_t *n, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-static inline int strv_appendv(char ***v, size_t *n, const char *fmt, va_list ap)
-{
-	char *s = NULL;
-
-	return vasprintf(&s, fmt, ap) < 0 ? -ENOMEM : strv_append(v, n, s);
-}
-
-static inline int strv_appendf(char ***v, size_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static inline int strv_appendf(char ***v, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = strv_appendv(v, n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 #define _cleanup_free_	 _cleanup_(freep)
 #define _cleanup_close_	 _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
-#define _cleanup_strv_	 _cleanup_(strv_freep)
 
 /* Defines a NULL-safe cleaner "name##p" that calls func(*p) on non-NULL. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \

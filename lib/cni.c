@@ -16,10 +16,12 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "parse.h"
 #include "paths.h"
 #include "process.h"
+#include "strv.h"
 
 /* Oldest first; 0.1.0 and 0.2.0 results have another shape and are not accepted. */
 static const char *const known_versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0" };
@@ -107,11 +109,6 @@ static int parse_json(const char *source, const char *json, size_t size, struct 
 	return r;
 }
 
-static const char *type_name(struct json_object *v)
-{
-	return v ? json_type_to_name(json_object_get_type(v)) : "null";
-}
-
 /* The string field key of o; -EINVAL (explained) if missing or not a string. */
 static int get_string(const char *source, const char *where, struct json_object *o, const char *key,
 		      const char **ret, struct lxcri_error *err)
@@ -122,7 +119,7 @@ static int get_string(const char *source, const char *where, struct json_object 
 		return source_error(err, source, -EINVAL, "%smissing '%s'", where, key);
 	if (!json_object_is_type(v, json_type_string))
 		return source_error(err, source, -EINVAL, "%s'%s' must be a string, not %s", where,
-				    key, type_name(v));
+				    key, json_type_name(v));
 	*ret = json_object_get_string(v);
 	return 0;
 }
@@ -140,7 +137,7 @@ static int pick_version(const char *source, struct json_object *root, const char
 		if (!json_object_is_type(versions, json_type_array))
 			return source_error(err, source, -EINVAL,
 					    "'cniVersions' must be an array, not %s",
-					    type_name(versions));
+					    json_type_name(versions));
 		n = json_object_array_length(versions);
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *v = json_object_array_get_idx(versions, i);
@@ -149,7 +146,7 @@ static int pick_version(const char *source, struct json_object *root, const char
 			if (!json_object_is_type(v, json_type_string))
 				return source_error(err, source, -EINVAL,
 						    "cniVersions[%zu] must be a string, not %s", i,
-						    type_name(v));
+						    json_type_name(v));
 			index = version_index(json_object_get_string(v));
 			if (index > best)
 				best = index;
@@ -173,7 +170,7 @@ static int parse_plugin(const char *source, const char *where, struct json_objec
 
 	if (!json_object_is_type(o, json_type_object))
 		return source_error(err, source, -EINVAL, "%smust be an object, not %s", where,
-				    type_name(o));
+				    json_type_name(o));
 	r = get_string(source, where, o, "type", &type, err);
 	if (r < 0)
 		return r;
@@ -207,7 +204,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 		return r;
 	if (!json_object_is_type(root, json_type_object))
 		return source_error(err, source, -EINVAL, "must be a JSON object, not %s",
-				    type_name(root));
+				    json_type_name(root));
 
 	r = get_string(source, "", root, "name", &name, err);
 	if (r < 0)
@@ -241,7 +238,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 		if (!json_object_is_type(v, json_type_boolean))
 			return source_error(err, source, -EINVAL,
 					    "'disableCheck' must be a boolean, not %s",
-					    type_name(v));
+					    json_type_name(v));
 		list->disable_check = json_object_get_boolean(v);
 	}
 
@@ -251,7 +248,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 		if (!json_object_is_type(plugins, json_type_array))
 			return source_error(err, source, -EINVAL,
 					    "'plugins' must be an array, not %s",
-					    type_name(plugins));
+					    json_type_name(plugins));
 		n = json_object_array_length(plugins);
 		if (n == 0)
 			return source_error(err, source, -EINVAL, "'plugins' is empty");
@@ -316,7 +313,7 @@ int cni_load_conflist(const char *dir, const char *network_name, struct cni_conf
 {
 	_cleanup_(closedirp) DIR *d = NULL;
 	_cleanup_strv_ char **names = NULL;
-	size_t n = 0, allocated = 0;
+	size_t n = 0;
 	char buf[ESCAPE_BUFSIZE];
 	struct dirent *de;
 
@@ -333,19 +330,8 @@ int cni_load_conflist(const char *dir, const char *network_name, struct cni_conf
 		    !(has_suffix(de->d_name, ".conf") || has_suffix(de->d_name, ".conflist") ||
 		      has_suffix(de->d_name, ".json")))
 			continue;
-		if (n + 2 > allocated) {
-			size_t want = allocated ? allocated * 2 : 16;
-			char **grown = reallocarray(names, want, sizeof(*names));
-
-			if (!grown)
-				return -ENOMEM;
-			names = grown;
-			allocated = want;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n])
+		if (strv_append(&names, &n, strdup(de->d_name)) < 0)
 			return -ENOMEM;
-		names[++n] = NULL;
 	}
 	if (errno)
 		return error_set_errno(err, -errno,

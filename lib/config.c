@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "parse.h"
+#include "paths.h"
+#include "strv.h"
 
 #define ROUTE_TABLE_MAIN 254
 
@@ -608,23 +611,10 @@ static const char *const dns_properties[] = { "nameserver", "search", "options",
 #define DNS_MAX_NAMESERVERS 3 /* MAXNS: the resolver reads no more */
 #define DNS_MAX_SEARCH	    6
 
-static int strv_copy(struct parser *p, char **items, char ***ret)
+/* A deep copy of items; -ENOMEM said as such. */
+static int copy_items(struct parser *p, char **items, char ***ret)
 {
-	_cleanup_strv_ char **copy = NULL;
-	size_t n = 0;
-
-	while (items[n])
-		n++;
-	copy = calloc(n + 1, sizeof(*copy));
-	if (!copy)
-		return fail_oom(p);
-	for (size_t i = 0; i < n; i++) {
-		copy[i] = strdup(items[i]);
-		if (!copy[i])
-			return fail_oom(p);
-	}
-	*ret = TAKE_PTR(copy);
-	return 0;
+	return strv_copy(items, ret) < 0 ? fail_oom(p) : 0;
 }
 
 static int parse_dns(struct parser *p, unsigned index, char *value)
@@ -684,7 +674,7 @@ static int parse_dns(struct parser *p, unsigned index, char *value)
 				    "expected a domain name: labels of 1 to 63 A-Z a-z "
 				    "0-9 - (no '-' at either end) joined by '.', at most "
 				    "253 characters");
-		r = strv_copy(p, items, &dns->search);
+		r = copy_items(p, items, &dns->search);
 		if (r < 0)
 			return r;
 	}
@@ -699,7 +689,7 @@ static int parse_dns(struct parser *p, unsigned index, char *value)
 				return invalid(p, "options", items[i],
 					       "expected a resolver option like 'rotate' or "
 					       "'ndots:2' (a-z 0-9 -, optionally ':' and digits)");
-		r = strv_copy(p, items, &dns->options);
+		r = copy_items(p, items, &dns->options);
 		if (r < 0)
 			return r;
 	}
@@ -710,11 +700,6 @@ static int parse_dns(struct parser *p, unsigned index, char *value)
 
 enum { PORT_PROTO, PORT_HOST, PORT_CT, PORT_HOSTIP, PORT_NET };
 static const char *const port_properties[] = { "proto", "host", "ct", "hostip", "net", NULL };
-
-static const char *proto_name(int proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
 
 static void format_port_range(char *buf, size_t size, uint16_t first, uint16_t last)
 {
@@ -785,8 +770,8 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 		format_port_range(theirs, sizeof(theirs), o->host_first, o->host_last);
 		return fail(p, -EINVAL,
 			    "Host port '%s %s' of '%s' overlaps '%s %s' of 'port%u' on line %u",
-			    proto_name(port.proto), mine, p->key, proto_name(o->proto), theirs,
-			    o->index, o->line);
+			    ip_proto_name(port.proto), mine, p->key, ip_proto_name(o->proto),
+			    theirs, o->index, o->line);
 	}
 
 	return APPEND(p, p->c->ports, p->c->n_ports, port);
@@ -871,7 +856,7 @@ static int parse_apparmor(struct parser *p, unsigned index, char *value)
 				if (strcmp(items[i], items[j]) == 0)
 					return invalid(p, "mount", items[i], "listed twice");
 		}
-		r = strv_copy(p, items, &p->c->apparmor_mounts);
+		r = copy_items(p, items, &p->c->apparmor_mounts);
 		if (r < 0)
 			return r;
 	}
@@ -924,7 +909,7 @@ static int parse_hooks(struct parser *p, unsigned index, char *value)
 			if (r < 0)
 				return r;
 		}
-		r = strv_copy(p, items, &p->c->hook_dirs);
+		r = copy_items(p, items, &p->c->hook_dirs);
 		if (r < 0)
 			return r;
 	}
@@ -1166,61 +1151,27 @@ int config_too_large(const char *name, size_t size, struct lxcri_error *err)
 			 size, CONFIG_MAX_SIZE);
 }
 
-/* Reads at most CONFIG_MAX_SIZE + 1 bytes: one more tells that the file is too large. */
 int config_read(const char *path, char **ret_data, size_t *ret_size, struct lxcri_error *err)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *data = NULL;
-	size_t size = 0, allocated;
 	struct stat st;
+	int r = read_file(path, CONFIG_MAX_SIZE, ret_data, ret_size);
 
-	/* O_NONBLOCK: a FIFO in place of the file must not hang the hook. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return error_set_errno(err, -errno, "Failed to open '%s'", path);
-	if (fstat(fd, &st) < 0)
-		return error_set_errno(err, -errno, "Failed to read '%s'", path);
-	if (!S_ISREG(st.st_mode))
-		return error_set(err, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
-				 "Failed to read '%s': not a regular file", path);
-
-	allocated = st.st_size < CONFIG_MAX_SIZE ? (size_t)st.st_size + 1 : CONFIG_MAX_SIZE + 1;
-	data = malloc(allocated + 1); /* and the NUL */
-	if (!data)
-		return error_set(err, -ENOMEM, "Failed to read '%s': out of memory", path);
-	for (;;) {
-		ssize_t n;
-
-		if (size == allocated) {
-			char *grown;
-
-			if (allocated == CONFIG_MAX_SIZE + 1)
-				break;
-			allocated = allocated * 2 < CONFIG_MAX_SIZE + 1 ? allocated * 2
-									: CONFIG_MAX_SIZE + 1;
-			grown = realloc(data, allocated + 1);
-			if (!grown)
-				return error_set(err, -ENOMEM, "Failed to read '%s': out of memory",
-						 path);
-			data = grown;
-		}
-		n = read(fd, data + size, allocated - size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return error_set_errno(err, -errno, "Failed to read '%s'", path);
-		if (n == 0)
-			break;
-		size += (size_t)n;
-	}
+	if (r >= 0)
+		return 0;
 	/* What it says it holds, if more than the bytes read before we stopped. */
-	if (size > CONFIG_MAX_SIZE)
-		return config_too_large(path, st.st_size > (off_t)size ? (size_t)st.st_size : size,
+	if (r == -EFBIG)
+		return config_too_large(path,
+					stat(path, &st) == 0 && st.st_size > CONFIG_MAX_SIZE
+					    ? (size_t)st.st_size
+					    : CONFIG_MAX_SIZE + 1,
 					err);
-	data[size] = '\0';
-	*ret_data = TAKE_PTR(data);
-	*ret_size = size;
-	return 0;
+	if (r == -EINVAL)
+		return error_set(err,
+				 stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
+				 "Failed to read '%s': not a regular file", path);
+	if (r == -ENOMEM)
+		return error_set(err, r, "Failed to read '%s': out of memory", path);
+	return error_set_errno(err, r, "Failed to open '%s'", path);
 }
 
 int config_load(const char *path, struct config **ret, struct lxcri_error *err)
@@ -1413,7 +1364,7 @@ static int format_port(FILE *f, const struct config_port *p)
 		return -EINVAL;
 	format_port_range(host, sizeof(host), p->host_first, p->host_last);
 	format_port_range(ct, sizeof(ct), p->ct_first, p->ct_last);
-	fprintf(f, "port%u: proto=%s,host=%s,ct=%s", p->index, proto_name(p->proto), host, ct);
+	fprintf(f, "port%u: proto=%s,host=%s,ct=%s", p->index, ip_proto_name(p->proto), host, ct);
 	if (p->has_hostip)
 		fprintf(f, ",hostip=%s", addr_to_string(&p->hostip, buf));
 	if (p->net[0])
@@ -1818,4 +1769,15 @@ int settings_load(const char *path, struct settings *s, struct lxcri_error *err)
 	if (r < 0)
 		return r;
 	return settings_parse(path, data, size, s, err);
+}
+
+int settings_load_host(const struct lxcri_paths *p, struct settings *s, struct lxcri_error *err)
+{
+	char path[PATH_MAX];
+	int r = paths_settings(p, path, sizeof(path));
+
+	settings_init(s);
+	if (r < 0)
+		return error_set(err, r, "Path of the settings file is too long");
+	return settings_load(path, s, err);
 }

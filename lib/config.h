@@ -199,3 +199,12 @@ void settings_init(struct settings *s);
 int settings_parse(const char *name, const char *data, size_t size, struct settings *s,
 		   struct lxcri_error *err);
 int settings_load(const char *path, struct settings *s, struct lxcri_error *err);
+struct lxcri_paths;
+/*
+ * The host-wide settings, loaded from where p says (paths_settings():
+ * <etc>/lxcri.conf) as settings_load() does: the one way every program loads
+ * them. On failure *s holds the defaults, for a caller that goes on with
+ * them; a path too long is -ENAMETOOLONG "Path of the settings file is too
+ * long".
+ */
+int settings_load_host(const struct lxcri_paths *p, struct settings *s, struct lxcri_error *err);

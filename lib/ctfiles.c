@@ -12,6 +12,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "log.h"
 #include "lxcconf.h"
 #include "pve.h"
@@ -244,7 +245,6 @@ void ct_live_done(struct ct_live *lv)
 int ct_live_init(const struct lxcri_paths *p, const char *id, const struct ct_files *f,
 		 struct ct_live *lv, struct lxcri_error *err)
 {
-	char settings_path[PATH_MAX];
 	int r;
 
 	r = state_load(f->state_dir, &lv->state, err);
@@ -260,11 +260,7 @@ int ct_live_init(const struct lxcri_paths *p, const char *id, const struct ct_fi
 				 "Container '%s' is running, but its lxcri state is in phase '%s' "
 				 "(see 'lxcri status %s'); restart it to apply",
 				 id, lv->state->phase, id);
-	r = paths_settings(p, settings_path, sizeof(settings_path));
-	if (r < 0)
-		return error_set(err, r, "Path of the settings file is too long");
-	settings_init(&lv->settings);
-	r = settings_load(settings_path, &lv->settings, err);
+	r = settings_load_host(p, &lv->settings, err);
 	if (r < 0)
 		return r;
 	r = read_file(f->snapshot, CONFIG_MAX_SIZE, &lv->snapshot.text, &lv->snapshot.size);

@@ -23,9 +23,9 @@
 #include <unistd.h>
 
 #include "apparmor.h"
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "ctns.h"
+#include "fileio.h"
 #include "paths.h"
 #include "safeopen.h"
 #include "selinux.h"

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "ctfiles.h"
+#include "fileio.h"
 #include "profiles.h"
 #include "pve.h"
 

@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "ctfiles.h"
+#include "fileio.h"
 #include "lxcconf.h"
 #include "pveguard.h"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "hookctx.h"
 #include "log.h"
 #include "parse.h"
@@ -102,7 +102,7 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 	struct lxcri_error err = {};
 	struct lxcri_paths paths;
 	struct settings settings;
-	char state_dir[PATH_MAX], snapshot[PATH_MAX], settings_path[PATH_MAX];
+	char state_dir[PATH_MAX], snapshot[PATH_MAX];
 	const char *hook;
 	bool start;
 	uint32_t pid = 0;
@@ -124,13 +124,10 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 		r = paths_state_dir(&paths, argv[2], state_dir, sizeof(state_dir));
 	if (r >= 0)
 		r = path_join(snapshot, sizeof(snapshot), "%s/config", state_dir);
-	if (r >= 0)
-		r = paths_settings(&paths, settings_path, sizeof(settings_path));
 	if (r < 0)
 		return log_error_errno(r, "Invalid LXCRI_* path in the environment: %m"), 1;
 
-	settings_init(&settings);
-	r = settings_load(settings_path, &settings, &err);
+	r = settings_load_host(&paths, &settings, &err);
 	if (r >= 0)
 		log_set_max_level(settings.log_level);
 	else if (start)

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "ctfiles.h"
 #include "ocirun.h"
+#include "strv.h"
 
 static int load(const struct lxcri_paths *p, const char *id, struct ct_files *f, struct config **c,
 		struct oci_hooks *h, char ***annotations, struct lxcri_error *err)

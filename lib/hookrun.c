@@ -19,7 +19,9 @@
 #include <security/pam_appl.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "process.h"
+#include "strv.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -439,22 +441,6 @@ end:
 	return r;
 }
 
-static void write_all(int fd, const void *data, size_t size)
-{
-	const char *p = data;
-
-	while (size > 0) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		size -= (size_t)n;
-	}
-}
-
 static _Noreturn void session_main(const struct hookrun_spec *spec, int report_fd,
 				   const sigset_t *mask)
 {
@@ -475,7 +461,7 @@ static _Noreturn void session_main(const struct hookrun_spec *spec, int report_f
 	pthread_sigmask(SIG_SETMASK, mask, NULL);
 
 	rep.r = session_run(spec, &rep.result, &rep.err);
-	write_all(report_fd, &rep, sizeof(rep));
+	(void)write_all(report_fd, &rep, sizeof(rep));
 	/* Not exit(): the caller's atexit handlers and stdio buffers are not ours to run. */
 	_exit(0);
 }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "ctjoin.h"
 #include "ocirun.h"
+#include "strv.h"
 
 #define KIND_POSTSTOP "hooks.poststop"
 
@@ -167,15 +168,11 @@ static int run_poststop(const struct hooksetup *hs, const struct state_item *ite
 		return r;
 	if (json_object_object_get_ex(item->data, "hook_annotations", &v) &&
 	    json_object_is_type(v, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			size_t n = i;
-			char **p = realloc(annotations, (n + 2) * sizeof(char *));
-			if (!p)
+		for (size_t i = 0, n = 0; i < json_object_array_length(v); i++)
+			if (strv_append(&annotations, &n,
+					strdup(json_object_get_string(
+					    json_object_array_get_idx(v, i)))) < 0)
 				return error_set(err, -ENOMEM, "Out of memory");
-			annotations = p;
-			p[n] = strdup(json_object_get_string(json_object_array_get_idx(v, i)));
-			p[n + 1] = NULL;
-		}
 	struct ocirun run = {
 		.id = hs->id,
 		.state_dir = hs->state_dir,

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "apparmor.h"
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "cni.h"
 #include "config.h"
+#include "fileio.h"
 #include "gc.h"
 #include "process.h"
 #include "safeopen.h"
@@ -415,7 +415,7 @@ static void check_configs(struct checks *c, const struct lxcri_paths *p)
 
 	settings_init(&s);
 	if (paths_settings(p, path, sizeof(path)) == 0) {
-		if (settings_load(path, &s, &err) < 0)
+		if (settings_load_host(p, &s, &err) < 0)
 			add(c, "settings", CHECK_FAIL,
 			    "fix the file: managed containers refuse to start until then", "%s",
 			    err.message);

@@ -84,3 +84,30 @@ int json_add_string(struct json_object *o, const char *key, const char *value)
 		return -ENOMEM;
 	return json_add(o, key, v);
 }
+
+static const struct {
+	const char *name, *phrase;
+} json_types[] = {
+	[json_type_null] = { "null", "null" },
+	[json_type_boolean] = { "boolean", "a boolean" },
+	[json_type_double] = { "double", "a fractional number" },
+	[json_type_int] = { "int", "an integer" },
+	[json_type_object] = { "object", "an object" },
+	[json_type_array] = { "array", "an array" },
+	[json_type_string] = { "string", "a string" },
+};
+
+const char *json_type_name(struct json_object *v)
+{
+	unsigned t = (unsigned)json_object_get_type(v);
+
+	return t < ELEMENTSOF(json_types) && json_types[t].name ? json_types[t].name : "unknown";
+}
+
+const char *json_type_phrase(struct json_object *v)
+{
+	unsigned t = (unsigned)json_object_get_type(v);
+
+	return t < ELEMENTSOF(json_types) && json_types[t].phrase ? json_types[t].phrase
+								  : "unknown";
+}

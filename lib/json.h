@@ -23,3 +23,12 @@ void json_line_column(const char *text, size_t offset, unsigned *ret_line, unsig
 int json_add(struct json_object *o, const char *key, struct json_object *value);
 /* Adds key: "value" (value NULL: JSON null). -ENOMEM. */
 int json_add_string(struct json_object *o, const char *key, const char *value);
+
+/*
+ * The name of v's JSON type for a message, NULL being "null": json-c's names
+ * ("string", "int", "double", "boolean", "object", "array"), or with
+ * json_type_phrase() the words of a sentence ("a string", "an integer",
+ * "a fractional number", "a boolean", "an object", "an array").
+ */
+const char *json_type_name(struct json_object *v);
+const char *json_type_phrase(struct json_object *v);

@@ -425,13 +425,8 @@ static int run_planned(struct lifecycle *lc, struct state **s, const struct conf
 /* Host-wide settings (helper timeout, log level) for every managed hook. */
 static int load_settings(struct lifecycle *lc, struct lxcri_error *err)
 {
-	char path[PATH_MAX];
-	int r = paths_settings(lc->paths, path, sizeof(path));
+	int r = settings_load_host(lc->paths, &lc->settings, err);
 
-	if (r < 0)
-		return error_set(err, r, "Path of the settings file is too long");
-	settings_init(&lc->settings);
-	r = settings_load(path, &lc->settings, err);
 	if (r >= 0)
 		log_set_max_level(lc->settings.log_level);
 	return r;

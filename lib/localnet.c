@@ -15,9 +15,11 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "netlink.h"
 #include "parse.h"
 #include "paths.h"
+#include "strv.h"
 
 #define LOCK_TIMEOUT_MS 10000
 #define STATE_FILE	".state"
@@ -304,20 +306,10 @@ static int record_owners(const char *ifdir, struct localnet_record *rec)
 	rec->owners = calloc(1, sizeof(char *));
 	if (!d || !rec->owners)
 		return d ? -ENOMEM : -errno;
-	while ((de = readdir(d))) {
-		char **p;
-
-		if (de->d_name[0] == '.')
-			continue;
-		p = reallocarray(rec->owners, rec->n_owners + 2, sizeof(char *));
-		if (!p)
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' &&
+		    strv_append(&rec->owners, &rec->n_owners, strdup(de->d_name)) < 0)
 			return -ENOMEM;
-		rec->owners = p;
-		rec->owners[rec->n_owners] = strdup(de->d_name);
-		if (!rec->owners[rec->n_owners])
-			return -ENOMEM;
-		rec->owners[++rec->n_owners] = NULL;
-	}
 	return 0;
 }
 

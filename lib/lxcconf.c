@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "strv.h"
 
 int lxcconf_path(const struct lxcri_paths *p, const char *id, char *buf, size_t size,
 		 enum lxcconf_format *ret_format)

@@ -16,10 +16,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "parse.h"
+#include "strv.h"
 #include "trust.h"
 
 static const char *const stage_names[OCI_STAGE_COUNT] = {
@@ -70,50 +71,6 @@ void ocihooks_done(struct oci_hooks *h)
 	}
 	strv_free(h->warnings);
 	*h = (struct oci_hooks){ 0 };
-}
-
-static size_t strv_length(char *const *l)
-{
-	size_t n = 0;
-
-	while (l && l[n])
-		n++;
-	return n;
-}
-
-static int strv_copy(char *const *l, char ***ret)
-{
-	_cleanup_strv_ char **copy = NULL;
-	size_t n = strv_length(l);
-
-	if (!l) {
-		*ret = NULL;
-		return 0;
-	}
-	copy = calloc(n + 1, sizeof(*copy));
-	if (!copy)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (!(copy[i] = strdup(l[i])))
-			return -ENOMEM;
-	*ret = TAKE_PTR(copy);
-	return 0;
-}
-
-/* Appends s to the NULL-terminated list *l, taking s (also on failure). */
-static int strv_push(char ***l, char *s)
-{
-	size_t n = strv_length(*l);
-	char **grown = reallocarray(*l, n + 2, sizeof(*grown));
-
-	if (!grown) {
-		free(s);
-		return -ENOMEM;
-	}
-	grown[n] = s;
-	grown[n + 1] = NULL;
-	*l = grown;
-	return 0;
 }
 
 static int oci_hook_copy(const struct oci_hook *h, struct oci_hook *ret)
@@ -179,11 +136,6 @@ static int hooks_move(struct oci_hooks *to, struct oci_hooks *from)
 	return 0;
 }
 
-static const char *type_name(struct json_object *v)
-{
-	return v ? json_type_to_name(json_object_get_type(v)) : "null";
-}
-
 /*
  * key's value in o; NULL if absent or null (as Go leaves a field unset).
  * hooks.d files are read as Go's encoding/json reads them: names match
@@ -229,7 +181,7 @@ static int get_string(struct json_object *v, const struct place *p, const char *
 		      const char **ret, struct lxcri_error *err)
 {
 	if (!json_object_is_type(v, json_type_string))
-		return place_error(err, p, "'%s' must be a string, not %s", key, type_name(v));
+		return place_error(err, p, "'%s' must be a string, not %s", key, json_type_name(v));
 	if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)))
 		return place_error(err, p, "'%s' holds a NUL byte", key);
 	*ret = json_object_get_string(v);
@@ -244,7 +196,8 @@ static int get_bool(struct json_object *v, const struct place *p, const char *ke
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_boolean))
-		return place_error(err, p, "'%s' must be a boolean, not %s", key, type_name(v));
+		return place_error(err, p, "'%s' must be a boolean, not %s", key,
+				   json_type_name(v));
 	*ret = json_object_get_boolean(v);
 	return 0;
 }
@@ -259,7 +212,7 @@ static int get_strv(struct json_object *v, const struct place *p, const char *ke
 
 	if (!json_object_is_type(v, json_type_array))
 		return place_error(err, p, "'%s' must be an array of strings, not %s", key,
-				   type_name(v));
+				   json_type_name(v));
 	n = json_object_array_length(v);
 	l = calloc(n + 1, sizeof(*l));
 	if (!l)
@@ -270,7 +223,7 @@ static int get_strv(struct json_object *v, const struct place *p, const char *ke
 
 		if (!json_object_is_type(e, json_type_string))
 			return place_error(err, p, "'%s'[%zu] must be a string, not %s", key, i,
-					   type_name(e));
+					   json_type_name(e));
 		s = json_object_get_string(e);
 		if ((size_t)json_object_get_string_len(e) != strlen(s))
 			return place_error(err, p, "'%s'[%zu] holds a NUL byte", key, i);
@@ -314,7 +267,7 @@ static int parse_hook(struct json_object *o, bool any_case, const struct place *
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return place_error(err, p, "must be an object, not %s", type_name(o));
+		return place_error(err, p, "must be an object, not %s", json_type_name(o));
 	r = get_path(o, "path", any_case, p, &h.path, err);
 	if (r < 0)
 		return r;
@@ -328,7 +281,7 @@ static int parse_hook(struct json_object *o, bool any_case, const struct place *
 
 		if (!json_object_is_type(v, json_type_int))
 			return place_error(err, p, "'timeout' must be an integer, not %s",
-					   type_name(v));
+					   json_type_name(v));
 		t = json_object_get_int64(v);
 		if (t <= 0)
 			return place_error(err, p, "'timeout' must be greater than zero");
@@ -355,7 +308,7 @@ static int parse_json(const char *file, const char *what, const char *text, size
 		return error_set_errno(err, r, "Failed to parse '%s'", file);
 	if (!json_object_is_type(*ret, json_type_object)) {
 		r = error_set(err, -EINVAL, "%s: must be a JSON object, not %s", file,
-			      type_name(*ret));
+			      json_type_name(*ret));
 		json_object_put(*ret);
 		*ret = NULL;
 	}
@@ -392,7 +345,8 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 
 	hooks = field(root, "hooks", false);
 	if (hooks && !json_object_is_type(hooks, json_type_object))
-		return place_error(err, &p, "'hooks' must be an object, not %s", type_name(hooks));
+		return place_error(err, &p, "'hooks' must be an object, not %s",
+				   json_type_name(hooks));
 	if (hooks) {
 		json_object_object_foreach(hooks, name, list)
 		{
@@ -406,7 +360,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 				continue;
 			if (!json_object_is_type(list, json_type_array))
 				return place_error(err, &p, "'hooks.%s' must be an array, not %s",
-						   name, type_name(list));
+						   name, json_type_name(list));
 			n = json_object_array_length(list);
 			for (size_t i = 0; i < n; i++) {
 				_cleanup_(oci_hook_done) struct oci_hook h = { 0 };
@@ -431,7 +385,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 	annotations = json_object_get(field(root, "annotations", false));
 	if (annotations && !json_object_is_type(annotations, json_type_object))
 		return place_error(err, &p, "'annotations' must be an object, not %s",
-				   type_name(annotations));
+				   json_type_name(annotations));
 	if (annotations) {
 		json_object_object_foreach(annotations, key, value)
 		{
@@ -469,7 +423,7 @@ int ocihooks_annotations_strv(struct json_object *annotations, char ***ret)
 				return -EINVAL;
 			if (asprintf(&s, "%s=%s", key, json_object_get_string(value)) < 0)
 				return -ENOMEM;
-			if (strv_push(&l, s) < 0)
+			if (strv_append(&l, NULL, s) < 0)
 				return -ENOMEM;
 		}
 	}
@@ -799,7 +753,8 @@ static int parse_current(struct json_object *root, const struct place *p, struct
 
 	when = field(root, "when", true);
 	if (when && !json_object_is_type(when, json_type_object))
-		return place_error(err, p, "'when' must be an object, not %s", type_name(when));
+		return place_error(err, p, "'when' must be an object, not %s",
+				   json_type_name(when));
 	if (when) {
 		struct place when_place = { .file = p->file, .where = "when: " };
 
@@ -813,7 +768,8 @@ static int parse_current(struct json_object *root, const struct place *p, struct
 		v = field(when, "annotations", true);
 		if (v && !json_object_is_type(v, json_type_object))
 			return place_error(err, &when_place,
-					   "'annotations' must be an object, not %s", type_name(v));
+					   "'annotations' must be an object, not %s",
+					   json_type_name(v));
 		if (v) {
 			json_object_object_foreach(v, key, value)
 			{
@@ -824,7 +780,7 @@ static int parse_current(struct json_object *root, const struct place *p, struct
 					    err, &when_place,
 					    "'annotations' value of '%s' must be a string, not %s",
 					    escape_for_message(key, buf, sizeof(buf)),
-					    type_name(value));
+					    json_type_name(value));
 				r = get_string(value, &when_place, "annotations", &s, err);
 				if (r < 0)
 					return r;
@@ -1178,7 +1134,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 	if (!d) {
 		if (asprintf(&w, "Failed to open hooks directory '%s': %m", dir) < 0)
 			return -ENOMEM;
-		return strv_push(warnings, w);
+		return strv_append(warnings, NULL, w);
 	}
 	while ((errno = 0, de = readdir(d))) {
 		_cleanup_free_ char *path = NULL, *name = NULL;
@@ -1211,7 +1167,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 	if (errno) {
 		if (asprintf(&w, "Failed to read hooks directory '%s': %m", dir) < 0)
 			return -ENOMEM;
-		return strv_push(warnings, w);
+		return strv_append(warnings, NULL, w);
 	}
 	return 0;
 }
@@ -1259,7 +1215,7 @@ static int load_file(const char *path, const struct ocihooks_match *m, struct oc
 	}
 	if (r < 0)
 		return -ENOMEM;
-	return w ? strv_push(&found->warnings, w) : 0;
+	return w ? strv_append(&found->warnings, NULL, w) : 0;
 }
 
 int ocihooks_load_dirs(const char *const *dirs, const struct ocihooks_match *m,

@@ -13,6 +13,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "hookrun.h"
 #include "json.h"
 #include "log.h"
@@ -20,23 +21,10 @@
 #include "paths.h"
 #include "safeopen.h"
 #include "state.h"
+#include "strv.h"
 #include "trust.h"
 
 #define BUNDLE_CONFIG_MAX (4 * 1024 * 1024)
-
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-	char **p = realloc(*v, (*n + 2) * sizeof(char *));
-
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	p[*n] = strdup(s);
-	if (!p[*n])
-		return -ENOMEM;
-	p[++*n] = NULL;
-	return 0;
-}
 
 /* The value of "key = value" lines of an LXC config, blanks around '=' trimmed. */
 static const char *lxc_value(char *line, const char *key)
@@ -107,7 +95,7 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 		if (asprintf(&kv, "%s=%s", c->annotations[i].key, c->annotations[i].value) < 0)
 			r = -ENOMEM;
 		else
-			r = strv_push(&annotations, &n, kv);
+			r = strv_append(&annotations, &n, strdup(kv));
 	}
 	if (r >= 0 && c->hook_bundle) {
 		_cleanup_free_ char *path = NULL, *text = NULL;
@@ -137,7 +125,7 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 		}
 		for (size_t i = 0; from_bundle && from_bundle[i] && r >= 0; i++)
 			if (!has_key(annotations, n, from_bundle[i]))
-				r = strv_push(&annotations, &n, from_bundle[i]);
+				r = strv_append(&annotations, &n, strdup(from_bundle[i]));
 	}
 	if (r < 0)
 		goto fail;

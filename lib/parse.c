@@ -318,6 +318,11 @@ int parse_port_range(const char *s, uint16_t *ret_first, uint16_t *ret_last)
 	return 0;
 }
 
+const char *ip_proto_name(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
 bool ifname_valid(const char *s)
 {
 	size_t n;

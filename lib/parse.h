@@ -74,6 +74,8 @@ bool mac_is_zero(const uint8_t mac[6]);
 
 /* "<port>" or "<first>-<last>": ports 1..65535, first <= last. */
 int parse_port_range(const char *s, uint16_t *ret_first, uint16_t *ret_last);
+/* "udp" for IPPROTO_UDP, else "tcp": the names the config, the CLI and the state use. */
+const char *ip_proto_name(int proto);
 
 /* A Linux interface name: 1..15 bytes of A-Z a-z 0-9 _ . -, not "." or "..". */
 bool ifname_valid(const char *s);

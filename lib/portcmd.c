@@ -11,29 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "configedit.h"
 #include "ctfiles.h"
 #include "localnet.h"
 #include "log.h"
+#include "parse.h"
 #include "portfwd.h"
 #include "portsetup.h"
 #include "portwait.h"
 #include "status.h"
 
 #define LIVE_HOOK "lxcri port"
-
-static int load_settings(const struct lxcri_paths *p, struct settings *ret, struct lxcri_error *err)
-{
-	char path[PATH_MAX];
-	int r = paths_settings(p, path, sizeof(path));
-
-	if (r < 0)
-		return error_set(err, r, "Path of the settings file is too long");
-	settings_init(ret);
-	return settings_load(path, ret, err);
-}
 
 /* The container's files, locked. */
 static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
@@ -48,11 +37,6 @@ static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f
 	snprintf(ret->file, sizeof(ret->file), "%s", f->config);
 	/* PVE's lock too: the first key (the last) adds (removes) lxcri's guard in PVE's config. */
 	return ct_files_lock(f, CT_LOCK_PVE_CONFIG, lock, err);
-}
-
-static const char *proto_name(int proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
 /*
@@ -208,7 +192,7 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 			    "The config of container '%s' changed since it started, "
 			    "and '%s %u' cannot be removed from what it runs with: %s; "
 			    "restart it to apply",
-			    id, proto_name(proto), host_port, err->message);
+			    id, ip_proto_name(proto), host_port, err->message);
 	}
 	ret->was_applied = state_has_port(lv.state, proto, host_port);
 
@@ -231,12 +215,12 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 			return error_set(err, r,
 					 "Failed to remove '%s %u' from the running container "
 					 "'%s': %s; restoring '%s' failed too: %s",
-					 proto_name(proto), host_port, id, err->message, f.config,
-					 restore.message);
+					 ip_proto_name(proto), host_port, id, err->message,
+					 f.config, restore.message);
 		return error_set(err, r,
 				 "Failed to remove '%s %u' from the running container '%s': %s; "
 				 "'%s' is as it was",
-				 proto_name(proto), host_port, id, err->message, f.config);
+				 ip_proto_name(proto), host_port, id, err->message, f.config);
 	}
 	if (snap.text)
 		ct_write_snapshot(&f, &snap);
@@ -310,7 +294,7 @@ static struct json_object *port_json(const char *id, const struct config_port *p
 	}
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "port", json_object_new_int((int)port->index));
-	json_object_object_add(o, "proto", json_object_new_string(proto_name(port->proto)));
+	json_object_object_add(o, "proto", json_object_new_string(ip_proto_name(port->proto)));
 	portfwd_range_string(port->host_first, port->host_last, buf, sizeof(buf));
 	json_object_object_add(o, "host", json_object_new_string(buf));
 	portfwd_range_string(port->ct_first, port->ct_last, buf, sizeof(buf));
@@ -357,7 +341,7 @@ int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object
 		return error_set(err, -ENOMEM, "Out of memory");
 	if (id && !container_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	r = load_settings(p, &settings, err);
+	r = settings_load_host(p, &settings, err);
 	if (r >= 0)
 		r = portfwd_open(settings.port_table, &ctx, err);
 	if (r >= 0)
@@ -542,7 +526,7 @@ int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
 	r = portsetup_localnet_dir(p, dir, sizeof(dir));
 	if (r < 0)
 		return error_set(err, r, "Path too long: '%s'", p->run_dir);
-	r = load_settings(p, &settings, err);
+	r = settings_load_host(p, &settings, err);
 	if (r >= 0)
 		r = portfwd_open(settings.port_table, &ctx, err);
 	if (r >= 0)
@@ -631,7 +615,7 @@ int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size)
 	char names[256];
 	int complete, r;
 
-	r = load_settings(p, &settings, &err);
+	r = settings_load_host(p, &settings, &err);
 	if (r >= 0)
 		r = portfwd_open(settings.port_table, &ctx, &err);
 	if (r >= 0)

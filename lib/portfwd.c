@@ -22,6 +22,7 @@
 #include "json.h"
 #include "localnet.h"
 #include "netlink.h"
+#include "parse.h"
 #include "portfwd.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
@@ -166,11 +167,6 @@ static size_t rule_count(const char *const *rules)
 	return n;
 }
 
-static const char *proto_name(int proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 static int map_index(int family, bool has_hostip)
 {
 	if (family == AF_INET)
@@ -213,11 +209,11 @@ void portfwd_host_string(const struct portfwd *f, char *buf, size_t size)
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", f->host_first, f->host_last);
 	if (!f->has_hostip || ip_address_to_string(&f->hostip, addr, sizeof(addr)) < 0)
-		snprintf(buf, size, "%s %s", proto_name(f->proto), ports);
+		snprintf(buf, size, "%s %s", ip_proto_name(f->proto), ports);
 	else if (f->hostip.family == AF_INET6)
-		snprintf(buf, size, "%s [%s]:%s", proto_name(f->proto), addr, ports);
+		snprintf(buf, size, "%s [%s]:%s", ip_proto_name(f->proto), addr, ports);
 	else
-		snprintf(buf, size, "%s %s:%s", proto_name(f->proto), addr, ports);
+		snprintf(buf, size, "%s %s:%s", ip_proto_name(f->proto), addr, ports);
 }
 
 /* need_subnet: adding needs the subnet for hairpin; removing and listed entries have none. */
@@ -642,7 +638,7 @@ static void emit_forward_key(FILE *f, const struct portfwd *e)
 		ip_address_to_string(&e->hostip, addr, sizeof(addr));
 		fprintf(f, "%s . ", addr);
 	}
-	fprintf(f, "%s . %u", proto_name(e->proto), e->host_first);
+	fprintf(f, "%s . %u", ip_proto_name(e->proto), e->host_first);
 }
 
 static void emit_forward(FILE *f, const char *verb, const char *table,
@@ -1399,7 +1395,7 @@ struct json_object *portfwd_to_json(const struct portfwd *f)
 	if (f->has_hostip)
 		ip_address_to_string(&f->hostip, hostip, sizeof(hostip));
 	if (json_add_string(o, "family", f->family == AF_INET6 ? "ipv6" : "ipv4") < 0 ||
-	    json_add_string(o, "proto", proto_name(f->proto)) < 0 ||
+	    json_add_string(o, "proto", ip_proto_name(f->proto)) < 0 ||
 	    json_add(o, "host_first", json_object_new_int(f->host_first)) < 0 ||
 	    json_add(o, "host_last", json_object_new_int(f->host_last)) < 0 ||
 	    json_add(o, "ct_first", json_object_new_int(f->ct_first)) < 0 ||

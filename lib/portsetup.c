@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "localnet.h"
 #include "log.h"

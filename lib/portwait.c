@@ -25,23 +25,19 @@
 #include "json.h"
 #include "log.h"
 #include "netlink.h"
+#include "parse.h"
 
 /* Who applies a forward that waited, recorded in its port.fwd items. */
 #define WAITER_HOOK "address wait"
 /* How long the waiter waits for the container's lock at each try. */
 #define WAITER_LOCK_MS 30000
 
-static const char *proto_name(int proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 struct json_object *portwait_item_to_json(const struct portwait_item *w)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 
 	if (!o || json_add(o, "port", json_object_new_int((int)w->port)) < 0 ||
-	    json_add_string(o, "proto", proto_name(w->proto)) < 0 ||
+	    json_add_string(o, "proto", ip_proto_name(w->proto)) < 0 ||
 	    json_add(o, "host_first", json_object_new_int(w->host_first)) < 0 ||
 	    json_add(o, "host_last", json_object_new_int(w->host_last)) < 0 ||
 	    json_add_string(o, "ifname", w->ifname) < 0 ||
@@ -123,13 +119,13 @@ static struct json_object *entry_of(struct json_object *list, unsigned port, int
 		o = json_object_array_get_idx(list, i);
 		if (json_object_object_get_ex(o, "port", &v) &&
 		    (unsigned)json_object_get_int(v) == port &&
-		    strcmp(field_string(o, "proto") ?: "", proto_name(proto)) == 0)
+		    strcmp(field_string(o, "proto") ?: "", ip_proto_name(proto)) == 0)
 			return o;
 	}
 	o = json_object_new_object();
 	portfwd_range_string(host_first, host_last, host, sizeof(host));
 	if (!o || json_add(o, "port", json_object_new_int((int)port)) < 0 ||
-	    json_add_string(o, "proto", proto_name(proto)) < 0 ||
+	    json_add_string(o, "proto", ip_proto_name(proto)) < 0 ||
 	    json_add_string(o, "host", host) < 0 || json_object_array_add(list, o) < 0) {
 		json_object_put(o);
 		return NULL;

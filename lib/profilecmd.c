@@ -13,12 +13,14 @@
 #include "atomicfile.h"
 #include "cleanup.h"
 #include "configedit.h"
+#include "fileio.h"
 #include "json.h"
 #include "ctfiles.h"
 #include "lxcconf.h"
 #include "profiles.h"
 #include "selinux.h"
 #include "sha256.h"
+#include "strv.h"
 
 #define PROFILE_MODE 0640 /* what pmxcfs gives every file; root reads it */
 

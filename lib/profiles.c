@@ -10,6 +10,7 @@
 #include "atomicfile.h"
 #include "apparmor.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "lxcconf.h"
 #include "seccompkeep.h"
 

@@ -13,6 +13,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 
 #define VMLIST_MAX	 (16 * 1024 * 1024)

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 
 #define LXC_CONFIG_MAX (1024 * 1024)
 

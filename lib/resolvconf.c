@@ -16,6 +16,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "safeopen.h"
 
 #define RESOLV_CONF	 "/etc/resolv.conf"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -417,23 +418,6 @@ static void temp_name(char *buf, size_t size)
 		    ((uint64_t)getpid() << 40) ^ __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 	}
 	snprintf(buf, size, ".lxcri-tmp-%016llx", (unsigned long long)v);
-}
-
-static int write_all(int fd, const void *data, size_t size)
-{
-	const char *p = data;
-
-	while (size > 0) {
-		ssize_t n = write(fd, p, size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
 }
 
 int safe_write_file_at(int rootfd, const char *path, const void *data, size_t size, mode_t mode)

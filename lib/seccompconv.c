@@ -14,11 +14,12 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "lxcseccomp.h"
 #include "parse.h"
+#include "strv.h"
 
 /* The kernel caps SECCOMP_RET_ERRNO data at MAX_ERRNO; libseccomp refuses more. */
 #define ERRNO_MAX 4095
@@ -196,11 +197,6 @@ static struct json_object *member(struct json_object *o, const char *key)
 	return v;
 }
 
-static const char *type_name(struct json_object *o)
-{
-	return json_type_to_name(json_object_get_type(o));
-}
-
 static int check_keys(struct conv *c, struct json_object *o, const char *path,
 		      const char *const *keys, size_t n_keys)
 {
@@ -216,8 +212,12 @@ static int check_keys(struct conv *c, struct json_object *o, const char *path,
 
 static int get_string(struct conv *c, struct json_object *o, const char *path, const char **ret)
 {
-	if (!json_object_is_type(o, json_type_string))
-		return conv_error(c, -EINVAL, "%s: expected a string, not %s", path, type_name(o));
+	/* -EINVAL spelled out: the compiler cannot see that conv_error() returns it. */
+	if (!json_object_is_type(o, json_type_string)) {
+		(void)conv_error(c, -EINVAL, "%s: expected a string, not %s", path,
+				 json_type_name(o));
+		return -EINVAL;
+	}
 	*ret = json_object_get_string(o);
 	return 0;
 }
@@ -225,14 +225,16 @@ static int get_string(struct conv *c, struct json_object *o, const char *path, c
 static int get_array(struct conv *c, struct json_object *o, const char *path)
 {
 	if (!json_object_is_type(o, json_type_array))
-		return conv_error(c, -EINVAL, "%s: expected an array, not %s", path, type_name(o));
+		return conv_error(c, -EINVAL, "%s: expected an array, not %s", path,
+				  json_type_name(o));
 	return 0;
 }
 
 static int get_object(struct conv *c, struct json_object *o, const char *path)
 {
 	if (!json_object_is_type(o, json_type_object))
-		return conv_error(c, -EINVAL, "%s: expected an object, not %s", path, type_name(o));
+		return conv_error(c, -EINVAL, "%s: expected an object, not %s", path,
+				  json_type_name(o));
 	return 0;
 }
 
@@ -243,7 +245,7 @@ static int get_uint(struct conv *c, struct json_object *o, const char *path, uin
 
 	if (!json_object_is_type(o, json_type_int))
 		return conv_error(c, -EINVAL, "%s: expected an unsigned integer, not %s", path,
-				  type_name(o));
+				  json_type_name(o));
 	/* json-c keeps large values as uint64; get_int64() saturates those, never negative. */
 	if (json_object_get_int64(o) < 0)
 		return conv_error(c, -EINVAL, "%s: %" PRId64 " is negative", path,
@@ -1369,7 +1371,8 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 	if ((r = parse_json(&c, text, size, &root)) < 0)
 		return r;
 	if (!json_object_is_type(root, json_type_object))
-		return conv_error(&c, -EINVAL, "expected a JSON object, not %s", type_name(root));
+		return conv_error(&c, -EINVAL, "expected a JSON object, not %s",
+				  json_type_name(root));
 
 	seccomp = root;
 	if (json_object_object_get_ex(root, "ociVersion", NULL) ||

@@ -9,11 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "lxcconf.h"
 #include "lxcseccomp.h"
 #include "parse.h"
+#include "strv.h"
 
 #define KEPT_FOR     "# lxcri: kept for "
 #define KEPT_BY	     "# lxcri: kept by "

@@ -10,6 +10,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "json.h"
 #include "paths.h"
 
@@ -358,32 +359,11 @@ static const char *printable(const char *value, char *buf, size_t size)
 	return buf;
 }
 
-static const char *type_name(struct json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "a boolean";
-	case json_type_double:
-		return "a fractional number";
-	case json_type_int:
-		return "an integer";
-	case json_type_object:
-		return "an object";
-	case json_type_array:
-		return "an array";
-	case json_type_string:
-		return "a string";
-	}
-	return "unknown";
-}
-
 static int wrong_type(const struct parser *p, const char *field, const char *expected,
 		      struct json_object *v)
 {
 	return parse_error(p, -EINVAL, "field '%s' must be %s, not %s", field, expected,
-			   type_name(v));
+			   json_type_phrase(v));
 }
 
 static int get_field(const struct parser *p, struct json_object *o, const char *field,
@@ -552,7 +532,7 @@ static int parse_state(const struct parser *p, const char *json, size_t size, st
 		return r;
 	if (!json_object_is_type(root, json_type_object))
 		return parse_error(p, -EINVAL, "the top level must be an object, not %s",
-				   type_name(root));
+				   json_type_phrase(root));
 
 	r = get_field(p, root, "version", "version", &v);
 	if (r < 0)

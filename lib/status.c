@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "atomicfile.h"
+#include "fileio.h"
 #include "profiles.h"
 #include "cleanup.h"
 #include "config.h"
@@ -260,7 +260,7 @@ static struct json_object *set_aside_of(const struct lxcri_paths *p, const char 
 static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 {
 	_cleanup_config_ struct config *c = NULL;
-	char dir[PATH_MAX], snapshot[PATH_MAX], settings_path[PATH_MAX];
+	char dir[PATH_MAX], snapshot[PATH_MAX];
 	struct lxcri_error err = {};
 	struct settings settings;
 	int r;
@@ -278,8 +278,7 @@ static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 		return;
 
 	if (paths_state_dir(p, s->id, dir, sizeof(dir)) < 0 ||
-	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) < 0 ||
-	    paths_settings(p, settings_path, sizeof(settings_path)) < 0)
+	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) < 0)
 		return;
 	/* The config as it is now, as long as it parses; else what the container started with. */
 	r = s->configured ? config_load(s->config_path, &c, &err) : -ENOENT;
@@ -289,8 +288,7 @@ static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 		snprintf(s->nets_error, sizeof(s->nets_error), "%s", err.message);
 		return;
 	}
-	settings_init(&settings);
-	(void)settings_load(settings_path, &settings, &err); /* the defaults, if it is broken */
+	(void)settings_load_host(p, &settings, &err); /* the defaults, if it is broken */
 
 	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	r = status_lxc_namespaces(p, s->id, s->lxc.pid, &ctns, &err);

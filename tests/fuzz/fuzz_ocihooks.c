@@ -18,6 +18,7 @@
 #include "ocihooks.h"
 
 #include "cleanup.h"
+#include "strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "apparmor.h"
 #include "testutil.h"
@@ -187,6 +188,54 @@ START_TEST(test_render_refuses)
 	ck_assert_ptr_nonnull(strstr(err.message, "no '@PROFILE@'"));
 	ck_assert_int_eq(apparmor_render_file("/nonexistent/t", &o, &text, &err), -ENOENT);
 	ck_assert_str_eq(err.message, "Failed to open '/nonexistent/t': No such file or directory");
+}
+END_TEST
+
+/*
+ * A template that is not a plain file of at most 256 KiB is refused with its
+ * name, and a FIFO in its place does not hang the hook.
+ */
+START_TEST(test_render_file_refuses)
+{
+	_cleanup_free_ char *dir = test_tmpdir(), *text = NULL, *big = NULL, *want = NULL;
+	struct apparmor_options o = { "lxcri-ct-web", false, NULL };
+	struct lxcri_error err = {};
+	char path[PATH_MAX];
+	FILE *f;
+
+	alarm(10); /* a blocking open fails the test instead of hanging it */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(apparmor_render_file(path, &o, &text, &err), -EINVAL);
+	ck_assert_int_ge(asprintf(&want, "Failed to read '%s': not a regular file", path), 0);
+	ck_assert_str_eq(err.message, want);
+
+	ck_assert_int_eq(apparmor_render_file(dir, &o, &text, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "not a regular file"));
+
+	snprintf(path, sizeof(path), "%s/big", dir);
+	big = malloc(APPARMOR_TEMPLATE_MAX_SIZE + 2);
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', APPARMOR_TEMPLATE_MAX_SIZE + 1);
+	big[APPARMOR_TEMPLATE_MAX_SIZE + 1] = '\0';
+	test_write_file(path, big);
+	ck_assert_int_eq(apparmor_render_file(path, &o, &text, &err), -EFBIG);
+	free(want);
+	ck_assert_int_ge(asprintf(&want, "Failed to read '%s': larger than %d bytes", path,
+				  APPARMOR_TEMPLATE_MAX_SIZE),
+			 0);
+	ck_assert_str_eq(err.message, want);
+
+	snprintf(path, sizeof(path), "%s/nul", dir);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite("profile @PROFILE@ {\0}\n", 1, 22, f), 22);
+	fclose(f);
+	ck_assert_int_eq(apparmor_render_file(path, &o, &text, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "it holds a NUL byte"));
+	ck_assert_ptr_null(text);
+	alarm(0);
+	test_rm_rf(dir);
 }
 END_TEST
 
@@ -388,6 +437,7 @@ static Suite *apparmor_suite(void)
 	tcase_add_test(tc, test_enabled);
 	tcase_add_test(tc, test_profile_loaded);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_render_file_refuses);
 	tcase_add_test(tc, test_render_options);
 	tcase_add_test(tc, test_render_refuses);
 	tcase_add_test(tc, test_default_is_template);

@@ -14,6 +14,7 @@
 
 #include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 
 static char *path_join2(const char *a, const char *b)
 {
@@ -681,76 +682,12 @@ START_TEST(test_lock_on_read_only_file_system)
 }
 END_TEST
 
-START_TEST(test_read_file_limits)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "f");
-	char *buf = (char *)0x1;
-	size_t size = 77;
-	char content[101];
-
-	memset(content, 'a', 100);
-	content[100] = '\0';
-	test_write_file(path, content);
-
-	ck_assert_int_eq(read_file(path, 99, &buf, &size), -EFBIG);
-	ck_assert_ptr_eq(buf, (char *)0x1);
-	ck_assert_uint_eq(size, 77);
-	ck_assert_int_eq(read_file(path, 1, &buf, &size), -EFBIG);
-
-	ck_assert_int_eq(read_file(path, 100, &buf, &size), 100);
-	ck_assert_uint_eq(size, 100);
-	ck_assert_str_eq(buf, content);
-	free(buf);
-
-	ck_assert_int_eq(read_file(path, 0, &buf, NULL), 100);
-	free(buf);
-	test_rm_rf(dir);
-}
-END_TEST
-
-START_TEST(test_read_file_not_regular)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *fifo = path_join2(dir, "fifo");
-	_cleanup_free_ char *missing = path_join2(dir, "missing");
-	char *buf = NULL;
-
-	ck_assert_int_eq(read_file(dir, 1024, &buf, NULL), -EINVAL);
-	ck_assert_int_eq(read_file(missing, 1024, &buf, NULL), -ENOENT);
-	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	/* A FIFO without a writer must not block us. */
-	ck_assert_int_eq(read_file(fifo, 1024, &buf, NULL), -EINVAL);
-	ck_assert_int_eq(read_file("/dev/null", 1024, &buf, NULL), -EINVAL);
-	ck_assert_ptr_null(buf);
-	test_rm_rf(dir);
-}
-END_TEST
-
-START_TEST(test_read_file_size_unknown)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0;
-	int r;
-
-	/* /proc files report st_size 0: the reader must go by EOF. */
-	r = read_file("/proc/self/status", 0, &buf, &size);
-	ck_assert_int_gt(r, 100);
-	ck_assert_uint_eq(size, (size_t)r);
-	ck_assert_uint_eq(strlen(buf), size);
-	ck_assert_ptr_nonnull(strstr(buf, "Name:"));
-	free(TAKE_PTR(buf));
-	ck_assert_int_eq(read_file("/proc/self/status", 10, &buf, &size), -EFBIG);
-}
-END_TEST
-
 static Suite *atomicfile_suite(void)
 {
 	Suite *s = suite_create("atomicfile");
 	TCase *write = tcase_create("write");
 	TCase *failure = tcase_create("failure");
 	TCase *lock = tcase_create("lock");
-	TCase *read = tcase_create("read");
 
 	tcase_add_test(write, test_write_read_back);
 	tcase_add_test(write, test_write_empty_and_large);
@@ -779,10 +716,6 @@ static Suite *atomicfile_suite(void)
 	tcase_add_test(lock, test_lock_release_removes_under_a_waiter);
 	suite_add_tcase(s, lock);
 
-	tcase_add_test(read, test_read_file_limits);
-	tcase_add_test(read, test_read_file_not_regular);
-	tcase_add_test(read, test_read_file_size_unknown);
-	suite_add_tcase(s, read);
 	return s;
 }
 

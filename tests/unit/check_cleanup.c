@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "strv.h"
 
 static int open_count(void)
 {
@@ -76,22 +77,6 @@ START_TEST(test_take_ptr_and_free)
 }
 END_TEST
 
-/* strv_append() takes the string, NULL-terminates the list and counts it; NULL is -ENOMEM. */
-START_TEST(test_strv_append)
-{
-	_cleanup_strv_ char **v = NULL;
-	size_t n = 0;
-
-	ck_assert_int_eq(strv_append(&v, &n, strdup("a")), 0);
-	ck_assert_int_eq(strv_appendf(&v, &n, "%s-%d", "b", 2), 0);
-	ck_assert_int_eq(strv_append(&v, &n, NULL), -ENOMEM);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(v[0], "a");
-	ck_assert_str_eq(v[1], "b-2");
-	ck_assert_ptr_null(v[2]);
-}
-END_TEST
-
 START_TEST(test_error_messages)
 {
 	struct lxcri_error err = {};
@@ -124,7 +109,6 @@ static Suite *cleanup_suite(void)
 	tcase_add_test(tc, test_close_on_scope_exit);
 	tcase_add_test(tc, test_take_ptr_and_free);
 	tcase_add_test(tc, test_error_messages);
-	tcase_add_test(tc, test_strv_append);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,6 +12,7 @@
 #include "cni.h"
 
 #include "cleanup.h"
+#include "strv.h"
 
 #define PLUGINS_DIR "/usr/lib/cni"
 

@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "paths.h"
 #include "testutil.h"
 
 /* The example of DESIGN.md. */
@@ -1045,6 +1046,49 @@ START_TEST(test_settings_load)
 }
 END_TEST
 
+/*
+ * The settings of a host, found where its paths say: absent is the
+ * defaults; broken is the error, with the defaults left for a caller that
+ * goes on; a path that does not fit is said as such.
+ */
+START_TEST(test_settings_load_host)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	struct lxcri_paths paths = { 0 };
+	struct settings s = { .log_level = 99, .helper_timeout_ms = 1 };
+	struct lxcri_error err = { 0 };
+	char path[PATH_MAX];
+
+	snprintf(paths.etc_dir, sizeof(paths.etc_dir), "%s", dir);
+	ck_assert_int_eq(settings_load_host(&paths, &s, &err), 0);
+	ck_assert_int_eq(s.log_level, LOG_INFO);
+	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
+
+	snprintf(path, sizeof(path), "%s/lxcri.conf", dir);
+	test_write_file(path, "helper-timeout: 7\n");
+	ck_assert_int_eq(settings_load_host(&paths, &s, &err), 0);
+	ck_assert_uint_eq(s.helper_timeout_ms, 7000);
+
+	test_write_file(path, "helper-timeout: 7\nlog-level: loud\n");
+	s.log_level = 99;
+	ck_assert_int_eq(settings_load_host(&paths, &s, &err), -EINVAL);
+	ck_assert_msg(strncmp(err.message, path, strlen(path)) == 0 &&
+			  strstr(err.message, ":2: Invalid value 'loud' for 'log-level'"),
+		      "%s", err.message);
+	ck_assert_int_eq(s.log_level, LOG_INFO);
+	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
+
+	memset(paths.etc_dir, 'a', sizeof(paths.etc_dir) - 8);
+	paths.etc_dir[0] = '/';
+	paths.etc_dir[sizeof(paths.etc_dir) - 8] = '\0';
+	s.log_level = 99;
+	ck_assert_int_eq(settings_load_host(&paths, &s, &err), -ENAMETOOLONG);
+	ck_assert_str_eq(err.message, "Path of the settings file is too long");
+	ck_assert_int_eq(s.log_level, LOG_INFO);
+	test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1068,6 +1112,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_settings);
 	tcase_add_test(tc, test_settings_load);
+	tcase_add_test(tc, test_settings_load_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

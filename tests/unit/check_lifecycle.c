@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "atomicfile.h"
+#include "fileio.h"
 #include "lifecycle.h"
 #include "log.h"
 

@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "lxcconf.h"
+#include "strv.h"
 
 static char *path_join2(const char *a, const char *b)
 {

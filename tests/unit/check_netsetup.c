@@ -12,8 +12,8 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
 #include "ctns.h"
+#include "fileio.h"
 #include "log.h"
 #include "netlink.h"
 #include "netsetup.h"

@@ -7,6 +7,7 @@
 #include "ocihooks.h"
 
 #include "cleanup.h"
+#include "strv.h"
 
 #define BUNDLE "/var/lib/lxcri/bundles/105/config.json"
 

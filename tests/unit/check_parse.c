@@ -239,6 +239,15 @@ START_TEST(test_port_range)
 }
 END_TEST
 
+START_TEST(test_ip_proto_name)
+{
+	ck_assert_str_eq(ip_proto_name(IPPROTO_TCP), "tcp");
+	ck_assert_str_eq(ip_proto_name(IPPROTO_UDP), "udp");
+	/* Anything else is TCP, the default of the grammar. */
+	ck_assert_str_eq(ip_proto_name(0), "tcp");
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert(ifname_valid("eth0"));
@@ -522,6 +531,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_ip_prefix_contains);
 	tcase_add_test(tc, test_mac);
 	tcase_add_test(tc, test_port_range);
+	tcase_add_test(tc, test_ip_proto_name);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_selinux);
 	tcase_add_test(tc, test_paths_and_text);

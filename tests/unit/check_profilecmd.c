@@ -8,7 +8,7 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
+#include "fileio.h"
 #include "profilecmd.h"
 #include "seccompfilter.h"
 

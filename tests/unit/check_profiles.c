@@ -3,9 +3,9 @@
 
 #include "testutil.h"
 
-#include "atomicfile.h"
 #include "cleanup.h"
 #include "config.h"
+#include "fileio.h"
 #include "profiles.h"
 #include "sha256.h"
 

@@ -11,8 +11,8 @@
 
 #include "state.h"
 
-#include "atomicfile.h"
 #include "cleanup.h"
+#include "fileio.h"
 
 #define NAME "/run/lxcri/105/state.json"
 
