@@ -64,6 +64,7 @@
 #include "cni.h"
 #include "localnet.h"
 #include "portfwd.h"
+#include "strv.h"
 
 #define IP_PROGRAM	 "/bin/ip"
 #define PLUGIN_DIR	 "/usr/lib/cni"

@@ -27,7 +27,7 @@
 #include <seccomp.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
+#include "fileio.h"
 #include "seccompconv.h"
 
 static const char *const caps[] = { "CAP_CHOWN",
