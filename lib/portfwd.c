@@ -42,16 +42,32 @@ enum {
 	OBJ_HAIRPIN4,
 	OBJ_HAIRPIN6,
 	OBJ_LOCALNET,
+	OBJ_FWBR,
 	OBJ_PREROUTING,
 	OBJ_OUTPUT,
 	OBJ_POSTROUTING,
 	OBJ_GUARD,
 	OBJ_LOCALNET_MARK,
+	OBJ_FWBR_ZONE,
+	OBJ_BR_HAIRPIN, /* table bridge */
+	OBJ_BR_POSTROUTING,
+	OBJ_ARP_FWBR, /* table arp */
+	OBJ_ARP_OUTPUT,
 	N_OBJECTS,
 };
 
+/* The families of our tables, in the order a batch creates them. */
+static const char *const table_families[] = { "inet", "bridge", "arp" };
+
+#define STR(x)	STR_(x)
+#define STR_(x) #x
+
+/* The DNAT of a firewall bridge's packet is the vmbr's (see portfwd.h). */
+#define FWBR_RETURN "iifname @fwbr return"
+
 /* The hostip= map first: a forward to one address wins over one to all. */
 static const char *const prerouting_rules[] = {
+	FWBR_RETURN,
 	"fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4ip",
 	"fib daddr type local dnat ip to meta l4proto . th dport map @fwd4",
 	"fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6ip",
@@ -88,47 +104,91 @@ static const char *const guard_rules[] = {
  * (see netlink.h, the localnet guard): after conntrack (-200), before NAT
  * translates them back to 127.0.0.1 (-100).
  */
-#define STR(x)	STR_(x)
-#define STR_(x) #x
 static const char *const localnet_mark_rules[] = {
 	"ct direction reply ct original ip saddr 127.0.0.0/8 meta mark set meta mark or " STR(
 	    NETLINK_LOCALNET_REPLY_MARK),
 	NULL,
 };
 
+/* Before conntrack (-200): the fwbr passes get a conntrack of their own. */
+static const char *const fwbr_zone_rules[] = {
+	"iifname @fwbr ct zone set " STR(PORTFWD_FWBR_ZONE),
+	NULL,
+};
+
+/* The frames the vmbr sends back to the container they came from (hairpin mode on fwpr). */
+static const char *const br_postrouting_rules[] = {
+	"oifname . ether saddr @hairpin meta pkttype { broadcast, multicast } drop",
+	"ether saddr set oifname . ether saddr map @hairpin",
+	NULL,
+};
+
+/* fwbr has no address: the host answers no ARP out of it. */
+static const char *const arp_output_rules[] = {
+	"oifname @fwbr drop",
+	NULL,
+};
+
 static const struct table_object {
-	const char *kind; /* "map", "set" or "chain" */
+	const char *family; /* of its table: "inet", "bridge" or "arp" */
+	const char *kind;   /* "map", "set" or "chain" */
 	const char *name;
 	const char *spec;
 	const char *const *rules; /* chains: NULL-terminated, in this order */
 } table_objects[N_OBJECTS] = {
-	[OBJ_FWD4] = { "map", "fwd4", "type inet_proto . inet_service : ipv4_addr . inet_service;",
-		       NULL },
-	[OBJ_FWD4IP] = { "map", "fwd4ip",
+	[OBJ_FWD4] = { "inet", "map", "fwd4",
+		       "type inet_proto . inet_service : ipv4_addr . inet_service;", NULL },
+	[OBJ_FWD4IP] = { "inet", "map", "fwd4ip",
 			 "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service;",
 			 NULL },
-	[OBJ_FWD6] = { "map", "fwd6", "type inet_proto . inet_service : ipv6_addr . inet_service;",
-		       NULL },
-	[OBJ_FWD6IP] = { "map", "fwd6ip",
+	[OBJ_FWD6] = { "inet", "map", "fwd6",
+		       "type inet_proto . inet_service : ipv6_addr . inet_service;", NULL },
+	[OBJ_FWD6IP] = { "inet", "map", "fwd6ip",
 			 "type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service;",
 			 NULL },
-	[OBJ_HAIRPIN4] = { "set", "hairpin4", "type ipv4_addr . ipv4_addr; flags interval;", NULL },
-	[OBJ_HAIRPIN6] = { "set", "hairpin6", "type ipv6_addr . ipv6_addr; flags interval;", NULL },
-	[OBJ_LOCALNET] = { "set", "localnet", "type ifname;", NULL },
+	[OBJ_HAIRPIN4] = { "inet", "set", "hairpin4", "type ipv4_addr . ipv4_addr; flags interval;",
+			   NULL },
+	[OBJ_HAIRPIN6] = { "inet", "set", "hairpin6", "type ipv6_addr . ipv6_addr; flags interval;",
+			   NULL },
+	[OBJ_LOCALNET] = { "inet", "set", "localnet", "type ifname;", NULL },
+	[OBJ_FWBR] = { "inet", "set", "fwbr", "type ifname;", NULL },
 	/* Numeric priorities: nft 1.0.6 knows "dstnat" only for hook prerouting. */
-	[OBJ_PREROUTING] = { "chain", "prerouting",
+	[OBJ_PREROUTING] = { "inet", "chain", "prerouting",
 			     "type nat hook prerouting priority -100; policy accept;",
 			     prerouting_rules },
-	[OBJ_OUTPUT] = { "chain", "output", "type nat hook output priority -100; policy accept;",
-			 output_rules },
-	[OBJ_POSTROUTING] = { "chain", "postrouting",
+	[OBJ_OUTPUT] = { "inet", "chain", "output",
+			 "type nat hook output priority -100; policy accept;", output_rules },
+	[OBJ_POSTROUTING] = { "inet", "chain", "postrouting",
 			      "type nat hook postrouting priority 100; policy accept;",
 			      postrouting_rules },
-	[OBJ_GUARD] = { "chain", "guard",
+	[OBJ_GUARD] = { "inet", "chain", "guard",
 			"type filter hook prerouting priority -300; policy accept;", guard_rules },
-	[OBJ_LOCALNET_MARK] = { "chain", "localnet_mark",
+	[OBJ_LOCALNET_MARK] = { "inet", "chain", "localnet_mark",
 				"type filter hook prerouting priority -150; policy accept;",
 				localnet_mark_rules },
+	[OBJ_FWBR_ZONE] = { "inet", "chain", "fwbr_zone",
+			    "type filter hook prerouting priority -300; policy accept;",
+			    fwbr_zone_rules },
+	[OBJ_BR_HAIRPIN] = { "bridge", "map", "hairpin", "type ifname . ether_addr : ether_addr;",
+			     NULL },
+	[OBJ_BR_POSTROUTING] = { "bridge", "chain", "postrouting",
+				 "type filter hook postrouting priority 0; policy accept;",
+				 br_postrouting_rules },
+	[OBJ_ARP_FWBR] = { "arp", "set", "fwbr", "type ifname;", NULL },
+	[OBJ_ARP_OUTPUT] = { "arp", "chain", "output",
+			     "type filter hook output priority 0; policy accept;",
+			     arp_output_rules },
+};
+
+/*
+ * One element of a firewall bridge's: @fwbr of inet or arp (name: the
+ * fwbr), or @hairpin of bridge (name: the fwpr, mac: the container's).
+ */
+struct fwbr_element {
+	int obj;
+	char owner[128];
+	char name[IFNAMSIZ];
+	char mac[24];
 };
 
 /*
@@ -149,12 +209,15 @@ struct table_state {
 	size_t n_forwards;
 	struct hairpin *hairpins;
 	size_t n_hairpins;
+	struct fwbr_element *fwbrs;
+	size_t n_fwbrs;
 };
 
 static void table_state_done(struct table_state *st)
 {
 	free(st->forwards);
 	free(st->hairpins);
+	free(st->fwbrs);
 	*st = (struct table_state){ 0 };
 }
 
@@ -216,6 +279,35 @@ void portfwd_host_string(const struct portfwd *f, char *buf, size_t size)
 		snprintf(buf, size, "%s %s:%s", ip_proto_name(f->proto), addr, ports);
 }
 
+/* An interface name that goes into nft syntax between double quotes. */
+static bool fwbr_ifname_valid(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	if (n == 0 || n == size)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
+			return false;
+	return true;
+}
+
+static bool fwbr_valid(const struct portfwd_fwbr *w)
+{
+	if (!memchr(w->bridge, '\0', sizeof(w->bridge)))
+		return false;
+	if (!w->bridge[0])
+		return true;
+	return fwbr_ifname_valid(w->bridge, sizeof(w->bridge)) &&
+	       fwbr_ifname_valid(w->port, sizeof(w->port));
+}
+
+static void mac_string(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
 /* need_subnet: adding needs the subnet for hairpin; removing and listed entries have none. */
 static int portfwd_check(const struct portfwd *f, bool need_subnet, struct lxcri_error *err)
 {
@@ -246,6 +338,8 @@ static int portfwd_check(const struct portfwd *f, bool need_subnet, struct lxcri
 	else if (need_subnet && (f->subnet.prefixlen > (f->family == AF_INET ? 32u : 128u) ||
 				 !ip_prefix_contains(&f->subnet, &f->target)))
 		why = "the target is not inside the subnet";
+	else if (!fwbr_valid(&f->fwbr))
+		why = "the firewall bridge or its port is no interface name of PVE's";
 	if (why)
 		return error_set(err, -EINVAL, "Invalid port forward port%u: %s", f->index, why);
 	return 0;
@@ -283,8 +377,9 @@ void portfwd_close(struct portfwd_ctx *ctx)
 }
 
 /*
- * nft reports "Error: Could not process rule: File exists" and the command
- * under it; libnftables returns no errno, so it is read back from the text.
+ * nft reports "Error: Could not process rule: File exists" (or "Error: No
+ * such file or directory; did you mean ...") and the command under it; libnftables returns no
+ * errno, so it is read back from the text.
  */
 static int nft_reason(const char *errors, char *reason, size_t size)
 {
@@ -307,7 +402,8 @@ static int nft_reason(const char *errors, char *reason, size_t size)
 		if (n > t + 2 && memcmp(line + n - t - 2, ": ", 2) == 0 &&
 		    memcmp(line + n - t, text, t) == 0)
 			return -e;
-		if (n == t && memcmp(line, text, t) == 0)
+		/* "No such file or directory; did you mean table 'x' in family arp?" */
+		if (n >= t && memcmp(line, text, t) == 0 && (n == t || line[t] == ';'))
 			return -e;
 	}
 	return -EIO;
@@ -482,10 +578,47 @@ static int parse_hairpin_element(struct json_object *item, int family, struct ha
 	return 0;
 }
 
-static int object_index(const char *kind, const char *name)
+/* One element of @fwbr (inet, arp) or @hairpin (bridge), with its owner. */
+static int parse_fwbr_element(struct json_object *item, int obj, struct fwbr_element *ret)
+{
+	struct fwbr_element w = { .obj = obj };
+	struct json_object *val, *k;
+	const char *comment, *name, *mac = "";
+
+	if (obj == OBJ_BR_HAIRPIN) {
+		if (!json_object_is_type(item, json_type_array) ||
+		    json_object_array_length(item) != 2)
+			return -EINVAL;
+		item = json_object_array_get_idx(item, 0);
+	}
+	val = json_element_value(item, &comment);
+	if (obj == OBJ_BR_HAIRPIN) {
+		k = json_concat(val, 2);
+		if (!k)
+			return -EINVAL;
+		val = json_object_array_get_idx(k, 0);
+		if (!json_object_is_type(json_object_array_get_idx(k, 1), json_type_string))
+			return -EINVAL;
+		mac = json_object_get_string(json_object_array_get_idx(k, 1));
+	}
+	if (!json_object_is_type(val, json_type_string))
+		return -EINVAL;
+	name = json_object_get_string(val);
+	if (strlen(comment) >= sizeof(w.owner) || strlen(mac) >= sizeof(w.mac) ||
+	    !fwbr_ifname_valid(name, sizeof(w.name)))
+		return -EINVAL;
+	snprintf(w.owner, sizeof(w.owner), "%s", comment);
+	snprintf(w.name, sizeof(w.name), "%s", name);
+	snprintf(w.mac, sizeof(w.mac), "%s", mac);
+	*ret = w;
+	return 0;
+}
+
+static int object_index(const char *family, const char *kind, const char *name)
 {
 	for (int i = 0; i < N_OBJECTS; i++)
-		if (strcmp(table_objects[i].kind, kind) == 0 &&
+		if (strcmp(table_objects[i].family, family) == 0 &&
+		    strcmp(table_objects[i].kind, kind) == 0 &&
 		    strcmp(table_objects[i].name, name) == 0)
 			return i;
 	return -1;
@@ -503,7 +636,18 @@ static int read_elements(struct json_object *set, int obj, struct table_state *s
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(elems, i);
 
-		if (obj == OBJ_HAIRPIN4 || obj == OBJ_HAIRPIN6) {
+		if (obj == OBJ_FWBR || obj == OBJ_ARP_FWBR || obj == OBJ_BR_HAIRPIN) {
+			struct fwbr_element w;
+			void *p;
+
+			if (parse_fwbr_element(item, obj, &w) < 0)
+				continue;
+			p = reallocarray(st->fwbrs, st->n_fwbrs + 1, sizeof(w));
+			if (!p)
+				return -ENOMEM;
+			st->fwbrs = p;
+			st->fwbrs[st->n_fwbrs++] = w;
+		} else if (obj == OBJ_HAIRPIN4 || obj == OBJ_HAIRPIN6) {
 			struct hairpin h;
 			void *p;
 
@@ -532,8 +676,9 @@ static int read_elements(struct json_object *set, int obj, struct table_state *s
 	return 0;
 }
 
-/* The table as it is now; a missing table is st->exists false and 0. */
-static int table_read(struct portfwd_ctx *ctx, struct table_state *st, struct lxcri_error *err)
+/* Our table of family as it is now into st; a missing table is 0. */
+static int table_read_family(struct portfwd_ctx *ctx, const char *family, struct table_state *st,
+			     struct lxcri_error *err)
 {
 	_cleanup_free_ char *cmd = NULL, *out = NULL;
 	_cleanup_json_ struct json_object *root = NULL;
@@ -542,20 +687,21 @@ static int table_read(struct portfwd_ctx *ctx, struct table_state *st, struct lx
 	size_t n;
 	int r;
 
-	*st = (struct table_state){ 0 };
-	if (asprintf(&cmd, "list table inet %s", ctx->table) < 0)
+	if (asprintf(&cmd, "list table %s %s", family, ctx->table) < 0)
 		return error_set(err, -ENOMEM, "Failed to list table '%s'", ctx->table);
 	r = nft_run(ctx, cmd, true, &out, reason, sizeof(reason));
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return error_set(err, r, "Failed to list table 'inet %s': %s", ctx->table, reason);
+		return error_set(err, r, "Failed to list table '%s %s': %s", family, ctx->table,
+				 reason);
 	r = json_parse_strict(out, strlen(out), &root, why, sizeof(why));
 	if (r < 0 || !json_object_object_get_ex(root, "nftables", &list) ||
 	    !json_object_is_type(list, json_type_array))
-		return error_set(err, -EIO, "Failed to read the listing of table 'inet %s': %s",
-				 ctx->table, r < 0 ? why : "no \"nftables\" array");
-	st->exists = true;
+		return error_set(err, -EIO, "Failed to read the listing of table '%s %s': %s",
+				 family, ctx->table, r < 0 ? why : "no \"nftables\" array");
+	if (strcmp(family, "inet") == 0)
+		st->exists = true;
 	n = json_object_array_length(list);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(list, i), *o, *name;
@@ -568,8 +714,8 @@ static int table_read(struct portfwd_ctx *ctx, struct table_state *st, struct lx
 				continue;
 			if (!json_object_object_get_ex(o, k == 3 ? "chain" : "name", &name))
 				continue;
-			obj =
-			    object_index(k == 3 ? "chain" : kinds[k], json_object_get_string(name));
+			obj = object_index(family, k == 3 ? "chain" : kinds[k],
+					   json_object_get_string(name));
 			if (obj < 0)
 				continue;
 			if (k == 3) {
@@ -577,11 +723,24 @@ static int table_read(struct portfwd_ctx *ctx, struct table_state *st, struct lx
 				continue;
 			}
 			st->present[obj] = true;
-			if (read_elements(o, obj, st) < 0) {
-				table_state_done(st);
-				return error_set(err, -ENOMEM, "Failed to read table 'inet %s'",
-						 ctx->table);
-			}
+			if (read_elements(o, obj, st) < 0)
+				return error_set(err, -ENOMEM, "Failed to read table '%s %s'",
+						 family, ctx->table);
+		}
+	}
+	return 0;
+}
+
+/* Our tables as they are now; a missing inet table is st->exists false and 0. */
+static int table_read(struct portfwd_ctx *ctx, struct table_state *st, struct lxcri_error *err)
+{
+	*st = (struct table_state){ 0 };
+	for (size_t i = 0; i < ELEMENTSOF(table_families); i++) {
+		int r = table_read_family(ctx, table_families[i], st, err);
+
+		if (r < 0) {
+			table_state_done(st);
+			return r;
 		}
 	}
 	return 0;
@@ -616,17 +775,64 @@ int portfwd_table_complete(struct portfwd_ctx *ctx, struct lxcri_error *err)
  */
 static void emit_table(FILE *f, const char *table, const struct table_state *st)
 {
-	fprintf(f, "add table inet %s\n", table);
+	for (size_t i = 0; i < ELEMENTSOF(table_families); i++)
+		fprintf(f, "add table %s %s\n", table_families[i], table);
 	for (int i = 0; i < N_OBJECTS; i++) {
 		const struct table_object *o = &table_objects[i];
 
-		fprintf(f, "add %s inet %s %s { %s }\n", o->kind, table, o->name, o->spec);
+		fprintf(f, "add %s %s %s %s { %s }\n", o->kind, o->family, table, o->name, o->spec);
 		if (!o->rules || (st->present[i] && st->rules[i] == rule_count(o->rules)))
 			continue;
-		fprintf(f, "flush chain inet %s %s\n", table, o->name);
+		fprintf(f, "flush chain %s %s %s\n", o->family, table, o->name);
 		for (const char *const *rule = o->rules; *rule; rule++)
-			fprintf(f, "add rule inet %s %s %s\n", table, o->name, *rule);
+			fprintf(f, "add rule %s %s %s %s\n", o->family, table, o->name, *rule);
 	}
+}
+
+/* The elements of each distinct fwbr of f, for owner (see portfwd.h). */
+static void emit_fwbr_add(FILE *b, const char *table, const char *owner, const struct portfwd *f,
+			  size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct portfwd_fwbr *w = &f[i].fwbr;
+		char ct[18], vmbr[18];
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(f[j].fwbr.bridge, w->bridge) == 0;
+		if (!w->bridge[0] || seen)
+			continue;
+		mac_string(w->ct_mac, ct);
+		mac_string(w->vmbr_mac, vmbr);
+		fprintf(b, "add element inet %s fwbr { \"%s\" comment \"%s\" }\n", table, w->bridge,
+			owner);
+		fprintf(b, "add element arp %s fwbr { \"%s\" comment \"%s\" }\n", table, w->bridge,
+			owner);
+		fprintf(b, "add element bridge %s hairpin { \"%s\" . %s comment \"%s\" : %s }\n",
+			table, w->port, ct, owner, vmbr);
+	}
+}
+
+/* Deletes the fwbr elements of owner that st lists: how many. */
+static int emit_fwbr_delete(FILE *b, const char *table, const char *owner,
+			    const struct table_state *st)
+{
+	int count = 0;
+
+	for (size_t i = 0; i < st->n_fwbrs; i++) {
+		const struct fwbr_element *w = &st->fwbrs[i];
+
+		if (strcmp(w->owner, owner) != 0)
+			continue;
+		if (w->obj == OBJ_BR_HAIRPIN)
+			fprintf(b, "delete element bridge %s hairpin { \"%s\" . %s }\n", table,
+				w->name, w->mac);
+		else
+			fprintf(b, "delete element %s %s fwbr { \"%s\" }\n",
+				table_objects[w->obj].family, table, w->name);
+		count++;
+	}
+	return count;
 }
 
 /* "[192.0.2.10 . ]tcp . 8080" */
@@ -802,7 +1008,7 @@ static int run_batch(struct portfwd_ctx *ctx, FILE *f, char **buf, char *reason,
 	return nft_run(ctx, *buf, false, NULL, reason, size);
 }
 
-/* Our chains that exist, from `list chains inet`: no set is listed, so it costs little. */
+/* Our chains that exist, from `list chains`: no set is listed, so it costs little. */
 static int chains_present(struct portfwd_ctx *ctx, bool present[N_OBJECTS], struct lxcri_error *err)
 {
 	_cleanup_free_ char *out = NULL;
@@ -811,25 +1017,27 @@ static int chains_present(struct portfwd_ctx *ctx, bool present[N_OBJECTS], stru
 	char reason[512], why[256];
 	int r;
 
-	r = nft_run(ctx, "list chains inet", true, &out, reason, sizeof(reason));
+	r = nft_run(ctx, "list chains", true, &out, reason, sizeof(reason));
 	if (r < 0)
-		return error_set(err, r, "Failed to list the chains of family inet: %s", reason);
+		return error_set(err, r, "Failed to list the chains: %s", reason);
 	r = json_parse_strict(out, strlen(out), &root, why, sizeof(why));
 	if (r < 0 || !json_object_object_get_ex(root, "nftables", &list) ||
 	    !json_object_is_type(list, json_type_array))
-		return error_set(err, -EIO, "Failed to read the listing of the inet chains: %s",
+		return error_set(err, -EIO, "Failed to read the listing of the chains: %s",
 				 r < 0 ? why : "no \"nftables\" array");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		struct json_object *chain, *table, *name;
+		struct json_object *chain, *family, *table, *name;
 		int obj;
 
 		if (!json_object_object_get_ex(json_object_array_get_idx(list, i), "chain",
 					       &chain) ||
+		    !json_object_object_get_ex(chain, "family", &family) ||
 		    !json_object_object_get_ex(chain, "table", &table) ||
 		    !json_object_object_get_ex(chain, "name", &name) ||
 		    strcmp(json_object_get_string(table), ctx->table) != 0)
 			continue;
-		obj = object_index("chain", json_object_get_string(name));
+		obj = object_index(json_object_get_string(family), "chain",
+				   json_object_get_string(name));
 		if (obj >= 0)
 			present[obj] = true;
 	}
@@ -918,13 +1126,16 @@ static int add_fast(struct portfwd_ctx *ctx, const char *owner, const struct por
 		return r;
 	if (open_batch(&batch, &buf, &size) < 0)
 		return error_set(err, -ENOMEM, "Failed to add the forwards of '%s'", owner);
-	fprintf(batch, "add table inet %s\n", ctx->table);
+	for (size_t i = 0; i < ELEMENTSOF(table_families); i++)
+		fprintf(batch, "add table %s %s\n", table_families[i], ctx->table);
 	for (int i = 0; i < N_OBJECTS; i++) {
 		const struct table_object *o = &table_objects[i];
 
-		fprintf(batch, "add %s inet %s %s { %s }\n", o->kind, ctx->table, o->name, o->spec);
+		fprintf(batch, "add %s %s %s %s { %s }\n", o->kind, o->family, ctx->table, o->name,
+			o->spec);
 		for (const char *const *rule = o->rules; rule && *rule && !present[i]; rule++)
-			fprintf(batch, "add rule inet %s %s %s\n", ctx->table, o->name, *rule);
+			fprintf(batch, "add rule %s %s %s %s\n", o->family, ctx->table, o->name,
+				*rule);
 	}
 	for (size_t i = 0; i < n_want; i++) {
 		emit_forward(batch, "create", ctx->table, &want[i]);
@@ -947,6 +1158,7 @@ static int add_fast(struct portfwd_ctx *ctx, const char *owner, const struct por
 			fprintf(batch, "add element inet %s localnet { \"%s\" }\n", ctx->table,
 				f[i].localnet_if);
 	}
+	emit_fwbr_add(batch, ctx->table, owner, f, n);
 	r = run_batch(ctx, batch, &buf, reason, sizeof(reason));
 	if (r == -EEXIST)
 		return r;
@@ -1049,6 +1261,7 @@ int portfwd_add(struct portfwd_ctx *ctx, const char *owner, const struct portfwd
 			fprintf(batch, "add element inet %s localnet { \"%s\" }\n", ctx->table,
 				f[i].localnet_if);
 	}
+	emit_fwbr_add(batch, ctx->table, owner, f, n);
 	r = run_batch(ctx, batch, &buf, reason, sizeof(reason));
 	if (r == -EEXIST)
 		r = error_set(err, -EADDRINUSE,
@@ -1145,7 +1358,8 @@ static int remove_elements(struct portfwd_ctx *ctx, const char *owner, const str
 		_cleanup_fclose_ FILE *batch = NULL;
 		struct table_state st;
 		size_t size = 0;
-		int r, count = 0;
+		int r, count = 0, fwbrs = 0;
+		bool left = false;
 		char reason[512];
 
 		r = table_read(ctx, &st, err);
@@ -1166,7 +1380,12 @@ static int remove_elements(struct portfwd_ctx *ctx, const char *owner, const str
 			count++;
 			emit_forward(batch, "delete", ctx->table, e);
 		}
-		if (count > 0)
+		for (size_t i = 0; i < st.n_forwards && !left; i++)
+			left = !taken[i] && strcmp(st.forwards[i].owner, owner) == 0;
+		/* With the owner's last forward, its firewall bridges' elements. */
+		if (!left)
+			fwbrs = emit_fwbr_delete(batch, ctx->table, owner, &st);
+		if (count > 0 || fwbrs > 0)
 			r = run_batch(ctx, batch, &buf, reason, sizeof(reason));
 		if (r == -ENOENT && attempt < 3) {
 			table_state_done(&st);
@@ -1405,6 +1624,18 @@ struct json_object *portfwd_to_json(const struct portfwd *f)
 	    json_add_string(o, "localnet_if", f->localnet_if) < 0 ||
 	    json_add(o, "index", json_object_new_int64(f->index)) < 0)
 		return NULL;
+	if (f->fwbr.bridge[0]) {
+		struct json_object *w = json_object_new_object();
+		char ct[18], vmbr[18];
+
+		mac_string(f->fwbr.ct_mac, ct);
+		mac_string(f->fwbr.vmbr_mac, vmbr);
+		if (json_add(o, "fwbr", w) < 0 ||
+		    json_add_string(w, "bridge", f->fwbr.bridge) < 0 ||
+		    json_add_string(w, "port", f->fwbr.port) < 0 ||
+		    json_add_string(w, "mac", ct) < 0 || json_add_string(w, "vmbr_mac", vmbr) < 0)
+			return NULL;
+	}
 	return TAKE_PTR(o);
 }
 
@@ -1485,6 +1716,33 @@ static int json_member_address(struct json_object *o, const char *key, int famil
 	return 0;
 }
 
+/* "fwbr": absent (a state written before it existed) or null is none. */
+static int json_fwbr(struct json_object *o, struct portfwd_fwbr *ret, struct lxcri_error *err)
+{
+	static const char *const keys[] = { "bridge", "port", "mac", "vmbr_mac" };
+	struct json_object *w, *v[4];
+
+	*ret = (struct portfwd_fwbr){ 0 };
+	if (!json_object_object_get_ex(o, "fwbr", &w) || !w)
+		return 0;
+	if (!json_object_is_type(w, json_type_object))
+		return error_set(err, -EINVAL, "Invalid port forward: 'fwbr' is not an object");
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		v[i] = json_member(w, keys[i], json_type_string, err);
+		if (!v[i])
+			return -EINVAL;
+	}
+	if (snprintf(ret->bridge, sizeof(ret->bridge), "%s", json_object_get_string(v[0])) >=
+		(int)sizeof(ret->bridge) ||
+	    snprintf(ret->port, sizeof(ret->port), "%s", json_object_get_string(v[1])) >=
+		(int)sizeof(ret->port) ||
+	    !ret->bridge[0] || parse_mac(json_object_get_string(v[2]), ret->ct_mac) < 0 ||
+	    parse_mac(json_object_get_string(v[3]), ret->vmbr_mac) < 0)
+		return error_set(err, -EINVAL,
+				 "Invalid port forward: 'fwbr' holds no interface names and MACs");
+	return 0;
+}
+
 int portfwd_from_json(struct json_object *o, struct portfwd *ret, struct lxcri_error *err)
 {
 	struct portfwd f = { 0 };
@@ -1532,6 +1790,9 @@ int portfwd_from_json(struct json_object *o, struct portfwd *ret, struct lxcri_e
 	if (index < 0 || index > UINT32_MAX)
 		return error_set(err, -EINVAL, "Invalid port forward: 'index' is out of range");
 	f.index = (unsigned)index;
+	r = json_fwbr(o, &f.fwbr, err);
+	if (r < 0)
+		return r;
 	r = portfwd_check(&f, true, err);
 	if (r < 0)
 		return r;

@@ -29,6 +29,21 @@
  *         ct direction reply, ct original ip saddr 127.0.0.0/8:
  *         meta mark |= NETLINK_LOCALNET_REPLY_MARK (what the localnet guard
  *         on the interface lets through; see netlink.h)
+ *     set fwbr     { type ifname }   PVE firewall bridges of hairpin forwards
+ *     chain fwbr_zone  filter, hook prerouting, priority raw (-300):
+ *         iifname @fwbr: ct zone set PORTFWD_FWBR_ZONE
+ *     (and prerouting begins with: iifname @fwbr return)
+ *   }
+ *   table bridge lxcri {
+ *     map hairpin  { type ifname . ether_addr : ether_addr }
+ *                  fwpr . the container's MAC : the vmbr's MAC
+ *     chain postrouting  filter, hook postrouting, priority 0:
+ *         oifname . ether saddr in @hairpin, broadcast or multicast: drop;
+ *         ether saddr set oifname . ether saddr map @hairpin
+ *   }
+ *   table arp lxcri {
+ *     set fwbr { type ifname }
+ *     chain output  filter, hook output, priority 0: oifname @fwbr drop
  *   }
  *
  * Each element carries a comment "<owner>" (the container id), which is how a
@@ -55,6 +70,27 @@
  * matches traffic that needs it. A subnet inside one already there (a /24 in
  * a /16) is not added: the kernel refuses overlapping intervals, and the
  * larger one serves.
+ *
+ * PVE's firewall bridge (firewall=1, see struct portfwd_fwbr): the
+ * container's veth is on fwbr<vmid>i<N>, joined to the vmbr by the veth pair
+ * fwln<vmid>i<N> / fwpr<vmid>p<N>. With br_netfilter, a packet of the
+ * container to a host address passes fwbr, then the vmbr; for the container
+ * to reach its own forward, all of these are needed (tested on Linux 6.18):
+ * the vmbr DNATs it (not the fwbr pass: `iifname @fwbr return`), with its own
+ * conntrack entry (the fwbr passes are in conntrack zone PORTFWD_FWBR_ZONE,
+ * so the vmbr pass of the same packet is a new flow and the packet coming
+ * back into fwbr does not clash with it); fwpr is in hairpin mode (the
+ * caller sets it, after the add), so the vmbr sends the DNATed frame back
+ * out of the port it came in on; that frame still has the container's own
+ * MAC as its source, which fwbr would learn on fwln and then drop every
+ * frame to the container: the bridge table gives it the vmbr's MAC, as a
+ * router would, and drops the container's own broadcasts that hairpin mode
+ * sends back to it. The host answers ARP for its addresses on any interface,
+ * fwbr too, and a container that took fwbr's MAC for its gateway has its
+ * packets routed by the fwbr pass: the arp table keeps the host from
+ * answering out of fwbr, which has no address. All of these elements carry
+ * the owner's comment, are added with its first forward through the fwbr and
+ * removed with its last.
  *
  * Every change is one nftables transaction (one nft_run_cmd_from_buffer()
  * batch): all of its elements or none. The table, maps, sets and chains are
@@ -84,6 +120,17 @@
 
 #define PORTFWD_TABLE "lxcri"
 
+/* The conntrack zone of the packets that pass a firewall bridge of ours (@fwbr). */
+#define PORTFWD_FWBR_ZONE 19544
+
+/* A container's interface behind PVE's firewall bridge; bridge[0] == '\0': none. */
+struct portfwd_fwbr {
+	char bridge[IFNAMSIZ]; /* fwbr<vmid>i<N> */
+	char port[IFNAMSIZ];   /* fwpr<vmid>p<N>, the port on the vmbr */
+	uint8_t ct_mac[6];     /* the container interface's MAC */
+	uint8_t vmbr_mac[6];   /* the vmbr's MAC */
+};
+
 /* One forward as applied: host ports host_first..host_last to target. */
 struct portfwd {
 	int family;	     /* AF_INET or AF_INET6: of target (and of hostip) */
@@ -97,6 +144,7 @@ struct portfwd {
 	struct ip_address target;   /* the container's address */
 	struct ip_prefix subnet;    /* the target's network, for hairpin masquerade */
 	char localnet_if[IFNAMSIZ]; /* IPv4: where route_localnet is set; "" none */
+	struct portfwd_fwbr fwbr;   /* PVE's firewall bridge of the target, if any */
 	unsigned index;		    /* N of portN, for messages; not in the table */
 };
 
@@ -113,8 +161,8 @@ static inline void portfwd_closep(struct portfwd_ctx **p)
 
 /*
  * Adds the forwards of owner in one transaction, with the table if missing,
- * hairpin elements for each distinct (subnet, target), and each localnet_if
- * in @localnet. It changes nothing outside the table: no sysctl.
+ * hairpin elements for each distinct (subnet, target), each localnet_if
+ * in @localnet, and the elements of each fwbr. It changes nothing outside the table: no sysctl.
  *
  * Refused before anything changes, with the first conflict in err:
  *   -EADDRINUSE  a host port already in the table for another owner (the same
@@ -137,7 +185,8 @@ int portfwd_add(struct portfwd_ctx *ctx, const char *owner, const struct portfwd
  * Then flushes the connection-tracking entries of the removed forwards
  * (original destination port in the host range, reply source the target),
  * so an established flow (UDP too) stops. Returns the number of forward
- * (map) elements removed (hairpin elements stay). To remove exactly the
+ * (map) elements removed (hairpin elements stay). With the owner's last
+ * forward, its fwbr elements go too. To remove exactly the
  * owner's, it reads the table first (nft 1.0.6 reads a whole map to look one
  * element up): its cost grows with the table, an add's does not. A missing table
  * is no error (0). The conntrack flush is best effort and never fails the

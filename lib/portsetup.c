@@ -122,9 +122,11 @@ static int resolver_init(struct resolver *rv, const struct portsetup *ps, const 
  * fwbr<vmid>i<N>, a bridge without an address, joined to the vmbr by the
  * veth pair fwln<vmid>i<N> (on fwbr) / fwpr<vmid>p<N> (on the vmbr)
  * (pve-common, PVE::Network). The subnet the container is in is the
- * vmbr's: ret is it, or "" when bridge is no such fwbr.
+ * vmbr's: ret is it, or "" when bridge is no such fwbr; *fw the fwbr, its
+ * fwpr and the vmbr's MAC (see portfwd.h for what the hairpin needs).
  */
-static void pve_firewall_vmbr(struct resolver *rv, const char *bridge, char ret[IFNAMSIZ])
+static void pve_firewall_vmbr(struct resolver *rv, const char *bridge, char ret[IFNAMSIZ],
+			      struct portfwd_fwbr *fw)
 {
 	struct netlink_link_info fwpr, vmbr;
 	unsigned vmid, n;
@@ -138,23 +140,31 @@ static void pve_firewall_vmbr(struct resolver *rv, const char *bridge, char ret[
 	snprintf(name, sizeof(name), "fwpr%up%u", vmid, n);
 	if (strlen(name) < IFNAMSIZ && netlink_link_get(rv->host, name, &fwpr, &ignored) >= 0 &&
 	    fwpr.master[0] && netlink_link_get(rv->host, fwpr.master, &vmbr, &ignored) >= 0 &&
-	    strcmp(vmbr.kind, "bridge") == 0)
+	    strcmp(vmbr.kind, "bridge") == 0) {
 		snprintf(ret, IFNAMSIZ, "%s", fwpr.master);
+		if (!vmbr.has_mac)
+			return;
+		snprintf(fw->bridge, sizeof(fw->bridge), "%s", bridge);
+		snprintf(fw->port, sizeof(fw->port), "%s", name);
+		memcpy(fw->vmbr_mac, vmbr.mac, sizeof(fw->vmbr_mac));
+	}
 }
 
 /*
  * The host side of the container's ifname: the bridge its veth's host end
- * (*peer) is on (the vmbr behind PVE's firewall bridge), else that host
- * end; "" when ifname is no veth with its peer here.
+ * (*peer) is on (the vmbr behind PVE's firewall bridge, *fw then set),
+ * else that host end; "" when ifname is no veth with its peer here.
  */
 static int host_side(struct resolver *rv, const struct config_port *port, const char *ifname,
-		     char ret[IFNAMSIZ], char peer[IFNAMSIZ], struct lxcri_error *err)
+		     char ret[IFNAMSIZ], char peer[IFNAMSIZ], struct portfwd_fwbr *fw,
+		     struct lxcri_error *err)
 {
-	struct netlink_link_info info, master;
+	struct netlink_link_info info, master, ct;
 	char vmbr[IFNAMSIZ];
 	int r = netlink_veth_peer(rv->ct, rv->host, ifname, peer, err);
 
 	ret[0] = '\0';
+	*fw = (struct portfwd_fwbr){ 0 };
 	if (r <= 0) {
 		peer[0] = '\0';
 		return r < 0 ? error_set(err, r, "port%u: %s", port->index, err->message) : 0;
@@ -166,10 +176,14 @@ static int host_side(struct resolver *rv, const struct config_port *port, const 
 	if (info.master[0] && netlink_link_get(rv->host, info.master, &master, err) >= 0 &&
 	    strcmp(master.kind, "bridge") == 0) {
 		snprintf(ret, IFNAMSIZ, "%s", info.master);
-		pve_firewall_vmbr(rv, info.master, vmbr);
+		pve_firewall_vmbr(rv, info.master, vmbr, fw);
 		if (vmbr[0])
 			snprintf(ret, IFNAMSIZ, "%s", vmbr);
 	}
+	if (fw->bridge[0] && netlink_link_get(rv->ct, ifname, &ct, err) >= 0 && ct.has_mac)
+		memcpy(fw->ct_mac, ct.mac, sizeof(fw->ct_mac));
+	else
+		*fw = (struct portfwd_fwbr){ 0 };
 	return 0;
 }
 
@@ -178,14 +192,15 @@ static int host_side(struct resolver *rv, const struct config_port *port, const 
  * br_netfilter has the bridge DNAT the packet, the bridge must send it back
  * out of the port it came in on, so the host end on a bridge goes into
  * hairpin mode. Left on at removal: the port goes with the container, and
- * hairpin mode is harmless to a one-container port.
+ * hairpin mode is harmless to a one-container port. Behind PVE's firewall
+ * bridge it is fwpr's turn, after the add (see fwbr_hairpin()).
  */
 static int hairpin_on(struct resolver *rv, const struct config_port *port, const char *link,
-		      const char *peer, struct lxcri_error *err)
+		      const char *peer, const struct portfwd_fwbr *fw, struct lxcri_error *err)
 {
 	int r;
 
-	if (!peer[0] || strcmp(link, peer) == 0)
+	if (!peer[0] || strcmp(link, peer) == 0 || fw->bridge[0])
 		return 0;
 	r = netlink_bridge_port_set_hairpin(rv->host, peer, true, err);
 	return r < 0 ? error_set(err, r, "port%u: %s", port->index, err->message) : 0;
@@ -285,11 +300,12 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 	struct porttarget_choice choice[2];
 	struct lxcri_error errors[2] = {};
 	char ifname[IFNAMSIZ], link[IFNAMSIZ], peer[IFNAMSIZ];
+	struct portfwd_fwbr fw;
 	int got[2] = { 0, 0 }, r;
 
 	r = target_interface(rv->ct, port, ifname, err);
 	if (r >= 0)
-		r = host_side(rv, port, ifname, link, peer, err);
+		r = host_side(rv, port, ifname, link, peer, &fw, err);
 	if (r >= 0)
 		r = gather_sources(rv, ifname, sources, err);
 	if (r < 0)
@@ -323,7 +339,7 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 	}
 	if (got[1] < 0)
 		return error_set(err, got[1], "%s", errors[1].message);
-	r = hairpin_on(rv, port, link, peer, err);
+	r = hairpin_on(rv, port, link, peer, &fw, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < 2; i++) {
@@ -342,6 +358,7 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 			.hostip = port->hostip,
 			.target = choice[i].addr,
 			.subnet = choice[i].subnet,
+			.fwbr = fw,
 			.index = port->index,
 		};
 		log_debug("port%u: %s target from %s", port->index,
@@ -444,8 +461,11 @@ static bool seen_localnet(const struct portfwd *f, size_t i)
 	return false;
 }
 
-/* Whether a port item of s that is not gone records a forward through ifname. */
-static bool localnet_needed(const struct state *s, const bool *gone, const char *ifname)
+/*
+ * Whether a port item of s that is not gone records a forward through
+ * ifname: as its localnet_if, or (fwpr) as the port of its firewall bridge.
+ */
+static bool forward_needs(const struct state *s, const bool *gone, const char *ifname, bool fwpr)
 {
 	for (size_t i = 0; i < s->n_items; i++) {
 		struct lxcri_error ignored = {};
@@ -454,10 +474,44 @@ static bool localnet_needed(const struct state *s, const bool *gone, const char 
 		if ((gone && gone[i]) || strcmp(s->items[i].kind, KIND_FWD) != 0 ||
 		    item_forward(&s->items[i], &f, &ignored) < 0)
 			continue;
-		if (strcmp(f.localnet_if, ifname) == 0)
+		if (strcmp(fwpr ? f.fwbr.port : f.localnet_if, ifname) == 0)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Hairpin mode on the fwpr of each firewall bridge of f (see portfwd.h):
+ * on only once the bridge table's elements are in; off (s and gone: where
+ * no other forward needs it) before they go, as without them the
+ * container's frames sent back to it teach fwbr its MAC on fwln. Off is
+ * best effort: the port goes with the container.
+ */
+static int fwbr_hairpin(const struct portfwd *f, size_t n, const struct state *s, const bool *gone,
+			bool on, struct lxcri_error *err)
+{
+	_cleanup_nl_socket_ struct nl_sock *sk = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const char *port = f[i].fwbr.port;
+		struct lxcri_error e = {};
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(f[j].fwbr.port, port) == 0;
+		if (!f[i].fwbr.bridge[0] || seen || (!on && forward_needs(s, gone, port, true)))
+			continue;
+		if (!sk && netlink_open(&sk) < 0)
+			return on ? error_set(err, -EIO, "Failed to open a netlink socket") : 0;
+		r = netlink_bridge_port_set_hairpin(sk, port, on, &e);
+		if (r < 0 && on)
+			return error_set(err, r, "port%u: %s", f[i].index, e.message);
+		if (r < 0 && r != -ENODEV)
+			log_error("port%u: %s", f[i].index, e.message);
+		r = 0;
+	}
+	return r;
 }
 
 /*
@@ -479,7 +533,7 @@ static void localnet_give(const struct portsetup *ps, struct portfwd_ctx *ctx,
 		int r;
 
 		if (!f[i].localnet_if[0] || seen_localnet(f, i) ||
-		    localnet_needed(s, gone, f[i].localnet_if))
+		    forward_needs(s, gone, f[i].localnet_if, false))
 			continue;
 		r = localnet_release(dir, f[i].localnet_if, ps->id, &e);
 		if (r > 0 && ctx)
@@ -613,8 +667,11 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 	}
 	/* Every check passed and the forwards are in: now route_localnet, guarded. */
 	r = localnet_take(ps, fwds, count, err);
+	if (r >= 0)
+		r = fwbr_hairpin(fwds, count, s, NULL, true, err);
 	if (r < 0) {
 		forget_items(ps, s, first);
+		fwbr_hairpin(fwds, count, s, NULL, false, &ignored);
 		(void)portfwd_remove(ctx, ps->id, fwds, count, &ignored);
 		localnet_give(ps, ctx, s, NULL, fwds, count);
 		return r;
@@ -718,6 +775,7 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 		gone[i] = true;
 	}
 	if (count > 0) {
+		fwbr_hairpin(fwds, count, s, gone, false, err);
 		r = portfwd_open(table, &ctx, err);
 		if (r >= 0)
 			r = portfwd_remove(ctx, ps->id, fwds, count, err);

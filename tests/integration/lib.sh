@@ -492,6 +492,13 @@ host_links_of() { # id
 }
 
 net4() { echo "10.$NET_OCTET.$1.$2"; } # bridge-number host-number
+
+# Deletes the port forwarding tables named $1: inet, and bridge and arp
+# (PVE's firewall bridges).
+nft_delete_tables() {
+	local family
+	for family in inet bridge arp; do nft delete table "$family" "$1" 2>/dev/null || true; done
+}
 net6() { echo "fd42:0:$NET_OCTET:$1::$2"; }
 
 # net_bridge <n> [mtu]: the test bridge n (made once), addressed .1 on the

@@ -42,7 +42,7 @@ port_exit() {
 	kill "$SECRET_PID" 2>/dev/null
 	echo "$LO_ROUTE_LOCALNET" >/proc/sys/net/ipv4/conf/lo/route_localnet
 	net_exit
-	nft delete table inet "$TABLE" 2>/dev/null
+	nft_delete_tables "$TABLE"
 	echo "$FWD4" >/proc/sys/net/ipv4/ip_forward
 	echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
 }
@@ -273,12 +273,12 @@ conflicts_refused() {
 # holds nothing but this run's table; else only our table goes.
 flush_ruleset() {
 	local others
-	others=$(nft list tables | grep -vx "table inet $TABLE" || true)
+	others=$(nft list tables | grep -vxE "table (inet|bridge|arp) $TABLE" || true)
 	if [ -z "$others" ]; then
 		nft flush ruleset
 	else
 		echo "other tables on this host ($others): deleting only ours"
-		nft delete table inet "$TABLE"
+		nft_delete_tables "$TABLE"
 	fi
 }
 

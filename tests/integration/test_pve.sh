@@ -346,7 +346,7 @@ pve_port_to_net0() {
 	sleep 0.2
 	got=$(curl -gsf -m 3 "http://$(net4 4 1):8980/") || true
 	ct_stop "$vmid"
-	nft delete table inet "$table" 2>/dev/null || true
+	nft_delete_tables "$table"
 	assert_eq "$got" "hello from CT $vmid" "the host -> $(net4 4 1):8980"
 	assert_contains "$(grep "CT $vmid:" "$SYSLOG")" "port0: tcp 8980 -> $(net4 4 7):80"
 	assert_missing "$RUN/$vmid"
@@ -361,7 +361,7 @@ pve_port_target_from_config() {
 	# Whatever happens: no table of this test left, lo as it was (a forward to
 	# the host's address once put lo into @localnet, cutting host loopback).
 	# shellcheck disable=SC2064 # expanded now: the locals are gone at exit
-	trap "nft delete table inet $table 2>/dev/null; echo $lo_route_localnet >/proc/sys/net/ipv4/conf/lo/route_localnet" EXIT
+	trap "nft_delete_tables $table; echo $lo_route_localnet >/proc/sys/net/ipv4/conf/lo/route_localnet" EXIT
 	pve_ct_create "$vmid"
 	pve_net0 "$vmid" "$(net4 4 8)"
 	# As on PVE: the LXC config has no address, the container's own init sets it.
@@ -407,7 +407,7 @@ pve_dhcp_ct() {
 	printf 'port-table: %s\nport-address-timeout: %s\n' "$PVE_TABLE" "${WAIT:-30}" >"$ETC/lxcri.conf"
 	echo "port0: proto=tcp,host=8990,ct=80,net=eth0" >"$PVE/lxcri/$vmid.conf"
 	# shellcheck disable=SC2064 # expanded now
-	trap "nft delete table inet $PVE_TABLE 2>/dev/null || true" EXIT
+	trap "nft_delete_tables $PVE_TABLE" EXIT
 }
 
 # What PVE's lxcnetaddbr does for "net0: ...,firewall=1": the container's
@@ -466,7 +466,7 @@ pve_static_ip_forward_at_start() {
 	printf 'port-table: %s\n' "$PVE_TABLE" >"$ETC/lxcri.conf"
 	echo "port0: proto=tcp,host=8991,ct=80,net=eth0" >"$PVE/lxcri/$vmid.conf"
 	# shellcheck disable=SC2064 # expanded now
-	trap "nft delete table inet $PVE_TABLE 2>/dev/null || true" EXIT
+	trap "nft_delete_tables $PVE_TABLE" EXIT
 	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
 	assert_eq "$(lxc-attach -P "$LXCPATH" -n "$vmid" -- ip -4 -o addr show eth0)" "" "eth0's IPv4 addresses at start"
 	assert_eq "$(pve_elements "$vmid")" 1 "elements right after the start"
@@ -587,6 +587,68 @@ pve_dhcp_firewall_bridge() {
 	assert_eq "$(pve_elements "$vmid")" 0 "elements after the stop"
 }
 
+# From inside vmid to its own forward through the host address (hairpin).
+pve_fetch_inside() { # vmid port
+	printf 'GET / HTTP/1.0\r\n\r\n' | lxc-attach -P "$LXCPATH" -n "$1" -- nc -w 3 "$(net4 4 1)" "$2" 2>/dev/null || true
+}
+
+# The elements of vmid's firewall bridge in our three tables (see portfwd.h).
+pve_fwbr_elements() { # vmid
+	local vmid=$1
+	{
+		nft list table inet "$PVE_TABLE" 2>/dev/null | grep -o "\"fwbr${vmid}i0\" comment \"$vmid\"" || true
+		nft list table arp "$PVE_TABLE" 2>/dev/null | grep -o "\"fwbr${vmid}i0\" comment \"$vmid\"" || true
+		nft list table bridge "$PVE_TABLE" 2>/dev/null | grep -o "\"fwpr${vmid}p0\" \. [0-9a-f:]* comment \"$vmid\"" || true
+	} | wc -l
+}
+
+pve_hairpin_mode() { ip -d link show "$1" | grep -o "hairpin [a-z]*"; }
+
+# firewall=1: the container reaches its own forward through the host's
+# address. Hairpin mode goes on fwpr (the vmbr's port), with the elements
+# that make br_netfilter's two passes work; both go with the last forward
+# (a live `port del`), come back with `port add`, and `port sync` puts
+# back a bridge table someone deleted. fwbr must keep the container's MAC
+# on its veth port, where a frame sent back with that MAC would move it.
+pve_firewall_hairpin() {
+	local vmid=$((PVE_NET_VMID + 16)) mac out
+	pve_dhcp_ct "$vmid" firewall
+	ct_start "$vmid" || fail "start refused: $(grep "CT $vmid:" "$SYSLOG" | tail -n3)"
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip addr add "$(net4 4 16)/24" dev eth0
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip route add default via "$(net4 4 1)"
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- httpd -p 80 -h /www
+	pve_wait_status "$vmid" 10 "port0 tcp 8990: active ($(net4 4 16):80)"
+	assert_eq "$(pve_hairpin_mode "fwpr${vmid}p0")" "hairpin on" "fwpr's hairpin mode"
+	assert_eq "$(pve_fwbr_elements "$vmid")" 3 "the firewall bridge's elements"
+	assert_contains "$(pve_fetch_inside "$vmid" 8990)" "hello from CT $vmid" "the container -> $(net4 4 1):8990 (hairpin)"
+	assert_contains "$(pve_fetch_inside "$vmid" 8990)" "hello from CT $vmid" "hairpin, a second connection"
+	assert_eq "$(pve_fetch 8990)" "hello from CT $vmid" "the host -> $(net4 4 1):8990"
+	mac=$(lxc-attach -P "$LXCPATH" -n "$vmid" -- cat /sys/class/net/eth0/address)
+	assert_contains "$(bridge fdb show br "fwbr${vmid}i0" | grep "^$mac ")" "dev veth${vmid}i0" "where fwbr has the container's MAC"
+	# The container's ARP for its gateway gets the vmbr's answer only.
+	lxc-attach -P "$LXCPATH" -n "$vmid" -- ip neigh flush dev eth0
+	assert_contains "$(pve_fetch_inside "$vmid" 8990)" "hello from CT $vmid" "hairpin after the container's ARP cache was flushed"
+	assert_eq "$(lxc-attach -P "$LXCPATH" -n "$vmid" -- ip neigh show "$(net4 4 1)" | awk '{ print $5 }')" \
+		"$(cat "/sys/class/net/$PVE_BR0/address")" "the container's gateway MAC"
+
+	out=$("${LXCRI[@]}" port del "$vmid" tcp 8990 2>&1) || fail "port del: $out"
+	assert_eq "$(pve_hairpin_mode "fwpr${vmid}p0")" "hairpin off" "fwpr's hairpin mode without forwards"
+	assert_eq "$(pve_fwbr_elements "$vmid")" 0 "the firewall bridge's elements without forwards"
+	out=$("${LXCRI[@]}" port add "$vmid" tcp 8990 80 --net eth0 2>&1) || fail "port add: $out"
+	assert_eq "$(pve_hairpin_mode "fwpr${vmid}p0")" "hairpin on" "fwpr's hairpin mode after port add"
+	assert_contains "$(pve_fetch_inside "$vmid" 8990)" "hello from CT $vmid" "hairpin after port add"
+
+	nft delete table bridge "$PVE_TABLE"
+	assert_eq "$(pve_fetch_inside "$vmid" 8990)" "" "hairpin without the bridge table"
+	out=$("${LXCRI[@]}" port sync 2>&1) || fail "port sync: $out"
+	assert_eq "$(pve_fwbr_elements "$vmid")" 3 "the firewall bridge's elements after port sync"
+	assert_contains "$(pve_fetch_inside "$vmid" 8990)" "hello from CT $vmid" "hairpin after port sync"
+
+	ct_stop "$vmid"
+	assert_eq "$(pve_elements "$vmid")" 0 "elements after the stop"
+	assert_eq "$(pve_fwbr_elements "$vmid")" 0 "the firewall bridge's elements after the stop"
+}
+
 # OCI hooks on a PVE node (hook version 0, PVE's own hooks beside ours).
 pve_oci_hooks() {
 	local vmid=$((PVE_NET_VMID + 3)) pam=$T/pam out=$T/hook-out
@@ -621,5 +683,6 @@ run_test "On a PVE node, an address the container chose on an ip=dhcp net (127.0
 run_test "On a PVE node, no address within port-address-timeout: failed in lxcri status, nothing applied, no process left" pve_dhcp_timeout_fails
 run_test "On a PVE node, a stop while a forward waits leaves no waiting process and nothing applied; a restart waits for its own run only" pve_dhcp_stop_while_pending
 run_test "On a PVE node with firewall=1 (fwbr/fwpr), an ip=dhcp address is checked against the vmbr's subnet and gets its forward" pve_dhcp_firewall_bridge
+run_test "On a PVE node with firewall=1, the container reaches its own forward through the host (hairpin on fwpr), also after port del/add and a deleted bridge table; nothing left after the stop" pve_firewall_hairpin
 run_test "On a PVE node (hook version 0), the OCI hooks run as on plain LXC" pve_oci_hooks
 finish

@@ -14,7 +14,7 @@ BR=$(net_bridge 1)
 TABLE=lxs$NET_SUFFIX
 state_exit() {
 	net_exit
-	nft delete table inet "$TABLE" 2>/dev/null
+	nft_delete_tables "$TABLE"
 	return 0
 }
 trap state_exit EXIT

@@ -189,7 +189,8 @@ static void assert_address(const struct ip_address *a, const char *s)
 	ck_assert_str_eq(buf, s);
 }
 
-#define RULES 14 /* 4 prerouting, 4 output, 3 postrouting, 2 guard, 1 localnet_mark */
+/* 5 prerouting, 4 output, 3 postrouting, 2 guard, 1 localnet_mark, 1 fwbr_zone */
+#define RULES 16
 
 START_TEST(test_table_created_once)
 {
@@ -865,6 +866,108 @@ START_TEST(test_conntrack_flushed)
 }
 END_TEST
 
+/* A forward to a container behind PVE's firewall bridge fwbr101i0 / fwpr101p0. */
+static struct portfwd fwbr_fwd(uint16_t host, const char *bridge, const char *port)
+{
+	struct portfwd f = fwd(IPPROTO_TCP, host, host, 80, "10.0.0.5", "10.0.0.0/24");
+
+	snprintf(f.fwbr.bridge, sizeof(f.fwbr.bridge), "%s", bridge);
+	snprintf(f.fwbr.port, sizeof(f.fwbr.port), "%s", port);
+	ck_assert_int_eq(parse_mac("02:00:00:00:01:05", f.fwbr.ct_mac), 0);
+	ck_assert_int_eq(parse_mac("02:00:00:00:00:01", f.fwbr.vmbr_mac), 0);
+	return f;
+}
+
+/* The listing of table family TABLE, plain text ("" when it is missing). */
+static char *listing(const char *family)
+{
+	char *out = NULL;
+	struct nft_ctx *n = nft_ctx_new(NFT_CTX_DEFAULT);
+	char cmd[64];
+
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(nft_ctx_buffer_output(n), 0);
+	ck_assert_int_eq(nft_ctx_buffer_error(n), 0);
+	snprintf(cmd, sizeof(cmd), "list table %s " TABLE, family);
+	out = strdup(nft_run_cmd_from_buffer(n, cmd) == 0 ? nft_ctx_get_output_buffer(n) : "");
+	nft_ctx_free(n);
+	return out;
+}
+
+static bool listed(const char *family, const char *what)
+{
+	char *out = listing(family);
+	bool found = strstr(out, what) != NULL;
+
+	free(out);
+	return found;
+}
+
+#define FWBR_INET   "\"fwbr101i0\" comment \"101\""
+#define FWBR_BRIDGE "\"fwpr101p0\" . 02:00:00:00:01:05 comment \"101\" : 02:00:00:00:00:01"
+
+/*
+ * PVE's firewall bridge: its elements (inet and arp @fwbr, bridge
+ * @hairpin) come with the owner's first forward through it, stay while
+ * one is left, and go with the last; another owner's stay. The rules
+ * that use them are in their chains.
+ */
+START_TEST(test_fwbr_elements)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	struct portfwd f[2] = { fwbr_fwd(8080, "fwbr101i0", "fwpr101p0"),
+				fwbr_fwd(8081, "fwbr101i0", "fwpr101p0") };
+	struct portfwd other = fwbr_fwd(9090, "fwbr102i0", "fwpr102p0");
+	struct portfwd bad = fwbr_fwd(9091, "fwbr\" drop", "fwpr103p0");
+	struct lxcri_error err = { 0 };
+	char *out;
+
+	NETNS_SETUP();
+	ctx = open_ctx();
+	other.target = test_address("10.0.0.6");
+	add_ok(ctx, "101", f, 2);
+	add_ok(ctx, "102", &other, 1);
+	ck_assert(listed("inet", FWBR_INET));
+	ck_assert(listed("arp", FWBR_INET));
+	ck_assert(listed("bridge", FWBR_BRIDGE));
+	ck_assert(listed("bridge", "\"fwpr102p0\" . 02:00:00:00:01:05 comment \"102\""));
+	out = listing("inet");
+	ck_assert_msg(strstr(out, "iifname @fwbr ct zone set 19544"), "%s", out);
+	/* The fwbr pass is not DNATed: before the first DNAT rule. */
+	ck_assert(strstr(out, "iifname @fwbr return") &&
+		  strstr(out, "iifname @fwbr return") < strstr(out, "dnat ip to"));
+	free(out);
+	ck_assert(listed("bridge", "ether saddr set oifname . ether saddr map @hairpin"));
+	ck_assert(listed("bridge", "oifname . ether saddr @hairpin meta pkttype { broadcast, "
+				   "multicast } drop"));
+	ck_assert(listed("arp", "oifname @fwbr drop"));
+
+	ck_assert_int_eq(portfwd_remove(ctx, "101", &f[0], 1, &err), 1);
+	ck_assert(listed("inet", FWBR_INET));
+	ck_assert(listed("bridge", FWBR_BRIDGE));
+	ck_assert_int_eq(portfwd_remove(ctx, "101", &f[1], 1, &err), 1);
+	ck_assert(!listed("inet", "fwbr101i0"));
+	ck_assert(!listed("arp", "fwbr101i0"));
+	ck_assert(!listed("bridge", "fwpr101p0"));
+	ck_assert(listed("inet", "\"fwbr102i0\" comment \"102\""));
+	ck_assert_int_eq(portfwd_remove_owner(ctx, "102", &err), 1);
+	ck_assert(!listed("bridge", "fwpr102p0"));
+
+	/* A name that would break out of nft's quotes is refused, nothing added. */
+	ck_assert_int_eq(portfwd_add(ctx, "103", &bad, 1, &err), -EINVAL);
+	ck_assert_str_eq(err.message, "Invalid port forward port0: the firewall bridge or its "
+				      "port is no interface name of PVE's");
+	ck_assert(!listed("inet", "fwpr103p0"));
+
+	/* A table deleted by hand: the next add puts the bridge and arp tables back. */
+	ck_assert_int_eq(nft(NULL, "delete table bridge " TABLE), 0);
+	ck_assert_int_eq(complete(ctx), 0);
+	add_ok(ctx, "101", f, 2);
+	ck_assert_int_eq(complete(ctx), 1);
+	ck_assert(listed("bridge", FWBR_BRIDGE));
+}
+END_TEST
+
 START_TEST(test_json_round_trip)
 {
 	struct portfwd f = fwd(IPPROTO_UDP, 5000, 5009, 6000, "10.0.0.5", "10.0.0.0/24");
@@ -914,6 +1017,22 @@ START_TEST(test_json_round_trip)
 	ck_assert(!back.ct_range);
 	ck_assert_str_eq(back.localnet_if, "");
 	ck_assert_uint_eq(back.subnet.prefixlen, 64);
+	ck_assert_str_eq(back.fwbr.bridge, "");
+
+	/* Behind PVE's firewall bridge: its names and MACs come back. */
+	f = fwbr_fwd(80, "fwbr101i0", "fwpr101p0");
+	o = portfwd_to_json(&f);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(o, "fwbr"),
+							JSON_C_TO_STRING_PLAIN),
+			 "{\"bridge\":\"fwbr101i0\",\"port\":\"fwpr101p0\",\"mac\":"
+			 "\"02:00:00:00:01:05\",\"vmbr_mac\":\"02:00:00:00:00:01\"}");
+	ck_assert_msg(portfwd_from_json(o, &back, &err) == 0, "%s", err.message);
+	json_object_put(o);
+	ck_assert_str_eq(back.fwbr.bridge, "fwbr101i0");
+	ck_assert_str_eq(back.fwbr.port, "fwpr101p0");
+	ck_assert_mem_eq(back.fwbr.ct_mac, f.fwbr.ct_mac, 6);
+	ck_assert_mem_eq(back.fwbr.vmbr_mac, f.fwbr.vmbr_mac, 6);
 }
 END_TEST
 
@@ -967,6 +1086,16 @@ START_TEST(test_json_errors)
 	assert_bad_json("{\"family\":\"ipv4\",\"proto\":\"tcp\",\"host_first\":80,"
 			"\"host_last\":80,\"ct_first\":80,\"ct_range\":false}",
 			"Invalid port forward: 'hostip' is missing");
+	assert_bad_json(
+	    "{\"family\":\"ipv4\",\"proto\":\"tcp\"," GOOD_JSON_TAIL
+	    "\"target\":\"10.0.0.5\",\"subnet\":\"10.0.0.0/24\","
+	    "\"localnet_if\":\"\",\"index\":2,\"fwbr\":{\"bridge\":\"fwbr1i0\","
+	    "\"port\":\"fwpr1p0\",\"mac\":\"nope\",\"vmbr_mac\":\"02:00:00:00:00:01\"}}",
+	    "Invalid port forward: 'fwbr' holds no interface names and MACs");
+	assert_bad_json("{\"family\":\"ipv4\",\"proto\":\"tcp\"," GOOD_JSON_TAIL
+			"\"target\":\"10.0.0.5\",\"subnet\":\"10.0.0.0/24\","
+			"\"localnet_if\":\"\",\"index\":2,\"fwbr\":{\"bridge\":\"fwbr1i0\"}}",
+			"Invalid port forward: 'port' is missing");
 }
 END_TEST
 
@@ -1014,6 +1143,7 @@ static Suite *portfwd_suite(void)
 	tcase_add_test(tc, test_localnet_set);
 	tcase_add_test(tc, test_traffic);
 	tcase_add_test(tc, test_conntrack_flushed);
+	tcase_add_test(tc, test_fwbr_elements);
 	tcase_add_test(tc, test_json_round_trip);
 	tcase_add_test(tc, test_json_errors);
 	tcase_add_test(tc, test_host_string);
