@@ -371,6 +371,8 @@ reset_roots() {
 		while read -r m; do umount -l "$m"; done
 	rm -rf "$ETC" "$RUN"
 	mkdir -p "$ETC/containers"
+	# A suite's own lxcri.conf for each of its tests.
+	if [ -n "${SUITE_SETTINGS:-}" ]; then printf '%s\n' "$SUITE_SETTINGS" >"$ETC/lxcri.conf"; fi
 	# A simulated cluster kept from an earlier test: quorate, every node online.
 	if [ -n "$(pve_cluster_nodes)" ]; then
 		pve_quorum 1

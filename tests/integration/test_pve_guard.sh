@@ -10,6 +10,14 @@ pve_node_setup
 
 net_setup
 GUARD_BR=$(net_bridge 6)
+# A port forwarding table of this run's own, gone with it.
+GUARD_TABLE=lxg$NET_SUFFIX
+SUITE_SETTINGS="port-table: $GUARD_TABLE"
+guard_exit() {
+	net_exit
+	nft_delete_tables "$GUARD_TABLE"
+}
+trap guard_exit EXIT
 # vmids unique to this run: host link names follow the vmid.
 CT=$((800000 + $$ % 99999))
 CLONE=$((CT + 1))
