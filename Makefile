@@ -22,7 +22,7 @@ CFLAGS ?= -O2 -g
 WERROR ?=
 WARNINGS = -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wmissing-prototypes -Wstrict-prototypes -Wvla
-BASE_CPPFLAGS := -D_GNU_SOURCE -DLXCRI_VERSION='"$(VERSION)"' -Ilib
+BASE_CPPFLAGS := -D_GNU_SOURCE -DLXCRI_VERSION='"$(VERSION)"' -I.
 HARDEN := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
 ALL_CFLAGS = -std=gnu11 $(BASE_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(HARDEN) \
 	$(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS)
@@ -45,12 +45,62 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 FUSE_CFLAGS = $(shell $(PKG_CONFIG) --cflags fuse3)
 FUSE_LIBS = $(shell $(PKG_CONFIG) --libs fuse3)
 
-LIB_SRCS := $(sort $(wildcard lib/*.c))
-LIB_HDRS := $(wildcard lib/*.h)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB_ASAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
-LIB := $(BUILD)/liblxcri.a
-LIB_ASAN := $(BUILD)/asan/liblxcri.a
+# The layers, lowest first (doc/architecture.md): lib/<layer>, and cli/ on
+# top. Each is a static archive; a layer may use only the layers below it
+# that LAYER_USES names, and the libraries LAYER_LIBS names. The build links
+# each archive whole against exactly those (the `layers` target, part of
+# `all`), so a call upward or sideways fails it.
+.DEFAULT_GOAL := all
+LAYERS := basic shared pve lsm netlink net port ocihooks hook cli
+layer_dir = $(if $(filter cli,$(1)),cli,lib/$(1))
+LAYER_USES_basic :=
+LAYER_USES_shared := basic
+LAYER_USES_pve := shared basic
+LAYER_USES_lsm := shared basic
+LAYER_USES_netlink := shared basic
+LAYER_USES_net := netlink shared basic
+LAYER_USES_port := netlink shared basic
+LAYER_USES_ocihooks := lsm shared basic
+LAYER_USES_hook := lsm pve shared basic
+LAYER_USES_cli := hook ocihooks port net netlink lsm pve shared basic
+LAYER_LIBS_basic :=
+LAYER_LIBS_shared = $(JSONC_LIBS)
+LAYER_LIBS_pve = $(JSONC_LIBS)
+LAYER_LIBS_lsm = $(SECCOMP_LIBS) $(SELINUX_LIBS) $(JSONC_LIBS)
+LAYER_LIBS_netlink = $(NL_LIBS) $(JSONC_LIBS)
+LAYER_LIBS_net = $(NL_LIBS) $(JSONC_LIBS)
+LAYER_LIBS_port = $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
+LAYER_LIBS_ocihooks = $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS) $(JSONC_LIBS)
+LAYER_LIBS_hook = $(SECCOMP_LIBS) $(SELINUX_LIBS) $(JSONC_LIBS)
+LAYER_LIBS_cli = $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS) \
+	$(JSONC_LIBS)
+# The sources of a layer (cli/lxcri.c is the program, not the archive).
+layer_srcs = $(filter-out cli/lxcri.c,$(sort $(wildcard $(call layer_dir,$(1))/*.c)))
+# The archives of layers $(1) under build dir $(2), in link order (the list's).
+archives = $(foreach l,$(1),$(2)/lib$(l).a)
+LIB_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
+ALL_LAYERS_TOP_DOWN := cli hook ocihooks port net netlink lsm pve shared basic
+LIBS_ALL = $(LAYER_LIBS_cli)
+
+define layer_rules
+$(BUILD)/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1)))
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/asan/lib$(1).a: $(patsubst %.c,$(BUILD)/asan/%.o,$(call layer_srcs,$(1)))
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/fuzzlib/lib$(1).a: $(patsubst %.c,$(BUILD)/fuzzlib/%.o,$(call layer_srcs,$(1)))
+	rm -f $$@ && ar rcs $$@ $$^
+# Every object of the layer, linked with only what the layer may use.
+$(BUILD)/layers/$(1): $(BUILD)/layers/main.o $(call archives,$(1) $(LAYER_USES_$(1)),$(BUILD))
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(BUILD)/layers/main.o -Wl,--whole-archive $(BUILD)/lib$(1).a \
+		-Wl,--no-whole-archive $(call archives,$(LAYER_USES_$(1)),$(BUILD)) $$(LAYER_LIBS_$(1))
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
+
+LAYER_CHECKS := $(LAYERS:%=$(BUILD)/layers/%)
+$(BUILD)/layers/main.o:
+	@mkdir -p $(dir $@)
+	printf 'int main(void)\n{\n\treturn 0;\n}\n' | $(CC) $(ALL_CFLAGS) -x c -c -o $@ -
+layers: $(LAYER_CHECKS)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -71,9 +121,10 @@ MANPAGES := $(wildcard man/*.[158])
 # lxcri-default and the template of generated profiles also in /usr/share/lxcri/apparmor.
 APPARMOR_PROFILES := $(filter-out %.md %.template,$(wildcard apparmor/*))
 
-.PHONY: all install install-selinux check unit integration demo deb bench fuzz clean deps format lint
+.PHONY: all install install-selinux check unit integration demo deb bench fuzz clean deps format lint \
+	layers
 
-all: $(PROGRAMS) $(GENERATED)
+all: $(PROGRAMS) $(GENERATED) $(LAYER_CHECKS)
 # The policy module where Debian's policy tools are installed (selinux-policy-dev).
 ifneq ($(wildcard $(SELINUX_DEVEL_MAKEFILE)),)
 all: $(SELINUX_POLICY)
@@ -96,39 +147,34 @@ $(BUILD)/asan/%.o: %.c $(DEPS_STAMP)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-$(LIB): $(LIB_OBJS)
-	rm -f $@ && ar rcs $@ $^
-
-$(LIB_ASAN): $(LIB_ASAN_OBJS)
-	rm -f $@ && ar rcs $@ $^
-
-$(BUILD)/lxcri-hook: $(BUILD)/hooks/lxcri-hook.o $(LIB)
+# The fast path every container runs: lib/basic only, and so libc only.
+$(BUILD)/lxcri-hook: $(BUILD)/hooks/lxcri-hook.o $(call archives,basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # The guard PVE runs from a container's raw keys: libc only too.
-$(BUILD)/lxcri-guard: $(BUILD)/hooks/lxcri-guard.o $(LIB)
+$(BUILD)/lxcri-guard: $(BUILD)/hooks/lxcri-guard.o $(call archives,pve basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(LIB)
+# It validates every key without libnl or libnftables.
+$(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(call archives,hook lsm pve shared basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
-$(BUILD)/lxcri-net: $(BUILD)/helpers/lxcri-net.o $(LIB)
+$(BUILD)/lxcri-net: $(BUILD)/helpers/lxcri-net.o $(call archives,hook net netlink lsm pve shared basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS)
 
-$(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(LIB)
+$(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(call archives,hook port netlink lsm pve shared basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
 
-$(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(LIB)
+$(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(call archives,hook ocihooks lsm pve shared basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PAM_LIBS) $(JSONC_LIBS)
 
-$(BUILD)/lxcri-apparmor: $(BUILD)/helpers/lxcri-apparmor.o $(LIB)
+$(BUILD)/lxcri-apparmor: $(BUILD)/helpers/lxcri-apparmor.o $(call archives,hook lsm pve shared basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
-$(BUILD)/lxcri: $(BUILD)/helpers/lxcri.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS) \
-		$(JSONC_LIBS)
+$(BUILD)/lxcri: $(BUILD)/cli/lxcri.o $(call archives,$(ALL_LAYERS_TOP_DOWN),$(BUILD))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
-$(BUILD)/lxcri-selinux: $(BUILD)/helpers/lxcri-selinux.o $(LIB)
+$(BUILD)/lxcri-selinux: $(BUILD)/helpers/lxcri-selinux.o $(call archives,hook lsm pve shared basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SELINUX_LIBS) $(JSONC_LIBS)
 
 # In a copy under BUILD: the policy Makefile writes next to its sources. It
@@ -143,11 +189,11 @@ $(BUILD)/50-lxcri.conf: hooks/50-lxcri.conf.in
 	@mkdir -p $(dir $@)
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $@
 
+LIB_ASAN := $(call archives,$(ALL_LAYERS_TOP_DOWN),$(BUILD)/asan)
 $(BUILD)/tests/check_%: tests/unit/check_%.c $(DEPS_STAMP) $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(CHECK_CFLAGS) -Wno-format-truncation -MMD -MP -o $@ $< $(LIB_ASAN) \
-		$(CHECK_LIBS) $(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) \
-		$(SELINUX_LIBS)
+		$(CHECK_LIBS) $(LIBS_ALL)
 
 TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool \
 	$(BUILD)/tests/hostilehook $(BUILD)/tests/pmxcfs-sim
@@ -157,7 +203,7 @@ $(BUILD)/tests/logsink: tests/integration/logsink.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # The pmxcfs-like filesystem the PVE tests mount (tests/pmxcfs/pmxcfs-sim.c).
-$(BUILD)/tests/pmxcfs-sim: tests/pmxcfs/pmxcfs-sim.c lib/cleanup.h
+$(BUILD)/tests/pmxcfs-sim: tests/pmxcfs/pmxcfs-sim.c lib/basic/cleanup.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(FUSE_LIBS)
 
@@ -197,7 +243,7 @@ install: all
 	install -m 0644 $(APPARMOR_PROFILES) $(DESTDIR)$(SYSCONFDIR)/apparmor.d/
 	install -m 0644 apparmor/lxcri-default apparmor/lxcri-container.template \
 		$(DESTDIR)$(DATADIR)/lxcri/apparmor/
-	install -m 0644 helpers/lxcri.bash-completion \
+	install -m 0644 cli/lxcri.bash-completion \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/lxcri
 	for m in $(MANPAGES); do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
@@ -225,20 +271,16 @@ bench: all
 # lib/ built once for every fuzz target (clang, instrumented for libFuzzer
 # and the sanitizers), with the warnings of every other build.
 FUZZ_CFLAGS = -std=gnu11 -g -O1 $(BASE_CPPFLAGS) $(WARNINGS) $(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS)
-LIB_FUZZ_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzlib/%.o)
-LIB_FUZZ := $(BUILD)/fuzzlib/liblxcri.a
+LIB_FUZZ := $(call archives,$(ALL_LAYERS_TOP_DOWN),$(BUILD)/fuzzlib)
 
 $(BUILD)/fuzzlib/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
 
-$(LIB_FUZZ): $(LIB_FUZZ_OBJS)
-	rm -f $@ && ar rcs $@ $^
-
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DEPS_STAMP) $(LIB_FUZZ)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(LIB_FUZZ) \
-		$(JSONC_LIBS) $(NL_LIBS) $(NLNF_LIBS) $(NFT_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS)
+		$(LIBS_ALL)
 
 fuzz: $(FUZZ_BINS)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

@@ -9,7 +9,7 @@
  *                   state.json and a config snapshot in <run>/<id>/, LXC_PID
  *                   the process that holds the namespace
  *   (b) CNI         the bridge plugin with host-local IPAM from /usr/lib/cni,
- *                   run through lib/cni's cni_add() exactly as libcni would
+ *                   run through lib/net/cni's cni_add() exactly as libcni would
  *                   (in-process: no runtime binary is exec'ed for this side)
  *
  * Each round makes a new namespace (a process that unshares its netns and
@@ -44,8 +44,8 @@
 
 #define BENCH_NAME "net-setup"
 #include "bench.h"
-#include "cni.h"
-#include "state.h"
+#include "lib/net/cni.h"
+#include "lib/shared/state.h"
 
 #define BRIDGE_LXCRI "lxcri-bench-a"
 #define BRIDGE_CNI   "lxcri-bench-b"
@@ -396,7 +396,7 @@ int main(int argc, char **argv)
 	       "      net1: name=eth1,bridge=" BRIDGE_LXCRI ",ip=10.88.0.<n>/16,gw=10.88.0.1\n"
 	       "    on bridge " BRIDGE_LXCRI " (10.88.0.1/16)\n",
 	       b.net_helper, CONTAINER_ID);
-	printf("(b) CNI bridge + host-local from " PLUGIN_DIR ", through lib/cni's cni_add():\n"
+	printf("(b) CNI bridge + host-local from " PLUGIN_DIR ", through lib/net/cni's cni_add():\n"
 	       "      %s\n",
 	       conflist);
 

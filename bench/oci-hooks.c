@@ -3,9 +3,9 @@
  * bench/oci-hooks: what running an OCI hook through PAM costs, side by
  * side in one run, interleaved round by round:
  *
- *   direct  fork+exec+wait of /bin/true through process_run() (lib/process),
+ *   direct  fork+exec+wait of /bin/true through process_run() (lib/basic/process),
  *           with the OCI state on stdin: what a runtime without PAM does
- *   pam     the same hook through hookrun_run() (lib/hookrun): PAM account,
+ *   pam     the same hook through hookrun_run() (lib/ocihooks/hookrun): PAM account,
  *           credentials and session for root in the service "lxcri-hook"
  *
  * Run it with the service in reach: installed in /etc/pam.d, or through
@@ -25,8 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hookrun.h"
-#include "process.h"
+#include "lib/ocihooks/hookrun.h"
+#include "lib/basic/process.h"
 
 #define STATE "{\"ociVersion\":\"1.0.2\",\"id\":\"bench\",\"status\":\"creating\",\"pid\":1}"
 

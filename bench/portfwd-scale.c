@@ -7,8 +7,8 @@
  *                 table of its own (inet lxcri_bench), one owner per forward,
  *                 then localnet_acquire() of the container link for it (the
  *                 guard and route_localnet), as one container start makes it
- *   (b) portmap   Debian's CNI portmap plugin (iptables) through lib/cni's
- *                 cni_add(), one container id per forward. lib/cni sends no
+ *   (b) portmap   Debian's CNI portmap plugin (iptables) through lib/net/cni's
+ *                 cni_add(), one container id per forward. lib/net/cni sends no
  *                 prevResult to the first plugin, and portmap refuses to run
  *                 unchained, so the list is [static, portmap]: the static
  *                 IPAM plugin gives the container's address as the result
@@ -61,10 +61,10 @@
 
 #define BENCH_NAME "portfwd-scale"
 #include "bench.h"
-#include "cni.h"
-#include "localnet.h"
-#include "portfwd.h"
-#include "strv.h"
+#include "lib/net/cni.h"
+#include "lib/port/localnet.h"
+#include "lib/port/portfwd.h"
+#include "lib/basic/strv.h"
 
 #define IP_PROGRAM	 "/bin/ip"
 #define PLUGIN_DIR	 "/usr/lib/cni"
@@ -627,7 +627,7 @@ int main(int argc, char **argv)
 	       "10.99.(128+i/250).(1+i%%250):80\n"
 	       "(a) lxcri    portfwd_add(ctx, \"<100+i>\", &forward, 1) into table inet " TABLE
 	       " (libnftables)\n"
-	       "(b) portmap  " PLUGIN_DIR "/portmap (iptables) through lib/cni's cni_add(), "
+	       "(b) portmap  " PLUGIN_DIR "/portmap (iptables) through lib/net/cni's cni_add(), "
 	       "container id <100+i>:\n"
 	       "             [static (gives the prevResult: 10.99.x.y/16), portmap with "
 	       "runtimeConfig.portMappings]\n"

@@ -4,7 +4,7 @@
  * side by side in one run, interleaved round by round:
  *
  *   parse    json-c reading the profile: the least any converter pays
- *   convert  seccompconv_convert() (lib/seccompconv): parse, resolve
+ *   convert  seccompconv_convert() (lib/lsm/seccompconv): parse, resolve
  *            includes/excludes for the capabilities, check every syscall
  *            name with libseccomp for each arch, write LXC's text
  *
@@ -27,8 +27,8 @@
 #include <seccomp.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "seccompconv.h"
+#include "lib/basic/fileio.h"
+#include "lib/lsm/seccompconv.h"
 
 static const char *const caps[] = { "CAP_CHOWN",
 				    "CAP_DAC_OVERRIDE",

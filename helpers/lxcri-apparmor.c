@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lxcri-apparmor: the apparmor feature of a managed container;
- * lib/apparmorsetup.h does the work, lib/helpermain.h the rest.
+ * lib/lsm/apparmorsetup.h does the work, lib/hook/helpermain.h the rest.
  *
  *   lxcri-apparmor pre-start <id>   check the profile, or make and load the generated one
  *   lxcri-apparmor teardown <id>    unload the generated profile the state records
@@ -12,10 +12,10 @@
 
 #include <stdlib.h>
 
-#include "apparmor.h"
-#include "apparmorsetup.h"
-#include "helpermain.h"
-#include "paths.h"
+#include "lib/lsm/apparmor.h"
+#include "lib/lsm/apparmorsetup.h"
+#include "lib/hook/helpermain.h"
+#include "lib/basic/paths.h"
 
 static int setup_of(const struct helper_run *run, struct lxcri_paths *paths,
 		    struct apparmorsetup *ret, struct lxcri_error *err)

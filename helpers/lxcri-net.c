@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lxcri-net: the networks feature (netN, routeN, dns) of a managed
- * container; lib/netsetup.h does the work, lib/helpermain.h the rest.
+ * container; lib/net/netsetup.h does the work, lib/hook/helpermain.h the rest.
  *
  *   lxcri-net start-host <id>   apply the config snapshot's nets, routes, dns
  *   lxcri-net teardown <id>     undo the net.* and dns.* items of the state
@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "ctns.h"
-#include "helpermain.h"
-#include "log.h"
-#include "netsetup.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/ctns.h"
+#include "lib/hook/helpermain.h"
+#include "lib/basic/log.h"
+#include "lib/net/netsetup.h"
 
 /* The rootfs as a host directory (LXC_ROOTFS_PATH, "dir:" stripped), or NULL. */
 static const char *rootfs_dir(void)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lxcri-ocihooks: the OCI hooks feature (hooks, hook-user, annotationN) of a
- * managed container; lib/hooksetup.h does the work, lib/helpermain.h the rest.
+ * managed container; lib/ocihooks/hooksetup.h does the work, lib/hook/helpermain.h the rest.
  *
  *   lxcri-ocihooks start-host <id>   run the hooks up to startContainer, wait for poststart
  *   lxcri-ocihooks teardown <id>     run the recorded poststop hooks
@@ -12,8 +12,8 @@
 
 #include <stdlib.h>
 
-#include "helpermain.h"
-#include "hooksetup.h"
+#include "lib/hook/helpermain.h"
+#include "lib/ocihooks/hooksetup.h"
 
 static struct hooksetup setup_of(const struct helper_run *run)
 {

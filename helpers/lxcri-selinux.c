@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lxcri-selinux: the selinux feature (selinux: <context>) of a managed
- * container; lib/selinux.h does the work, lib/helpermain.h the rest.
+ * container; lib/lsm/selinux.h does the work, lib/hook/helpermain.h the rest.
  *
  *   lxcri-selinux pre-start <id>   refuse the start where SELinux is not
  *                                  enabled, or the loaded policy does not
@@ -11,10 +11,10 @@
  * LXC itself puts the context on the container's init (lxc.selinux.context).
  */
 
-#include "helpermain.h"
-#include "log.h"
-#include "paths.h"
-#include "selinux.h"
+#include "lib/hook/helpermain.h"
+#include "lib/basic/log.h"
+#include "lib/basic/paths.h"
+#include "lib/lsm/selinux.h"
 
 static int apply(const struct helper_run *run, struct state *s, struct lxcri_error *err)
 {

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hookctx.h"
-#include "log.h"
-#include "paths.h"
+#include "lib/basic/hookctx.h"
+#include "lib/basic/log.h"
+#include "lib/basic/paths.h"
 
 static bool exists(const char *path)
 {

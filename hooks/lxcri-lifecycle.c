@@ -2,16 +2,16 @@
 /*
  * lxcri-lifecycle: what lxcri-hook hands a managed container to (execve,
  * same arguments). Validates at pre-start, applies at start-host, tears
- * down at stop and post-stop; see lib/lifecycle.h and lxcri-hook(8).
+ * down at stop and post-stop; see lib/hook/lifecycle.h and lxcri-hook(8).
  * Links libc and json-c, plus what the lib modules it uses need.
  */
 
 #include <stdlib.h>
 
-#include "hookctx.h"
-#include "lifecycle.h"
-#include "log.h"
-#include "paths.h"
+#include "lib/basic/hookctx.h"
+#include "lib/hook/lifecycle.h"
+#include "lib/basic/log.h"
+#include "lib/basic/paths.h"
 
 int main(int argc, char **argv)
 {

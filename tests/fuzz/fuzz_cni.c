@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cni.h"
+#include "lib/net/cni.h"
 
-#include "cleanup.h"
+#include "lib/basic/cleanup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "config.h"
+#include "lib/basic/cleanup.h"
+#include "lib/shared/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocihooks.h"
+#include "lib/ocihooks/ocihooks.h"
 
-#include "cleanup.h"
-#include "strv.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

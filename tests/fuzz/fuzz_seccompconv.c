@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "seccompconv.h"
+#include "lib/basic/cleanup.h"
+#include "lib/lsm/seccompconv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

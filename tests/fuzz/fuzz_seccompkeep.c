@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The two readers of lib/seccompkeep.h on arbitrary bytes: as PVE's config
+ * The two readers of lib/lsm/seccompkeep.h on arbitrary bytes: as PVE's config
  * of a container (seccompkeep_kind_pve(): a kind, or -EINVAL naming the file
  * and line), and as a seccomp profile converted by seccompconv_convert() whose
  * protections are then kept for every kind of container. A profile with its
  * protections kept has only lines LXC 5.0 reads (rules of the form
- * lib/lxcseccomp.h reads back), in one section; it says
+ * lib/lsm/lxcseccomp.h reads back), in one section; it says
  * what it kept, and that is each protection of the kind, as a rule or as a
  * "kept by" comment. The bytes as a converted profile themselves are kept
  * too, or refused with -EINVAL.
@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "lxcseccomp.h"
-#include "seccompconv.h"
-#include "seccompkeep.h"
+#include "lib/basic/cleanup.h"
+#include "lib/lsm/lxcseccomp.h"
+#include "lib/lsm/seccompconv.h"
+#include "lib/lsm/seccompkeep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state.h"
+#include "lib/shared/state.h"
 
-#include "cleanup.h"
+#include "lib/basic/cleanup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -134,7 +134,7 @@ completion() {
 	local script
 	script=$(cat <<EOS
 . /usr/share/bash-completion/bash_completion
-. "$TOP/helpers/lxcri.bash-completion"
+. "$TOP/cli/lxcri.bash-completion"
 export LXCRI_ETC_DIR="$ETC" LXCRI_PVE_DIR="$PVE"
 complete_words() { COMP_WORDS=("\$@"); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMP_LINE="\$*"; COMP_POINT=\${#COMP_LINE}; COMPREPLY=(); _lxcri lxcri "\${COMP_WORDS[-1]}" "\${COMP_WORDS[-2]:-}"; echo "\${COMPREPLY[*]}"; }
 echo "verbs: \$(complete_words lxcri '')"

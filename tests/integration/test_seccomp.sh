@@ -413,7 +413,7 @@ pve_node() {
 	printf '\n[before-upgrade]\narch: amd64\nlxc.apparmor.profile: lxc-container-default-cgns\n' >>"$PVE/lxc/200.conf"
 	"${LXCRI[@]}" apparmor set 200 profile=generated,nesting=1 >/dev/null 2>&1
 	"${LXCRI[@]}" selinux set 200 system_u:system_r:container_t:s0:c1,c2 >/dev/null 2>&1
-	# Beside lxcri's guard (lib/pveguard.h), which goes with the last key.
+	# Beside lxcri's guard (lib/pve/pveguard.h), which goes with the last key.
 	assert_eq "$(sed -n '/^lxc\./p' "$PVE/lxc/200.conf" | grep -v '^lxc.hook.pre-start: .*/lxcri-guard ')" "$(printf 'lxc.apparmor.profile: lxcri-ct-200\nlxc.selinux.context: system_u:system_r:container_t:s0:c1,c2\nlxc.apparmor.profile: lxc-container-default-cgns')"
 	assert_eq "$(grep -c '^lxc.hook.pre-start: .*/lxcri-guard ' "$PVE/lxc/200.conf")" 1 "guards in the main section"
 	assert_eq "$(sed -n '/^\[/,$p' "$PVE/lxc/200.conf" | tail -n 1)" "lxc.apparmor.profile: lxc-container-default-cgns" "the snapshot section"

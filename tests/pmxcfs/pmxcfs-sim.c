@@ -101,7 +101,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "lib/basic/cleanup.h"
 
 #define MAX_FILE_SIZE	  (1024 * 1024)
 #define DEFAULT_MAX_STORE (128 * 1024 * 1024)

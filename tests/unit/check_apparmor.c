@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lib/apparmor: enabled/loaded against fake sysfs trees, the rendering of
+ * lib/lsm/apparmor: enabled/loaded against fake sysfs trees, the rendering of
  * the per-container profile, and every profile we ship (and every rendering)
  * compiled by the real apparmor_parser, without a kernel (-Q -K -M).
  * Runs from the top of the tree (tests/run-suites does).
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "apparmor.h"
+#include "lib/lsm/apparmor.h"
 #include "testutil.h"
 
 #define TEMPLATE_PATH "apparmor/" APPARMOR_TEMPLATE

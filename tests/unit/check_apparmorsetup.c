@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lib/apparmorsetup: the pre-start checks and the generated profile's
+ * lib/lsm/apparmorsetup: the pre-start checks and the generated profile's
  * life, against a fake sysfs tree and a stand-in apparmor_parser that logs
  * its arguments. Runs from the top of the tree (the template in apparmor/).
  */
 #include <errno.h>
 #include <sys/stat.h>
 
-#include "apparmor.h"
-#include "apparmorsetup.h"
+#include "lib/lsm/apparmor.h"
+#include "lib/lsm/apparmorsetup.h"
 #include "testutil.h"
 
 struct fixture {

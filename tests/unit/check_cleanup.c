@@ -7,9 +7,9 @@
 #include <errno.h>
 #include <dirent.h>
 
-#include "cleanup.h"
-#include "error.h"
-#include "strv.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/error.h"
+#include "lib/basic/strv.h"
 
 static int open_count(void)
 {

@@ -9,10 +9,10 @@
 
 #include "testutil.h"
 
-#include "cni.h"
+#include "lib/net/cni.h"
 
-#include "cleanup.h"
-#include "strv.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/strv.h"
 
 #define PLUGINS_DIR "/usr/lib/cni"
 

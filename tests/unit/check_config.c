@@ -5,9 +5,9 @@
 #include <sys/socket.h>
 #include <syslog.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "paths.h"
+#include "lib/basic/cleanup.h"
+#include "lib/shared/config.h"
+#include "lib/basic/paths.h"
 #include "testutil.h"
 
 /* The example of DESIGN.md. */

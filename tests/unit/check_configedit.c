@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 
-#include "cleanup.h"
-#include "configedit.h"
+#include "lib/basic/cleanup.h"
+#include "lib/shared/configedit.h"
 #include "testutil.h"
 
 #define ETH1 "name=eth1,bridge=vmbr1"

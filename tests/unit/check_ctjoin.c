@@ -20,7 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "ctjoin.h"
+#include "lib/ocihooks/ctjoin.h"
 #include "testutil.h"
 
 #define DENIED_ERRNO 122 /* EDQUOT: mkdir in the "container" */
@@ -184,7 +184,7 @@ static void hook_process(struct ctjoin *j, pid_t outsider, int out)
 	_exit(0);
 }
 
-/* Runs a hook's process the way lib/hookrun does: forked from a process in the pid ns. */
+/* Runs a hook's process the way lib/ocihooks/hookrun does: forked from a process in the pid ns. */
 static char *run_hook_process(struct ctjoin *j, pid_t outsider, size_t *ret_size)
 {
 	static char out[65536];

@@ -6,7 +6,7 @@
 
 #include "testutil.h"
 
-#include "ctns.h"
+#include "lib/basic/ctns.h"
 
 /* A "container": new network and mount namespaces whose "/" is dir (as after LXC's pivot_root). */
 static int enter_container(const void *dir)

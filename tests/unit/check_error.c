@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "error.h"
+#include "lib/basic/error.h"
 #include "testutil.h"
 
 START_TEST(test_set_and_errno)

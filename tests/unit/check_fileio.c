@@ -9,8 +9,8 @@
 
 #include "testutil.h"
 
-#include "cleanup.h"
-#include "fileio.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/fileio.h"
 
 static char *path_join2(const char *a, const char *b)
 {

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "fileio.h"
-#include "helpermain.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/fileio.h"
+#include "lib/hook/helpermain.h"
 #include "testutil.h"
 
 static int applied, torn_down;

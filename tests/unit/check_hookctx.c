@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "hookctx.h"
+#include "lib/basic/hookctx.h"
 
 static void clear_lxc_env(void)
 {

@@ -22,7 +22,7 @@
 
 #include "testutil.h"
 
-#include "hookrun.h"
+#include "lib/ocihooks/hookrun.h"
 
 #define SELF	     "/proc/self/exe"
 #define MODE_VAR     "HOOKRUN_TEST_MODE"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "json.h"
+#include "lib/shared/json.h"
 /* After json.h: cleanup.h then defines _cleanup_json_. */
-#include "cleanup.h"
+#include "lib/basic/cleanup.h"
 #include "testutil.h"
 
 static struct json_object *parse(const char *text)

@@ -8,10 +8,10 @@
 
 #include <errno.h>
 
-#include "atomicfile.h"
-#include "fileio.h"
-#include "lifecycle.h"
-#include "log.h"
+#include "lib/basic/atomicfile.h"
+#include "lib/basic/fileio.h"
+#include "lib/hook/lifecycle.h"
+#include "lib/basic/log.h"
 
 struct env {
 	char *root;

@@ -10,10 +10,10 @@
 
 #include "testutil.h"
 
-#include "config.h"
-#include "localnet.h"
-#include "netlink.h"
-#include "parse.h"
+#include "lib/shared/config.h"
+#include "lib/port/localnet.h"
+#include "lib/netlink/netlink.h"
+#include "lib/basic/parse.h"
 
 /*
  * Every test runs in its own forked process (CK_FORK) and first moves into

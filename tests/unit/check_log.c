@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "log.h"
+#include "lib/basic/log.h"
 
 static char *sink_dir;
 

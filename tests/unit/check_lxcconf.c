@@ -3,9 +3,9 @@
 
 #include "testutil.h"
 
-#include "cleanup.h"
-#include "lxcconf.h"
-#include "strv.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/lxcconf.h"
+#include "lib/basic/strv.h"
 
 static char *path_join2(const char *a, const char *b)
 {

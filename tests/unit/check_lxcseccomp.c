@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "testutil.h"
 
-#include "lxcseccomp.h"
+#include "lib/lsm/lxcseccomp.h"
 
 /* Every form lxcri writes reads back as the same rule, and writes as the same line. */
 START_TEST(test_rule_round_trip)

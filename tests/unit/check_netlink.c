@@ -18,8 +18,8 @@
 
 #include "testutil.h"
 
-#include "netlink.h"
-#include "parse.h"
+#include "lib/netlink/netlink.h"
+#include "lib/basic/parse.h"
 
 /*
  * Every test runs in its own forked process, moves it into a fresh network

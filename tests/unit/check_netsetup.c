@@ -12,12 +12,12 @@
 
 #include "testutil.h"
 
-#include "ctns.h"
-#include "fileio.h"
-#include "log.h"
-#include "netlink.h"
-#include "netsetup.h"
-#include "resolvconf.h"
+#include "lib/basic/ctns.h"
+#include "lib/basic/fileio.h"
+#include "lib/basic/log.h"
+#include "lib/netlink/netlink.h"
+#include "lib/net/netsetup.h"
+#include "lib/net/resolvconf.h"
 
 /*
  * Every test runs in its own forked process inside a fresh network

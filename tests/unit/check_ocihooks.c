@@ -4,10 +4,10 @@
 
 #include "testutil.h"
 
-#include "ocihooks.h"
+#include "lib/ocihooks/ocihooks.h"
 
-#include "cleanup.h"
-#include "strv.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/strv.h"
 
 #define BUNDLE "/var/lib/lxcri/bundles/105/config.json"
 

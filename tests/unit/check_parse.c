@@ -4,8 +4,8 @@
 #include <limits.h>
 #include <sys/socket.h>
 
-#include "cleanup.h"
-#include "parse.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/parse.h"
 #include "testutil.h"
 
 START_TEST(test_uint)

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "paths.h"
+#include "lib/basic/paths.h"
 
 START_TEST(test_defaults)
 {

@@ -18,10 +18,10 @@
 
 #include "testutil.h"
 
-#include "localnet.h"
-#include "netlink.h"
-#include "parse.h"
-#include "portfwd.h"
+#include "lib/port/localnet.h"
+#include "lib/netlink/netlink.h"
+#include "lib/basic/parse.h"
+#include "lib/port/portfwd.h"
 
 /*
  * Every test runs in its own forked process (CK_FORK) and first moves it
@@ -686,7 +686,7 @@ static bool in_localnet(const char *ifname)
 
 /*
  * The forward's interface goes into @localnet in its transaction; no
- * sysctl is touched (lib/localnet sets route_localnet after, with its
+ * sysctl is touched (lib/port/localnet sets route_localnet after, with its
  * guard). A refused add leaves neither; lo is never a localnet interface.
  */
 START_TEST(test_localnet_set)
@@ -793,7 +793,7 @@ START_TEST(test_traffic)
 
 	snprintf(f.localnet_if, sizeof(f.localnet_if), "lxpf0");
 	add_ok(ctx, "101", &f, 1);
-	/* 127.0.0.1 needs route_localnet on the way out, which lib/localnet sets. */
+	/* 127.0.0.1 needs route_localnet on the way out, which lib/port/localnet sets. */
 	ck_assert_int_eq(connect_to("127.0.0.1", 8080), -EINPROGRESS);
 	ck_assert_msg(localnet_acquire(dir, "lxpf0", "101", &err) == 0, "%s", err.message);
 	/* The host itself, through the output chain: localhost and its own address. */

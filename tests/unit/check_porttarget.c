@@ -4,8 +4,8 @@
 
 #include "testutil.h"
 
-#include "config.h"
-#include "porttarget.h"
+#include "lib/shared/config.h"
+#include "lib/port/porttarget.h"
 
 static void assert_address(const struct ip_address *a, const char *want)
 {

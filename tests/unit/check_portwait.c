@@ -6,11 +6,11 @@
 
 #include "testutil.h"
 
-#include "json.h"
-#include "portfwd.h"
-#include "portsetup.h"
-#include "portwait.h"
-#include "state.h"
+#include "lib/shared/json.h"
+#include "lib/port/portfwd.h"
+#include "lib/port/portsetup.h"
+#include "lib/port/portwait.h"
+#include "lib/shared/state.h"
 
 static struct portwait_item waiting_item(unsigned port, uint16_t host)
 {
@@ -30,7 +30,7 @@ static void add_wait(struct state *s, const struct portwait_item *w)
 	    state_item_add(s, PORTWAIT_KIND, "start-host", portwait_item_to_json(w), NULL), 0);
 }
 
-/* A port.fwd item as lib/portsetup records it. */
+/* A port.fwd item as lib/port/portsetup records it. */
 static void add_forward(struct state *s, unsigned port, uint16_t host, const char *target)
 {
 	struct portfwd f = {

@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 
-#include "process.h"
+#include "lib/basic/process.h"
 
 /* Every test runs twice: _i == 0 with pidfd_open(), _i == 1 without. */
 #define MODE_SETUP() process_force_pidfd_fallback(_i == 1)

@@ -8,8 +8,8 @@
 
 #include "testutil.h"
 
-#include "fileio.h"
-#include "profilecmd.h"
+#include "lib/basic/fileio.h"
+#include "cli/profilecmd.h"
 #include "seccompfilter.h"
 
 /*

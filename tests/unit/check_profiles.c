@@ -3,18 +3,18 @@
 
 #include "testutil.h"
 
-#include "cleanup.h"
-#include "config.h"
-#include "fileio.h"
-#include "profiles.h"
-#include "sha256.h"
+#include "lib/basic/cleanup.h"
+#include "lib/shared/config.h"
+#include "lib/basic/fileio.h"
+#include "lib/lsm/profiles.h"
+#include "lib/basic/sha256.h"
 
 #define ID "web"
 
 #define SOURCE_JSON                                                                                \
 	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"kexec_load\"], "    \
 	"\"action\": \"SCMP_ACT_ERRNO\"}]}\n"
-/* As lxcri seccomp set stores it for a container on plain LXC (lib/seccompkeep.h). */
+/* As lxcri seccomp set stores it for a container on plain LXC (lib/lsm/seccompkeep.h). */
 #define KEPT_LXC "# lxcri: kept for lxc: LXC's common.seccomp\n"
 #define PROFILE	 "2\ndenylist\nkexec_load errno 1\n" KEPT_LXC
 

@@ -6,7 +6,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "pve.h"
+#include "lib/pve/pve.h"
 #include "testutil.h"
 
 static char *dir;

@@ -3,8 +3,8 @@
 
 #include "testutil.h"
 
-#include "cleanup.h"
-#include "pveguard.h"
+#include "lib/basic/cleanup.h"
+#include "lib/pve/pveguard.h"
 
 /* A PVE node under a temp dir: <tmp>/pve/{lxc,lxcri}, programs in <tmp>/libexec. */
 struct node {

@@ -5,8 +5,8 @@
 
 #include "testutil.h"
 
-#include "resolvconf.h"
-#include "safeopen.h"
+#include "lib/net/resolvconf.h"
+#include "lib/basic/safeopen.h"
 
 /*
  * Tests that touch a rootfs run twice: _i even with openat2(), _i odd with

@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 
-#include "safeopen.h"
+#include "lib/basic/safeopen.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -8,9 +8,9 @@
 
 #include "testutil.h"
 
-#include "seccompconv.h"
+#include "lib/lsm/seccompconv.h"
 
-#include "cleanup.h"
+#include "lib/basic/cleanup.h"
 
 #define DOCKER_DEFAULT "/usr/share/containers/seccomp.json"
 

@@ -5,7 +5,7 @@
 #include "testutil.h"
 
 #include "seccompfilter.h"
-#include "seccompkeep.h"
+#include "lib/lsm/seccompkeep.h"
 
 #define HEAD                                                                                       \
 	"2\nallowlist errno 95\n# lxcri: converted from a docker profile for x86_64\n[x86_64]\n"

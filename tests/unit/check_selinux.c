@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "selinux.h"
+#include "lib/basic/cleanup.h"
+#include "lib/lsm/selinux.h"
 #include "testutil.h"
 
 #define CONTEXT "system_u:system_r:container_t:s0:c10,c20"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sha256.h"
+#include "lib/basic/sha256.h"
 #include "testutil.h"
 
 /* FIPS 180-4 examples, and NIST's one million 'a'. */

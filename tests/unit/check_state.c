@@ -9,10 +9,10 @@
 
 #include "testutil.h"
 
-#include "state.h"
+#include "lib/shared/state.h"
 
-#include "cleanup.h"
-#include "fileio.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/fileio.h"
 
 #define NAME "/run/lxcri/105/state.json"
 

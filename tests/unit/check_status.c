@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "status.h"
+#include "cli/status.h"
 
 static void roots(struct lxcri_paths *p, const char *root)
 {

@@ -3,8 +3,8 @@
 
 #include "testutil.h"
 
-#include "cleanup.h"
-#include "strv.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/strv.h"
 
 /* strv_append() takes the string, NULL-terminates the list and counts it; NULL is -ENOMEM. */
 START_TEST(test_strv_append)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* trust_check: files only root can change (lib/trust.h), on real files and modes. */
+/* trust_check: files only root can change (lib/basic/trust.h), on real files and modes. */
 #include <errno.h>
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "trust.h"
+#include "lib/basic/trust.h"
 
 static char *dir;
 

@@ -32,7 +32,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "lib/basic/cleanup.h"
 
 /* LXC's get_v2_default_action(): the action a rule or line 2 names. */
 static inline uint32_t seccomp_filter_action(const char *s)

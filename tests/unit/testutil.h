@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "parse.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/parse.h"
 
 /* An address or a prefix of either family that the test writes as text. */
 static inline struct ip_address test_address(const char *s)

@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `lxcri port ...`: see portcmd.h. */
+#include <json-c/json.h>
+
+#include "cli/portcmd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/basic/cleanup.h"
+#include "lib/shared/configedit.h"
+#include "cli/ctfiles.h"
+#include "lib/port/localnet.h"
+#include "lib/basic/log.h"
+#include "lib/basic/parse.h"
+#include "lib/port/portfwd.h"
+#include "lib/port/portsetup.h"
+#include "lib/port/portwait.h"
+#include "cli/status.h"
+
+#define LIVE_HOOK "lxcri port"
+
+/* The container's files, locked. */
+static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
+		 struct ct_lock *lock, struct portcmd_change *ret, struct lxcri_error *err)
+{
+	if (!container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	if (ct_files_init(p, id, f) < 0)
+		return error_set(err, -ENAMETOOLONG, "Invalid container id '%s' (paths too long)",
+				 id);
+	*ret = (struct portcmd_change){};
+	snprintf(ret->file, sizeof(ret->file), "%s", f->config);
+	/* PVE's lock too: the first key (the last) adds (removes) lxcri's guard in PVE's config. */
+	return ct_files_lock(f, CT_LOCK_PVE_CONFIG, lock, err);
+}
+
+/*
+ * After the edit: a stopped container only gets the config (1: done); a
+ * running one its live state, settings and snapshot in lv (0: go on live).
+ */
+static int config_only_or_live(const struct lxcri_paths *p, const char *id,
+			       const struct ct_files *f, const struct config_text *old,
+			       const struct configedit_result *edit, const char *what,
+			       struct ct_live *lv, pid_t *ret_pid, struct lxcri_error *err)
+{
+	int r = ct_running_pid(p, id, ret_pid, err);
+
+	if (r < 0)
+		return r;
+	if (*ret_pid > 0)
+		return ct_live_init(p, id, f, lv, err);
+	r = ct_config_write(f, old, edit->text, edit->size, err);
+	if (r < 0)
+		return r;
+	log_info("port%u %s '%s' (not running)", edit->index, what, f->config);
+	return 1;
+}
+
+int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
+		struct portcmd_change *ret, struct lxcri_error *err)
+{
+	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
+	_cleanup_(config_text_done) struct config_text old = {};
+	_cleanup_(ct_live_done) struct ct_live lv = {};
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
+	struct lxcri_error undo = {};
+	const struct config_port *port = NULL;
+	struct ct_files f;
+	pid_t pid = 0;
+	int r;
+
+	r = begin(p, id, &f, &lock, ret, err);
+	if (r < 0)
+		return r;
+	r = config_text_read(f.config, &old, err);
+	if (r < 0)
+		return r;
+	r = configedit_port_add(f.config, old.text, old.size, CONFIGEDIT_LOWEST, value, &edit, err);
+	if (r < 0)
+		return r;
+	ret->index = edit.index;
+	for (size_t i = 0; i < edit.config->n_ports; i++)
+		if (edit.config->ports[i].index == edit.index)
+			port = &edit.config->ports[i];
+
+	r = config_only_or_live(p, id, &f, &old, &edit, "written to", &lv, &pid, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (lv.snapshot.exists) {
+		r = configedit_port_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
+					value, &snap, err);
+		if (r < 0)
+			return error_set(
+			    err, r,
+			    "The config of container '%s' changed since it started, "
+			    "and port%u does not fit what it runs with: %s; restart it "
+			    "to apply",
+			    id, edit.index, err->message);
+	}
+	struct portsetup ps = {
+		.id = id,
+		.pid = pid,
+		.state_dir = f.state_dir,
+		.settings = &lv.settings,
+		.paths = p,
+		.hook = LIVE_HOOK,
+	};
+	/* The nets it runs with: the snapshot's. */
+	r = portsetup_apply_port(&ps, lv.snapshot.exists ? snap.config : edit.config, port,
+				 lv.state, err);
+	if (r < 0)
+		return error_set(err, r,
+				 "Failed to add port%u to the running container '%s': %s; neither "
+				 "the container nor '%s' was changed",
+				 edit.index, id, err->message, f.config);
+	r = ct_config_write(&f, &old, edit.text, edit.size, err);
+	if (r < 0) {
+		if (portsetup_teardown(&ps, lv.state, port->proto, port->host_first, &undo) > 0)
+			return error_set(err, r,
+					 "%s; removing port%u from the running container again "
+					 "failed too: %s (see 'lxcri status %s')",
+					 err->message, edit.index, undo.message, id);
+		return error_set(err, r,
+				 "%s; port%u was removed from the running container again: "
+				 "nothing was changed",
+				 err->message, edit.index);
+	}
+	ct_write_snapshot(&f, lv.snapshot.exists ? &snap : &edit);
+	log_info("port add: port%u applied to the running container and written to '%s'",
+		 edit.index, f.config);
+	ret->live = true;
+	return 0;
+}
+
+/* Whether s records a forward of proto host_port. */
+static bool state_has_port(const struct state *s, int proto, uint16_t host_port)
+{
+	_cleanup_free_ struct portfwd *fwds = NULL;
+	struct lxcri_error ignored = {};
+	size_t n = 0;
+
+	if (!s || portsetup_recorded(s, &fwds, &n, &ignored) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (fwds[i].proto == proto && fwds[i].host_first <= host_port &&
+		    host_port <= fwds[i].host_last)
+			return true;
+	return false;
+}
+
+int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t host_port,
+		struct portcmd_change *ret, struct lxcri_error *err)
+{
+	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
+	_cleanup_(config_text_done) struct config_text old = {};
+	_cleanup_(ct_live_done) struct ct_live lv = {};
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
+	struct lxcri_error restore = {};
+	struct ct_files f;
+	pid_t pid = 0;
+	int r;
+
+	r = begin(p, id, &f, &lock, ret, err);
+	if (r < 0)
+		return r;
+	r = config_text_read(f.config, &old, err);
+	if (r >= 0 && !old.exists)
+		r = error_set(err, -ENOENT,
+			      "Container '%s' has no lxcri config: '%s' does not exist", id,
+			      f.config);
+	if (r < 0)
+		return r;
+	r = configedit_port_del(f.config, old.text, old.size, proto, host_port, &edit, err);
+	if (r < 0)
+		return r;
+	ret->index = edit.index;
+
+	r = config_only_or_live(p, id, &f, &old, &edit, "removed from", &lv, &pid, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (lv.snapshot.exists) {
+		r = configedit_port_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, proto,
+					host_port, &snap, err);
+		if (r < 0 && r != -ENOENT)
+			return error_set(
+			    err, r,
+			    "The config of container '%s' changed since it started, "
+			    "and '%s %u' cannot be removed from what it runs with: %s; "
+			    "restart it to apply",
+			    id, ip_proto_name(proto), host_port, err->message);
+	}
+	ret->was_applied = state_has_port(lv.state, proto, host_port);
+
+	/* The config first (read-only /etc/pve without quorum fails here, changing nothing). */
+	r = ct_config_write(&f, &old, edit.text, edit.size, err);
+	if (r < 0)
+		return error_set(err, r, "%s; neither the container nor the config was changed",
+				 err->message);
+	struct portsetup ps = {
+		.id = id,
+		.pid = pid,
+		.state_dir = f.state_dir,
+		.settings = &lv.settings,
+		.paths = p,
+		.hook = LIVE_HOOK,
+	};
+	if (portsetup_teardown(&ps, lv.state, proto, host_port, err) > 0) {
+		r = -EIO;
+		if (ct_config_write(&f, &old, old.text, old.size, &restore) < 0)
+			return error_set(err, r,
+					 "Failed to remove '%s %u' from the running container "
+					 "'%s': %s; restoring '%s' failed too: %s",
+					 ip_proto_name(proto), host_port, id, err->message,
+					 f.config, restore.message);
+		return error_set(err, r,
+				 "Failed to remove '%s %u' from the running container '%s': %s; "
+				 "'%s' is as it was",
+				 ip_proto_name(proto), host_port, id, err->message, f.config);
+	}
+	if (snap.text)
+		ct_write_snapshot(&f, &snap);
+	log_info("port del: port%u %s and removed from '%s'", edit.index,
+		 ret->was_applied ? "removed from the running container" : "was not applied",
+		 f.config);
+	ret->live = true;
+	return 0;
+}
+
+/* Whether every host port of f is in the table for owner. */
+static bool in_table(const struct portfwd_entry *entries, size_t n, const char *owner,
+		     const struct portfwd *f)
+{
+	for (unsigned port = f->host_first; port <= f->host_last; port++) {
+		bool found = false;
+
+		for (size_t i = 0; i < n && !found; i++) {
+			const struct portfwd *e = &entries[i].fwd;
+			found = strcmp(entries[i].owner, owner) == 0 && e->family == f->family &&
+				e->proto == f->proto && e->host_first == port &&
+				e->has_hostip == f->has_hostip &&
+				(!f->has_hostip || ip_address_equal(&e->hostip, &f->hostip));
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * What the running container has of port: "status" active|pending|failed
+ * (null: not applied), "ifname" and "until" while pending, "reason" when
+ * failed (lib/port/portwait.h).
+ */
+static void add_runtime_status(struct json_object *o, const struct config_port *port,
+			       const struct state *s)
+{
+	_cleanup_json_ struct json_object *ports = s ? portwait_ports_status(s) : NULL;
+	static const char *const keys[] = { "status", "ifname", "until", "reason" };
+	struct json_object *match = NULL, *v;
+
+	for (size_t i = 0; ports && i < json_object_array_length(ports) && !match; i++) {
+		struct json_object *e = json_object_array_get_idx(ports, i);
+
+		if (json_object_object_get_ex(e, "port", &v) &&
+		    (unsigned)json_object_get_int(v) == port->index)
+			match = e;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		json_object_object_add(o, keys[i],
+				       match && json_object_object_get_ex(match, keys[i], &v)
+					   ? json_object_get(v)
+					   : NULL);
+}
+
+static struct json_object *port_json(const char *id, const struct config_port *port,
+				     const struct state *s, const struct portfwd_entry *entries,
+				     size_t n_entries)
+{
+	_cleanup_free_ struct portfwd *fwds = NULL;
+	struct json_object *o = json_object_new_object(), *forwards = json_object_new_array();
+	struct lxcri_error ignored = {};
+	char buf[INET6_ADDRSTRLEN + 16];
+	size_t n = 0;
+
+	if (!o || !forwards) {
+		json_object_put(o);
+		json_object_put(forwards);
+		return NULL;
+	}
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "port", json_object_new_int((int)port->index));
+	json_object_object_add(o, "proto", json_object_new_string(ip_proto_name(port->proto)));
+	portfwd_range_string(port->host_first, port->host_last, buf, sizeof(buf));
+	json_object_object_add(o, "host", json_object_new_string(buf));
+	portfwd_range_string(port->ct_first, port->ct_last, buf, sizeof(buf));
+	json_object_object_add(o, "ct", json_object_new_string(buf));
+	if (port->has_hostip)
+		inet_ntop(port->hostip.family, &port->hostip.in6, buf, sizeof(buf));
+	json_object_object_add(o, "hostip", port->has_hostip ? json_object_new_string(buf) : NULL);
+	json_object_object_add(o, "net", port->net[0] ? json_object_new_string(port->net) : NULL);
+	if (s && portsetup_recorded(s, &fwds, &n, &ignored) >= 0)
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *fo;
+
+			if (fwds[i].index != port->index || fwds[i].proto != port->proto ||
+			    fwds[i].host_first != port->host_first)
+				continue;
+			fo = json_object_new_object();
+			json_object_object_add(
+			    fo, "family",
+			    json_object_new_string(fwds[i].family == AF_INET ? "ipv4" : "ipv6"));
+			inet_ntop(fwds[i].family, &fwds[i].target.in6, buf, sizeof(buf));
+			json_object_object_add(fo, "target", json_object_new_string(buf));
+			json_object_object_add(
+			    fo, "in_table",
+			    json_object_new_boolean(in_table(entries, n_entries, id, &fwds[i])));
+			json_object_array_add(forwards, fo);
+		}
+	json_object_object_add(o, "forwards", forwards);
+	add_runtime_status(o, port, s);
+	return o;
+}
+
+int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object **ret,
+		 struct lxcri_error *err)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	_cleanup_free_ struct portfwd_entry *entries = NULL;
+	_cleanup_json_ struct json_object *all = json_object_new_array();
+	struct ct_status *cts = NULL;
+	struct settings settings;
+	size_t n_cts = 0, n_entries = 0;
+	int r;
+
+	if (!all)
+		return error_set(err, -ENOMEM, "Out of memory");
+	if (id && !container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	r = settings_load_host(p, &settings, err);
+	if (r >= 0)
+		r = portfwd_open(settings.port_table, &ctx, err);
+	if (r >= 0)
+		r = portfwd_list(ctx, &entries, &n_entries, err);
+	if (r < 0)
+		return r;
+	r = status_collect(p, id, &cts, &n_cts);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to list the containers");
+	for (size_t i = 0; i < n_cts; i++) {
+		_cleanup_config_ struct config *c = NULL;
+		struct lxcri_error e = {};
+
+		if (!cts[i].configured || config_load(cts[i].config_path, &c, &e) < 0)
+			continue;
+		for (size_t j = 0; j < c->n_ports; j++)
+			json_object_array_add(all, port_json(cts[i].id, &c->ports[j], cts[i].state,
+							     entries, n_entries));
+	}
+	status_free(cts, n_cts);
+	*ret = TAKE_PTR(all);
+	return 0;
+}
+
+/* The containers whose state records forwards: ids, whether they run, their forwards. */
+struct recorded {
+	char id[65];
+	bool running;
+	struct portfwd *fwds;
+	size_t n;
+};
+
+static void recorded_free(struct recorded *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++)
+		free(r[i].fwds);
+	free(r);
+}
+
+static int collect_recorded(const struct lxcri_paths *p, struct recorded **ret, size_t *ret_n,
+			    struct lxcri_error *err)
+{
+	struct ct_status *cts = NULL;
+	struct recorded *out;
+	size_t n_cts = 0, n = 0;
+	int r = status_collect(p, NULL, &cts, &n_cts);
+
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to list the containers");
+	out = calloc(n_cts + 1, sizeof(*out));
+	if (!out) {
+		status_free(cts, n_cts);
+		return error_set(err, -ENOMEM, "Out of memory");
+	}
+	for (size_t i = 0; i < n_cts; i++) {
+		struct lxcri_error e = {};
+		struct ct_lxc lxc;
+
+		if (!cts[i].state ||
+		    portsetup_recorded(cts[i].state, &out[n].fwds, &out[n].n, &e) < 0)
+			continue;
+		if (out[n].n == 0) {
+			free(out[n].fwds);
+			out[n].fwds = NULL;
+			continue;
+		}
+		out[n].running = strcmp(cts[i].state->phase, "running") == 0 &&
+				 status_lxc_query(p, cts[i].id, &lxc, &e) >= 0 &&
+				 status_lxc_running(&lxc);
+		snprintf(out[n].id, sizeof(out[n].id), "%s", cts[i].id);
+		n++;
+	}
+	status_free(cts, n_cts);
+	*ret = out;
+	*ret_n = n;
+	return 0;
+}
+
+static const struct recorded *recorded_of(const struct recorded *rec, size_t n, const char *owner)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rec[i].id, owner) == 0)
+			return &rec[i];
+	return NULL;
+}
+
+static bool running_has(const struct recorded *rec, size_t n, const char *owner)
+{
+	const struct recorded *r = recorded_of(rec, n, owner);
+	return r && r->running;
+}
+
+/* Whether the state of the element's owner records a forward that covers it. */
+static bool element_owned(const struct recorded *rec, size_t n, const struct portfwd_entry *e)
+{
+	const struct recorded *r = recorded_of(rec, n, e->owner);
+
+	for (size_t i = 0; r && i < r->n; i++) {
+		const struct portfwd *f = &r->fwds[i];
+
+		if (f->family == e->fwd.family && f->proto == e->fwd.proto &&
+		    f->has_hostip == e->fwd.has_hostip &&
+		    (!f->has_hostip || ip_address_equal(&f->hostip, &e->fwd.hostip)) &&
+		    f->host_first <= e->fwd.host_first && e->fwd.host_first <= f->host_last)
+			return true;
+	}
+	return false;
+}
+
+/* Whether a running container records a forward through ifname (route_localnet's owner). */
+static bool localnet_owned(const struct recorded *rec, size_t n, const char *owner,
+			   const char *ifname)
+{
+	const struct recorded *r = recorded_of(rec, n, owner);
+
+	for (size_t i = 0; r && r->running && i < r->n; i++)
+		if (strcmp(r->fwds[i].localnet_if, ifname) == 0)
+			return true;
+	return false;
+}
+
+/* route_localnet with its guard for the forwards of a running container. */
+static int localnet_take(const char *dir, const struct recorded *r, struct lxcri_error *err)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		bool seen = !r->fwds[i].localnet_if[0];
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(r->fwds[j].localnet_if, r->fwds[i].localnet_if) == 0;
+		int e = seen ? 0 : localnet_acquire(dir, r->fwds[i].localnet_if, r->id, err);
+
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+/*
+ * Records of route_localnet whose owners no longer need it (a crash, a lost
+ * state): released, so that route_localnet goes back with the guard.
+ */
+static int localnet_prune(const char *dir, struct portfwd_ctx *ctx, const struct recorded *rec,
+			  size_t n_rec, struct lxcri_error *err)
+{
+	struct localnet_record *recs = NULL;
+	size_t n = 0;
+	int r = localnet_records(dir, &recs, &n, err);
+
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		size_t kept = recs[i].n_owners;
+		int released = 0;
+
+		for (size_t j = 0; released >= 0 && j < recs[i].n_owners; j++)
+			if (!localnet_owned(rec, n_rec, recs[i].owners[j], recs[i].ifname)) {
+				kept--;
+				released =
+				    localnet_release(dir, recs[i].ifname, recs[i].owners[j], err);
+			}
+		if (released >= 0 && recs[i].n_owners == 0)
+			released = localnet_release(dir, recs[i].ifname, NULL, err);
+		if (released > 0 && kept == 0)
+			released = portfwd_localnet_del(ctx, recs[i].ifname, err);
+		if (released < 0)
+			r = released;
+	}
+	localnet_records_free(recs, n);
+	return r;
+}
+
+int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
+		 struct lxcri_error *err)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	_cleanup_free_ struct portfwd_entry *entries = NULL;
+	struct recorded *rec = NULL;
+	struct settings settings;
+	size_t n_rec = 0, n_entries = 0, running = 0;
+	char dir[PATH_MAX];
+	int r;
+
+	*ret = (struct portcmd_sync_result){};
+	r = portsetup_localnet_dir(p, dir, sizeof(dir));
+	if (r < 0)
+		return error_set(err, r, "Path too long: '%s'", p->run_dir);
+	r = settings_load_host(p, &settings, err);
+	if (r >= 0)
+		r = portfwd_open(settings.port_table, &ctx, err);
+	if (r >= 0)
+		r = collect_recorded(p, &rec, &n_rec, err);
+	for (size_t i = 0; r >= 0 && i < n_rec; i++)
+		running += rec[i].running;
+	/* Chains emptied by hand first: adds only make the chains that do not exist. */
+	if (r >= 0 && running > 0)
+		r = portfwd_repair(ctx, err);
+	if (r < 0) {
+		recorded_free(rec, n_rec);
+		return r;
+	}
+	for (size_t i = 0; i < n_rec; i++) {
+		struct lxcri_error e = {};
+
+		if (!rec[i].running)
+			continue;
+		if (portfwd_add(ctx, rec[i].id, rec[i].fwds, rec[i].n, &e) < 0 ||
+		    localnet_take(dir, &rec[i], &e) < 0) {
+			log_error("CT %s: port sync failed: %s", rec[i].id, e.message);
+			if (ret->failed++ == 0)
+				error_set(err, e.code, "Container '%s': %s", rec[i].id, e.message);
+			continue;
+		}
+		ret->containers++;
+		ret->forwards += rec[i].n;
+	}
+	/* Elements of containers that no longer run (a crash without teardown). */
+	r = portfwd_list(ctx, &entries, &n_entries, err);
+	for (size_t i = 0; r >= 0 && i < n_entries; i++) {
+		bool seen = running_has(rec, n_rec, entries[i].owner);
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(entries[j].owner, entries[i].owner) == 0;
+		if (seen)
+			continue;
+		int removed = portfwd_remove_owner(ctx, entries[i].owner, err);
+		if (removed < 0)
+			r = removed;
+		else
+			ret->removed += (size_t)removed;
+	}
+	if (r >= 0)
+		r = localnet_prune(dir, ctx, rec, n_rec, err);
+	recorded_free(rec, n_rec);
+	if (r < 0)
+		return r;
+	return ret->failed > 0 ? -EIO : 0;
+}
+
+/* "'101' tcp 8080, '102' udp 53 and N more" into buf. */
+static void name_elements(const struct portfwd_entry *e, const bool *pick, size_t n, char *buf,
+			  size_t size)
+{
+	size_t shown = 0, total = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char host[128], escaped[ESCAPE_BUFSIZE];
+		size_t len = strlen(buf);
+
+		if (!pick[i])
+			continue;
+		if (total++ >= 3)
+			continue;
+		portfwd_host_string(&e[i].fwd, host, sizeof(host));
+		snprintf(buf + len, size - len, "%s'%s' %s", shown++ ? ", " : "",
+			 escape_for_message(e[i].owner, escaped, sizeof(escaped)), host);
+	}
+	if (total > shown) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, size - len, " and %zu more", total - shown);
+	}
+}
+
+int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	_cleanup_free_ struct portfwd_entry *entries = NULL;
+	_cleanup_free_ bool *ownerless = NULL;
+	struct lxcri_error err = {};
+	struct recorded *rec = NULL;
+	struct settings settings;
+	size_t n_rec = 0, n_entries = 0, missing = 0, stray = 0, n_ownerless = 0, running = 0;
+	char names[256];
+	int complete, r;
+
+	r = settings_load_host(p, &settings, &err);
+	if (r >= 0)
+		r = portfwd_open(settings.port_table, &ctx, &err);
+	if (r >= 0)
+		r = collect_recorded(p, &rec, &n_rec, &err);
+	if (r < 0) {
+		snprintf(detail, size, "%s", err.message);
+		return r;
+	}
+	complete = portfwd_table_complete(ctx, &err);
+	r = complete < 0 ? complete : portfwd_list(ctx, &entries, &n_entries, &err);
+	if (r >= 0) {
+		ownerless = calloc(n_entries + 1, sizeof(*ownerless));
+		if (!ownerless)
+			r = error_set(&err, -ENOMEM, "Out of memory");
+	}
+	if (r < 0) {
+		recorded_free(rec, n_rec);
+		snprintf(detail, size, "%s", err.message);
+		return r;
+	}
+	for (size_t i = 0; i < n_rec; i++) {
+		running += rec[i].running;
+		for (size_t j = 0; rec[i].running && j < rec[i].n; j++)
+			missing += !in_table(entries, n_entries, rec[i].id, &rec[i].fwds[j]);
+	}
+	for (size_t i = 0; i < n_entries; i++) {
+		ownerless[i] = !element_owned(rec, n_rec, &entries[i]);
+		n_ownerless += ownerless[i];
+		stray += !ownerless[i] && !running_has(rec, n_rec, entries[i].owner);
+	}
+	recorded_free(rec, n_rec);
+	name_elements(entries, ownerless, n_entries, names, sizeof(names));
+	if (complete == 0 && running == 0 && n_entries == 0) {
+		snprintf(detail, size, "no forwards (table '%s' not made yet)",
+			 settings.port_table);
+		return 0;
+	}
+	if (complete == 0 || missing > 0 || stray > 0 || n_ownerless > 0) {
+		snprintf(detail, size,
+			 "table inet %s %s; %zu recorded forward(s) missing, %zu element(s) of "
+			 "containers that do not run, %zu element(s) without an owner (no "
+			 "container records them)%s%s",
+			 settings.port_table, complete ? "complete" : "missing or incomplete",
+			 missing, stray, n_ownerless, n_ownerless ? ": " : "", names);
+		return 1;
+	}
+	snprintf(detail, size, "table inet %s matches the %zu running container(s) with forwards",
+		 settings.port_table, running);
+	return 0;
+}
+
+/* Appends "'name'" (or "'name' for 'owner'", "'name' (what)") to buf, the first four of them. */
+static void append_name(char *buf, size_t size, size_t index, const char *name, const char *owner)
+{
+	size_t len = strlen(buf);
+
+	if (index >= 4) {
+		if (index == 4)
+			snprintf(buf + len, size - len, ", ...");
+		return;
+	}
+	if (!owner)
+		snprintf(buf + len, size - len, "%s'%s'", index ? ", " : "", name);
+	else if (strchr(owner, ' '))
+		snprintf(buf + len, size - len, "%s'%s' (%s)", index ? ", " : "", name, owner);
+	else
+		snprintf(buf + len, size - len, "%s'%s' for '%s'", index ? ", " : "", name, owner);
+}
+
+int portcmd_localnet_check(const struct lxcri_paths *p, char *detail, size_t size)
+{
+	struct localnet_record *recs = NULL;
+	struct localnet_on *on = NULL;
+	struct recorded *rec = NULL;
+	struct lxcri_error err = {};
+	size_t n_recs = 0, n_on = 0, n_rec = 0, ours = 0, others = 0, stale = 0, guarded = 0;
+	char dir[PATH_MAX], bad[256] = "", foreign[256] = "", kept[256] = "";
+	bool owners = false;
+	int r;
+
+	r = portsetup_localnet_dir(p, dir, sizeof(dir));
+	if (r < 0)
+		r = error_set(&err, r, "Path too long: '%s'", p->run_dir);
+	if (r >= 0)
+		r = localnet_scan(&on, &n_on, &err);
+	if (r >= 0)
+		r = localnet_records(dir, &recs, &n_recs, &err);
+	for (size_t i = 0; r >= 0 && i < n_recs; i++)
+		owners |= recs[i].n_owners > 0;
+	/* Which containers run costs an lxc-info each: only when there is something to compare. */
+	if (r >= 0 && owners)
+		r = collect_recorded(p, &rec, &n_rec, &err);
+	for (size_t i = 0; r >= 0 && i < n_on; i++) {
+		bool recorded = false;
+
+		for (size_t j = 0; j < n_recs && !recorded; j++)
+			recorded = strcmp(recs[j].ifname, on[i].ifname) == 0;
+		if (on[i].guarded)
+			guarded++;
+		else if (recorded)
+			append_name(bad, sizeof(bad), ours++, on[i].ifname, NULL);
+		else
+			append_name(foreign, sizeof(foreign), others++, on[i].ifname,
+				    strcmp(on[i].ifname, "all") == 0 ? "every interface" : NULL);
+	}
+	for (size_t i = 0; r >= 0 && i < n_recs; i++)
+		for (size_t j = 0; j < recs[i].n_owners; j++)
+			if (!localnet_owned(rec, n_rec, recs[i].owners[j], recs[i].ifname))
+				append_name(kept, sizeof(kept), stale++, recs[i].ifname,
+					    recs[i].owners[j]);
+	localnet_records_free(recs, n_recs);
+	recorded_free(rec, n_rec);
+	free(on);
+	if (r < 0) {
+		snprintf(detail, size, "%s", err.message);
+		return r;
+	}
+	if (ours > 0 || others > 0) {
+		snprintf(
+		    detail, size,
+		    "route_localnet=1 without its guard on %s%s%s%s%s: neighbours there reach the "
+		    "host's 127.0.0.1 services",
+		    ours ? bad : "", ours ? " (set by lxcri)" : "", ours && others ? ", " : "",
+		    others ? foreign : "", others ? " (not set by lxcri)" : "");
+		return ours > 0 ? 2 : 1;
+	}
+	if (stale > 0) {
+		snprintf(
+		    detail, size,
+		    "route_localnet kept (guarded) for %zu container(s) that no longer need it: "
+		    "%s",
+		    stale, kept);
+		return 1;
+	}
+	snprintf(detail, size, "route_localnet=1 on %zu interface(s), each with its guard",
+		 guarded);
+	return 0;
+}

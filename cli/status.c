@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <json-c/json.h>
+
+#include "cli/status.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/basic/fileio.h"
+#include "lib/lsm/profiles.h"
+#include "lib/basic/cleanup.h"
+#include "lib/shared/config.h"
+#include "lib/hook/lifecycle.h"
+#include "lib/net/netsetup.h"
+#include "lib/ocihooks/ocirun.h"
+#include "lib/basic/parse.h"
+#include "lib/port/portwait.h"
+#include "lib/basic/process.h"
+
+#define LXC_INFO_TIMEOUT_MS 10000
+
+bool status_lxc_running(const struct ct_lxc *lxc)
+{
+	return lxc->exists && lxc->pid > 0 &&
+	       (strcmp(lxc->state, "RUNNING") == 0 || strcmp(lxc->state, "FROZEN") == 0);
+}
+
+int status_lxc_namespaces(const struct lxcri_paths *p, const char *id, pid_t pid, struct ctns *ret,
+			  struct lxcri_error *err)
+{
+	struct ctns ns = CTNS_NONE;
+	struct ct_lxc again;
+	int r = ctns_open_pid(pid, &ns, err);
+
+	if (r >= 0)
+		r = status_lxc_query(p, id, &again, err);
+	if (r >= 0 && (!status_lxc_running(&again) || again.pid != pid))
+		r = error_set(err, -ESRCH,
+			      "Container '%s' stopped or restarted meanwhile (its init was %d): "
+			      "try again",
+			      id, (int)pid);
+	if (r < 0) {
+		ctns_close(&ns);
+		return r;
+	}
+	*ret = ns;
+	return 0;
+}
+
+/* One value of lxc-info's output: "State:  RUNNING" (several asked for) or "RUNNING" (one). */
+static const char *lxc_info_value(char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) == 0 && line[n] == ':') {
+		line += n + 1;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		return line;
+	}
+	return strchr(line, ':') ? NULL : line;
+}
+
+int status_parse_lxc_info(const char *out, struct ct_lxc *ret)
+{
+	_cleanup_free_ char *copy = strdup(out ? out : "");
+	struct ct_lxc result = { .exists = true };
+	char *save = NULL;
+	unsigned n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *v;
+		size_t len = strlen(line);
+		uint32_t pid;
+
+		while (len && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (n == 0) {
+			v = lxc_info_value(line, "State");
+			if (!v || !*v || strlen(v) >= sizeof(result.state) ||
+			    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(v))
+				return -EINVAL;
+			strcpy(result.state, v);
+		} else if (n == 1) {
+			v = lxc_info_value(line, "PID");
+			if (!v || parse_uint32(v, 1, INT32_MAX, &pid) < 0)
+				return -EINVAL;
+			result.pid = (pid_t)pid;
+		} else {
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (n == 0)
+		return -EINVAL;
+	/* A container that runs has an init; a stopped one has none. */
+	if ((strcmp(result.state, "RUNNING") == 0 || strcmp(result.state, "FROZEN") == 0) &&
+	    result.pid <= 0)
+		return -EINVAL;
+	*ret = result;
+	return 0;
+}
+
+int status_lxc_query(const struct lxcri_paths *p, const char *id, struct ct_lxc *ret,
+		     struct lxcri_error *err)
+{
+	static const char *const candidates[] = { "/usr/bin/lxc-info", "/usr/sbin/lxc-info" };
+	const char *program = NULL;
+	struct process_result res = {};
+	struct stat st;
+	char what[128];
+	int r;
+
+	if (!container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	for (size_t i = 0; i < ELEMENTSOF(candidates) && !program; i++)
+		if (stat(candidates[i], &st) == 0)
+			program = candidates[i];
+	if (!program)
+		return error_set(
+		    err, -ENOENT,
+		    "lxc-info was not found in /usr/bin or /usr/sbin: is LXC installed?");
+
+	char *argv[] = { (char *)program, (char *)"-P", (char *)p->lxc_path,
+			 (char *)"-n",	  (char *)id,	(char *)"-s",
+			 (char *)"-p",	  (char *)"-H", NULL };
+	struct process_spec spec = {
+		.path = program,
+		.argv = argv,
+		.timeout_ms = LXC_INFO_TIMEOUT_MS,
+	};
+
+	r = process_run(&spec, &res, err);
+	if (r < 0)
+		return r;
+	if (res.exited && res.exit_status != 0 && strstr(res.err, "doesn't exist")) {
+		process_result_done(&res);
+		*ret = (struct ct_lxc){};
+		return 0;
+	}
+	if (!res.exited || res.exit_status != 0) {
+		r = error_set(err, -EIO, "'%s -P %s -n %s -s -p -H' %s: %.*s", program, p->lxc_path,
+			      id, process_result_describe(&res, what, sizeof(what)),
+			      (int)strcspn(res.err, "\n"), res.err);
+		process_result_done(&res);
+		return r;
+	}
+	r = status_parse_lxc_info(res.out, ret);
+	if (r < 0)
+		r = error_set(err, r, "Unexpected output of '%s -n %s -s -p -H': '%.*s'", program,
+			      id, (int)strcspn(res.out, "\n"), res.out);
+	process_result_done(&res);
+	return r;
+}
+
+static int cmp_status(const void *a, const void *b)
+{
+	return strcmp(((const struct ct_status *)a)->id, ((const struct ct_status *)b)->id);
+}
+
+static bool same_file_content(const char *a, const char *b)
+{
+	_cleanup_free_ char *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0;
+
+	if (read_file(a, CONFIG_MAX_SIZE, &x, &nx) < 0 ||
+	    read_file(b, CONFIG_MAX_SIZE, &y, &ny) < 0)
+		return false;
+	return nx == ny && memcmp(x, y, nx) == 0;
+}
+
+static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
+{
+	_cleanup_config_ struct config *c = NULL;
+	char dir[PATH_MAX], snapshot[PATH_MAX];
+	struct lxcri_error err = {};
+	struct stat st;
+	int r;
+
+	if (paths_container_config(p, s->id, s->config_path, sizeof(s->config_path)) < 0)
+		return;
+	s->configured = stat(s->config_path, &st) == 0;
+	if (s->configured) {
+		r = lifecycle_validate_config(s->config_path, &c, &err);
+		/* A profile that a start would refuse (stale, or LXC not pointed at it). */
+		if (r >= 0)
+			r = profiles_check_config(p, s->id, c, &err);
+		s->valid = r >= 0;
+		if (c)
+			s->n_keys = c->n_entries;
+		if (r < 0)
+			snprintf(s->config_error, sizeof(s->config_error), "%s", err.message);
+	}
+
+	if (paths_state_dir(p, s->id, dir, sizeof(dir)) < 0)
+		return;
+	r = state_load(dir, &s->state, &err);
+	if (r < 0 && r != -ENOENT)
+		snprintf(s->state_error, sizeof(s->state_error), "%s", err.message);
+	if (s->state && s->configured &&
+	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) == 0 &&
+	    stat(snapshot, &st) == 0)
+		s->config_changed = !same_file_content(snapshot, s->config_path);
+}
+
+/* A file of <run_dir>/.stale, "<id>-<ms>.json" as lxcri-lifecycle names it; any id if NULL. */
+static bool is_set_aside(const char *name, const char *id)
+{
+	size_t len = strlen(name), n, digits;
+
+	if (name[0] == '.' || len < 5 || strcmp(name + len - 5, ".json") != 0)
+		return false;
+	if (!id)
+		return true;
+	n = strlen(id);
+	if (strncmp(name, id, n) != 0 || name[n] != '-')
+		return false;
+	digits = strspn(name + n + 1, "0123456789");
+	return digits > 0 && n + 1 + digits == len - 5;
+}
+
+static int compare_json_strings(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(*(struct json_object *const *)a),
+		      json_object_get_string(*(struct json_object *const *)b));
+}
+
+/* The paths of id's states set aside in <run_dir>/.stale, sorted; NULL if none. */
+static struct json_object *set_aside_of(const struct lxcri_paths *p, const char *id)
+{
+	_cleanup_json_ struct json_object *list = json_object_new_array();
+	char dir[PATH_MAX], path[PATH_MAX];
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	if (!list || path_join(dir, sizeof(dir), "%s/.stale", p->run_dir) < 0)
+		return NULL;
+	d = opendir(dir);
+	while (d && (de = readdir(d)))
+		if (de->d_type == DT_REG && is_set_aside(de->d_name, id) &&
+		    path_join(path, sizeof(path), "%s/%s", dir, de->d_name) == 0)
+			json_object_array_add(list, json_object_new_string(path));
+	if (json_object_array_length(list) == 0)
+		return NULL;
+	json_object_array_sort(list, compare_json_strings);
+	return TAKE_PTR(list);
+}
+
+/* What LXC says, and the nets of a container that runs with a state of ours. */
+static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
+{
+	_cleanup_config_ struct config *c = NULL;
+	char dir[PATH_MAX], snapshot[PATH_MAX];
+	struct lxcri_error err = {};
+	struct settings settings;
+	int r;
+
+	r = status_lxc_query(p, s->id, &s->lxc, &err);
+	if (r < 0) {
+		snprintf(s->lxc_error, sizeof(s->lxc_error), "%s", err.message);
+		return;
+	}
+	s->lxc_known = true;
+	if (paths_state_dir(p, s->id, dir, sizeof(dir)) == 0)
+		s->hook_runs = ocirun_last_runs(dir);
+	s->set_aside = set_aside_of(p, s->id);
+	if (!status_lxc_running(&s->lxc) || !s->state)
+		return;
+
+	if (paths_state_dir(p, s->id, dir, sizeof(dir)) < 0 ||
+	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) < 0)
+		return;
+	/* The config as it is now, as long as it parses; else what the container started with. */
+	r = s->configured ? config_load(s->config_path, &c, &err) : -ENOENT;
+	if (r < 0)
+		r = config_load(snapshot, &c, &err);
+	if (r < 0) {
+		snprintf(s->nets_error, sizeof(s->nets_error), "%s", err.message);
+		return;
+	}
+	(void)settings_load_host(p, &settings, &err); /* the defaults, if it is broken */
+
+	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
+	r = status_lxc_namespaces(p, s->id, s->lxc.pid, &ctns, &err);
+	if (r < 0) {
+		snprintf(s->nets_error, sizeof(s->nets_error), "%s", err.message);
+		return;
+	}
+	struct netsetup ns = {
+		.id = s->id,
+		.ctns = &ctns,
+		.state_dir = dir,
+		.settings = &settings,
+	};
+	r = netsetup_status(&ns, c, s->state, &s->nets, &err);
+	if (r < 0)
+		snprintf(s->nets_error, sizeof(s->nets_error), "%s", err.message);
+}
+
+static int add_id(struct ct_status **list, size_t *n, size_t *cap, const char *id)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i].id, id) == 0)
+			return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct ct_status *l = realloc(*list, ncap * sizeof(**list));
+		if (!l)
+			return -ENOMEM;
+		*list = l;
+		*cap = ncap;
+	}
+	(*list)[*n] = (struct ct_status){};
+	snprintf((*list)[*n].id, sizeof((*list)[*n].id), "%s", id);
+	(*n)++;
+	return 0;
+}
+
+/* Ids from "<dir>/<id><suffix>" entries ("" suffix: directories of state). */
+static int add_ids_from(struct ct_status **list, size_t *n, size_t *cap, const char *dir,
+			const char *suffix)
+{
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t ls = strlen(suffix);
+
+	while (d && (de = readdir(d))) {
+		char id[80];
+		size_t len = strlen(de->d_name);
+
+		if (len <= ls || len - ls >= sizeof(id) ||
+		    strcmp(de->d_name + len - ls, suffix) != 0)
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)(len - ls), de->d_name);
+		if (!container_id_valid(id))
+			continue;
+		if (add_id(list, n, cap, id) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int status_collect(const struct lxcri_paths *p, const char *id, struct ct_status **ret,
+		   size_t *ret_n)
+{
+	struct ct_status *list = NULL;
+	size_t n = 0, cap = 0;
+	char dir[PATH_MAX];
+	int r = 0;
+
+	if (id) {
+		if (!container_id_valid(id))
+			return -EINVAL;
+		r = add_id(&list, &n, &cap, id);
+	} else {
+		if (paths_pve_mode(p) && paths_container_config_dir(p, true, dir, sizeof(dir)) == 0)
+			r = add_ids_from(&list, &n, &cap, dir, ".conf");
+		if (r >= 0 && paths_container_config_dir(p, false, dir, sizeof(dir)) == 0)
+			r = add_ids_from(&list, &n, &cap, dir, ".conf");
+		if (r >= 0)
+			r = add_ids_from(&list, &n, &cap, p->run_dir, "");
+	}
+	if (r < 0) {
+		free(list);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		status_fill(p, &list[i]);
+	if (id)
+		status_fill_live(p, &list[0]);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), cmp_status);
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}
+
+void status_free(struct ct_status *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		state_free(s[i].state);
+		json_object_put(s[i].nets);
+		json_object_put(s[i].hook_runs);
+		json_object_put(s[i].set_aside);
+	}
+	free(s);
+}
+
+/*
+ * One state dir of a container that does not run: counted, and said in
+ * r->first if its id comes first (first_id, of size NAME_MAX + 1, keeps it).
+ */
+static void stale_add(struct stale_report *r, char *first_id, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void stale_add(struct stale_report *r, char *first_id, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->states++;
+	if (first_id[0] && strcmp(id, first_id) > 0)
+		return;
+	snprintf(first_id, NAME_MAX + 1, "%s", id);
+	va_start(ap, fmt);
+	vsnprintf(r->first, sizeof(r->first), fmt, ap);
+	va_end(ap);
+}
+
+int status_stale(const struct lxcri_paths *p, struct stale_report *ret)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_json_ struct json_object *aside = set_aside_of(p, NULL);
+	struct stale_report r = {};
+	char first_id[NAME_MAX + 1] = "";
+	struct dirent *de;
+
+	if (path_join(r.stale_dir, sizeof(r.stale_dir), "%s/.stale", p->run_dir) < 0)
+		return -ENAMETOOLONG;
+	r.set_aside = aside ? json_object_array_length(aside) : 0;
+	d = opendir(p->run_dir);
+	if (!d && errno != ENOENT)
+		return -errno;
+	while (d && (de = readdir(d))) {
+		_cleanup_state_ struct state *s = NULL;
+		const char *id = de->d_name;
+		struct lxcri_error err = {};
+		struct ct_lxc lxc;
+		char dir[PATH_MAX];
+		int k;
+
+		if (de->d_type != DT_DIR || !container_id_valid(id) ||
+		    paths_state_dir(p, id, dir, sizeof(dir)) < 0)
+			continue;
+		/* Running, starting or stopping, or LXC cannot tell: not ours to judge. */
+		if (status_lxc_query(p, id, &lxc, &err) < 0 ||
+		    (lxc.exists && strcmp(lxc.state, "STOPPED") != 0))
+			continue;
+		k = state_load(dir, &s, &err);
+		if (k == -ENOENT) {
+			stale_add(&r, first_id, id, "CT %s: a state dir without a state", id);
+		} else if (k < 0) {
+			stale_add(&r, first_id, id, "CT %s: the state cannot be read: %.600s", id,
+				  err.message);
+			r.unreadable++;
+		} else if (strcmp(s->phase, "refused") != 0 || s->n_items > 0) {
+			stale_add(&r, first_id, id,
+				  "CT %s: state of a container that does not run (phase '%s', %zu "
+				  "item(s))",
+				  id, s->phase, s->n_items);
+			r.items += s->n_items;
+		}
+	}
+	*ret = r;
+	return 0;
+}
+
+static struct json_object *string_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *state_json(const struct state *st)
+{
+	struct json_object *o = json_object_new_object(), *items = json_object_new_array();
+
+	json_object_object_add(o, "phase", json_object_new_string(st->phase));
+	json_object_object_add(o, "hook", string_or_null(st->hook));
+	json_object_object_add(o, "started", json_object_new_int64(st->started_ms));
+	json_object_object_add(o, "updated", json_object_new_int64(st->updated_ms));
+	for (size_t i = 0; i < st->n_items; i++) {
+		struct json_object *it = json_object_new_object();
+		json_object_object_add(it, "kind", json_object_new_string(st->items[i].kind));
+		json_object_object_add(
+		    it, "status",
+		    json_object_new_string(st->items[i].status == STATE_ITEM_APPLIED ? "applied"
+										     : "pending"));
+		json_object_object_add(it, "hook", string_or_null(st->items[i].hook));
+		json_object_object_add(it, "time", json_object_new_int64(st->items[i].time_ms));
+		json_object_array_add(items, it);
+	}
+	json_object_object_add(o, "items", items);
+	if (st->has_error) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "hook", string_or_null(st->error_hook));
+		json_object_object_add(e, "time", json_object_new_int64(st->error_time_ms));
+		json_object_object_add(e, "message", string_or_null(st->error_message));
+		json_object_object_add(o, "last_error", e);
+	} else {
+		json_object_object_add(o, "last_error", NULL);
+	}
+	return o;
+}
+
+struct json_object *status_to_json(const struct ct_status *s, size_t n)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object(), *c = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_string(s[i].id));
+		json_object_object_add(c, "path", json_object_new_string(s[i].config_path));
+		json_object_object_add(c, "present", json_object_new_boolean(s[i].configured));
+		json_object_object_add(c, "valid", json_object_new_boolean(s[i].valid));
+		json_object_object_add(c, "error", string_or_null(s[i].config_error));
+		json_object_object_add(c, "keys", json_object_new_int64((int64_t)s[i].n_keys));
+		json_object_object_add(c, "changed_since_start",
+				       json_object_new_boolean(s[i].config_changed));
+		json_object_object_add(o, "config", c);
+		json_object_object_add(o, "state", s[i].state ? state_json(s[i].state) : NULL);
+		/* Each port's forward: active, pending (its address comes later), failed. */
+		json_object_object_add(o, "ports",
+				       s[i].state ? portwait_ports_status(s[i].state) : NULL);
+		json_object_object_add(o, "state_error", string_or_null(s[i].state_error));
+		if (s[i].lxc_known) {
+			struct json_object *l = json_object_new_object();
+			json_object_object_add(l, "exists",
+					       json_object_new_boolean(s[i].lxc.exists));
+			json_object_object_add(l, "state", string_or_null(s[i].lxc.state));
+			json_object_object_add(
+			    l, "pid", s[i].lxc.pid > 0 ? json_object_new_int(s[i].lxc.pid) : NULL);
+			json_object_object_add(o, "lxc", l);
+		} else {
+			json_object_object_add(o, "lxc", NULL);
+		}
+		json_object_object_add(o, "lxc_error", string_or_null(s[i].lxc_error));
+		json_object_object_add(o, "nets", json_object_get(s[i].nets));
+		json_object_object_add(o, "nets_error", string_or_null(s[i].nets_error));
+		json_object_object_add(o, "hook_runs", json_object_get(s[i].hook_runs));
+		json_object_object_add(o, "set_aside", json_object_get(s[i].set_aside));
+		json_object_array_add(list, o);
+	}
+	return list;
+}
