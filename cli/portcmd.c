@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/shared/json.h"
 #include "lib/basic/cleanup.h"
 #include "lib/shared/configedit.h"
 #include "cli/ctfiles.h"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/shared/json.h"
 #include "lib/basic/fileio.h"
 #include "lib/lsm/profiles.h"
 #include "lib/basic/cleanup.h"

@@ -7,6 +7,7 @@
  * Every cleaner accepts NULL / -1 and already-cleaned values.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,40 +69,5 @@ static inline void fclosep(FILE **f)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
-/*
- * Cleaners for the libraries we link. Each is defined only where the
- * library's own header was included first, so that a module pulls in no
- * header (and no library) it does not use.
- */
-#ifdef _json_object_h_
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
-#define _cleanup_json_ _cleanup_(json_object_putp)
-#endif
-#ifdef _json_tokener_h_
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
-#define _cleanup_json_tokener_ _cleanup_(json_tokener_freep)
-#endif
-#ifdef NETLINK_SOCKET_H_
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free)
-#define _cleanup_nl_socket_ _cleanup_(nl_socket_freep)
-#endif
-#ifdef LIB_NFTABLES_H
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_ctx *, nft_ctx_free)
-#define _cleanup_nft_ctx_ _cleanup_(nft_ctx_freep)
-#endif
-#ifdef _SECCOMP_H
-DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
-#define _cleanup_seccomp_ _cleanup_(seccomp_releasep)
-#endif
-#ifdef CURLINC_CURL_H
-DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup)
-#define _cleanup_curl_ _cleanup_(curl_easy_cleanupp)
-#endif
-#ifdef _SELINUX_H_
-DEFINE_TRIVIAL_CLEANUP_FUNC(char *, freecon)
-#define _cleanup_freecon_ _cleanup_(freeconp)
-#endif
-
-#ifdef _DIRENT_H
+/* libc's; the cleaners of a library live beside the module that wraps it. */
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-#endif

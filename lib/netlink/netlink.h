@@ -34,12 +34,17 @@
  */
 
 #include <net/if.h>
+#include <netlink/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "lib/shared/config.h"
+#include "lib/basic/cleanup.h"
 #include "lib/basic/error.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free)
+#define _cleanup_nl_socket_ _cleanup_(nl_socket_freep)
 
 struct nl_sock;
 

@@ -6,6 +6,13 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "lib/basic/cleanup.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
+#define _cleanup_json_ _cleanup_(json_object_putp)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
+#define _cleanup_json_tokener_ _cleanup_(json_tokener_freep)
+
 /*
  * Parses exactly one JSON value from text[0..size) with json-c's strict mode
  * and UTF-8 validation; blanks may follow the value, nothing else. Returns

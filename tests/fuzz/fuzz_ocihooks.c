@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/shared/json.h"
 #include "lib/ocihooks/ocihooks.h"
 
 #include "lib/basic/cleanup.h"

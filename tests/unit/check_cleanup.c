@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <dirent.h>
 
+#include "lib/shared/json.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/error.h"
 #include "lib/basic/strv.h"

@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 
+#include "lib/shared/json.h"
 #include "lib/net/cni.h"
 
 #include "lib/basic/cleanup.h"

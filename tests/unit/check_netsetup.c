@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 
+#include "lib/shared/json.h"
 #include "lib/basic/ctns.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/log.h"

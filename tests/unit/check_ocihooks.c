@@ -4,6 +4,7 @@
 
 #include "testutil.h"
 
+#include "lib/shared/json.h"
 #include "lib/ocihooks/ocihooks.h"
 
 #include "lib/basic/cleanup.h"

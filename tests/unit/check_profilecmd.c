@@ -8,6 +8,7 @@
 
 #include "testutil.h"
 
+#include "lib/shared/json.h"
 #include "lib/basic/fileio.h"
 #include "cli/profilecmd.h"
 #include "seccompfilter.h"

@@ -8,6 +8,7 @@
 
 #include "testutil.h"
 
+#include "lib/shared/json.h"
 #include "lib/lsm/seccompconv.h"
 
 #include "lib/basic/cleanup.h"

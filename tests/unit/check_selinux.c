@@ -9,6 +9,9 @@
 #include "lib/lsm/selinux.h"
 #include "testutil.h"
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(char *, freecon)
+#define _cleanup_freecon_ _cleanup_(freeconp)
+
 #define CONTEXT "system_u:system_r:container_t:s0:c10,c20"
 
 /* A fake sysfs root; with enforce, as selinuxfs has it when SELinux is enabled. */
