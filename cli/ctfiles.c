@@ -91,7 +91,7 @@ int config_text_read(const char *path, struct config_text *ret, struct lxcri_err
 			return error_set_errno(err, -errno, "Failed to read '%s'", path);
 		copy = strdup(path);
 		if (!copy)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		const char *dir = dirname(copy);
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			return error_set(err, -ENOENT,
@@ -99,7 +99,7 @@ int config_text_read(const char *path, struct config_text *ret, struct lxcri_err
 					 "(create it first)",
 					 path, dir);
 		ret->text = strdup("");
-		return ret->text ? 0 : error_set(err, -ENOMEM, "Out of memory");
+		return ret->text ? 0 : error_oom(err);
 	}
 	r = config_read(path, &ret->text, &ret->size, err);
 	if (r < 0)

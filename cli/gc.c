@@ -397,7 +397,7 @@ static int item_copy(struct gc_list *l, const struct gc_item *it, bool removed,
 	struct gc_item *to = list_add(l);
 
 	if (!to)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	*to = *it;
 	to->removed = removed;
 	return 0;

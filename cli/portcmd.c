@@ -339,7 +339,7 @@ int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object
 	int r;
 
 	if (!all)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	if (id && !container_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
 	r = settings_load_host(p, &settings, err);
@@ -395,7 +395,7 @@ static int collect_recorded(const struct lxcri_paths *p, struct recorded **ret, 
 	out = calloc(n_cts + 1, sizeof(*out));
 	if (!out) {
 		status_free(cts, n_cts);
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	}
 	for (size_t i = 0; i < n_cts; i++) {
 		struct lxcri_error e = {};

@@ -345,7 +345,7 @@ int profilecmd_apparmor_set(const struct lxcri_paths *p, const char *id, const c
 	_cleanup_free_ char *full = NULL;
 
 	if (!strchr(value, '=') && asprintf(&full, "profile=%s", value) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	const struct key_value keys[] = { { "apparmor", full ? full : value } };
 	return set_keys(p, id, "apparmor", keys, 1, NULL, 0, ret, err);
 }
@@ -405,7 +405,7 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 	/* LXC's key goes only if it is still ours: an admin may have pointed it elsewhere. */
 	r = read_lxc_config(ret->lxc_config, &lxc, err);
 	if (r >= 0 && lxcconf_get(lxc.text, lxc.size, format, w->key, &current) < 0)
-		r = error_set(err, -ENOMEM, "Out of memory");
+		r = error_oom(err);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r >= 0 && current && strcmp(current, w->value) == 0) {
@@ -477,7 +477,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	int r;
 
 	if (!o)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	if (!container_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
 	if (ct_files_init(p, id, &f) < 0 ||
@@ -505,7 +505,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	add_string(o, "lxc_config", lxc_config);
 	if (read_lxc_config(lxc_config, &lxc, &(struct lxcri_error){}) >= 0 && w &&
 	    lxcconf_get(lxc.text, lxc.size, format, w->key, &current) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	add_string(o, "lxc_key",
 		   w				      ? w->key
 		   : strcmp(feature, "seccomp") == 0  ? "lxc.seccomp.profile"
@@ -548,7 +548,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		json_object_object_add(o, "rules", json_object_new_int64((int64_t)rules));
 		add_string(o, "text", profile);
 		if (profile && seccompconv_profile_skipped(profile, &skipped) < 0)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		json_object_object_add(o, "skipped", seccompconv_skipped_json(&skipped));
 		json_object_object_add(o, "kept", profile ? kept_json(profile) : NULL);
 	}
@@ -623,7 +623,7 @@ int profilecmd_export(const struct lxcri_paths *p, const char *id, struct json_o
 	if (!o || !keys || !files ||
 	    json_add(o, "lxcri-export", json_object_new_int(EXPORT_VERSION)) < 0 ||
 	    json_add_string(o, "id", id) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	if (!container_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
 	if (ct_files_init(p, id, &f) < 0)
@@ -636,17 +636,17 @@ int profilecmd_export(const struct lxcri_paths *p, const char *id, struct json_o
 	if (r < 0)
 		return r;
 	if (json_add(o, "config", json_object_new_string_len(text.text, (int)text.size)) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	n = profiles_lxc_keys(p, id, c, want);
 	for (size_t i = 0; i < n; i++)
 		if (json_add_string(keys, want[i].key, want[i].value) < 0)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 	r = export_files(p, id, c, files, err);
 	if (r < 0)
 		return r;
 	if (json_add(o, "lxc_keys", TAKE_PTR(keys)) < 0 ||
 	    json_add(o, "files", TAKE_PTR(files)) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	*ret = TAKE_PTR(o);
 	return 0;
 }
@@ -777,7 +777,7 @@ static int port_warnings(const char *dir, const struct config *c, struct profile
 						 c->path, a->line, a->index,
 						 a->proto == IPPROTO_TCP ? "tcp" : "udp",
 						 a->host_first, path, b->line) < 0)
-					return error_set(err, -ENOMEM, "Out of memory");
+					return error_oom(err);
 			}
 	}
 	return 0;
@@ -797,14 +797,14 @@ static int import_lxc_text(const struct lxcri_paths *p, const char *id, const st
 	int r;
 
 	if (!text)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	for (size_t i = 0; i < n_had; i++) {
 		_cleanup_free_ char *current = NULL, *next = NULL;
 
 		if (want_of(want, n, had[i].feature))
 			continue;
 		if (lxcconf_get(text, size, format, had[i].key, &current) < 0)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		if (!current || strcmp(current, had[i].value) != 0)
 			continue;
 		r = lxcconf_set(text, size, format, had[i].key, NULL, &next, &size);

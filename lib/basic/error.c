@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/basic/error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,4 +43,9 @@ int error_set_errno(struct lxcri_error *err, int r, const char *fmt, ...)
 		snprintf(err->message + n, sizeof(err->message) - n, ": %s",
 			 strerror(r < 0 ? -r : r));
 	return r;
+}
+
+int error_oom(struct lxcri_error *err)
+{
+	return error_set(err, -ENOMEM, "Out of memory");
 }

@@ -23,6 +23,9 @@ int error_set(struct lxcri_error *err, int r, const char *fmt, ...)
 int error_setv(struct lxcri_error *err, int r, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* error_oom(err): -ENOMEM. */
+int error_oom(struct lxcri_error *err);
+
 /* Like error_set(), with ": <strerror(-r)>" appended. */
 int error_set_errno(struct lxcri_error *err, int r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -474,13 +474,13 @@ int lxcconf_caps(const char *path, char ***ret, struct lxcri_error *err)
 	}
 	caps = calloc(N_CAPS + 1, sizeof(char *));
 	if (!caps)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	for (size_t i = 0; i < N_CAPS; i++) {
 		if (c.keep_set ? !c.keep[i] : c.drop[i])
 			continue;
 		if (asprintf(&caps[n], "CAP_%s", cap_names[i]) < 0) {
 			strv_free(caps);
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		}
 		for (char *s = caps[n]; *s; s++)
 			*s = (char)toupper((unsigned char)*s);

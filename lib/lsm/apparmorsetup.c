@@ -63,7 +63,7 @@ static int apply_generated(const struct apparmorsetup *as, const struct config *
 	if (!data || json_add_string(data, "name", name) < 0 ||
 	    json_add_string(data, "file", file) < 0) {
 		json_object_put(data);
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	}
 	r = state_item_add(s, APPARMOR_ITEM_KIND, "pre-start", data, &index);
 	if (r < 0)

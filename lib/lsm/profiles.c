@@ -155,7 +155,7 @@ static int lxc_key_check(const char *lxc_config, enum lxcconf_format format, con
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read LXC's config '%s'", lxc_config);
 	if (lxcconf_get(text, size, format, key, &value) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	if (value && strcmp(value, want) == 0)
 		return 0;
 	if (value)

@@ -1391,7 +1391,7 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 
 	c.out = open_memstream(&rules, &rules_size);
 	if (!c.out)
-		return -ENOMEM;
+		return error_oom(err);
 	r = convert(&c, seccomp);
 	if (fclose(TAKE_PTR(c.out)) != 0 && r >= 0)
 		r = -ENOMEM;
@@ -1400,7 +1400,7 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 
 	if (skipped_fill(&c, &ret->skipped) < 0) {
 		seccompconv_result_done(ret);
-		return -ENOMEM;
+		return error_oom(err);
 	}
 	ret->shape = shape;
 	ret->n_rules = c.n_rules;
@@ -1412,7 +1412,7 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 		c.notes = calloc(1, sizeof(char *));
 	if (!c.losses || !c.notes) {
 		seccompconv_result_done(ret);
-		return -ENOMEM;
+		return error_oom(err);
 	}
 	ret->losses = TAKE_PTR(c.losses);
 	ret->notes = TAKE_PTR(c.notes);
@@ -1427,7 +1427,7 @@ int seccompconv_convert(const char *source, const char *text, size_t size,
 	    &ret->skipped, rules);
 	if (!ret->profile) {
 		seccompconv_result_done(ret);
-		return -ENOMEM;
+		return error_oom(err);
 	}
 	return 0;
 }

@@ -732,7 +732,7 @@ int seccompkeep_apply(const char *profile, const struct seccompkeep_container *c
 		return r == -ENOMEM ? error_set(err, r, "Out of memory") : r;
 	k.kept = open_memstream(&block, &block_size);
 	if (!k.kept)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	fprintf(k.kept, KEPT_FOR "%s: %s, which this profile replaces (%s)\n",
 		seccompkeep_kind_name(ct->kind), seccompkeep_kind_kept(ct->kind),
 		seccompkeep_kind_phrase(ct->kind));

@@ -220,12 +220,12 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 
 	list = calloc(1, sizeof(*list));
 	if (!list)
-		return -ENOMEM;
+		return error_oom(err);
 	list->source = strdup(source);
 	list->name = strdup(name);
 	list->bytes = malloc(size + 1);
 	if (!list->source || !list->name || !list->bytes)
-		return -ENOMEM;
+		return error_oom(err);
 	if (size)
 		memcpy(list->bytes, data, size);
 	list->bytes[size] = '\0';
@@ -254,7 +254,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 			return source_error(err, source, -EINVAL, "'plugins' is empty");
 		list->plugins = calloc(n, sizeof(*list->plugins));
 		if (!list->plugins)
-			return -ENOMEM;
+			return error_oom(err);
 		for (size_t i = 0; i < n; i++) {
 			char where[64];
 
@@ -268,7 +268,7 @@ int cni_parse_conflist(const char *source, const char *data, size_t size, bool s
 	} else if (single_allowed && json_object_object_get_ex(root, "type", NULL)) {
 		list->plugins = calloc(1, sizeof(*list->plugins));
 		if (!list->plugins)
-			return -ENOMEM;
+			return error_oom(err);
 		r = parse_plugin(source, "", root, &list->plugins[0], err);
 		if (r < 0)
 			return r;
@@ -331,7 +331,7 @@ int cni_load_conflist(const char *dir, const char *network_name, struct cni_conf
 		      has_suffix(de->d_name, ".json")))
 			continue;
 		if (strv_append(&names, &n, strdup(de->d_name)) < 0)
-			return -ENOMEM;
+			return error_oom(err);
 	}
 	if (errno)
 		return error_set_errno(err, -errno,
@@ -373,7 +373,7 @@ int cni_find_plugin(const char *path_list, const char *type, char *buf, size_t s
 				 escape_for_message(type ? type : "", escaped, sizeof(escaped)));
 	copy = strdup(path_list ? path_list : CNI_DEFAULT_PLUGIN_PATH);
 	if (!copy)
-		return -ENOMEM;
+		return error_oom(err);
 	for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
 		struct stat st;
 
@@ -545,22 +545,22 @@ static int run_plugin(const struct cni_conflist *list, const struct cni_plugin_c
 
 	r = json_object_deep_copy(plugin->conf, &conf, NULL);
 	if (r < 0)
-		return -ENOMEM;
+		return error_oom(err);
 	if (json_add_string(conf, "name", list->name) < 0 ||
 	    json_add_string(conf, "cniVersion", list->cni_version) < 0)
-		return -ENOMEM;
+		return error_oom(err);
 	json_object_object_del(conf, "prevResult");
 	if (prev_result) {
 		struct json_object *copy = NULL;
 
 		if (json_object_deep_copy(prev_result, &copy, NULL) < 0)
-			return -ENOMEM;
+			return error_oom(err);
 		if (json_add(conf, "prevResult", copy) < 0)
-			return -ENOMEM;
+			return error_oom(err);
 	}
 	stdin_text = json_object_to_json_string_ext(conf, JSON_C_TO_STRING_PLAIN);
 	if (!stdin_text)
-		return -ENOMEM;
+		return error_oom(err);
 
 	r = env_add(envp, &n_env, "CNI_COMMAND", command_names[command]);
 	if (r == 0)
@@ -579,6 +579,8 @@ static int run_plugin(const struct cni_conflist *list, const struct cni_plugin_c
 		r = envp[n_env] ? 0 : -ENOMEM;
 		n_env++;
 	}
+	if (r < 0)
+		r = error_oom(err);
 	if (r == 0) {
 		char *argv[] = { path, NULL };
 		struct process_spec spec = {
@@ -706,16 +708,16 @@ static int cache_write(const struct cni_conflist *list, const struct cni_runtime
 	int r;
 
 	if (!o)
-		return -ENOMEM;
+		return error_oom(err);
 	r = cni_cache_path(list, rt, path, sizeof(path));
 	if (r < 0)
 		return error_set(err, r, "CNI cache path in '%s' is too long", rt_cache_dir(rt));
 	encoded = malloc((list->size + 2) / 3 * 4 + 1);
 	if (!encoded)
-		return -ENOMEM;
+		return error_oom(err);
 	base64_encode((const unsigned char *)list->bytes, list->size, encoded);
 	if (json_object_deep_copy(result, &result_copy, NULL) < 0)
-		return -ENOMEM;
+		return error_oom(err);
 	if (json_add_string(o, "kind", "cniCacheV1") < 0 ||
 	    json_add_string(o, "containerId", rt->container_id) < 0 ||
 	    json_add_string(o, "config", encoded) < 0 ||
@@ -724,10 +726,10 @@ static int cache_write(const struct cni_conflist *list, const struct cni_runtime
 	    json_add_string(o, "netns", rt->netns ? rt->netns : "") < 0 ||
 	    json_add(o, "cniArgs", cni_args_to_json(rt->args)) < 0 ||
 	    json_add(o, "result", result_copy) < 0)
-		return -ENOMEM;
+		return error_oom(err);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (!text)
-		return -ENOMEM;
+		return error_oom(err);
 	r = mkdir_parents(path, 0700);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to create the CNI cache directory for '%s'",
@@ -867,7 +869,7 @@ int cni_add(const struct cni_conflist *list, const struct cni_runtime *rt, char 
 
 			del_plugins(list, rt, list->n_plugins, result, &undo);
 			cache_remove(list, rt, &undo);
-			return -ENOMEM;
+			return error_oom(err);
 		}
 		*ret_result = TAKE_PTR(text);
 	}
@@ -958,7 +960,7 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, const ch
 	if (asprintf(&env_path, "CNI_PATH=%s",
 		     rt->plugin_path ? rt->plugin_path : CNI_DEFAULT_PLUGIN_PATH) < 0) {
 		env_path = NULL;
-		return -ENOMEM;
+		return error_oom(err);
 	}
 	snprintf(stdin_text, sizeof(stdin_text), "{\"cniVersion\":\"%s\"}",
 		 version_index(cni_version) >= 0 ? cni_version : "1.0.0");
@@ -990,7 +992,7 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, const ch
 	n = json_object_array_length(supported);
 	versions = calloc(n + 1, sizeof(*versions));
 	if (!versions)
-		return -ENOMEM;
+		return error_oom(err);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(supported, i);
 
@@ -1000,7 +1002,7 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, const ch
 					 type);
 		versions[i] = strdup(json_object_get_string(v));
 		if (!versions[i])
-			return -ENOMEM;
+			return error_oom(err);
 	}
 	*ret_versions = TAKE_PTR(versions);
 	return 0;

@@ -278,7 +278,7 @@ static int apply_bridge_net(const struct netsetup *ns, struct nl_sock *host, str
 	    json_add_string(data, "host_mac", mark) < 0 ||
 	    json_add_string(data, "bridge", net->bridge) < 0) {
 		json_object_put(data);
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	}
 	r = record(ns, s, KIND_VETH, data, &index, err);
 	if (r < 0)
@@ -305,7 +305,7 @@ static int apply_bridge_net(const struct netsetup *ns, struct nl_sock *host, str
 		return error_prefix(err, r, "net%u", net->index);
 	if (json_object_object_add(s->items[index].data, "ifindex",
 				   json_object_new_int(made.ifindex)))
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	r = mark_applied(ns, s, index, err);
 	if (r < 0)
 		return r;
@@ -350,7 +350,7 @@ static int apply_cni_net(const struct netsetup *ns, const struct config_net *net
 	    add_identity(data, "netns_id", ct_netns(ns)) < 0 ||
 	    json_add_string(data, "conflist", conflist) < 0) {
 		json_object_put(data);
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	}
 	r = record(ns, s, KIND_CNI, data, &index, err);
 	if (r < 0)
@@ -410,7 +410,7 @@ static int apply_dns(const struct netsetup *ns, const struct config_dns *dns, st
 	int r;
 
 	if (!data)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	rootfd = open_rootfs(ns, data, err);
 	if (rootfd < 0) {
 		json_object_put(data);
@@ -618,7 +618,7 @@ static int dns_set_aside(const struct netsetup *ns, struct lxcri_error *err)
 	int r;
 
 	if (!copy)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	r = path_join(stale, sizeof(stale), "%s/.stale", dirname(copy));
 	if (r >= 0)
 		r = path_join(prefix, sizeof(prefix), "%s/%s-%lld-", stale, ns->id,
@@ -791,7 +791,7 @@ int netsetup_status(const struct netsetup *ns, const struct config *c, const str
 	struct lxcri_error e = {};
 
 	if (!a)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	if (ct_netns(ns) >= 0 && netlink_open_in_netns_fd(ct_netns(ns), &ct, &e) < 0)
 		ct = NULL; /* links show as missing */
 	for (size_t i = 0; i < c->n_nets; i++) {
@@ -799,7 +799,7 @@ int netsetup_status(const struct netsetup *ns, const struct config *c, const str
 		    net_status(ns, ct, &c->nets[i], find_item(s, c->nets[i].name));
 		if (!o || json_object_array_add(a, o) < 0) {
 			json_object_put(o);
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		}
 	}
 	*ret = a;

@@ -1050,7 +1050,7 @@ int netlink_all_addresses(struct nl_sock *sk, struct ip_address **ret, size_t *r
 		if (!p) {
 			free(all);
 			nl_cache_free(cache);
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		}
 		all = p;
 		all[n] = (struct ip_address){ .family = family };

@@ -255,7 +255,7 @@ static int open_cgroups(struct ctjoin *j, struct lxcri_error *err)
 			    err, fd, "Failed to open the container's cgroup '%s/%s'", mnt, procs);
 		grown = reallocarray(j->cgroup_procs, j->n_cgroups + 1, sizeof(int));
 		if (!grown)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		j->cgroup_procs = grown;
 		j->cgroup_procs[j->n_cgroups++] = TAKE_FD(fd);
 	}
@@ -297,7 +297,7 @@ static int copy_filters(struct ctjoin *j, unsigned long long count, struct lxcri
 				 count);
 	j->filters = calloc(count, sizeof(*j->filters));
 	if (!j->filters)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	j->n_filters = count;
 	if (ptrace(PTRACE_SEIZE, j->pid, 0, 0) < 0)
 		return error_set_errno(err, -errno,

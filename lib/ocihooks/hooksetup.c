@@ -132,7 +132,7 @@ int hooksetup_apply(const struct hooksetup *hs, const struct config *c, struct s
 		struct json_object *data = poststop_data(&h, c, annotations);
 
 		if (!data)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		r = state_item_add(s, KIND_POSTSTOP, "start-host", data, &index);
 		if (r < 0)
 			return error_set_errno(err, r, "Failed to record '%s'", KIND_POSTSTOP);
@@ -172,7 +172,7 @@ static int run_poststop(const struct hooksetup *hs, const struct state_item *ite
 			if (strv_append(&annotations, &n,
 					strdup(json_object_get_string(
 					    json_object_array_get_idx(v, i)))) < 0)
-				return error_set(err, -ENOMEM, "Out of memory");
+				return error_oom(err);
 	struct ocirun run = {
 		.id = hs->id,
 		.state_dir = hs->state_dir,

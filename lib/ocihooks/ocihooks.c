@@ -216,7 +216,7 @@ static int get_strv(struct json_object *v, const struct place *p, const char *ke
 	n = json_object_array_length(v);
 	l = calloc(n + 1, sizeof(*l));
 	if (!l)
-		return -ENOMEM;
+		return error_oom(err);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
 		const char *s;
@@ -231,7 +231,7 @@ static int get_strv(struct json_object *v, const struct place *p, const char *ke
 			return place_error(err, p, "'%s'[%zu] '%s' is not KEY=VALUE", key, i,
 					   escape_for_message(s, buf, sizeof(buf)));
 		if (!(l[i] = strdup(s)))
-			return -ENOMEM;
+			return error_oom(err);
 	}
 	*ret = TAKE_PTR(l);
 	return 0;
@@ -374,7 +374,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 					return r;
 				if (!(h.source = strdup(path)) ||
 				    !(h.why = strdup("bundle config.json")))
-					return -ENOMEM;
+					return error_oom(err);
 				r = hooks_append(&found, stage, &h);
 				if (r < 0)
 					return r;
@@ -396,7 +396,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 						   escape_for_message(key, buf, sizeof(buf)));
 		}
 	} else if (!(annotations = json_object_new_object())) {
-		return -ENOMEM;
+		return error_oom(err);
 	}
 
 	*ret = found;
@@ -625,7 +625,7 @@ static int pattern_compile(struct pattern *p, const char *text, const struct pla
 	int r;
 
 	if (!(p->text = strdup(text)))
-		return -ENOMEM;
+		return error_oom(err);
 	if (regex_check(text, why, sizeof(why)) < 0)
 		return place_error(err, where, "invalid %s regex '%s': %s", what,
 				   escape_for_message(text, buf, sizeof(buf)), why);
@@ -707,7 +707,7 @@ static int parse_commands(struct json_object *v, const struct place *p, const ch
 		return 0;
 	d->commands = calloc(n, sizeof(*d->commands));
 	if (!d->commands)
-		return -ENOMEM;
+		return error_oom(err);
 	for (size_t i = 0; i < n; i++) {
 		r = pattern_compile(&d->commands[d->n_commands++], l[i], p, "command", err);
 		if (r < 0)
@@ -725,7 +725,7 @@ static int add_annotation_pattern(struct definition *d, const char *key, const c
 	int r;
 
 	if (!grown)
-		return -ENOMEM;
+		return error_oom(err);
 	d->annotations = grown;
 	pair = grown[d->n_annotations++];
 	pair[0] = pair[1] = (struct pattern){ 0 };
@@ -837,7 +837,7 @@ static int parse_legacy(struct json_object *root, const struct place *p, struct 
 		n = strv_length(arguments);
 		d->hook.args = calloc(n + 2, sizeof(*d->hook.args));
 		if (!d->hook.args || !(d->hook.args[0] = strdup(d->hook.path)))
-			return -ENOMEM;
+			return error_oom(err);
 		memcpy(d->hook.args + 1, arguments, n * sizeof(*arguments));
 		free(TAKE_PTR(arguments)); /* the strings now belong to args */
 	}
@@ -870,7 +870,7 @@ static int parse_legacy(struct json_object *root, const struct place *p, struct 
 			n += strlen(annotations[i]) + 1;
 		joined = calloc(n, 1);
 		if (!joined)
-			return -ENOMEM;
+			return error_oom(err);
 		for (size_t i = 0; annotations[i]; i++) {
 			if (i > 0)
 				strcat(joined, "|");
@@ -1060,11 +1060,12 @@ int ocihooks_add_file(const char *path, const char *text, size_t size,
 	r = parse_definition(path, root, &d, err);
 	if (r < 0)
 		return r;
+	/* Its only failure is ENOMEM. */
 	r = definition_match(&d, m ? m : &nothing, &d.hook.why);
 	if (r <= 0)
-		return r;
+		return r < 0 ? error_oom(err) : 0;
 	if (!(d.hook.source = strdup(path)))
-		return -ENOMEM;
+		return error_oom(err);
 	for (int s = 0; s < OCI_STAGE_COUNT; s++) {
 		struct oci_hook copy;
 
@@ -1072,15 +1073,15 @@ int ocihooks_add_file(const char *path, const char *text, size_t size,
 			continue;
 		r = oci_hook_copy(&d.hook, &copy);
 		if (r < 0)
-			return r;
+			return error_oom(err);
 		r = hooks_append(&found, s, &copy);
 		if (r < 0) {
 			oci_hook_done(&copy);
-			return r;
+			return error_oom(err);
 		}
 	}
 	r = hooks_move(io, &found);
-	return r < 0 ? r : 1;
+	return r < 0 ? error_oom(err) : 1;
 }
 
 struct hook_file {
@@ -1133,7 +1134,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 		return 0;
 	if (!d) {
 		if (asprintf(&w, "Failed to open hooks directory '%s': %m", dir) < 0)
-			return -ENOMEM;
+			return error_oom(err);
 		return strv_append(warnings, NULL, w);
 	}
 	while ((errno = 0, de = readdir(d))) {
@@ -1145,7 +1146,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 			continue;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
 			path = NULL;
-			return -ENOMEM;
+			return error_oom(err);
 		}
 		for (i = 0; i < *n && strcmp((*files)[i].name, de->d_name) != 0; i++)
 			;
@@ -1158,7 +1159,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 		if (!grown || !(name = strdup(de->d_name))) {
 			if (grown)
 				*files = grown;
-			return -ENOMEM;
+			return error_oom(err);
 		}
 		*files = grown;
 		grown[(*n)++] =
@@ -1166,7 +1167,7 @@ static int scan_dir(const char *dir, struct hook_file **files, size_t *n, char *
 	}
 	if (errno) {
 		if (asprintf(&w, "Failed to read hooks directory '%s': %m", dir) < 0)
-			return -ENOMEM;
+			return error_oom(err);
 		return strv_append(warnings, NULL, w);
 	}
 	return 0;
@@ -1214,7 +1215,7 @@ static int load_file(const char *path, const struct ocihooks_match *m, struct oc
 			return r;
 	}
 	if (r < 0)
-		return -ENOMEM;
+		return error_oom(err);
 	return w ? strv_append(&found->warnings, NULL, w) : 0;
 }
 

@@ -265,7 +265,7 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 
 	if (ocihooks_state_json(stage, r->id, NULL, stage == OCI_POSTSTOP ? 0 : r->pid, r->bundle,
 				(const char *const *)r->annotations, &state) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	/*
 	 * startContainer: the path resolves in the container, whose root chose
 	 * it: the hook execs it once in the container's root, where no symlink

@@ -335,7 +335,7 @@ int localnet_records(const char *dir, struct localnet_record **ret, size_t *ret_
 		p = reallocarray(recs, n + 1, sizeof(*recs));
 		if (!p) {
 			localnet_records_free(recs, n);
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		}
 		recs = p;
 		p = &recs[n++];
@@ -384,7 +384,7 @@ int localnet_scan(struct localnet_on **ret, size_t *ret_n, struct lxcri_error *e
 			continue;
 		p = reallocarray(on, n + 1, sizeof(*on));
 		if (!p)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		on = p;
 		p = &on[n++];
 		*p = (struct localnet_on){ 0 };

@@ -1284,7 +1284,7 @@ int portfwd_localnet_del(struct portfwd_ctx *ctx, const char *ifname, struct lxc
 	if (!localnet_ifname_valid(ifname))
 		return error_set(err, -EINVAL, "Invalid localnet interface '%s'", ifname);
 	if (asprintf(&cmd, "delete element inet %s localnet { \"%s\" }", ctx->table, ifname) < 0)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	r = nft_run(ctx, cmd, false, NULL, reason, sizeof(reason));
 	/* No table, no set, no element: nothing to remove. */
 	if (r == -ENOENT)

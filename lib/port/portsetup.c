@@ -387,7 +387,7 @@ static int resolve_all(const struct portsetup *ps, const struct config *c,
 	int r;
 
 	if (!fwds)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	r = resolver_init(&rv, ps, c, err);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		struct portwait_item *w = waits ? &waits[n_waits] : NULL;
@@ -572,7 +572,7 @@ static int record_waits(const struct portsetup *ps, struct state *s,
 		int r;
 
 		if (!data)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		r = state_item_add(s, PORTWAIT_KIND, ps->hook ? ps->hook : "start-host", data,
 				   NULL);
 		if (r < 0)
@@ -628,7 +628,7 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 	if (ps->wait_ms > 0) {
 		waits = calloc(n, sizeof(*waits));
 		if (!waits)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 	}
 	r = resolve_all(ps, c, ports, n, &fwds, &count, waits, &n_waits,
 			now_ms() + (int64_t)ps->wait_ms, err);
@@ -642,7 +642,7 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 		    json_add_string(data, "table", table_of(ps)) < 0) {
 			json_object_put(data);
 			forget_items(ps, s, first);
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		}
 		r = state_item_add(s, KIND_FWD, ps->hook ? ps->hook : "start-host", data, &index);
 		if (r < 0) {
@@ -740,7 +740,7 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 	int r;
 
 	if (!fwds || !gone) {
-		error_set(err, -ENOMEM, "Out of memory");
+		error_oom(err);
 		return s->n_items;
 	}
 	for (size_t i = 0; i < s->n_items; i++) {
@@ -805,7 +805,7 @@ int portsetup_recorded(const struct state *s, struct portfwd **ret, size_t *ret_
 	size_t count = 0;
 
 	if (!fwds)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	for (size_t i = 0; i < s->n_items; i++) {
 		if (strcmp(s->items[i].kind, KIND_FWD) != 0)
 			continue;

@@ -154,7 +154,7 @@ int porttarget_from_pve(const char *path, const char *text, size_t size, const c
 		copy = strndup(p, (size_t)(end - p));
 		p = end + 1;
 		if (!copy)
-			return error_set(err, -ENOMEM, "Out of memory");
+			return error_oom(err);
 		s = copy + strspn(copy, " \t");
 		if (*s == '[')
 			break; /* a snapshot section: not the running config */

@@ -359,7 +359,7 @@ int pveguard_check_start(const struct pveguard_args *a, struct lxcri_error *err)
 	/* The vmid the guard was written for: <dir>/<vmid>.conf. */
 	copy = strdup(a->config);
 	if (!copy)
-		return error_set(err, -ENOMEM, "Out of memory");
+		return error_oom(err);
 	base = strrchr(copy, '/');
 	dot = base ? strrchr(base, '.') : NULL;
 	if (!base || base == copy || !dot || strcmp(dot, ".conf") != 0 ||
