@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
 #include <libgen.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -1541,77 +1543,118 @@ static int parse_format(const char *s, enum output_format *ret)
 	return 0;
 }
 
-/* Takes options from anywhere on the line (as pct does); keeps the rest in order. */
+enum {
+	OPT_APPLY = 256,
+	OPT_FORCE,
+	OPT_DRY_RUN,
+	OPT_ACCEPT_LOSS,
+	OPT_HOST_IP,
+	OPT_NET,
+	OPT_OUTPUT_FORMAT,
+	OPT_FILE,
+	OPT_ROOT, /* one of paths_option_names */
+};
+
+static const struct option cli_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "apply", no_argument, NULL, OPT_APPLY },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "accept-loss", no_argument, NULL, OPT_ACCEPT_LOSS },
+	{ "host-ip", required_argument, NULL, OPT_HOST_IP },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
+	{ "file", required_argument, NULL, OPT_FILE },
+};
+
+#define N_ROOT_OPTIONS 16
+
+/* cli_options, then one for each root ("--pve-dir=DIR": "pve-dir"), then the end. */
+static int options_table(struct option *ret, char names[][32], size_t size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cli_options); i++)
+		ret[n++] = cli_options[i];
+	for (const char *const *o = paths_option_names; *o; o++) {
+		size_t len = strcspn(*o + 2, "=");
+
+		if (n + 1 >= size || len >= 32)
+			return -E2BIG;
+		snprintf(names[n], 32, "%.*s", (int)len, *o + 2);
+		ret[n] = (struct option){ names[n], required_argument, NULL, OPT_ROOT };
+		n++;
+	}
+	ret[n] = (struct option){ 0 };
+	return 0;
+}
+
+/*
+ * getopt_long(), options anywhere on the line (as pct takes them); the
+ * rest in order into positional (argv from optind, after getopt's
+ * permutation). Messages are ours (opterr off).
+ */
 static int parse_args(struct cli *cli, int argc, char **argv, char **positional, int *n_positional)
 {
-	int n = 0;
+	struct option options[ELEMENTSOF(cli_options) + N_ROOT_OPTIONS + 1];
+	char names[ELEMENTSOF(cli_options) + N_ROOT_OPTIONS + 1][32];
+	int c, index, n = 0;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *value = NULL;
+	if (options_table(options, names, ELEMENTSOF(options)) < 0)
+		return usage_error("%s", "too many options");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", options, &index)) != -1) {
+		const char *arg = argv[optind - 1];
+		char root[PATH_MAX + 64];
 		int r;
 
-		if (strcmp(a, "--") == 0) {
-			while (++i < argc)
-				positional[n++] = argv[i];
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0') {
-			positional[n++] = argv[i];
-			continue;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		switch (c) {
+		case 'h':
 			positional[0] = (char *)"help";
-			n = 1;
+			*n_positional = 1;
+			return 0;
+		case OPT_APPLY:
+			cli->apply = true;
 			break;
-		}
-		if (strcmp(a, "--apply") == 0 || strcmp(a, "--force") == 0) {
-			*(a[2] == 'a' ? &cli->apply : &cli->force) = true;
-			continue;
-		}
-		if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--accept-loss") == 0) {
-			*(a[2] == 'd' ? &cli->dry_run : &cli->accept_loss) = true;
-			continue;
-		}
-		if (strncmp(a, "--host-ip", 9) == 0 || strncmp(a, "--net", 5) == 0) {
-			size_t len = a[2] == 'h' ? 9 : 5;
-
-			if (a[len] == '=')
-				value = a + len + 1;
-			else if (a[len] == '\0' && i + 1 < argc)
-				value = argv[++i];
-			else
-				return usage_error(a[len] ? "unknown option '%s'"
-							  : "option '%s' needs a value",
-						   a);
-			*(a[2] == 'h' ? &cli->host_ip : &cli->net) = value;
-			continue;
-		}
-		if (strncmp(a, "--output-format", 15) == 0 || strncmp(a, "--file", 6) == 0) {
-			bool is_format = a[2] == 'o';
-			size_t len = is_format ? 15 : 6;
-
-			if (a[len] == '=')
-				value = a + len + 1;
-			else if (a[len] == '\0' && i + 1 < argc)
-				value = argv[++i];
-			else if (a[len] == '\0')
-				return usage_error("option '%s' needs a value", a);
-			else
-				return usage_error("unknown option '%s'", a);
-			if (is_format && parse_format(value, &cli->format) < 0)
+		case OPT_FORCE:
+			cli->force = true;
+			break;
+		case OPT_DRY_RUN:
+			cli->dry_run = true;
+			break;
+		case OPT_ACCEPT_LOSS:
+			cli->accept_loss = true;
+			break;
+		case OPT_HOST_IP:
+			cli->host_ip = optarg;
+			break;
+		case OPT_NET:
+			cli->net = optarg;
+			break;
+		case OPT_FILE:
+			cli->file = optarg;
+			break;
+		case OPT_OUTPUT_FORMAT:
+			if (parse_format(optarg, &cli->format) < 0)
 				return usage_error(
 				    "unknown output format '%s' (text, json or json-pretty)",
-				    value);
-			if (!is_format)
-				cli->file = value;
-			continue;
+				    optarg);
+			break;
+		case OPT_ROOT:
+			snprintf(root, sizeof(root), "--%s=%s", options[index].name, optarg);
+			r = paths_parse_option(&cli->paths, root);
+			if (r <= 0)
+				return usage_error(
+				    "invalid value in '%s' (an absolute path is needed)", root);
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value", arg);
+		default:
+			return usage_error("unknown option '%s'", arg);
 		}
-		r = paths_parse_option(&cli->paths, a);
-		if (r == 0)
-			return usage_error("unknown option '%s'", a);
-		if (r < 0)
-			return usage_error("invalid value in '%s' (an absolute path is needed)", a);
 	}
+	while (optind < argc)
+		positional[n++] = argv[optind++];
 	*n_positional = n;
 	return 0;
 }
