@@ -43,6 +43,7 @@
 #include "lib/net/netsetup.h"
 #include "lib/basic/parse.h"
 #include "lib/basic/paths.h"
+#include "cli/netcmd.h"
 #include "cli/portcmd.h"
 #include "lib/port/portwait.h"
 #include "lib/lsm/apparmor.h"
@@ -542,21 +543,6 @@ static int do_gc(struct cli *cli)
 	return EXIT_OK;
 }
 
-/* Whether s records anything of the net named name ("net.*" items). */
-static bool state_has_net(const struct state *s, const char *name)
-{
-	for (size_t i = 0; s && i < s->n_items; i++) {
-		struct json_object *v;
-
-		if (strncmp(s->items[i].kind, "net.", 4) == 0 && s->items[i].data &&
-		    json_object_object_get_ex(s->items[i].data, "name", &v) &&
-		    json_object_is_type(v, json_type_string) &&
-		    strcmp(json_object_get_string(v), name) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* What a net change did to the container, for the message. */
 enum net_change_effect {
 	NET_CHANGE_NEXT_START, /* not running: the config only */
@@ -591,48 +577,12 @@ static void print_net_change(const struct cli *cli, const char *id, const char *
 	}
 }
 
-/* Who applies a live net change, and to what. */
-static struct netsetup live_netsetup(const char *id, const struct ctns *ctns,
-				     const struct ct_files *f, const struct ct_live *lv)
-{
-	return (struct netsetup){
-		.id = id,
-		.ctns = ctns,
-		.state_dir = f->state_dir,
-		.settings = &lv->settings,
-		.hook = "lxcri net",
-	};
-}
-
-/* Checks the id and sets up the container's files, the log and the lock. */
-static int net_begin(struct cli *cli, const char *id, struct ct_files *f, struct ct_lock *lock)
-{
-	struct lxcri_error err = {};
-
-	if (!container_id_valid(id))
-		return usage_error("Invalid container id '%s'", id);
-	if (ct_files_init(&cli->paths, id, f) < 0)
-		return usage_error("Invalid container id '%s' (paths too long)", id);
-	log_setup("lxcri", id);
-	log_set_stderr(false);
-	/* PVE's lock too: the first key (the last) adds (removes) lxcri's guard in PVE's config. */
-	if (ct_files_lock(f, CT_LOCK_PVE_CONFIG, lock, &err) < 0)
-		return report_failure(EXIT_FAILED, "%s", err.message);
-	return EXIT_OK;
-}
-
 static int do_net_add(struct cli *cli)
 {
-	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
-	_cleanup_(config_text_done) struct config_text old = {};
-	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
-	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
-	struct lxcri_error err = {}, undo = {};
-	const struct config_net *net;
-	struct ct_files f;
-	const char *id, *value;
-	pid_t pid = 0;
+	struct live_change_result ch;
+	struct lxcri_error err = {};
+	char name[IFNAMSIZ];
+	const char *id;
 	int r;
 
 	if (cli->argc != 2)
@@ -641,178 +591,44 @@ static int do_net_add(struct cli *cli)
 					       "the property string if it has blanks)"
 					     : "usage: lxcri net add <id> <property string>");
 	id = cli->argv[0];
-	value = cli->argv[1];
-	r = net_begin(cli, id, &f, &lock);
-	if (r != EXIT_OK)
-		return r;
-
-	r = config_text_read(f.config, &old, &err);
+	if (!container_id_valid(id))
+		return usage_error("Invalid container id '%s'", id);
+	log_setup("lxcri", id);
+	log_set_stderr(false);
+	r = netcmd_add(&cli->paths, id, cli->argv[1], name, sizeof(name), &ch, &err);
 	if (r < 0)
-		return report_failure(r == -EFBIG ? EXIT_INVALID : EXIT_FAILED, "%s", err.message);
-	r = configedit_net_add(f.config, old.text, old.size, CONFIGEDIT_NET_LOWEST, value, &edit,
-			       &err);
-	if (r < 0)
-		return report_failure(edit_exit_code(r), "%s", err.message);
-	net = configedit_find_net_index(edit.config, edit.index);
-
-	r = ct_running_pid(&cli->paths, id, &pid, &err);
-	if (r < 0)
-		return report_failure(EXIT_FAILED, "%s", err.message);
-	if (pid == 0) {
-		r = ct_config_write(&f, &old, edit.text, edit.size, &err);
-		if (r < 0)
-			return report_failure(EXIT_FAILED, "%s", err.message);
-		log_info("net add: net%u ('%s') written to '%s' (not running)", edit.index,
-			 net->name, f.config);
-		print_net_change(cli, id, f.config, true, edit.index, net->name,
-				 NET_CHANGE_NEXT_START);
-		return EXIT_OK;
-	}
-
-	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
-	if (r >= 0)
-		r = status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err);
-	if (r < 0)
-		return report_failure(EXIT_FAILED, "%s", err.message);
-	struct netsetup ns = live_netsetup(id, &ctns, &f, &lv);
-	/* The snapshot says what the container runs with: the same line goes there. */
-	if (lv.snapshot.exists) {
-		r = configedit_net_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
-				       value, &snap, &err);
-		if (r < 0)
-			return report_failure(EXIT_FAILED,
-					      "The config of container '%s' changed since it "
-					      "started, and net%u does not fit what it runs with: "
-					      "%s; restart it to apply",
-					      id, edit.index, err.message);
-		net = configedit_find_net_index(snap.config, edit.index);
-	}
-
-	r = netsetup_apply_net(&ns, net, lv.state, &err);
-	if (r < 0)
-		return report_failure(
-		    EXIT_FAILED,
-		    "Failed to add net%u ('%s') to the running container '%s': %s; "
-		    "neither the container nor '%s' was changed",
-		    edit.index, net->name, id, err.message, f.config);
-	r = ct_config_write(&f, &old, edit.text, edit.size, &err);
-	if (r < 0) {
-		if (netsetup_teardown(&ns, lv.state, net->name, &undo) > 0)
-			return report_failure(EXIT_FAILED,
-					      "%s; removing net%u ('%s') from the running "
-					      "container again failed too: %s (see 'lxcri status "
-					      "%s')",
-					      err.message, edit.index, net->name, undo.message, id);
-		return report_failure(EXIT_FAILED,
-				      "%s; net%u ('%s') was removed from the running container "
-				      "again: nothing was changed",
-				      err.message, edit.index, net->name);
-	}
-	ct_write_snapshot(&f, lv.snapshot.exists ? &snap : &edit);
-	log_info("net add: net%u ('%s') applied to the running container and written to '%s'",
-		 edit.index, net->name, f.config);
-	print_net_change(cli, id, f.config, true, edit.index, net->name, NET_CHANGE_LIVE);
+		return report_failure(ch.config_fault ? edit_exit_code(r) : EXIT_FAILED, "%s",
+				      err.message);
+	print_net_change(cli, id, ch.file, true, ch.index, name,
+			 ch.live ? NET_CHANGE_LIVE : NET_CHANGE_NEXT_START);
 	return EXIT_OK;
 }
 
 static int do_net_del(struct cli *cli)
 {
-	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
-	_cleanup_(config_text_done) struct config_text old = {};
-	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
-	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
-	struct lxcri_error err = {}, restore = {};
-	struct ct_files f;
+	struct live_change_result ch;
+	struct lxcri_error err = {};
 	const char *id, *name;
-	bool applied;
-	pid_t pid = 0;
-	size_t left;
 	int r;
 
 	if (cli->argc != 2)
 		return usage_error("%s", "usage: lxcri net del <id> <name>");
 	id = cli->argv[0];
 	name = cli->argv[1];
+	if (!container_id_valid(id))
+		return usage_error("Invalid container id '%s'", id);
 	if (!ifname_valid(name))
 		return usage_error("Invalid interface name '%s'", name);
-	r = net_begin(cli, id, &f, &lock);
-	if (r != EXIT_OK)
-		return r;
-
-	r = config_text_read(f.config, &old, &err);
-	if (r >= 0 && !old.exists)
-		r = error_set(&err, -ENOENT,
-			      "Container '%s' has no lxcri config: '%s' does not exist", id,
-			      f.config);
+	log_setup("lxcri", id);
+	log_set_stderr(false);
+	r = netcmd_del(&cli->paths, id, name, &ch, &err);
 	if (r < 0)
-		return report_failure(r == -EFBIG ? EXIT_INVALID : EXIT_FAILED, "%s", err.message);
-	r = configedit_net_del(f.config, old.text, old.size, name, &edit, &err);
-	if (r < 0)
-		return report_failure(edit_exit_code(r), "%s", err.message);
-
-	r = ct_running_pid(&cli->paths, id, &pid, &err);
-	if (r < 0)
-		return report_failure(EXIT_FAILED, "%s", err.message);
-	if (pid == 0) {
-		r = ct_config_write(&f, &old, edit.text, edit.size, &err);
-		if (r < 0)
-			return report_failure(EXIT_FAILED, "%s", err.message);
-		log_info("net del: net%u ('%s') removed from '%s' (not running)", edit.index, name,
-			 f.config);
-		print_net_change(cli, id, f.config, false, edit.index, name, NET_CHANGE_NEXT_START);
-		return EXIT_OK;
-	}
-
-	r = ct_live_init(&cli->paths, id, &f, &lv, &err);
-	if (r >= 0)
-		r = status_lxc_namespaces(&cli->paths, id, pid, &ctns, &err);
-	if (r < 0)
-		return report_failure(EXIT_FAILED, "%s", err.message);
-	struct netsetup ns = live_netsetup(id, &ctns, &f, &lv);
-	/* A net the container did not start with (-ENOENT) leaves the snapshot as it is. */
-	if (lv.snapshot.exists) {
-		r = configedit_net_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, name, &snap,
-				       &err);
-		if (r < 0 && r != -ENOENT)
-			return report_failure(
-			    EXIT_FAILED,
-			    "The config of container '%s' changed since it "
-			    "started, and '%s' cannot be removed from what it runs "
-			    "with: %s; restart it to apply",
-			    id, name, err.message);
-	}
-	applied = state_has_net(lv.state, name);
-
-	/*
-	 * The config first: on a Proxmox VE node without quorum it is read-only, and
-	 * that is the failure to expect; it leaves the container as it was. Undoing a
-	 * teardown would mean making the interface anew, with other addresses (CNI).
-	 */
-	r = ct_config_write(&f, &old, edit.text, edit.size, &err);
-	if (r < 0)
-		return report_failure(EXIT_FAILED,
-				      "%s; neither the container nor the config was changed",
+		return report_failure(ch.config_fault ? edit_exit_code(r) : EXIT_FAILED, "%s",
 				      err.message);
-	left = netsetup_teardown(&ns, lv.state, name, &err);
-	if (left > 0) {
-		if (ct_config_write(&f, &old, old.text, old.size, &restore) < 0)
-			return report_failure(EXIT_FAILED,
-					      "Failed to remove '%s' from the running container "
-					      "'%s': %s; restoring '%s' failed too: %s",
-					      name, id, err.message, f.config, restore.message);
-		return report_failure(EXIT_FAILED,
-				      "Failed to remove '%s' from the running container '%s': %s; "
-				      "'%s' is as it was, and what is left stays in the state (see "
-				      "'lxcri status %s')",
-				      name, id, err.message, f.config, id);
-	}
-	if (snap.text)
-		ct_write_snapshot(&f, &snap);
-	log_info("net del: net%u ('%s') %s and removed from '%s'", edit.index, name,
-		 applied ? "removed from the running container" : "was not applied", f.config);
-	print_net_change(cli, id, f.config, false, edit.index, name,
-			 applied ? NET_CHANGE_LIVE : NET_CHANGE_NOT_APPLIED);
+	print_net_change(cli, id, ch.file, false, ch.index, name,
+			 !ch.live	  ? NET_CHANGE_NEXT_START
+			 : ch.was_applied ? NET_CHANGE_LIVE
+					  : NET_CHANGE_NOT_APPLIED);
 	return EXIT_OK;
 }
 

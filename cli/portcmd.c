@@ -15,6 +15,7 @@
 #include "lib/basic/cleanup.h"
 #include "lib/shared/configedit.h"
 #include "cli/ctfiles.h"
+#include "cli/livechange.h"
 #include "lib/port/localnet.h"
 #include "lib/basic/log.h"
 #include "lib/basic/parse.h"
@@ -25,117 +26,43 @@
 
 #define LIVE_HOOK "lxcri port"
 
-/* The container's files, locked. */
-static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
-		 struct ct_lock *lock, struct portcmd_change *ret, struct lxcri_error *err)
+/* The change: add value, or remove the port of proto host_port. */
+struct port_change {
+	const char *value; /* add */
+	int proto;	   /* del */
+	uint16_t host_port;
+};
+
+static int edit_add(void *ctx, const char *path, const char *text, size_t size, int index,
+		    struct configedit_result *ret, struct lxcri_error *err)
 {
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, f) < 0)
-		return error_set(err, -ENAMETOOLONG, "Invalid container id '%s' (paths too long)",
-				 id);
-	*ret = (struct portcmd_change){};
-	snprintf(ret->file, sizeof(ret->file), "%s", f->config);
-	/* PVE's lock too: the first key (the last) adds (removes) lxcri's guard in PVE's config. */
-	return ct_files_lock(f, CT_LOCK_PVE_CONFIG, lock, err);
+	const struct port_change *c = ctx;
+
+	return configedit_port_add(
+	    path, text, size, index < 0 ? CONFIGEDIT_LOWEST : (unsigned)index, c->value, ret, err);
 }
 
-/*
- * After the edit: a stopped container only gets the config (1: done); a
- * running one its live state, settings and snapshot in lv (0: go on live).
- */
-static int config_only_or_live(const struct lxcri_paths *p, const char *id,
-			       const struct ct_files *f, const struct config_text *old,
-			       const struct configedit_result *edit, const char *what,
-			       struct ct_live *lv, pid_t *ret_pid, struct lxcri_error *err)
+static int edit_del(void *ctx, const char *path, const char *text, size_t size, int index,
+		    struct configedit_result *ret, struct lxcri_error *err)
 {
-	int r = ct_running_pid(p, id, ret_pid, err);
+	const struct port_change *c = ctx;
 
-	if (r < 0)
-		return r;
-	if (*ret_pid > 0)
-		return ct_live_init(p, id, f, lv, err);
-	r = ct_config_write(f, old, edit->text, edit->size, err);
-	if (r < 0)
-		return r;
-	log_info("port%u %s '%s' (not running)", edit->index, what, f->config);
-	return 1;
+	(void)index;
+	return configedit_port_del(path, text, size, c->proto, c->host_port, ret, err);
 }
 
-int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
-		struct portcmd_change *ret, struct lxcri_error *err)
+static void describe_add(void *ctx, const struct live_change *lc, char *buf, size_t size)
 {
-	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
-	_cleanup_(config_text_done) struct config_text old = {};
-	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
-	struct lxcri_error undo = {};
-	const struct config_port *port = NULL;
-	struct ct_files f;
-	pid_t pid = 0;
-	int r;
+	(void)ctx;
+	snprintf(buf, size, "port%u", lc->edit.index);
+}
 
-	r = begin(p, id, &f, &lock, ret, err);
-	if (r < 0)
-		return r;
-	r = config_text_read(f.config, &old, err);
-	if (r < 0)
-		return r;
-	r = configedit_port_add(f.config, old.text, old.size, CONFIGEDIT_LOWEST, value, &edit, err);
-	if (r < 0)
-		return r;
-	ret->index = edit.index;
-	for (size_t i = 0; i < edit.config->n_ports; i++)
-		if (edit.config->ports[i].index == edit.index)
-			port = &edit.config->ports[i];
+static void describe_del(void *ctx, const struct live_change *lc, char *buf, size_t size)
+{
+	const struct port_change *c = ctx;
 
-	r = config_only_or_live(p, id, &f, &old, &edit, "written to", &lv, &pid, err);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if (lv.snapshot.exists) {
-		r = configedit_port_add(f.snapshot, lv.snapshot.text, lv.snapshot.size, edit.index,
-					value, &snap, err);
-		if (r < 0)
-			return error_set(
-			    err, r,
-			    "The config of container '%s' changed since it started, "
-			    "and port%u does not fit what it runs with: %s; restart it "
-			    "to apply",
-			    id, edit.index, err->message);
-	}
-	struct portsetup ps = {
-		.id = id,
-		.pid = pid,
-		.state_dir = f.state_dir,
-		.settings = &lv.settings,
-		.paths = p,
-		.hook = LIVE_HOOK,
-	};
-	/* The nets it runs with: the snapshot's. */
-	r = portsetup_apply_port(&ps, lv.snapshot.exists ? snap.config : edit.config, port,
-				 lv.state, err);
-	if (r < 0)
-		return error_set(err, r,
-				 "Failed to add port%u to the running container '%s': %s; neither "
-				 "the container nor '%s' was changed",
-				 edit.index, id, err->message, f.config);
-	r = ct_config_write(&f, &old, edit.text, edit.size, err);
-	if (r < 0) {
-		if (portsetup_teardown(&ps, lv.state, port->proto, port->host_first, &undo) > 0)
-			return error_set(err, r,
-					 "%s; removing port%u from the running container again "
-					 "failed too: %s (see 'lxcri status %s')",
-					 err->message, edit.index, undo.message, id);
-		return error_set(err, r,
-				 "%s; port%u was removed from the running container again: "
-				 "nothing was changed",
-				 err->message, edit.index);
-	}
-	ct_write_snapshot(&f, lv.snapshot.exists ? &snap : &edit);
-	log_info("port add: port%u applied to the running container and written to '%s'",
-		 edit.index, f.config);
-	ret->live = true;
-	return 0;
+	(void)lc;
+	snprintf(buf, size, "'%s %u'", ip_proto_name(c->proto), c->host_port);
 }
 
 /* Whether s records a forward of proto host_port. */
@@ -154,82 +81,111 @@ static bool state_has_port(const struct state *s, int proto, uint16_t host_port)
 	return false;
 }
 
+static bool applied(void *ctx, const struct live_change *lc)
+{
+	const struct port_change *c = ctx;
+
+	return state_has_port(lc->live.state, c->proto, c->host_port);
+}
+
+static struct portsetup live_portsetup(const struct live_change *lc)
+{
+	return (struct portsetup){
+		.id = lc->id,
+		.pid = lc->pid,
+		.state_dir = lc->files.state_dir,
+		.settings = &lc->live.settings,
+		.paths = lc->paths,
+		.hook = LIVE_HOOK,
+	};
+}
+
+/* The port the config got (the nets it runs with are the snapshot's). */
+static const struct config_port *added_port(const struct live_change *lc)
+{
+	for (size_t i = 0; i < lc->edit.config->n_ports; i++)
+		if (lc->edit.config->ports[i].index == lc->edit.index)
+			return &lc->edit.config->ports[i];
+	return NULL;
+}
+
+static int apply_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
+{
+	struct portsetup ps = live_portsetup(lc);
+	const struct config_port *port = added_port(lc);
+
+	(void)ctx;
+	if (!port)
+		return error_set(err, -ENOENT, "port%u is not in the config", lc->edit.index);
+	return portsetup_apply_port(&ps, lc->now->config, port, lc->live.state, err);
+}
+
+static int undo_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
+{
+	struct portsetup ps = live_portsetup(lc);
+	const struct config_port *port = added_port(lc);
+
+	(void)ctx;
+	if (!port)
+		return 0;
+	return portsetup_teardown(&ps, lc->live.state, port->proto, port->host_first, err) > 0
+		   ? -EIO
+		   : 0;
+}
+
+static int apply_del(void *ctx, struct live_change *lc, struct lxcri_error *err)
+{
+	const struct port_change *c = ctx;
+	struct portsetup ps = live_portsetup(lc);
+
+	return portsetup_teardown(&ps, lc->live.state, c->proto, c->host_port, err) > 0 ? -EIO : 0;
+}
+
+static void change_result(const struct live_change_result *r, struct portcmd_change *ret)
+{
+	*ret = (struct portcmd_change){
+		.index = r->index,
+		.live = r->live,
+		.was_applied = r->was_applied,
+	};
+	snprintf(ret->file, sizeof(ret->file), "%s", r->file);
+}
+
+int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
+		struct portcmd_change *ret, struct lxcri_error *err)
+{
+	static const struct live_change_ops ops = {
+		.verb = "port add",
+		.edit = edit_add,
+		.describe = describe_add,
+		.apply = apply_add,
+		.undo = undo_add,
+	};
+	struct port_change c = { .value = value };
+	struct live_change_result result;
+	int r = live_change_run(p, id, &ops, &c, &result, err);
+
+	change_result(&result, ret);
+	return r;
+}
+
 int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t host_port,
 		struct portcmd_change *ret, struct lxcri_error *err)
 {
-	_cleanup_(configedit_result_done) struct configedit_result edit = {}, snap = {};
-	_cleanup_(config_text_done) struct config_text old = {};
-	_cleanup_(ct_live_done) struct ct_live lv = {};
-	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
-	struct lxcri_error restore = {};
-	struct ct_files f;
-	pid_t pid = 0;
-	int r;
-
-	r = begin(p, id, &f, &lock, ret, err);
-	if (r < 0)
-		return r;
-	r = config_text_read(f.config, &old, err);
-	if (r >= 0 && !old.exists)
-		r = error_set(err, -ENOENT,
-			      "Container '%s' has no lxcri config: '%s' does not exist", id,
-			      f.config);
-	if (r < 0)
-		return r;
-	r = configedit_port_del(f.config, old.text, old.size, proto, host_port, &edit, err);
-	if (r < 0)
-		return r;
-	ret->index = edit.index;
-
-	r = config_only_or_live(p, id, &f, &old, &edit, "removed from", &lv, &pid, err);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if (lv.snapshot.exists) {
-		r = configedit_port_del(f.snapshot, lv.snapshot.text, lv.snapshot.size, proto,
-					host_port, &snap, err);
-		if (r < 0 && r != -ENOENT)
-			return error_set(
-			    err, r,
-			    "The config of container '%s' changed since it started, "
-			    "and '%s %u' cannot be removed from what it runs with: %s; "
-			    "restart it to apply",
-			    id, ip_proto_name(proto), host_port, err->message);
-	}
-	ret->was_applied = state_has_port(lv.state, proto, host_port);
-
-	/* The config first (read-only /etc/pve without quorum fails here, changing nothing). */
-	r = ct_config_write(&f, &old, edit.text, edit.size, err);
-	if (r < 0)
-		return error_set(err, r, "%s; neither the container nor the config was changed",
-				 err->message);
-	struct portsetup ps = {
-		.id = id,
-		.pid = pid,
-		.state_dir = f.state_dir,
-		.settings = &lv.settings,
-		.paths = p,
-		.hook = LIVE_HOOK,
+	static const struct live_change_ops ops = {
+		.verb = "port del",
+		.removal = true,
+		.edit = edit_del,
+		.describe = describe_del,
+		.applied = applied,
+		.apply = apply_del,
 	};
-	if (portsetup_teardown(&ps, lv.state, proto, host_port, err) > 0) {
-		r = -EIO;
-		if (ct_config_write(&f, &old, old.text, old.size, &restore) < 0)
-			return error_set(err, r,
-					 "Failed to remove '%s %u' from the running container "
-					 "'%s': %s; restoring '%s' failed too: %s",
-					 ip_proto_name(proto), host_port, id, err->message,
-					 f.config, restore.message);
-		return error_set(err, r,
-				 "Failed to remove '%s %u' from the running container '%s': %s; "
-				 "'%s' is as it was",
-				 ip_proto_name(proto), host_port, id, err->message, f.config);
-	}
-	if (snap.text)
-		ct_write_snapshot(&f, &snap);
-	log_info("port del: port%u %s and removed from '%s'", edit.index,
-		 ret->was_applied ? "removed from the running container" : "was not applied",
-		 f.config);
-	ret->live = true;
-	return 0;
+	struct port_change c = { .proto = proto, .host_port = host_port };
+	struct live_change_result result;
+	int r = live_change_run(p, id, &ops, &c, &result, err);
+
+	change_result(&result, ret);
+	return r;
 }
 
 /* Whether every host port of f is in the table for owner. */

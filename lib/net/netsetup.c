@@ -730,6 +730,11 @@ static const struct state_item *find_item(const struct state *s, const char *nam
 	return NULL;
 }
 
+bool netsetup_has_net(const struct state *s, const char *name)
+{
+	return find_item(s, name) != NULL;
+}
+
 static struct json_object *net_status(const struct netsetup *ns, struct nl_sock *ct,
 				      const struct config_net *net, const struct state_item *item)
 {

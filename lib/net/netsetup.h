@@ -115,6 +115,9 @@ int netsetup_apply_net(const struct netsetup *ns, const struct config_net *net, 
 size_t netsetup_teardown(const struct netsetup *ns, struct state *s, const char *only_name,
 			 struct lxcri_error *err);
 
+/* Whether s records anything of the net named name ("net.*" items). */
+bool netsetup_has_net(const struct state *s, const char *name);
+
 /* Whether an item kind is one of ours ("net.*" or "dns.*"). */
 bool netsetup_item_kind(const char *kind);
 

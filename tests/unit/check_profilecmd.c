@@ -54,12 +54,7 @@ static void fixture_init(struct fixture *f, const char *pve_conf, const char *pr
 	char path[PATH_MAX];
 
 	*f = (struct fixture){ .dir = test_tmpdir() };
-	snprintf(f->paths.pve_dir, sizeof(f->paths.pve_dir), "%s/pve", f->dir);
-	snprintf(f->paths.etc_dir, sizeof(f->paths.etc_dir), "%s/etc", f->dir);
-	snprintf(f->paths.run_dir, sizeof(f->paths.run_dir), "%s/run", f->dir);
-	snprintf(f->paths.lxc_path, sizeof(f->paths.lxc_path), "%s/lxc", f->dir);
-	snprintf(f->paths.lxc_config_dir, sizeof(f->paths.lxc_config_dir), "%s/lxcconf", f->dir);
-	snprintf(f->paths.pve_lock_dir, sizeof(f->paths.pve_lock_dir), "%s/locks", f->dir);
+	test_paths_under(&f->paths, f->dir);
 	for (const char *const *d = (const char *const[]){ "pve", "pve/lxc", "pve/lxcri", "etc",
 							   "run", "lxc", "lxc/105", "src", NULL };
 	     *d; d++)

@@ -18,6 +18,7 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/parse.h"
+#include "lib/basic/paths.h"
 
 /* An address or a prefix of either family that the test writes as text. */
 static inline struct ip_address test_address(const char *s)
@@ -43,6 +44,17 @@ static inline char *test_tmpdir(void)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_ptr_nonnull(mkdtemp(d));
 	return d;
+}
+
+/* Every root of p under dir: <dir>/pve, etc, run, lxc, lxcconf, locks (not made). */
+static inline void test_paths_under(struct lxcri_paths *p, const char *dir)
+{
+	snprintf(p->pve_dir, sizeof(p->pve_dir), "%s/pve", dir);
+	snprintf(p->etc_dir, sizeof(p->etc_dir), "%s/etc", dir);
+	snprintf(p->run_dir, sizeof(p->run_dir), "%s/run", dir);
+	snprintf(p->lxc_path, sizeof(p->lxc_path), "%s/lxc", dir);
+	snprintf(p->lxc_config_dir, sizeof(p->lxc_config_dir), "%s/lxcconf", dir);
+	snprintf(p->pve_lock_dir, sizeof(p->pve_lock_dir), "%s/locks", dir);
 }
 
 static inline void test_write_file(const char *path, const char *content)
