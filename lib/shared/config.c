@@ -182,11 +182,9 @@ struct parser {
 	const char *key; /* the current key, for messages */
 	/*
 	 * The line each key was seen on, 0 if not yet: one slot per possible key
-	 * (7 without an index: dns, seccomp, seccomp-sha256, apparmor, selinux,
-	 * hooks, hook-user).
+	 * (key_slots(): a key type's count, or 1 without an index).
 	 */
-	unsigned
-	    seen[CONFIG_MAX_NET + CONFIG_MAX_ROUTE + CONFIG_MAX_PORT + CONFIG_MAX_ANNOTATION + 7];
+	unsigned *seen;
 };
 
 static int fail(struct parser *p, int r, const char *fmt, ...)
@@ -1006,6 +1004,16 @@ static const struct key_type key_types[] = {
 	{ "annotation", CONFIG_MAX_ANNOTATION, "hooks", parse_annotation },
 };
 
+/* The number of possible keys: the slots of parser.seen. */
+static size_t key_slots(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(key_types); i++)
+		n += key_types[i].count ? key_types[i].count : 1;
+	return n;
+}
+
 /*
  * 0 with the type, index and slot (an index into parser.seen) of key;
  * -ENOENT if no such key; -ERANGE if a key with an index has a bad one.
@@ -1096,12 +1104,13 @@ int config_parse(const char *name, const char *data, size_t size, struct config 
 {
 	_cleanup_config_ struct config *c = NULL;
 	_cleanup_free_ struct parser *p = NULL;
+	_cleanup_free_ unsigned *seen = calloc(key_slots(), sizeof(*seen));
 	int r;
 
-	/* The parser's table of seen keys is a few KiB: keep it off the stack. */
 	p = calloc(1, sizeof(*p));
-	if (!p)
+	if (!p || !seen)
 		return error_set(err, -ENOMEM, "%s: Out of memory", name ? name : "(config)");
+	p->seen = seen;
 	r = reader_init(&p->rd, name, data, size, err);
 	if (r < 0)
 		return r;
