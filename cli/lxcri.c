@@ -40,6 +40,7 @@
 #include "lib/shared/json.h"
 #include "lib/hook/lifecycle.h"
 #include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/net/netsetup.h"
 #include "lib/basic/parse.h"
 #include "lib/basic/paths.h"
@@ -1483,6 +1484,8 @@ int main(int argc, char **argv)
 
 	if (!positional)
 		return EXIT_FAILED;
+	/* What lib/ reports (a forward applied, a net removed) goes to our log. */
+	report_set_sink(log_report);
 	if (paths_init(&cli.paths) < 0) {
 		fprintf(stderr, "lxcri: an LXCRI_* path in the environment is invalid\n");
 		return EXIT_USAGE;

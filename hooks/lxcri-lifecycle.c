@@ -11,6 +11,7 @@
 #include "lib/basic/hookctx.h"
 #include "lib/hook/lifecycle.h"
 #include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/basic/paths.h"
 
 int main(int argc, char **argv)
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
 	int r;
 
 	log_setup("lxcri-hook", NULL);
+	report_set_sink(log_report);
 	r = paths_init(&paths);
 	if (r < 0)
 		return log_error_errno(r, "Invalid LXCRI_* path in the environment: %m"), 1;

@@ -144,3 +144,8 @@ out:
 	errno = saved_errno;
 	return -error;
 }
+
+void log_report(int priority, const char *message)
+{
+	log_internal(priority, 0, "%s", message);
+}

@@ -29,6 +29,9 @@ void log_forget_socket(void);
 /* Parses "error", "warning", "info", "debug"; returns the priority or -EINVAL. */
 int log_level_from_string(const char *s);
 
+/* A report_sink_fn (report.h): what lib/ reports goes to this log. */
+void log_report(int priority, const char *message);
+
 /* Logs at priority; with error != 0, %m means strerror(|error|). Returns -|error|. */
 int log_internal(int priority, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -12,6 +12,7 @@
 #include "lib/basic/fileio.h"
 #include "lib/basic/hookctx.h"
 #include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/basic/parse.h"
 #include "lib/basic/paths.h"
 
@@ -109,6 +110,7 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 	int r;
 
 	log_setup(f->name, NULL);
+	report_set_sink(log_report);
 	if (argc != 3 ||
 	    (strcmp(argv[1], "pre-start") != 0 && strcmp(argv[1], "start-host") != 0 &&
 	     strcmp(argv[1], "teardown") != 0) ||

@@ -21,7 +21,7 @@
 #include "lib/net/cni.h"
 #include "lib/basic/ctns.h"
 #include "lib/shared/json.h"
-#include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/netlink/netlink.h"
 #include "lib/basic/parse.h"
 #include "lib/basic/paths.h"
@@ -217,10 +217,10 @@ static int pick_host_name(const struct netsetup *ns, struct nl_sock *host,
 		r = netlink_link_get(host, name, &info, err);
 		if (r == -ENODEV) {
 			if (attempt > 0)
-				log_info("net%u: host interface '%s' %s%s%s: using '%s'",
-					 net->index, first,
-					 owner[0] ? "belongs to container '" : "is taken", owner,
-					 owner[0] ? "'" : "", name);
+				report_info("net%u: host interface '%s' %s%s%s: using '%s'",
+					    net->index, first,
+					    owner[0] ? "belongs to container '" : "is taken", owner,
+					    owner[0] ? "'" : "", name);
 			memcpy(ret, name, IFNAMSIZ);
 			return 0;
 		}
@@ -320,8 +320,8 @@ static int apply_bridge_net(const struct netsetup *ns, struct nl_sock *host, str
 		r = gateway_route(ct, net, &net->gw6, err);
 	if (r < 0)
 		return error_prefix(err, r, "net%u", net->index);
-	log_info("net%u: '%s' on bridge '%s' (host end '%s', MTU %u), %zu address(es)", net->index,
-		 net->name, net->bridge, host_name, spec.mtu, net->n_addresses);
+	report_info("net%u: '%s' on bridge '%s' (host end '%s', MTU %u), %zu address(es)",
+		    net->index, net->name, net->bridge, host_name, spec.mtu, net->n_addresses);
 	return 0;
 }
 
@@ -361,8 +361,8 @@ static int apply_cni_net(const struct netsetup *ns, const struct config_net *net
 	r = mark_applied(ns, s, index, err);
 	if (r < 0)
 		return r;
-	log_info("net%u: '%s' on CNI network '%s' (%s, %zu plugin(s))", net->index, net->name,
-		 list->name, list->source, list->n_plugins);
+	report_info("net%u: '%s' on CNI network '%s' (%s, %zu plugin(s))", net->index, net->name,
+		    list->name, list->source, list->n_plugins);
 	return 0;
 }
 
@@ -424,7 +424,8 @@ static int apply_dns(const struct netsetup *ns, const struct config_dns *dns, st
 		return error_prefix(err, r, "dns");
 	r = mark_applied(ns, s, index, err);
 	if (r >= 0)
-		log_info("dns: /etc/resolv.conf written (%zu name server(s))", dns->n_nameservers);
+		report_info("dns: /etc/resolv.conf written (%zu name server(s))",
+			    dns->n_nameservers);
 	return r;
 }
 
@@ -494,7 +495,7 @@ int netsetup_apply(const struct netsetup *ns, const struct config *c, struct sta
 			r = error_prefix(err, r, "route%u", c->routes[i].index);
 	}
 	if (r >= 0 && c->n_routes > 0)
-		log_info("%zu route(s) added", c->n_routes);
+		report_info("%zu route(s) added", c->n_routes);
 	if (r >= 0 && c->dns.set)
 		r = apply_dns(ns, &c->dns, s, err);
 
@@ -518,7 +519,7 @@ int netsetup_apply_net(const struct netsetup *ns, const struct config_net *net, 
 		return r;
 	r = apply_one(ns, host, ct, net, list, s, err);
 	if (r < 0 && netsetup_teardown(ns, s, net->name, &undo) > 0)
-		log_error("Undoing net%u failed: %s", net->index, undo.message);
+		report_error("Undoing net%u failed: %s", net->index, undo.message);
 	return r;
 }
 
@@ -551,22 +552,23 @@ static int undo_veth(struct nl_sock *host, const struct state_item *item, struct
 	else if (mark && parse_mac(mark, mac) == 0)
 		ours = info.has_mac && memcmp(info.mac, mac, sizeof(mac)) == 0;
 	else {
-		log_warning("net%d: host interface '%s' was recorded without its ifindex or MAC "
-			    "(by an older version): left alone, it goes with the container's "
-			    "network namespace",
-			    n, name);
+		report_warning("net%d: host interface '%s' was recorded without its ifindex or MAC "
+			       "(by an older version): left alone, it goes with the container's "
+			       "network namespace",
+			       n, name);
 		return 0;
 	}
 	if (!ours) {
-		log_warning("net%d: host interface '%s' is not the one this run made%s%s%s: left "
-			    "alone",
-			    n, name, info.alias[0] ? " (it is '" : "", info.alias,
-			    info.alias[0] ? "')" : "");
+		report_warning(
+		    "net%d: host interface '%s' is not the one this run made%s%s%s: left "
+		    "alone",
+		    n, name, info.alias[0] ? " (it is '" : "", info.alias,
+		    info.alias[0] ? "')" : "");
 		return 0;
 	}
 	r = netlink_link_delete_ifindex(host, info.ifindex, err);
 	if (r >= 0)
-		log_info("net%d: host interface '%s' removed", n, name);
+		report_info("net%d: host interface '%s' removed", n, name);
 	return r;
 }
 
@@ -596,13 +598,13 @@ static int undo_cni(const struct netsetup *ns, const struct state_item *item,
 	if (ctns_is(ct_netns(ns), netns_id) && ctns_fd_path(ct_netns(ns), path, sizeof(path)) >= 0)
 		netns = path;
 	else
-		log_info("net%d: container gone: CNI DEL of '%s' without its network namespace",
-			 data_int(item, "net"), list->name);
+		report_info("net%d: container gone: CNI DEL of '%s' without its network namespace",
+			    data_int(item, "net"), list->name);
 	cni_runtime_init(ns, name, netns, &rt);
 	r = cni_del(list, &rt, err);
 	if (r >= 0)
-		log_info("net%d: CNI network '%s' detached (DEL)", data_int(item, "net"),
-			 list->name);
+		report_info("net%d: CNI network '%s' detached (DEL)", data_int(item, "net"),
+			    list->name);
 	return r;
 }
 
@@ -632,12 +634,13 @@ static int dns_set_aside(const struct netsetup *ns, struct lxcri_error *err)
 	if (r < 0)
 		return r;
 	if (kept)
-		log_warning("dns: container gone: /etc/resolv.conf not restored (its original is "
-			    "kept as '%s" RESOLVCONF_BACKUP_NAME "')",
-			    prefix);
+		report_warning(
+		    "dns: container gone: /etc/resolv.conf not restored (its original is "
+		    "kept as '%s" RESOLVCONF_BACKUP_NAME "')",
+		    prefix);
 	else
-		log_warning("dns: container gone: /etc/resolv.conf not restored (there was no "
-			    "backup)");
+		report_warning("dns: container gone: /etc/resolv.conf not restored (there was no "
+			       "backup)");
 	return 0;
 }
 
@@ -668,7 +671,7 @@ static int undo_dns(const struct netsetup *ns, const struct state_item *item,
 		return dns_set_aside(ns, err);
 	r = resolvconf_restore(rootfd, ns->state_dir, err);
 	if (r >= 0)
-		log_info("dns: /etc/resolv.conf restored");
+		report_info("dns: /etc/resolv.conf restored");
 	return r;
 }
 
@@ -711,7 +714,7 @@ size_t netsetup_teardown(const struct netsetup *ns, struct state *s, const char 
 		}
 		if (r < 0) {
 			left++;
-			log_error("Teardown of '%s' failed: %s", item->kind, e.message);
+			report_error("Teardown of '%s' failed: %s", item->kind, e.message);
 			if (!failed && err)
 				*err = e;
 			failed = true;

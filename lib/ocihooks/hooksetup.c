@@ -17,6 +17,7 @@
 #include "lib/basic/cleanup.h"
 #include "lib/shared/json.h"
 #include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/ocihooks/ctjoin.h"
 #include "lib/ocihooks/ocirun.h"
 #include "lib/basic/strv.h"
@@ -83,7 +84,7 @@ static void spawn_poststart(const struct hooksetup *hs, const struct ocirun *r,
 		if (pid > 0)
 			(void)waitpid(pid, NULL, 0);
 		else
-			log_warning("poststart hooks: cannot fork: %m");
+			report_warning("poststart hooks: cannot fork: %m");
 		return;
 	}
 	if (setsid() < 0 || fork() != 0)
@@ -96,8 +97,8 @@ static void spawn_poststart(const struct hooksetup *hs, const struct ocirun *r,
 	log_setup("lxcri-ocihooks", hs->id);
 	int rc = ctjoin_wait_exec(hs->pid, hs->poststart_wait_ms ? hs->poststart_wait_ms : 60000);
 	if (rc <= 0) {
-		log_warning("poststart hooks not run: the container's init %s",
-			    rc == 0 ? "did not exec in time" : "is gone");
+		report_warning("poststart hooks not run: the container's init %s",
+			       rc == 0 ? "did not exec in time" : "is gone");
 		_exit(0);
 	}
 	struct lxcri_error err = {};
@@ -117,7 +118,7 @@ int hooksetup_apply(const struct hooksetup *hs, const struct config *c, struct s
 	if (r < 0)
 		return r;
 	for (size_t i = 0; h.warnings && h.warnings[i]; i++)
-		log_warning("hooks.d: %s (skipped)", h.warnings[i]);
+		report_warning("hooks.d: %s (skipped)", h.warnings[i]);
 
 	struct ocirun run = {
 		.id = hs->id,
@@ -202,7 +203,7 @@ size_t hooksetup_teardown(const struct hooksetup *hs, struct state *s, struct lx
 		}
 		/* Run once: a poststop failure is a warning (ocirun), the item goes anyway. */
 		if (run_poststop(hs, &s->items[i], &e) < 0)
-			log_warning("poststop hooks: %s", e.message);
+			report_warning("poststop hooks: %s", e.message);
 		state_item_remove(s, i);
 		if (state_save(hs->state_dir, s, &e) < 0) {
 			*err = e;

@@ -16,7 +16,7 @@
 #include "lib/basic/fileio.h"
 #include "lib/ocihooks/hookrun.h"
 #include "lib/shared/json.h"
-#include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/ocihooks/ctjoin.h"
 #include "lib/basic/paths.h"
 #include "lib/basic/safeopen.h"
@@ -322,13 +322,13 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 	if (rc < 0) {
 		rc = error_set(err, rc, "%s hook '%s' (user %s) did not run: %s", name, hook->path,
 			       user, err->message);
-		log_warning("%s", err->message);
+		report_warning("%s", err->message);
 		record_run(r, stage, hook, NULL, err->message);
 		return rc;
 	}
 	exit_text(&res, how, sizeof(how));
 	/* The audit line: one per run. */
-	log_info("hook %s '%s' (user %s, %s): %s", name, hook->path, user, hook->source, how);
+	report_info("hook %s '%s' (user %s, %s): %s", name, hook->path, user, hook->source, how);
 	if (res.exited && res.status == 0) {
 		record_run(r, stage, hook, &res, NULL);
 		return 0;
@@ -375,7 +375,7 @@ int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_sta
 			*err = e;
 			return rc;
 		}
-		log_warning("%s (it does not stop the container)", e.message);
+		report_warning("%s (it does not stop the container)", e.message);
 	}
 	ctjoin_close(&ct);
 	return count;

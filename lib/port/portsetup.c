@@ -19,7 +19,7 @@
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
 #include "lib/port/localnet.h"
-#include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/netlink/netlink.h"
 #include "lib/port/porttarget.h"
 #include "lib/port/portwait.h"
@@ -274,9 +274,9 @@ static int localnet_interface(struct resolver *rv, const struct portfwd *f, cons
 		snprintf(ret, IFNAMSIZ, "%s", link);
 		return 0;
 	}
-	log_info("port%u: 127.0.0.1 is not forwarded to '%s': the host reaches it through '%s', "
-		 "not through the container's link%s%s",
-		 f->index, text, dev, link[0] ? " " : "", link);
+	report_info("port%u: 127.0.0.1 is not forwarded to '%s': the host reaches it through '%s', "
+		    "not through the container's link%s%s",
+		    f->index, text, dev, link[0] ? " " : "", link);
 	return 0;
 }
 
@@ -334,7 +334,7 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 	/* IPv6 comes along when it can: left to SLAAC/DHCP or refused, only IPv4 goes. */
 	if (got[1] < 0 && got[0] == 1 && !port->has_hostip &&
 	    (got[1] == -EADDRNOTAVAIL || got[1] == -EPERM)) {
-		log_info("port%u: forwarded to IPv4 only: %s", port->index, errors[1].message);
+		report_info("port%u: forwarded to IPv4 only: %s", port->index, errors[1].message);
 		got[1] = 0;
 	}
 	if (got[1] < 0)
@@ -361,8 +361,8 @@ static int resolve_port(struct resolver *rv, const struct config_port *port, str
 			.fwbr = fw,
 			.index = port->index,
 		};
-		log_debug("port%u: %s target from %s", port->index,
-			  families[i] == AF_INET ? "IPv4" : "IPv6", choice[i].source);
+		report_debug("port%u: %s target from %s", port->index,
+			     families[i] == AF_INET ? "IPv4" : "IPv6", choice[i].source);
 		r = localnet_interface(rv, f, link, f->localnet_if, err);
 		if (r < 0)
 			return r;
@@ -508,7 +508,7 @@ static int fwbr_hairpin(const struct portfwd *f, size_t n, const struct state *s
 		if (r < 0 && on)
 			return error_set(err, r, "port%u: %s", f[i].index, e.message);
 		if (r < 0 && r != -ENODEV)
-			log_error("port%u: %s", f[i].index, e.message);
+			report_error("port%u: %s", f[i].index, e.message);
 		r = 0;
 	}
 	return r;
@@ -539,8 +539,8 @@ static void localnet_give(const struct portsetup *ps, struct portfwd_ctx *ctx,
 		if (r > 0 && ctx)
 			r = portfwd_localnet_del(ctx, f[i].localnet_if, &e);
 		if (r < 0)
-			log_error("Failed to release route_localnet of '%s': %s", f[i].localnet_if,
-				  e.message);
+			report_error("Failed to release route_localnet of '%s': %s",
+				     f[i].localnet_if, e.message);
 	}
 }
 
@@ -588,11 +588,11 @@ static void start_waiter(const struct portsetup *ps, struct state *s,
 	struct lxcri_error e = {};
 
 	for (size_t i = 0; i < n; i++)
-		log_info("port%u: waiting up to %u s for an address on '%s'", waits[i].port,
-			 ps->wait_ms / 1000, waits[i].ifname);
+		report_info("port%u: waiting up to %u s for an address on '%s'", waits[i].port,
+			    ps->wait_ms / 1000, waits[i].ifname);
 	if (n == 0 || portwait_spawn(ps, s, &e) >= 0)
 		return;
-	log_error("Failed to wait for the addresses of the forwards: %s", e.message);
+	report_error("Failed to wait for the addresses of the forwards: %s", e.message);
 	for (size_t i = 0; i < s->n_items; i++) {
 		struct portwait_item w;
 		struct json_object *data;
@@ -682,7 +682,7 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 	r = state_save(ps->state_dir, s, err);
 	for (size_t i = 0; i < count; i++) {
 		describe(&fwds[i], what, sizeof(what));
-		log_info("port%u: %s", fwds[i].index, what);
+		report_info("port%u: %s", fwds[i].index, what);
 	}
 	if (r >= 0)
 		start_waiter(ps, s, waits, n_waits);
@@ -759,7 +759,7 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 			continue;
 		}
 		if (item_forward(&s->items[i], &f, &e) < 0) {
-			log_error("Cannot undo '%s': %s", s->items[i].kind, e.message);
+			report_error("Cannot undo '%s': %s", s->items[i].kind, e.message);
 			left++;
 			continue;
 		}
@@ -786,7 +786,7 @@ size_t portsetup_teardown(const struct portsetup *ps, struct state *s, int proto
 	localnet_give(ps, ctx, s, gone, fwds, count);
 	for (size_t i = 0; i < count; i++) {
 		describe(&fwds[i], what, sizeof(what));
-		log_info("port%u: removed %s", fwds[i].index, what);
+		report_info("port%u: removed %s", fwds[i].index, what);
 	}
 	for (size_t i = s->n_items; i-- > 0;)
 		if (gone[i]) {

@@ -24,6 +24,7 @@
 #include "lib/basic/ctns.h"
 #include "lib/shared/json.h"
 #include "lib/basic/log.h"
+#include "lib/basic/report.h"
 #include "lib/netlink/netlink.h"
 #include "lib/basic/parse.h"
 
@@ -286,12 +287,12 @@ static size_t try_all(struct waiter *w, bool expired)
 	int lock = lock_file(w->lock_path, WAITER_LOCK_MS, &e);
 
 	if (lock < 0) {
-		log_warning("Waiting for the addresses of forwards: %s", e.message);
+		report_warning("Waiting for the addresses of forwards: %s", e.message);
 		return expired ? 0 : 1;
 	}
 	s = run_state(w);
 	if (s && config_load(w->snapshot, &c, &e) < 0) {
-		log_error("Forwards waiting for their address: %s", e.message);
+		report_error("Forwards waiting for their address: %s", e.message);
 		c = NULL;
 	}
 	for (size_t i = 0; s && i < s->n_items; i++) {
@@ -313,7 +314,7 @@ static size_t try_all(struct waiter *w, bool expired)
 				snprintf(reason, sizeof(reason), "%s",
 					 c ? "no longer in the config it started with"
 					   : "its config snapshot cannot be read");
-			log_error("port%u: %s: nothing forwarded", item.port, reason);
+			report_error("port%u: %s: nothing forwarded", item.port, reason);
 			item_fail(s, i, &item, reason);
 			continue;
 		}
@@ -324,12 +325,12 @@ static size_t try_all(struct waiter *w, bool expired)
 		} else if (r == -EADDRNOTAVAIL) {
 			waiting++;
 		} else {
-			log_error("%s: nothing forwarded", e.message);
+			report_error("%s: nothing forwarded", e.message);
 			item_fail(s, i, &item, e.message);
 		}
 	}
 	if (s && state_save(w->ps.state_dir, s, &e) < 0)
-		log_error("%s", e.message);
+		report_error("%s", e.message);
 	lock_file_release(lock, w->lock_path, w->ps.state_dir);
 	return waiting;
 }
@@ -359,7 +360,8 @@ static _Noreturn void waiter_run(struct waiter *w)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r > 0 && fds[1].revents) {
-			log_debug("The container's init exited: no longer waiting for addresses");
+			report_debug(
+			    "The container's init exited: no longer waiting for addresses");
 			_exit(0);
 		}
 		if (r == 0) {
