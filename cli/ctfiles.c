@@ -36,6 +36,16 @@ int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *
 	return r;
 }
 
+int ct_files_open(const struct lxcri_paths *p, const char *id, struct ct_files *ret,
+		  struct lxcri_error *err)
+{
+	if (!container_id_valid(id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
+	if (ct_files_init(p, id, ret) < 0)
+		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
+	return 0;
+}
+
 int ct_files_lock(const struct ct_files *f, unsigned flags, struct ct_lock *ret,
 		  struct lxcri_error *err)
 {

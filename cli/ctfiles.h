@@ -31,6 +31,12 @@ struct ct_files {
 };
 /* -ENAMETOOLONG when a path would be too long. */
 int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *ret);
+/*
+ * What every command on one container opens with: the id checked
+ * (-EINVAL, "Invalid container id 'x'") and its files (-ENAMETOOLONG).
+ */
+int ct_files_open(const struct lxcri_paths *p, const char *id, struct ct_files *ret,
+		  struct lxcri_error *err);
 
 /* The container's lock, held (and PVE's config lock, if taken): ct_lock_release() lets go. */
 struct ct_lock {

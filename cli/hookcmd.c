@@ -19,12 +19,11 @@ static int load(const struct lxcri_paths *p, const char *id, struct ct_files *f,
 	char lxc_config[PATH_MAX];
 	int r;
 
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, f) < 0 ||
-	    path_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0)
-		return error_set(err, -ENAMETOOLONG, "Invalid container id '%s' (paths too long)",
-				 id);
+	r = ct_files_open(p, id, f, err);
+	if (r < 0)
+		return r;
+	if (path_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0)
+		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = config_load(f->config, c, err);
 	if (r < 0)
 		return r;

@@ -20,11 +20,10 @@ static void live_change_done(struct live_change *lc)
 /* The id, the files and the locks (PVE's config lock first, as pct takes it). */
 static int begin(struct live_change *lc, struct live_change_result *result, struct lxcri_error *err)
 {
-	if (!container_id_valid(lc->id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", lc->id);
-	if (ct_files_init(lc->paths, lc->id, &lc->files) < 0)
-		return error_set(err, -ENAMETOOLONG, "Invalid container id '%s' (paths too long)",
-				 lc->id);
+	int r = ct_files_open(lc->paths, lc->id, &lc->files, err);
+
+	if (r < 0)
+		return r;
 	snprintf(result->file, sizeof(result->file), "%s", lc->files.config);
 	return ct_files_lock(&lc->files, CT_LOCK_PVE_CONFIG, &lc->lock, err);
 }

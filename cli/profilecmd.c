@@ -114,11 +114,13 @@ static int change_begin(const struct lxcri_paths *p, const char *id, struct ct_f
 			struct ct_lock *lock, enum lxcconf_format *format,
 			struct profilecmd_change *ret, struct lxcri_error *err)
 {
+	int r;
+
 	*ret = (struct profilecmd_change){};
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, f) < 0 ||
-	    lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), format) < 0)
+	r = ct_files_open(p, id, f, err);
+	if (r < 0)
+		return r;
+	if (lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), format) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	snprintf(ret->config, sizeof(ret->config), "%s", f->config);
 	return ct_files_lock(f, *format == LXCCONF_PVE ? CT_LOCK_PVE_CONFIG : 0, lock, err);
@@ -478,10 +480,10 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 
 	if (!o)
 		return error_oom(err);
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, &f) < 0 ||
-	    lxcconf_path(p, id, lxc_config, sizeof(lxc_config), &format) < 0)
+	r = ct_files_open(p, id, &f, err);
+	if (r < 0)
+		return r;
+	if (lxcconf_path(p, id, lxc_config, sizeof(lxc_config), &format) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = config_text_read(f.config, &text, err);
 	if (r >= 0)
@@ -624,11 +626,9 @@ int profilecmd_export(const struct lxcri_paths *p, const char *id, struct json_o
 	    json_add(o, "lxcri-export", json_object_new_int(EXPORT_VERSION)) < 0 ||
 	    json_add_string(o, "id", id) < 0)
 		return error_oom(err);
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, &f) < 0)
-		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
-	r = config_text_read(f.config, &text, err);
+	r = ct_files_open(p, id, &f, err);
+	if (r >= 0)
+		r = config_text_read(f.config, &text, err);
 	if (r >= 0 && !text.exists)
 		r = error_set(err, -ENOENT, "CT %s has no lxcri config ('%s')", id, f.config);
 	if (r >= 0)
@@ -866,10 +866,10 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 				 "\"files\"",
 				 EXPORT_VERSION, EXPORT_VERSION);
 	/* The checks that need no lock first: a bad document never waits for one. */
-	if (!container_id_valid(id))
-		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
-	if (ct_files_init(p, id, &f) < 0 ||
-	    profiles_seccomp_store(p, id, store, sizeof(store)) < 0 ||
+	r = ct_files_open(p, id, &f, err);
+	if (r < 0)
+		return r;
+	if (profiles_seccomp_store(p, id, store, sizeof(store)) < 0 ||
 	    paths_container_config_dir(p, f.pve, dir, sizeof(dir)) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = config_parse(f.config, json_object_get_string(config),
