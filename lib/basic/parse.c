@@ -259,6 +259,12 @@ int ip_prefix_to_string(const struct ip_prefix *p, char *buf, size_t size)
 	return 0;
 }
 
+void mac_to_string(const uint8_t mac[6], char buf[MAC_STRLEN])
+{
+	snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+}
+
 int parse_mac(const char *s, uint8_t ret[6])
 {
 	uint8_t mac[6];

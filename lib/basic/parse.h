@@ -68,6 +68,9 @@ int ip_prefix_to_string(const struct ip_prefix *p, char *buf, size_t size);
 
 /* "XX:XX:XX:XX:XX:XX", hex digits in either case. */
 int parse_mac(const char *s, uint8_t ret[6]);
+/* "xx:xx:xx:xx:xx:xx" (lower case), what parse_mac() reads back. */
+#define MAC_STRLEN 18
+void mac_to_string(const uint8_t mac[6], char buf[MAC_STRLEN]);
 /* Usable as an interface address: unicast (lowest bit of byte 0 clear), not all zeros. */
 bool mac_is_unicast(const uint8_t mac[6]);
 bool mac_is_zero(const uint8_t mac[6]);

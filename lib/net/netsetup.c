@@ -247,7 +247,7 @@ static int apply_bridge_net(const struct netsetup *ns, struct nl_sock *host, str
 			    const struct config_net *net, struct state *s, struct lxcri_error *err)
 {
 	struct netlink_link_info br, made;
-	char host_name[IFNAMSIZ], alias[96], mark[18];
+	char host_name[IFNAMSIZ], alias[96], mark[MAC_STRLEN];
 	uint8_t mac[6], host_mac[6];
 	size_t index;
 	int r;
@@ -262,8 +262,7 @@ static int apply_bridge_net(const struct netsetup *ns, struct nl_sock *host, str
 	if (r < 0)
 		return error_set_errno(err, r, "net%u: Failed to make a MAC address for '%s'",
 				       net->index, host_name);
-	snprintf(mark, sizeof(mark), "%02x:%02x:%02x:%02x:%02x:%02x", host_mac[0], host_mac[1],
-		 host_mac[2], host_mac[3], host_mac[4], host_mac[5]);
+	mac_to_string(host_mac, mark);
 	host_alias(ns->id, net->index, alias, sizeof(alias));
 	if (net->has_hwaddr)
 		memcpy(mac, net->hwaddr, sizeof(mac));

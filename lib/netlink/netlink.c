@@ -436,16 +436,10 @@ static struct nl_addr *mac_to_nl_addr(const uint8_t mac[6])
 	return nl_addr_build(AF_LLC, mac, 6);
 }
 
-static void mac_to_string(const uint8_t mac[6], char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
-}
-
 /* A MAC we may give ifname: unicast, not all zeros; NULL (none given) is fine. */
 static int check_mac(const uint8_t *mac, const char *ifname, struct lxcri_error *err)
 {
-	char buf[18];
+	char buf[MAC_STRLEN];
 
 	if (!mac || (mac_is_unicast(mac) && !mac_is_zero(mac)))
 		return 0;

@@ -302,12 +302,6 @@ static bool fwbr_valid(const struct portfwd_fwbr *w)
 	       fwbr_ifname_valid(w->port, sizeof(w->port));
 }
 
-static void mac_string(const uint8_t mac[6], char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
-}
-
 /* need_subnet: adding needs the subnet for hairpin; removing and listed entries have none. */
 static int portfwd_check(const struct portfwd *f, bool need_subnet, struct lxcri_error *err)
 {
@@ -795,15 +789,15 @@ static void emit_fwbr_add(FILE *b, const char *table, const char *owner, const s
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct portfwd_fwbr *w = &f[i].fwbr;
-		char ct[18], vmbr[18];
+		char ct[MAC_STRLEN], vmbr[MAC_STRLEN];
 		bool seen = false;
 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = strcmp(f[j].fwbr.bridge, w->bridge) == 0;
 		if (!w->bridge[0] || seen)
 			continue;
-		mac_string(w->ct_mac, ct);
-		mac_string(w->vmbr_mac, vmbr);
+		mac_to_string(w->ct_mac, ct);
+		mac_to_string(w->vmbr_mac, vmbr);
 		fprintf(b, "add element inet %s fwbr { \"%s\" comment \"%s\" }\n", table, w->bridge,
 			owner);
 		fprintf(b, "add element arp %s fwbr { \"%s\" comment \"%s\" }\n", table, w->bridge,
@@ -1626,10 +1620,10 @@ struct json_object *portfwd_to_json(const struct portfwd *f)
 		return NULL;
 	if (f->fwbr.bridge[0]) {
 		struct json_object *w = json_object_new_object();
-		char ct[18], vmbr[18];
+		char ct[MAC_STRLEN], vmbr[MAC_STRLEN];
 
-		mac_string(f->fwbr.ct_mac, ct);
-		mac_string(f->fwbr.vmbr_mac, vmbr);
+		mac_to_string(f->fwbr.ct_mac, ct);
+		mac_to_string(f->fwbr.vmbr_mac, vmbr);
 		if (json_add(o, "fwbr", w) < 0 ||
 		    json_add_string(w, "bridge", f->fwbr.bridge) < 0 ||
 		    json_add_string(w, "port", f->fwbr.port) < 0 ||

@@ -193,6 +193,12 @@ START_TEST(test_mac)
 	ck_assert_uint_eq(mac[5], 0x01);
 	ck_assert(mac_is_unicast(mac));
 	ck_assert(!mac_is_zero(mac));
+	{
+		char text[MAC_STRLEN];
+
+		mac_to_string(mac, text);
+		ck_assert_str_eq(text, "bc:24:11:0a:ff:01");
+	}
 
 	ck_assert_int_eq(parse_mac("01:00:5e:00:00:01", mac), 0);
 	ck_assert(!mac_is_unicast(mac));
