@@ -25,26 +25,10 @@ struct node {
 
 static void node_setup(struct node *n)
 {
-	char path[PATH_MAX];
-
 	*n = (struct node){ .tmp = test_tmpdir() };
-	ck_assert_int_eq(paths_init(&n->p), 0);
-	test_paths_under(&n->p, n->tmp);
-	snprintf(n->p.libexec_dir, sizeof(n->p.libexec_dir), "%s/libexec", n->tmp);
-	for (const char *const *d = (const char *const[]){ "pve", "pve/nodes", "pve/nodes/pve1",
-							   "pve/nodes/pve1/lxc", "pve/lxcri", "etc",
-							   "run", "lxc", "locks", "libexec", NULL };
-	     *d; d++) {
-		snprintf(path, sizeof(path), "%s/%s", n->tmp, *d);
-		ck_assert_int_eq(mkdir(path, 0755), 0);
-	}
-	snprintf(path, sizeof(path), "%s/pve/local", n->tmp);
-	ck_assert_int_eq(symlink("nodes/pve1", path), 0);
-	snprintf(path, sizeof(path), "%s/pve/lxc", n->tmp);
-	ck_assert_int_eq(symlink("nodes/pve1/lxc", path), 0);
-	snprintf(path, sizeof(path), "%s/pve/.vmlist", n->tmp);
-	test_write_file(path, "{\"version\": 3, \"ids\": {\"105\": {\"node\": \"pve1\", \"type\": "
-			      "\"lxc\", \"version\": 1}}}\n");
+	test_pve_node(&n->p, n->tmp,
+		      "{\"version\": 3, \"ids\": {\"105\": {\"node\": \"pve1\", \"type\": "
+		      "\"lxc\", \"version\": 1}}}\n");
 	snprintf(n->pve_conf, sizeof(n->pve_conf), "%s/pve/nodes/pve1/lxc/105.conf", n->tmp);
 	test_write_file(n->pve_conf, "arch: amd64\nhostname: ct105\n");
 	ck_assert_int_eq(pveguard_value(&n->p, "105", n->guard, sizeof(n->guard)), 0);

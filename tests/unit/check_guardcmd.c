@@ -34,27 +34,12 @@ static void node_file(const struct node *n, const char *name, const char *text)
 
 static void node_setup(struct node *n)
 {
-	char path[PATH_MAX];
-
 	*n = (struct node){ .tmp = test_tmpdir() };
-	ck_assert_int_eq(paths_init(&n->p), 0);
-	test_paths_under(&n->p, n->tmp);
-	snprintf(n->p.libexec_dir, sizeof(n->p.libexec_dir), "%s/libexec", n->tmp);
-	for (const char *const *d = (const char *const[]){ "pve", "pve/nodes", "pve/nodes/pve1",
-							   "pve/nodes/pve1/lxc", "pve/lxcri", "etc",
-							   "run", "lxc", "locks", "libexec", NULL };
-	     *d; d++) {
-		snprintf(path, sizeof(path), "%s/%s", n->tmp, *d);
-		ck_assert_int_eq(mkdir(path, 0755), 0);
-	}
-	snprintf(path, sizeof(path), "%s/pve/local", n->tmp);
-	ck_assert_int_eq(symlink("nodes/pve1", path), 0);
-	snprintf(path, sizeof(path), "%s/pve/lxc", n->tmp);
-	ck_assert_int_eq(symlink("nodes/pve1/lxc", path), 0);
-	node_file(n, ".vmlist",
-		  "{\"version\": 3, \"ids\": {\"105\": {\"node\": \"pve1\", \"type\": \"lxc\", "
-		  "\"version\": 1}, \"106\": {\"node\": \"pve1\", \"type\": \"lxc\", \"version\": "
-		  "2}}}\n");
+	test_pve_node(
+	    &n->p, n->tmp,
+	    "{\"version\": 3, \"ids\": {\"105\": {\"node\": \"pve1\", \"type\": \"lxc\", "
+	    "\"version\": 1}, \"106\": {\"node\": \"pve1\", \"type\": \"lxc\", \"version\": "
+	    "2}}}\n");
 	node_file(n, "nodes/pve1/lxc/105.conf", "arch: amd64\nhostname: ct105\n");
 	node_file(n, "nodes/pve1/lxc/106.conf", "arch: amd64\nhostname: ct106\n");
 	snprintf(n->conf105, sizeof(n->conf105), "%s/pve/nodes/pve1/lxc/105.conf", n->tmp);

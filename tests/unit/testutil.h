@@ -65,6 +65,34 @@ static inline void test_write_file(const char *path, const char *content)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/*
+ * A PVE node "pve1" as pmxcfs lays it out, under tmp (a plain directory:
+ * pmxcfs's own rules are the integration suites', on pmxcfs-sim): every
+ * root of p there (libexec too), pve/nodes/pve1/lxc, pve/lxcri, the local
+ * and lxc links (local's mode has the write bits: quorate), and .vmlist.
+ */
+static inline void test_pve_node(struct lxcri_paths *p, const char *tmp, const char *vmlist)
+{
+	char path[PATH_MAX];
+
+	ck_assert_int_eq(paths_init(p), 0);
+	test_paths_under(p, tmp);
+	snprintf(p->libexec_dir, sizeof(p->libexec_dir), "%s/libexec", tmp);
+	for (const char *const *d = (const char *const[]){ "pve", "pve/nodes", "pve/nodes/pve1",
+							   "pve/nodes/pve1/lxc", "pve/lxcri", "etc",
+							   "run", "lxc", "locks", "libexec", NULL };
+	     *d; d++) {
+		snprintf(path, sizeof(path), "%s/%s", tmp, *d);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+	}
+	snprintf(path, sizeof(path), "%s/pve/local", tmp);
+	ck_assert_int_eq(symlink("nodes/pve1", path), 0);
+	snprintf(path, sizeof(path), "%s/pve/lxc", tmp);
+	ck_assert_int_eq(symlink("nodes/pve1/lxc", path), 0);
+	snprintf(path, sizeof(path), "%s/pve/.vmlist", tmp);
+	test_write_file(path, vmlist);
+}
+
 static inline void test_rm_rf(const char *dir)
 {
 	pid_t pid = fork();
