@@ -55,7 +55,6 @@ static int edit_snapshot(struct live_change *lc, const struct live_change_ops *o
 {
 	int r = ct_live_init(lc->paths, lc->id, &lc->files, &lc->live, err);
 
-	lc->now = &lc->edit;
 	if (r < 0 || !lc->live.snapshot.exists)
 		return r;
 	r = ops->edit(ctx, lc->files.snapshot, lc->live.snapshot.text, lc->live.snapshot.size,

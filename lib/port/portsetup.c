@@ -180,7 +180,9 @@ static int host_side(struct resolver *rv, const struct config_port *port, const 
 		if (vmbr[0])
 			snprintf(ret, IFNAMSIZ, "%s", vmbr);
 	}
-	if (fw->bridge[0] && netlink_link_get(rv->ct, ifname, &ct, err) >= 0 && ct.has_mac)
+	/* Without the container's MAC there is no hairpin element: the forward goes on. */
+	if (fw->bridge[0] && netlink_link_get(rv->ct, ifname, &ct, &(struct lxcri_error){}) >= 0 &&
+	    ct.has_mac)
 		memcpy(fw->ct_mac, ct.mac, sizeof(fw->ct_mac));
 	else
 		*fw = (struct portfwd_fwbr){ 0 };
