@@ -48,7 +48,7 @@ int hookcmd_list(const struct lxcri_paths *p, const char *id, struct json_object
 		return error_set(err, r, "Out of memory");
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "user",
-			       json_object_new_string(c->hook_user ? c->hook_user : "root"));
+			       json_object_new_string(c->hooks.user ? c->hooks.user : "root"));
 	json_object_object_add(o, "last_runs", ocirun_last_runs(f.state_dir));
 	*ret = o;
 	return 0;
@@ -83,8 +83,8 @@ int hookcmd_run(const struct lxcri_paths *p, const char *id, const char *stage, 
 	struct ocirun run = {
 		.id = id,
 		.pid = which == OCI_POSTSTOP ? 0 : pid,
-		.bundle = c->hook_bundle,
-		.user = c->hook_user,
+		.bundle = c->hooks.bundle,
+		.user = c->hooks.user,
 		.annotations = annotations,
 		.state_dir = f.state_dir,
 		.dry_run = dry_run,

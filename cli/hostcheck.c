@@ -269,8 +269,8 @@ static void check_networks(struct checks *c, const struct ct_status *list, size_
 		if (!list[i].configured || !list[i].valid ||
 		    config_load(list[i].config_path, &conf, &err) < 0)
 			continue;
-		for (size_t j = 0; j < conf->n_nets; j++) {
-			const struct config_net *net = &conf->nets[j];
+		for (size_t j = 0; j < conf->net.n_nets; j++) {
+			const struct config_net *net = &conf->net.nets[j];
 			_cleanup_cni_conflist_ struct cni_conflist *cni = NULL;
 			bool ok;
 

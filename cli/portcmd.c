@@ -103,9 +103,9 @@ static struct portsetup live_portsetup(const struct live_change *lc)
 /* The port the config got (the nets it runs with are the snapshot's). */
 static const struct config_port *added_port(const struct live_change *lc)
 {
-	for (size_t i = 0; i < lc->edit.config->n_ports; i++)
-		if (lc->edit.config->ports[i].index == lc->edit.index)
-			return &lc->edit.config->ports[i];
+	for (size_t i = 0; i < lc->edit.config->port.n_ports; i++)
+		if (lc->edit.config->port.ports[i].index == lc->edit.index)
+			return &lc->edit.config->port.ports[i];
 	return NULL;
 }
 
@@ -314,9 +314,9 @@ int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object
 
 		if (!cts[i].configured || config_load(cts[i].config_path, &c, &e) < 0)
 			continue;
-		for (size_t j = 0; j < c->n_ports; j++)
-			json_object_array_add(all, port_json(cts[i].id, &c->ports[j], cts[i].state,
-							     entries, n_entries));
+		for (size_t j = 0; j < c->port.n_ports; j++)
+			json_object_array_add(all, port_json(cts[i].id, &c->port.ports[j],
+							     cts[i].state, entries, n_entries));
 	}
 	status_free(cts, n_cts);
 	*ret = TAKE_PTR(all);

@@ -394,7 +394,7 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 		return r;
 	/* seccomp-sha256 first: the config does not parse with it alone. */
 	const struct key_value keys[] = { { "seccomp-sha256", NULL }, { feature, NULL } };
-	bool sha = strcmp(feature, "seccomp") == 0 && c->seccomp_sha256[0];
+	bool sha = strcmp(feature, "seccomp") == 0 && c->lsm.seccomp_sha256[0];
 	r = edit_keys(f.config, old.text, old.size, keys + !sha, ELEMENTSOF(keys) - !sha, &edit,
 		      err);
 	if (r < 0)
@@ -493,7 +493,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	w = want_of(want, profiles_lxc_keys(p, id, c, want), feature);
 	json_object_object_add(o, "id", json_object_new_string(id));
 	add_string(o, "feature", feature);
-	if (strcmp(feature, "apparmor") == 0 && c->apparmor_profile) {
+	if (strcmp(feature, "apparmor") == 0 && c->lsm.apparmor_profile) {
 		char value[CONFIG_APPARMOR_VALUE_MAX];
 
 		if (config_apparmor_value(c, value, sizeof(value)) < 0)
@@ -501,7 +501,8 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 					 f.config);
 		add_string(o, "key", value);
 	} else {
-		add_string(o, "key", strcmp(feature, "seccomp") == 0 ? c->seccomp : c->selinux);
+		add_string(o, "key",
+			   strcmp(feature, "seccomp") == 0 ? c->lsm.seccomp : c->lsm.selinux);
 	}
 	add_string(o, "config", f.config);
 	add_string(o, "lxc_config", lxc_config);
@@ -522,7 +523,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	else
 		json_object_object_add(o, "running", json_object_new_boolean(false));
 
-	if (strcmp(feature, "seccomp") == 0 && c->seccomp) {
+	if (strcmp(feature, "seccomp") == 0 && c->lsm.seccomp) {
 		_cleanup_(seccompconv_skipped_done) struct seccompconv_skipped skipped = {};
 		_cleanup_free_ char *profile = NULL;
 		struct seccomp_stamp stamp = { 0 };
@@ -532,7 +533,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 
 		r = profiles_check_seccomp(p, id, c, NULL, &stamp, &used_copy, &why);
 		add_string(o, "profile", w ? w->value : NULL);
-		add_string(o, "source", c->seccomp);
+		add_string(o, "source", c->lsm.seccomp);
 		add_string(o, "source_sha256", r >= 0 ? stamp.source_sha256 : NULL);
 		json_object_object_add(o, "used_copy", json_object_new_boolean(used_copy));
 		json_object_object_add(o, "current", json_object_new_boolean(r >= 0));
@@ -572,36 +573,36 @@ static int export_files(const struct lxcri_paths *p, const char *id, const struc
 	size_t size = 0, copy_size = 0;
 	int r;
 
-	if (!c->seccomp_sha256[0])
+	if (!c->lsm.seccomp_sha256[0])
 		return 0;
-	if (profiles_seccomp_files(p, id, c->seccomp_sha256, "", &sf) < 0)
+	if (profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, "", &sf) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = read_file(sf.profile, PMXCFS_FILE_MAX, &profile, &size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s'", sf.profile);
 	sha256_hex(profile, size, digest);
-	if (strcmp(digest, c->seccomp_sha256) != 0)
+	if (strcmp(digest, c->lsm.seccomp_sha256) != 0)
 		return error_set(err, -ESTALE,
 				 "'%s' was changed since 'lxcri seccomp set' made it: run 'lxcri "
 				 "seccomp set %s %s' again",
-				 sf.profile, id, c->seccomp);
+				 sf.profile, id, c->lsm.seccomp);
 	r = profiles_seccomp_stamp_read(sf.profile, profile, size, &stamp, err);
 	if (r < 0)
 		return r;
-	(void)profiles_seccomp_files(p, id, c->seccomp_sha256, stamp.source_sha256, &sf);
+	(void)profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, stamp.source_sha256, &sf);
 	r = read_file(sf.copy, PMXCFS_FILE_MAX, &copy, &copy_size);
 	if (r == -ENOENT) /* the source still where the key says will do, if it is the same */
-		r = read_file(c->seccomp, PMXCFS_FILE_MAX, &copy, &copy_size);
+		r = read_file(c->lsm.seccomp, PMXCFS_FILE_MAX, &copy, &copy_size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s' (or '%s')", sf.copy,
-				       c->seccomp);
+				       c->lsm.seccomp);
 	sha256_hex(copy, copy_size, digest);
 	if (strcmp(digest, stamp.source_sha256) != 0)
 		return error_set(err, -ESTALE,
 				 "'%s' changed since the profile '%s' was made from it: run 'lxcri "
 				 "seccomp set %s %s' again",
-				 c->seccomp, sf.profile, id, c->seccomp);
-	snprintf(name, sizeof(name), "seccomp/%s.seccomp", c->seccomp_sha256);
+				 c->lsm.seccomp, sf.profile, id, c->lsm.seccomp);
+	snprintf(name, sizeof(name), "seccomp/%s.seccomp", c->lsm.seccomp_sha256);
 	r = json_add(files, name, json_object_new_string_len(profile, (int)size));
 	snprintf(name, sizeof(name), "seccomp/%s.json", stamp.source_sha256);
 	if (r >= 0)
@@ -702,7 +703,7 @@ static int import_files(const char *store, const struct config *c, struct json_o
 			struct seccomp_stamp stamp;
 			int r;
 
-			if (strcmp(digest, c->seccomp_sha256) != 0)
+			if (strcmp(digest, c->lsm.seccomp_sha256) != 0)
 				return error_set(err, -EINVAL,
 						 "The export's file '%s' is not the profile its "
 						 "config names",
@@ -719,12 +720,12 @@ static int import_files(const char *store, const struct config *c, struct json_o
 		n++;
 	}
 	*n_ret = n;
-	if (c->seccomp_sha256[0] && !have_profile)
+	if (c->lsm.seccomp_sha256[0] && !have_profile)
 		return error_set(err, -EINVAL,
 				 "The export lacks 'seccomp/%s.seccomp', the profile its config "
 				 "names",
-				 c->seccomp_sha256);
-	if (!c->seccomp_sha256[0] && n > 0)
+				 c->lsm.seccomp_sha256);
+	if (!c->lsm.seccomp_sha256[0] && n > 0)
 		return error_set(err, -EINVAL,
 				 "The export has files that its config does not name");
 	for (size_t i = 0; i < n; i++)
@@ -746,7 +747,7 @@ static int import_files(const char *store, const struct config *c, struct json_o
 static int port_warnings(const char *dir, const struct config *c, struct profilecmd_import *ret,
 			 struct lxcri_error *err)
 {
-	_cleanup_(closedirp) DIR *d = c->n_ports ? opendir(dir) : NULL;
+	_cleanup_(closedirp) DIR *d = c->port.n_ports ? opendir(dir) : NULL;
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
@@ -761,9 +762,10 @@ static int port_warnings(const char *dir, const struct config *c, struct profile
 		    read_file(path, CONFIG_MAX_SIZE, &text, &size) < 0 ||
 		    config_parse(path, text, size, &other, &(struct lxcri_error){}) < 0)
 			continue;
-		for (size_t i = 0; i < c->n_ports; i++)
-			for (size_t j = 0; j < other->n_ports; j++) {
-				const struct config_port *a = &c->ports[i], *b = &other->ports[j];
+		for (size_t i = 0; i < c->port.n_ports; i++)
+			for (size_t j = 0; j < other->port.n_ports; j++) {
+				const struct config_port *a = &c->port.ports[i],
+							 *b = &other->port.ports[j];
 
 				if (a->proto != b->proto || a->host_last < b->host_first ||
 				    b->host_last < a->host_first ||

@@ -27,8 +27,8 @@ static int apply(const struct helper_run *run, struct state *s, struct lxcri_err
 	r = selinux_prestart_check(run->config, s->config_path, paths.sys_dir, err);
 	if (r < 0)
 		return r;
-	if (run->config->selinux)
-		log_info("SELinux context '%s' %s", run->config->selinux,
+	if (run->config->lsm.selinux)
+		log_info("SELinux context '%s' %s", run->config->lsm.selinux,
 			 r == SELINUX_CHECKED_POLICY ? "is known to the loaded policy"
 						     : "is valid (syntax only: libselinux "
 						       "sees no loaded policy)");

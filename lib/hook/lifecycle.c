@@ -87,20 +87,20 @@ int lifecycle_check_sources(const struct config *c, struct lxcri_error *err)
 	char path[PATH_MAX];
 	int r;
 
-	for (size_t i = 0; c->hook_dirs && c->hook_dirs[i]; i++) {
-		r = trust_check(c->hook_dirs[i], err);
+	for (size_t i = 0; c->hooks.dirs && c->hooks.dirs[i]; i++) {
+		r = trust_check(c->hooks.dirs[i], err);
 		if (r == -EPERM)
 			return error_set(err, r, "%s:%u: hooks: dir '%s' refused: %s", c->path,
-					 c->hooks_line, c->hook_dirs[i], err->message);
+					 c->hooks.line, c->hooks.dirs[i], err->message);
 	}
-	if (c->hook_bundle) {
-		if (path_join(path, sizeof(path), "%s/config.json", c->hook_bundle) < 0)
+	if (c->hooks.bundle) {
+		if (path_join(path, sizeof(path), "%s/config.json", c->hooks.bundle) < 0)
 			return error_set(err, -ENAMETOOLONG, "%s:%u: hooks: bundle path too long",
-					 c->path, c->hooks_line);
+					 c->path, c->hooks.line);
 		r = trust_check(path, err);
 		if (r == -EPERM)
 			return error_set(err, r, "%s:%u: hooks: bundle '%s' refused: %s", c->path,
-					 c->hooks_line, c->hook_bundle, err->message);
+					 c->hooks.line, c->hooks.bundle, err->message);
 	}
 	return 0;
 }
@@ -441,7 +441,7 @@ static int check_profiles(struct lifecycle *lc, const struct config *c, struct l
 	char fallback[PATH_MAX];
 	const char *lxc_config = lc->ctx->config_file;
 
-	if (!c->seccomp && !c->apparmor_profile && !c->selinux)
+	if (!c->lsm.seccomp && !c->lsm.apparmor_profile && !c->lsm.selinux)
 		return 0;
 	if (!lxc_config || !*lxc_config) {
 		if (path_join(fallback, sizeof(fallback), "%s/%s/config", lc->paths->lxc_path,

@@ -62,11 +62,11 @@ int apparmor_generated_name(const char *id, char *buf, size_t size)
 
 int apparmor_lxc_profile(const struct config *c, const char *id, char *buf, size_t size)
 {
-	if (!c->apparmor_profile)
+	if (!c->lsm.apparmor_profile)
 		return -ENOENT;
-	if (strcmp(c->apparmor_profile, "generated") == 0)
+	if (strcmp(c->lsm.apparmor_profile, "generated") == 0)
 		return apparmor_generated_name(id, buf, size);
-	return path_join(buf, size, "%s", c->apparmor_profile);
+	return path_join(buf, size, "%s", c->lsm.apparmor_profile);
 }
 
 static bool starts_marker(const char *line, size_t len, const char *marker, size_t *ret_indent)

@@ -27,15 +27,15 @@ static int refuse_disabled(const char *where, const struct config *c, const char
 			 "%s:%u: container '%s' asks for AppArmor profile '%s', but AppArmor is "
 			 "not enabled in this kernel: refusing to start it unconfined (see 'lxcri "
 			 "check')",
-			 where, c->apparmor_line, id, profile);
+			 where, c->lsm.apparmor_line, id, profile);
 }
 
 static int apply_generated(const struct apparmorsetup *as, const struct config *c, struct state *s,
 			   struct lxcri_error *err)
 {
 	_cleanup_free_ char *text = NULL;
-	struct apparmor_options o = { .nesting = c->apparmor_nesting,
-				      .mount_types = c->apparmor_mounts };
+	struct apparmor_options o = { .nesting = c->lsm.apparmor_nesting,
+				      .mount_types = c->lsm.apparmor_mounts };
 	char name[128], dir[PATH_MAX], cache[PATH_MAX], file[PATH_MAX], template[PATH_MAX];
 	struct json_object *data;
 	size_t index;
@@ -88,7 +88,7 @@ static int apply_generated(const struct apparmorsetup *as, const struct config *
 int apparmorsetup_apply(const struct apparmorsetup *as, const struct config *c, struct state *s,
 			struct lxcri_error *err)
 {
-	const char *profile = c->apparmor_profile;
+	const char *profile = c->lsm.apparmor_profile;
 	char name[128];
 	int r;
 
@@ -107,13 +107,13 @@ int apparmorsetup_apply(const struct apparmorsetup *as, const struct config *c, 
 	if (r < 0)
 		return error_set_errno(err, r,
 				       "%s:%u: Failed to read the loaded AppArmor profiles in '%s'",
-				       config_name(c, s), c->apparmor_line, as->sys_dir);
+				       config_name(c, s), c->lsm.apparmor_line, as->sys_dir);
 	if (r == 0)
 		return error_set(
 		    err, -ENOENT,
 		    "%s:%u: container '%s' asks for AppArmor profile '%s', which is not "
 		    "loaded: load it with apparmor_parser, or use profile=generated",
-		    config_name(c, s), c->apparmor_line, as->id, profile);
+		    config_name(c, s), c->lsm.apparmor_line, as->id, profile);
 	return 0;
 }
 

@@ -189,7 +189,7 @@ static int kept_check(const struct lxcri_paths *p, const char *id, const struct 
 				 "'%s' does not say which of the protections of LXC and PVE it "
 				 "keeps (an older lxcri made it): run 'lxcri seccomp set %s %s' "
 				 "again",
-				 profile, id, c->seccomp);
+				 profile, id, c->lsm.seccomp);
 	if (r < 0)
 		return error_set(err, r, "Out of memory");
 	r = seccompkeep_kind_of(p, id, &now, err);
@@ -201,7 +201,7 @@ static int kept_check(const struct lxcri_paths *p, const char *id, const struct 
 				 "'lxcri seccomp set %s %s' again",
 				 profile, seccompkeep_kind_phrase(kept.kind),
 				 now.config[0] ? now.config : c->path,
-				 seccompkeep_kind_phrase(now.kind), id, c->seccomp);
+				 seccompkeep_kind_phrase(now.kind), id, c->lsm.seccomp);
 	return 0;
 }
 
@@ -215,11 +215,11 @@ static int no_stored_profile(const struct lxcri_paths *p, const char *id, const 
 		return error_set(err, -ESTALE,
 				 "%s:%u: '%s' is in the layout of an older lxcri (one profile per "
 				 "container): run 'lxcri seccomp set %s %s' to store it by digest",
-				 c->path, c->seccomp_line, old.profile, id, c->seccomp);
+				 c->path, c->lsm.seccomp_line, old.profile, id, c->lsm.seccomp);
 	return error_set(err, -ENOENT,
 			 "%s:%u: no generated profile for 'seccomp: %s': run 'lxcri seccomp set %s "
 			 "%s'",
-			 c->path, c->seccomp_line, c->seccomp, id, c->seccomp);
+			 c->path, c->lsm.seccomp_line, c->lsm.seccomp, id, c->lsm.seccomp);
 }
 
 int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const struct config *c,
@@ -234,9 +234,9 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 	size_t size = 0, source_size = 0;
 	int r;
 
-	if (!c->seccomp_sha256[0])
+	if (!c->lsm.seccomp_sha256[0])
 		return no_stored_profile(p, id, c, err);
-	r = profiles_seccomp_files(p, id, c->seccomp_sha256, "", &f);
+	r = profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, "", &f);
 	if (r < 0)
 		return error_set(err, r, "Invalid container id '%s' or paths too long", id);
 	r = read_file(f.profile, PROFILE_MAX_SIZE, &text, &size);
@@ -244,23 +244,23 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 		return error_set(err, -ENOENT,
 				 "%s:%u: no generated profile '%s' for 'seccomp: %s': run 'lxcri "
 				 "seccomp set %s %s'",
-				 c->path, c->seccomp_sha256_line, f.profile, c->seccomp, id,
-				 c->seccomp);
+				 c->path, c->lsm.seccomp_sha256_line, f.profile, c->lsm.seccomp, id,
+				 c->lsm.seccomp);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s'", f.profile);
 	sha256_hex(text, size, actual);
-	if (strcmp(actual, c->seccomp_sha256) != 0)
+	if (strcmp(actual, c->lsm.seccomp_sha256) != 0)
 		return error_set(err, -ESTALE,
 				 "'%s' was changed since 'lxcri seccomp set' made it: run 'lxcri "
 				 "seccomp set %s %s' again",
-				 f.profile, id, c->seccomp);
+				 f.profile, id, c->lsm.seccomp);
 	r = profiles_seccomp_stamp_read(f.profile, text, size, &s, err);
 	if (r < 0)
 		return r;
-	r = profiles_seccomp_files(p, id, c->seccomp_sha256, s.source_sha256, &f);
+	r = profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, s.source_sha256, &f);
 	if (r < 0)
 		return error_set(err, r, "Invalid container id '%s' or paths too long", id);
-	r = read_file(c->seccomp, PROFILE_MAX_SIZE, &source, &source_size);
+	r = read_file(c->lsm.seccomp, PROFILE_MAX_SIZE, &source, &source_size);
 	if (r == -ENOENT) {
 		used_copy = true;
 		r = read_file(f.copy, PROFILE_MAX_SIZE, &source, &source_size);
@@ -268,22 +268,23 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 			return error_set_errno(err, r,
 					       "Neither the source '%s' nor its copy '%s' can be "
 					       "read",
-					       c->seccomp, f.copy);
+					       c->lsm.seccomp, f.copy);
 	} else if (r < 0) {
-		return error_set_errno(err, r, "Failed to read '%s'", c->seccomp);
+		return error_set_errno(err, r, "Failed to read '%s'", c->lsm.seccomp);
 	}
 	sha256_hex(source, source_size, digest);
 	if (strcmp(digest, s.source_sha256) != 0)
 		return error_set(err, -ESTALE,
 				 "'%s' changed since the profile '%s' was made from it: run 'lxcri "
 				 "seccomp set %s %s' again",
-				 used_copy ? f.copy : c->seccomp, f.profile, id, c->seccomp);
+				 used_copy ? f.copy : c->lsm.seccomp, f.profile, id,
+				 c->lsm.seccomp);
 	r = kept_check(p, id, c, f.profile, text, err);
 	if (r < 0)
 		return r;
 	if (lxc_config) {
 		r = lxc_key_check(lxc_config, LXCCONF_LXC, "lxc.seccomp.profile", f.profile,
-				  "seccomp", id, c->path, c->seccomp_line, err);
+				  "seccomp", id, c->path, c->lsm.seccomp_line, err);
 		if (r < 0)
 			return r;
 	}
@@ -301,23 +302,23 @@ size_t profiles_lxc_keys(const struct lxcri_paths *p, const char *id, const stru
 	size_t n = 0;
 
 	/* Without seccomp-sha256: what an older version set, so that unset still finds it. */
-	if (c->seccomp &&
-	    (c->seccomp_sha256[0] ? profiles_seccomp_files(p, id, c->seccomp_sha256, "", &f)
-				  : profiles_seccomp_old_files(p, id, &f)) >= 0) {
-		ret[n] =
-		    (struct lxc_key_want){ "seccomp", "lxc.seccomp.profile", "", c->seccomp_line };
+	if (c->lsm.seccomp &&
+	    (c->lsm.seccomp_sha256[0] ? profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, "", &f)
+				      : profiles_seccomp_old_files(p, id, &f)) >= 0) {
+		ret[n] = (struct lxc_key_want){ "seccomp", "lxc.seccomp.profile", "",
+						c->lsm.seccomp_line };
 		snprintf(ret[n++].value, sizeof(ret->value), "%s", f.profile);
 	}
-	if (c->apparmor_profile) {
+	if (c->lsm.apparmor_profile) {
 		ret[n] = (struct lxc_key_want){ "apparmor", "lxc.apparmor.profile", "",
-						c->apparmor_line };
+						c->lsm.apparmor_line };
 		if (apparmor_lxc_profile(c, id, ret[n].value, sizeof(ret->value)) >= 0)
 			n++;
 	}
-	if (c->selinux) {
-		ret[n] =
-		    (struct lxc_key_want){ "selinux", "lxc.selinux.context", "", c->selinux_line };
-		snprintf(ret[n++].value, sizeof(ret->value), "%s", c->selinux);
+	if (c->lsm.selinux) {
+		ret[n] = (struct lxc_key_want){ "selinux", "lxc.selinux.context", "",
+						c->lsm.selinux_line };
+		snprintf(ret[n++].value, sizeof(ret->value), "%s", c->lsm.selinux);
 	}
 	return n;
 }
@@ -352,7 +353,7 @@ int profiles_check_config(const struct lxcri_paths *p, const char *id, const str
 	enum lxcconf_format format;
 	char path[PATH_MAX];
 
-	if (!c->seccomp && !c->apparmor_profile && !c->selinux)
+	if (!c->lsm.seccomp && !c->lsm.apparmor_profile && !c->lsm.selinux)
 		return 0;
 	if (lxcconf_path(p, id, path, sizeof(path), &format) < 0)
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);

@@ -35,7 +35,7 @@ int selinux_prestart_check(const struct config *c, const char *file, const char 
 {
 	int r;
 
-	if (!c->selinux)
+	if (!c->lsm.selinux)
 		return SELINUX_CHECKED_SYNTAX;
 	if (!file)
 		file = c->path;
@@ -44,9 +44,9 @@ int selinux_prestart_check(const struct config *c, const char *file, const char 
 				 "%s:%u: container asks for SELinux context '%s', but SELinux is "
 				 "not enabled on this host: refusing to start it unconfined (see "
 				 "'lxcri check')",
-				 file, c->selinux_line, c->selinux);
-	r = selinux_context_check(c->selinux, err);
+				 file, c->lsm.selinux_line, c->lsm.selinux);
+	r = selinux_context_check(c->lsm.selinux, err);
 	if (r < 0 && err)
-		return error_set(err, r, "%s:%u: %s", file, c->selinux_line, err->message);
+		return error_set(err, r, "%s:%u: %s", file, c->lsm.selinux_line, err->message);
 	return r;
 }

@@ -436,8 +436,8 @@ static int check_route(const struct netsetup *ns, struct nl_sock *ct, const stru
 
 	if (!route->dev[0])
 		return 0;
-	for (size_t i = 0; i < c->n_nets; i++)
-		if (strcmp(c->nets[i].name, route->dev) == 0)
+	for (size_t i = 0; i < c->net.n_nets; i++)
+		if (strcmp(c->net.nets[i].name, route->dev) == 0)
 			return 0;
 	r = netlink_link_exists(ct, route->dev);
 	if (r < 0)
@@ -476,29 +476,29 @@ int netsetup_apply(const struct netsetup *ns, const struct config *c, struct sta
 	struct cni_conflist *lists[CONFIG_MAX_NET] = { 0 };
 	int r = 0;
 
-	if (c->n_nets > 0 || c->n_routes > 0) {
+	if (c->net.n_nets > 0 || c->net.n_routes > 0) {
 		r = open_sockets(ns, &host, &ct, err);
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; r >= 0 && i < c->n_nets; i++)
-		r = check_net(ns, host, ct, &c->nets[i], &lists[i], err);
-	for (size_t i = 0; r >= 0 && i < c->n_routes; i++)
-		r = check_route(ns, ct, c, &c->routes[i], err);
+	for (size_t i = 0; r >= 0 && i < c->net.n_nets; i++)
+		r = check_net(ns, host, ct, &c->net.nets[i], &lists[i], err);
+	for (size_t i = 0; r >= 0 && i < c->net.n_routes; i++)
+		r = check_route(ns, ct, c, &c->net.routes[i], err);
 
-	for (size_t i = 0; r >= 0 && i < c->n_nets; i++)
-		r = apply_one(ns, host, ct, &c->nets[i], lists[i], s, err);
-	for (size_t i = 0; r >= 0 && i < c->n_routes; i++) {
-		r = netlink_route_add(ct, &c->routes[i], err);
+	for (size_t i = 0; r >= 0 && i < c->net.n_nets; i++)
+		r = apply_one(ns, host, ct, &c->net.nets[i], lists[i], s, err);
+	for (size_t i = 0; r >= 0 && i < c->net.n_routes; i++) {
+		r = netlink_route_add(ct, &c->net.routes[i], err);
 		if (r < 0)
-			r = error_prefix(err, r, "route%u", c->routes[i].index);
+			r = error_prefix(err, r, "route%u", c->net.routes[i].index);
 	}
-	if (r >= 0 && c->n_routes > 0)
-		report_info("%zu route(s) added", c->n_routes);
-	if (r >= 0 && c->dns.set)
-		r = apply_dns(ns, &c->dns, s, err);
+	if (r >= 0 && c->net.n_routes > 0)
+		report_info("%zu route(s) added", c->net.n_routes);
+	if (r >= 0 && c->net.dns.set)
+		r = apply_dns(ns, &c->net.dns, s, err);
 
-	for (size_t i = 0; i < c->n_nets; i++)
+	for (size_t i = 0; i < c->net.n_nets; i++)
 		cni_conflist_free(lists[i]);
 	return r;
 }
@@ -801,9 +801,9 @@ int netsetup_status(const struct netsetup *ns, const struct config *c, const str
 		return error_oom(err);
 	if (ct_netns(ns) >= 0 && netlink_open_in_netns_fd(ct_netns(ns), &ct, &e) < 0)
 		ct = NULL; /* links show as missing */
-	for (size_t i = 0; i < c->n_nets; i++) {
+	for (size_t i = 0; i < c->net.n_nets; i++) {
 		struct json_object *o =
-		    net_status(ns, ct, &c->nets[i], find_item(s, c->nets[i].name));
+		    net_status(ns, ct, &c->net.nets[i], find_item(s, c->net.nets[i].name));
 		if (!o || json_object_array_add(a, o) < 0) {
 			json_object_put(o);
 			return error_oom(err);

@@ -63,9 +63,9 @@ static struct json_object *poststop_data(const struct oci_hooks *h, const struct
 	json_object_object_add(hooks, "poststop", list);
 	json_object_object_add(data, "hooks", hooks);
 	json_object_object_add(data, "bundle",
-			       c->hook_bundle ? json_object_new_string(c->hook_bundle) : NULL);
+			       c->hooks.bundle ? json_object_new_string(c->hooks.bundle) : NULL);
 	json_object_object_add(data, "user",
-			       c->hook_user ? json_object_new_string(c->hook_user) : NULL);
+			       c->hooks.user ? json_object_new_string(c->hooks.user) : NULL);
 	json_object_object_add(data, "hook_annotations", strv_json(annotations));
 	return data;
 }
@@ -123,8 +123,8 @@ int hooksetup_apply(const struct hooksetup *hs, const struct config *c, struct s
 	struct ocirun run = {
 		.id = hs->id,
 		.pid = hs->pid,
-		.bundle = c->hook_bundle,
-		.user = c->hook_user,
+		.bundle = c->hooks.bundle,
+		.user = c->hooks.user,
 		.service = hs->service,
 		.annotations = annotations,
 		.state_dir = hs->state_dir,

@@ -90,18 +90,19 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 	bool bind_mounts;
 	int r = 0;
 
-	for (size_t i = 0; i < c->n_annotations && r >= 0; i++) {
+	for (size_t i = 0; i < c->hooks.n_annotations && r >= 0; i++) {
 		_cleanup_free_ char *kv = NULL;
-		if (asprintf(&kv, "%s=%s", c->annotations[i].key, c->annotations[i].value) < 0)
+		if (asprintf(&kv, "%s=%s", c->hooks.annotations[i].key,
+			     c->hooks.annotations[i].value) < 0)
 			r = -ENOMEM;
 		else
 			r = strv_append(&annotations, &n, strdup(kv));
 	}
-	if (r >= 0 && c->hook_bundle) {
+	if (r >= 0 && c->hooks.bundle) {
 		_cleanup_free_ char *path = NULL, *text = NULL;
 		size_t size = 0;
 
-		if (asprintf(&path, "%s/config.json", c->hook_bundle) < 0) {
+		if (asprintf(&path, "%s/config.json", c->hooks.bundle) < 0) {
 			r = -ENOMEM;
 			goto fail;
 		}
@@ -130,7 +131,7 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 	if (r < 0)
 		goto fail;
 
-	for (size_t i = 0; c->hook_dirs && c->hook_dirs[i]; i++)
+	for (size_t i = 0; c->hooks.dirs && c->hooks.dirs[i]; i++)
 		n_dirs++;
 	dirs = calloc(n_dirs + 3, sizeof(char *));
 	if (!dirs) {
@@ -140,7 +141,7 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 	dirs[0] = OCIHOOKS_DIR_DEFAULT;
 	dirs[1] = OCIHOOKS_DIR_OVERRIDE;
 	for (size_t i = 0; i < n_dirs; i++)
-		dirs[2 + i] = c->hook_dirs[i];
+		dirs[2 + i] = c->hooks.dirs[i];
 	lxc_facts(lxc_config, command, sizeof(command), &bind_mounts);
 	struct ocihooks_match m = {
 		.annotations = (const char *const *)annotations,

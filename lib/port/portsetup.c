@@ -694,7 +694,7 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 int portsetup_apply(const struct portsetup *ps, const struct config *c, struct state *s,
 		    struct lxcri_error *err)
 {
-	return apply_ports(ps, c, c->ports, c->n_ports, s, err);
+	return apply_ports(ps, c, c->port.ports, c->port.n_ports, s, err);
 }
 
 int portsetup_apply_port(const struct portsetup *ps, const struct config *c,

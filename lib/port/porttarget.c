@@ -71,8 +71,8 @@ void porttarget_from_config(const struct config *c, const char *path, const char
 			    struct porttarget_source *ret)
 {
 	*ret = (struct porttarget_source){ 0 };
-	for (size_t i = 0; c && i < c->n_nets && !ret->found; i++) {
-		const struct config_net *net = &c->nets[i];
+	for (size_t i = 0; c && i < c->net.n_nets && !ret->found; i++) {
+		const struct config_net *net = &c->net.nets[i];
 
 		if (strcmp(net->name, ifname) != 0)
 			continue;

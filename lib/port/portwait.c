@@ -304,9 +304,9 @@ static size_t try_all(struct waiter *w, bool expired)
 		if (strcmp(s->items[i].kind, PORTWAIT_KIND) != 0 ||
 		    portwait_item_from_json(s->items[i].data, &item, &e) < 0 || item.failed)
 			continue;
-		for (size_t j = 0; c && j < c->n_ports && !port; j++)
-			if (c->ports[j].index == item.port)
-				port = &c->ports[j];
+		for (size_t j = 0; c && j < c->port.n_ports && !port; j++)
+			if (c->port.ports[j].index == item.port)
+				port = &c->port.ports[j];
 		if (!port || expired) {
 			snprintf(reason, sizeof(reason), "no address on '%s' within %u s",
 				 item.ifname, w->wait_s);

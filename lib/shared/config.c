@@ -497,8 +497,8 @@ static int parse_net(struct parser *p, unsigned index, char *value)
 	if (v[NET_TAG] && parse_uint16(v[NET_TAG], 1, 4094, &net.tag) < 0)
 		return invalid(p, "tag", v[NET_TAG], "expected a VLAN tag from 1 to 4094");
 
-	for (size_t i = 0; i < c->n_nets; i++) {
-		const struct config_net *o = &c->nets[i];
+	for (size_t i = 0; i < c->net.n_nets; i++) {
+		const struct config_net *o = &c->net.nets[i];
 
 		if (strcmp(o->name, net.name) == 0)
 			return fail(
@@ -513,7 +513,7 @@ static int parse_net(struct parser *p, unsigned index, char *value)
 			    o->line);
 	}
 
-	r = APPEND(p, c->nets, c->n_nets, net);
+	r = APPEND(p, c->net.nets, c->net.n_nets, net);
 	if (r < 0)
 		return r;
 	net.cni = NULL; /* owned by c now */
@@ -598,7 +598,7 @@ static int parse_route(struct parser *p, unsigned index, char *value)
 				       "expected 'main' or a number from 1 to 4294967295");
 	}
 
-	return APPEND(p, p->c->routes, p->c->n_routes, route);
+	return APPEND(p, p->c->net.routes, p->c->net.n_routes, route);
 }
 
 /* dns */
@@ -617,7 +617,7 @@ static int copy_items(struct parser *p, char **items, char ***ret)
 
 static int parse_dns(struct parser *p, unsigned index, char *value)
 {
-	struct config_dns *dns = &p->c->dns;
+	struct config_dns *dns = &p->c->net.dns;
 	char *v[ELEMENTSOF(dns_properties)];
 	int r, n;
 
@@ -755,8 +755,8 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 		strcpy(port.net, v[PORT_NET]);
 	}
 
-	for (size_t i = 0; i < p->c->n_ports; i++) {
-		const struct config_port *o = &p->c->ports[i];
+	for (size_t i = 0; i < p->c->port.n_ports; i++) {
+		const struct config_port *o = &p->c->port.ports[i];
 		char mine[16], theirs[16];
 
 		if (o->proto != port.proto || o->host_last < port.host_first ||
@@ -772,7 +772,7 @@ static int parse_port(struct parser *p, unsigned index, char *value)
 			    theirs, o->index, o->line);
 	}
 
-	return APPEND(p, p->c->ports, p->c->n_ports, port);
+	return APPEND(p, p->c->port.ports, p->c->port.n_ports, port);
 }
 
 /* seccomp, apparmor, selinux */
@@ -784,8 +784,8 @@ static int parse_seccomp_sha256(struct parser *p, unsigned index, char *value)
 		return invalid(p, NULL, value,
 			       "expected the 64 lowercase hex digits of a sha256 digest, as 'lxcri "
 			       "seccomp set' writes it");
-	memcpy(p->c->seccomp_sha256, value, 65);
-	p->c->seccomp_sha256_line = p->rd.line;
+	memcpy(p->c->lsm.seccomp_sha256, value, 65);
+	p->c->lsm.seccomp_sha256_line = p->rd.line;
 	return 0;
 }
 
@@ -797,10 +797,10 @@ static int parse_seccomp(struct parser *p, unsigned index, char *value)
 	r = parse_path(p, NULL, value);
 	if (r < 0)
 		return r;
-	p->c->seccomp = strdup(value);
-	if (!p->c->seccomp)
+	p->c->lsm.seccomp = strdup(value);
+	if (!p->c->lsm.seccomp)
 		return fail_oom(p);
-	p->c->seccomp_line = p->rd.line;
+	p->c->lsm.seccomp_line = p->rd.line;
 	return 0;
 }
 
@@ -830,7 +830,7 @@ static int parse_apparmor(struct parser *p, unsigned index, char *value)
 				       "only valid with profile=generated");
 		if (strcmp(v[APPARMOR_NESTING], "0") != 0 && strcmp(v[APPARMOR_NESTING], "1") != 0)
 			return invalid(p, "nesting", v[APPARMOR_NESTING], "expected 0 or 1");
-		p->c->apparmor_nesting = v[APPARMOR_NESTING][0] == '1';
+		p->c->lsm.apparmor_nesting = v[APPARMOR_NESTING][0] == '1';
 	}
 	if (v[APPARMOR_MOUNT]) {
 		_cleanup_free_ char **items = NULL;
@@ -854,14 +854,14 @@ static int parse_apparmor(struct parser *p, unsigned index, char *value)
 				if (strcmp(items[i], items[j]) == 0)
 					return invalid(p, "mount", items[i], "listed twice");
 		}
-		r = copy_items(p, items, &p->c->apparmor_mounts);
+		r = copy_items(p, items, &p->c->lsm.apparmor_mounts);
 		if (r < 0)
 			return r;
 	}
-	p->c->apparmor_profile = strdup(v[APPARMOR_PROFILE]);
-	if (!p->c->apparmor_profile)
+	p->c->lsm.apparmor_profile = strdup(v[APPARMOR_PROFILE]);
+	if (!p->c->lsm.apparmor_profile)
 		return fail_oom(p);
-	p->c->apparmor_line = p->rd.line;
+	p->c->lsm.apparmor_line = p->rd.line;
 	return 0;
 }
 
@@ -873,10 +873,10 @@ static int parse_selinux(struct parser *p, unsigned index, char *value)
 			       "expected <user>:<role>:<type>[:<level>] like "
 			       "'system_u:system_r:container_t:s0:c10,c20' (names of A-Z a-z 0-9 "
 			       "_ .; level s<N>[:c<N>[.c<M>],...][-<level>], N and M up to 1023)");
-	p->c->selinux = strdup(value);
-	if (!p->c->selinux)
+	p->c->lsm.selinux = strdup(value);
+	if (!p->c->lsm.selinux)
 		return fail_oom(p);
-	p->c->selinux_line = p->rd.line;
+	p->c->lsm.selinux_line = p->rd.line;
 	return 0;
 }
 
@@ -907,7 +907,7 @@ static int parse_hooks(struct parser *p, unsigned index, char *value)
 			if (r < 0)
 				return r;
 		}
-		r = copy_items(p, items, &p->c->hook_dirs);
+		r = copy_items(p, items, &p->c->hooks.dirs);
 		if (r < 0)
 			return r;
 	}
@@ -915,11 +915,11 @@ static int parse_hooks(struct parser *p, unsigned index, char *value)
 		r = parse_path(p, "bundle", v[HOOKS_BUNDLE]);
 		if (r < 0)
 			return r;
-		p->c->hook_bundle = strdup(v[HOOKS_BUNDLE]);
-		if (!p->c->hook_bundle)
+		p->c->hooks.bundle = strdup(v[HOOKS_BUNDLE]);
+		if (!p->c->hooks.bundle)
 			return fail_oom(p);
 	}
-	p->c->hooks_line = p->rd.line;
+	p->c->hooks.line = p->rd.line;
 	return 0;
 }
 
@@ -932,10 +932,10 @@ static int parse_hook_user(struct parser *p, unsigned index, char *value)
 		return invalid(p, NULL, value,
 			       "expected a user name ([a-z_][a-z0-9_-]*, at most 32 characters, "
 			       "optionally ending in '$') or a numeric uid from 0 to 4294967294");
-	p->c->hook_user = strdup(value);
-	if (!p->c->hook_user)
+	p->c->hooks.user = strdup(value);
+	if (!p->c->hooks.user)
 		return fail_oom(p);
-	p->c->hook_user_line = p->rd.line;
+	p->c->hooks.user_line = p->rd.line;
 	return 0;
 }
 
@@ -968,8 +968,8 @@ static int parse_annotation(struct parser *p, unsigned index, char *value)
 			    "Invalid annotation value '%s' for '%s' in '%s': expected UTF-8 text "
 			    "without control characters",
 			    escape_for_message(eq + 1, q, sizeof(q)), value, p->key);
-	for (size_t i = 0; i < p->c->n_annotations; i++) {
-		const struct config_annotation *o = &p->c->annotations[i];
+	for (size_t i = 0; i < p->c->hooks.n_annotations; i++) {
+		const struct config_annotation *o = &p->c->hooks.annotations[i];
 
 		if (strcmp(o->key, value) == 0)
 			return fail(
@@ -983,7 +983,7 @@ static int parse_annotation(struct parser *p, unsigned index, char *value)
 	if (!a.key || !a.value)
 		return fail_oom(p);
 
-	r = APPEND(p, p->c->annotations, p->c->n_annotations, a);
+	r = APPEND(p, p->c->hooks.annotations, p->c->hooks.n_annotations, a);
 	if (r < 0)
 		return r;
 	a.key = a.value = NULL;
@@ -1133,22 +1133,23 @@ int config_parse(const char *name, const char *data, size_t size, struct config 
 			return r;
 	}
 
-	if (c->seccomp_sha256[0] && !c->seccomp)
+	if (c->lsm.seccomp_sha256[0] && !c->lsm.seccomp)
 		return error_set(
 		    err, -EINVAL,
 		    "%s:%u: 'seccomp-sha256' without 'seccomp': run 'lxcri seccomp set' "
 		    "or remove the line",
-		    p->rd.name, c->seccomp_sha256_line);
+		    p->rd.name, c->lsm.seccomp_sha256_line);
 
 	/* The file's order is in entries; the model is in index order. */
-	if (c->n_nets)
-		qsort(c->nets, c->n_nets, sizeof(*c->nets), compare_index);
-	if (c->n_routes)
-		qsort(c->routes, c->n_routes, sizeof(*c->routes), compare_index);
-	if (c->n_ports)
-		qsort(c->ports, c->n_ports, sizeof(*c->ports), compare_index);
-	if (c->n_annotations)
-		qsort(c->annotations, c->n_annotations, sizeof(*c->annotations), compare_index);
+	if (c->net.n_nets)
+		qsort(c->net.nets, c->net.n_nets, sizeof(*c->net.nets), compare_index);
+	if (c->net.n_routes)
+		qsort(c->net.routes, c->net.n_routes, sizeof(*c->net.routes), compare_index);
+	if (c->port.n_ports)
+		qsort(c->port.ports, c->port.n_ports, sizeof(*c->port.ports), compare_index);
+	if (c->hooks.n_annotations)
+		qsort(c->hooks.annotations, c->hooks.n_annotations, sizeof(*c->hooks.annotations),
+		      compare_index);
 
 	*ret = TAKE_PTR(c);
 	return 0;
@@ -1200,24 +1201,24 @@ void config_free(struct config *c)
 	if (!c)
 		return;
 	free(c->path);
-	for (size_t i = 0; i < c->n_nets; i++)
-		net_done(&c->nets[i]);
-	free(c->nets);
-	free(c->routes);
-	free(c->dns.nameservers);
-	strv_free(c->dns.search);
-	strv_free(c->dns.options);
-	free(c->ports);
-	free(c->seccomp);
-	free(c->apparmor_profile);
-	strv_free(c->apparmor_mounts);
-	free(c->selinux);
-	strv_free(c->hook_dirs);
-	free(c->hook_bundle);
-	free(c->hook_user);
-	for (size_t i = 0; i < c->n_annotations; i++)
-		annotation_done(&c->annotations[i]);
-	free(c->annotations);
+	for (size_t i = 0; i < c->net.n_nets; i++)
+		net_done(&c->net.nets[i]);
+	free(c->net.nets);
+	free(c->net.routes);
+	free(c->net.dns.nameservers);
+	strv_free(c->net.dns.search);
+	strv_free(c->net.dns.options);
+	free(c->port.ports);
+	free(c->lsm.seccomp);
+	free(c->lsm.apparmor_profile);
+	strv_free(c->lsm.apparmor_mounts);
+	free(c->lsm.selinux);
+	strv_free(c->hooks.dirs);
+	free(c->hooks.bundle);
+	free(c->hooks.user);
+	for (size_t i = 0; i < c->hooks.n_annotations; i++)
+		annotation_done(&c->hooks.annotations[i]);
+	free(c->hooks.annotations);
 	free(c->entries);
 	free(c);
 }
@@ -1384,46 +1385,48 @@ static int format_port(FILE *f, const struct config_port *p)
 
 static int format_all(FILE *f, const struct config *c)
 {
-	_cleanup_free_ size_t *nets = index_order(c->nets, c->n_nets, sizeof(*c->nets));
-	_cleanup_free_ size_t *routes = index_order(c->routes, c->n_routes, sizeof(*c->routes));
-	_cleanup_free_ size_t *ports = index_order(c->ports, c->n_ports, sizeof(*c->ports));
-	_cleanup_free_ size_t *annotations =
-	    index_order(c->annotations, c->n_annotations, sizeof(*c->annotations));
+	_cleanup_free_ size_t *nets = index_order(c->net.nets, c->net.n_nets, sizeof(*c->net.nets));
+	_cleanup_free_ size_t *routes =
+	    index_order(c->net.routes, c->net.n_routes, sizeof(*c->net.routes));
+	_cleanup_free_ size_t *ports =
+	    index_order(c->port.ports, c->port.n_ports, sizeof(*c->port.ports));
+	_cleanup_free_ size_t *annotations = index_order(
+	    c->hooks.annotations, c->hooks.n_annotations, sizeof(*c->hooks.annotations));
 	int r;
 
 	if (!nets || !routes || !ports || !annotations)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->n_nets; i++) {
-		r = format_net(f, &c->nets[nets[i]]);
+	for (size_t i = 0; i < c->net.n_nets; i++) {
+		r = format_net(f, &c->net.nets[nets[i]]);
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < c->n_routes; i++) {
-		r = format_route(f, &c->routes[routes[i]]);
+	for (size_t i = 0; i < c->net.n_routes; i++) {
+		r = format_route(f, &c->net.routes[routes[i]]);
 		if (r < 0)
 			return r;
 	}
-	if (c->dns.set) {
-		r = format_dns(f, &c->dns);
+	if (c->net.dns.set) {
+		r = format_dns(f, &c->net.dns);
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < c->n_ports; i++) {
-		r = format_port(f, &c->ports[ports[i]]);
+	for (size_t i = 0; i < c->port.n_ports; i++) {
+		r = format_port(f, &c->port.ports[ports[i]]);
 		if (r < 0)
 			return r;
 	}
-	if (c->seccomp) {
-		if (!fits_value(c->seccomp))
+	if (c->lsm.seccomp) {
+		if (!fits_value(c->lsm.seccomp))
 			return -EINVAL;
-		fprintf(f, "seccomp: %s\n", c->seccomp);
+		fprintf(f, "seccomp: %s\n", c->lsm.seccomp);
 	}
-	if (c->seccomp_sha256[0])
-		fprintf(f, "seccomp-sha256: %s\n", c->seccomp_sha256);
-	if (c->apparmor_profile) {
-		if (!fits_property(c->apparmor_profile))
+	if (c->lsm.seccomp_sha256[0])
+		fprintf(f, "seccomp-sha256: %s\n", c->lsm.seccomp_sha256);
+	if (c->lsm.apparmor_profile) {
+		if (!fits_property(c->lsm.apparmor_profile))
 			return -EINVAL;
-		if (c->apparmor_mounts && !strv_fits_property(c->apparmor_mounts))
+		if (c->lsm.apparmor_mounts && !strv_fits_property(c->lsm.apparmor_mounts))
 			return -EINVAL;
 		char value[CONFIG_APPARMOR_VALUE_MAX];
 
@@ -1431,31 +1434,31 @@ static int format_all(FILE *f, const struct config *c)
 			return -EINVAL;
 		fprintf(f, "apparmor: %s\n", value);
 	}
-	if (c->selinux) {
-		if (!fits_value(c->selinux))
+	if (c->lsm.selinux) {
+		if (!fits_value(c->lsm.selinux))
 			return -EINVAL;
-		fprintf(f, "selinux: %s\n", c->selinux);
+		fprintf(f, "selinux: %s\n", c->lsm.selinux);
 	}
-	if (c->hook_dirs || c->hook_bundle) {
+	if (c->hooks.dirs || c->hooks.bundle) {
 		bool first = true;
 
-		if ((c->hook_dirs && !strv_fits_property(c->hook_dirs)) ||
-		    (c->hook_bundle && !fits_property(c->hook_bundle)))
+		if ((c->hooks.dirs && !strv_fits_property(c->hooks.dirs)) ||
+		    (c->hooks.bundle && !fits_property(c->hooks.bundle)))
 			return -EINVAL;
 		fputs("hooks: ", f);
-		if (c->hook_dirs)
-			write_strv(f, "dir", c->hook_dirs, &first);
-		if (c->hook_bundle)
-			fprintf(f, "%sbundle=%s", first ? "" : ",", c->hook_bundle);
+		if (c->hooks.dirs)
+			write_strv(f, "dir", c->hooks.dirs, &first);
+		if (c->hooks.bundle)
+			fprintf(f, "%sbundle=%s", first ? "" : ",", c->hooks.bundle);
 		fputc('\n', f);
 	}
-	if (c->hook_user) {
-		if (!fits_value(c->hook_user))
+	if (c->hooks.user) {
+		if (!fits_value(c->hooks.user))
 			return -EINVAL;
-		fprintf(f, "hook-user: %s\n", c->hook_user);
+		fprintf(f, "hook-user: %s\n", c->hooks.user);
 	}
-	for (size_t i = 0; i < c->n_annotations; i++) {
-		const struct config_annotation *a = &c->annotations[annotations[i]];
+	for (size_t i = 0; i < c->hooks.n_annotations; i++) {
+		const struct config_annotation *a = &c->hooks.annotations[annotations[i]];
 		size_t n;
 
 		if (!a->key || !a->value || !annotation_key_valid(a->key) || !text_valid(a->value))
@@ -1474,14 +1477,14 @@ int config_apparmor_value(const struct config *c, char *buf, size_t size)
 	size_t n;
 	int r;
 
-	if (!c->apparmor_profile)
+	if (!c->lsm.apparmor_profile)
 		return -ENOENT;
-	r = snprintf(buf, size, "profile=%s%s", c->apparmor_profile,
-		     c->apparmor_nesting ? ",nesting=1" : "");
-	for (char **m = c->apparmor_mounts; r >= 0 && (size_t)r < size && m && *m; m++) {
+	r = snprintf(buf, size, "profile=%s%s", c->lsm.apparmor_profile,
+		     c->lsm.apparmor_nesting ? ",nesting=1" : "");
+	for (char **m = c->lsm.apparmor_mounts; r >= 0 && (size_t)r < size && m && *m; m++) {
 		n = (size_t)r;
-		r = snprintf(buf + n, size - n, "%s%s", m == c->apparmor_mounts ? ",mount=" : ";",
-			     *m);
+		r = snprintf(buf + n, size - n, "%s%s",
+			     m == c->lsm.apparmor_mounts ? ",mount=" : ";", *m);
 		r = r < 0 ? r : (int)n + r;
 	}
 	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
@@ -1564,34 +1567,38 @@ bool config_equal(const struct config *a, const struct config *b)
 {
 	if (!a || !b)
 		return a == b;
-	if (a->n_nets != b->n_nets || a->n_routes != b->n_routes || a->n_ports != b->n_ports ||
-	    a->n_annotations != b->n_annotations || a->dns.set != b->dns.set ||
-	    a->dns.n_nameservers != b->dns.n_nameservers ||
-	    !strv_equal(a->dns.search, b->dns.search) ||
-	    !strv_equal(a->dns.options, b->dns.options) || !str_equal(a->seccomp, b->seccomp) ||
-	    strcmp(a->seccomp_sha256, b->seccomp_sha256) != 0 ||
-	    !str_equal(a->apparmor_profile, b->apparmor_profile) ||
-	    a->apparmor_nesting != b->apparmor_nesting ||
-	    !strv_equal(a->apparmor_mounts, b->apparmor_mounts) ||
-	    !str_equal(a->selinux, b->selinux) || !strv_equal(a->hook_dirs, b->hook_dirs) ||
-	    !str_equal(a->hook_bundle, b->hook_bundle) || !str_equal(a->hook_user, b->hook_user))
+	if (a->net.n_nets != b->net.n_nets || a->net.n_routes != b->net.n_routes ||
+	    a->port.n_ports != b->port.n_ports ||
+	    a->hooks.n_annotations != b->hooks.n_annotations || a->net.dns.set != b->net.dns.set ||
+	    a->net.dns.n_nameservers != b->net.dns.n_nameservers ||
+	    !strv_equal(a->net.dns.search, b->net.dns.search) ||
+	    !strv_equal(a->net.dns.options, b->net.dns.options) ||
+	    !str_equal(a->lsm.seccomp, b->lsm.seccomp) ||
+	    strcmp(a->lsm.seccomp_sha256, b->lsm.seccomp_sha256) != 0 ||
+	    !str_equal(a->lsm.apparmor_profile, b->lsm.apparmor_profile) ||
+	    a->lsm.apparmor_nesting != b->lsm.apparmor_nesting ||
+	    !strv_equal(a->lsm.apparmor_mounts, b->lsm.apparmor_mounts) ||
+	    !str_equal(a->lsm.selinux, b->lsm.selinux) ||
+	    !strv_equal(a->hooks.dirs, b->hooks.dirs) ||
+	    !str_equal(a->hooks.bundle, b->hooks.bundle) ||
+	    !str_equal(a->hooks.user, b->hooks.user))
 		return false;
-	for (size_t i = 0; i < a->n_nets; i++)
-		if (!net_equal(&a->nets[i], &b->nets[i]))
+	for (size_t i = 0; i < a->net.n_nets; i++)
+		if (!net_equal(&a->net.nets[i], &b->net.nets[i]))
 			return false;
-	for (size_t i = 0; i < a->n_routes; i++)
-		if (!route_equal(&a->routes[i], &b->routes[i]))
+	for (size_t i = 0; i < a->net.n_routes; i++)
+		if (!route_equal(&a->net.routes[i], &b->net.routes[i]))
 			return false;
-	for (size_t i = 0; i < a->dns.n_nameservers; i++)
-		if (!ip_address_equal(&a->dns.nameservers[i], &b->dns.nameservers[i]))
+	for (size_t i = 0; i < a->net.dns.n_nameservers; i++)
+		if (!ip_address_equal(&a->net.dns.nameservers[i], &b->net.dns.nameservers[i]))
 			return false;
-	for (size_t i = 0; i < a->n_ports; i++)
-		if (!port_equal(&a->ports[i], &b->ports[i]))
+	for (size_t i = 0; i < a->port.n_ports; i++)
+		if (!port_equal(&a->port.ports[i], &b->port.ports[i]))
 			return false;
-	for (size_t i = 0; i < a->n_annotations; i++)
-		if (a->annotations[i].index != b->annotations[i].index ||
-		    !str_equal(a->annotations[i].key, b->annotations[i].key) ||
-		    !str_equal(a->annotations[i].value, b->annotations[i].value))
+	for (size_t i = 0; i < a->hooks.n_annotations; i++)
+		if (a->hooks.annotations[i].index != b->hooks.annotations[i].index ||
+		    !str_equal(a->hooks.annotations[i].key, b->hooks.annotations[i].key) ||
+		    !str_equal(a->hooks.annotations[i].value, b->hooks.annotations[i].value))
 			return false;
 	return true;
 }

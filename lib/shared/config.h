@@ -89,17 +89,24 @@ struct config_entry {
 	unsigned line;
 };
 
-struct config {
-	char *path; /* as given to the parser, for messages */
-
+/*
+ * The model, grouped by feature area. Each area's keys (their parse, format,
+ * equal and free) live in one file: lib/config/<area>.c.
+ */
+struct config_network { /* net*, route*, dns: lib/config/net.c */
 	struct config_net *nets;
 	size_t n_nets;
 	struct config_route *routes;
 	size_t n_routes;
 	struct config_dns dns;
+};
+
+struct config_ports { /* port*: lib/config/port.c */
 	struct config_port *ports;
 	size_t n_ports;
+};
 
+struct config_lsm {    /* seccomp, seccomp-sha256, apparmor, selinux: lib/config/lsm.c */
 	char *seccomp; /* absolute path */
 	unsigned seccomp_line;
 	/*
@@ -110,18 +117,30 @@ struct config {
 	unsigned seccomp_sha256_line;
 	char *apparmor_profile; /* apparmor: profile=<name>|generated|unconfined */
 	bool apparmor_nesting;	/* nesting=1 (profile=generated only) */
-	char **
-	    apparmor_mounts; /* mount=<fstype>;... (generated only; NULL-terminated, may be NULL) */
+	/* mount=<fstype>;... (generated only; NULL-terminated, may be NULL) */
+	char **apparmor_mounts;
 	unsigned apparmor_line;
 	char *selinux; /* user:role:type[:level] */
 	unsigned selinux_line;
-	char **hook_dirs;  /* hooks: dir=<abs>;<abs> (NULL-terminated, may be NULL) */
-	char *hook_bundle; /* hooks: bundle=<abs> */
-	unsigned hooks_line;
-	char *hook_user; /* user name or numeric uid */
-	unsigned hook_user_line;
+};
+
+struct config_hooks { /* hooks, hook-user, annotation*: lib/config/hooks.c */
+	char **dirs;  /* hooks: dir=<abs>;<abs> (NULL-terminated, may be NULL) */
+	char *bundle; /* hooks: bundle=<abs> */
+	unsigned line;
+	char *user; /* hook-user: user name or numeric uid */
+	unsigned user_line;
 	struct config_annotation *annotations;
 	size_t n_annotations;
+};
+
+struct config {
+	char *path; /* as given to the parser, for messages */
+
+	struct config_network net;
+	struct config_ports port;
+	struct config_lsm lsm;
+	struct config_hooks hooks;
 
 	struct config_entry *entries;
 	size_t n_entries;

@@ -22,17 +22,17 @@ void configedit_result_done(struct configedit_result *r)
 
 const struct config_net *configedit_find_net(const struct config *c, const char *ifname)
 {
-	for (size_t i = 0; c && ifname && i < c->n_nets; i++)
-		if (strcmp(c->nets[i].name, ifname) == 0)
-			return &c->nets[i];
+	for (size_t i = 0; c && ifname && i < c->net.n_nets; i++)
+		if (strcmp(c->net.nets[i].name, ifname) == 0)
+			return &c->net.nets[i];
 	return NULL;
 }
 
 const struct config_net *configedit_find_net_index(const struct config *c, unsigned index)
 {
-	for (size_t i = 0; c && i < c->n_nets; i++)
-		if (c->nets[i].index == index)
-			return &c->nets[i];
+	for (size_t i = 0; c && i < c->net.n_nets; i++)
+		if (c->net.nets[i].index == index)
+			return &c->net.nets[i];
 	return NULL;
 }
 
@@ -191,8 +191,8 @@ int configedit_net_add(const char *name, const char *text, size_t size, unsigned
 	r = parse_text(name, text, size, &old, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < old->n_nets; i++)
-		lines[old->nets[i].index] = old->nets[i].line;
+	for (size_t i = 0; i < old->net.n_nets; i++)
+		lines[old->net.nets[i].index] = old->net.nets[i].line;
 	return key_add(name, text, size, &kind, index, value, ret, err);
 }
 
@@ -210,8 +210,8 @@ int configedit_port_add(const char *name, const char *text, size_t size, unsigne
 	r = parse_text(name, text, size, &old, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < old->n_ports; i++)
-		lines[old->ports[i].index] = old->ports[i].line;
+	for (size_t i = 0; i < old->port.n_ports; i++)
+		lines[old->port.ports[i].index] = old->port.ports[i].line;
 	return key_add(name, text, size, &kind, index, value, ret, err);
 }
 
@@ -240,9 +240,9 @@ static void net_names(const struct config *c, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < c->n_nets && len < size; i++) {
+	for (size_t i = 0; i < c->net.n_nets && len < size; i++) {
 		int n = snprintf(buf + len, size - len, "%s'%s' (net%u)", i ? ", " : "",
-				 c->nets[i].name, c->nets[i].index);
+				 c->net.nets[i].name, c->net.nets[i].index);
 		if (n < 0)
 			break;
 		len += (size_t)n;
@@ -264,7 +264,7 @@ int configedit_net_del(const char *name, const char *text, size_t size, const ch
 	net = configedit_find_net(old, ifname);
 	if (!net) {
 		escape_for_message(ifname ? ifname : "", q, sizeof(q));
-		if (old->n_nets == 0)
+		if (old->net.n_nets == 0)
 			return error_set(err, -ENOENT, "%s: No net is named '%s': there is no net",
 					 name, q);
 		net_names(old, names, sizeof(names));
@@ -273,21 +273,21 @@ int configedit_net_del(const char *name, const char *text, size_t size, const ch
 	}
 
 	/* What would refer to nothing once the net is gone (a start would refuse it). */
-	for (size_t i = 0; i < old->n_routes; i++)
-		if (strcmp(old->routes[i].dev, net->name) == 0)
+	for (size_t i = 0; i < old->net.n_routes; i++)
+		if (strcmp(old->net.routes[i].dev, net->name) == 0)
 			return error_set(
 			    err, -EBUSY,
 			    "%s:%u: 'route%u' uses interface '%s' (dev=%s) of 'net%u': "
 			    "change or remove it first",
-			    name, old->routes[i].line, old->routes[i].index, net->name, net->name,
-			    net->index);
-	for (size_t i = 0; i < old->n_ports; i++)
-		if (strcmp(old->ports[i].net, net->name) == 0)
+			    name, old->net.routes[i].line, old->net.routes[i].index, net->name,
+			    net->name, net->index);
+	for (size_t i = 0; i < old->port.n_ports; i++)
+		if (strcmp(old->port.ports[i].net, net->name) == 0)
 			return error_set(err, -EBUSY,
 					 "%s:%u: 'port%u' uses interface '%s' (net=%s) of 'net%u': "
 					 "change or remove it first",
-					 name, old->ports[i].line, old->ports[i].index, net->name,
-					 net->name, net->index);
+					 name, old->port.ports[i].line, old->port.ports[i].index,
+					 net->name, net->name, net->index);
 
 	snprintf(key, sizeof(key), "net%u", net->index);
 	return line_remove(name, text, size, net->line, net->index, key, ret, err);
@@ -296,10 +296,10 @@ int configedit_net_del(const char *name, const char *text, size_t size, const ch
 const struct config_port *configedit_find_port(const struct config *c, int proto,
 					       uint16_t host_port)
 {
-	for (size_t i = 0; i < c->n_ports; i++)
-		if (c->ports[i].proto == proto && c->ports[i].host_first <= host_port &&
-		    host_port <= c->ports[i].host_last)
-			return &c->ports[i];
+	for (size_t i = 0; i < c->port.n_ports; i++)
+		if (c->port.ports[i].proto == proto && c->port.ports[i].host_first <= host_port &&
+		    host_port <= c->port.ports[i].host_last)
+			return &c->port.ports[i];
 	return NULL;
 }
 

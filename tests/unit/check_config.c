@@ -76,8 +76,8 @@ START_TEST(test_design_example)
 	const struct config_port *p;
 
 	ck_assert_str_eq(c->path, "t.conf");
-	ck_assert_uint_eq(c->n_nets, 2);
-	n = &c->nets[0];
+	ck_assert_uint_eq(c->net.n_nets, 2);
+	n = &c->net.nets[0];
 	ck_assert_uint_eq(n->index, 1);
 	ck_assert_uint_eq(n->line, 1);
 	ck_assert_str_eq(n->name, "eth1");
@@ -94,7 +94,7 @@ START_TEST(test_design_example)
 	ck_assert(n->has_hwaddr);
 	ck_assert_mem_eq(n->hwaddr, "\xbc\x24\x11\x00\x00\x01", 6);
 	ck_assert_uint_eq(n->tag, 0);
-	n = &c->nets[1];
+	n = &c->net.nets[1];
 	ck_assert_uint_eq(n->index, 2);
 	ck_assert_uint_eq(n->line, 2);
 	ck_assert_str_eq(n->name, "eth2");
@@ -104,8 +104,8 @@ START_TEST(test_design_example)
 	ck_assert(!n->has_gw && !n->has_hwaddr);
 	ck_assert_uint_eq(n->mtu, 0);
 
-	ck_assert_uint_eq(c->n_routes, 1);
-	r = &c->routes[0];
+	ck_assert_uint_eq(c->net.n_routes, 1);
+	r = &c->net.routes[0];
 	ck_assert_uint_eq(r->index, 0);
 	ck_assert_uint_eq(r->line, 3);
 	ck_assert(!r->is_default);
@@ -117,18 +117,18 @@ START_TEST(test_design_example)
 	ck_assert(!r->has_metric);
 	ck_assert_uint_eq(r->table, 0);
 
-	ck_assert(c->dns.set);
-	ck_assert_uint_eq(c->dns.line, 4);
-	ck_assert_uint_eq(c->dns.n_nameservers, 2);
-	assert_addr(&c->dns.nameservers[0], "10.0.0.1");
-	assert_addr(&c->dns.nameservers[1], "1.1.1.1");
-	ck_assert_str_eq(c->dns.search[0], "example.org");
-	ck_assert_ptr_null(c->dns.search[1]);
-	ck_assert_str_eq(c->dns.options[0], "ndots:2");
-	ck_assert_ptr_null(c->dns.options[1]);
+	ck_assert(c->net.dns.set);
+	ck_assert_uint_eq(c->net.dns.line, 4);
+	ck_assert_uint_eq(c->net.dns.n_nameservers, 2);
+	assert_addr(&c->net.dns.nameservers[0], "10.0.0.1");
+	assert_addr(&c->net.dns.nameservers[1], "1.1.1.1");
+	ck_assert_str_eq(c->net.dns.search[0], "example.org");
+	ck_assert_ptr_null(c->net.dns.search[1]);
+	ck_assert_str_eq(c->net.dns.options[0], "ndots:2");
+	ck_assert_ptr_null(c->net.dns.options[1]);
 
-	ck_assert_uint_eq(c->n_ports, 2);
-	p = &c->ports[0];
+	ck_assert_uint_eq(c->port.n_ports, 2);
+	p = &c->port.ports[0];
 	ck_assert_uint_eq(p->index, 0);
 	ck_assert_uint_eq(p->line, 5);
 	ck_assert_int_eq(p->proto, IPPROTO_TCP);
@@ -138,7 +138,7 @@ START_TEST(test_design_example)
 	ck_assert_uint_eq(p->ct_last, 80);
 	ck_assert(!p->has_hostip);
 	ck_assert_str_eq(p->net, "");
-	p = &c->ports[1];
+	p = &c->port.ports[1];
 	ck_assert_uint_eq(p->index, 1);
 	ck_assert_int_eq(p->proto, IPPROTO_UDP);
 	ck_assert_uint_eq(p->host_first, 5353);
@@ -147,23 +147,23 @@ START_TEST(test_design_example)
 	assert_addr(&p->hostip, "192.0.2.10");
 	ck_assert_str_eq(p->net, "eth1");
 
-	ck_assert_str_eq(c->seccomp, "/etc/lxcri/seccomp/docker-default.json");
-	ck_assert_uint_eq(c->seccomp_line, 7);
-	ck_assert_str_eq(c->apparmor_profile, "lxcri-default");
-	ck_assert_uint_eq(c->apparmor_line, 8);
-	ck_assert_str_eq(c->selinux, "system_u:system_r:container_t:s0:c10,c20");
-	ck_assert_uint_eq(c->selinux_line, 9);
-	ck_assert_str_eq(c->hook_dirs[0], "/etc/lxcri/hooks.d");
-	ck_assert_ptr_null(c->hook_dirs[1]);
-	ck_assert_str_eq(c->hook_bundle, "/var/lib/lxcri/bundles/105");
-	ck_assert_uint_eq(c->hooks_line, 10);
-	ck_assert_str_eq(c->hook_user, "root");
-	ck_assert_uint_eq(c->hook_user_line, 11);
-	ck_assert_uint_eq(c->n_annotations, 1);
-	ck_assert_uint_eq(c->annotations[0].index, 0);
-	ck_assert_uint_eq(c->annotations[0].line, 12);
-	ck_assert_str_eq(c->annotations[0].key, "com.example.gpu");
-	ck_assert_str_eq(c->annotations[0].value, "all");
+	ck_assert_str_eq(c->lsm.seccomp, "/etc/lxcri/seccomp/docker-default.json");
+	ck_assert_uint_eq(c->lsm.seccomp_line, 7);
+	ck_assert_str_eq(c->lsm.apparmor_profile, "lxcri-default");
+	ck_assert_uint_eq(c->lsm.apparmor_line, 8);
+	ck_assert_str_eq(c->lsm.selinux, "system_u:system_r:container_t:s0:c10,c20");
+	ck_assert_uint_eq(c->lsm.selinux_line, 9);
+	ck_assert_str_eq(c->hooks.dirs[0], "/etc/lxcri/hooks.d");
+	ck_assert_ptr_null(c->hooks.dirs[1]);
+	ck_assert_str_eq(c->hooks.bundle, "/var/lib/lxcri/bundles/105");
+	ck_assert_uint_eq(c->hooks.line, 10);
+	ck_assert_str_eq(c->hooks.user, "root");
+	ck_assert_uint_eq(c->hooks.user_line, 11);
+	ck_assert_uint_eq(c->hooks.n_annotations, 1);
+	ck_assert_uint_eq(c->hooks.annotations[0].index, 0);
+	ck_assert_uint_eq(c->hooks.annotations[0].line, 12);
+	ck_assert_str_eq(c->hooks.annotations[0].key, "com.example.gpu");
+	ck_assert_str_eq(c->hooks.annotations[0].value, "all");
 
 	ck_assert_uint_eq(c->n_entries, 12);
 	ck_assert_str_eq(c->entries[0].key, "net1");
@@ -200,8 +200,8 @@ START_TEST(test_every_property)
 	const struct config_net *n;
 	const struct config_route *r;
 
-	ck_assert_uint_eq(c->n_nets, 2);
-	n = &c->nets[0];
+	ck_assert_uint_eq(c->net.n_nets, 2);
+	n = &c->net.nets[0];
 	ck_assert_uint_eq(n->index, 0);
 	ck_assert_str_eq(n->name, "eth0");
 	ck_assert_str_eq(n->bridge, "vmbr0");
@@ -219,14 +219,14 @@ START_TEST(test_every_property)
 	ck_assert_uint_eq(n->mtu, 9000);
 	ck_assert_mem_eq(n->hwaddr, "\xbc\x24\x11\xaa\xbb\x0c", 6);
 	ck_assert_uint_eq(n->tag, 100);
-	n = &c->nets[1];
+	n = &c->net.nets[1];
 	ck_assert_uint_eq(n->index, 31);
 	ck_assert_str_eq(n->name, "cni.0");
 	ck_assert_str_eq(n->cni, "my-net_1.x");
 	ck_assert_uint_eq(n->mtu, 1280);
 
-	ck_assert_uint_eq(c->n_routes, 3);
-	r = &c->routes[0]; /* sorted by index */
+	ck_assert_uint_eq(c->net.n_routes, 3);
+	r = &c->net.routes[0]; /* sorted by index */
 	ck_assert_uint_eq(r->index, 1);
 	ck_assert_uint_eq(r->line, 5);
 	ck_assert(r->is_default);
@@ -236,14 +236,14 @@ START_TEST(test_every_property)
 	ck_assert(r->has_metric);
 	ck_assert_uint_eq(r->metric, 0);
 	ck_assert_uint_eq(r->table, 4294967295u);
-	r = &c->routes[1];
+	r = &c->net.routes[1];
 	ck_assert_uint_eq(r->index, 2);
 	assert_addr(&r->dst.addr, "2001:db8:1::");
 	ck_assert_uint_eq(r->dst.prefixlen, 48);
 	assert_addr(&r->via, "2001:db8::1");
 	ck_assert_str_eq(r->dev, "");
 	ck_assert_uint_eq(r->table, 0);
-	r = &c->routes[2];
+	r = &c->net.routes[2];
 	ck_assert_uint_eq(r->index, 255);
 	ck_assert(r->is_default);
 	ck_assert_int_eq(r->dst.addr.family, AF_INET6);
@@ -252,46 +252,46 @@ START_TEST(test_every_property)
 	ck_assert_uint_eq(r->metric, 4294967295u);
 	ck_assert_uint_eq(r->table, 254);
 
-	ck_assert_uint_eq(c->dns.n_nameservers, 1);
-	assert_addr(&c->dns.nameservers[0], "2001:4860:4860::8888");
-	ck_assert_str_eq(c->dns.search[0], "a.example");
-	ck_assert_str_eq(c->dns.search[5], "f");
-	ck_assert_ptr_null(c->dns.search[6]);
-	ck_assert_str_eq(c->dns.options[0], "rotate");
-	ck_assert_str_eq(c->dns.options[1], "timeout:1");
-	ck_assert_str_eq(c->dns.options[2], "single-request-reopen");
-	ck_assert_ptr_null(c->dns.options[3]);
+	ck_assert_uint_eq(c->net.dns.n_nameservers, 1);
+	assert_addr(&c->net.dns.nameservers[0], "2001:4860:4860::8888");
+	ck_assert_str_eq(c->net.dns.search[0], "a.example");
+	ck_assert_str_eq(c->net.dns.search[5], "f");
+	ck_assert_ptr_null(c->net.dns.search[6]);
+	ck_assert_str_eq(c->net.dns.options[0], "rotate");
+	ck_assert_str_eq(c->net.dns.options[1], "timeout:1");
+	ck_assert_str_eq(c->net.dns.options[2], "single-request-reopen");
+	ck_assert_ptr_null(c->net.dns.options[3]);
 
-	ck_assert_uint_eq(c->n_ports, 2);
-	ck_assert_uint_eq(c->ports[0].index, 7);
-	ck_assert_int_eq(c->ports[0].proto, IPPROTO_UDP);
-	ck_assert_uint_eq(c->ports[0].host_first, 10443);
-	ck_assert_uint_eq(c->ports[0].host_last, 10444);
-	ck_assert_uint_eq(c->ports[0].ct_first, 443);
-	ck_assert_uint_eq(c->ports[0].ct_last, 443);
-	ck_assert_str_eq(c->ports[0].net, "eth0");
-	ck_assert_uint_eq(c->ports[1].index, 1023);
-	ck_assert_uint_eq(c->ports[1].host_first, 8000);
-	ck_assert_uint_eq(c->ports[1].host_last, 8010);
-	ck_assert_uint_eq(c->ports[1].ct_first, 9000);
-	ck_assert_uint_eq(c->ports[1].ct_last, 9010);
-	assert_addr(&c->ports[1].hostip, "2001:db8::10");
+	ck_assert_uint_eq(c->port.n_ports, 2);
+	ck_assert_uint_eq(c->port.ports[0].index, 7);
+	ck_assert_int_eq(c->port.ports[0].proto, IPPROTO_UDP);
+	ck_assert_uint_eq(c->port.ports[0].host_first, 10443);
+	ck_assert_uint_eq(c->port.ports[0].host_last, 10444);
+	ck_assert_uint_eq(c->port.ports[0].ct_first, 443);
+	ck_assert_uint_eq(c->port.ports[0].ct_last, 443);
+	ck_assert_str_eq(c->port.ports[0].net, "eth0");
+	ck_assert_uint_eq(c->port.ports[1].index, 1023);
+	ck_assert_uint_eq(c->port.ports[1].host_first, 8000);
+	ck_assert_uint_eq(c->port.ports[1].host_last, 8010);
+	ck_assert_uint_eq(c->port.ports[1].ct_first, 9000);
+	ck_assert_uint_eq(c->port.ports[1].ct_last, 9010);
+	assert_addr(&c->port.ports[1].hostip, "2001:db8::10");
 
-	ck_assert_str_eq(c->seccomp, "/usr/share/lxcri/seccomp/strict profile.json");
-	ck_assert_str_eq(c->apparmor_profile, "unconfined");
-	ck_assert_str_eq(c->selinux, "system_u:system_r:container_t:s0-s0:c0.c1023");
-	ck_assert_str_eq(c->hook_bundle, "/srv/bundle");
-	ck_assert_str_eq(c->hook_dirs[0], "/etc/a");
-	ck_assert_str_eq(c->hook_dirs[1], "/etc/b");
-	ck_assert_ptr_null(c->hook_dirs[2]);
-	ck_assert_str_eq(c->hook_user, "4294967294");
-	ck_assert_uint_eq(c->n_annotations, 2);
-	ck_assert_uint_eq(c->annotations[0].index, 7);
-	ck_assert_str_eq(c->annotations[0].key, "empty.value");
-	ck_assert_str_eq(c->annotations[0].value, "");
-	ck_assert_uint_eq(c->annotations[1].index, 255);
-	ck_assert_str_eq(c->annotations[1].key, "io.example/info");
-	ck_assert_str_eq(c->annotations[1].value, "a, b=c; spaces  inside");
+	ck_assert_str_eq(c->lsm.seccomp, "/usr/share/lxcri/seccomp/strict profile.json");
+	ck_assert_str_eq(c->lsm.apparmor_profile, "unconfined");
+	ck_assert_str_eq(c->lsm.selinux, "system_u:system_r:container_t:s0-s0:c0.c1023");
+	ck_assert_str_eq(c->hooks.bundle, "/srv/bundle");
+	ck_assert_str_eq(c->hooks.dirs[0], "/etc/a");
+	ck_assert_str_eq(c->hooks.dirs[1], "/etc/b");
+	ck_assert_ptr_null(c->hooks.dirs[2]);
+	ck_assert_str_eq(c->hooks.user, "4294967294");
+	ck_assert_uint_eq(c->hooks.n_annotations, 2);
+	ck_assert_uint_eq(c->hooks.annotations[0].index, 7);
+	ck_assert_str_eq(c->hooks.annotations[0].key, "empty.value");
+	ck_assert_str_eq(c->hooks.annotations[0].value, "");
+	ck_assert_uint_eq(c->hooks.annotations[1].index, 255);
+	ck_assert_str_eq(c->hooks.annotations[1].key, "io.example/info");
+	ck_assert_str_eq(c->hooks.annotations[1].value, "a, b=c; spaces  inside");
 
 	/* entries keep the file's order */
 	ck_assert_uint_eq(c->n_entries, 15);
@@ -318,18 +318,18 @@ START_TEST(test_line_grammar)
 	_cleanup_config_ struct config *empty = NULL;
 	struct lxcri_error err = { 0 };
 
-	ck_assert_str_eq(c->hook_user, "nobody");
-	ck_assert_uint_eq(c->hook_user_line, 5);
-	ck_assert_str_eq(c->seccomp, "/a b/c.json");
-	ck_assert_uint_eq(c->seccomp_line, 6);
-	ck_assert_str_eq(c->apparmor_profile, "x");
+	ck_assert_str_eq(c->hooks.user, "nobody");
+	ck_assert_uint_eq(c->hooks.user_line, 5);
+	ck_assert_str_eq(c->lsm.seccomp, "/a b/c.json");
+	ck_assert_uint_eq(c->lsm.seccomp_line, 6);
+	ck_assert_str_eq(c->lsm.apparmor_profile, "x");
 	ck_assert_uint_eq(c->n_entries, 3);
 
 	ck_assert_int_eq(config_parse("e.conf", NULL, 0, &empty, &err), 0);
 	ck_assert_uint_eq(empty->n_entries, 0);
-	ck_assert_uint_eq(empty->n_nets, 0);
-	ck_assert(!empty->dns.set);
-	ck_assert_ptr_null(empty->seccomp);
+	ck_assert_uint_eq(empty->net.n_nets, 0);
+	ck_assert(!empty->net.dns.set);
+	ck_assert_ptr_null(empty->lsm.seccomp);
 	ck_assert_str_eq(empty->path, "e.conf");
 }
 END_TEST
@@ -739,22 +739,22 @@ START_TEST(test_apparmor_options)
 	_cleanup_config_ struct config *c = parse_ok("apparmor: profile=generated,nesting=0\n");
 	_cleanup_free_ char *text = NULL;
 
-	ck_assert_str_eq(a->apparmor_profile, "generated");
-	ck_assert(a->apparmor_nesting);
-	ck_assert_str_eq(a->apparmor_mounts[0], "nfs");
-	ck_assert_str_eq(a->apparmor_mounts[1], "fuse.sshfs");
-	ck_assert_ptr_null(a->apparmor_mounts[2]);
-	ck_assert_uint_eq(a->apparmor_line, 1);
+	ck_assert_str_eq(a->lsm.apparmor_profile, "generated");
+	ck_assert(a->lsm.apparmor_nesting);
+	ck_assert_str_eq(a->lsm.apparmor_mounts[0], "nfs");
+	ck_assert_str_eq(a->lsm.apparmor_mounts[1], "fuse.sshfs");
+	ck_assert_ptr_null(a->lsm.apparmor_mounts[2]);
+	ck_assert_uint_eq(a->lsm.apparmor_line, 1);
 	ck_assert(config_equal(a, b));
 	ck_assert_int_eq(config_format(a, &text), 0);
 	ck_assert_str_eq(text, "apparmor: profile=generated,nesting=1,mount=nfs;fuse.sshfs\n");
-	ck_assert(!c->apparmor_nesting);
-	ck_assert_ptr_null(c->apparmor_mounts);
+	ck_assert(!c->lsm.apparmor_nesting);
+	ck_assert_ptr_null(c->lsm.apparmor_mounts);
 	ck_assert(!config_equal(a, c));
-	b->apparmor_nesting = false;
+	b->lsm.apparmor_nesting = false;
 	ck_assert(!config_equal(a, b));
-	b->apparmor_nesting = true;
-	b->apparmor_mounts[1][0] = 'g';
+	b->lsm.apparmor_nesting = true;
+	b->lsm.apparmor_mounts[1][0] = 'g';
 	ck_assert(!config_equal(a, b));
 }
 END_TEST
@@ -765,24 +765,24 @@ START_TEST(test_equal)
 	_cleanup_config_ struct config *b = parse_ok(design_example);
 
 	ck_assert(config_equal(a, b));
-	b->nets[0].mtu = 1500;
+	b->net.nets[0].mtu = 1500;
 	ck_assert(!config_equal(a, b));
-	b->nets[0].mtu = 1450;
+	b->net.nets[0].mtu = 1450;
 	ck_assert(config_equal(a, b));
-	b->nets[0].addresses[0].prefixlen = 16;
+	b->net.nets[0].addresses[0].prefixlen = 16;
 	ck_assert(!config_equal(a, b));
-	b->nets[0].addresses[0].prefixlen = 24;
-	b->ports[1].hostip.in.s_addr = htonl(0xc000020b);
+	b->net.nets[0].addresses[0].prefixlen = 24;
+	b->port.ports[1].hostip.in.s_addr = htonl(0xc000020b);
 	ck_assert(!config_equal(a, b));
-	b->ports[1].hostip = a->ports[1].hostip;
-	b->annotations[0].value[0] = 'A';
+	b->port.ports[1].hostip = a->port.ports[1].hostip;
+	b->hooks.annotations[0].value[0] = 'A';
 	ck_assert(!config_equal(a, b));
-	b->annotations[0].value[0] = 'a';
-	b->dns.options[0][0] = 'm';
+	b->hooks.annotations[0].value[0] = 'a';
+	b->net.dns.options[0][0] = 'm';
 	ck_assert(!config_equal(a, b));
-	b->dns.options[0][0] = 'n';
+	b->net.dns.options[0][0] = 'n';
 	ck_assert(config_equal(a, b));
-	b->routes[0].table = 254;
+	b->net.routes[0].table = 254;
 	ck_assert(!config_equal(a, b));
 	ck_assert(!config_equal(a, NULL));
 	ck_assert(config_equal(NULL, NULL));
@@ -796,21 +796,21 @@ START_TEST(test_format_rejects_unrepresentable)
 	char *saved;
 
 	/* A newline in a value would smuggle in another key. */
-	saved = c->seccomp;
-	c->seccomp = (char *)"/x\nhook-user: 0";
+	saved = c->lsm.seccomp;
+	c->lsm.seccomp = (char *)"/x\nhook-user: 0";
 	ck_assert_int_eq(config_format(c, &text), -EINVAL);
-	c->seccomp = saved;
+	c->lsm.seccomp = saved;
 	ck_assert_ptr_null(text);
 
-	saved = c->hook_dirs[0];
-	c->hook_dirs[0] = (char *)"/a,bundle=/b";
+	saved = c->hooks.dirs[0];
+	c->hooks.dirs[0] = (char *)"/a,bundle=/b";
 	ck_assert_int_eq(config_format(c, &text), -EINVAL);
-	c->hook_dirs[0] = saved;
+	c->hooks.dirs[0] = saved;
 
-	saved = c->annotations[0].value;
-	c->annotations[0].value = (char *)"all\n";
+	saved = c->hooks.annotations[0].value;
+	c->hooks.annotations[0].value = (char *)"all\n";
 	ck_assert_int_eq(config_format(c, &text), -EINVAL);
-	c->annotations[0].value = saved;
+	c->hooks.annotations[0].value = saved;
 
 	ck_assert_int_eq(config_format(c, &text), 0);
 	ck_assert_ptr_nonnull(strstr(text, "seccomp: /etc/lxcri/seccomp/docker-default.json\n"));
@@ -826,9 +826,9 @@ START_TEST(test_format_orders_by_index)
 	struct config_port t;
 
 	/* A caller that appends out of order still gets index order. */
-	t = c->ports[0];
-	c->ports[0] = c->ports[1];
-	c->ports[1] = t;
+	t = c->port.ports[0];
+	c->port.ports[0] = c->port.ports[1];
+	c->port.ports[1] = t;
 	ck_assert_int_eq(config_format(c, &text), 0);
 	ck_assert_str_eq(text, "port0: proto=tcp,host=2,ct=2\nport1: proto=tcp,host=1,ct=1\n");
 }
@@ -846,7 +846,7 @@ START_TEST(test_load)
 	test_write_file(path, design_example);
 	ck_assert_int_eq(config_load(path, &c, &err), 0);
 	ck_assert_str_eq(c->path, path);
-	ck_assert_uint_eq(c->n_nets, 2);
+	ck_assert_uint_eq(c->net.n_nets, 2);
 	config_free(c);
 	c = NULL;
 

@@ -242,7 +242,7 @@ START_TEST(test_add_full_table)
 						    "name=eth99,bridge=vmbr1", &res2, &err),
 				 0);
 		ck_assert_uint_eq(res2.index, 17);
-		ck_assert_uint_eq(res2.config->n_nets, 32);
+		ck_assert_uint_eq(res2.config->net.n_nets, 32);
 		configedit_result_done(&res);
 		configedit_result_done(&res2);
 	}
@@ -592,9 +592,9 @@ START_TEST(test_set_replaces_in_place)
 	ck_assert_int_eq(
 	    configedit_set("t.conf", text, strlen(text), "seccomp", "/etc/new.json", &res, &err),
 	    0);
-	ck_assert_str_eq(res.config->seccomp, "/etc/new.json");
-	ck_assert_uint_eq(res.config->seccomp_line, 3);
-	ck_assert_uint_eq(res.config->n_nets, 1);
+	ck_assert_str_eq(res.config->lsm.seccomp, "/etc/new.json");
+	ck_assert_uint_eq(res.config->lsm.seccomp_line, 3);
+	ck_assert_uint_eq(res.config->net.n_nets, 1);
 	configedit_result_done(&res);
 }
 END_TEST
@@ -640,7 +640,7 @@ START_TEST(test_set_null_removes)
 
 	ck_assert_int_eq(configedit_set("t.conf", text, strlen(text), "seccomp", NULL, &res, &err),
 			 0);
-	ck_assert_ptr_null(res.config->seccomp);
+	ck_assert_ptr_null(res.config->lsm.seccomp);
 	configedit_result_done(&res);
 }
 END_TEST

@@ -19,7 +19,7 @@ static int apply(const struct helper_run *run, struct state *s, struct lxcri_err
 	applied++;
 	ck_assert_int_eq(run->pid, strcmp(run->hook, "pre-start") == 0 ? 0 : 4242);
 	ck_assert_ptr_nonnull(run->config);
-	if (run->config->n_nets > 0)
+	if (run->config->net.n_nets > 0)
 		return error_set(err, -ENODEV, "net1: Bridge 'vmbr9' does not exist");
 	return 0;
 }

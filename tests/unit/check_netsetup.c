@@ -260,12 +260,12 @@ START_TEST(test_addresses_and_routes_inside)
 	ck_assert_mem_eq(p.mac, mac, 6);
 
 	/* The route is there: adding it again is -EEXIST. */
-	ck_assert_int_eq(netlink_route_add(e.ct, &c->routes[0], &err), -EEXIST);
+	ck_assert_int_eq(netlink_route_add(e.ct, &c->net.routes[0], &err), -EEXIST);
 	/* So is the default route through gw. */
 	struct config_route def = { .is_default = true,
 				    .dst = { .addr = { .family = AF_INET } },
 				    .has_via = true,
-				    .via = c->nets[0].gw,
+				    .via = c->net.nets[0].gw,
 				    .dev = "eth1" };
 	ck_assert_int_eq(netlink_route_add(e.ct, &def, &err), -EEXIST);
 	env_done(&e);
@@ -401,8 +401,10 @@ START_TEST(test_one_net_live_and_removed_by_name)
 	struct lxcri_error err = {};
 
 	add_link(e.host, "br0", true, 0);
-	ck_assert_msg(netsetup_apply_net(&e.ns, &c->nets[0], e.s, &err) == 0, "%s", err.message);
-	ck_assert_msg(netsetup_apply_net(&e.ns, &c->nets[1], e.s, &err) == 0, "%s", err.message);
+	ck_assert_msg(netsetup_apply_net(&e.ns, &c->net.nets[0], e.s, &err) == 0, "%s",
+		      err.message);
+	ck_assert_msg(netsetup_apply_net(&e.ns, &c->net.nets[1], e.s, &err) == 0, "%s",
+		      err.message);
 	ck_assert_int_eq(netlink_link_exists(e.ct, "eth1"), 1);
 	ck_assert_int_eq(netlink_link_exists(e.ct, "eth2"), 1);
 
@@ -412,7 +414,7 @@ START_TEST(test_one_net_live_and_removed_by_name)
 	ck_assert_uint_eq(e.s->n_items, 1);
 
 	/* A live add whose name is taken changes nothing. */
-	ck_assert_int_eq(netsetup_apply_net(&e.ns, &c->nets[1], e.s, &err), -EEXIST);
+	ck_assert_int_eq(netsetup_apply_net(&e.ns, &c->net.nets[1], e.s, &err), -EEXIST);
 	ck_assert_uint_eq(e.s->n_items, 1);
 	env_done(&e);
 }
@@ -427,9 +429,9 @@ START_TEST(test_failed_live_add_is_undone)
 	char host[IFNAMSIZ];
 
 	add_link(e.host, "br0", true, 0);
-	c->nets[0].mtu = 1000;
-	ck_assert_int_eq(parse_ip_prefix("fd09::5/64", AF_INET6, &c->nets[0].addresses[0]), 0);
-	ck_assert_int_lt(netsetup_apply_net(&e.ns, &c->nets[0], e.s, &err), 0);
+	c->net.nets[0].mtu = 1000;
+	ck_assert_int_eq(parse_ip_prefix("fd09::5/64", AF_INET6, &c->net.nets[0].addresses[0]), 0);
+	ck_assert_int_lt(netsetup_apply_net(&e.ns, &c->net.nets[0], e.s, &err), 0);
 	ck_assert_msg(strstr(err.message, "net1: "), "%s", err.message);
 	ck_assert_uint_eq(e.s->n_items, 0);
 	ck_assert_int_eq(netlink_host_ifname("web", 1, 0, host), 0);
@@ -482,7 +484,8 @@ START_TEST(test_status_of_nets)
 	struct lxcri_error err = {};
 
 	add_link(e.host, "br0", true, 0);
-	ck_assert_msg(netsetup_apply_net(&e.ns, &c->nets[0], e.s, &err) == 0, "%s", err.message);
+	ck_assert_msg(netsetup_apply_net(&e.ns, &c->net.nets[0], e.s, &err) == 0, "%s",
+		      err.message);
 	ck_assert_int_eq(netsetup_status(&e.ns, c, e.s, &a, &err), 0);
 	ck_assert_str_eq(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
 			 "[{\"net\":1,\"name\":\"eth1\",\"type\":\"bridge\",\"bridge\":\"br0\","
