@@ -51,19 +51,21 @@ FUSE_LIBS = $(shell $(PKG_CONFIG) --libs fuse3)
 # each archive whole against exactly those (the `layers` target, part of
 # `all`), so a call upward or sideways fails it.
 .DEFAULT_GOAL := all
-LAYERS := basic shared pve lsm netlink net port ocihooks hook cli
+LAYERS := basic config shared pve lsm netlink net port ocihooks hook cli
 layer_dir = $(if $(filter cli,$(1)),cli,lib/$(1))
 LAYER_USES_basic :=
+LAYER_USES_config := basic
 LAYER_USES_shared := basic
 LAYER_USES_pve := shared basic
-LAYER_USES_lsm := shared basic
-LAYER_USES_netlink := shared basic
-LAYER_USES_net := netlink shared basic
-LAYER_USES_port := netlink shared basic
-LAYER_USES_ocihooks := lsm shared basic
-LAYER_USES_hook := lsm pve shared basic
-LAYER_USES_cli := hook ocihooks port net netlink lsm pve shared basic
+LAYER_USES_lsm := shared config basic
+LAYER_USES_netlink := shared config basic
+LAYER_USES_net := netlink shared config basic
+LAYER_USES_port := netlink shared config basic
+LAYER_USES_ocihooks := lsm shared config basic
+LAYER_USES_hook := lsm pve shared config basic
+LAYER_USES_cli := hook ocihooks port net netlink lsm pve shared config basic
 LAYER_LIBS_basic :=
+LAYER_LIBS_config :=
 LAYER_LIBS_shared = $(JSONC_LIBS)
 LAYER_LIBS_pve = $(JSONC_LIBS)
 LAYER_LIBS_lsm = $(SECCOMP_LIBS) $(SELINUX_LIBS) $(JSONC_LIBS)
@@ -79,16 +81,18 @@ layer_srcs = $(filter-out cli/lxcri.c,$(sort $(wildcard $(call layer_dir,$(1))/*
 # The archives of layers $(1) under build dir $(2), in link order (the list's).
 archives = $(foreach l,$(1),$(2)/lib$(l).a)
 LIB_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
-ALL_LAYERS_TOP_DOWN := cli hook ocihooks port net netlink lsm pve shared basic
+ALL_LAYERS_TOP_DOWN := cli hook ocihooks port net netlink lsm pve shared config basic
 LIBS_ALL = $(LAYER_LIBS_cli)
 
+# An archive is made again when a file of its folder comes or goes (the
+# folder's mtime), so that no object of a moved file stays in it.
 define layer_rules
-$(BUILD)/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1)))
-	rm -f $$@ && ar rcs $$@ $$^
-$(BUILD)/asan/lib$(1).a: $(patsubst %.c,$(BUILD)/asan/%.o,$(call layer_srcs,$(1)))
-	rm -f $$@ && ar rcs $$@ $$^
-$(BUILD)/fuzzlib/lib$(1).a: $(patsubst %.c,$(BUILD)/fuzzlib/%.o,$(call layer_srcs,$(1)))
-	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1))) $(call layer_dir,$(1))
+	rm -f $$@ && ar rcs $$@ $$(filter %.o,$$^)
+$(BUILD)/asan/lib$(1).a: $(patsubst %.c,$(BUILD)/asan/%.o,$(call layer_srcs,$(1))) $(call layer_dir,$(1))
+	rm -f $$@ && ar rcs $$@ $$(filter %.o,$$^)
+$(BUILD)/fuzzlib/lib$(1).a: $(patsubst %.c,$(BUILD)/fuzzlib/%.o,$(call layer_srcs,$(1))) $(call layer_dir,$(1))
+	rm -f $$@ && ar rcs $$@ $$(filter %.o,$$^)
 # Every object of the layer, linked with only what the layer may use.
 $(BUILD)/layers/$(1): $(BUILD)/layers/main.o $(call archives,$(1) $(LAYER_USES_$(1)),$(BUILD))
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(BUILD)/layers/main.o -Wl,--whole-archive $(BUILD)/lib$(1).a \
@@ -156,25 +160,25 @@ $(BUILD)/lxcri-guard: $(BUILD)/hooks/lxcri-guard.o $(call archives,pve basic,$(B
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # It validates every key without libnl or libnftables.
-$(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(call archives,hook lsm pve shared basic,$(BUILD))
+$(BUILD)/lxcri-lifecycle: $(BUILD)/hooks/lxcri-lifecycle.o $(call archives,hook lsm pve shared config basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
-$(BUILD)/lxcri-net: $(BUILD)/helpers/lxcri-net.o $(call archives,hook net netlink lsm pve shared basic,$(BUILD))
+$(BUILD)/lxcri-net: $(BUILD)/helpers/lxcri-net.o $(call archives,hook net netlink lsm pve shared config basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS)
 
-$(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(call archives,hook port netlink lsm pve shared basic,$(BUILD))
+$(BUILD)/lxcri-portfwd: $(BUILD)/helpers/lxcri-portfwd.o $(call archives,hook port netlink lsm pve shared config basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
 
-$(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(call archives,hook ocihooks lsm pve shared basic,$(BUILD))
+$(BUILD)/lxcri-ocihooks: $(BUILD)/helpers/lxcri-ocihooks.o $(call archives,hook ocihooks lsm pve shared config basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PAM_LIBS) $(JSONC_LIBS)
 
-$(BUILD)/lxcri-apparmor: $(BUILD)/helpers/lxcri-apparmor.o $(call archives,hook lsm pve shared basic,$(BUILD))
+$(BUILD)/lxcri-apparmor: $(BUILD)/helpers/lxcri-apparmor.o $(call archives,hook lsm pve shared config basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
 $(BUILD)/lxcri: $(BUILD)/cli/lxcri.o $(call archives,$(ALL_LAYERS_TOP_DOWN),$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
-$(BUILD)/lxcri-selinux: $(BUILD)/helpers/lxcri-selinux.o $(call archives,hook lsm pve shared basic,$(BUILD))
+$(BUILD)/lxcri-selinux: $(BUILD)/helpers/lxcri-selinux.o $(call archives,hook lsm pve shared config basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SELINUX_LIBS) $(JSONC_LIBS)
 
 # In a copy under BUILD: the policy Makefile writes next to its sources. It

@@ -14,8 +14,9 @@
 #include <sys/types.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/shared/config.h"
-#include "lib/shared/configedit.h"
+#include "lib/config/config.h"
+#include "lib/config/settings.h"
+#include "lib/config/configedit.h"
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
 #include "lib/shared/state.h"

@@ -12,7 +12,7 @@
 
 #include "lib/basic/atomicfile.h"
 #include "lib/basic/cleanup.h"
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "cli/ctfiles.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/lxcconf.h"

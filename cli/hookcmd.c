@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "cli/ctfiles.h"
 #include "lib/ocihooks/ocirun.h"
 #include "lib/basic/strv.h"

@@ -34,7 +34,7 @@
 #include "cli/ctfiles.h"
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
-#include "lib/shared/configedit.h"
+#include "lib/config/configedit.h"
 
 struct live_change;
 

@@ -29,8 +29,8 @@
 
 #include "lib/basic/atomicfile.h"
 #include "lib/basic/cleanup.h"
-#include "lib/shared/config.h"
-#include "lib/shared/configedit.h"
+#include "lib/config/config.h"
+#include "lib/config/configedit.h"
 #include "cli/ctfiles.h"
 #include "lib/basic/fileio.h"
 #include "cli/gc.h"

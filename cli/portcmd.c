@@ -13,7 +13,7 @@
 
 #include "lib/shared/json.h"
 #include "lib/basic/cleanup.h"
-#include "lib/shared/configedit.h"
+#include "lib/config/configedit.h"
 #include "cli/ctfiles.h"
 #include "cli/livechange.h"
 #include "lib/port/localnet.h"

@@ -12,7 +12,7 @@
 
 #include "lib/basic/atomicfile.h"
 #include "lib/basic/cleanup.h"
-#include "lib/shared/configedit.h"
+#include "lib/config/configedit.h"
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
 #include "cli/ctfiles.h"
@@ -496,7 +496,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 	if (strcmp(feature, "apparmor") == 0 && c->lsm.apparmor_profile) {
 		char value[CONFIG_APPARMOR_VALUE_MAX];
 
-		if (config_apparmor_value(c, value, sizeof(value)) < 0)
+		if (lsm_apparmor_value(&c->lsm, value, sizeof(value)) < 0)
 			return error_set(err, -ENAMETOOLONG, "%s: the apparmor key is too long",
 					 f.config);
 		add_string(o, "key", value);

@@ -16,7 +16,7 @@
 #include "lib/basic/fileio.h"
 #include "lib/lsm/profiles.h"
 #include "lib/basic/cleanup.h"
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/hook/lifecycle.h"
 #include "lib/net/netsetup.h"
 #include "lib/ocihooks/ocirun.h"

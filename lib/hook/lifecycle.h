@@ -26,7 +26,8 @@
 
 #include <stdbool.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
+#include "lib/config/settings.h"
 #include "lib/basic/error.h"
 #include "lib/basic/hookctx.h"
 #include "lib/basic/paths.h"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 
 #define APPARMOR_DATA_DIR	   "/usr/share/lxcri/apparmor"

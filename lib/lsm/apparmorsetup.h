@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 #include "lib/shared/state.h"
 

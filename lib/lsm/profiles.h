@@ -28,7 +28,7 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
 #include "lib/basic/sha256.h"

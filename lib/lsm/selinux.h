@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 
 /* SELinux is enabled: <sys_dir>/fs/selinux/enforce exists (sys_dir NULL: /sys). */

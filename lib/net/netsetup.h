@@ -62,7 +62,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
+#include "lib/config/settings.h"
 #include "lib/basic/ctns.h"
 #include "lib/basic/error.h"
 #include "lib/shared/state.h"

@@ -23,7 +23,7 @@
 
 #include <stdbool.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 
 #define RESOLVCONF_BACKUP_NAME "resolv.conf.orig"

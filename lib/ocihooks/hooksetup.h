@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 #include "lib/shared/state.h"
 

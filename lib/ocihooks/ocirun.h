@@ -44,7 +44,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 #include "lib/ocihooks/ocihooks.h"
 

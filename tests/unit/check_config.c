@@ -6,8 +6,9 @@
 #include <syslog.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/paths.h"
+#include "configtest.h"
 #include "testutil.h"
 
 /* The example of DESIGN.md. */
@@ -24,39 +25,6 @@ static const char design_example[] =
     "hooks: dir=/etc/lxcri/hooks.d,bundle=/var/lib/lxcri/bundles/105\n"
     "hook-user: root\n"
     "annotation0: com.example.gpu=all\n";
-
-static struct config *parse_ok(const char *text)
-{
-	struct lxcri_error err = { 0 };
-	struct config *c = NULL;
-	int r;
-
-	r = config_parse("t.conf", text, strlen(text), &c, &err);
-	ck_assert_msg(r == 0, "unexpected error %d: %s", r, err.message);
-	ck_assert_ptr_nonnull(c);
-	return c;
-}
-
-/* Asserts that text fails with "t.conf:<line>: " and a message containing needle. */
-static void parse_fails(const char *text, size_t size, unsigned line, const char *needle)
-{
-	struct lxcri_error err = { 0 };
-	struct config *c = NULL;
-	char prefix[64];
-	int r;
-
-	r = config_parse("t.conf", text, size, &c, &err);
-	ck_assert_msg(r == -EINVAL, "'%s': expected -EINVAL, got %d (%s)", text, r, err.message);
-	ck_assert_ptr_null(c);
-	ck_assert_int_eq(err.code, r);
-	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", line);
-	ck_assert_msg(strncmp(err.message, prefix, strlen(prefix)) == 0,
-		      "'%s': message '%s' does not start with '%s'", text, err.message, prefix);
-	ck_assert_msg(strstr(err.message, needle), "'%s': message '%s' does not contain \"%s\"",
-		      text, err.message, needle);
-	/* A complete sentence, not cut by the buffer. */
-	ck_assert_uint_lt(strlen(err.message), sizeof(err.message) - 1);
-}
 
 static void assert_addr(const struct ip_address *a, const char *expected)
 {
@@ -334,11 +302,8 @@ START_TEST(test_line_grammar)
 }
 END_TEST
 
-static const struct bad_input {
-	const char *text;
-	unsigned line;
-	const char *contains;
-} bad_inputs[] = {
+/* The grammar and the keys; each area's values are in its own suite (check_net...). */
+static const struct bad_input bad_inputs[] = {
 	/* lines and keys */
 	{ "net1 name=eth1,bridge=vmbr1", 1, "Missing ':' directly after key 'net1'" },
 	{ "net1 : name=eth1,bridge=vmbr1", 1, "Missing ':' directly after key 'net1'" },
@@ -372,193 +337,9 @@ static const struct bad_input {
 	  "Empty property in 'net1': 'name=eth1,,bridge=vmbr1'" },
 	{ "net1: name=eth1,bridge=vmbr1,", 1, "Empty property in 'net1'" },
 	{ "net1: =eth1,bridge=vmbr1", 1, "Missing property name in '=eth1' in 'net1'" },
-
-	/* net<N> */
-	{ "net1: bridge=vmbr1", 1, "Missing property 'name' in 'net1'" },
-	{ "net1: name=abcdefghijklmnop,bridge=vmbr1", 1,
-	  "Invalid value 'abcdefghijklmnop' for 'name' in 'net1'" },
-	{ "net1: name=eth/1,bridge=vmbr1", 1, "Invalid value 'eth/1' for 'name' in 'net1'" },
-	{ "net1: name=lo,bridge=vmbr1", 1, "Invalid value 'lo' for 'name' in 'net1'" },
-	{ "net1: name=..,bridge=vmbr1", 1, "Invalid value '..' for 'name' in 'net1'" },
-	{ "net1: name=eth1,bridge=vm br1", 1, "Invalid value 'vm br1' for 'bridge' in 'net1'" },
-	{ "net1: name=eth1", 1, "Missing property 'bridge' or 'cni' in 'net1'" },
-	{ "net1: name=eth1,bridge=vmbr1,cni=mynet", 1, "'bridge' and 'cni' exclude each other" },
-	{ "net1: name=eth1,cni=mynet,ip=10.0.0.5/24", 1,
-	  "Property 'ip' is not allowed with 'cni'" },
-	{ "net1: name=eth1,cni=mynet,gw6=fd00::1", 1, "Property 'gw6' is not allowed with 'cni'" },
-	{ "net1: name=eth1,cni=mynet,hwaddr=BC:24:11:00:00:01", 1,
-	  "Property 'hwaddr' is not allowed with 'cni'" },
-	{ "net1: name=eth1,cni=mynet,tag=5", 1, "Property 'tag' is not allowed with 'cni'" },
-	{ "net1: name=eth1,cni=-mynet", 1, "Invalid value '-mynet' for 'cni' in 'net1'" },
-	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5", 1, "Invalid value '10.0.0.5' for 'ip'" },
-	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/33", 1,
-	  "Invalid value '10.0.0.5/33' for 'ip'" },
-	{ "net1: name=eth1,bridge=vmbr1,ip=fd00::5/129", 1,
-	  "Invalid value 'fd00::5/129' for 'ip'" },
-	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.256/24", 1, "'10.0.0.256/24'" },
-	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/24;fd00::5/64;10.0.0.5/16", 1,
-	  "Duplicate address '10.0.0.5/16' for 'ip' in 'net1'" },
-	{ "net1: name=eth1,bridge=vmbr1,ip=10.0.0.5/24;", 1,
-	  "Invalid value '10.0.0.5/24;' for 'ip' in 'net1'" },
-	{ "net1: name=eth1,bridge=vmbr1,ip=224.0.0.5/24", 1, "'224.0.0.5/24'" },
-	{ "net1: name=eth1,bridge=vmbr1,gw=fd00::1", 1,
-	  "Invalid value 'fd00::1' for 'gw' in 'net1': expected an IPv4 address" },
-	{ "net1: name=eth1,bridge=vmbr1,gw6=10.0.0.1", 1,
-	  "Invalid value '10.0.0.1' for 'gw6' in 'net1': expected an IPv6 address" },
-	{ "net1: name=eth1,bridge=vmbr1,gw=10.0.0.1x", 1, "Invalid value '10.0.0.1x' for 'gw'" },
-	{ "net1: name=eth1,bridge=vmbr1,mtu=67", 1,
-	  "Invalid value '67' for 'mtu' in 'net1': expected a number from 68 to 65535" },
-	{ "net1: name=eth1,bridge=vmbr1,mtu=65536", 1, "Invalid value '65536' for 'mtu'" },
-	{ "#\n#\nnet1: name=eth1,bridge=vmbr1,mtu=9000x", 3,
-	  "Invalid value '9000x' for 'mtu' in 'net1': expected a number from 68 to 65535" },
-	{ "net1: name=eth1,bridge=vmbr1,mtu=01500", 1, "Invalid value '01500' for 'mtu'" },
-	{ "net1: name=eth1,bridge=vmbr1,mtu=1000,ip=fd00::5/64", 1,
-	  "Invalid value '1000' for 'mtu' in 'net1': IPv6 needs an MTU of at least 1280" },
-	{ "net1: name=eth1,bridge=vmbr1,mtu=1279,gw6=fe80::1", 1,
-	  "Invalid value '1279' for 'mtu'" },
-	{ "net1: name=eth1,bridge=vmbr1,hwaddr=01:00:5E:00:00:01", 1,
-	  "Invalid value '01:00:5E:00:00:01' for 'hwaddr' in 'net1': this is a multicast" },
-	{ "net1: name=eth1,bridge=vmbr1,hwaddr=00:00:00:00:00:00", 1,
-	  "Invalid value '00:00:00:00:00:00' for 'hwaddr' in 'net1': the all-zero" },
-	{ "net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:00:00", 1,
-	  "'BC:24:11:00:00' for 'hwaddr'" },
-	{ "net1: name=eth1,bridge=vmbr1,tag=0", 1, "Invalid value '0' for 'tag'" },
-	{ "net1: name=eth1,bridge=vmbr1,tag=4095", 1, "Invalid value '4095' for 'tag'" },
-	{ "net1: name=eth1,bridge=vmbr1\nnet2: name=eth1,cni=x", 2,
-	  "Interface name 'eth1' of 'net2' is already used by 'net1' on line 1" },
-	{ "net5: name=eth1,bridge=vmbr1,hwaddr=bc:24:11:00:00:01\n"
-	  "net2: name=eth2,bridge=vmbr1,hwaddr=BC:24:11:00:00:01",
-	  2, "MAC address 'BC:24:11:00:00:01' of 'net2' is already used by 'net5' on line 1" },
-
-	/* route<N> */
-	{ "route0: via=10.0.0.1", 1, "Missing property 'dst' in 'route0'" },
-	{ "route0: dst=10.10.0.5/16,dev=eth0", 1,
-	  "Invalid value '10.10.0.5/16' for 'dst' in 'route0': host bits are set; the network is "
-	  "'10.10.0.0/16'" },
-	{ "route0: dst=10.10.0.0,dev=eth0", 1, "Invalid value '10.10.0.0' for 'dst'" },
-	{ "route0: dst=default4,dev=eth0", 1, "Invalid value 'default4' for 'dst'" },
-	{ "route0: dst=10.0.0.0/8,via=fd00::1", 1,
-	  "Invalid value 'fd00::1' for 'via' in 'route0': expected an IPv4 address" },
-	{ "route0: dst=default6,via=10.0.0.1", 1,
-	  "Invalid value '10.0.0.1' for 'via' in 'route0': expected an IPv6 address" },
-	{ "route0: dst=default6,via=fe80::1", 1,
-	  "Invalid value 'fe80::1' for 'via' in 'route0': a link-local gateway needs 'dev'" },
-	{ "route3: dst=10.0.0.0/8", 1, "Missing property 'via' or 'dev' in 'route3'" },
-	{ "route0: dst=default,dev=eth0,table=0", 1, "Invalid value '0' for 'table' in 'route0'" },
-	{ "route0: dst=default,dev=eth0,table=local", 1, "Invalid value 'local' for 'table'" },
-	{ "route0: dst=default,dev=eth0,metric=4294967296", 1, "'4294967296' for 'metric'" },
-	{ "route0: dst=default,dev=eth 0", 1, "Invalid value 'eth 0' for 'dev'" },
-
-	/* dns */
-	{ "dns: nameserver=1.1.1.1;8.8.8.8;9.9.9.9;10.0.0.1", 1,
-	  "Invalid value '1.1.1.1;8.8.8.8;9.9.9.9;10.0.0.1' for 'nameserver' in 'dns'" },
-	{ "dns: nameserver=1.1.1", 1, "Invalid value '1.1.1' for 'nameserver' in 'dns'" },
-	{ "dns: nameserver=1.1.1.1;;8.8.8.8", 1, "'1.1.1.1;;8.8.8.8' for 'nameserver'" },
-	{ "dns: search=-bad.example.org", 1, "Invalid value '-bad.example.org' for 'search'" },
-	{ "dns: search=a..b", 1, "Invalid value 'a..b' for 'search'" },
-	{ "dns: search=a;b;c;d;e;f;g", 1, "Invalid value 'a;b;c;d;e;f;g' for 'search'" },
-	{ "dns: options=ndots:", 1, "Invalid value 'ndots:' for 'options' in 'dns'" },
-	{ "dns: options=NDOTS", 1, "Invalid value 'NDOTS' for 'options'" },
-	{ "dns: domain=example.org", 1, "Unknown property 'domain' in 'dns'" },
-
-	/* port<N> */
-	{ "port0: proto=tcp,host=0,ct=80", 1, "Invalid value '0' for 'host' in 'port0'" },
-	{ "port0: proto=tcp,host=65536,ct=80", 1, "Invalid value '65536' for 'host'" },
-	{ "port0: proto=tcp,host=8080,ct=0", 1, "Invalid value '0' for 'ct'" },
-	{ "port0: proto=tcp,host=10-5,ct=80", 1, "Invalid value '10-5' for 'host'" },
-	{ "port0: proto=tcp,host=8000-8010,ct=80-85", 1,
-	  "Invalid value '80-85' for 'ct' in 'port0': a range of container ports must be as long" },
-	{ "port0: proto=tcp,host=8000,ct=80-81", 1, "Invalid value '80-81' for 'ct'" },
-	{ "port0: proto=sctp,host=80,ct=80", 1,
-	  "Invalid value 'sctp' for 'proto' in 'port0': expected 'tcp' or 'udp'" },
-	{ "port0: proto=TCP,host=80,ct=80", 1, "Invalid value 'TCP' for 'proto'" },
-	{ "port0: host=80,ct=80", 1, "Missing property 'proto' in 'port0'" },
-	{ "port0: proto=tcp,ct=80", 1, "Missing property 'host' in 'port0'" },
-	{ "port0: proto=tcp,host=80", 1, "Missing property 'ct' in 'port0'" },
-	{ "port0: proto=tcp,host=8000-8100,ct=8000-8100\n#\nport9: proto=tcp,host=8080,ct=80", 3,
-	  "Host port 'tcp 8080' of 'port9' overlaps 'tcp 8000-8100' of 'port0' on line 1" },
-	{ "port0: proto=udp,host=53,ct=53,hostip=192.0.2.1\nport1: proto=udp,host=50-60,ct=53", 2,
-	  "Host port 'udp 50-60' of 'port1' overlaps 'udp 53' of 'port0' on line 1" },
-	{ "port0: proto=tcp,host=80,ct=80,hostip=2001:db8::1\n"
-	  "port1: proto=tcp,host=80,ct=8080,hostip=2001:db8:0::1",
-	  2, "'tcp 80' of 'port1' overlaps 'tcp 80' of 'port0' on line 1" },
-	{ "port0: proto=tcp,host=80,ct=80,hostip=192.0.2.300", 1,
-	  "Invalid value '192.0.2.300' for 'hostip'" },
-	{ "port0: proto=tcp,host=80,ct=80,hostip=0.0.0.0", 1,
-	  "Invalid value '0.0.0.0' for 'hostip'" },
-	{ "port0: proto=tcp,host=80,ct=80,net=eth1/", 1, "Invalid value 'eth1/' for 'net'" },
-
-	/* seccomp, apparmor, selinux */
-	{ "seccomp: etc/lxcri/x.json", 1,
-	  "Invalid value 'etc/lxcri/x.json' for 'seccomp': expected an absolute path" },
-	{ "seccomp: /etc/lxcri/../x.json", 1,
-	  "Invalid value '/etc/lxcri/../x.json' for 'seccomp'" },
-	{ "seccomp: /etc/x\x7f", 1, "'/etc/x\\x7f'" },
-	{ "seccomp: /x.json\nseccomp-sha256: 0123", 2,
-	  "Invalid value '0123' for 'seccomp-sha256': expected the 64 lowercase hex digits" },
-	{ "seccomp: /x.json\nseccomp-sha256: "
-	  "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
-	  2, "expected the 64 lowercase hex digits of a sha256 digest" },
-	{ "# no source\nseccomp-sha256: "
-	  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-	  2, "t.conf:2: 'seccomp-sha256' without 'seccomp'" },
-	{ "apparmor: lxcri-default", 1, "Missing '=' in property 'lxcri-default' in 'apparmor'" },
-	{ "apparmor: profile=a b", 1, "Invalid value 'a b' for 'profile' in 'apparmor'" },
-	{ "apparmor: name=x", 1, "Unknown property 'name' in 'apparmor'" },
-	{ "apparmor: profile=lxcri-default,nesting=1", 1,
-	  "t.conf:1: Invalid value '1' for 'nesting' in 'apparmor': only valid with "
-	  "profile=generated" },
-	{ "# x\napparmor: profile=unconfined,mount=nfs", 2,
-	  "t.conf:2: Invalid value 'nfs' for 'mount' in 'apparmor': only valid with "
-	  "profile=generated" },
-	{ "apparmor: profile=generated,nesting=yes", 1,
-	  "Invalid value 'yes' for 'nesting' in 'apparmor': expected 0 or 1" },
-	{ "apparmor: profile=generated,mount=nfs;;cifs", 1,
-	  "Invalid value 'nfs;;cifs' for 'mount' in 'apparmor': an element of the ';' list is "
-	  "empty" },
-	{ "apparmor: profile=generated,mount=nfs;a/b", 1,
-	  "Invalid value 'a/b' for 'mount' in 'apparmor': expected a file system type" },
-	{ "apparmor: profile=generated,mount=nfs;nfs", 1,
-	  "Invalid value 'nfs' for 'mount' in 'apparmor': listed twice" },
-	{ "apparmor: profile=generated,mount=a;b;c;d;e;f;g;h;i;j;k;l;m;n;o;p;q;r;s;t;u;v;w;x;y;z;"
-	  "a1;b1;c1;d1;e1;f1;g1",
-	  1, "at most 32 file system types" },
-	{ "selinux: system_u:system_r:container_t:s0:c1024", 1,
-	  "Invalid value 'system_u:system_r:container_t:s0:c1024' for 'selinux'" },
-	{ "selinux: system_u:system_r:container_t:s0:c20.c10", 1,
-	  "'system_u:system_r:container_t:s0:c20.c10'" },
-	{ "selinux: system_u:system_r", 1, "Invalid value 'system_u:system_r' for 'selinux'" },
-	{ "selinux: system_u:system_r:container_t:x0", 1, "'system_u:system_r:container_t:x0'" },
-
-	/* hooks, hook-user, annotation<N> */
-	{ "hooks: dir=/etc/a;etc/b", 1, "Invalid value 'etc/b' for 'dir' in 'hooks'" },
-	{ "hooks: bundle=/var/lib/../b", 1,
-	  "Invalid value '/var/lib/../b' for 'bundle' in 'hooks'" },
-	{ "hooks: dirs=/x", 1, "Unknown property 'dirs' in 'hooks'" },
-	{ "hooks: dir=/a ;/b", 1, "Invalid value '/a ' for 'dir' in 'hooks'" },
-	{ "hook-user: Root", 1, "Invalid value 'Root' for 'hook-user'" },
-	{ "hook-user: 4294967295", 1, "Invalid value '4294967295' for 'hook-user'" },
-	{ "hook-user: root user", 1, "Invalid value 'root user' for 'hook-user'" },
-	{ "hook-user: 0100", 1, "Invalid value '0100' for 'hook-user'" },
-	{ "annotation0: novalue", 1, "Missing '=' in 'novalue' for 'annotation0'" },
-	{ "annotation0: a b=c", 1, "Invalid annotation key 'a b' in 'annotation0'" },
-	{ "annotation0: =c", 1, "Invalid annotation key '' in 'annotation0'" },
-	{ "annotation0: k=a\x01"
-	  "b",
-	  1, "Invalid annotation value 'a\\x01b' for 'k'" },
-	{ "annotation0: k=\xff", 1, "Invalid annotation value '\\xff' for 'k'" },
-	{ "annotation0: com.example.gpu=all\nannotation1: com.example.gpu=none", 2,
-	  "Annotation key 'com.example.gpu' of 'annotation1' is already set by 'annotation0' on "
-	  "line 1" },
 };
 
-START_TEST(test_bad_input)
-{
-	const struct bad_input *b = &bad_inputs[_i];
-
-	parse_fails(b->text, strlen(b->text), b->line, b->contains);
-}
-END_TEST
+BAD_INPUT_TEST(bad_inputs)
 
 START_TEST(test_nul_byte)
 {
@@ -689,21 +470,6 @@ START_TEST(test_format_canonical)
 }
 END_TEST
 
-static void assert_round_trip(const char *text)
-{
-	_cleanup_config_ struct config *a = parse_ok(text), *b = NULL;
-	_cleanup_free_ char *first = NULL, *second = NULL;
-	struct lxcri_error err = { 0 };
-
-	ck_assert_int_eq(config_format(a, &first), 0);
-	ck_assert_msg(config_parse("again.conf", first, strlen(first), &b, &err) == 0, "%s: %s",
-		      first, err.message);
-	ck_assert_msg(config_equal(a, b), "models differ after:\n%s", first);
-	ck_assert_int_eq(config_format(b, &second), 0);
-	ck_assert_str_eq(first, second);
-	ck_assert_uint_eq(a->n_entries, b->n_entries);
-}
-
 START_TEST(test_round_trip)
 {
 	assert_round_trip(design_example);
@@ -727,35 +493,6 @@ START_TEST(test_round_trip)
 	assert_round_trip("apparmor: profile=generated,nesting=0,mount=nfs\n");
 	assert_round_trip("apparmor: mount=nfs;cifs;fuse.sshfs,nesting=1,profile=generated\n");
 	assert_round_trip("apparmor: profile=unconfined\n");
-}
-END_TEST
-
-START_TEST(test_apparmor_options)
-{
-	_cleanup_config_ struct config *a =
-	    parse_ok("apparmor: mount=nfs;fuse.sshfs,nesting=1,profile=generated\n");
-	_cleanup_config_ struct config *b =
-	    parse_ok("apparmor: profile=generated,nesting=1,mount=nfs;fuse.sshfs\n");
-	_cleanup_config_ struct config *c = parse_ok("apparmor: profile=generated,nesting=0\n");
-	_cleanup_free_ char *text = NULL;
-
-	ck_assert_str_eq(a->lsm.apparmor_profile, "generated");
-	ck_assert(a->lsm.apparmor_nesting);
-	ck_assert_str_eq(a->lsm.apparmor_mounts[0], "nfs");
-	ck_assert_str_eq(a->lsm.apparmor_mounts[1], "fuse.sshfs");
-	ck_assert_ptr_null(a->lsm.apparmor_mounts[2]);
-	ck_assert_uint_eq(a->lsm.apparmor_line, 1);
-	ck_assert(config_equal(a, b));
-	ck_assert_int_eq(config_format(a, &text), 0);
-	ck_assert_str_eq(text, "apparmor: profile=generated,nesting=1,mount=nfs;fuse.sshfs\n");
-	ck_assert(!c->lsm.apparmor_nesting);
-	ck_assert_ptr_null(c->lsm.apparmor_mounts);
-	ck_assert(!config_equal(a, c));
-	b->lsm.apparmor_nesting = false;
-	ck_assert(!config_equal(a, b));
-	b->lsm.apparmor_nesting = true;
-	b->lsm.apparmor_mounts[1][0] = 'g';
-	ck_assert(!config_equal(a, b));
 }
 END_TEST
 
@@ -913,182 +650,6 @@ START_TEST(test_too_large_said_once)
 }
 END_TEST
 
-static int settings_text(const char *text, struct settings *s, struct lxcri_error *err)
-{
-	return settings_parse("l.conf", text, strlen(text), s, err);
-}
-
-START_TEST(test_settings)
-{
-	struct settings s;
-	struct lxcri_error err = { 0 };
-	static const char text[] = "# host-wide\r\n\nlog-level: debug\nhelper-timeout: 3600\n";
-
-	settings_init(&s);
-	ck_assert_int_eq(s.log_level, LOG_INFO);
-	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
-
-	ck_assert_int_eq(settings_parse("l.conf", text, strlen(text), &s, &err), 0);
-	ck_assert_int_eq(s.log_level, LOG_DEBUG);
-	ck_assert_uint_eq(s.helper_timeout_ms, 3600000);
-
-	/* Keys not given keep their defaults. */
-	ck_assert_int_eq(settings_text("log-level: error", &s, &err), 0);
-	ck_assert_int_eq(s.log_level, LOG_ERR);
-	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
-	ck_assert_int_eq(settings_text("log-level: warning\nhelper-timeout: 1", &s, &err), 0);
-	ck_assert_int_eq(s.log_level, LOG_WARNING);
-	ck_assert_uint_eq(s.helper_timeout_ms, 1000);
-	ck_assert_int_eq(settings_text("log-level: info", &s, &err), 0);
-	ck_assert_int_eq(s.log_level, LOG_INFO);
-	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
-	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
-
-	/* CNI: Debian's and the reference locations by default, each one redirectable. */
-	ck_assert_str_eq(s.cni_config_dir, "/etc/cni/net.d");
-	ck_assert_str_eq(s.cni_plugin_path, "/usr/lib/cni:/opt/cni/bin");
-	ck_assert_str_eq(s.cni_cache_dir, "/var/lib/cni");
-	ck_assert_uint_eq(s.cni_timeout_ms, 20000);
-	ck_assert_int_eq(settings_text("cni-config-dir: /srv/cni\ncni-plugin-path: /a:/b/c\n"
-				       "cni-cache-dir: /run/cni\ncni-timeout: 5",
-				       &s, &err),
-			 0);
-	ck_assert_str_eq(s.cni_config_dir, "/srv/cni");
-	ck_assert_str_eq(s.cni_plugin_path, "/a:/b/c");
-	ck_assert_str_eq(s.cni_cache_dir, "/run/cni");
-	ck_assert_uint_eq(s.cni_timeout_ms, 5000);
-
-	/* Port forwards: our own nftables table, renamable (tests use one of their own). */
-	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
-	ck_assert_str_eq(s.port_table, "lxcri");
-	ck_assert_int_eq(settings_text("port-table: lxcri_test2", &s, &err), 0);
-	ck_assert_str_eq(s.port_table, "lxcri_test2");
-	/* How long a forward waits for an address the container gets later (ip=dhcp). */
-	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
-	ck_assert_uint_eq(s.port_address_timeout_ms, 120000);
-	ck_assert_int_eq(settings_text("port-address-timeout: 2", &s, &err), 0);
-	ck_assert_uint_eq(s.port_address_timeout_ms, 2000);
-
-	static const struct {
-		const char *text, *message;
-	} bad[] = {
-		{ "log-level: verbose", "l.conf:1: Invalid value 'verbose' for 'log-level'" },
-		{ "log-level: INFO", "l.conf:1: Invalid value 'INFO' for 'log-level'" },
-		{ "#\nhelper-timeout: 0", "l.conf:2: Invalid value '0' for 'helper-timeout'" },
-		{ "helper-timeout: 3601", "l.conf:1: Invalid value '3601' for 'helper-timeout'" },
-		{ "helper-timeout: 30s", "l.conf:1: Invalid value '30s' for 'helper-timeout'" },
-		{ "log-level: info\nlog-level: debug",
-		  "l.conf:2: Duplicate key: 'log-level' is already set on line 1" },
-		{ "timeout: 3", "l.conf:1: Unknown key 'timeout'" },
-		{ "net1: name=eth1,bridge=vmbr1", "l.conf:1: Unknown key 'net1'" },
-		{ "log-level debug", "l.conf:1: Missing ':' directly after key 'log-level'" },
-		{ "log-level:", "l.conf:1: Empty value for 'log-level'" },
-		{ "cni-config-dir: etc/cni",
-		  "l.conf:1: Invalid value 'etc/cni' for 'cni-config-dir': "
-		  "expected an absolute path" },
-		{ "cni-cache-dir: /var/../tmp",
-		  "l.conf:1: Invalid value '/var/../tmp' for 'cni-cache-dir'" },
-		{ "cni-plugin-path: /usr/lib/cni:bin",
-		  "l.conf:1: Invalid value '/usr/lib/cni:bin' for "
-		  "'cni-plugin-path': expected absolute paths" },
-		{ "cni-plugin-path: /a::/b",
-		  "l.conf:1: Invalid value '/a::/b' for 'cni-plugin-path'" },
-		{ "cni-plugin-path: /a:", "l.conf:1: Invalid value '/a:' for 'cni-plugin-path'" },
-		{ "cni-timeout: 0", "l.conf:1: Invalid value '0' for 'cni-timeout'" },
-		{ "port-address-timeout: 0",
-		  "l.conf:1: Invalid value '0' for 'port-address-timeout'" },
-		{ "port-address-timeout: 2m",
-		  "l.conf:1: Invalid value '2m' for 'port-address-timeout'" },
-		{ "port-table: 1abc",
-		  "l.conf:1: Invalid value '1abc' for 'port-table': expected a name" },
-		{ "port-table: a b", "l.conf:1: Invalid value 'a b' for 'port-table'" },
-		{ "port-table: lxcri-2", "l.conf:1: Invalid value 'lxcri-2' for 'port-table'" },
-		{ "port-table: lxcri;flush",
-		  "l.conf:1: Invalid value 'lxcri;flush' for 'port-table'" },
-	};
-	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-		settings_init(&s);
-		s.log_level = 99;
-		ck_assert_int_eq(settings_text(bad[i].text, &s, &err), -EINVAL);
-		ck_assert_msg(strncmp(err.message, bad[i].message, strlen(bad[i].message)) == 0,
-			      "'%s' gave '%s'", bad[i].text, err.message);
-		ck_assert_int_eq(s.log_level, 99); /* untouched */
-	}
-}
-END_TEST
-
-START_TEST(test_settings_load)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	char path[512];
-	struct settings s = { .log_level = 99, .helper_timeout_ms = 1 };
-	struct lxcri_error err = { 0 };
-
-	snprintf(path, sizeof(path), "%s/lxcri.conf", dir);
-	ck_assert_int_eq(settings_load(path, &s, &err), 0);
-	ck_assert_int_eq(s.log_level, LOG_INFO);
-	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
-
-	test_write_file(path, "helper-timeout: 5\nlog-level: warning\n");
-	ck_assert_int_eq(settings_load(path, &s, &err), 0);
-	ck_assert_int_eq(s.log_level, LOG_WARNING);
-	ck_assert_uint_eq(s.helper_timeout_ms, 5000);
-
-	test_write_file(path, "\nlog-level: loud\n");
-	ck_assert_int_eq(settings_load(path, &s, &err), -EINVAL);
-	ck_assert_msg(strncmp(err.message, path, strlen(path)) == 0 &&
-			  strstr(err.message, ":2: Invalid value 'loud' for 'log-level'"),
-		      "%s", err.message);
-	ck_assert_int_eq(s.log_level, LOG_WARNING);
-
-	ck_assert_int_eq(settings_load(dir, &s, &err), -EISDIR);
-	test_rm_rf(dir);
-}
-END_TEST
-
-/*
- * The settings of a host, found where its paths say: absent is the
- * defaults; broken is the error, with the defaults left for a caller that
- * goes on; a path that does not fit is said as such.
- */
-START_TEST(test_settings_load_host)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	struct lxcri_paths paths = { 0 };
-	struct settings s = { .log_level = 99, .helper_timeout_ms = 1 };
-	struct lxcri_error err = { 0 };
-	char path[PATH_MAX];
-
-	snprintf(paths.etc_dir, sizeof(paths.etc_dir), "%s", dir);
-	ck_assert_int_eq(settings_load_host(&paths, &s, &err), 0);
-	ck_assert_int_eq(s.log_level, LOG_INFO);
-	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
-
-	snprintf(path, sizeof(path), "%s/lxcri.conf", dir);
-	test_write_file(path, "helper-timeout: 7\n");
-	ck_assert_int_eq(settings_load_host(&paths, &s, &err), 0);
-	ck_assert_uint_eq(s.helper_timeout_ms, 7000);
-
-	test_write_file(path, "helper-timeout: 7\nlog-level: loud\n");
-	s.log_level = 99;
-	ck_assert_int_eq(settings_load_host(&paths, &s, &err), -EINVAL);
-	ck_assert_msg(strncmp(err.message, path, strlen(path)) == 0 &&
-			  strstr(err.message, ":2: Invalid value 'loud' for 'log-level'"),
-		      "%s", err.message);
-	ck_assert_int_eq(s.log_level, LOG_INFO);
-	ck_assert_uint_eq(s.helper_timeout_ms, 30000);
-
-	memset(paths.etc_dir, 'a', sizeof(paths.etc_dir) - 8);
-	paths.etc_dir[0] = '/';
-	paths.etc_dir[sizeof(paths.etc_dir) - 8] = '\0';
-	s.log_level = 99;
-	ck_assert_int_eq(settings_load_host(&paths, &s, &err), -ENAMETOOLONG);
-	ck_assert_str_eq(err.message, "Path of the settings file is too long");
-	ck_assert_int_eq(s.log_level, LOG_INFO);
-	test_rm_rf(dir);
-}
-END_TEST
-
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1105,14 +666,10 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_key_feature);
 	tcase_add_test(tc, test_format_canonical);
 	tcase_add_test(tc, test_round_trip);
-	tcase_add_test(tc, test_apparmor_options);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_format_rejects_unrepresentable);
 	tcase_add_test(tc, test_format_orders_by_index);
 	tcase_add_test(tc, test_load);
-	tcase_add_test(tc, test_settings);
-	tcase_add_test(tc, test_settings_load);
-	tcase_add_test(tc, test_settings_load_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,7 +3,7 @@
 #include <netinet/in.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/shared/configedit.h"
+#include "lib/config/configedit.h"
 #include "testutil.h"
 
 #define ETH1 "name=eth1,bridge=vmbr1"

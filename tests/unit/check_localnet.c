@@ -10,7 +10,7 @@
 
 #include "testutil.h"
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/port/localnet.h"
 #include "lib/netlink/netlink.h"
 #include "lib/basic/parse.h"

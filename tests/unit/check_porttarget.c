@@ -4,7 +4,7 @@
 
 #include "testutil.h"
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/port/porttarget.h"
 
 static void assert_address(const struct ip_address *a, const char *want)

@@ -4,7 +4,7 @@
 #include "testutil.h"
 
 #include "lib/basic/cleanup.h"
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/fileio.h"
 #include "lib/lsm/profiles.h"
 #include "lib/basic/sha256.h"

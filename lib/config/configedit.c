@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "lib/shared/configedit.h"
+#include "lib/config/configedit.h"
 
 #include <errno.h>
 #include <netinet/in.h>

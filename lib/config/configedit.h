@@ -6,7 +6,7 @@
  * and `lxcri net del`: every line that is not edited stays byte for byte,
  * so comments, blank lines, CRLF line ends and the order of the keys are
  * kept. The grammar has one record per line and no continuation lines
- * (lib/shared/config.c's reader), so a record is exactly one line.
+ * (lib/config/config.c's reader), so a record is exactly one line.
  *
  * The text before the edit must parse, and so must the result: it is run
  * through config_parse() before it is handed back, and its errors name the
@@ -16,7 +16,7 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "lib/shared/config.h"
+#include "lib/config/config.h"
 #include "lib/basic/error.h"
 
 /* For configedit_net_add() and _port_add(): the lowest index that no key of the kind uses. */

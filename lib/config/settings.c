@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "lib/config/settings.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "lib/basic/cleanup.h"
+#include "lib/basic/parse.h"
+#include "lib/basic/paths.h"
+#include "lib/config/config.h"
+#include "lib/config/reader.h"
+
+void settings_init(struct settings *s)
+{
+	*s = (struct settings){
+		.log_level = LOG_INFO,
+		.helper_timeout_ms = 30 * 1000,
+		.cni_config_dir = "/etc/cni/net.d",
+		.cni_plugin_path = "/usr/lib/cni:/opt/cni/bin",
+		.cni_cache_dir = "/var/lib/cni",
+		.cni_timeout_ms = 20 * 1000,
+		.port_table = "lxcri",
+		.port_address_timeout_ms = 120 * 1000,
+	};
+}
+
+enum setting_kind { SETTING_LEVEL, SETTING_SECONDS, SETTING_DIR, SETTING_DIR_LIST, SETTING_NAME };
+
+static const struct setting_def {
+	const char *key;
+	enum setting_kind kind;
+	size_t offset;
+} setting_defs[] = {
+	{ "log-level", SETTING_LEVEL, offsetof(struct settings, log_level) },
+	{ "helper-timeout", SETTING_SECONDS, offsetof(struct settings, helper_timeout_ms) },
+	{ "cni-config-dir", SETTING_DIR, offsetof(struct settings, cni_config_dir) },
+	{ "cni-plugin-path", SETTING_DIR_LIST, offsetof(struct settings, cni_plugin_path) },
+	{ "cni-cache-dir", SETTING_DIR, offsetof(struct settings, cni_cache_dir) },
+	{ "cni-timeout", SETTING_SECONDS, offsetof(struct settings, cni_timeout_ms) },
+	{ "port-table", SETTING_NAME, offsetof(struct settings, port_table) },
+	{ "port-address-timeout", SETTING_SECONDS,
+	  offsetof(struct settings, port_address_timeout_ms) },
+};
+
+/* An nftables table name as lib/port/portfwd takes it: a letter, then letters, digits and '_', at
+ * most 63. */
+static bool nft_name_valid(const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n == 0 || n > 63 ||
+	    !((value[0] >= 'a' && value[0] <= 'z') || (value[0] >= 'A' && value[0] <= 'Z')))
+		return false;
+	return strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	       n;
+}
+
+/* Each ':'-separated part an absolute path (the CNI plugin path). */
+static bool dir_list_valid(const char *value)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+	size_t n = 0;
+
+	if (!copy || value[0] == ':' || value[strlen(value) - 1] == ':' || strstr(value, "::"))
+		return false;
+	for (char *part = strtok_r(copy, ":", &save); part; part = strtok_r(NULL, ":", &save), n++)
+		if (!path_absolute_valid(part))
+			return false;
+	return n > 0;
+}
+
+static int setting_set(struct reader *rd, const struct setting_def *def, const char *value,
+		       struct settings *result)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+		{ "error", LOG_ERR },
+		{ "warning", LOG_WARNING },
+		{ "info", LOG_INFO },
+		{ "debug", LOG_DEBUG },
+	};
+	char q[ESCAPE_BUFSIZE], *field = (char *)result + def->offset;
+	uint32_t seconds;
+	size_t i;
+
+	escape_for_message(value, q, sizeof(q));
+	switch (def->kind) {
+	case SETTING_LEVEL:
+		for (i = 0; i < ELEMENTSOF(levels); i++)
+			if (strcmp(value, levels[i].name) == 0)
+				break;
+		if (i == ELEMENTSOF(levels))
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected 'error', "
+					   "'warning', 'info' or 'debug'",
+					   q, def->key);
+		*(int *)(void *)field = levels[i].level;
+		return 0;
+	case SETTING_SECONDS:
+		if (parse_uint32(value, 1, 3600, &seconds) < 0)
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected a number "
+					   "of seconds from 1 to 3600",
+					   q, def->key);
+		*(unsigned *)(void *)field = seconds * 1000;
+		return 0;
+	case SETTING_DIR:
+		if (!path_absolute_valid(value))
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected an absolute path",
+					   q, def->key);
+		break;
+	case SETTING_DIR_LIST:
+		if (!dir_list_valid(value))
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected absolute paths "
+					   "separated by ':'",
+					   q, def->key);
+		break;
+	case SETTING_NAME:
+		if (!nft_name_valid(value))
+			return reader_fail(
+			    rd, -EINVAL,
+			    "Invalid value '%s' for '%s': expected a name of at most "
+			    "63 letters, digits and '_', starting with a letter",
+			    q, def->key);
+		break;
+	}
+	if (strlen(value) >= PATH_MAX)
+		return reader_fail(rd, -ENAMETOOLONG, "Value of '%s' is too long", def->key);
+	strcpy(field, value);
+	return 0;
+}
+
+int settings_parse(const char *name, const char *data, size_t size, struct settings *s,
+		   struct lxcri_error *err)
+{
+	unsigned seen[ELEMENTSOF(setting_defs)] = { 0 };
+	struct settings result;
+	struct reader rd;
+	int r;
+
+	settings_init(&result);
+	r = reader_init(&rd, name, data, size, err);
+	if (r < 0)
+		return r;
+	for (;;) {
+		_cleanup_free_ char *line = NULL;
+		char *key, *value, q[ESCAPE_BUFSIZE];
+		size_t i;
+
+		r = reader_next(&rd, &line, &key, &value);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+		for (i = 0; i < ELEMENTSOF(setting_defs); i++)
+			if (strcmp(key, setting_defs[i].key) == 0)
+				break;
+		if (i == ELEMENTSOF(setting_defs))
+			return reader_fail(&rd, -EINVAL, "Unknown key '%s'",
+					   escape_for_message(key, q, sizeof(q)));
+		if (seen[i])
+			return reader_fail(&rd, -EINVAL,
+					   "Duplicate key: '%s' is already set on line %u", key,
+					   seen[i]);
+		seen[i] = rd.line;
+		r = setting_set(&rd, &setting_defs[i], value, &result);
+		if (r < 0)
+			return r;
+	}
+	*s = result;
+	return 0;
+}
+
+int settings_load(const char *path, struct settings *s, struct lxcri_error *err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t size;
+	int r;
+
+	r = config_read(path, &data, &size, err);
+	if (r == -ENOENT) {
+		settings_init(s);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	return settings_parse(path, data, size, s, err);
+}
+
+int settings_load_host(const struct lxcri_paths *p, struct settings *s, struct lxcri_error *err)
+{
+	char path[PATH_MAX];
+	int r = paths_settings(p, path, sizeof(path));
+
+	settings_init(s);
+	if (r < 0)
+		return error_set(err, r, "Path of the settings file is too long");
+	return settings_load(path, s, err);
+}
