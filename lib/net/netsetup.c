@@ -171,7 +171,7 @@ static int check_net(const struct netsetup *ns, struct nl_sock *host, struct nl_
 static int gateway_route(struct nl_sock *ct, const struct config_net *net,
 			 const struct ip_address *gw, struct lxcri_error *err)
 {
-	struct config_route route = {
+	struct netlink_route route = {
 		.is_default = true,
 		.dst = { .addr = { .family = gw->family } },
 		.has_via = true,
@@ -489,7 +489,19 @@ int netsetup_apply(const struct netsetup *ns, const struct config *c, struct sta
 	for (size_t i = 0; r >= 0 && i < c->net.n_nets; i++)
 		r = apply_one(ns, host, ct, &c->net.nets[i], lists[i], s, err);
 	for (size_t i = 0; r >= 0 && i < c->net.n_routes; i++) {
-		r = netlink_route_add(ct, &c->net.routes[i], err);
+		const struct config_route *cr = &c->net.routes[i];
+		struct netlink_route route = {
+			.is_default = cr->is_default,
+			.dst = cr->dst,
+			.has_via = cr->has_via,
+			.via = cr->via,
+			.has_metric = cr->has_metric,
+			.metric = cr->metric,
+			.table = cr->table,
+		};
+
+		memcpy(route.dev, cr->dev, sizeof(route.dev));
+		r = netlink_route_add(ct, &route, err);
 		if (r < 0)
 			r = error_prefix(err, r, "route%u", c->net.routes[i].index);
 	}

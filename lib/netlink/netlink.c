@@ -1407,7 +1407,8 @@ int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct ip_
 	return 0;
 }
 
-int netlink_route_add(struct nl_sock *sk, const struct config_route *route, struct lxcri_error *err)
+int netlink_route_add(struct nl_sock *sk, const struct netlink_route *route,
+		      struct lxcri_error *err)
 {
 	_cleanup_rtnl_route_ struct rtnl_route *rt = NULL;
 	_cleanup_nl_addr_ struct nl_addr *dst = NULL;

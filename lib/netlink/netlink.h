@@ -39,9 +39,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "lib/config/config.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/error.h"
+#include "lib/basic/parse.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free)
 #define _cleanup_nl_socket_ _cleanup_(nl_socket_freep)
@@ -138,12 +138,24 @@ int netlink_link_configure(struct nl_sock *sk, const char *ifname,
 int netlink_address_add(struct nl_sock *sk, const char *ifname, const struct ip_prefix *cidr,
 			struct lxcri_error *err);
 
+/* A route, as netlink_route_add() takes it. */
+struct netlink_route {
+	bool is_default;      /* the default route of dst.addr.family */
+	struct ip_prefix dst; /* family set even for default */
+	bool has_via;
+	struct ip_address via;
+	char dev[IFNAMSIZ]; /* "" if none */
+	bool has_metric;
+	uint32_t metric;
+	uint32_t table; /* 0: main */
+};
+
 /*
  * Adds a route: route->dst (or the default route of its family), via, dev
  * (looked up by name in sk's netns), metric and table (0: main). A route
  * needs via, dev or both. An identical route already there is -EEXIST.
  */
-int netlink_route_add(struct nl_sock *sk, const struct config_route *route,
+int netlink_route_add(struct nl_sock *sk, const struct netlink_route *route,
 		      struct lxcri_error *err);
 
 /*

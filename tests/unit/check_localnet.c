@@ -259,7 +259,7 @@ static int connect_from(int ns, int back, const char *address, uint16_t port)
 START_TEST(test_guard_drops_neighbour)
 {
 	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(7777) };
-	struct config_route via_host = { .dst = test_prefix("127.0.0.0/8"), .has_via = true };
+	struct netlink_route via_host = { .dst = test_prefix("127.0.0.0/8"), .has_via = true };
 	struct nl_sock *neighbour = NULL;
 	struct lxcri_error err = { 0 };
 	int server, one = 1;

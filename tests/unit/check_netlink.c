@@ -425,9 +425,9 @@ START_TEST(test_address_and_route_lookups)
 	struct lxcri_error err = { 0 };
 	struct ip_prefix got[4], c4 = cidr("10.0.0.5/24"), c4b = cidr("10.1.0.5/16"),
 				 c6 = cidr("fd00::5/64"), h4 = cidr("10.0.0.1/24");
-	struct config_route def = { .is_default = true,
-				    .dst.addr.family = AF_INET,
-				    .has_via = true };
+	struct netlink_route def = { .is_default = true,
+				     .dst.addr.family = AF_INET,
+				     .has_via = true };
 	char dev[IFNAMSIZ] = "";
 	size_t n = 99;
 
@@ -478,7 +478,7 @@ START_TEST(test_addresses_and_routes)
 {
 	struct netlink_link_settings up = { .up = true };
 	struct lxcri_error err = { 0 };
-	struct config_route routes[4] = { 0 };
+	struct netlink_route routes[4] = { 0 };
 	struct ip_prefix c4 = cidr("10.0.0.5/24"), c6 = cidr("fd00::5/64");
 	int ifindex, r;
 

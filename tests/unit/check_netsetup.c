@@ -259,14 +259,21 @@ START_TEST(test_addresses_and_routes_inside)
 	ck_assert_uint_eq(p.mtu, 1400);
 	ck_assert_mem_eq(p.mac, mac, 6);
 
-	/* The route is there: adding it again is -EEXIST. */
-	ck_assert_int_eq(netlink_route_add(e.ct, &c->net.routes[0], &err), -EEXIST);
+	/* The route is there, in table 100 with metric 7: adding it again is -EEXIST. */
+	struct netlink_route route = { .dst = c->net.routes[0].dst,
+				       .has_via = true,
+				       .via = c->net.routes[0].via,
+				       .dev = "eth1",
+				       .has_metric = true,
+				       .metric = 7,
+				       .table = 100 };
+	ck_assert_int_eq(netlink_route_add(e.ct, &route, &err), -EEXIST);
 	/* So is the default route through gw. */
-	struct config_route def = { .is_default = true,
-				    .dst = { .addr = { .family = AF_INET } },
-				    .has_via = true,
-				    .via = c->net.nets[0].gw,
-				    .dev = "eth1" };
+	struct netlink_route def = { .is_default = true,
+				     .dst = { .addr = { .family = AF_INET } },
+				     .has_via = true,
+				     .via = c->net.nets[0].gw,
+				     .dev = "eth1" };
 	ck_assert_int_eq(netlink_route_add(e.ct, &def, &err), -EEXIST);
 	env_done(&e);
 }
