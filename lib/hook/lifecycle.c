@@ -28,22 +28,27 @@
 
 extern char **environ;
 
+static int check_profiles(const struct lifecycle *lc, const struct config *c,
+			  struct lxcri_error *err);
+
 /*
  * A feature without a helper is not in this version: a key of it refuses
  * the start. One helper may serve several features (lxcri-net: net, route
  * and dns); it then runs once per hook. seccomp has no helper to run ("",
- * no hook): LXC loads the profile itself, and pre-start checks, here, that
- * LXC's config points at it and that it is current (lib/lsm/profiles.h).
+ * no hook): LXC loads the profile itself. The profiles' verify checks, after
+ * the pre-start helpers, that LXC's config points at each profile and that
+ * it is current (lib/lsm/profiles.h); the hooks' validate, that root alone
+ * decides which hooks run.
  */
 const struct feature lxcri_features[] = {
-	{ "seccomp", "", 0 },
-	{ "apparmor", "lxcri-apparmor", HOOK_MASK(HOOK_PRE_START) },
-	{ "selinux", "lxcri-selinux", HOOK_MASK(HOOK_PRE_START) },
-	{ "net", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
-	{ "route", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
-	{ "dns", "lxcri-net", HOOK_MASK(HOOK_START_HOST) },
-	{ "port", "lxcri-portfwd", HOOK_MASK(HOOK_START_HOST) },
-	{ "hooks", "lxcri-ocihooks", HOOK_MASK(HOOK_START_HOST) },
+	{ "seccomp", "", 0, NULL, check_profiles },
+	{ "apparmor", "lxcri-apparmor", HOOK_MASK(HOOK_PRE_START), NULL, check_profiles },
+	{ "selinux", "lxcri-selinux", HOOK_MASK(HOOK_PRE_START), NULL, check_profiles },
+	{ "net", "lxcri-net", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
+	{ "route", "lxcri-net", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
+	{ "dns", "lxcri-net", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
+	{ "port", "lxcri-portfwd", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
+	{ "hooks", "lxcri-ocihooks", HOOK_MASK(HOOK_START_HOST), lifecycle_check_sources, NULL },
 };
 const size_t lxcri_features_count = ELEMENTSOF(lxcri_features);
 
@@ -105,14 +110,48 @@ int lifecycle_check_sources(const struct config *c, struct lxcri_error *err)
 	return 0;
 }
 
+/* Whether an earlier feature that c uses has the same check (it ran already). */
+static bool check_ran(const struct feature *features, size_t i, const struct config *c, bool verify)
+{
+	for (size_t j = 0; j < i; j++)
+		if ((verify ? (void *)features[j].verify == (void *)features[i].verify
+			    : (void *)features[j].validate == (void *)features[i].validate) &&
+		    config_uses(c, features[j].name))
+			return true;
+	return false;
+}
+
+int lifecycle_check_features(const struct feature *features, size_t n_features,
+			     const struct config *c, struct lxcri_error *err)
+{
+	int r = lifecycle_check_supported(features, n_features, c, err);
+
+	for (size_t i = 0; r >= 0 && i < n_features; i++)
+		if (features[i].validate && config_uses(c, features[i].name) &&
+		    !check_ran(features, i, c, false))
+			r = features[i].validate(c, err);
+	return r;
+}
+
+/* After the pre-start helpers: the verify check of each feature c uses, once. */
+static int verify_features(const struct lifecycle *lc, const struct config *c,
+			   struct lxcri_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < lc->n_features; i++)
+		if (lc->features[i].verify && config_uses(c, lc->features[i].name) &&
+		    !check_ran(lc->features, i, c, true))
+			r = lc->features[i].verify(lc, c, err);
+	return r;
+}
+
 int lifecycle_validate_config(const char *path, struct config **ret, struct lxcri_error *err)
 {
 	int r = config_load(path, ret, err);
 
 	if (r >= 0)
-		r = lifecycle_check_supported(lxcri_features, lxcri_features_count, *ret, err);
-	if (r >= 0)
-		r = lifecycle_check_sources(*ret, err);
+		r = lifecycle_check_features(lxcri_features, lxcri_features_count, *ret, err);
 	return r;
 }
 
@@ -436,13 +475,12 @@ static int load_settings(struct lifecycle *lc, struct lxcri_error *err)
  * After the profile helpers: a host that cannot enforce a profile at all is
  * the first thing to say. LXC reads the seccomp profile after pre-start.
  */
-static int check_profiles(struct lifecycle *lc, const struct config *c, struct lxcri_error *err)
+static int check_profiles(const struct lifecycle *lc, const struct config *c,
+			  struct lxcri_error *err)
 {
 	char fallback[PATH_MAX];
 	const char *lxc_config = lc->ctx->config_file;
 
-	if (!c->lsm.seccomp && !c->lsm.apparmor_profile && !c->lsm.selinux)
-		return 0;
 	if (!lxc_config || !*lxc_config) {
 		if (path_join(fallback, sizeof(fallback), "%s/%s/config", lc->paths->lxc_path,
 			      lc->ctx->id) < 0)
@@ -485,9 +523,7 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 	r = config_parse(lc->config_path, text, size, &c, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
-	r = lifecycle_check_supported(lc->features, lc->n_features, c, err);
-	if (r >= 0)
-		r = lifecycle_check_sources(c, err);
+	r = lifecycle_check_features(lc->features, lc->n_features, c, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
 
@@ -499,7 +535,7 @@ static int pre_start(struct lifecycle *lc, struct lxcri_error *err)
 		r = run_planned(lc, &s, c, err);
 	if (r < 0)
 		return refuse(lc, s, "pre-start", r, err);
-	r = check_profiles(lc, c, err);
+	r = verify_features(lc, c, err);
 	if (r < 0) {
 		(void)teardown_items(lc, &s);
 		return refuse(lc, s, "pre-start", r, err);

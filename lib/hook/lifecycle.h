@@ -35,10 +35,22 @@
 
 #define HOOK_MASK(t) (1u << (t))
 
+struct lifecycle;
+
 struct feature {
 	const char *name;   /* as config_key_feature() names it */
 	const char *helper; /* program in libexec_dir; NULL: not supported by this version */
 	unsigned hook_mask; /* hook types that run the helper */
+	/*
+	 * What is checked beyond the keys' grammar, before anything runs: at
+	 * pre-start and by `lxcri config validate` (NULL: nothing).
+	 */
+	int (*validate)(const struct config *c, struct lxcri_error *err);
+	/*
+	 * What is checked at pre-start after the helpers ran (NULL: nothing):
+	 * what LXC loads after pre-start. Features that share one run it once.
+	 */
+	int (*verify)(const struct lifecycle *lc, const struct config *c, struct lxcri_error *err);
 };
 
 /* The features of this version, in the order their helpers run. */
@@ -75,7 +87,15 @@ int lifecycle_check_supported(const struct feature *features, size_t n_features,
 			      const struct config *c, struct lxcri_error *err);
 
 /*
- * What decides which programs run as root must be root's alone (lib/basic/trust.h):
+ * lifecycle_check_supported(), then the validate check of each feature c
+ * uses, each distinct one once, in table order.
+ */
+int lifecycle_check_features(const struct feature *features, size_t n_features,
+			     const struct config *c, struct lxcri_error *err);
+
+/*
+ * The hooks feature's validate check. What decides which programs run as
+ * root must be root's alone (lib/basic/trust.h):
  * each "hooks: dir=" and the bundle's config.json. -EPERM with
  * "<file>:<line>: hooks: dir '/tmp' refused: '/tmp' is writable by group or
  * others"; a missing directory or bundle is no error here.

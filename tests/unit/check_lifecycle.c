@@ -19,10 +19,23 @@ struct env {
 	char calls[PATH_MAX];
 };
 
+/* The selinux verify check: how often it ran, and whether it refuses (TEST_VERIFY_REFUSES). */
+static unsigned verify_calls;
+
+static int test_verify(const struct lifecycle *lc, const struct config *c, struct lxcri_error *err)
+{
+	(void)lc;
+	verify_calls++;
+	if (getenv("TEST_VERIFY_REFUSES"))
+		return error_set(err, -ENOLINK, "%s:%u: selinux: not what LXC loads", c->path,
+				 c->lsm.selinux_line);
+	return 0;
+}
+
 static const struct feature test_features[] = {
-	{ "selinux", "fake-selinux", HOOK_MASK(HOOK_PRE_START) },
-	{ "net", "fake-net", HOOK_MASK(HOOK_START_HOST) },
-	{ "port", NULL, HOOK_MASK(HOOK_START_HOST) }, /* not in this version */
+	{ "selinux", "fake-selinux", HOOK_MASK(HOOK_PRE_START), NULL, test_verify },
+	{ "net", "fake-net", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
+	{ "port", NULL, HOOK_MASK(HOOK_START_HOST), NULL, NULL }, /* not in this version */
 };
 
 static void env_setup(struct env *e)
@@ -350,6 +363,90 @@ START_TEST(test_bad_config_refused_with_line)
 }
 END_TEST
 
+/*
+ * A feature's verify check runs after the pre-start helpers, once, only
+ * for a config that uses the feature; its refusal refuses the start.
+ */
+START_TEST(test_verify_after_helpers)
+{
+	struct env e;
+	struct lxcri_error err = {};
+	_cleanup_state_ struct state *s = NULL;
+
+	env_setup(&e);
+	helper(&e, "fake-selinux", "exit 0");
+	ct_config(&e, "plain", "net0: name=eth1,bridge=vmbr0\n");
+	ck_assert_int_eq(run_hook(&e, "plain", HOOK_PRE_START, &err), 0);
+	ck_assert_uint_eq(verify_calls, 0);
+
+	ct_config(&e, "web", "selinux: u:r:t:s0\n");
+	ck_assert_msg(run_hook(&e, "web", HOOK_PRE_START, &err) == 0, "%s", err.message);
+	ck_assert_uint_eq(verify_calls, 1);
+	_cleanup_free_ char *log = calls(&e);
+	ck_assert_ptr_nonnull(strstr(log, "fake-selinux"));
+
+	setenv("TEST_VERIFY_REFUSES", "1", 1);
+	ck_assert_int_eq(run_hook(&e, "web", HOOK_PRE_START, &err), -ENOLINK);
+	ck_assert_uint_eq(verify_calls, 2);
+	ck_assert_msg(strstr(err.message, "web.conf:1: selinux: not what LXC loads"), "%s",
+		      err.message);
+	s = load_state(&e, "web");
+	ck_assert_str_eq(s->phase, "refused");
+	ck_assert_str_eq(s->error_message, err.message);
+	env_teardown(&e);
+}
+END_TEST
+
+/* Counts calls of the validate checks below; B refuses when its config has a port. */
+static unsigned validate_a, validate_b;
+
+static int check_a(const struct config *c, struct lxcri_error *err)
+{
+	(void)c;
+	(void)err;
+	validate_a++;
+	return 0;
+}
+
+static int check_b(const struct config *c, struct lxcri_error *err)
+{
+	validate_b++;
+	if (c->port.n_ports)
+		return error_set(err, -EPERM, "%s:%u: port refused", c->path,
+				 c->port.ports[0].line);
+	return 0;
+}
+
+/* Shared validate checks run once; a feature not used runs none; a refusal is said. */
+START_TEST(test_validate_checks)
+{
+	static const struct feature features[] = {
+		{ "seccomp", "", 0, check_a, NULL },
+		{ "apparmor", "x", HOOK_MASK(HOOK_PRE_START), check_a, NULL },
+		{ "net", "y", HOOK_MASK(HOOK_START_HOST), check_b, NULL },
+		{ "port", "y", HOOK_MASK(HOOK_START_HOST), check_b, NULL },
+	};
+	_cleanup_config_ struct config *c = NULL, *d = NULL;
+	struct lxcri_error err = {};
+	const char *text = "seccomp: /s.json\napparmor: profile=unconfined\n";
+
+	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
+	ck_assert_int_eq(lifecycle_check_features(features, 4, c, &err), 0);
+	ck_assert_uint_eq(validate_a, 1);
+	ck_assert_uint_eq(validate_b, 0);
+
+	text = "net0: name=eth0,bridge=vmbr0\nport0: proto=tcp,host=80,ct=80\n";
+	ck_assert_int_eq(config_parse("u.conf", text, strlen(text), &d, &err), 0);
+	ck_assert_int_eq(lifecycle_check_features(features, 4, d, &err), -EPERM);
+	ck_assert_str_eq(err.message, "u.conf:2: port refused");
+	ck_assert_uint_eq(validate_a, 1);
+	ck_assert_uint_eq(validate_b, 1);
+	/* Unsupported keys are said before any check runs. */
+	ck_assert_int_eq(lifecycle_check_features(features, 2, d, &err), -EOPNOTSUPP);
+	ck_assert_uint_eq(validate_b, 1);
+}
+END_TEST
+
 START_TEST(test_bad_settings_refuse_managed_start)
 {
 	struct env e;
@@ -580,8 +677,8 @@ END_TEST
 
 /* Two features whose helpers undo their own items: fake-net the net.*, fake-portfwd the port.*. */
 static const struct feature undo_features[] = {
-	{ "net", "fake-net", HOOK_MASK(HOOK_START_HOST) },
-	{ "port", "fake-portfwd", HOOK_MASK(HOOK_START_HOST) },
+	{ "net", "fake-net", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
+	{ "port", "fake-portfwd", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
 };
 
 static int run_undo_hook(struct env *e, const char *id, enum hook_type type,
@@ -791,6 +888,8 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, test_helper_reason_is_the_refusal);
 	tcase_add_test(tc, test_bad_config_refused_with_line);
 	tcase_add_test(tc, test_bad_settings_refuse_managed_start);
+	tcase_add_test(tc, test_verify_after_helpers);
+	tcase_add_test(tc, test_validate_checks);
 	tcase_add_test(tc, test_teardown_runs_feature_helper);
 	tcase_add_test(tc, test_leftover_items_kept_with_error);
 	tcase_add_test(tc, test_helpers_see_the_container_only_while_it_is_there);
