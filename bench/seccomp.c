@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		die("usage: seccomp <profile.json> [rounds]");
-	if (read_file(argv[1], SECCOMPCONV_SIZE_MAX, &text, &size) < 0)
+	if (fileio_read_file(argv[1], SECCOMPCONV_SIZE_MAX, &text, &size) < 0)
 		die("cannot read '%s'", argv[1]);
 	if (rounds < 3)
 		rounds = 3;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "lib/basic/cleanup.h"
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "lib/basic/fileio.h"
 #include "lib/lsm/profiles.h"
 #include "lib/pve/pve.h"
@@ -114,7 +114,7 @@ static int add_words_of(struct finder *f, const char *path, char (**words)[65], 
 {
 	_cleanup_free_ char *text = NULL;
 	size_t size = 0;
-	int r = read_file(path, TEXT_MAX, &text, &size);
+	int r = fileio_read_file(path, TEXT_MAX, &text, &size);
 
 	if (r == -ENOENT)
 		return 0; /* gone meanwhile: names nothing */
@@ -142,7 +142,7 @@ static int container_gone(struct finder *f, bool vmid_dir, const char *id, char 
 			return error_set(f->err, r, "%s", e.message);
 		return 0;
 	}
-	if (path_join(path, sizeof(path), "%s/%s/config", f->p->lxc_path, id) < 0)
+	if (paths_join(path, sizeof(path), "%s/%s/config", f->p->lxc_path, id) < 0)
 		return error_set(f->err, -ENAMETOOLONG, "Path of container '%s' is too long", id);
 	if (access(path, F_OK) == 0)
 		return 0;
@@ -166,7 +166,7 @@ static bool config_dir_entry(const char *name, bool vmid_dir, char id[64], bool 
 		memcpy(id, name, n - s);
 		id[n - s] = '\0';
 		*is_config = i == 0;
-		return vmid_dir ? container_id_is_vmid(id) : container_id_valid(id);
+		return vmid_dir ? paths_id_is_vmid(id) : paths_id_valid(id);
 	}
 	return false;
 }
@@ -190,9 +190,9 @@ static int scan_config_dir(struct finder *f, const char *dir, bool vmid_dir)
 		if (de->d_name[0] == '.' || !config_dir_entry(de->d_name, vmid_dir, id, &is_config))
 			continue;
 		/* A numeric name on a PVE node is a vmid: its config is never here. */
-		if (!vmid_dir && f->pve && container_id_is_vmid(id))
+		if (!vmid_dir && f->pve && paths_id_is_vmid(id))
 			continue;
-		if (path_join(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
+		if (paths_join(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 			return error_set(f->err, -ENAMETOOLONG, "Path in '%s' is too long", dir);
 		r = container_gone(f, vmid_dir, id, why, sizeof(why));
 		if (r < 0)
@@ -235,7 +235,7 @@ static int scan_configs_under(struct finder *f, const char *root, const char *su
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (path_join(path, sizeof(path), "%s/%s/%s", root, de->d_name, sub) < 0)
+		if (paths_join(path, sizeof(path), "%s/%s/%s", root, de->d_name, sub) < 0)
 			return error_set(f->err, -ENAMETOOLONG, "Path in '%s' is too long", root);
 		if (strcmp(sub, "lxc") != 0) {
 			r = add_words_of(f, path, &f->words, &f->n_words);
@@ -253,7 +253,7 @@ static int scan_configs_under(struct finder *f, const char *root, const char *su
 
 			if (ce->d_name[0] == '.' || n <= 5 || strcmp(ce->d_name + n - 5, ".conf"))
 				continue;
-			if (path_join(conf, sizeof(conf), "%s/%s", path, ce->d_name) < 0)
+			if (paths_join(conf, sizeof(conf), "%s/%s", path, ce->d_name) < 0)
 				return error_set(f->err, -ENAMETOOLONG, "Path in '%s' is too long",
 						 path);
 			r = add_words_of(f, conf, &f->words, &f->n_words);
@@ -306,7 +306,7 @@ static int scan_store(struct finder *f, const char *store, bool profiles)
 
 		if (!store_entry(de->d_name, digest, &profile) || profile != profiles)
 			continue;
-		if (path_join(path, sizeof(path), "%s/%s", store, de->d_name) < 0)
+		if (paths_join(path, sizeof(path), "%s/%s", store, de->d_name) < 0)
 			return error_set(f->err, -ENAMETOOLONG, "Path in '%s' is too long", store);
 		named = profiles ? gc_words_has(f->words, f->n_words, digest)
 				 : gc_words_has(f->copies, f->n_copies, digest);
@@ -353,7 +353,7 @@ int gc_find(const struct lxcri_paths *p, time_t min_age, struct gc_list *ret,
 
 	*ret = (struct gc_list){};
 	if (f.pve) {
-		if (path_join(f.vmlist, sizeof(f.vmlist), "%s/.vmlist", p->pve_dir) < 0 ||
+		if (paths_join(f.vmlist, sizeof(f.vmlist), "%s/.vmlist", p->pve_dir) < 0 ||
 		    paths_container_config_dir(p, true, dirs[n_dirs++], PATH_MAX) < 0)
 			return error_set(err, -ENAMETOOLONG, "Paths under '%s' are too long",
 					 p->pve_dir);
@@ -371,7 +371,7 @@ int gc_find(const struct lxcri_paths *p, time_t min_age, struct gc_list *ret,
 	}
 	r = scan_configs_under(&f, p->lxc_path, "config");
 	if (r >= 0 && f.pve) {
-		if (path_join(nodes, sizeof(nodes), "%s/nodes", p->pve_dir) < 0)
+		if (paths_join(nodes, sizeof(nodes), "%s/nodes", p->pve_dir) < 0)
 			return error_set(err, -ENAMETOOLONG, "Paths under '%s' are too long",
 					 p->pve_dir);
 		r = scan_configs_under(&f, nodes, "lxc");
@@ -380,7 +380,7 @@ int gc_find(const struct lxcri_paths *p, time_t min_age, struct gc_list *ret,
 		return r;
 	gc_words_sort(f.words, &f.n_words);
 	for (size_t i = 0; i < n_dirs; i++) {
-		if (path_join(store, sizeof(store), "%s/seccomp", dirs[i]) < 0)
+		if (paths_join(store, sizeof(store), "%s/seccomp", dirs[i]) < 0)
 			return error_set(err, -ENAMETOOLONG, "Path of '%s' is too long", dirs[i]);
 		r = scan_store(&f, store, true);
 		if (r >= 0)

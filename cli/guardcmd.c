@@ -10,24 +10,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/config/config.h"
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/lxcconf.h"
 #include "lib/pve/pveguard.h"
 
 /* The files of vmid on a PVE node, locked for a change of PVE's config, and that config read. */
 static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
-		 struct ct_lock *lock, struct config_text *pve, struct guardcmd_change *ret,
+		 struct ct_lock *lock, struct ct_text *pve, struct guardcmd_change *ret,
 		 struct lxcri_error *err)
 {
 	enum lxcconf_format format;
 	int r;
 
 	*ret = (struct guardcmd_change){};
-	if (!container_id_is_vmid(id))
+	if (!paths_id_is_vmid(id))
 		return error_set(err, -EINVAL,
 				 "Invalid vmid '%s': lxcri's guard is for Proxmox VE containers",
 				 id);
@@ -42,7 +42,7 @@ static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f
 	snprintf(ret->config, sizeof(ret->config), "%s", f->config);
 	r = ct_files_lock(f, CT_LOCK_PVE_CONFIG, lock, err);
 	if (r >= 0)
-		r = config_text_read(ret->pve_config, pve, err);
+		r = ct_text_read(ret->pve_config, pve, err);
 	if (r >= 0 && !pve->exists)
 		r = error_set(err, -ENOENT, "'%s' does not exist: CT %s is not on this node",
 			      ret->pve_config, id);
@@ -52,7 +52,7 @@ static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f
 int guardcmd_add(const struct lxcri_paths *p, const char *id, struct guardcmd_change *ret,
 		 struct lxcri_error *err)
 {
-	_cleanup_(config_text_done) struct config_text pve = {};
+	_cleanup_(ct_text_done) struct ct_text pve = {};
 	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	_cleanup_free_ char *text = NULL;
 	struct ct_files f;
@@ -79,7 +79,7 @@ int guardcmd_add(const struct lxcri_paths *p, const char *id, struct guardcmd_ch
 int guardcmd_remove(const struct lxcri_paths *p, const char *id, struct guardcmd_change *ret,
 		    struct lxcri_error *err)
 {
-	_cleanup_(config_text_done) struct config_text pve = {};
+	_cleanup_(ct_text_done) struct ct_text pve = {};
 	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	_cleanup_free_ char *text = NULL;
 	struct ct_files f;
@@ -133,7 +133,7 @@ static void check_one(const struct lxcri_paths *p, const char *dir, const char *
 	bool exists, guarded;
 
 	if (paths_container_config(p, vmid, config, sizeof(config)) < 0 ||
-	    read_file(pve_path, CONFIG_MAX_SIZE, &text, &size) < 0)
+	    fileio_read_file(pve_path, CONFIG_MAX_SIZE, &text, &size) < 0)
 		return;
 	exists = access(config, F_OK) == 0;
 	guarded = pveguard_guards(text, size, config);
@@ -182,7 +182,7 @@ size_t guardcmd_findings(const struct lxcri_paths *p, struct guardcmd_finding *r
 	int n;
 
 	*ret_managed = 0;
-	if (path_join(lxc_dir, sizeof(lxc_dir), "%s/lxc", p->pve_dir) < 0 ||
+	if (paths_join(lxc_dir, sizeof(lxc_dir), "%s/lxc", p->pve_dir) < 0 ||
 	    paths_container_config_dir(p, true, dir, sizeof(dir)) < 0)
 		return 0;
 	n = scandir(lxc_dir, &names, NULL, versionsort);
@@ -193,8 +193,8 @@ size_t guardcmd_findings(const struct lxcri_paths *p, struct guardcmd_finding *r
 
 		if (len > 5 && len - 5 < sizeof(vmid) && strcmp(name + len - 5, ".conf") == 0) {
 			snprintf(vmid, sizeof(vmid), "%.*s", (int)(len - 5), name);
-			if (container_id_is_vmid(vmid) &&
-			    path_join(pve_path, sizeof(pve_path), "%s/%s", lxc_dir, name) == 0)
+			if (paths_id_is_vmid(vmid) &&
+			    paths_join(pve_path, sizeof(pve_path), "%s/%s", lxc_dir, name) == 0)
 				check_one(p, dir, vmid, pve_path, &fs, ret_managed);
 		}
 		free(names[i]);

@@ -5,7 +5,7 @@
  * `lxcri guard add|remove` and what `lxcri check` says of guards, on a
  * Proxmox VE node (lib/pve/pveguard.h: the guard itself). Both commands edit
  * /etc/pve/lxc/<vmid>.conf under PVE's config lock and ours, with quorum,
- * on the node that owns the vmid and without a "lock:" (cli/ctfiles.h).
+ * on the node that owns the vmid and without a "lock:" (cli/ct.h).
  */
 
 #include <limits.h>

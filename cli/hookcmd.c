@@ -9,7 +9,7 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/config/config.h"
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "lib/ocihooks/ocirun.h"
 #include "lib/basic/strv.h"
 
@@ -22,7 +22,7 @@ static int load(const struct lxcri_paths *p, const char *id, struct ct_files *f,
 	r = ct_files_open(p, id, f, err);
 	if (r < 0)
 		return r;
-	if (path_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0)
+	if (paths_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = config_load(f->config, c, err);
 	if (r < 0)
@@ -64,7 +64,7 @@ int hookcmd_run(const struct lxcri_paths *p, const char *id, const char *stage, 
 	pid_t pid = 0;
 	int which, r;
 
-	which = oci_stage_from_name(stage);
+	which = ocihooks_stage_from_name(stage);
 	if (which < 0)
 		return error_set(err, -EINVAL,
 				 "Unknown stage '%s': expected prestart, createRuntime, "

@@ -24,7 +24,7 @@
 #include "lib/basic/fileio.h"
 #include "cli/gc.h"
 #include "lib/basic/process.h"
-#include "lib/basic/safeopen.h"
+#include "lib/basic/safe.h"
 #include "cli/status.h"
 
 struct checks {
@@ -60,7 +60,7 @@ static void read_line(const char *path, char *buf, size_t size)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	if (read_file(path, 64 * 1024, &text, &n) < 0)
+	if (fileio_read_file(path, 64 * 1024, &text, &n) < 0)
 		return;
 	snprintf(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
 }
@@ -138,7 +138,7 @@ static void check_kernel(struct checks *c, const struct lxcri_paths *p)
 		    "AppArmor is not enabled in the kernel");
 
 	line[0] = '\0';
-	if (path_join(path, sizeof(path), "%s/fs/selinux/enforce", p->sys_dir) >= 0)
+	if (paths_join(path, sizeof(path), "%s/fs/selinux/enforce", p->sys_dir) >= 0)
 		read_line(path, line, sizeof(line));
 	if (line[0])
 		add(c, "selinux", CHECK_OK, NULL, "SELinux is %s",
@@ -165,7 +165,7 @@ static void check_install(struct checks *c, const struct lxcri_paths *p)
 	if (paths_helper(p, "lxcri-hook", hook, sizeof(hook)) < 0 ||
 	    paths_dropin(p, path, sizeof(path)) < 0)
 		return;
-	if (read_file(path, 64 * 1024, &text, &n) < 0)
+	if (fileio_read_file(path, 64 * 1024, &text, &n) < 0)
 		add(c, "drop-in", CHECK_FAIL,
 		    "reinstall pve-lxcri: without it no container runs lxcri-hook",
 		    "'%s' is missing", path);
@@ -479,7 +479,7 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 	return c.n;
 }
 
-const char *check_status_to_string(enum check_status s)
+const char *hostcheck_status_to_string(enum check_status s)
 {
 	switch (s) {
 	case CHECK_OK:
@@ -501,8 +501,8 @@ struct json_object *hostcheck_to_json(const struct check_result *r, size_t n)
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "name", json_object_new_string(r[i].name));
-		json_object_object_add(o, "status",
-				       json_object_new_string(check_status_to_string(r[i].status)));
+		json_object_object_add(
+		    o, "status", json_object_new_string(hostcheck_status_to_string(r[i].status)));
 		json_object_object_add(o, "detail", json_object_new_string(r[i].detail));
 		json_object_object_add(o, "hint",
 				       r[i].hint[0] ? json_object_new_string(r[i].hint) : NULL);

@@ -21,6 +21,6 @@ struct check_result {
 
 /* Runs every check; returns how many results were filled. */
 size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, size_t max);
-const char *check_status_to_string(enum check_status s);
+const char *hostcheck_status_to_string(enum check_status s);
 /* {"checks":[{name,status,detail,hint}],"summary":{"ok":n,"warn":n,"fail":n}} */
 struct json_object *hostcheck_to_json(const struct check_result *r, size_t n);

@@ -8,17 +8,17 @@
 
 #include "lib/basic/log.h"
 
-static void live_change_done(struct live_change *lc)
+static void livechange_done(struct livechange *lc)
 {
 	ct_live_done(&lc->live);
 	configedit_result_done(&lc->snap);
 	configedit_result_done(&lc->edit);
-	config_text_done(&lc->old);
+	ct_text_done(&lc->old);
 	ct_lock_release(&lc->lock);
 }
 
 /* The id, the files and the locks (PVE's config lock first, as pct takes it). */
-static int begin(struct live_change *lc, struct live_change_result *result, struct lxcri_error *err)
+static int begin(struct livechange *lc, struct livechange_result *result, struct lxcri_error *err)
 {
 	int r = ct_files_open(lc->paths, lc->id, &lc->files, err);
 
@@ -29,10 +29,10 @@ static int begin(struct live_change *lc, struct live_change_result *result, stru
 }
 
 /* The config as read under the locks, and the change on it. */
-static int edit_config(struct live_change *lc, const struct live_change_ops *ops, void *ctx,
-		       struct live_change_result *result, struct lxcri_error *err)
+static int edit_config(struct livechange *lc, const struct livechange_ops *ops, void *ctx,
+		       struct livechange_result *result, struct lxcri_error *err)
 {
-	int r = config_text_read(lc->files.config, &lc->old, err);
+	int r = ct_text_read(lc->files.config, &lc->old, err);
 
 	if (r >= 0 && ops->removal && !lc->old.exists)
 		r = error_set(err, -ENOENT,
@@ -50,7 +50,7 @@ static int edit_config(struct live_change *lc, const struct live_change_ops *ops
 }
 
 /* The run's state, settings and snapshot, and the change on the snapshot. */
-static int edit_snapshot(struct live_change *lc, const struct live_change_ops *ops, void *ctx,
+static int edit_snapshot(struct livechange *lc, const struct livechange_ops *ops, void *ctx,
 			 const char *what, struct lxcri_error *err)
 {
 	int r = ct_live_init(lc->paths, lc->id, &lc->files, &lc->live, err);
@@ -74,7 +74,7 @@ static int edit_snapshot(struct live_change *lc, const struct live_change_ops *o
 }
 
 /* An addition: into the container, then the config; the container undone if that fails. */
-static int add_live(struct live_change *lc, const struct live_change_ops *ops, void *ctx,
+static int add_live(struct livechange *lc, const struct livechange_ops *ops, void *ctx,
 		    const char *what, struct lxcri_error *err)
 {
 	struct lxcri_error undo = {};
@@ -104,7 +104,7 @@ static int add_live(struct live_change *lc, const struct live_change_ops *ops, v
  * here, changing nothing; undoing a removal from the container would mean
  * making it anew), then the container; the config back if that fails.
  */
-static int remove_live(struct live_change *lc, const struct live_change_ops *ops, void *ctx,
+static int remove_live(struct livechange *lc, const struct livechange_ops *ops, void *ctx,
 		       const char *what, struct lxcri_error *err)
 {
 	struct lxcri_error restore = {};
@@ -127,10 +127,10 @@ static int remove_live(struct live_change *lc, const struct live_change_ops *ops
 			 what, lc->id, err->message, lc->files.config, lc->id);
 }
 
-int live_change_run(const struct lxcri_paths *p, const char *id, const struct live_change_ops *ops,
-		    void *ctx, struct live_change_result *result, struct lxcri_error *err)
+int livechange_run(const struct lxcri_paths *p, const char *id, const struct livechange_ops *ops,
+		   void *ctx, struct livechange_result *result, struct lxcri_error *err)
 {
-	_cleanup_(live_change_done) struct live_change lc = {
+	_cleanup_(livechange_done) struct livechange lc = {
 		.paths = p,
 		.id = id,
 		.lock = CT_LOCK_NONE,
@@ -138,7 +138,7 @@ int live_change_run(const struct lxcri_paths *p, const char *id, const struct li
 	char what[256];
 	int r;
 
-	*result = (struct live_change_result){ 0 };
+	*result = (struct livechange_result){ 0 };
 	r = begin(&lc, result, err);
 	if (r >= 0)
 		r = edit_config(&lc, ops, ctx, result, err);

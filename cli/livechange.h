@@ -31,14 +31,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
 #include "lib/config/configedit.h"
 
-struct live_change;
+struct livechange;
 
-struct live_change_ops {
+struct livechange_ops {
 	const char *verb; /* "net add", for the log */
 	bool removal;	  /* writes the config first, and needs it to exist */
 	/*
@@ -49,21 +49,21 @@ struct live_change_ops {
 	int (*edit)(void *ctx, const char *path, const char *text, size_t size, int index,
 		    struct configedit_result *ret, struct lxcri_error *err);
 	/* "net1 ('eth1')", "port0", "'tcp 8080'": what the change is about. */
-	void (*describe)(void *ctx, const struct live_change *lc, char *buf, size_t size);
+	void (*describe)(void *ctx, const struct livechange *lc, char *buf, size_t size);
 	/* A removal: whether the running container has it (before it goes). */
-	bool (*applied)(void *ctx, const struct live_change *lc);
+	bool (*applied)(void *ctx, const struct livechange *lc);
 	/* Adds to (removes from) the running container. */
-	int (*apply)(void *ctx, struct live_change *lc, struct lxcri_error *err);
+	int (*apply)(void *ctx, struct livechange *lc, struct lxcri_error *err);
 	/* An addition: takes it out of the running container again. */
-	int (*undo)(void *ctx, struct live_change *lc, struct lxcri_error *err);
+	int (*undo)(void *ctx, struct livechange *lc, struct lxcri_error *err);
 };
 
-struct live_change {
+struct livechange {
 	const struct lxcri_paths *paths;
 	const char *id;
 	struct ct_files files;
 	struct ct_lock lock;
-	struct config_text old;		     /* the config as read under the locks */
+	struct ct_text old;		     /* the config as read under the locks */
 	struct configedit_result edit;	     /* the config after the change */
 	struct configedit_result snap;	     /* the snapshot after it (text NULL: none) */
 	const struct configedit_result *now; /* what the container runs with: snap or edit */
@@ -72,7 +72,7 @@ struct live_change {
 };
 
 /* What happened, for the command's output. */
-struct live_change_result {
+struct livechange_result {
 	unsigned index;	     /* of the key changed */
 	char file[PATH_MAX]; /* the config written */
 	bool live;	     /* the running container changed too (or had nothing to remove) */
@@ -85,5 +85,5 @@ struct live_change_result {
  * err set; result says what happened, config_fault set on a refusal that
  * is the config's fault (ops->edit's -EINVAL, -EEXIST, -ENOENT, -EFBIG).
  */
-int live_change_run(const struct lxcri_paths *p, const char *id, const struct live_change_ops *ops,
-		    void *ctx, struct live_change_result *result, struct lxcri_error *err);
+int livechange_run(const struct lxcri_paths *p, const char *id, const struct livechange_ops *ops,
+		   void *ctx, struct livechange_result *result, struct lxcri_error *err);

@@ -27,11 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/config/config.h"
 #include "lib/config/configedit.h"
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "lib/basic/fileio.h"
 #include "cli/gc.h"
 #include "cli/guardcmd.h"
@@ -43,6 +43,7 @@
 #include "lib/basic/report.h"
 #include "lib/net/netsetup.h"
 #include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
 #include "lib/basic/paths.h"
 #include "cli/netcmd.h"
 #include "cli/portcmd.h"
@@ -142,7 +143,7 @@ static int do_check(struct cli *cli)
 		print_json(cli, o);
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			printf("%-5s %-16s %s\n", check_status_to_string(results[i].status),
+			printf("%-5s %-16s %s\n", hostcheck_status_to_string(results[i].status),
 			       results[i].name, results[i].detail);
 			if (results[i].hint[0] && results[i].status != CHECK_OK)
 				printf("%-5s %-16s hint: %s\n", "", "", results[i].hint);
@@ -346,7 +347,7 @@ static int do_status(struct cli *cli)
 	if (cli->argc > 1)
 		return usage_error("'status' takes at most one container id, got '%s'",
 				   cli->argv[1]);
-	if (id && !container_id_valid(id))
+	if (id && !paths_id_valid(id))
 		return usage_error("Invalid container id '%s'", id);
 	r = status_collect(&cli->paths, id, &list, &n);
 	if (r < 0) {
@@ -394,7 +395,7 @@ static int do_config_validate(struct cli *cli)
 	if (cli->file && cli->argc == 0) {
 		snprintf(path, sizeof(path), "%s", cli->file);
 	} else if (!cli->file && cli->argc == 1) {
-		if (!container_id_valid(cli->argv[0]))
+		if (!paths_id_valid(cli->argv[0]))
 			return usage_error("Invalid container id '%s'", cli->argv[0]);
 		r = paths_container_config(&cli->paths, cli->argv[0], path, sizeof(path));
 		if (r < 0)
@@ -481,10 +482,10 @@ static int do_config_import(struct cli *cli)
 
 	if (cli->argc < 1 || cli->argc > 2)
 		return usage_error("%s", "usage: lxcri config import <id> [FILE|-] [--force]");
-	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
 	log_set_stderr(false);
 	fd = strcmp(file, "-") == 0 ? dup(STDIN_FILENO) : open(file, O_RDONLY | O_CLOEXEC);
-	r = fd < 0 ? -errno : read_fd(fd, 16 * PMXCFS_FILE_MAX, &text, &size);
+	r = fd < 0 ? -errno : fileio_read_fd(fd, 16 * PMXCFS_FILE_MAX, &text, &size);
 	if (r < 0)
 		return report_failure(EXIT_FAILED, "Failed to read '%s': %s", file, strerror(-r));
 	r = profilecmd_import(&cli->paths, cli->argv[0], text, size, cli->force, &res, &err);
@@ -580,7 +581,7 @@ static void print_net_change(const struct cli *cli, const char *id, const char *
 
 static int do_net_add(struct cli *cli)
 {
-	struct live_change_result ch;
+	struct livechange_result ch;
 	struct lxcri_error err = {};
 	char name[IFNAMSIZ];
 	const char *id;
@@ -592,7 +593,7 @@ static int do_net_add(struct cli *cli)
 					       "the property string if it has blanks)"
 					     : "usage: lxcri net add <id> <property string>");
 	id = cli->argv[0];
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return usage_error("Invalid container id '%s'", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
@@ -607,7 +608,7 @@ static int do_net_add(struct cli *cli)
 
 static int do_net_del(struct cli *cli)
 {
-	struct live_change_result ch;
+	struct livechange_result ch;
 	struct lxcri_error err = {};
 	const char *id, *name;
 	int r;
@@ -616,9 +617,9 @@ static int do_net_del(struct cli *cli)
 		return usage_error("%s", "usage: lxcri net del <id> <name>");
 	id = cli->argv[0];
 	name = cli->argv[1];
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return usage_error("Invalid container id '%s'", id);
-	if (!ifname_valid(name))
+	if (!valid_ifname(name))
 		return usage_error("Invalid interface name '%s'", name);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
@@ -672,7 +673,7 @@ static int do_net_list(struct cli *cli)
 	if (cli->argc != 1)
 		return usage_error("%s", "usage: lxcri net list <id>");
 	id = cli->argv[0];
-	if (!container_id_valid(id) || ct_files_init(&cli->paths, id, &f) < 0)
+	if (!paths_id_valid(id) || ct_files_init(&cli->paths, id, &f) < 0)
 		return usage_error("Invalid container id '%s'", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
@@ -771,7 +772,7 @@ static int do_port_add(struct cli *cli)
 	snprintf(what, sizeof(what), "%s %s%s%s -> %s", cli->argv[1],
 		 cli->host_ip ? cli->host_ip : "", cli->host_ip ? ":" : "", cli->argv[2],
 		 cli->argv[3]);
-	log_setup("lxcri", container_id_valid(id) ? id : NULL);
+	log_setup("lxcri", paths_id_valid(id) ? id : NULL);
 	log_set_stderr(false);
 	r = portcmd_add(&cli->paths, id, value, &ch, &err);
 	if (r < 0)
@@ -793,7 +794,7 @@ static int do_port_del(struct cli *cli)
 		return usage_error("%s", "usage: lxcri port del <id> <tcp|udp> <host port>");
 	if (parse_uint32(cli->argv[2], 1, 65535, &port) < 0)
 		return usage_error("Invalid host port '%s': expected 1 to 65535", cli->argv[2]);
-	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
 	log_set_stderr(false);
 	r = portcmd_del(&cli->paths, cli->argv[0], proto, (uint16_t)port, &ch, &err);
 	if (r < 0)
@@ -945,7 +946,7 @@ static int do_hooks_run(struct cli *cli)
 
 	if (cli->argc != 2)
 		return usage_error("%s", "usage: lxcri hooks run <id> <stage> [--dry-run]");
-	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
 	log_set_stderr(false);
 	r = hookcmd_run(&cli->paths, cli->argv[0], cli->argv[1], cli->dry_run, &err);
 	if (r < 0)
@@ -1079,7 +1080,7 @@ static int do_seccomp_set(struct cli *cli)
 	if (cli->argc != 2)
 		return usage_error("%s",
 				   "usage: lxcri seccomp set <id> <profile.json> [--accept-loss]");
-	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
 	log_set_stderr(false);
 	r = profilecmd_seccomp_set(&cli->paths, cli->argv[0], cli->argv[1], cli->accept_loss, &conv,
 				   &ch, &err);
@@ -1113,7 +1114,7 @@ static int do_apparmor_set(struct cli *cli)
 	if (cli->argc != 2)
 		return usage_error("%s", "usage: lxcri apparmor set <id> <profile name | "
 					 "profile=generated[,nesting=1][,mount=<fstype>;...]>");
-	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
 	log_set_stderr(false);
 	r = profilecmd_apparmor_set(&cli->paths, cli->argv[0], cli->argv[1], &ch, &err);
 	if (r < 0)
@@ -1137,7 +1138,7 @@ static int do_selinux_set(struct cli *cli)
 
 	if (cli->argc != 2)
 		return usage_error("%s", "usage: lxcri selinux set <id> <context>");
-	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
 	log_set_stderr(false);
 	r = profilecmd_selinux_set(&cli->paths, cli->argv[0], cli->argv[1], &syntax_only, &ch,
 				   &err);
@@ -1161,7 +1162,7 @@ static int do_profile_unset(struct cli *cli)
 
 	if (cli->argc != 1)
 		return usage_error("usage: lxcri %s unset <id>", cli->verb);
-	log_setup("lxcri", container_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
 	log_set_stderr(false);
 	r = profilecmd_unset(&cli->paths, cli->argv[0], cli->verb, &ch, &err);
 	if (r < 0)
@@ -1182,7 +1183,7 @@ static int do_guard(struct cli *cli, bool add)
 	if (cli->argc != 1)
 		return usage_error("usage: lxcri guard %s <vmid>", sub);
 	id = cli->argv[0];
-	log_setup("lxcri", container_id_valid(id) ? id : NULL);
+	log_setup("lxcri", paths_id_valid(id) ? id : NULL);
 	log_set_stderr(false);
 	r = add ? guardcmd_add(&cli->paths, id, &ch, &err)
 		: guardcmd_remove(&cli->paths, id, &ch, &err);

@@ -43,14 +43,14 @@ static int edit_del(void *ctx, const char *path, const char *text, size_t size, 
 	return configedit_net_del(path, text, size, c->name, ret, err);
 }
 
-static void describe(void *ctx, const struct live_change *lc, char *buf, size_t size)
+static void describe(void *ctx, const struct livechange *lc, char *buf, size_t size)
 {
 	const struct net_change *c = ctx;
 
 	snprintf(buf, size, "net%u ('%s')", lc->edit.index, c->name);
 }
 
-static bool applied(void *ctx, const struct live_change *lc)
+static bool applied(void *ctx, const struct livechange *lc)
 {
 	const struct net_change *c = ctx;
 
@@ -58,7 +58,7 @@ static bool applied(void *ctx, const struct live_change *lc)
 }
 
 /* The running container's namespaces (from LXC) and what applies a net in them. */
-static int with_netsetup(struct live_change *lc, struct ctns *ctns, struct netsetup *ret,
+static int with_netsetup(struct livechange *lc, struct ctns *ctns, struct netsetup *ret,
 			 struct lxcri_error *err)
 {
 	int r = status_lxc_namespaces(lc->paths, lc->id, lc->pid, ctns, err);
@@ -73,7 +73,7 @@ static int with_netsetup(struct live_change *lc, struct ctns *ctns, struct netse
 	return r;
 }
 
-static int apply_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
+static int apply_add(void *ctx, struct livechange *lc, struct lxcri_error *err)
 {
 	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	const struct net_change *c = ctx;
@@ -90,7 +90,7 @@ static int apply_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
 }
 
 /* Takes the net out of the container: the removal, and the undo of an addition. */
-static int remove_net(void *ctx, struct live_change *lc, struct lxcri_error *err)
+static int remove_net(void *ctx, struct livechange *lc, struct lxcri_error *err)
 {
 	_cleanup_(ctns_close) struct ctns ctns = CTNS_NONE;
 	const struct net_change *c = ctx;
@@ -103,9 +103,9 @@ static int remove_net(void *ctx, struct live_change *lc, struct lxcri_error *err
 }
 
 int netcmd_add(const struct lxcri_paths *p, const char *id, const char *value, char *ret_name,
-	       size_t name_size, struct live_change_result *result, struct lxcri_error *err)
+	       size_t name_size, struct livechange_result *result, struct lxcri_error *err)
 {
-	static const struct live_change_ops ops = {
+	static const struct livechange_ops ops = {
 		.verb = "net add",
 		.edit = edit_add,
 		.describe = describe,
@@ -113,16 +113,16 @@ int netcmd_add(const struct lxcri_paths *p, const char *id, const char *value, c
 		.undo = remove_net,
 	};
 	struct net_change c = { .value = value, .name = "" };
-	int r = live_change_run(p, id, &ops, &c, result, err);
+	int r = livechange_run(p, id, &ops, &c, result, err);
 
 	snprintf(ret_name, name_size, "%s", c.added);
 	return r;
 }
 
 int netcmd_del(const struct lxcri_paths *p, const char *id, const char *name,
-	       struct live_change_result *result, struct lxcri_error *err)
+	       struct livechange_result *result, struct lxcri_error *err)
 {
-	static const struct live_change_ops ops = {
+	static const struct livechange_ops ops = {
 		.verb = "net del",
 		.removal = true,
 		.edit = edit_del,
@@ -132,5 +132,5 @@ int netcmd_del(const struct lxcri_paths *p, const char *id, const char *name,
 	};
 	struct net_change c = { .name = name };
 
-	return live_change_run(p, id, &ops, &c, result, err);
+	return livechange_run(p, id, &ops, &c, result, err);
 }

@@ -14,8 +14,8 @@
 
 /* Adds "net<lowest free>: <value>" (a property string). */
 int netcmd_add(const struct lxcri_paths *p, const char *id, const char *value, char *ret_name,
-	       size_t name_size, struct live_change_result *result, struct lxcri_error *err);
+	       size_t name_size, struct livechange_result *result, struct lxcri_error *err);
 
 /* Removes the net named name (its interface in the container). -ENOENT if none is. */
 int netcmd_del(const struct lxcri_paths *p, const char *id, const char *name,
-	       struct live_change_result *result, struct lxcri_error *err);
+	       struct livechange_result *result, struct lxcri_error *err);

@@ -14,11 +14,12 @@
 #include "lib/shared/json.h"
 #include "lib/basic/cleanup.h"
 #include "lib/config/configedit.h"
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "cli/livechange.h"
 #include "lib/port/localnet.h"
 #include "lib/basic/log.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/escape.h"
 #include "lib/port/portfwd.h"
 #include "lib/port/portsetup.h"
 #include "lib/port/portwait.h"
@@ -51,13 +52,13 @@ static int edit_del(void *ctx, const char *path, const char *text, size_t size, 
 	return configedit_port_del(path, text, size, c->proto, c->host_port, ret, err);
 }
 
-static void describe_add(void *ctx, const struct live_change *lc, char *buf, size_t size)
+static void describe_add(void *ctx, const struct livechange *lc, char *buf, size_t size)
 {
 	(void)ctx;
 	snprintf(buf, size, "port%u", lc->edit.index);
 }
 
-static void describe_del(void *ctx, const struct live_change *lc, char *buf, size_t size)
+static void describe_del(void *ctx, const struct livechange *lc, char *buf, size_t size)
 {
 	const struct port_change *c = ctx;
 
@@ -81,14 +82,14 @@ static bool state_has_port(const struct state *s, int proto, uint16_t host_port)
 	return false;
 }
 
-static bool applied(void *ctx, const struct live_change *lc)
+static bool applied(void *ctx, const struct livechange *lc)
 {
 	const struct port_change *c = ctx;
 
 	return state_has_port(lc->live.state, c->proto, c->host_port);
 }
 
-static struct portsetup live_portsetup(const struct live_change *lc)
+static struct portsetup live_portsetup(const struct livechange *lc)
 {
 	return (struct portsetup){
 		.id = lc->id,
@@ -101,7 +102,7 @@ static struct portsetup live_portsetup(const struct live_change *lc)
 }
 
 /* The port the config got (the nets it runs with are the snapshot's). */
-static const struct config_port *added_port(const struct live_change *lc)
+static const struct config_port *added_port(const struct livechange *lc)
 {
 	for (size_t i = 0; i < lc->edit.config->port.n_ports; i++)
 		if (lc->edit.config->port.ports[i].index == lc->edit.index)
@@ -109,7 +110,7 @@ static const struct config_port *added_port(const struct live_change *lc)
 	return NULL;
 }
 
-static int apply_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
+static int apply_add(void *ctx, struct livechange *lc, struct lxcri_error *err)
 {
 	struct portsetup ps = live_portsetup(lc);
 	const struct config_port *port = added_port(lc);
@@ -120,7 +121,7 @@ static int apply_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
 	return portsetup_apply_port(&ps, lc->now->config, port, lc->live.state, err);
 }
 
-static int undo_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
+static int undo_add(void *ctx, struct livechange *lc, struct lxcri_error *err)
 {
 	struct portsetup ps = live_portsetup(lc);
 	const struct config_port *port = added_port(lc);
@@ -133,7 +134,7 @@ static int undo_add(void *ctx, struct live_change *lc, struct lxcri_error *err)
 		   : 0;
 }
 
-static int apply_del(void *ctx, struct live_change *lc, struct lxcri_error *err)
+static int apply_del(void *ctx, struct livechange *lc, struct lxcri_error *err)
 {
 	const struct port_change *c = ctx;
 	struct portsetup ps = live_portsetup(lc);
@@ -141,7 +142,7 @@ static int apply_del(void *ctx, struct live_change *lc, struct lxcri_error *err)
 	return portsetup_teardown(&ps, lc->live.state, c->proto, c->host_port, err) > 0 ? -EIO : 0;
 }
 
-static void change_result(const struct live_change_result *r, struct portcmd_change *ret)
+static void change_result(const struct livechange_result *r, struct portcmd_change *ret)
 {
 	*ret = (struct portcmd_change){
 		.index = r->index,
@@ -154,7 +155,7 @@ static void change_result(const struct live_change_result *r, struct portcmd_cha
 int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 		struct portcmd_change *ret, struct lxcri_error *err)
 {
-	static const struct live_change_ops ops = {
+	static const struct livechange_ops ops = {
 		.verb = "port add",
 		.edit = edit_add,
 		.describe = describe_add,
@@ -162,8 +163,8 @@ int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 		.undo = undo_add,
 	};
 	struct port_change c = { .value = value };
-	struct live_change_result result;
-	int r = live_change_run(p, id, &ops, &c, &result, err);
+	struct livechange_result result;
+	int r = livechange_run(p, id, &ops, &c, &result, err);
 
 	change_result(&result, ret);
 	return r;
@@ -172,7 +173,7 @@ int portcmd_add(const struct lxcri_paths *p, const char *id, const char *value,
 int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t host_port,
 		struct portcmd_change *ret, struct lxcri_error *err)
 {
-	static const struct live_change_ops ops = {
+	static const struct livechange_ops ops = {
 		.verb = "port del",
 		.removal = true,
 		.edit = edit_del,
@@ -181,8 +182,8 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 		.apply = apply_del,
 	};
 	struct port_change c = { .proto = proto, .host_port = host_port };
-	struct live_change_result result;
-	int r = live_change_run(p, id, &ops, &c, &result, err);
+	struct livechange_result result;
+	int r = livechange_run(p, id, &ops, &c, &result, err);
 
 	change_result(&result, ret);
 	return r;
@@ -296,7 +297,7 @@ int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object
 
 	if (!all)
 		return error_oom(err);
-	if (id && !container_id_valid(id))
+	if (id && !paths_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
 	r = settings_load_host(p, &settings, err);
 	if (r >= 0)

@@ -10,12 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/ip.h"
 #include "lib/basic/cleanup.h"
 #include "lib/config/configedit.h"
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "lib/basic/lxcconf.h"
 #include "lib/lsm/profiles.h"
 #include "lib/lsm/selinux.h"
@@ -29,12 +30,12 @@ struct stored_file {
 	const char *path;
 	const char *text;
 	size_t size;
-	struct config_text old;
+	struct ct_text old;
 };
 
 static void stored_file_done(struct stored_file *f)
 {
-	config_text_done(&f->old);
+	ct_text_done(&f->old);
 }
 
 /* Puts back what was there: the old text, or no file. */
@@ -67,12 +68,12 @@ static int container_missing(const char *lxc_config, struct lxcri_error *err)
 			 lxc_config);
 }
 
-static int read_lxc_config(const char *path, struct config_text *ret, struct lxcri_error *err)
+static int read_lxc_config(const char *path, struct ct_text *ret, struct lxcri_error *err)
 {
-	int r = config_text_read(path, ret, err);
+	int r = ct_text_read(path, ret, err);
 
 	if (r == -ENOENT || (r >= 0 && !ret->exists)) {
-		config_text_done(ret);
+		ct_text_done(ret);
 		return container_missing(path, err);
 	}
 	return r;
@@ -133,11 +134,11 @@ struct change_write {
 	const char *config;
 	const char *config_text;
 	size_t config_size;
-	const struct config_text *config_old;
+	const struct ct_text *config_old;
 	const char *lxc_config;
 	const char *lxc_text;
 	size_t lxc_size;
-	const struct config_text *lxc_old;
+	const struct ct_text *lxc_old;
 };
 
 /*
@@ -155,11 +156,11 @@ static int write_change(const struct lxcri_paths *p, const char *id, const struc
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < w->n_files; i++)
-		r = pmxcfs_size_check(w->files[i].path, w->files[i].size, err);
+		r = atomic_write_size_check(w->files[i].path, w->files[i].size, err);
 	if (r >= 0)
-		r = pmxcfs_size_check(w->config, w->config_size, err);
+		r = atomic_write_size_check(w->config, w->config_size, err);
 	if (r >= 0)
-		r = pmxcfs_size_check(w->lxc_config, w->lxc_size, err);
+		r = atomic_write_size_check(w->lxc_config, w->lxc_size, err);
 	if (r < 0)
 		return r;
 	if (w->n_files > 0) {
@@ -178,7 +179,7 @@ static int write_change(const struct lxcri_paths *p, const char *id, const struc
 	for (; written < w->n_files; written++) {
 		struct stored_file *f = &w->files[written];
 
-		r = config_text_read(f->path, &f->old, err);
+		r = ct_text_read(f->path, &f->old, err);
 		if (r >= 0)
 			r = atomic_write_file(f->path, f->text, f->size, PROFILE_MODE,
 					      PMXCFS_FILE_MAX, err);
@@ -220,7 +221,7 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 		    size_t n_files, struct profilecmd_change *ret, struct lxcri_error *err)
 {
 	_cleanup_(configedit_result_done) struct configedit_result edit = {};
-	_cleanup_(config_text_done) struct config_text old = {}, lxc = {};
+	_cleanup_(ct_text_done) struct ct_text old = {}, lxc = {};
 	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	_cleanup_free_ char *lxc_text = NULL;
 	struct lxc_key_want want[3];
@@ -234,7 +235,7 @@ static int set_keys(const struct lxcri_paths *p, const char *id, const char *fea
 	r = change_begin(p, id, &f, &lock, &format, ret, err);
 	if (r < 0)
 		return r;
-	r = config_text_read(f.config, &old, err);
+	r = ct_text_read(f.config, &old, err);
 	if (r >= 0)
 		r = edit_keys(f.config, old.text, old.size, keys, n_keys, &edit, err);
 	if (r >= 0)
@@ -277,7 +278,7 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	int r;
 
 	*ret = (struct profilecmd_change){};
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
 	abs = realpath(source, NULL);
 	if (!abs)
@@ -285,7 +286,7 @@ int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const ch
 	r = seccompconv_read_file(abs, &text, &size, err);
 	if (r < 0)
 		return r;
-	if (path_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0)
+	if (paths_join(lxc_config, sizeof(lxc_config), "%s/%s/config", p->lxc_path, id) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
 	r = lxcconf_caps(lxc_config, &caps, err);
 	if (r >= 0)
@@ -369,7 +370,7 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 		     struct profilecmd_change *ret, struct lxcri_error *err)
 {
 	_cleanup_(configedit_result_done) struct configedit_result edit = {};
-	_cleanup_(config_text_done) struct config_text old = {}, lxc = {};
+	_cleanup_(ct_text_done) struct ct_text old = {}, lxc = {};
 	_cleanup_config_ struct config *c = NULL;
 	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	_cleanup_free_ char *lxc_text = NULL, *current = NULL;
@@ -384,7 +385,7 @@ int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *fe
 	r = change_begin(p, id, &f, &lock, &format, ret, err);
 	if (r < 0)
 		return r;
-	r = config_text_read(f.config, &old, err);
+	r = ct_text_read(f.config, &old, err);
 	if (r >= 0 && !old.exists)
 		r = error_set(err, -ENOENT, "'%s' does not exist: '%s' is not set", f.config,
 			      feature);
@@ -467,7 +468,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		    struct json_object **ret, struct lxcri_error *err)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
-	_cleanup_(config_text_done) struct config_text text = {}, lxc = {};
+	_cleanup_(ct_text_done) struct ct_text text = {}, lxc = {};
 	_cleanup_config_ struct config *c = NULL;
 	_cleanup_free_ char *current = NULL;
 	struct lxc_key_want want[3];
@@ -485,7 +486,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		return r;
 	if (lxcconf_path(p, id, lxc_config, sizeof(lxc_config), &format) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
-	r = config_text_read(f.config, &text, err);
+	r = ct_text_read(f.config, &text, err);
 	if (r >= 0)
 		r = config_parse(f.config, text.size ? text.text : "", text.size, &c, err);
 	if (r < 0)
@@ -538,7 +539,7 @@ int profilecmd_show(const struct lxcri_paths *p, const char *id, const char *fea
 		json_object_object_add(o, "used_copy", json_object_new_boolean(used_copy));
 		json_object_object_add(o, "current", json_object_new_boolean(r >= 0));
 		add_string(o, "problem", r < 0 ? why.message : NULL);
-		if (w && read_file(w->value, SECCOMPCONV_SIZE_MAX, &profile, &size) >= 0) {
+		if (w && fileio_read_file(w->value, SECCOMPCONV_SIZE_MAX, &profile, &size) >= 0) {
 			/* Rule lines: not the two header lines, comments or [arch] sections. */
 			const char *s = profile;
 			for (unsigned line = 1; s && *s; line++) {
@@ -577,7 +578,7 @@ static int export_files(const struct lxcri_paths *p, const char *id, const struc
 		return 0;
 	if (profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, "", &sf) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
-	r = read_file(sf.profile, PMXCFS_FILE_MAX, &profile, &size);
+	r = fileio_read_file(sf.profile, PMXCFS_FILE_MAX, &profile, &size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s'", sf.profile);
 	sha256_hex(profile, size, digest);
@@ -590,9 +591,9 @@ static int export_files(const struct lxcri_paths *p, const char *id, const struc
 	if (r < 0)
 		return r;
 	(void)profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, stamp.source_sha256, &sf);
-	r = read_file(sf.copy, PMXCFS_FILE_MAX, &copy, &copy_size);
+	r = fileio_read_file(sf.copy, PMXCFS_FILE_MAX, &copy, &copy_size);
 	if (r == -ENOENT) /* the source still where the key says will do, if it is the same */
-		r = read_file(c->lsm.seccomp, PMXCFS_FILE_MAX, &copy, &copy_size);
+		r = fileio_read_file(c->lsm.seccomp, PMXCFS_FILE_MAX, &copy, &copy_size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s' (or '%s')", sf.copy,
 				       c->lsm.seccomp);
@@ -614,7 +615,7 @@ int profilecmd_export(const struct lxcri_paths *p, const char *id, struct json_o
 		      struct lxcri_error *err)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
-	_cleanup_(config_text_done) struct config_text text = {};
+	_cleanup_(ct_text_done) struct ct_text text = {};
 	_cleanup_config_ struct config *c = NULL;
 	_cleanup_json_ struct json_object *keys = json_object_new_object(),
 					  *files = json_object_new_object();
@@ -629,7 +630,7 @@ int profilecmd_export(const struct lxcri_paths *p, const char *id, struct json_o
 		return error_oom(err);
 	r = ct_files_open(p, id, &f, err);
 	if (r >= 0)
-		r = config_text_read(f.config, &text, err);
+		r = ct_text_read(f.config, &text, err);
 	if (r >= 0 && !text.exists)
 		r = error_set(err, -ENOENT, "CT %s has no lxcri config ('%s')", id, f.config);
 	if (r >= 0)
@@ -697,7 +698,7 @@ static int import_files(const char *store, const struct config *c, struct json_o
 					 "named by (sha256 %s): it was changed",
 					 name, actual);
 		bool profile = strcmp(ext, "seccomp") == 0;
-		if (path_join(paths[n], PATH_MAX, "%s/%s.%s", store, digest, ext) < 0)
+		if (paths_join(paths[n], PATH_MAX, "%s/%s.%s", store, digest, ext) < 0)
 			return error_set(err, -ENAMETOOLONG, "Path of '%s' is too long", store);
 		if (profile) {
 			struct seccomp_stamp stamp;
@@ -757,9 +758,9 @@ static int port_warnings(const char *dir, const struct config *c, struct profile
 		size_t n = strlen(de->d_name), size = 0;
 
 		if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".conf") != 0 ||
-		    path_join(path, sizeof(path), "%s/%s", dir, de->d_name) < 0 ||
+		    paths_join(path, sizeof(path), "%s/%s", dir, de->d_name) < 0 ||
 		    strcmp(path, c->path) == 0 ||
-		    read_file(path, CONFIG_MAX_SIZE, &text, &size) < 0 ||
+		    fileio_read_file(path, CONFIG_MAX_SIZE, &text, &size) < 0 ||
 		    config_parse(path, text, size, &other, &(struct lxcri_error){}) < 0)
 			continue;
 		for (size_t i = 0; i < c->port.n_ports; i++)
@@ -787,7 +788,7 @@ static int port_warnings(const char *dir, const struct config *c, struct profile
 
 /* LXC's config for c: what the old config (may be NULL) set and c no longer asks goes, if ours. */
 static int import_lxc_text(const struct lxcri_paths *p, const char *id, const struct config *old,
-			   const struct config *c, const struct config_text *lxc,
+			   const struct config *c, const struct ct_text *lxc,
 			   enum lxcconf_format format, const char *lxc_config, char **ret,
 			   size_t *ret_size, struct lxcri_error *err)
 {
@@ -835,7 +836,7 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 		      bool force, struct profilecmd_import *ret, struct lxcri_error *err)
 {
 	_cleanup_json_ struct json_object *doc = NULL;
-	_cleanup_(config_text_done) struct config_text old = {}, lxc = {};
+	_cleanup_(ct_text_done) struct ct_text old = {}, lxc = {};
 	_cleanup_config_ struct config *c = NULL, *old_c = NULL;
 	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
 	_cleanup_free_ char *lxc_text = NULL;
@@ -886,7 +887,7 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 		return r;
 	snprintf(ret->config, sizeof(ret->config), "%s", f.config);
 	snprintf(ret->lxc_config, sizeof(ret->lxc_config), "%s", ch.lxc_config);
-	r = config_text_read(f.config, &old, err);
+	r = ct_text_read(f.config, &old, err);
 	if (r >= 0 && old.exists && !force)
 		r = error_set(err, -EEXIST,
 			      "'%s' exists: CT %s has an lxcri config (--force replaces it)",

@@ -122,7 +122,7 @@ int status_lxc_query(const struct lxcri_paths *p, const char *id, struct ct_lxc 
 	char what[128];
 	int r;
 
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
 	for (size_t i = 0; i < ELEMENTSOF(candidates) && !program; i++)
 		if (stat(candidates[i], &st) == 0)
@@ -174,8 +174,8 @@ static bool same_file_content(const char *a, const char *b)
 	_cleanup_free_ char *x = NULL, *y = NULL;
 	size_t nx = 0, ny = 0;
 
-	if (read_file(a, CONFIG_MAX_SIZE, &x, &nx) < 0 ||
-	    read_file(b, CONFIG_MAX_SIZE, &y, &ny) < 0)
+	if (fileio_read_file(a, CONFIG_MAX_SIZE, &x, &nx) < 0 ||
+	    fileio_read_file(b, CONFIG_MAX_SIZE, &y, &ny) < 0)
 		return false;
 	return nx == ny && memcmp(x, y, nx) == 0;
 }
@@ -209,7 +209,7 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 	if (r < 0 && r != -ENOENT)
 		snprintf(s->state_error, sizeof(s->state_error), "%s", err.message);
 	if (s->state && s->configured &&
-	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) == 0 &&
+	    paths_join(snapshot, sizeof(snapshot), "%s/config", dir) == 0 &&
 	    stat(snapshot, &st) == 0)
 		s->config_changed = !same_file_content(snapshot, s->config_path);
 }
@@ -244,12 +244,12 @@ static struct json_object *set_aside_of(const struct lxcri_paths *p, const char 
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
 
-	if (!list || path_join(dir, sizeof(dir), "%s/.stale", p->run_dir) < 0)
+	if (!list || paths_join(dir, sizeof(dir), "%s/.stale", p->run_dir) < 0)
 		return NULL;
 	d = opendir(dir);
 	while (d && (de = readdir(d)))
 		if (de->d_type == DT_REG && is_set_aside(de->d_name, id) &&
-		    path_join(path, sizeof(path), "%s/%s", dir, de->d_name) == 0)
+		    paths_join(path, sizeof(path), "%s/%s", dir, de->d_name) == 0)
 			json_object_array_add(list, json_object_new_string(path));
 	if (json_object_array_length(list) == 0)
 		return NULL;
@@ -279,7 +279,7 @@ static void status_fill_live(const struct lxcri_paths *p, struct ct_status *s)
 		return;
 
 	if (paths_state_dir(p, s->id, dir, sizeof(dir)) < 0 ||
-	    path_join(snapshot, sizeof(snapshot), "%s/config", dir) < 0)
+	    paths_join(snapshot, sizeof(snapshot), "%s/config", dir) < 0)
 		return;
 	/* The config as it is now, as long as it parses; else what the container started with. */
 	r = s->configured ? config_load(s->config_path, &c, &err) : -ENOENT;
@@ -343,7 +343,7 @@ static int add_ids_from(struct ct_status **list, size_t *n, size_t *cap, const c
 		    strcmp(de->d_name + len - ls, suffix) != 0)
 			continue;
 		snprintf(id, sizeof(id), "%.*s", (int)(len - ls), de->d_name);
-		if (!container_id_valid(id))
+		if (!paths_id_valid(id))
 			continue;
 		if (add_id(list, n, cap, id) < 0)
 			return -ENOMEM;
@@ -360,7 +360,7 @@ int status_collect(const struct lxcri_paths *p, const char *id, struct ct_status
 	int r = 0;
 
 	if (id) {
-		if (!container_id_valid(id))
+		if (!paths_id_valid(id))
 			return -EINVAL;
 		r = add_id(&list, &n, &cap, id);
 	} else {
@@ -424,7 +424,7 @@ int status_stale(const struct lxcri_paths *p, struct stale_report *ret)
 	char first_id[NAME_MAX + 1] = "";
 	struct dirent *de;
 
-	if (path_join(r.stale_dir, sizeof(r.stale_dir), "%s/.stale", p->run_dir) < 0)
+	if (paths_join(r.stale_dir, sizeof(r.stale_dir), "%s/.stale", p->run_dir) < 0)
 		return -ENAMETOOLONG;
 	r.set_aside = aside ? json_object_array_length(aside) : 0;
 	d = opendir(p->run_dir);
@@ -438,7 +438,7 @@ int status_stale(const struct lxcri_paths *p, struct stale_report *ret)
 		char dir[PATH_MAX];
 		int k;
 
-		if (de->d_type != DT_DIR || !container_id_valid(id) ||
+		if (de->d_type != DT_DIR || !paths_id_valid(id) ||
 		    paths_state_dir(p, id, dir, sizeof(dir)) < 0)
 			continue;
 		/* Running, starting or stopping, or LXC cannot tell: not ours to judge. */

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (!container_id_valid(ctx.id))
+	if (!paths_id_valid(ctx.id))
 		return 0;
 	if (!managed(&paths, &ctx))
 		return 0;
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	}
 	log_setup("lxcri-hook", ctx.id);
 	log_error_errno(r, "Failed to execute '%s' for the %s hook: %m", lifecycle,
-			hook_type_to_string(ctx.type));
+			hookctx_type_to_string(ctx.type));
 	/* Only a managed start is refused: stop and post-stop never block. */
 	return ctx.type == HOOK_PRE_START || ctx.type == HOOK_START_HOST ? 1 : 0;
 }

@@ -77,7 +77,7 @@ bool ctns_is(int fd, const char *identity);
 /*
  * The container's root directory, "/" as its mount namespace sees it, as an
  * O_PATH fd: a child process joins the namespace, opens "/" and passes the
- * fd back. Paths below it are then resolved with lib/basic/safeopen.
+ * fd back. Paths below it are then resolved with lib/basic/safe.
  */
 int ctns_open_root(int mnt_fd, struct lxcri_error *err);
 

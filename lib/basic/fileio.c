@@ -60,12 +60,12 @@ static int read_fd_hinted(int fd, size_t max_size, size_t size_hint, char **ret,
 	return (int)size; /* size <= max_size <= INT_MAX */
 }
 
-int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size)
+int fileio_read_fd(int fd, size_t max_size, char **ret, size_t *ret_size)
 {
 	return read_fd_hinted(fd, max_size, 0, ret, ret_size);
 }
 
-int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+int fileio_read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
@@ -88,7 +88,7 @@ int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
 	return read_fd_hinted(fd, max_size, st.st_size > 0 ? (size_t)st.st_size : 0, ret, ret_size);
 }
 
-int write_all(int fd, const void *data, size_t size)
+int fileio_write_all(int fd, const void *data, size_t size)
 {
 	const char *p = data;
 

@@ -15,9 +15,9 @@
  * (may be NULL) gets it too. -EINVAL if path is not a regular file (a
  * directory, a FIFO, a device), -errno of open(2) otherwise (-ENOENT...).
  */
-int read_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
+int fileio_read_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
 /* The same for an open fd (of whatever type), read from where it stands to its end. */
-int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
+int fileio_read_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
 
 /*
  * Writes all size bytes of data to fd, again after EINTR and short writes.
@@ -26,4 +26,4 @@ int read_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
  * (which is not a no-op on every fd: a datagram socket sends an empty
  * datagram), and returns 0; data may then be NULL.
  */
-int write_all(int fd, const void *data, size_t size);
+int fileio_write_all(int fd, const void *data, size_t size);

@@ -14,14 +14,14 @@ static const char *const hook_type_names[_HOOK_TYPE_MAX] = {
 	[HOOK_DESTROY] = "destroy",
 };
 
-const char *hook_type_to_string(enum hook_type t)
+const char *hookctx_type_to_string(enum hook_type t)
 {
 	if (t < 0 || t >= _HOOK_TYPE_MAX)
 		return "invalid";
 	return hook_type_names[t];
 }
 
-enum hook_type hook_type_from_string(const char *s)
+enum hook_type hookctx_type_from_string(const char *s)
 {
 	for (int i = 0; s && i < _HOOK_TYPE_MAX; i++)
 		if (strcmp(s, hook_type_names[i]) == 0)
@@ -46,12 +46,12 @@ int hookctx_parse(int n_args, char *const *args, struct hook_context *ctx)
 		ctx->version = 1;
 		ctx->id = env_nonempty("LXC_NAME");
 		ctx->section = env_nonempty("LXC_HOOK_SECTION");
-		ctx->type = hook_type_from_string(env_nonempty("LXC_HOOK_TYPE"));
+		ctx->type = hookctx_type_from_string(env_nonempty("LXC_HOOK_TYPE"));
 	} else if (n_args >= 3) {
 		ctx->version = 0;
 		ctx->id = args[0];
 		ctx->section = args[1];
-		ctx->type = hook_type_from_string(args[2]);
+		ctx->type = hookctx_type_from_string(args[2]);
 	}
 	if (!ctx->id || !*ctx->id || ctx->type == HOOK_TYPE_INVALID)
 		return -EINVAL;

@@ -60,8 +60,8 @@ struct hook_context {
 #define HOOK_ENV_CT_NETNS "LXCRI_CT_NETNS"
 #define HOOK_ENV_CT_MNTNS "LXCRI_CT_MNTNS"
 
-const char *hook_type_to_string(enum hook_type t);
-enum hook_type hook_type_from_string(const char *s);
+const char *hookctx_type_to_string(enum hook_type t);
+enum hook_type hookctx_type_from_string(const char *s);
 
 /*
  * Fills ctx from the positional arguments (after our own options: args[0]

@@ -18,13 +18,13 @@
 int lxcconf_path(const struct lxcri_paths *p, const char *id, char *buf, size_t size,
 		 enum lxcconf_format *ret_format)
 {
-	bool pve = paths_pve_mode(p) && container_id_is_vmid(id);
+	bool pve = paths_pve_mode(p) && paths_id_is_vmid(id);
 
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return -EINVAL;
 	*ret_format = pve ? LXCCONF_PVE : LXCCONF_LXC;
-	return pve ? path_join(buf, size, "%s/lxc/%s.conf", p->pve_dir, id)
-		   : path_join(buf, size, "%s/%s/config", p->lxc_path, id);
+	return pve ? paths_join(buf, size, "%s/lxc/%s.conf", p->pve_dir, id)
+		   : paths_join(buf, size, "%s/%s/config", p->lxc_path, id);
 }
 
 /* One line of a config, split: [key, key_end) and [value, value_end), trimmed. */

@@ -91,12 +91,12 @@ bool paths_pve_mode(const struct lxcri_paths *p)
 	char buf[PATH_MAX];
 	struct stat st;
 
-	if (path_join(buf, sizeof(buf), "%s/lxc", p->pve_dir) < 0)
+	if (paths_join(buf, sizeof(buf), "%s/lxc", p->pve_dir) < 0)
 		return false;
 	return stat(buf, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-bool container_id_valid(const char *id)
+bool paths_id_valid(const char *id)
 {
 	size_t n;
 
@@ -112,7 +112,7 @@ bool container_id_valid(const char *id)
 	return n <= 64;
 }
 
-bool container_id_is_vmid(const char *id)
+bool paths_id_is_vmid(const char *id)
 {
 	size_t n;
 
@@ -124,7 +124,7 @@ bool container_id_is_vmid(const char *id)
 	return n <= 9;
 }
 
-int path_join(char *buf, size_t size, const char *fmt, ...)
+int paths_join(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -142,8 +142,8 @@ int path_join(char *buf, size_t size, const char *fmt, ...)
 int paths_container_config_dir(const struct lxcri_paths *p, bool pve, char *buf, size_t size)
 {
 	if (pve)
-		return path_join(buf, size, "%s/lxcri", p->pve_dir);
-	return path_join(buf, size, "%s/containers", p->etc_dir);
+		return paths_join(buf, size, "%s/lxcri", p->pve_dir);
+	return paths_join(buf, size, "%s/containers", p->etc_dir);
 }
 
 int paths_container_config(const struct lxcri_paths *p, const char *id, char *buf, size_t size)
@@ -151,41 +151,41 @@ int paths_container_config(const struct lxcri_paths *p, const char *id, char *bu
 	bool pve;
 	int r;
 
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return -EINVAL;
-	pve = container_id_is_vmid(id) && paths_pve_mode(p);
+	pve = paths_id_is_vmid(id) && paths_pve_mode(p);
 	r = paths_container_config_dir(p, pve, buf, size);
 	if (r < 0)
 		return r;
 	size_t n = strlen(buf);
-	return path_join(buf + n, size - n, "/%s.conf", id);
+	return paths_join(buf + n, size - n, "/%s.conf", id);
 }
 
 int paths_state_dir(const struct lxcri_paths *p, const char *id, char *buf, size_t size)
 {
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return -EINVAL;
-	return path_join(buf, size, "%s/%s", p->run_dir, id);
+	return paths_join(buf, size, "%s/%s", p->run_dir, id);
 }
 
 int paths_lock(const struct lxcri_paths *p, const char *id, char *buf, size_t size)
 {
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return -EINVAL;
-	return path_join(buf, size, "%s/.locks/%s.lock", p->run_dir, id);
+	return paths_join(buf, size, "%s/.locks/%s.lock", p->run_dir, id);
 }
 
 int paths_settings(const struct lxcri_paths *p, char *buf, size_t size)
 {
-	return path_join(buf, size, "%s/lxcri.conf", p->etc_dir);
+	return paths_join(buf, size, "%s/lxcri.conf", p->etc_dir);
 }
 
 int paths_dropin(const struct lxcri_paths *p, char *buf, size_t size)
 {
-	return path_join(buf, size, "%s/common.conf.d/50-lxcri.conf", p->lxc_config_dir);
+	return paths_join(buf, size, "%s/common.conf.d/50-lxcri.conf", p->lxc_config_dir);
 }
 
 int paths_helper(const struct lxcri_paths *p, const char *name, char *buf, size_t size)
 {
-	return path_join(buf, size, "%s/%s", p->libexec_dir, name);
+	return paths_join(buf, size, "%s/%s", p->libexec_dir, name);
 }

@@ -48,9 +48,9 @@ extern const char *const paths_option_names[];
 bool paths_pve_mode(const struct lxcri_paths *p);
 
 /* Container names we manage: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}. */
-bool container_id_valid(const char *id);
+bool paths_id_valid(const char *id);
 /* A PVE vmid: 1 to 9 digits, no leading zero. */
-bool container_id_is_vmid(const char *id);
+bool paths_id_is_vmid(const char *id);
 
 /*
  * The per-container config: <pve_dir>/lxcri/<vmid>.conf on a PVE node for a
@@ -75,4 +75,4 @@ int paths_dropin(const struct lxcri_paths *p, char *buf, size_t size);
 int paths_helper(const struct lxcri_paths *p, const char *name, char *buf, size_t size);
 
 /* snprintf() into buf, -ENAMETOOLONG if truncated. */
-int path_join(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int paths_join(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -58,7 +58,7 @@ struct capture {
 	bool truncated;
 };
 
-static uint64_t now_ms(void)
+static uint64_t state_now_ms(void)
 {
 	struct timespec ts;
 
@@ -445,7 +445,7 @@ static int run(const struct process_spec *spec, struct process_result *ret, stru
 	/* No handler of ours may run in the child before it resets them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &saved);
-	start = now_ms();
+	start = state_now_ms();
 	pid = fork();
 	if (pid == 0)
 		child_main(spec, in_r, out_w, err_w, rep_w);
@@ -480,7 +480,7 @@ static int run(const struct process_spec *spec, struct process_result *ret, stru
 	while (!exited) {
 		struct pollfd pfd[4];
 		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_pid = -1;
-		uint64_t now = now_ms(), wait_ms;
+		uint64_t now = state_now_ms(), wait_ms;
 
 		if (now >= deadline) {
 			/* It may have exited just now, unnoticed without a pidfd. */
@@ -561,7 +561,7 @@ stop_child:
 		if (k < 0 && r == 0)
 			r = error_set_errno(err, k, "Failed to wait for '%s'", spec->path);
 	}
-	ret->duration_ms = now_ms() - start;
+	ret->duration_ms = state_now_ms() - start;
 
 	closep(&in_w);
 	if (!had_sigpipe && sigpipe_pending()) {

@@ -14,6 +14,9 @@
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/valid.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/strv.h"
 #include "lib/config/keys.h"
 
@@ -80,7 +83,7 @@ int config_split_properties(struct config_parser *p, char *value, const char *co
 
 	if (!whole)
 		return config_fail_oom(p);
-	if (properties_parse(value, names, ret_values, &f) >= 0)
+	if (parse_properties(value, names, ret_values, &f) >= 0)
 		return 0;
 	escape_for_message(f.item, q, sizeof(q));
 	switch (f.problem) {
@@ -111,7 +114,7 @@ int config_split_list(struct config_parser *p, const char *property, char *value
 
 	if (!whole)
 		return config_fail_oom(p);
-	r = list_split(value, ret);
+	r = parse_list(value, ret);
 	if (r == -ENOMEM)
 		return config_fail_oom(p);
 	if (r < 0)
@@ -136,7 +139,7 @@ int config_parse_address(struct config_parser *p, const char *property, const ch
 	struct ip_address a;
 	int r;
 
-	r = parse_ip_address(value, family, &a);
+	r = ip_address_parse(value, family, &a);
 	if (r == -EAFNOSUPPORT)
 		return config_invalid(p, property, value, "expected an %s address, not %s",
 				      config_family_name(family),
@@ -159,7 +162,7 @@ int config_parse_address(struct config_parser *p, const char *property, const ch
 int config_parse_ifname(struct config_parser *p, const char *property, const char *value,
 			bool allow_lo)
 {
-	if (!ifname_valid(value))
+	if (!valid_ifname(value))
 		return config_invalid(
 		    p, property, value,
 		    "expected an interface name of 1 to 15 characters from A-Z a-z 0-9 "
@@ -172,7 +175,7 @@ int config_parse_ifname(struct config_parser *p, const char *property, const cha
 
 int config_parse_path(struct config_parser *p, const char *property, const char *value)
 {
-	if (!path_absolute_valid(value))
+	if (!valid_absolute_path(value))
 		return config_invalid(
 		    p, property, value,
 		    "expected an absolute path (starting with '/', no '..' component, no "
@@ -430,7 +433,7 @@ int config_too_large(const char *name, size_t size, struct lxcri_error *err)
 int config_read(const char *path, char **ret_data, size_t *ret_size, struct lxcri_error *err)
 {
 	struct stat st;
-	int r = read_file(path, CONFIG_MAX_SIZE, ret_data, ret_size);
+	int r = fileio_read_file(path, CONFIG_MAX_SIZE, ret_data, ret_size);
 
 	if (r >= 0)
 		return 0;

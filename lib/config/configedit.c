@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/escape.h"
 
 void configedit_result_done(struct configedit_result *r)
 {

@@ -11,6 +11,8 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/strv.h"
 #include "lib/config/keys.h"
 
@@ -95,7 +97,7 @@ static int parse_hook_user(struct config_parser *p, unsigned index, char *value)
 	uint32_t uid;
 
 	(void)index;
-	if (!user_name_valid(value) && parse_uint32(value, 0, UINT32_MAX - 1, &uid) < 0)
+	if (!valid_user_name(value) && parse_uint32(value, 0, UINT32_MAX - 1, &uid) < 0)
 		return config_invalid(
 		    p, NULL, value,
 		    "expected a user name ([a-z_][a-z0-9_-]*, at most 32 characters, "
@@ -149,13 +151,13 @@ static int parse_annotation(struct config_parser *p, unsigned index, char *value
 				   "Missing '=' in '%s' for '%s': expected <key>=<value>",
 				   escape_for_message(value, q, sizeof(q)), p->key);
 	*eq = '\0';
-	if (!annotation_key_valid(value))
+	if (!valid_annotation_key(value))
 		return config_fail(
 		    p, -EINVAL,
 		    "Invalid annotation key '%s' in '%s': expected 1 to 255 characters "
 		    "from A-Z a-z 0-9 . _ / -",
 		    escape_for_message(value, q, sizeof(q)), p->key);
-	if (!text_valid(eq + 1))
+	if (!valid_text(eq + 1))
 		return config_fail(
 		    p, -EINVAL,
 		    "Invalid annotation value '%s' for '%s' in '%s': expected UTF-8 text "
@@ -201,7 +203,7 @@ static int format_annotations(FILE *f, const struct config *c)
 		const struct config_annotation *a = &c->hooks.annotations[order[i]];
 		size_t n;
 
-		if (!a->key || !a->value || !annotation_key_valid(a->key) || !text_valid(a->value))
+		if (!a->key || !a->value || !valid_annotation_key(a->key) || !valid_text(a->value))
 			return -EINVAL;
 		/* Trailing blanks would be trimmed away when read back. */
 		n = strlen(a->value);

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 #include "lib/config/config.h"
 #include "lib/config/reader.h"
 

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
 #include "lib/basic/strv.h"
 #include "lib/config/keys.h"
 
@@ -105,7 +105,7 @@ static int parse_apparmor(struct config_parser *p, unsigned index, char *value)
 		return r;
 	if (!v[APPARMOR_PROFILE])
 		return config_missing(p, "'profile'");
-	if (!apparmor_profile_valid(v[APPARMOR_PROFILE]))
+	if (!valid_apparmor_profile(v[APPARMOR_PROFILE]))
 		return config_invalid(
 		    p, "profile", v[APPARMOR_PROFILE],
 		    "expected a profile name of 1 to 255 characters from A-Z a-z 0-9 "
@@ -133,7 +133,7 @@ static int parse_apparmor(struct config_parser *p, unsigned index, char *value)
 					      "at most %d file system types",
 					      CONFIG_MAX_APPARMOR_MOUNTS);
 		for (int i = 0; i < n; i++) {
-			if (!fstype_valid(items[i]))
+			if (!valid_fstype(items[i]))
 				return config_invalid(
 				    p, "mount", items[i],
 				    "expected a file system type of 1 to 63 characters "
@@ -203,7 +203,7 @@ static void apparmor_free(struct config *c)
 static int parse_selinux(struct config_parser *p, unsigned index, char *value)
 {
 	(void)index;
-	if (!selinux_context_valid(value))
+	if (!valid_selinux_context(value))
 		return config_invalid(
 		    p, NULL, value,
 		    "expected <user>:<role>:<type>[:<level>] like "

@@ -11,6 +11,10 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/mac.h"
+#include "lib/basic/valid.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/strv.h"
 #include "lib/config/keys.h"
 
@@ -51,7 +55,7 @@ static int parse_net_addresses(struct config_parser *p, char *value, struct conf
 	for (int i = 0; i < n; i++) {
 		struct ip_prefix prefix;
 
-		if (parse_ip_prefix(items[i], AF_UNSPEC, &prefix) < 0)
+		if (ip_prefix_parse(items[i], AF_UNSPEC, &prefix) < 0)
 			return config_invalid(
 			    p, "ip", items[i],
 			    "expected an address with a prefix length, like "
@@ -118,7 +122,7 @@ static int parse_net(struct config_parser *p, unsigned index, char *value)
 				    "Property '%s' is not allowed with 'cni' in '%s': the CNI "
 				    "network configures addresses, gateways, MAC and VLAN",
 				    not_with_cni[i].name, p->key);
-		if (!cni_network_name_valid(v[NET_CNI]))
+		if (!valid_cni_network_name(v[NET_CNI]))
 			return config_invalid(
 			    p, "cni", v[NET_CNI],
 			    "expected a CNI network name: a letter or digit, then up to "
@@ -163,7 +167,7 @@ static int parse_net(struct config_parser *p, unsigned index, char *value)
 			    "IPv6 needs an MTU of at least 1280, and '%s' has IPv6", p->key);
 	}
 	if (v[NET_HWADDR]) {
-		if (parse_mac(v[NET_HWADDR], net.hwaddr) < 0)
+		if (mac_parse(v[NET_HWADDR], net.hwaddr) < 0)
 			return config_invalid(p, "hwaddr", v[NET_HWADDR],
 					      "expected a MAC address like 'BC:24:11:00:00:01'");
 		if (mac_is_zero(net.hwaddr))
@@ -207,8 +211,8 @@ static int format_net(FILE *f, const struct config_net *n)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	if (!ifname_valid(n->name) ||
-	    (n->cni ? !config_fits_property(n->cni) : !ifname_valid(n->bridge)))
+	if (!valid_ifname(n->name) ||
+	    (n->cni ? !config_fits_property(n->cni) : !valid_ifname(n->bridge)))
 		return -EINVAL;
 	fprintf(f, "net%u: name=%s", n->index, n->name);
 	if (n->cni)
@@ -310,7 +314,7 @@ static int parse_route(struct config_parser *p, unsigned index, char *value)
 		struct ip_prefix dst, network;
 		char buf[IP_PREFIX_STRLEN];
 
-		if (parse_ip_prefix(v[ROUTE_DST], AF_UNSPEC, &dst) < 0)
+		if (ip_prefix_parse(v[ROUTE_DST], AF_UNSPEC, &dst) < 0)
 			return config_invalid(p, "dst", v[ROUTE_DST],
 					      "expected 'default', 'default6' or a network like "
 					      "'10.10.0.0/16' or 'fd00:1::/64'");
@@ -370,7 +374,7 @@ static int format_route(FILE *f, const struct config_route *r)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	if (r->dev[0] && !ifname_valid(r->dev))
+	if (r->dev[0] && !valid_ifname(r->dev))
 		return -EINVAL;
 	fprintf(f, "route%u: dst=", r->index);
 	if (r->is_default)
@@ -496,7 +500,7 @@ static int parse_dns(struct config_parser *p, unsigned index, char *value)
 					      "at most %d search domains, not %d", DNS_MAX_SEARCH,
 					      n);
 		for (int i = 0; i < n; i++)
-			if (!hostname_valid(items[i]))
+			if (!valid_hostname(items[i]))
 				return config_invalid(
 				    p, "search", items[i],
 				    "expected a domain name: labels of 1 to 63 A-Z a-z "
@@ -513,7 +517,7 @@ static int parse_dns(struct config_parser *p, unsigned index, char *value)
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
-			if (!dns_option_valid(items[i]))
+			if (!valid_dns_option(items[i]))
 				return config_invalid(
 				    p, "options", items[i],
 				    "expected a resolver option like 'rotate' or "

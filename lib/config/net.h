@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 
 #define CONFIG_MAX_NET	     32	 /* net0 .. net31 */
 #define CONFIG_MAX_ROUTE     256 /* route0 .. route255 */

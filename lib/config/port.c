@@ -11,6 +11,8 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/valid.h"
 #include "lib/basic/strv.h"
 #include "lib/config/keys.h"
 
@@ -99,7 +101,7 @@ static int format_port(FILE *f, const struct config_port *p)
 {
 	char buf[INET6_ADDRSTRLEN], host[16], ct[16];
 
-	if (p->net[0] && !ifname_valid(p->net))
+	if (p->net[0] && !valid_ifname(p->net))
 		return -EINVAL;
 	format_port_range(host, sizeof(host), p->host_first, p->host_last);
 	format_port_range(ct, sizeof(ct), p->ct_first, p->ct_last);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 
 #define CONFIG_MAX_PORT 1024 /* port0 .. port1023 */
 

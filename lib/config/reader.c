@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/escape.h"
 #include "lib/config/config.h"
 
 int reader_fail(const struct reader *rd, int r, const char *fmt, ...)

@@ -9,6 +9,8 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/paths.h"
 #include "lib/config/config.h"
 #include "lib/config/reader.h"
@@ -68,7 +70,7 @@ static bool dir_list_valid(const char *value)
 	if (!copy || value[0] == ':' || value[strlen(value) - 1] == ':' || strstr(value, "::"))
 		return false;
 	for (char *part = strtok_r(copy, ":", &save); part; part = strtok_r(NULL, ":", &save), n++)
-		if (!path_absolute_valid(part))
+		if (!valid_absolute_path(part))
 			return false;
 	return n > 0;
 }
@@ -111,7 +113,7 @@ static int setting_set(struct reader *rd, const struct setting_def *def, const c
 		*(unsigned *)(void *)field = seconds * 1000;
 		return 0;
 	case SETTING_DIR:
-		if (!path_absolute_valid(value))
+		if (!valid_absolute_path(value))
 			return reader_fail(rd, -EINVAL,
 					   "Invalid value '%s' for '%s': expected an absolute path",
 					   q, def->key);

@@ -42,7 +42,7 @@ static int teardown_state(const struct helper_run *run, bool stdio, struct state
 
 	if (!stdio)
 		return state_load(run->state_dir, ret, err);
-	r = read_fd(STDIN_FILENO, STATE_MAX_SIZE, &text, &size);
+	r = fileio_read_fd(STDIN_FILENO, STATE_MAX_SIZE, &text, &size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read the state on stdin");
 	r = state_parse("the state on stdin", text, size, &s, err);
@@ -114,7 +114,7 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 	if (argc != 3 ||
 	    (strcmp(argv[1], "pre-start") != 0 && strcmp(argv[1], "start-host") != 0 &&
 	     strcmp(argv[1], "teardown") != 0) ||
-	    !container_id_valid(argv[2])) {
+	    !paths_id_valid(argv[2])) {
 		log_error("Usage: %s pre-start|start-host|teardown <container id>", f->name);
 		return 2;
 	}
@@ -125,7 +125,7 @@ int helper_main(const struct helper_feature *f, int argc, char **argv)
 	if (r >= 0)
 		r = paths_state_dir(&paths, argv[2], state_dir, sizeof(state_dir));
 	if (r >= 0)
-		r = path_join(snapshot, sizeof(snapshot), "%s/config", state_dir);
+		r = paths_join(snapshot, sizeof(snapshot), "%s/config", state_dir);
 	if (r < 0)
 		return log_error_errno(r, "Invalid LXCRI_* path in the environment: %m"), 1;
 

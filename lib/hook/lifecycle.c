@@ -17,7 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/lockfile.h"
 #include "lib/basic/cleanup.h"
 #include "lib/hook/helpermain.h"
 #include "lib/basic/log.h"
@@ -40,7 +41,7 @@ static int check_profiles(const struct lifecycle *lc, const struct config *c,
  * it is current (lib/lsm/profiles.h); the hooks' validate, that root alone
  * decides which hooks run.
  */
-const struct feature lxcri_features[] = {
+const struct feature lifecycle_features[] = {
 	{ "seccomp", "", 0, NULL, check_profiles },
 	{ "apparmor", "lxcri-apparmor", HOOK_MASK(HOOK_PRE_START), NULL, check_profiles },
 	{ "selinux", "lxcri-selinux", HOOK_MASK(HOOK_PRE_START), NULL, check_profiles },
@@ -50,7 +51,7 @@ const struct feature lxcri_features[] = {
 	{ "port", "lxcri-portfwd", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
 	{ "hooks", "lxcri-ocihooks", HOOK_MASK(HOOK_START_HOST), lifecycle_check_sources, NULL },
 };
-const size_t lxcri_features_count = ELEMENTSOF(lxcri_features);
+const size_t lifecycle_features_count = ELEMENTSOF(lifecycle_features);
 
 static const struct feature *feature_find(const struct feature *features, size_t n,
 					  const char *name)
@@ -99,7 +100,7 @@ int lifecycle_check_sources(const struct config *c, struct lxcri_error *err)
 					 c->hooks.line, c->hooks.dirs[i], err->message);
 	}
 	if (c->hooks.bundle) {
-		if (path_join(path, sizeof(path), "%s/config.json", c->hooks.bundle) < 0)
+		if (paths_join(path, sizeof(path), "%s/config.json", c->hooks.bundle) < 0)
 			return error_set(err, -ENAMETOOLONG, "%s:%u: hooks: bundle path too long",
 					 c->path, c->hooks.line);
 		r = trust_check(path, err);
@@ -151,7 +152,8 @@ int lifecycle_validate_config(const char *path, struct config **ret, struct lxcr
 	int r = config_load(path, ret, err);
 
 	if (r >= 0)
-		r = lifecycle_check_features(lxcri_features, lxcri_features_count, *ret, err);
+		r = lifecycle_check_features(lifecycle_features, lifecycle_features_count, *ret,
+					     err);
 	return r;
 }
 
@@ -182,8 +184,8 @@ int lifecycle_init(struct lifecycle *lc, const struct lxcri_paths *paths,
 	*lc = (struct lifecycle){
 		.paths = paths,
 		.ctx = ctx,
-		.features = lxcri_features,
-		.n_features = lxcri_features_count,
+		.features = lifecycle_features,
+		.n_features = lifecycle_features_count,
 	};
 	settings_init(&lc->settings);
 	r = paths_state_dir(paths, ctx->id, lc->state_dir, sizeof(lc->state_dir));
@@ -191,8 +193,8 @@ int lifecycle_init(struct lifecycle *lc, const struct lxcri_paths *paths,
 		r = paths_container_config(paths, ctx->id, lc->config_path,
 					   sizeof(lc->config_path));
 	if (r == 0)
-		r = path_join(lc->snapshot_path, sizeof(lc->snapshot_path), "%s/config",
-			      lc->state_dir);
+		r = paths_join(lc->snapshot_path, sizeof(lc->snapshot_path), "%s/config",
+			       lc->state_dir);
 	if (r == 0)
 		r = paths_lock(paths, ctx->id, lc->lock_path, sizeof(lc->lock_path));
 	if (r < 0)
@@ -343,9 +345,10 @@ static void state_set_aside(struct lifecycle *lc, const char *why)
 {
 	char from[PATH_MAX], to[PATH_MAX], dir[PATH_MAX];
 
-	if (path_join(from, sizeof(from), "%s/" STATE_FILE, lc->state_dir) < 0 ||
-	    path_join(dir, sizeof(dir), "%s/.stale", lc->paths->run_dir) < 0 ||
-	    path_join(to, sizeof(to), "%s/%s-%lld.json", dir, lc->ctx->id, (long long)now_ms()) < 0)
+	if (paths_join(from, sizeof(from), "%s/" STATE_FILE, lc->state_dir) < 0 ||
+	    paths_join(dir, sizeof(dir), "%s/.stale", lc->paths->run_dir) < 0 ||
+	    paths_join(to, sizeof(to), "%s/%s-%lld.json", dir, lc->ctx->id,
+		       (long long)state_now_ms()) < 0)
 		return;
 	(void)mkdir(dir, 0700);
 	if (rename(from, to) < 0)
@@ -416,7 +419,7 @@ static int refuse(struct lifecycle *lc, struct state *s, const char *hook, int r
 {
 	struct lxcri_error ignored = {};
 
-	if (paths_pve_mode(lc->paths) && container_id_is_vmid(lc->ctx->id) &&
+	if (paths_pve_mode(lc->paths) && paths_id_is_vmid(lc->ctx->id) &&
 	    pve_quorate(lc->paths->pve_dir) == 0)
 		error_set(err, r,
 			  "%s (" PVE_NO_QUORUM ": a change to CT %s's config can be made only "
@@ -437,7 +440,7 @@ static int run_planned(struct lifecycle *lc, struct state **s, const struct conf
 	const struct feature *plan[32];
 	size_t n =
 	    lifecycle_plan(lc->features, lc->n_features, c, lc->ctx->type, plan, ELEMENTSOF(plan));
-	const char *hook = hook_type_to_string(lc->ctx->type);
+	const char *hook = hookctx_type_to_string(lc->ctx->type);
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
@@ -482,8 +485,8 @@ static int check_profiles(const struct lifecycle *lc, const struct config *c,
 	const char *lxc_config = lc->ctx->config_file;
 
 	if (!lxc_config || !*lxc_config) {
-		if (path_join(fallback, sizeof(fallback), "%s/%s/config", lc->paths->lxc_path,
-			      lc->ctx->id) < 0)
+		if (paths_join(fallback, sizeof(fallback), "%s/%s/config", lc->paths->lxc_path,
+			       lc->ctx->id) < 0)
 			return error_set(err, -ENAMETOOLONG, "LXC config path is too long");
 		lxc_config = fallback;
 	}
@@ -579,7 +582,7 @@ static int start_host(struct lifecycle *lc, struct lxcri_error *err)
 static int teardown(struct lifecycle *lc, bool final)
 {
 	_cleanup_state_ struct state *s = NULL;
-	const char *hook = hook_type_to_string(lc->ctx->type);
+	const char *hook = hookctx_type_to_string(lc->ctx->type);
 	struct lxcri_error e = {};
 	size_t left, n_before;
 	int r;

@@ -54,8 +54,8 @@ struct feature {
 };
 
 /* The features of this version, in the order their helpers run. */
-extern const struct feature lxcri_features[];
-extern const size_t lxcri_features_count;
+extern const struct feature lifecycle_features[];
+extern const size_t lifecycle_features_count;
 
 struct lifecycle {
 	const struct lxcri_paths *paths;

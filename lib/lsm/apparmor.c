@@ -10,7 +10,7 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
 #include "lib/basic/paths.h"
 #include "lib/basic/process.h"
 
@@ -19,7 +19,7 @@ bool apparmor_enabled(const char *sys_dir)
 	char path[PATH_MAX], c = 0;
 	_cleanup_close_ int fd = -1;
 
-	if (path_join(path, sizeof(path), "%s/module/apparmor/parameters/enabled", sys_dir) < 0)
+	if (paths_join(path, sizeof(path), "%s/module/apparmor/parameters/enabled", sys_dir) < 0)
 		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || read(fd, &c, 1) != 1)
@@ -36,7 +36,7 @@ int apparmor_profile_loaded(const char *sys_dir, const char *name)
 	ssize_t len;
 	int r;
 
-	r = path_join(path, sizeof(path), "%s/kernel/security/apparmor/profiles", sys_dir);
+	r = paths_join(path, sizeof(path), "%s/kernel/security/apparmor/profiles", sys_dir);
 	if (r < 0)
 		return r;
 	f = fopen(path, "re");
@@ -55,9 +55,9 @@ int apparmor_profile_loaded(const char *sys_dir, const char *name)
 
 int apparmor_generated_name(const char *id, char *buf, size_t size)
 {
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return -EINVAL;
-	return path_join(buf, size, "%s%s", APPARMOR_GENERATED_PREFIX, id);
+	return paths_join(buf, size, "%s%s", APPARMOR_GENERATED_PREFIX, id);
 }
 
 int apparmor_lxc_profile(const struct config *c, const char *id, char *buf, size_t size)
@@ -66,7 +66,7 @@ int apparmor_lxc_profile(const struct config *c, const char *id, char *buf, size
 		return -ENOENT;
 	if (strcmp(c->lsm.apparmor_profile, "generated") == 0)
 		return apparmor_generated_name(id, buf, size);
-	return path_join(buf, size, "%s", c->lsm.apparmor_profile);
+	return paths_join(buf, size, "%s", c->lsm.apparmor_profile);
 }
 
 static bool starts_marker(const char *line, size_t len, const char *marker, size_t *ret_indent)
@@ -89,11 +89,11 @@ int apparmor_render(const char *template_text, const struct apparmor_options *o,
 	size_t text_size = 0;
 	bool named = false;
 
-	if (!apparmor_profile_valid(o->name))
+	if (!valid_apparmor_profile(o->name))
 		return error_set(err, -EINVAL, "Invalid AppArmor profile name '%s'",
 				 o->name ? o->name : "");
 	for (char *const *t = o->mount_types; t && *t; t++)
-		if (!fstype_valid(*t))
+		if (!valid_fstype(*t))
 			return error_set(err, -EINVAL, "Invalid file system type '%s'", *t);
 
 	out = open_memstream(&text, &text_size);
@@ -145,7 +145,7 @@ int apparmor_render_file(const char *template_path, const struct apparmor_option
 {
 	_cleanup_free_ char *text = NULL;
 	size_t size = 0;
-	int r = read_file(template_path, APPARMOR_TEMPLATE_MAX_SIZE, &text, &size);
+	int r = fileio_read_file(template_path, APPARMOR_TEMPLATE_MAX_SIZE, &text, &size);
 
 	if (r == -EFBIG)
 		return error_set(err, r, "Failed to read '%s': larger than %d bytes", template_path,

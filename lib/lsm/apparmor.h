@@ -40,9 +40,9 @@ int apparmor_generated_name(const char *id, char *buf, size_t size);
 int apparmor_lxc_profile(const struct config *c, const char *id, char *buf, size_t size);
 
 struct apparmor_options {
-	const char *name;	  /* the profile name (apparmor_profile_valid) */
+	const char *name;	  /* the profile name (valid_apparmor_profile) */
 	bool nesting;		  /* the template's #@nesting rules instead of #@flat */
-	char *const *mount_types; /* NULL-terminated (fstype_valid), may be NULL */
+	char *const *mount_types; /* NULL-terminated (valid_fstype), may be NULL */
 };
 
 /*

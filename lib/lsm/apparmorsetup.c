@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "lib/lsm/apparmor.h"
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/shared/json.h"
 #include "lib/basic/paths.h"
@@ -43,13 +43,14 @@ static int apply_generated(const struct apparmorsetup *as, const struct config *
 
 	r = apparmor_generated_name(as->id, name, sizeof(name));
 	if (r >= 0)
-		r = path_join(dir, sizeof(dir), "%s/apparmor", as->run_dir);
+		r = paths_join(dir, sizeof(dir), "%s/apparmor", as->run_dir);
 	if (r >= 0)
-		r = path_join(cache, sizeof(cache), "%s/cache", dir);
+		r = paths_join(cache, sizeof(cache), "%s/cache", dir);
 	if (r >= 0)
-		r = path_join(file, sizeof(file), "%s/%s", dir, name);
+		r = paths_join(file, sizeof(file), "%s/%s", dir, name);
 	if (r >= 0)
-		r = path_join(template, sizeof(template), "%s/%s", as->data_dir, APPARMOR_TEMPLATE);
+		r = paths_join(template, sizeof(template), "%s/%s", as->data_dir,
+			       APPARMOR_TEMPLATE);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to name the AppArmor profile of '%s'",
 				       as->id);
@@ -137,7 +138,7 @@ static int undo(const struct apparmorsetup *as, const struct state_item *item,
 	/* Only ever our own profile file of this container, whatever the state says. */
 	if (!name || !file || apparmor_generated_name(as->id, expected, sizeof(expected)) < 0 ||
 	    strcmp(name, expected) != 0 ||
-	    path_join(dir, sizeof(dir), "%s/apparmor/%s", as->run_dir, expected) < 0 ||
+	    paths_join(dir, sizeof(dir), "%s/apparmor/%s", as->run_dir, expected) < 0 ||
 	    strcmp(file, dir) != 0)
 		return error_set(err, -EINVAL, "Invalid '%s' item in the state",
 				 APPARMOR_ITEM_KIND);

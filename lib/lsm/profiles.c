@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/lockfile.h"
 #include "lib/lsm/apparmor.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
@@ -43,7 +44,7 @@ int profiles_seccomp_store(const struct lxcri_paths *p, const char *id, char *bu
 	if (!slash)
 		return -EINVAL;
 	*slash = '\0';
-	return path_join(buf, size, "%s/seccomp", stem);
+	return paths_join(buf, size, "%s/seccomp", stem);
 }
 
 static bool sha256_hex_valid(const char *s)
@@ -64,9 +65,9 @@ int profiles_seccomp_files(const struct lxcri_paths *p, const char *id, const ch
 	    (*source_sha256 && !sha256_hex_valid(source_sha256)))
 		return -EINVAL;
 	ret->copy[0] = '\0';
-	r = path_join(ret->profile, sizeof(ret->profile), "%s/%s.seccomp", store, profile_sha256);
+	r = paths_join(ret->profile, sizeof(ret->profile), "%s/%s.seccomp", store, profile_sha256);
 	if (r >= 0 && *source_sha256)
-		r = path_join(ret->copy, sizeof(ret->copy), "%s/%s.json", store, source_sha256);
+		r = paths_join(ret->copy, sizeof(ret->copy), "%s/%s.json", store, source_sha256);
 	return r;
 }
 
@@ -77,9 +78,9 @@ int profiles_seccomp_old_files(const struct lxcri_paths *p, const char *id,
 	int r = config_stem(p, id, stem);
 
 	if (r >= 0)
-		r = path_join(ret->profile, sizeof(ret->profile), "%s.seccomp", stem);
+		r = paths_join(ret->profile, sizeof(ret->profile), "%s.seccomp", stem);
 	if (r >= 0)
-		r = path_join(ret->copy, sizeof(ret->copy), "%s.seccomp.json", stem);
+		r = paths_join(ret->copy, sizeof(ret->copy), "%s.seccomp.json", stem);
 	return r;
 }
 
@@ -87,7 +88,7 @@ int profiles_store_lock(const struct lxcri_paths *p, struct lxcri_error *err)
 {
 	char path[PATH_MAX];
 
-	if (path_join(path, sizeof(path), "%s/.locks/.seccomp-store.lock", p->run_dir) < 0)
+	if (paths_join(path, sizeof(path), "%s/.locks/.seccomp-store.lock", p->run_dir) < 0)
 		return error_set(err, -ENAMETOOLONG,
 				 "Path of the profile store's lock is too long");
 	return lock_file(path, 30000, err);
@@ -150,7 +151,7 @@ static int lxc_key_check(const char *lxc_config, enum lxcconf_format format, con
 {
 	_cleanup_free_ char *text = NULL, *value = NULL;
 	size_t size = 0;
-	int r = read_file(lxc_config, PROFILE_MAX_SIZE, &text, &size);
+	int r = fileio_read_file(lxc_config, PROFILE_MAX_SIZE, &text, &size);
 
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read LXC's config '%s'", lxc_config);
@@ -239,7 +240,7 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 	r = profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, "", &f);
 	if (r < 0)
 		return error_set(err, r, "Invalid container id '%s' or paths too long", id);
-	r = read_file(f.profile, PROFILE_MAX_SIZE, &text, &size);
+	r = fileio_read_file(f.profile, PROFILE_MAX_SIZE, &text, &size);
 	if (r == -ENOENT)
 		return error_set(err, -ENOENT,
 				 "%s:%u: no generated profile '%s' for 'seccomp: %s': run 'lxcri "
@@ -260,10 +261,10 @@ int profiles_check_seccomp(const struct lxcri_paths *p, const char *id, const st
 	r = profiles_seccomp_files(p, id, c->lsm.seccomp_sha256, s.source_sha256, &f);
 	if (r < 0)
 		return error_set(err, r, "Invalid container id '%s' or paths too long", id);
-	r = read_file(c->lsm.seccomp, PROFILE_MAX_SIZE, &source, &source_size);
+	r = fileio_read_file(c->lsm.seccomp, PROFILE_MAX_SIZE, &source, &source_size);
 	if (r == -ENOENT) {
 		used_copy = true;
-		r = read_file(f.copy, PROFILE_MAX_SIZE, &source, &source_size);
+		r = fileio_read_file(f.copy, PROFILE_MAX_SIZE, &source, &source_size);
 		if (r < 0)
 			return error_set_errno(err, r,
 					       "Neither the source '%s' nor its copy '%s' can be "

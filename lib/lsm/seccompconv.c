@@ -18,7 +18,7 @@
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
 #include "lib/lsm/lxcseccomp.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/strv.h"
 
 /* The kernel caps SECCOMP_RET_ERRNO data at MAX_ERRNO; libseccomp refuses more. */
@@ -1239,11 +1239,11 @@ struct json_object *seccompconv_skipped_json(const struct seccompconv_skipped *s
 int seccompconv_read_file(const char *path, char **ret, size_t *ret_size, struct lxcri_error *err)
 {
 	struct stat st;
-	int r = read_file(path, SECCOMPCONV_SIZE_MAX, ret, ret_size);
+	int r = fileio_read_file(path, SECCOMPCONV_SIZE_MAX, ret, ret_size);
 
 	if (r == -EFBIG)
 		return error_set(err, r, "%s: larger than %d bytes", path, SECCOMPCONV_SIZE_MAX);
-	/* read_file() refuses what is not a regular file: say what it is. */
+	/* fileio_read_file() refuses what is not a regular file: say what it is. */
 	if (r == -EINVAL && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return error_set(err, r, "Failed to read '%s': not a regular file but %s", path,
 				 S_ISDIR(st.st_mode)	? "a directory"

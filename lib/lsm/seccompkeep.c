@@ -13,7 +13,7 @@
 #include "lib/basic/fileio.h"
 #include "lib/basic/lxcconf.h"
 #include "lib/lsm/lxcseccomp.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/strv.h"
 
 #define KEPT_FOR     "# lxcri: kept for "
@@ -203,7 +203,7 @@ int seccompkeep_kind_of(const struct lxcri_paths *p, const char *id,
 		*ret = (struct seccompkeep_container){ .kind = SECCOMPKEEP_LXC };
 		return 0;
 	}
-	r = read_file(path, PVE_CONF_MAX, &text, &size);
+	r = fileio_read_file(path, PVE_CONF_MAX, &text, &size);
 	if (r < 0)
 		return error_set_errno(err, r,
 				       "Failed to read '%s', which says whether container '%s' is "

@@ -5,11 +5,11 @@
 
 #include <errno.h>
 
-#include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
 
 int selinux_context_check(const char *context, struct lxcri_error *err)
 {
-	if (!selinux_context_valid(context))
+	if (!valid_selinux_context(context))
 		return error_set(err, -EINVAL,
 				 "Invalid SELinux context '%s': expected user:role:type[:level]",
 				 context ? context : "");
@@ -39,7 +39,7 @@ int selinux_prestart_check(const struct config *c, const char *file, const char 
 		return SELINUX_CHECKED_SYNTAX;
 	if (!file)
 		file = c->path;
-	if (!selinux_enabled(sys_dir))
+	if (!selinuxfs_enabled(sys_dir))
 		return error_set(err, -EOPNOTSUPP,
 				 "%s:%u: container asks for SELinux context '%s', but SELinux is "
 				 "not enabled on this host: refusing to start it unconfined (see "

@@ -4,7 +4,7 @@
 /*
  * SELinux for the containers that ask for a context (selinux: in <id>.conf).
  *
- * selinux_enabled() is libc only and lives in its own object
+ * selinuxfs_enabled() is libc only and lives in its own object
  * (lib/lsm/selinuxfs.c): a program that links liblxcri.a pulls in whole
  * objects, so the hook's fast path can ask whether SELinux is enabled
  * without linking libselinux. The rest (lib/lsm/selinux.c) links libselinux.
@@ -16,7 +16,7 @@
 #include "lib/basic/error.h"
 
 /* SELinux is enabled: <sys_dir>/fs/selinux/enforce exists (sys_dir NULL: /sys). */
-bool selinux_enabled(const char *sys_dir);
+bool selinuxfs_enabled(const char *sys_dir);
 
 /* How far selinux_context_check() could check a context. */
 enum selinux_checked {
@@ -26,7 +26,7 @@ enum selinux_checked {
 
 /*
  * Checks an SELinux context (user:role:type[:level]): its syntax (that of
- * lib/basic/parse.h, selinux_context_valid), then, where SELinux is enabled
+ * lib/basic/parse.h, valid_selinux_context), then, where SELinux is enabled
  * (is_selinux_enabled), that the loaded policy knows it
  * (security_check_context). Returns an enum selinux_checked that says
  * which was done; -EINVAL if the context is invalid, another -errno if

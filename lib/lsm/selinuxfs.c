@@ -7,11 +7,11 @@
 #include "lib/basic/paths.h"
 #include "lib/lsm/selinux.h"
 
-bool selinux_enabled(const char *sys_dir)
+bool selinuxfs_enabled(const char *sys_dir)
 {
 	char path[PATH_MAX];
 
-	if (path_join(path, sizeof(path), "%s/fs/selinux/enforce", sys_dir ? sys_dir : "/sys") < 0)
+	if (paths_join(path, sizeof(path), "%s/fs/selinux/enforce", sys_dir ? sys_dir : "/sys") < 0)
 		return false;
 	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
 }

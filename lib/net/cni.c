@@ -14,11 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/paths.h"
 #include "lib/basic/process.h"
 #include "lib/basic/strv.h"
@@ -294,7 +295,7 @@ int cni_load_conflist_file(const char *path, struct cni_conflist **ret, struct l
 	size_t size = 0;
 	int r;
 
-	r = read_file(path, CNI_CONF_MAX_SIZE, &data, &size);
+	r = fileio_read_file(path, CNI_CONF_MAX_SIZE, &data, &size);
 	if (r == -EFBIG)
 		return error_set(err, r, "%s: larger than the %d bytes allowed", path,
 				 CNI_CONF_MAX_SIZE);
@@ -344,7 +345,7 @@ int cni_load_conflist(const char *dir, const char *network_name, struct cni_conf
 		char path[PATH_MAX];
 		int r;
 
-		r = path_join(path, sizeof(path), "%s/%s", dir, names[i]);
+		r = paths_join(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (r < 0)
 			return error_set(err, r, "Path '%s/%s' is too long", dir, names[i]);
 		r = cni_load_conflist_file(path, &list, err);
@@ -379,7 +380,7 @@ int cni_find_plugin(const char *path_list, const char *type, char *buf, size_t s
 
 		if (dir[0] != '/')
 			continue; /* relative dirs would depend on our cwd */
-		if (path_join(buf, size, "%s/%s", dir, type) < 0)
+		if (paths_join(buf, size, "%s/%s", dir, type) < 0)
 			continue;
 		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) &&
 		    access(buf, X_OK) == 0)
@@ -398,8 +399,8 @@ static const char *rt_cache_dir(const struct cni_runtime *rt)
 int cni_cache_path(const struct cni_conflist *list, const struct cni_runtime *rt, char *buf,
 		   size_t size)
 {
-	return path_join(buf, size, "%s/results/%s-%s-%s", rt_cache_dir(rt), list->name,
-			 rt->container_id, rt->ifname);
+	return paths_join(buf, size, "%s/results/%s-%s-%s", rt_cache_dir(rt), list->name,
+			  rt->container_id, rt->ifname);
 }
 
 /*
@@ -442,7 +443,7 @@ static int runtime_check(const struct cni_runtime *rt, enum cni_command command,
 		return error_set(
 		    err, -EINVAL, "'%s' is not a CNI container id",
 		    escape_for_message(rt->container_id ? rt->container_id : "", buf, sizeof(buf)));
-	if (!rt->ifname || !ifname_valid(rt->ifname))
+	if (!rt->ifname || !valid_ifname(rt->ifname))
 		return error_set(
 		    err, -EINVAL, "'%s' is not an interface name",
 		    escape_for_message(rt->ifname ? rt->ifname : "", buf, sizeof(buf)));
@@ -762,7 +763,7 @@ static int cache_read(const struct cni_conflist *list, const struct cni_runtime 
 	r = cni_cache_path(list, rt, path, sizeof(path));
 	if (r < 0)
 		return error_set(err, r, "CNI cache path in '%s' is too long", rt_cache_dir(rt));
-	r = read_file(path, CNI_CONF_MAX_SIZE + CNI_RESULT_MAX * 2, &data, NULL);
+	r = fileio_read_file(path, CNI_CONF_MAX_SIZE + CNI_RESULT_MAX * 2, &data, NULL);
 	if (r < 0)
 		return 0;
 	o = json_tokener_parse(data);

@@ -23,7 +23,9 @@
 #include "lib/shared/json.h"
 #include "lib/basic/report.h"
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/mac.h"
+#include "lib/basic/valid.h"
 #include "lib/basic/paths.h"
 #include "lib/net/resolvconf.h"
 
@@ -550,7 +552,7 @@ static int undo_veth(struct nl_sock *host, const struct state_item *item, struct
 	bool ours;
 	int r;
 
-	if (!name || !ifname_valid(name))
+	if (!name || !valid_ifname(name))
 		return error_set(err, -EINVAL, "Item '%s' names no valid host interface",
 				 item->kind);
 	r = netlink_link_get(host, name, &info, err);
@@ -560,7 +562,7 @@ static int undo_veth(struct nl_sock *host, const struct state_item *item, struct
 		return r;
 	if (ifindex > 0)
 		ours = info.ifindex == ifindex;
-	else if (mark && parse_mac(mark, mac) == 0)
+	else if (mark && mac_parse(mark, mac) == 0)
 		ours = info.has_mac && memcmp(info.mac, mac, sizeof(mac)) == 0;
 	else {
 		report_warning("net%d: host interface '%s' was recorded without its ifindex or MAC "
@@ -632,10 +634,10 @@ static int dns_set_aside(const struct netsetup *ns, struct lxcri_error *err)
 
 	if (!copy)
 		return error_oom(err);
-	r = path_join(stale, sizeof(stale), "%s/.stale", dirname(copy));
+	r = paths_join(stale, sizeof(stale), "%s/.stale", dirname(copy));
 	if (r >= 0)
-		r = path_join(prefix, sizeof(prefix), "%s/%s-%lld-", stale, ns->id,
-			      (long long)now_ms());
+		r = paths_join(prefix, sizeof(prefix), "%s/%s-%lld-", stale, ns->id,
+			       (long long)state_now_ms());
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to set aside the backup in '%s'",
 				       ns->state_dir);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "lib/net/resolvconf.h"
+#include "lib/basic/ip.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
-#include "lib/basic/safeopen.h"
+#include "lib/basic/safe.h"
 
 #define RESOLV_CONF	 "/etc/resolv.conf"
 #define RESOLV_CONF_NAME "resolv.conf"
@@ -205,7 +206,7 @@ static int snapshot(int etcfd, struct backup_state *ret_state, char **ret_data, 
 			return -errno;
 		if (!S_ISREG(st.st_mode))
 			return -EINVAL;
-		r = read_fd(fd, RESOLVCONF_MAX_SIZE, &data, &size);
+		r = fileio_read_fd(fd, RESOLVCONF_MAX_SIZE, &data, &size);
 		if (r < 0)
 			return r;
 		state.kind = BACKUP_FILE;
@@ -256,7 +257,7 @@ static int read_backup_state(const char *state_path, struct backup_state *ret)
 	unsigned mode, uid, gid;
 	int etc_created, n = 0, r;
 
-	r = read_file(state_path, 4096, &text, NULL);
+	r = fileio_read_file(state_path, 4096, &text, NULL);
 	if (r < 0)
 		return r;
 	if (sscanf(text, "%15s %o %u %u %d%n", kind, &mode, &uid, &gid, &etc_created, &n) != 5 ||
@@ -416,7 +417,7 @@ int resolvconf_restore(int rootfd, const char *backup_dir, struct lxcri_error *e
 		return error_set_errno(err, r, "Failed to read '%s'", state_path);
 
 	if (state.kind != BACKUP_ABSENT) {
-		r = read_file(orig_path, RESOLVCONF_MAX_SIZE, &data, &size);
+		r = fileio_read_file(orig_path, RESOLVCONF_MAX_SIZE, &data, &size);
 		if (r < 0)
 			return error_set_errno(err, r, "Failed to read '%s'", orig_path);
 		if (state.kind == BACKUP_SYMLINK && (size == 0 || strlen(data) != size))

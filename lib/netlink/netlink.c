@@ -29,7 +29,10 @@
 #include "lib/basic/cleanup.h"
 #include "lib/basic/ctns.h"
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/mac.h"
+#include "lib/basic/valid.h"
+#include "lib/basic/escape.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_link *, rtnl_link_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_addr *, rtnl_addr_put)
@@ -286,7 +289,7 @@ static int check_ifname(const char *ifname, const char *what, struct lxcri_error
 {
 	char esc[ESCAPE_BUFSIZE];
 
-	if (!ifname || !ifname_valid(ifname))
+	if (!ifname || !valid_ifname(ifname))
 		return error_set(err, -EINVAL, "Invalid %s name '%s'", what,
 				 ifname ? escape_for_message(ifname, esc, sizeof(esc)) : "");
 	return 0;
@@ -313,7 +316,7 @@ int netlink_link_exists(struct nl_sock *sk, const char *ifname)
 	const char *reason = "";
 	int r;
 
-	if (!ifname || !ifname_valid(ifname))
+	if (!ifname || !valid_ifname(ifname))
 		return -EINVAL;
 	r = link_lookup(sk, ifname, &link, &reason);
 	if (r == -ENODEV)

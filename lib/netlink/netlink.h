@@ -30,7 +30,7 @@
  *   Failed to add route '10.20.0.0/16': Network is unreachable
  *   Failed to create veth pair 'lx5d743a7bn1'/'eth1': Object exists
  *
- * ifname arguments are interface names as ifname_valid() accepts them.
+ * ifname arguments are interface names as valid_ifname() accepts them.
  */
 
 #include <net/if.h>
@@ -41,7 +41,7 @@
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/error.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free)
 #define _cleanup_nl_socket_ _cleanup_(nl_socket_freep)

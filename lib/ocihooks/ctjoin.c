@@ -27,7 +27,7 @@
 #include "lib/basic/ctns.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/paths.h"
-#include "lib/basic/safeopen.h"
+#include "lib/basic/safe.h"
 #include "lib/lsm/selinux.h"
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
@@ -139,7 +139,7 @@ static int proc_read(pid_t pid, const char *what, char **ret)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
-	return read_file(path, PROC_TEXT_MAX, ret, NULL);
+	return fileio_read_file(path, PROC_TEXT_MAX, ret, NULL);
 }
 
 static int namespace_flags(pid_t pid, int *ret, struct lxcri_error *err)
@@ -221,7 +221,7 @@ static int open_cgroups(struct ctjoin *j, struct lxcri_error *err)
 	r = proc_read(j->pid, "cgroup", &cgroups);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read the cgroups of pid %d", (int)j->pid);
-	r = read_file("/proc/self/mountinfo", 16 * 1024 * 1024, &mountinfo, NULL);
+	r = fileio_read_file("/proc/self/mountinfo", 16 * 1024 * 1024, &mountinfo, NULL);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '/proc/self/mountinfo'");
 	for (char *line = strtok_r(cgroups, "\n", &save); line;
@@ -246,8 +246,8 @@ static int open_cgroups(struct ctjoin *j, struct lxcri_error *err)
 		dir = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dir < 0)
 			return error_set_errno(err, -errno, "Failed to open '%s'", mnt);
-		if (path_join(procs, sizeof(procs), "%s/cgroup.procs",
-			      *path == '/' ? path + 1 : path) < 0)
+		if (paths_join(procs, sizeof(procs), "%s/cgroup.procs",
+			       *path == '/' ? path + 1 : path) < 0)
 			return error_set(err, -ENAMETOOLONG, "cgroup path '%s' is too long", path);
 		fd = safe_openat(dir, procs, O_WRONLY | O_NOFOLLOW, 0);
 		if (fd < 0)
@@ -361,7 +361,7 @@ static int read_lsm(struct ctjoin *j, struct lxcri_error *err)
 			j->apparmor = NULL;
 		}
 	}
-	if (selinux_enabled(NULL)) {
+	if (selinuxfs_enabled(NULL)) {
 		/* LXC sets the init's context for its exec; once it ran, its current one. */
 		r = read_label(j->pid, "attr/exec", &j->selinux);
 		if (r >= 0 && !j->selinux)
@@ -402,7 +402,7 @@ static int read_process(struct ctjoin *j, struct lxcri_error *err)
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read the seccomp state of pid %d",
 				       (int)j->pid);
-	r = read_file("/proc/sys/kernel/cap_last_cap", 64, &last, NULL);
+	r = fileio_read_file("/proc/sys/kernel/cap_last_cap", 64, &last, NULL);
 	j->cap_last = r >= 0 ? (unsigned)strtoul(last, NULL, 10) : CAP_LAST_CAP;
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		if (prlimit(j->pid, (__rlimit_resource_t)i, NULL, &j->limits[i]) < 0)

@@ -461,7 +461,7 @@ static _Noreturn void session_main(const struct hookrun_spec *spec, int report_f
 	pthread_sigmask(SIG_SETMASK, mask, NULL);
 
 	rep.r = session_run(spec, &rep.result, &rep.err);
-	(void)write_all(report_fd, &rep, sizeof(rep));
+	(void)fileio_write_all(report_fd, &rep, sizeof(rep));
 	/* Not exit(): the caller's atexit handlers and stdio buffers are not ours to run. */
 	_exit(0);
 }

@@ -19,7 +19,7 @@
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/strv.h"
 #include "lib/basic/trust.h"
 
@@ -39,12 +39,12 @@ static const char *const stage_status[OCI_STAGE_COUNT] = {
 	[OCI_POSTSTART] = "running",	     [OCI_POSTSTOP] = "stopped",
 };
 
-const char *oci_stage_name(enum oci_stage stage)
+const char *ocihooks_stage_name(enum oci_stage stage)
 {
 	return (unsigned)stage < OCI_STAGE_COUNT ? stage_names[stage] : NULL;
 }
 
-int oci_stage_from_name(const char *name)
+int ocihooks_stage_from_name(const char *name)
 {
 	for (int i = 0; name && i < OCI_STAGE_COUNT; i++)
 		if (strcmp(name, stage_names[i]) == 0)
@@ -52,7 +52,7 @@ int oci_stage_from_name(const char *name)
 	return -EINVAL;
 }
 
-void oci_hook_done(struct oci_hook *h)
+void ocihooks_hook_done(struct oci_hook *h)
 {
 	free(h->path);
 	strv_free(h->args);
@@ -66,7 +66,7 @@ void ocihooks_done(struct oci_hooks *h)
 {
 	for (int s = 0; s < OCI_STAGE_COUNT; s++) {
 		for (size_t i = 0; i < h->n[s]; i++)
-			oci_hook_done(&h->by_stage[s][i]);
+			ocihooks_hook_done(&h->by_stage[s][i]);
 		free(h->by_stage[s]);
 	}
 	strv_free(h->warnings);
@@ -75,7 +75,7 @@ void ocihooks_done(struct oci_hooks *h)
 
 static int oci_hook_copy(const struct oci_hook *h, struct oci_hook *ret)
 {
-	_cleanup_(oci_hook_done) struct oci_hook copy = { .timeout_s = h->timeout_s };
+	_cleanup_(ocihooks_hook_done) struct oci_hook copy = { .timeout_s = h->timeout_s };
 
 	if (!(copy.path = strdup(h->path)) || !(copy.source = strdup(h->source)) ||
 	    !(copy.why = strdup(h->why)) || strv_copy(h->args, &copy.args) < 0 ||
@@ -262,7 +262,7 @@ static int get_path(struct json_object *o, const char *key, bool any_case, const
 static int parse_hook(struct json_object *o, bool any_case, const struct place *p,
 		      struct oci_hook *ret, struct lxcri_error *err)
 {
-	_cleanup_(oci_hook_done) struct oci_hook h = { 0 };
+	_cleanup_(ocihooks_hook_done) struct oci_hook h = { 0 };
 	struct json_object *v;
 	int r;
 
@@ -350,7 +350,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 	if (hooks) {
 		json_object_object_foreach(hooks, name, list)
 		{
-			int stage = oci_stage_from_name(name);
+			int stage = ocihooks_stage_from_name(name);
 			size_t n;
 
 			if (stage < 0)
@@ -363,7 +363,7 @@ int ocihooks_parse_bundle(const char *path, const char *text, size_t size, struc
 						   name, json_type_name(list));
 			n = json_object_array_length(list);
 			for (size_t i = 0; i < n; i++) {
-				_cleanup_(oci_hook_done) struct oci_hook h = { 0 };
+				_cleanup_(ocihooks_hook_done) struct oci_hook h = { 0 };
 				char where[64];
 				struct place entry = { .file = path, .where = where };
 
@@ -658,7 +658,7 @@ struct definition {
 
 static void definition_done(struct definition *d)
 {
-	oci_hook_done(&d->hook);
+	ocihooks_hook_done(&d->hook);
 	for (size_t i = 0; i < d->n_annotations; i++) {
 		pattern_done(&d->annotations[i][0]);
 		pattern_done(&d->annotations[i][1]);
@@ -682,7 +682,7 @@ static int parse_stages(struct json_object *v, const struct place *p, const char
 	if (!names[0])
 		return place_error(err, p, "'%s' is empty: the hook would never be injected", key);
 	STRV_FOREACH (name, names) {
-		int stage = oci_stage_from_name(*name);
+		int stage = ocihooks_stage_from_name(*name);
 
 		if (stage < 0)
 			return place_error(err, p, "unknown stage '%s' in '%s'",
@@ -1076,7 +1076,7 @@ int ocihooks_add_file(const char *path, const char *text, size_t size,
 			return error_oom(err);
 		r = hooks_append(&found, s, &copy);
 		if (r < 0) {
-			oci_hook_done(&copy);
+			ocihooks_hook_done(&copy);
 			return error_oom(err);
 		}
 	}
@@ -1195,7 +1195,7 @@ static int load_file(const char *path, const struct ocihooks_match *m, struct oc
 	r = trust_check(path, err);
 	if (r == -EPERM)
 		return error_set(err, r, "Refusing hooks file '%s': %s", path, err->message);
-	r = read_file(path, OCIHOOKS_FILE_MAX_SIZE, &data, &size);
+	r = fileio_read_file(path, OCIHOOKS_FILE_MAX_SIZE, &data, &size);
 	if (r == -ENOENT)
 		return 0;
 	if (r == -ENOMEM)

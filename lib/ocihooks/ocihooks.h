@@ -73,9 +73,9 @@ enum oci_stage {
 };
 
 /* The runtime-spec name: "prestart", "createRuntime", ...; NULL if out of range. */
-const char *oci_stage_name(enum oci_stage stage);
+const char *ocihooks_stage_name(enum oci_stage stage);
 /* The stage of a runtime-spec name (exact case), or -EINVAL. */
-int oci_stage_from_name(const char *name);
+int ocihooks_stage_from_name(const char *name);
 
 struct oci_hook {
 	char *path;
@@ -98,7 +98,7 @@ struct oci_hooks {
 	char **warnings; /* NULL-terminated, may be NULL: one line a skipped file */
 };
 
-void oci_hook_done(struct oci_hook *h);
+void ocihooks_hook_done(struct oci_hook *h);
 /* Frees what h holds and zeroes it; h may be zeroed already. */
 void ocihooks_done(struct oci_hooks *h);
 #define _cleanup_ocihooks_ __attribute__((cleanup(ocihooks_done)))

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/ocihooks/hookrun.h"
@@ -19,7 +19,7 @@
 #include "lib/basic/report.h"
 #include "lib/ocihooks/ctjoin.h"
 #include "lib/basic/paths.h"
-#include "lib/basic/safeopen.h"
+#include "lib/basic/safe.h"
 #include "lib/shared/state.h"
 #include "lib/basic/strv.h"
 #include "lib/basic/trust.h"
@@ -111,7 +111,7 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
 			r = error_set(err, r, "Refusing the bundle's hooks: %s", err->message);
 			goto fail;
 		}
-		r = read_file(path, BUNDLE_CONFIG_MAX, &text, &size);
+		r = fileio_read_file(path, BUNDLE_CONFIG_MAX, &text, &size);
 		if (r < 0) {
 			r = error_set_errno(err, r, "Failed to read the bundle's '%s'", path);
 			goto fail;
@@ -206,13 +206,13 @@ static void record_run(const struct ocirun *r, enum oci_stage stage, const struc
 	const char *text;
 
 	if (!r->state_dir || !run ||
-	    path_join(path, sizeof(path), "%s/" OCIRUN_LAST_RUNS, r->state_dir) < 0) {
+	    paths_join(path, sizeof(path), "%s/" OCIRUN_LAST_RUNS, r->state_dir) < 0) {
 		json_object_put(run);
 		return;
 	}
 	if (!runs)
 		runs = json_object_new_object();
-	json_object_object_add(run, "stage", json_object_new_string(oci_stage_name(stage)));
+	json_object_object_add(run, "stage", json_object_new_string(ocihooks_stage_name(stage)));
 	json_object_object_add(run, "path", json_object_new_string(hook->path));
 	json_object_object_add(run, "user", json_object_new_string(r->user ? r->user : "root"));
 	json_object_object_add(run, "exit",
@@ -223,9 +223,9 @@ static void record_run(const struct ocirun *r, enum oci_stage stage, const struc
 	json_object_object_add(run, "timed_out", json_object_new_boolean(res && res->timed_out));
 	json_object_object_add(run, "duration_ms",
 			       json_object_new_int64(res ? (int64_t)res->duration_ms : 0));
-	json_object_object_add(run, "time", json_object_new_int64(now_ms()));
+	json_object_object_add(run, "time", json_object_new_int64(state_now_ms()));
 	json_object_object_add(run, "error", error ? json_object_new_string(error) : NULL);
-	snprintf(key, sizeof(key), "%s %s", oci_stage_name(stage), hook->path);
+	snprintf(key, sizeof(key), "%s %s", ocihooks_stage_name(stage), hook->path);
 	json_object_object_add(runs, key, run);
 	text = json_object_to_json_string_ext(runs, JSON_C_TO_STRING_PRETTY);
 	if (text)
@@ -238,8 +238,8 @@ struct json_object *ocirun_last_runs(const char *state_dir)
 	struct json_object *o;
 	char path[PATH_MAX];
 
-	if (!state_dir || path_join(path, sizeof(path), "%s/" OCIRUN_LAST_RUNS, state_dir) < 0 ||
-	    read_file(path, 1024 * 1024, &text, NULL) < 0)
+	if (!state_dir || paths_join(path, sizeof(path), "%s/" OCIRUN_LAST_RUNS, state_dir) < 0 ||
+	    fileio_read_file(path, 1024 * 1024, &text, NULL) < 0)
 		return NULL;
 	o = json_tokener_parse(text);
 	if (o && !json_object_is_type(o, json_type_object)) {
@@ -260,7 +260,7 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 	_cleanup_free_ char *state = NULL;
 	_cleanup_close_ int fd = -1;
 	struct hookrun_result res;
-	const char *name = oci_stage_name(stage), *user = r->user ? r->user : "root";
+	const char *name = ocihooks_stage_name(stage), *user = r->user ? r->user : "root";
 	char how[128];
 	int rc;
 
@@ -351,7 +351,7 @@ int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_sta
 		return 0;
 	if (r->dry_run) {
 		for (size_t i = 0; i < h->n[stage]; i++)
-			printf("%s: %s (%s; %s)\n", oci_stage_name(stage),
+			printf("%s: %s (%s; %s)\n", ocihooks_stage_name(stage),
 			       h->by_stage[stage][i].path, h->by_stage[stage][i].source,
 			       h->by_stage[stage][i].why);
 		return (int)h->n[stage];
@@ -360,7 +360,7 @@ int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_sta
 		rc = ctjoin_open(r->pid, &ct, err);
 		ct.keep_root = stage == OCI_CREATE_CONTAINER;
 		if (rc < 0)
-			return error_set(err, rc, "%s hooks: %s", oci_stage_name(stage),
+			return error_set(err, rc, "%s hooks: %s", ocihooks_stage_name(stage),
 					 err->message);
 	}
 	for (size_t i = 0; i < h->n[stage]; i++) {

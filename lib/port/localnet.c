@@ -13,11 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/lockfile.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/valid.h"
+#include "lib/basic/escape.h"
 #include "lib/basic/paths.h"
 #include "lib/basic/strv.h"
 
@@ -27,7 +29,7 @@
 
 bool localnet_ifname_valid(const char *ifname)
 {
-	return ifname && ifname_valid(ifname) && strcmp(ifname, "lo") != 0 &&
+	return ifname && valid_ifname(ifname) && strcmp(ifname, "lo") != 0 &&
 	       strcmp(ifname, "all") != 0 && strcmp(ifname, "default") != 0;
 }
 
@@ -36,7 +38,7 @@ int localnet_sysctl_get(const char *ifname)
 	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX], c = 0;
 
-	if (path_join(path, sizeof(path), SYSCTL_DIR "/%s/route_localnet", ifname) < 0)
+	if (paths_join(path, sizeof(path), SYSCTL_DIR "/%s/route_localnet", ifname) < 0)
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -51,7 +53,7 @@ static int sysctl_set(const char *ifname, int value, struct lxcri_error *err)
 	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
 
-	if (path_join(path, sizeof(path), SYSCTL_DIR "/%s/route_localnet", ifname) < 0)
+	if (paths_join(path, sizeof(path), SYSCTL_DIR "/%s/route_localnet", ifname) < 0)
 		return error_set(err, -ENAMETOOLONG, "Invalid interface name '%s'", ifname);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
@@ -74,9 +76,9 @@ static int state_read(const char *ifdir, struct record_state *ret)
 	char path[PATH_MAX], qdisc[8] = "";
 	int r;
 
-	if (path_join(path, sizeof(path), "%s/" STATE_FILE, ifdir) < 0)
+	if (paths_join(path, sizeof(path), "%s/" STATE_FILE, ifdir) < 0)
 		return -ENAMETOOLONG;
-	r = read_file(path, 4096, &text, NULL);
+	r = fileio_read_file(path, 4096, &text, NULL);
 	if (r < 0)
 		return r;
 	if (sscanf(text, "previous %d\nqdisc %7s", &ret->previous, qdisc) != 2 ||
@@ -93,7 +95,7 @@ static int state_write(const char *ifdir, const struct record_state *st, struct 
 	int n = snprintf(text, sizeof(text), "previous %d\nqdisc %s\n", st->previous,
 			 st->made_qdisc ? "made" : "found");
 
-	if (path_join(path, sizeof(path), "%s/" STATE_FILE, ifdir) < 0)
+	if (paths_join(path, sizeof(path), "%s/" STATE_FILE, ifdir) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path too long: '%s'", ifdir);
 	return atomic_write_volatile(path, text, (size_t)n, 0644, 0, err);
 }
@@ -116,7 +118,7 @@ static int lock_dir(const char *dir, struct lxcri_error *err)
 {
 	char path[PATH_MAX];
 
-	if (path_join(path, sizeof(path), "%s/.lock", dir) < 0)
+	if (paths_join(path, sizeof(path), "%s/.lock", dir) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path too long: '%s'", dir);
 	return lock_file(path, LOCK_TIMEOUT_MS, err);
 }
@@ -171,7 +173,7 @@ static int release_locked(struct nl_sock *sk, const char *ifdir, const char *ifn
 			return r;
 	}
 	/* Without .state nothing had been changed yet: it is written before anything. */
-	if (path_join(path, sizeof(path), "%s/" STATE_FILE, ifdir) < 0)
+	if (paths_join(path, sizeof(path), "%s/" STATE_FILE, ifdir) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path too long: '%s'", ifdir);
 	atomic_write_leftovers_remove(path);
 	if ((unlink(path) < 0 && errno != ENOENT) || rmdir(ifdir) < 0)
@@ -189,12 +191,12 @@ static int record_paths(const char *dir, const char *ifname, const char *owner, 
 		return error_set(
 		    err, -EINVAL, "Invalid interface for route_localnet: '%s'",
 		    escape_for_message(ifname ? ifname : "", escaped, sizeof(escaped)));
-	if (owner && !container_id_valid(owner))
+	if (owner && !paths_id_valid(owner))
 		return error_set(err, -EINVAL, "Invalid owner of route_localnet: '%s'",
 				 escape_for_message(owner, escaped, sizeof(escaped)));
 	owner_path[0] = '\0';
-	if (path_join(ifdir, PATH_MAX, "%s/%s", dir, ifname) < 0 ||
-	    (owner && path_join(owner_path, PATH_MAX, "%s/%s", ifdir, owner) < 0))
+	if (paths_join(ifdir, PATH_MAX, "%s/%s", dir, ifname) < 0 ||
+	    (owner && paths_join(owner_path, PATH_MAX, "%s/%s", ifdir, owner) < 0))
 		return error_set(err, -ENAMETOOLONG, "Path too long: '%s'", dir);
 	return 0;
 }
@@ -329,8 +331,8 @@ int localnet_records(const char *dir, struct localnet_record **ret, size_t *ret_
 		char ifdir[PATH_MAX];
 		int r;
 
-		if (de->d_name[0] == '.' || !ifname_valid(de->d_name) ||
-		    path_join(ifdir, sizeof(ifdir), "%s/%s", dir, de->d_name) < 0)
+		if (de->d_name[0] == '.' || !valid_ifname(de->d_name) ||
+		    paths_join(ifdir, sizeof(ifdir), "%s/%s", dir, de->d_name) < 0)
 			continue;
 		p = reallocarray(recs, n + 1, sizeof(*recs));
 		if (!p) {
@@ -340,7 +342,7 @@ int localnet_records(const char *dir, struct localnet_record **ret, size_t *ret_
 		recs = p;
 		p = &recs[n++];
 		*p = (struct localnet_record){ .previous = -1 };
-		memcpy(p->ifname, de->d_name, strlen(de->d_name) + 1); /* ifname_valid(): it fits */
+		memcpy(p->ifname, de->d_name, strlen(de->d_name) + 1); /* valid_ifname(): it fits */
 		if (state_read(ifdir, &st) == 0)
 			p->previous = st.previous;
 		r = record_owners(ifdir, p);

@@ -22,7 +22,9 @@
 #include "lib/shared/json.h"
 #include "lib/port/localnet.h"
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/mac.h"
+#include "lib/basic/escape.h"
 #include "lib/port/portfwd.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
@@ -472,7 +474,7 @@ static int json_address(struct json_object *o, int family, struct ip_address *re
 {
 	if (!json_object_is_type(o, json_type_string))
 		return -EINVAL;
-	return parse_ip_address(json_object_get_string(o), family, ret);
+	return ip_address_parse(json_object_get_string(o), family, ret);
 }
 
 /* The concat array of an element's key or value, n items long; NULL if it is not one. */
@@ -1701,7 +1703,7 @@ static int json_member_address(struct json_object *o, const char *key, int famil
 	if (!v)
 		return -EINVAL;
 	s = json_object_get_string(v);
-	r = prefix ? parse_ip_prefix(s, family, ret) : parse_ip_address(s, family, ret);
+	r = prefix ? ip_prefix_parse(s, family, ret) : ip_address_parse(s, family, ret);
 	if (r < 0)
 		return error_set(err, -EINVAL, "Invalid port forward: '%s' is not an %s %s: '%s'",
 				 key, family == AF_INET ? "IPv4" : "IPv6",
@@ -1730,8 +1732,8 @@ static int json_fwbr(struct json_object *o, struct portfwd_fwbr *ret, struct lxc
 		(int)sizeof(ret->bridge) ||
 	    snprintf(ret->port, sizeof(ret->port), "%s", json_object_get_string(v[1])) >=
 		(int)sizeof(ret->port) ||
-	    !ret->bridge[0] || parse_mac(json_object_get_string(v[2]), ret->ct_mac) < 0 ||
-	    parse_mac(json_object_get_string(v[3]), ret->vmbr_mac) < 0)
+	    !ret->bridge[0] || mac_parse(json_object_get_string(v[2]), ret->ct_mac) < 0 ||
+	    mac_parse(json_object_get_string(v[3]), ret->vmbr_mac) < 0)
 		return error_set(err, -EINVAL,
 				 "Invalid port forward: 'fwbr' holds no interface names and MACs");
 	return 0;

@@ -116,7 +116,7 @@
 #include <stdint.h>
 
 #include "lib/basic/error.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 
 #define PORTFWD_TABLE "lxcri"
 

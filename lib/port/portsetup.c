@@ -7,6 +7,7 @@
 #include <netlink/socket.h>
 
 #include "lib/port/portsetup.h"
+#include "lib/basic/ip.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,7 +40,7 @@ static const char *table_of(const struct portsetup *ps)
 
 int portsetup_localnet_dir(const struct lxcri_paths *p, char *buf, size_t size)
 {
-	return path_join(buf, size, "%s/" LOCALNET_DIR, p->run_dir);
+	return paths_join(buf, size, "%s/" LOCALNET_DIR, p->run_dir);
 }
 
 /* The container interface of port: net=, else the one of the default route. */
@@ -94,13 +95,13 @@ static int resolver_init(struct resolver *rv, const struct portsetup *ps, const 
 	if (!ps->paths ||
 	    paths_container_config(ps->paths, ps->id, rv->config_path, sizeof(rv->config_path)) <
 		0 ||
-	    path_join(rv->lxc_path, sizeof(rv->lxc_path), "%s/%s/config", ps->paths->lxc_path,
-		      ps->id) < 0 ||
-	    path_join(rv->pve_path, sizeof(rv->pve_path), "%s/lxc/%s.conf", ps->paths->pve_dir,
-		      ps->id) < 0)
+	    paths_join(rv->lxc_path, sizeof(rv->lxc_path), "%s/%s/config", ps->paths->lxc_path,
+		       ps->id) < 0 ||
+	    paths_join(rv->pve_path, sizeof(rv->pve_path), "%s/lxc/%s.conf", ps->paths->pve_dir,
+		       ps->id) < 0)
 		return error_set(err, -EINVAL, "Invalid paths for container '%s'", ps->id);
-	if (paths_pve_mode(ps->paths) && container_id_is_vmid(ps->id)) {
-		r = read_file(rv->pve_path, CONFIG_MAX_SIZE, &rv->pve_text, &rv->pve_size);
+	if (paths_pve_mode(ps->paths) && paths_id_is_vmid(ps->id)) {
+		r = fileio_read_file(rv->pve_path, CONFIG_MAX_SIZE, &rv->pve_text, &rv->pve_size);
 		if (r < 0 && r != -ENOENT)
 			return error_set_errno(err, r, "Failed to read '%s'", rv->pve_path);
 	}
@@ -633,7 +634,7 @@ static int apply_ports(const struct portsetup *ps, const struct config *c,
 			return error_oom(err);
 	}
 	r = resolve_all(ps, c, ports, n, &fwds, &count, waits, &n_waits,
-			now_ms() + (int64_t)ps->wait_ms, err);
+			state_now_ms() + (int64_t)ps->wait_ms, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < count; i++) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The target of a port forward: see porttarget.h. */
 #include "lib/port/porttarget.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/escape.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -103,7 +105,7 @@ static int pve_family(const char *path, unsigned line, const char *key, const ch
 			snprintf(ret->value, sizeof(ret->value), "%s", value);
 			return 0;
 		}
-	if (parse_ip_prefix(value, family, &ret->addr) < 0)
+	if (ip_prefix_parse(value, family, &ret->addr) < 0)
 		return error_set(err, -EINVAL, "%s:%u: %s= of the net is not an %s address: '%s'",
 				 path, line, key, family == AF_INET ? "IPv4" : "IPv6",
 				 escape_for_message(value, escaped, sizeof(escaped)));
@@ -253,7 +255,7 @@ static int lxc_family(const char *path, const struct lxc_net *net, const char *v
 	if (!strchr(text, '/'))
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "/%u",
 			 family == AF_INET ? 32 : 128);
-	if (parse_ip_prefix(text, family, &ret->addr) < 0)
+	if (ip_prefix_parse(text, family, &ret->addr) < 0)
 		return error_set(err, -EINVAL,
 				 "'%s': lxc.net.%u.%s.address is not an address: '%s'", path,
 				 net->index, family == AF_INET ? "ipv4" : "ipv6",

@@ -37,7 +37,7 @@
 
 #include "lib/config/config.h"
 #include "lib/basic/error.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 
 enum porttarget_kind {
 	PORTTARGET_NONE,    /* this config gives no address of the family ("manual", unset) */

@@ -19,14 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/lockfile.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/ctns.h"
 #include "lib/shared/json.h"
 #include "lib/basic/log.h"
 #include "lib/basic/report.h"
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/valid.h"
 
 /* Who applies a forward that waited, recorded in its port.fwd items. */
 #define WAITER_HOOK "address wait"
@@ -89,7 +91,7 @@ int portwait_item_from_json(struct json_object *data, struct portwait_item *ret,
 	if (!proto || (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0))
 		return error_set(err, -EINVAL, "'%s': field 'proto' is not tcp or udp",
 				 PORTWAIT_KIND);
-	if (!ifname || !ifname_valid(ifname))
+	if (!ifname || !valid_ifname(ifname))
 		return error_set(err, -EINVAL, "'%s': field 'ifname' is no interface name",
 				 PORTWAIT_KIND);
 	if (!status || (strcmp(status, "waiting") != 0 && strcmp(status, "failed") != 0))
@@ -408,7 +410,7 @@ int portwait_spawn(const struct portsetup *ps, const struct state *s, struct lxc
 	w.ps.wait_ms = 0;
 	w.ps.hook = WAITER_HOOK;
 	if (paths_lock(ps->paths, ps->id, w.lock_path, sizeof(w.lock_path)) < 0 ||
-	    path_join(w.snapshot, sizeof(w.snapshot), "%s/config", ps->state_dir) < 0)
+	    paths_join(w.snapshot, sizeof(w.snapshot), "%s/config", ps->state_dir) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long",
 				 ps->id);
 	/* The init pinned, its netns held: what the waiter watches is this run's. */

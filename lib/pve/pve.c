@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/lockfile.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
@@ -32,8 +33,8 @@ static int members_quorate(const char *pve_dir)
 	char path[PATH_MAX], why[64];
 	size_t size = 0;
 
-	if (path_join(path, sizeof(path), "%s/.members", pve_dir) < 0 ||
-	    read_file(path, VMLIST_MAX, &text, &size) < 0 ||
+	if (paths_join(path, sizeof(path), "%s/.members", pve_dir) < 0 ||
+	    fileio_read_file(path, VMLIST_MAX, &text, &size) < 0 ||
 	    json_parse_strict(text, size, &root, why, sizeof(why)) < 0)
 		return 1;
 	if (!json_object_object_get_ex(root, "cluster", &cluster) ||
@@ -47,7 +48,7 @@ int pve_quorate(const char *pve_dir)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	int r = path_join(path, sizeof(path), "%s/local", pve_dir);
+	int r = paths_join(path, sizeof(path), "%s/local", pve_dir);
 
 	if (r < 0)
 		return r;
@@ -64,7 +65,7 @@ int pve_node_name(const char *pve_dir, char *ret, size_t size)
 	char path[PATH_MAX], target[PATH_MAX];
 	const char *name;
 	ssize_t n;
-	int r = path_join(path, sizeof(path), "%s/local", pve_dir);
+	int r = paths_join(path, sizeof(path), "%s/local", pve_dir);
 
 	if (r < 0)
 		return r;
@@ -91,9 +92,9 @@ int pve_vmid_owner(const char *pve_dir, const char *vmid, char *node, size_t nod
 	size_t size = 0;
 	int r;
 
-	if (path_join(path, sizeof(path), "%s/.vmlist", pve_dir) < 0)
+	if (paths_join(path, sizeof(path), "%s/.vmlist", pve_dir) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path of .vmlist is too long");
-	r = read_file(path, VMLIST_MAX, &text, &size);
+	r = fileio_read_file(path, VMLIST_MAX, &text, &size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s'", path);
 	r = json_parse_strict(text, size, &root, why, sizeof(why));
@@ -177,9 +178,9 @@ int pve_change_check(const struct lxcri_paths *p, const char *vmid, struct lxcri
 				 "CT %s belongs to node '%s', not to this node '%s': run lxcri on "
 				 "'%s'",
 				 vmid, owner, here, owner);
-	if (path_join(path, sizeof(path), "%s/nodes/%s/lxc/%s.conf", p->pve_dir, here, vmid) < 0)
+	if (paths_join(path, sizeof(path), "%s/nodes/%s/lxc/%s.conf", p->pve_dir, here, vmid) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path of CT %s's config is too long", vmid);
-	r = read_file(path, GUEST_CONFIG_MAX, &text, &size);
+	r = fileio_read_file(path, GUEST_CONFIG_MAX, &text, &size);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -202,7 +203,7 @@ int pve_config_lock(const struct lxcri_paths *p, const char *vmid, unsigned time
 	if (p->pve_lock_dir[0] != '/')
 		return error_set(err, -EINVAL, "PVE's lock directory '%s' is not an absolute path",
 				 p->pve_lock_dir);
-	if (path_join(path, sizeof(path), "%s/pve-config-%s.lock", p->pve_lock_dir, vmid) < 0)
+	if (paths_join(path, sizeof(path), "%s/pve-config-%s.lock", p->pve_lock_dir, vmid) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path of PVE's config lock is too long");
 	fd = lock_file(path, timeout_ms, err);
 	if (fd == -EWOULDBLOCK)

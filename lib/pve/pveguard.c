@@ -23,8 +23,8 @@ int pveguard_value(const struct lxcri_paths *p, const char *vmid, char *buf, siz
 
 	if (r < 0)
 		return r;
-	return path_join(buf, size, "%s/%s %s %s", p->libexec_dir, PVEGUARD_PROGRAM,
-			 PVEGUARD_REQUIRES, config);
+	return paths_join(buf, size, "%s/%s %s %s", p->libexec_dir, PVEGUARD_PROGRAM,
+			  PVEGUARD_REQUIRES, config);
 }
 
 static bool key_is(const char *key, size_t len, const char *want)
@@ -88,7 +88,7 @@ static bool names_other_vmid(const char *dir, const char *vmid, const char *valu
 		if (d == digits || d >= end || *d != '.' || (size_t)(d - digits) >= other_size)
 			continue;
 		snprintf(other, other_size, "%.*s", (int)(d - digits), digits);
-		if (container_id_is_vmid(other) && strcmp(other, vmid) != 0)
+		if (paths_id_is_vmid(other) && strcmp(other, vmid) != 0)
 			return true;
 	}
 	return false;
@@ -300,7 +300,7 @@ int pveguard_args_parse(int argc, char **argv, struct pveguard_args *ret, struct
 				 " <lxcri config> [<name> lxc pre-start] (an LXC pre-start hook)");
 	ret->config = argv[i++];
 	ret->name = name && *name ? name : i < argc ? argv[i] : NULL;
-	if (!ret->name || !container_id_valid(ret->name))
+	if (!ret->name || !paths_id_valid(ret->name))
 		return error_set(err, -EINVAL,
 				 "No container name from LXC (LXC_NAME, or the hook's arguments)");
 	if (!ret->lxc_config || ret->lxc_config[0] != '/')
@@ -367,7 +367,7 @@ int pveguard_check_start(const struct pveguard_args *a, struct lxcri_error *err)
 		return error_set(err, -EINVAL, "The guard of CT %s names '%s', not an lxcri config",
 				 a->name, a->config);
 	snprintf(vmid, sizeof(vmid), "%.*s", (int)(dot - base - 1), base + 1);
-	if (!container_id_is_vmid(vmid))
+	if (!paths_id_is_vmid(vmid))
 		return error_set(err, -EINVAL, "The guard of CT %s names '%s', not a vmid's config",
 				 a->name, a->config);
 	copy[base - copy] = '\0'; /* the lxcri config dir */
@@ -380,7 +380,7 @@ int pveguard_check_start(const struct pveguard_args *a, struct lxcri_error *err)
 				 "copy of CT %s's lxcri config, or " RUN_WITHOUT,
 				 a->name, vmid, a->config, vmid, vmid, a->name, vmid, a->name);
 
-	r = read_file(a->lxc_config, LXC_CONFIG_MAX, &text, &size);
+	r = fileio_read_file(a->lxc_config, LXC_CONFIG_MAX, &text, &size);
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read '%s'", a->lxc_config);
 	if (pveguard_foreign_keys(copy, a->name, text, size, LXCCONF_LXC, found, 1) > 0)

@@ -21,7 +21,7 @@
  * drop-in). It never takes PVE's lock and never writes: it works without
  * quorum.
  *
- * The companion keeps the guard (cli/ctfiles.h, ct_config_write()): in
+ * The companion keeps the guard (cli/ct.h, ct_config_write()): in
  * while the lxcri config exists, out once it is gone. libc only: the guard
  * links nothing else.
  */

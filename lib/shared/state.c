@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
@@ -35,7 +35,7 @@ const char *state_item_status_to_string(enum state_item_status status)
 	return status_names[status];
 }
 
-int64_t now_ms(void)
+int64_t state_now_ms(void)
 {
 	struct timespec ts;
 
@@ -86,7 +86,7 @@ int state_new(const char *id, struct state **ret)
 {
 	_cleanup_state_ struct state *s = NULL;
 
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -95,7 +95,7 @@ int state_new(const char *id, struct state **ret)
 	s->phase = strdup("starting");
 	if (!s->id || !s->phase)
 		return -ENOMEM;
-	s->started_ms = s->updated_ms = now_ms();
+	s->started_ms = s->updated_ms = state_now_ms();
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -136,7 +136,7 @@ int state_item_add(struct state *s, const char *kind, const char *hook, struct j
 		.kind = TAKE_PTR(new_kind),
 		.status = STATE_ITEM_PENDING,
 		.hook = TAKE_PTR(new_hook),
-		.time_ms = now_ms(),
+		.time_ms = state_now_ms(),
 		.data = TAKE_PTR(owned),
 	};
 	if (ret_index)
@@ -174,7 +174,7 @@ int state_set_error(struct state *s, const char *hook, const char *message)
 	s->has_error = true;
 	s->error_hook = TAKE_PTR(new_hook);
 	s->error_message = TAKE_PTR(new_message);
-	s->error_time_ms = now_ms();
+	s->error_time_ms = state_now_ms();
 	return 0;
 }
 
@@ -207,7 +207,7 @@ static int invalid_field(char *ret_field, size_t size, const char *fmt, ...)
  */
 static int state_check(const struct state *s, char *ret_field, size_t size)
 {
-	if (!container_id_valid(s->id))
+	if (!paths_id_valid(s->id))
 		return invalid_field(ret_field, size, "id");
 	if (!state_phase_valid(s->phase))
 		return invalid_field(ret_field, size, "phase");
@@ -552,7 +552,7 @@ static int parse_state(const struct parser *p, const char *json, size_t size, st
 	r = parse_string(p, root, "", "id", false, &s->id);
 	if (r < 0)
 		return r;
-	if (!container_id_valid(s->id))
+	if (!paths_id_valid(s->id))
 		return parse_error(p, -EINVAL,
 				   "field 'id' has invalid value '%s' (expected "
 				   "[A-Za-z0-9][A-Za-z0-9_.-]{0,63})",
@@ -627,7 +627,7 @@ int state_load(const char *dir, struct state **ret, struct lxcri_error *err)
 		return error_set(err, -ENOMEM, "Failed to read the state in '%s': out of memory",
 				 dir);
 	}
-	r = read_file(path, STATE_MAX_SIZE, &text, &size);
+	r = fileio_read_file(path, STATE_MAX_SIZE, &text, &size);
 	if (r == -EFBIG)
 		return error_set(err, r, "%s: more than the %d bytes a state may have", path,
 				 STATE_MAX_SIZE);
@@ -650,7 +650,7 @@ static int state_write(const char *dir, struct state *s, struct lxcri_error *err
 		return error_set(err, -ENOMEM, "Failed to write the state in '%s': out of memory",
 				 dir);
 	}
-	s->updated_ms = now_ms();
+	s->updated_ms = state_now_ms();
 	r = state_check(s, field, sizeof(field));
 	if (r < 0)
 		error_set(err, r, "Failed to write '%s': field '%s' is invalid", path, field);

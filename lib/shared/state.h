@@ -74,7 +74,7 @@ struct state {
 	struct lxcri_error save_error;
 };
 
-/* phase "starting", started and updated now; -EINVAL for an invalid id (container_id_valid()). */
+/* phase "starting", started and updated now; -EINVAL for an invalid id (paths_id_valid()). */
 int state_new(const char *id, struct state **ret);
 void state_free(struct state *s);
 static inline void state_freep(struct state **s)
@@ -134,4 +134,4 @@ bool state_phase_valid(const char *phase);
 const char *state_item_status_to_string(enum state_item_status status);
 
 /* CLOCK_REALTIME in ms since the epoch. */
-int64_t now_ms(void);
+int64_t state_now_ms(void);

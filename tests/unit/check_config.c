@@ -6,6 +6,7 @@
 #include <syslog.h>
 
 #include "lib/basic/cleanup.h"
+#include "lib/basic/ip.h"
 #include "lib/config/config.h"
 #include "lib/basic/paths.h"
 #include "configtest.h"

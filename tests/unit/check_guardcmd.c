@@ -57,7 +57,7 @@ static char *text_of(const char *path)
 {
 	char *text = NULL;
 
-	ck_assert_int_ge(read_file(path, 0, &text, NULL), 0);
+	ck_assert_int_ge(fileio_read_file(path, 0, &text, NULL), 0);
 	return text;
 }
 

@@ -211,7 +211,7 @@ START_TEST(test_teardown_state_through_stdio)
 
 	ck_assert_int_eq(r, 0);
 	ck_assert_int_eq(torn_down, 1);
-	ck_assert_int_ge(read_file(out, STATE_MAX_SIZE, &printed, &size), 0);
+	ck_assert_int_ge(fileio_read_file(out, STATE_MAX_SIZE, &printed, &size), 0);
 	ck_assert_msg(state_parse("stdout", printed, size, &left, &err) == 0, "%s: '%s'",
 		      err.message, printed);
 	ck_assert_str_eq(left->id, "web");

@@ -152,8 +152,9 @@ END_TEST
 START_TEST(test_type_names_round_trip)
 {
 	for (int t = 0; t < _HOOK_TYPE_MAX; t++)
-		ck_assert_int_eq(hook_type_from_string(hook_type_to_string((enum hook_type)t)), t);
-	ck_assert_str_eq(hook_type_to_string(HOOK_TYPE_INVALID), "invalid");
+		ck_assert_int_eq(
+		    hookctx_type_from_string(hookctx_type_to_string((enum hook_type)t)), t);
+	ck_assert_str_eq(hookctx_type_to_string(HOOK_TYPE_INVALID), "invalid");
 }
 END_TEST
 

@@ -8,7 +8,7 @@
 
 #include <errno.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
 #include "lib/basic/fileio.h"
 #include "lib/hook/lifecycle.h"
 #include "lib/basic/log.h"
@@ -120,7 +120,7 @@ static char *calls(struct env *e)
 	char *text = NULL;
 	size_t n;
 
-	if (read_file(e->calls, 65536, &text, &n) < 0)
+	if (fileio_read_file(e->calls, 65536, &text, &n) < 0)
 		return strdup("");
 	return text;
 }
@@ -196,7 +196,8 @@ START_TEST(test_shipped_features)
 		ck_assert_msg(config_parse("t.conf", keys[i].key, strlen(keys[i].key), &c, &err) ==
 				  0,
 			      "%s: %s", keys[i].key, err.message);
-		r = lifecycle_check_supported(lxcri_features, lxcri_features_count, c, &err);
+		r = lifecycle_check_supported(lifecycle_features, lifecycle_features_count, c,
+					      &err);
 		if (!keys[i].helper) {
 			ck_assert_int_eq(r, -EOPNOTSUPP);
 			ck_assert_ptr_nonnull(
@@ -207,18 +208,19 @@ START_TEST(test_shipped_features)
 		/* Profiles act at pre-start, everything else at start-host. */
 		size_t n;
 		if (!*keys[i].helper) {
-			ck_assert_uint_eq(lifecycle_plan(lxcri_features, lxcri_features_count, c,
-							 HOOK_PRE_START, plan, 8) +
-					      lifecycle_plan(lxcri_features, lxcri_features_count,
-							     c, HOOK_START_HOST, plan, 8),
-					  0);
+			ck_assert_uint_eq(
+			    lifecycle_plan(lifecycle_features, lifecycle_features_count, c,
+					   HOOK_PRE_START, plan, 8) +
+				lifecycle_plan(lifecycle_features, lifecycle_features_count, c,
+					       HOOK_START_HOST, plan, 8),
+			    0);
 			continue;
 		}
-		n = lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_PRE_START, plan,
-				   8);
+		n = lifecycle_plan(lifecycle_features, lifecycle_features_count, c, HOOK_PRE_START,
+				   plan, 8);
 		if (n == 0)
-			n = lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_START_HOST,
-					   plan, 8);
+			n = lifecycle_plan(lifecycle_features, lifecycle_features_count, c,
+					   HOOK_START_HOST, plan, 8);
 		ck_assert_uint_eq(n, 1);
 		ck_assert_str_eq(plan[0]->helper, keys[i].helper);
 	}
@@ -234,8 +236,9 @@ START_TEST(test_plan_runs_nets_before_ports)
 	const struct feature *plan[8];
 
 	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
-	ck_assert_int_eq(
-	    lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_START_HOST, plan, 8), 2);
+	ck_assert_int_eq(lifecycle_plan(lifecycle_features, lifecycle_features_count, c,
+					HOOK_START_HOST, plan, 8),
+			 2);
 	ck_assert_str_eq(plan[0]->helper, "lxcri-net");
 	ck_assert_str_eq(plan[1]->helper, "lxcri-portfwd");
 }
@@ -251,11 +254,13 @@ START_TEST(test_plan_runs_a_shared_helper_once)
 			   "net1: name=eth1,bridge=vmbr0\n";
 
 	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &c, &err), 0);
-	ck_assert_int_eq(
-	    lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_START_HOST, plan, 8), 1);
+	ck_assert_int_eq(lifecycle_plan(lifecycle_features, lifecycle_features_count, c,
+					HOOK_START_HOST, plan, 8),
+			 1);
 	ck_assert_str_eq(plan[0]->helper, "lxcri-net");
-	ck_assert_int_eq(
-	    lifecycle_plan(lxcri_features, lxcri_features_count, c, HOOK_PRE_START, plan, 8), 0);
+	ck_assert_int_eq(lifecycle_plan(lifecycle_features, lifecycle_features_count, c,
+					HOOK_PRE_START, plan, 8),
+			 0);
 }
 END_TEST
 
@@ -736,7 +741,7 @@ static char *helper_stdin(struct env *e, const char *name)
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s.%s", e->calls, name);
-	if (read_file(path, 65536, &text, &n) < 0)
+	if (fileio_read_file(path, 65536, &text, &n) < 0)
 		return strdup("");
 	return text;
 }

@@ -47,7 +47,7 @@ static char *config_text(const struct fixture *f)
 {
 	char *text = NULL;
 
-	if (read_file(f->config, 0, &text, NULL) < 0)
+	if (fileio_read_file(f->config, 0, &text, NULL) < 0)
 		return NULL;
 	return text;
 }
@@ -75,7 +75,7 @@ static int edit_del_port(void *ctx, const char *path, const char *text, size_t s
 	return configedit_port_del(path, text, size, IPPROTO_TCP, 8080, ret, err);
 }
 
-static void describe(void *ctx, const struct live_change *lc, char *buf, size_t size)
+static void describe(void *ctx, const struct livechange *lc, char *buf, size_t size)
 {
 	struct counting *c = ctx;
 
@@ -83,14 +83,14 @@ static void describe(void *ctx, const struct live_change *lc, char *buf, size_t 
 	snprintf(buf, size, "port%u", lc->edit.index);
 }
 
-static bool applied(void *ctx, const struct live_change *lc)
+static bool applied(void *ctx, const struct livechange *lc)
 {
 	(void)ctx;
 	(void)lc;
 	return true;
 }
 
-static int apply(void *ctx, struct live_change *lc, struct lxcri_error *err)
+static int apply(void *ctx, struct livechange *lc, struct lxcri_error *err)
 {
 	(void)lc;
 	(void)err;
@@ -98,7 +98,7 @@ static int apply(void *ctx, struct live_change *lc, struct lxcri_error *err)
 	return 0;
 }
 
-static int undo(void *ctx, struct live_change *lc, struct lxcri_error *err)
+static int undo(void *ctx, struct livechange *lc, struct lxcri_error *err)
 {
 	(void)lc;
 	(void)err;
@@ -106,7 +106,7 @@ static int undo(void *ctx, struct live_change *lc, struct lxcri_error *err)
 	return 0;
 }
 
-static const struct live_change_ops add_ops = {
+static const struct livechange_ops add_ops = {
 	.verb = "port add",
 	.edit = edit_port,
 	.describe = describe,
@@ -114,7 +114,7 @@ static const struct live_change_ops add_ops = {
 	.undo = undo,
 };
 
-static const struct live_change_ops del_ops = {
+static const struct livechange_ops del_ops = {
 	.verb = "port del",
 	.removal = true,
 	.edit = edit_del_port,
@@ -128,18 +128,18 @@ START_TEST(test_stopped_container_gets_the_config)
 {
 	struct fixture f;
 	struct counting c = { .value = "proto=tcp,host=8080,ct=80" };
-	struct live_change_result result;
+	struct livechange_result result;
 	struct lxcri_error err = {};
 	char *text;
 
 	fixture_init(&f);
-	ck_assert_msg(live_change_run(&f.paths, "web", &add_ops, &c, &result, &err) == 0, "%s",
+	ck_assert_msg(livechange_run(&f.paths, "web", &add_ops, &c, &result, &err) == 0, "%s",
 		      err.message);
 	ck_assert_uint_eq(result.index, 0);
 	ck_assert(!result.live);
 	ck_assert_str_eq(result.file, f.config);
 	c.value = "proto=udp,host=5353,ct=53";
-	ck_assert_msg(live_change_run(&f.paths, "web", &add_ops, &c, &result, &err) == 0, "%s",
+	ck_assert_msg(livechange_run(&f.paths, "web", &add_ops, &c, &result, &err) == 0, "%s",
 		      err.message);
 	ck_assert_uint_eq(result.index, 1);
 	text = config_text(&f);
@@ -147,7 +147,7 @@ START_TEST(test_stopped_container_gets_the_config)
 			 "port0: proto=tcp,host=8080,ct=80\nport1: proto=udp,host=5353,ct=53\n");
 	free(text);
 
-	ck_assert_msg(live_change_run(&f.paths, "web", &del_ops, &c, &result, &err) == 0, "%s",
+	ck_assert_msg(livechange_run(&f.paths, "web", &del_ops, &c, &result, &err) == 0, "%s",
 		      err.message);
 	ck_assert(!result.live);
 	ck_assert(!result.was_applied);
@@ -165,24 +165,24 @@ START_TEST(test_refusals_change_nothing)
 {
 	struct fixture f;
 	struct counting c = { .value = "proto=tcp,host=8080,ct=80" };
-	struct live_change_result result;
+	struct livechange_result result;
 	struct lxcri_error err = {};
 	char *text;
 
 	fixture_init(&f);
 	/* A removal needs a config. */
-	ck_assert_int_eq(live_change_run(&f.paths, "web", &del_ops, &c, &result, &err), -ENOENT);
+	ck_assert_int_eq(livechange_run(&f.paths, "web", &del_ops, &c, &result, &err), -ENOENT);
 	ck_assert(result.config_fault);
 	ck_assert_ptr_nonnull(strstr(err.message, "Container 'web' has no lxcri config"));
 	ck_assert_ptr_null(config_text(&f));
 
 	test_write_file(f.config, "port0: proto=tcp,host=8080,ct=80\n");
 	/* The same host port again: the config's fault, with file:line. */
-	ck_assert_int_eq(live_change_run(&f.paths, "web", &add_ops, &c, &result, &err), -EINVAL);
+	ck_assert_int_eq(livechange_run(&f.paths, "web", &add_ops, &c, &result, &err), -EINVAL);
 	ck_assert(result.config_fault);
 	ck_assert_ptr_nonnull(strstr(err.message, f.config));
 	/* An invalid id: refused before any file is touched. */
-	ck_assert_int_eq(live_change_run(&f.paths, "../web", &add_ops, &c, &result, &err), -EINVAL);
+	ck_assert_int_eq(livechange_run(&f.paths, "../web", &add_ops, &c, &result, &err), -EINVAL);
 	ck_assert(!result.config_fault);
 	ck_assert_str_eq(err.message, "Invalid container id '../web'");
 	text = config_text(&f);

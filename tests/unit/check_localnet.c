@@ -13,7 +13,7 @@
 #include "lib/config/config.h"
 #include "lib/port/localnet.h"
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 
 /*
  * Every test runs in its own forked process (CK_FORK) and first moves into
@@ -265,7 +265,7 @@ START_TEST(test_guard_drops_neighbour)
 	int server, one = 1;
 
 	ENV_SETUP(e);
-	ck_assert_int_eq(parse_ip_address("10.0.0.1", AF_INET, &via_host.via), 0);
+	ck_assert_int_eq(ip_address_parse("10.0.0.1", AF_INET, &via_host.via), 0);
 	ck_assert_int_eq(netlink_open_in_netns_fd(e.neighbour_ns, &neighbour, &err), 0);
 	ck_assert_msg(netlink_route_add(neighbour, &via_host, &err) == 0, "%s", err.message);
 	nl_socket_free(neighbour);

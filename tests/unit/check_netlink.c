@@ -19,7 +19,9 @@
 #include "testutil.h"
 
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/mac.h"
+#include "lib/basic/valid.h"
 
 /*
  * Every test runs in its own forked process, moves it into a fresh network
@@ -455,7 +457,7 @@ START_TEST(test_address_and_route_lookups)
 	ck_assert_int_eq(netlink_addresses(e.ct, "eth9", AF_INET, got, 4, &n, &err), -ENODEV);
 	ck_assert_ptr_nonnull(strstr(err.message, "'eth9'"));
 
-	ck_assert_int_eq(parse_ip_address("10.0.0.1", AF_INET, &def.via), 0);
+	ck_assert_int_eq(ip_address_parse("10.0.0.1", AF_INET, &def.via), 0);
 	snprintf(def.dev, sizeof(def.dev), "eth1");
 	ck_assert_int_eq(netlink_route_add(e.ct, &def, &err), 0);
 	ck_assert_int_eq(netlink_default_route_dev(e.ct, AF_INET, dev, &err), 1);
@@ -973,7 +975,7 @@ START_TEST(test_host_ifname)
 				ck_assert_int_eq(netlink_host_ifname(ids[i], n, attempt, b), 0);
 				ck_assert_str_eq(a, b);
 				ck_assert_uint_le(strlen(a), 15);
-				ck_assert(ifname_valid(a));
+				ck_assert(valid_ifname(a));
 				ck_assert(strncmp(a, "lx", 2) == 0);
 				ck_assert(strncmp(a, "veth", 4) != 0 && strncmp(a, "tap", 3) != 0 &&
 					  strncmp(a, "fwbr", 4) != 0 &&

@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include "lib/shared/json.h"
+#include "lib/basic/ip.h"
 #include "lib/basic/ctns.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/log.h"
@@ -437,7 +438,7 @@ START_TEST(test_failed_live_add_is_undone)
 
 	add_link(e.host, "br0", true, 0);
 	c->net.nets[0].mtu = 1000;
-	ck_assert_int_eq(parse_ip_prefix("fd09::5/64", AF_INET6, &c->net.nets[0].addresses[0]), 0);
+	ck_assert_int_eq(ip_prefix_parse("fd09::5/64", AF_INET6, &c->net.nets[0].addresses[0]), 0);
 	ck_assert_int_lt(netsetup_apply_net(&e.ns, &c->net.nets[0], e.s, &err), 0);
 	ck_assert_msg(strstr(err.message, "net1: "), "%s", err.message);
 	ck_assert_uint_eq(e.s->n_items, 0);
@@ -466,10 +467,10 @@ START_TEST(test_dns_written_inside_and_restored)
 	ck_assert_int_eq(symlink(outside, path), 0);
 
 	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
-	ck_assert_int_ge(read_file(path, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(path, 65536, &text, &size), 0);
 	ck_assert_ptr_nonnull(strstr(text, "nameserver 10.9.0.1\n"));
 	free(TAKE_PTR(text));
-	ck_assert_int_ge(read_file(outside, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(outside, 65536, &text, &size), 0);
 	ck_assert_str_eq(text, "precious\n");
 
 	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
@@ -550,7 +551,7 @@ START_TEST(test_dns_of_a_gone_container_never_reaches_a_reused_pid)
 	e.ns.ctns = NULL;
 	size_t left = netsetup_teardown(&e.ns, e.s, NULL, &err);
 	ck_assert_int_eq(lstat(path, &st), 0);
-	ck_assert_int_ge(read_file(path, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(path, 65536, &text, &size), 0);
 	kill(other, SIGKILL);
 	waitpid(other, NULL, 0);
 	ck_assert_str_eq(text, "nameserver 192.0.2.99\n");
@@ -625,7 +626,7 @@ START_TEST(test_cni_del_of_a_gone_container_never_enters_a_reused_pid)
 	kill(other, SIGKILL);
 	waitpid(other, NULL, 0);
 	ck_assert_msg(left == 0, "%s", err.message);
-	ck_assert_int_ge(read_file(log, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(log, 65536, &text, &size), 0);
 	ck_assert_str_eq(text, "DEL [] \n");
 	ck_assert_uint_eq(e.s->n_items, 0);
 	env_done(&e);
@@ -667,7 +668,7 @@ START_TEST(test_cni_add_and_del_in_the_recorded_namespace_only)
 		 "ADD [/proc/%d/fd/%d] %llu\nDEL [] \nDEL [/proc/%d/fd/%d] %llu\n", (int)getpid(),
 		 e.ctns.net, (unsigned long long)st.st_ino, (int)getpid(), e.ctns.net,
 		 (unsigned long long)st.st_ino);
-	ck_assert_int_ge(read_file(log, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(log, 65536, &text, &size), 0);
 	ck_assert_str_eq(text, expected);
 	env_done(&e);
 }
@@ -697,7 +698,7 @@ START_TEST(test_dns_through_the_mount_namespace)
 	ck_assert_int_eq(chmod(path, 0640), 0);
 	e.ns.rootfs = NULL;
 	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
-	ck_assert_int_ge(read_file(path, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(path, 65536, &text, &size), 0);
 	ck_assert_ptr_nonnull(strstr(text, "nameserver 10.9.0.1\n"));
 	free(TAKE_PTR(text));
 	ck_assert(json_object_object_get_ex(e.s->items[0].data, "mntns_id", &v));
@@ -715,7 +716,7 @@ START_TEST(test_dns_through_the_mount_namespace)
 	ck_assert_uint_eq(netsetup_teardown(&elsewhere, copy, NULL, &err), 0);
 	snprintf(elsewhere_file, sizeof(elsewhere_file), "%s/etc/resolv.conf", elsewhere_root);
 	ck_assert_int_eq(access(elsewhere_file, F_OK), -1);
-	ck_assert_int_ge(read_file(path, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(path, 65536, &text, &size), 0);
 	ck_assert_ptr_nonnull(strstr(text, "nameserver 10.9.0.1\n"));
 	free(TAKE_PTR(text));
 	/* That teardown took the backup away (kept in .stale): put a new one for ours. */
@@ -727,7 +728,7 @@ START_TEST(test_dns_through_the_mount_namespace)
 	ck_assert_msg(netsetup_apply(&e.ns, c, e.s, &err) == 0, "%s", err.message);
 
 	ck_assert_uint_eq(netsetup_teardown(&e.ns, e.s, NULL, &err), 0);
-	ck_assert_int_ge(read_file(path, 65536, &text, &size), 0);
+	ck_assert_int_ge(fileio_read_file(path, 65536, &text, &size), 0);
 	ck_assert_str_eq(text, "nameserver 192.0.2.1\n");
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0640);

@@ -75,15 +75,15 @@ START_TEST(test_stage_names)
 
 	ck_assert_int_eq(ELEMENTSOF(names), OCI_STAGE_COUNT);
 	for (int s = 0; s < OCI_STAGE_COUNT; s++) {
-		ck_assert_str_eq(oci_stage_name(s), names[s]);
-		ck_assert_int_eq(oci_stage_from_name(names[s]), s);
+		ck_assert_str_eq(ocihooks_stage_name(s), names[s]);
+		ck_assert_int_eq(ocihooks_stage_from_name(names[s]), s);
 	}
-	ck_assert_ptr_null(oci_stage_name(OCI_STAGE_COUNT));
-	ck_assert_ptr_null(oci_stage_name((enum oci_stage) - 1));
-	ck_assert_int_eq(oci_stage_from_name("Prestart"), -EINVAL);
-	ck_assert_int_eq(oci_stage_from_name("prestop"), -EINVAL);
-	ck_assert_int_eq(oci_stage_from_name(""), -EINVAL);
-	ck_assert_int_eq(oci_stage_from_name(NULL), -EINVAL);
+	ck_assert_ptr_null(ocihooks_stage_name(OCI_STAGE_COUNT));
+	ck_assert_ptr_null(ocihooks_stage_name((enum oci_stage) - 1));
+	ck_assert_int_eq(ocihooks_stage_from_name("Prestart"), -EINVAL);
+	ck_assert_int_eq(ocihooks_stage_from_name("prestop"), -EINVAL);
+	ck_assert_int_eq(ocihooks_stage_from_name(""), -EINVAL);
+	ck_assert_int_eq(ocihooks_stage_from_name(NULL), -EINVAL);
 }
 END_TEST
 
@@ -996,7 +996,7 @@ START_TEST(test_to_json)
 	ck_assert(json_object_object_get_ex(o, "stages", &stages));
 	ck_assert_int_eq(json_object_object_length(stages), OCI_STAGE_COUNT);
 	for (int s = 0; s < OCI_STAGE_COUNT; s++) {
-		ck_assert(json_object_object_get_ex(stages, oci_stage_name(s), &list));
+		ck_assert(json_object_object_get_ex(stages, ocihooks_stage_name(s), &list));
 		ck_assert(json_object_is_type(list, json_type_array));
 		ck_assert_uint_eq(json_object_array_length(list), h.n[s]);
 	}

@@ -49,25 +49,25 @@ END_TEST
 
 START_TEST(test_ids)
 {
-	ck_assert(container_id_valid("100"));
-	ck_assert(container_id_valid("web-1.example_x"));
-	ck_assert(!container_id_valid(""));
-	ck_assert(!container_id_valid(".hidden"));
-	ck_assert(!container_id_valid("-x"));
-	ck_assert(!container_id_valid("a/b"));
-	ck_assert(!container_id_valid(".."));
-	ck_assert(!container_id_valid("a b"));
+	ck_assert(paths_id_valid("100"));
+	ck_assert(paths_id_valid("web-1.example_x"));
+	ck_assert(!paths_id_valid(""));
+	ck_assert(!paths_id_valid(".hidden"));
+	ck_assert(!paths_id_valid("-x"));
+	ck_assert(!paths_id_valid("a/b"));
+	ck_assert(!paths_id_valid(".."));
+	ck_assert(!paths_id_valid("a b"));
 	ck_assert(
-	    container_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	ck_assert(!container_id_valid(
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	    paths_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	ck_assert(
+	    !paths_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 
-	ck_assert(container_id_is_vmid("100"));
-	ck_assert(container_id_is_vmid("999999999"));
-	ck_assert(!container_id_is_vmid("1000000000"));
-	ck_assert(!container_id_is_vmid("0100"));
-	ck_assert(!container_id_is_vmid("10a"));
-	ck_assert(!container_id_is_vmid("web"));
+	ck_assert(paths_id_is_vmid("100"));
+	ck_assert(paths_id_is_vmid("999999999"));
+	ck_assert(!paths_id_is_vmid("1000000000"));
+	ck_assert(!paths_id_is_vmid("0100"));
+	ck_assert(!paths_id_is_vmid("10a"));
+	ck_assert(!paths_id_is_vmid("web"));
 }
 END_TEST
 

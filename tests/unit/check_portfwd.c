@@ -20,7 +20,8 @@
 
 #include "lib/port/localnet.h"
 #include "lib/netlink/netlink.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/mac.h"
 #include "lib/port/portfwd.h"
 
 /*
@@ -873,8 +874,8 @@ static struct portfwd fwbr_fwd(uint16_t host, const char *bridge, const char *po
 
 	snprintf(f.fwbr.bridge, sizeof(f.fwbr.bridge), "%s", bridge);
 	snprintf(f.fwbr.port, sizeof(f.fwbr.port), "%s", port);
-	ck_assert_int_eq(parse_mac("02:00:00:00:01:05", f.fwbr.ct_mac), 0);
-	ck_assert_int_eq(parse_mac("02:00:00:00:00:01", f.fwbr.vmbr_mac), 0);
+	ck_assert_int_eq(mac_parse("02:00:00:00:01:05", f.fwbr.ct_mac), 0);
+	ck_assert_int_eq(mac_parse("02:00:00:00:00:01", f.fwbr.vmbr_mac), 0);
 	return f;
 }
 

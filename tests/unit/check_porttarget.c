@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "lib/config/config.h"
+#include "lib/basic/ip.h"
 #include "lib/port/porttarget.h"
 
 static void assert_address(const struct ip_address *a, const char *want)

@@ -88,7 +88,7 @@ static char *set(struct fixture *f, bool accept_loss)
 
 	ck_assert_msg(r == 0, "seccomp set: %d %s", r, err.message);
 	ck_assert_msg(strncmp(ch.profile, f->stored, strlen(f->stored)) == 0, "%s", ch.profile);
-	ck_assert_int_ge(read_file(ch.profile, 0, &text, NULL), 0);
+	ck_assert_int_ge(fileio_read_file(ch.profile, 0, &text, NULL), 0);
 	return text;
 }
 
@@ -262,7 +262,7 @@ START_TEST(test_set_same_profile_stored_once)
 			n += de->d_name[0] != '.';
 	ck_assert_uint_eq(n, 2); /* the profile and the source copy */
 	snprintf(path, sizeof(path), "%s/pve/lxcri/106.conf", f.dir);
-	ck_assert_int_ge(read_file(path, 0, &conf, NULL), 0);
+	ck_assert_int_ge(fileio_read_file(path, 0, &conf, NULL), 0);
 	snprintf(path, sizeof(path), "seccomp-sha256: %.64s\n", strrchr(a.profile, '/') + 1);
 	ck_assert_msg(strstr(conf, path), "'%s' not in '%s'", path, conf);
 	fixture_done(&f);
@@ -350,7 +350,7 @@ START_TEST(test_export_import)
 	json_object_object_del(doc, "lxc_keys");
 	ck_assert_str_eq(json_object_to_json_string(again), json_object_to_json_string(doc));
 	snprintf(path, sizeof(path), "%s/pve/lxc/106.conf", f.dir);
-	ck_assert_int_ge(read_file(path, 0, &pve, NULL), 0);
+	ck_assert_int_ge(fileio_read_file(path, 0, &pve, NULL), 0);
 	ck_assert_msg(strstr(pve, "lxc.apparmor.profile: lxcri-ct-106\n") && strstr(pve, stored),
 		      "%s", pve);
 	/* Again: 106 has a config now. */

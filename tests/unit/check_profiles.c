@@ -135,7 +135,7 @@ static struct config *load(const struct fixture *f)
 {
 	_cleanup_free_ char *text = NULL;
 
-	ck_assert_int_ge(read_file(f->conf, 0, &text, NULL), 0);
+	ck_assert_int_ge(fileio_read_file(f->conf, 0, &text, NULL), 0);
 	return parse(f->conf, text);
 }
 
@@ -677,7 +677,7 @@ static int check_pve_kind(const char *kept, const char *pve_conf, struct lxcri_e
 	ck_assert_int_ge(asprintf(&conf, "seccomp: %s\nseccomp-sha256: %s\n", source, sha), 0);
 	test_write_file(path, conf);
 	free(profile);
-	ck_assert_int_ge(read_file(path, 0, &profile, NULL), 0);
+	ck_assert_int_ge(fileio_read_file(path, 0, &profile, NULL), 0);
 	c = parse(path, profile);
 	r = profiles_check_seccomp(&f.paths, "105", c, NULL, NULL, NULL, err);
 	fixture_done(&f);

@@ -6,7 +6,8 @@
 #include "testutil.h"
 
 #include "lib/net/resolvconf.h"
-#include "lib/basic/safeopen.h"
+#include "lib/basic/ip.h"
+#include "lib/basic/safe.h"
 
 /*
  * Tests that touch a rootfs run twice: _i even with openat2(), _i odd with

@@ -35,15 +35,15 @@ START_TEST(test_enabled_from_sysfs)
 	_cleanup_free_ char *on = fake_sys(true), *off = fake_sys(false);
 	char path[PATH_MAX];
 
-	ck_assert(selinux_enabled(on));
-	ck_assert(!selinux_enabled(off));
-	ck_assert(!selinux_enabled("/nonexistent/sys"));
+	ck_assert(selinuxfs_enabled(on));
+	ck_assert(!selinuxfs_enabled(off));
+	ck_assert(!selinuxfs_enabled("/nonexistent/sys"));
 	/* selinuxfs mounted with an empty enforce file is still enabled (permissive). */
 	snprintf(path, sizeof(path), "%s/fs/selinux/enforce", on);
 	test_write_file(path, "0");
-	ck_assert(selinux_enabled(on));
+	ck_assert(selinuxfs_enabled(on));
 	/* NULL: the real /sys, which agrees with libselinux. */
-	ck_assert_int_eq(selinux_enabled(NULL), is_selinux_enabled() > 0);
+	ck_assert_int_eq(selinuxfs_enabled(NULL), is_selinux_enabled() > 0);
 	test_rm_rf(on);
 	test_rm_rf(off);
 }
@@ -56,7 +56,7 @@ START_TEST(test_enabled_path_too_long)
 	memset(sys, 'a', sizeof(sys) - 1);
 	sys[0] = '/';
 	sys[sizeof(sys) - 1] = '\0';
-	ck_assert(!selinux_enabled(sys));
+	ck_assert(!selinuxfs_enabled(sys));
 }
 END_TEST
 

@@ -111,14 +111,14 @@ static struct state *sample_state(void)
 START_TEST(test_new)
 {
 	_cleanup_state_ struct state *s = NULL;
-	int64_t before = now_ms();
+	int64_t before = state_now_ms();
 
 	ck_assert_int_eq(state_new("105", &s), 0);
 	ck_assert_str_eq(s->id, "105");
 	ck_assert_str_eq(s->phase, "starting");
 	ck_assert_ptr_null(s->hook);
 	ck_assert_int_ge(s->started_ms, before);
-	ck_assert_int_le(s->started_ms, now_ms());
+	ck_assert_int_le(s->started_ms, state_now_ms());
 	ck_assert_uint_eq(s->n_items, 0);
 	ck_assert(!s->has_error);
 	assert_round_trip(s);
@@ -136,7 +136,7 @@ END_TEST
 
 START_TEST(test_now_ms)
 {
-	int64_t t = now_ms();
+	int64_t t = state_now_ms();
 
 	/* 2020-01-01 .. 2200-01-01: milliseconds, not seconds or microseconds. */
 	ck_assert_int_gt(t, INT64_C(1577836800000));
@@ -152,12 +152,12 @@ START_TEST(test_save_load_round_trip)
 	_cleanup_free_ char *text = NULL, *on_disk = NULL;
 	struct lxcri_error err = { 0 };
 	struct stat st;
-	int64_t before = now_ms();
+	int64_t before = state_now_ms();
 
 	s->updated_ms = 0;
 	ck_assert_msg(state_save(dir, s, &err) == 0, "%s", err.message);
 	ck_assert_int_ge(s->updated_ms, before);
-	ck_assert_int_le(s->updated_ms, now_ms());
+	ck_assert_int_le(s->updated_ms, state_now_ms());
 
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
@@ -176,7 +176,7 @@ START_TEST(test_save_load_round_trip)
 
 	/* The file is exactly state_to_json(). */
 	ck_assert_int_eq(state_to_json(s, &text), 0);
-	ck_assert_int_ge(read_file(path, STATE_MAX_SIZE, &on_disk, NULL), 0);
+	ck_assert_int_ge(fileio_read_file(path, STATE_MAX_SIZE, &on_disk, NULL), 0);
 	ck_assert_str_eq(on_disk, text);
 	assert_round_trip(loaded);
 	test_rm_rf(dir);
@@ -236,7 +236,7 @@ START_TEST(test_pending_applied)
 	_cleanup_state_ struct state *s = NULL, *loaded = NULL;
 	struct lxcri_error err = { 0 };
 	size_t index = 99;
-	int64_t before = now_ms();
+	int64_t before = state_now_ms();
 
 	ck_assert_int_eq(state_new("105", &s), 0);
 	/* Written ahead: the item is on disk as pending before it is applied. */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "lib/basic/cleanup.h"
-#include "lib/basic/parse.h"
+#include "lib/basic/ip.h"
 #include "lib/basic/paths.h"
 
 /* An address or a prefix of either family that the test writes as text. */
@@ -25,7 +25,7 @@ static inline struct ip_address test_address(const char *s)
 {
 	struct ip_address a;
 
-	ck_assert_msg(parse_ip_address(s, AF_UNSPEC, &a) == 0, "not an address: %s", s);
+	ck_assert_msg(ip_address_parse(s, AF_UNSPEC, &a) == 0, "not an address: %s", s);
 	return a;
 }
 
@@ -33,7 +33,7 @@ static inline struct ip_prefix test_prefix(const char *s)
 {
 	struct ip_prefix p;
 
-	ck_assert_msg(parse_ip_prefix(s, AF_UNSPEC, &p) == 0, "not a prefix: %s", s);
+	ck_assert_msg(ip_prefix_parse(s, AF_UNSPEC, &p) == 0, "not a prefix: %s", s);
 	return p;
 }
 

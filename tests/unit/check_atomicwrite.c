@@ -12,7 +12,8 @@
 
 #include "testutil.h"
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/lockfile.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 
@@ -61,7 +62,7 @@ static void assert_content(const char *path, const char *expected)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
-	int r = read_file(path, 0, &buf, &size);
+	int r = fileio_read_file(path, 0, &buf, &size);
 
 	ck_assert_int_eq(r, (int)strlen(expected));
 	ck_assert_uint_eq(size, strlen(expected));
@@ -102,7 +103,7 @@ START_TEST(test_write_read_back)
 	size_t size = 0;
 
 	ck_assert_int_eq(atomic_write_file(path, text, strlen(text), 0644, 0, &err), 0);
-	ck_assert_int_eq(read_file(path, 1024, &buf, &size), (int)strlen(text));
+	ck_assert_int_eq(fileio_read_file(path, 1024, &buf, &size), (int)strlen(text));
 	ck_assert_uint_eq(size, strlen(text));
 	ck_assert_str_eq(buf, text);
 	assert_dir_lists(dir, "105.conf");
@@ -134,7 +135,7 @@ START_TEST(test_write_volatile_skips_fsync)
 
 	ck_assert_int_eq(atomic_write_file(path, "durable\n", 8, 0600, 0, &err), -EIO);
 	ck_assert_int_eq(atomic_write_volatile(path, "new state\n", 10, 0600, 0, &err), 0);
-	ck_assert_int_eq(read_file(path, 1024, &buf, &size), 10);
+	ck_assert_int_eq(fileio_read_file(path, 1024, &buf, &size), 10);
 	ck_assert_str_eq(buf, "new state\n");
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
@@ -152,7 +153,7 @@ START_TEST(test_write_empty_and_large)
 	size_t size = 1;
 
 	ck_assert_int_eq(atomic_write_file(path, NULL, 0, 0600, 0, NULL), 0);
-	ck_assert_int_eq(read_file(path, 10, &buf, &size), 0);
+	ck_assert_int_eq(fileio_read_file(path, 10, &buf, &size), 0);
 	ck_assert_uint_eq(size, 0);
 	ck_assert_str_eq(buf, "");
 	free(TAKE_PTR(buf));
@@ -161,7 +162,7 @@ START_TEST(test_write_empty_and_large)
 	for (size_t i = 0; i < 3 * 1024 * 1024; i++)
 		big[i] = (char)('a' + i % 26);
 	ck_assert_int_eq(atomic_write_file(path, big, 3 * 1024 * 1024, 0600, 0, NULL), 0);
-	ck_assert_int_eq(read_file(path, 3 * 1024 * 1024, &buf, &size), 3 * 1024 * 1024);
+	ck_assert_int_eq(fileio_read_file(path, 3 * 1024 * 1024, &buf, &size), 3 * 1024 * 1024);
 	ck_assert_int_eq(memcmp(buf, big, size), 0);
 	ck_assert_int_eq(buf[size], '\0');
 	assert_dir_lists(dir, "f");
@@ -338,8 +339,8 @@ START_TEST(test_max_size_efbig)
 	ck_assert_ptr_nonnull(strstr(err.message, path));
 	assert_content(path, "old\n");
 	/* The same, asked before anything is written. */
-	ck_assert_int_eq(pmxcfs_size_check(path, PMXCFS_FILE_MAX, &err), 0);
-	ck_assert_int_eq(pmxcfs_size_check(path, PMXCFS_FILE_MAX + 1, &err), -EFBIG);
+	ck_assert_int_eq(atomic_write_size_check(path, PMXCFS_FILE_MAX, &err), 0);
+	ck_assert_int_eq(atomic_write_size_check(path, PMXCFS_FILE_MAX + 1, &err), -EFBIG);
 	ck_assert_msg(strstr(err.message,
 			     "would be 1048577 bytes; /etc/pve (pmxcfs) holds files of "
 			     "at most 1048576 bytes"),
@@ -682,9 +683,9 @@ START_TEST(test_lock_on_read_only_file_system)
 }
 END_TEST
 
-static Suite *atomicfile_suite(void)
+static Suite *atomicwrite_suite(void)
 {
-	Suite *s = suite_create("atomicfile");
+	Suite *s = suite_create("atomicwrite");
 	TCase *write = tcase_create("write");
 	TCase *failure = tcase_create("failure");
 	TCase *lock = tcase_create("lock");
@@ -719,4 +720,4 @@ static Suite *atomicfile_suite(void)
 	return s;
 }
 
-TEST_MAIN(atomicfile_suite)
+TEST_MAIN(atomicwrite_suite)

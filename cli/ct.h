@@ -68,19 +68,19 @@ void ct_lock_release(struct ct_lock *lock);
 #define _cleanup_ct_lock_ _cleanup_(ct_lock_release)
 
 /* A config file's text as it is on disk, to be edited and written back with its mode. */
-struct config_text {
+struct ct_text {
 	char *text;
 	size_t size;
 	mode_t mode;
 	bool exists;
 };
-void config_text_done(struct config_text *t);
+void ct_text_done(struct ct_text *t);
 /*
  * A missing file reads as empty (mode 0640, what pmxcfs gives every file
  * and accepts as the only mode) if its directory exists, so that it can be
  * created.
  */
-int config_text_read(const char *path, struct config_text *ret, struct lxcri_error *err);
+int ct_text_read(const char *path, struct ct_text *ret, struct lxcri_error *err);
 
 /*
  * Writes the container's lxcri config: text, or, when text is blank (the
@@ -97,7 +97,7 @@ int config_text_read(const char *path, struct config_text *ret, struct lxcri_err
  * start unguarded. When the second step fails, the first is undone: all
  * or nothing. old: the config as read under the lock (its mode is kept).
  */
-int ct_config_write(const struct ct_files *f, const struct config_text *old, const char *text,
+int ct_config_write(const struct ct_files *f, const struct ct_text *old, const char *text,
 		    size_t size, struct lxcri_error *err);
 
 /*
@@ -120,7 +120,7 @@ int ct_running_pid(const struct lxcri_paths *p, const char *id, pid_t *ret,
 struct ct_live {
 	struct state *state;
 	struct settings settings;
-	struct config_text snapshot; /* exists false: there is none */
+	struct ct_text snapshot; /* exists false: there is none */
 };
 void ct_live_done(struct ct_live *lv);
 /*

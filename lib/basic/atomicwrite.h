@@ -28,12 +28,12 @@
  * files of at most 1048576 bytes" if size exceeds PMXCFS_FILE_MAX, else 0:
  * for a caller that writes several files and must refuse before the first.
  */
-int pmxcfs_size_check(const char *path, size_t size, struct lxcri_error *err);
+int atomic_write_size_check(const char *path, size_t size, struct lxcri_error *err);
 
 /*
  * Writes path atomically. If max_size > 0 and size exceeds it: -EFBIG before
  * anything is written (with max_size PMXCFS_FILE_MAX, the message of
- * pmxcfs_size_check(); a write that fails with EFBIG says the same). Errors
+ * atomic_write_size_check(); a write that fails with EFBIG says the same). Errors
  * are explained in err, with a hint for the cases an admin meets: EROFS
  * ("read-only: on a PVE node, /etc/pve is read-only without quorum"),
  * ENOSPC/EDQUOT (no space or over quota).
@@ -62,23 +62,3 @@ int atomic_write_volatile(const char *path, const void *data, size_t size, mode_
  * regular files ".<basename of path>.XXXXXX" beside it. Best effort.
  */
 void atomic_write_leftovers_remove(const char *path);
-
-/*
- * Takes an exclusive lock on lock_path (created 0600 if missing, parent
- * directories too, 0755), waiting at most timeout_ms (0: fail at once).
- * When the lock is still held by someone else after timeout_ms: -EWOULDBLOCK
- * (never -ETIMEDOUT), with "another lxcri command holds it" in err.
- * Returns the fd that holds it (O_CLOEXEC, read-only: a lock file that is
- * there can be locked on a file system that became read-only or full);
- * close it, or lock_file_release() it, to unlock. flock(2) locks: they die
- * with the process.
- */
-int lock_file(const char *lock_path, unsigned timeout_ms, struct lxcri_error *err);
-
-/*
- * Unlocks (closes fd, -1: nothing). When keep_with (may be NULL) does not
- * exist, lock_path is removed first, while the lock is still held: a
- * lock_file() waiting on it finds it gone and starts over on a new file.
- * So a lock file lives as long as what it guards. Best effort.
- */
-void lock_file_release(int fd, const char *lock_path, const char *keep_with);

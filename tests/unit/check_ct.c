@@ -6,7 +6,7 @@
 
 #include "testutil.h"
 
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 #include "lib/basic/fileio.h"
 #include "lib/pve/pveguard.h"
 
@@ -44,7 +44,7 @@ static char *text_of(const char *path)
 {
 	char *text = NULL;
 
-	if (read_file(path, 0, &text, NULL) < 0)
+	if (fileio_read_file(path, 0, &text, NULL) < 0)
 		return NULL;
 	return text;
 }
@@ -58,7 +58,7 @@ START_TEST(test_config_write_keeps_the_guard_with_the_config)
 {
 	struct node n;
 	struct ct_files f;
-	struct config_text old = {};
+	struct ct_text old = {};
 	struct lxcri_error err = {};
 	_cleanup_free_ char *guarded = NULL;
 	const char *port = "port0: proto=tcp,host=8080,ct=80\n";
@@ -68,7 +68,7 @@ START_TEST(test_config_write_keeps_the_guard_with_the_config)
 	node_setup(&n);
 	ck_assert_msg(ct_files_open(&n.p, "105", &f, &err) == 0, "%s", err.message);
 	ck_assert(f.pve);
-	ck_assert_msg(config_text_read(f.config, &old, &err) == 0, "%s", err.message);
+	ck_assert_msg(ct_text_read(f.config, &old, &err) == 0, "%s", err.message);
 	ck_assert(!old.exists);
 	ck_assert_uint_eq(old.size, 0);
 	ck_assert_msg(ct_config_write(&f, &old, port, strlen(port), &err) == 0, "%s", err.message);
@@ -83,17 +83,17 @@ START_TEST(test_config_write_keeps_the_guard_with_the_config)
 	text = text_of(n.pve_conf);
 	ck_assert_str_eq(text, guarded);
 	free(text);
-	config_text_done(&old);
+	ct_text_done(&old);
 
 	/* The last key: the file goes, and the guard with it. */
-	ck_assert_msg(config_text_read(f.config, &old, &err) == 0, "%s", err.message);
+	ck_assert_msg(ct_text_read(f.config, &old, &err) == 0, "%s", err.message);
 	ck_assert(old.exists);
 	ck_assert_msg(ct_config_write(&f, &old, "", 0, &err) == 0, "%s", err.message);
 	ck_assert_ptr_null(text_of(f.config));
 	text = text_of(n.pve_conf);
 	ck_assert_str_eq(text, "arch: amd64\nhostname: ct105\n");
 	free(text);
-	config_text_done(&old);
+	ct_text_done(&old);
 	node_done(&n);
 }
 END_TEST
@@ -120,9 +120,9 @@ START_TEST(test_open_refusals)
 }
 END_TEST
 
-static Suite *ctfiles_suite(void)
+static Suite *ct_suite(void)
 {
-	Suite *s = suite_create("ctfiles");
+	Suite *s = suite_create("ct");
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 30);
@@ -132,4 +132,4 @@ static Suite *ctfiles_suite(void)
 	return s;
 }
 
-TEST_MAIN(ctfiles_suite)
+TEST_MAIN(ct_suite)

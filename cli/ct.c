@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "cli/ctfiles.h"
+#include "cli/ct.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicfile.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/lockfile.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/log.h"
@@ -26,20 +27,20 @@ int ct_files_init(const struct lxcri_paths *p, const char *id, struct ct_files *
 	if (r == 0)
 		r = paths_state_dir(p, id, ret->state_dir, sizeof(ret->state_dir));
 	if (r == 0)
-		r = path_join(ret->snapshot, sizeof(ret->snapshot), "%s/config", ret->state_dir);
+		r = paths_join(ret->snapshot, sizeof(ret->snapshot), "%s/config", ret->state_dir);
 	if (r == 0)
 		r = paths_lock(p, id, ret->lock, sizeof(ret->lock));
 	if (r == 0 && snprintf(ret->id, sizeof(ret->id), "%s", id) >= (int)sizeof(ret->id))
 		r = -ENAMETOOLONG;
 	ret->paths = p;
-	ret->pve = container_id_is_vmid(id) && paths_pve_mode(p);
+	ret->pve = paths_id_is_vmid(id) && paths_pve_mode(p);
 	return r;
 }
 
 int ct_files_open(const struct lxcri_paths *p, const char *id, struct ct_files *ret,
 		  struct lxcri_error *err)
 {
-	if (!container_id_valid(id))
+	if (!paths_id_valid(id))
 		return error_set(err, -EINVAL, "Invalid container id '%s'", id);
 	if (ct_files_init(p, id, ret) < 0)
 		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
@@ -83,19 +84,19 @@ void ct_lock_release(struct ct_lock *lock)
 	closep(&lock->pve_fd);
 }
 
-void config_text_done(struct config_text *t)
+void ct_text_done(struct ct_text *t)
 {
 	free(t->text);
-	*t = (struct config_text){};
+	*t = (struct ct_text){};
 }
 
-int config_text_read(const char *path, struct config_text *ret, struct lxcri_error *err)
+int ct_text_read(const char *path, struct ct_text *ret, struct lxcri_error *err)
 {
 	_cleanup_free_ char *copy = NULL;
 	struct stat st;
 	int r;
 
-	*ret = (struct config_text){ .mode = 0640 };
+	*ret = (struct ct_text){ .mode = 0640 };
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT)
 			return error_set_errno(err, -errno, "Failed to read '%s'", path);
@@ -167,10 +168,10 @@ static int write_or_remove(const char *path, const char *text, size_t size, mode
 	return 0;
 }
 
-int ct_config_write(const struct ct_files *f, const struct config_text *old, const char *text,
+int ct_config_write(const struct ct_files *f, const struct ct_text *old, const char *text,
 		    size_t size, struct lxcri_error *err)
 {
-	_cleanup_(config_text_done) struct config_text pve = {};
+	_cleanup_(ct_text_done) struct ct_text pve = {};
 	_cleanup_free_ char *edited = NULL;
 	struct lxcri_error undo = {};
 	enum lxcconf_format format;
@@ -186,7 +187,7 @@ int ct_config_write(const struct ct_files *f, const struct config_text *old, con
 	if (lxcconf_path(f->paths, f->id, pve_path, sizeof(pve_path), &format) < 0)
 		return error_set(err, -ENAMETOOLONG, "Path of CT %s's PVE config is too long",
 				 f->id);
-	r = config_text_read(pve_path, &pve, err);
+	r = ct_text_read(pve_path, &pve, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r >= 0 && pve.exists) {
@@ -249,7 +250,7 @@ void ct_live_done(struct ct_live *lv)
 {
 	state_free(lv->state);
 	lv->state = NULL;
-	config_text_done(&lv->snapshot);
+	ct_text_done(&lv->snapshot);
 }
 
 int ct_live_init(const struct lxcri_paths *p, const char *id, const struct ct_files *f,
@@ -273,7 +274,7 @@ int ct_live_init(const struct lxcri_paths *p, const char *id, const struct ct_fi
 	r = settings_load_host(p, &lv->settings, err);
 	if (r < 0)
 		return r;
-	r = read_file(f->snapshot, CONFIG_MAX_SIZE, &lv->snapshot.text, &lv->snapshot.size);
+	r = fileio_read_file(f->snapshot, CONFIG_MAX_SIZE, &lv->snapshot.text, &lv->snapshot.size);
 	if (r < 0 && r != -ENOENT)
 		return error_set_errno(err, r, "Failed to read '%s'", f->snapshot);
 	lv->snapshot.exists = r >= 0;

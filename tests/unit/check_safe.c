@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 
-#include "lib/basic/safeopen.h"
+#include "lib/basic/safe.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -556,9 +556,9 @@ START_TEST(test_write_failures)
 }
 END_TEST
 
-static Suite *safeopen_suite(void)
+static Suite *safe_suite(void)
 {
-	Suite *s = suite_create("safeopen");
+	Suite *s = suite_create("safe");
 	TCase *ro = tcase_create("resolve");
 	TCase *rw = tcase_create("modify");
 
@@ -582,4 +582,4 @@ static Suite *safeopen_suite(void)
 	return s;
 }
 
-TEST_MAIN(safeopen_suite)
+TEST_MAIN(safe_suite)

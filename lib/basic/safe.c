@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "lib/basic/safeopen.h"
+#include "lib/basic/safe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -461,7 +461,7 @@ int safe_write_file_at(int rootfd, const char *path, const void *data, size_t si
 			return -errno;
 	}
 
-	r = write_all(fd, data, size);
+	r = fileio_write_all(fd, data, size);
 	if (r < 0)
 		goto remove_temp;
 	if (fsync(fd) < 0) {
