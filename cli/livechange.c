@@ -148,12 +148,17 @@ int livechange_run(const struct lxcri_paths *p, const char *id, const struct liv
 		return r;
 	lc.now = &lc.edit;
 	ops->describe(ctx, &lc, what, sizeof(what));
-	if (lc.pid == 0) {
-		r = ct_config_write(&lc.files, &lc.old, lc.edit.text, lc.edit.size, err);
-		if (r >= 0)
-			log_info("%s: %s %s '%s' (not running)", ops->verb, what,
-				 ops->removal ? "removed from" : "written to", lc.files.config);
-		return r;
+	if (lc.pid == 0 || !ops->apply) {
+		r = ops->write
+			? ops->write(ctx, &lc, err)
+			: ct_config_write(&lc.files, &lc.old, lc.edit.text, lc.edit.size, err);
+		if (r < 0)
+			return r;
+		log_info("%s: %s %s '%s' (%s)", ops->verb, what,
+			 ops->removal ? "removed from" : "written to", lc.files.config,
+			 lc.pid == 0 ? "not running" : "takes effect at its next start");
+		result->running = lc.pid > 0;
+		return 0;
 	}
 	r = edit_snapshot(&lc, ops, ctx, what, err);
 	if (r < 0)

@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * One transaction for a change to a container's lxcri config that a
+ * One transaction for a change to a container's lxcri config: one that a
  * running container gets at once (`lxcri net add|del`, `lxcri port
- * add|del`):
+ * add|del`), or one that takes effect at its next start (`lxcri seccomp|
+ * apparmor|selinux set|unset`: ops->apply is NULL):
  *
  *   begin     the id, the container's files, PVE's config lock (a vmid on
  *             a PVE node: the first and the last key move lxcri's guard in
@@ -22,6 +23,9 @@
  *             container (ops->apply); if that fails, the config written
  *             back as it was
  *   commit    the snapshot written (what `lxcri status` compares with)
+ *
+ * A change without apply (or to a stopped container) only writes: the
+ * config, or what ops->write writes with it (other files, all or nothing).
  *
  * Every failure says what was and was not changed. The feature's callbacks
  * get the transaction, read what they need from it (the pid, the state,
@@ -56,6 +60,12 @@ struct livechange_ops {
 	int (*apply)(void *ctx, struct livechange *lc, struct lxcri_error *err);
 	/* An addition: takes it out of the running container again. */
 	int (*undo)(void *ctx, struct livechange *lc, struct lxcri_error *err);
+	/*
+	 * Writes lc->edit where the change only writes (NULL: the config
+	 * alone, ct_config_write()): the config and the feature's other files,
+	 * all or nothing.
+	 */
+	int (*write)(void *ctx, struct livechange *lc, struct lxcri_error *err);
 };
 
 struct livechange {
@@ -78,6 +88,7 @@ struct livechange_result {
 	bool live;	     /* the running container changed too (or had nothing to remove) */
 	bool was_applied;    /* a removal: the running container had it */
 	bool config_fault;   /* refused for the config: invalid, conflicting, too big */
+	bool running; /* a change without apply: the container runs, its next start takes it */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "lib/basic/fileio.h"
 #include "lib/shared/json.h"
 #include "cli/ct.h"
+#include "cli/livechange.h"
 #include "lib/basic/lxcconf.h"
 #include "lib/lsm/profiles.h"
 #include "lib/lsm/selinux.h"
@@ -110,21 +111,60 @@ static int edit_keys(const char *name, const char *text, size_t size, const stru
 	return r;
 }
 
-/* The files of a change to id, and its lock. */
-static int change_begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
-			struct ct_lock *lock, enum lxcconf_format *format,
-			struct profilecmd_change *ret, struct lxcri_error *err)
-{
-	int r;
+/* A profile change: what livechange_run() gives the callbacks. */
+struct profile_change {
+	const struct lxcri_paths *p;
+	const char *id;
+	const char *feature;
+	const struct key_value *keys; /* set: the keys and their values */
+	size_t n_keys;
+	struct stored_file *files; /* set: written first */
+	size_t n_files;
+	enum lxcconf_format format;
+	struct config *old_config; /* unset: the config as read under the locks */
+	const char *text;	   /* import: the config of the export */
+	size_t size;
+	bool force; /* import: replaces a config that is there */
+	struct profilecmd_change *ret;
+};
 
-	*ret = (struct profilecmd_change){};
-	r = ct_files_open(p, id, f, err);
-	if (r < 0)
-		return r;
-	if (lxcconf_path(p, id, ret->lxc_config, sizeof(ret->lxc_config), format) < 0)
-		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long", id);
-	snprintf(ret->config, sizeof(ret->config), "%s", f->config);
-	return ct_files_lock(f, *format == LXCCONF_PVE ? CT_LOCK_PVE_CONFIG : 0, lock, err);
+/* "'apparmor: profile=generated'", "'seccomp'" (unset), "the export" (import). */
+static void describe(void *ctx, const struct livechange *lc, char *buf, size_t size)
+{
+	const struct profile_change *pc = ctx;
+
+	(void)lc;
+	if (pc->text)
+		snprintf(buf, size, "the export");
+	else if (pc->n_keys)
+		snprintf(buf, size, "'%s: %s'", pc->keys[0].key, pc->keys[0].value);
+	else
+		snprintf(buf, size, "'%s'", pc->feature);
+}
+
+/* LXC's config of the container: where set and unset change its key. */
+static int change_init(struct profile_change *pc, struct lxcri_error *err)
+{
+	*pc->ret = (struct profilecmd_change){};
+	if (!paths_id_valid(pc->id))
+		return error_set(err, -EINVAL, "Invalid container id '%s'", pc->id);
+	if (lxcconf_path(pc->p, pc->id, pc->ret->lxc_config, sizeof(pc->ret->lxc_config),
+			 &pc->format) < 0)
+		return error_set(err, -ENAMETOOLONG, "Paths of container '%s' are too long",
+				 pc->id);
+	return 0;
+}
+
+/* livechange_run() for the change, and what it says of the files and the container. */
+static int change_run(struct profile_change *pc, const struct livechange_ops *ops,
+		      struct lxcri_error *err)
+{
+	struct livechange_result result;
+	int r = livechange_run(pc->p, pc->id, ops, pc, &result, err);
+
+	snprintf(pc->ret->config, sizeof(pc->ret->config), "%s", result.file);
+	pc->ret->running = result.running;
+	return r;
 }
 
 /* What a change writes: the stored files, then the lxcri config, then LXC's config. */
@@ -211,56 +251,74 @@ undo_files:
 	return r;
 }
 
+static int set_edit(void *ctx, const char *path, const char *text, size_t size, int index,
+		    struct configedit_result *ret, struct lxcri_error *err)
+{
+	const struct profile_change *pc = ctx;
+
+	(void)index;
+	return edit_keys(path, text, size, pc->keys, pc->n_keys, ret, err);
+}
+
 /*
- * Sets the lxcri key feature to value, LXC's key to what the new config asks
- * (lib/lsm/profiles.h, as the start checks it), and writes files[] first; all
- * or nothing.
+ * LXC's key to what the new config asks (lib/lsm/profiles.h, as the start
+ * checks it), the stored files, the lxcri config and LXC's: all or nothing.
  */
+static int set_write(void *ctx, struct livechange *lc, struct lxcri_error *err)
+{
+	struct profile_change *pc = ctx;
+	struct profilecmd_change *ret = pc->ret;
+	_cleanup_(ct_text_done) struct ct_text lxc = {};
+	_cleanup_free_ char *lxc_text = NULL;
+	struct lxc_key_want want[3];
+	const struct lxc_key_want *w;
+	size_t lxc_size = 0;
+	int r = read_lxc_config(ret->lxc_config, &lxc, err);
+
+	if (r < 0)
+		return r;
+	w = want_of(want, profiles_lxc_keys(pc->p, pc->id, lc->edit.config, want), pc->feature);
+	if (!w)
+		return error_set(err, -EINVAL, "'%s' asks nothing of LXC", pc->feature);
+	snprintf(ret->lxc_key, sizeof(ret->lxc_key), "%s", w->key);
+	snprintf(ret->lxc_value, sizeof(ret->lxc_value), "%s", w->value);
+	r = lxcconf_set(lxc.text, lxc.size, pc->format, w->key, w->value, &lxc_text, &lxc_size);
+	if (r < 0)
+		return error_set_errno(err, r, "Failed to set %s in '%s'", w->key, ret->lxc_config);
+	r = ct_guard_apply(&lc->files, &lxc_text, &lxc_size, true, err);
+	if (r < 0)
+		return r;
+	return write_change(pc->p, pc->id,
+			    &(struct change_write){ pc->files, pc->n_files, lc->files.config,
+						    lc->edit.text, lc->edit.size, &lc->old,
+						    ret->lxc_config, lxc_text, lxc_size, &lxc },
+			    err);
+}
+
+/* Sets the lxcri keys of feature, LXC's key, and writes files[] first; all or nothing. */
 static int set_keys(const struct lxcri_paths *p, const char *id, const char *feature,
 		    const struct key_value *keys, size_t n_keys, struct stored_file *files,
 		    size_t n_files, struct profilecmd_change *ret, struct lxcri_error *err)
 {
-	_cleanup_(configedit_result_done) struct configedit_result edit = {};
-	_cleanup_(ct_text_done) struct ct_text old = {}, lxc = {};
-	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
-	_cleanup_free_ char *lxc_text = NULL;
-	struct lxc_key_want want[3];
-	const struct lxc_key_want *w;
-	enum lxcconf_format format;
-	struct ct_files f;
-	size_t lxc_size = 0;
-	pid_t pid = 0;
-	int r;
+	char verb[32];
+	const struct livechange_ops ops = {
+		.verb = verb,
+		.edit = set_edit,
+		.describe = describe,
+		.write = set_write,
+	};
+	struct profile_change pc = { .p = p,
+				     .id = id,
+				     .feature = feature,
+				     .keys = keys,
+				     .n_keys = n_keys,
+				     .files = files,
+				     .n_files = n_files,
+				     .ret = ret };
+	int r = change_init(&pc, err);
 
-	r = change_begin(p, id, &f, &lock, &format, ret, err);
-	if (r < 0)
-		return r;
-	r = ct_text_read(f.config, &old, err);
-	if (r >= 0)
-		r = edit_keys(f.config, old.text, old.size, keys, n_keys, &edit, err);
-	if (r >= 0)
-		r = read_lxc_config(ret->lxc_config, &lxc, err);
-	if (r < 0)
-		return r;
-	w = want_of(want, profiles_lxc_keys(p, id, edit.config, want), feature);
-	if (!w)
-		return error_set(err, -EINVAL, "'%s' asks nothing of LXC", feature);
-	snprintf(ret->lxc_key, sizeof(ret->lxc_key), "%s", w->key);
-	snprintf(ret->lxc_value, sizeof(ret->lxc_value), "%s", w->value);
-	r = lxcconf_set(lxc.text, lxc.size, format, w->key, w->value, &lxc_text, &lxc_size);
-	if (r < 0)
-		return error_set_errno(err, r, "Failed to set %s in '%s'", w->key, ret->lxc_config);
-	r = ct_guard_apply(&f, &lxc_text, &lxc_size, true, err);
-	if (r < 0)
-		return r;
-
-	r = write_change(p, id,
-			 &(struct change_write){ files, n_files, f.config, edit.text, edit.size,
-						 &old, ret->lxc_config, lxc_text, lxc_size, &lxc },
-			 err);
-	if (r >= 0 && (ct_running_pid(p, id, &pid, &(struct lxcri_error){}) < 0 || pid > 0))
-		ret->running = true;
-	return r;
+	snprintf(verb, sizeof(verb), "%s set", feature);
+	return r < 0 ? r : change_run(&pc, &ops, err);
 }
 
 int profilecmd_seccomp_set(const struct lxcri_paths *p, const char *id, const char *source,
@@ -366,79 +424,97 @@ int profilecmd_selinux_set(const struct lxcri_paths *p, const char *id, const ch
 	return set_keys(p, id, "selinux", keys, 1, NULL, 0, ret, err);
 }
 
-int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *feature,
-		     struct profilecmd_change *ret, struct lxcri_error *err)
+static int unset_edit(void *ctx, const char *path, const char *text, size_t size, int index,
+		      struct configedit_result *ret, struct lxcri_error *err)
 {
-	_cleanup_(configedit_result_done) struct configedit_result edit = {};
-	_cleanup_(ct_text_done) struct ct_text old = {}, lxc = {};
-	_cleanup_config_ struct config *c = NULL;
-	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
-	_cleanup_free_ char *lxc_text = NULL, *current = NULL;
+	struct profile_change *pc = ctx;
 	struct lxc_key_want want[3];
 	const struct lxc_key_want *w;
-	enum lxcconf_format format;
-	struct ct_files f;
-	size_t lxc_size = 0;
-	pid_t pid = 0;
 	int r;
 
-	r = change_begin(p, id, &f, &lock, &format, ret, err);
-	if (r < 0)
-		return r;
-	r = ct_text_read(f.config, &old, err);
-	if (r >= 0 && !old.exists)
-		r = error_set(err, -ENOENT, "'%s' does not exist: '%s' is not set", f.config,
-			      feature);
-	if (r >= 0)
-		r = config_parse(f.config, old.size ? old.text : "", old.size, &c, err);
+	(void)index;
+	r = config_parse(path, text, size, &pc->old_config, err);
 	if (r < 0)
 		return r;
 	/* seccomp-sha256 first: the config does not parse with it alone. */
-	const struct key_value keys[] = { { "seccomp-sha256", NULL }, { feature, NULL } };
-	bool sha = strcmp(feature, "seccomp") == 0 && c->lsm.seccomp_sha256[0];
-	r = edit_keys(f.config, old.text, old.size, keys + !sha, ELEMENTSOF(keys) - !sha, &edit,
-		      err);
+	const struct key_value keys[] = { { "seccomp-sha256", NULL }, { pc->feature, NULL } };
+	bool sha = strcmp(pc->feature, "seccomp") == 0 && pc->old_config->lsm.seccomp_sha256[0];
+	r = edit_keys(path, text, size, keys + !sha, ELEMENTSOF(keys) - !sha, ret, err);
 	if (r < 0)
 		return r;
-	w = want_of(want, profiles_lxc_keys(p, id, c, want), feature);
+	w = want_of(want, profiles_lxc_keys(pc->p, pc->id, pc->old_config, want), pc->feature);
 	if (!w)
-		return error_set(err, -ENOENT, "%s: '%s' is not set", f.config, feature);
-	snprintf(ret->lxc_key, sizeof(ret->lxc_key), "%s", w->key);
+		return error_set(err, -ENOENT, "%s: '%s' is not set", path, pc->feature);
+	snprintf(pc->ret->lxc_key, sizeof(pc->ret->lxc_key), "%s", w->key);
+	if (strcmp(pc->feature, "seccomp") == 0)
+		snprintf(pc->ret->profile, sizeof(pc->ret->profile), "%s", w->value);
+	snprintf(pc->ret->lxc_value, sizeof(pc->ret->lxc_value), "%s", w->value);
+	return 0;
+}
 
-	/* LXC's key goes only if it is still ours: an admin may have pointed it elsewhere. */
-	r = read_lxc_config(ret->lxc_config, &lxc, err);
-	if (r >= 0 && lxcconf_get(lxc.text, lxc.size, format, w->key, &current) < 0)
+/*
+ * LXC's key goes only if it is still ours (an admin may have pointed it
+ * elsewhere), then the lxcri key; LXC's key back if that fails.
+ */
+static int unset_write(void *ctx, struct livechange *lc, struct lxcri_error *err)
+{
+	struct profile_change *pc = ctx;
+	struct profilecmd_change *ret = pc->ret;
+	_cleanup_(ct_text_done) struct ct_text lxc = {};
+	_cleanup_free_ char *lxc_text = NULL, *current = NULL;
+	size_t lxc_size = 0;
+	int r = read_lxc_config(ret->lxc_config, &lxc, err);
+
+	if (r >= 0 && lxcconf_get(lxc.text, lxc.size, pc->format, ret->lxc_key, &current) < 0)
 		r = error_oom(err);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if (r >= 0 && current && strcmp(current, w->value) == 0) {
-		r = lxcconf_set(lxc.text, lxc.size, format, w->key, NULL, &lxc_text, &lxc_size);
+	if (r >= 0 && current && strcmp(current, ret->lxc_value) == 0) {
+		r = lxcconf_set(lxc.text, lxc.size, pc->format, ret->lxc_key, NULL, &lxc_text,
+				&lxc_size);
 		if (r < 0)
-			return error_set_errno(err, r, "Failed to remove %s from '%s'", w->key,
-					       ret->lxc_config);
+			return error_set_errno(err, r, "Failed to remove %s from '%s'",
+					       ret->lxc_key, ret->lxc_config);
 		r = atomic_write_file(ret->lxc_config, lxc_text, lxc_size, lxc.mode,
 				      CONFIG_MAX_SIZE, err);
 		if (r < 0)
 			return r;
+		ret->lxc_value[0] = '\0';
 	} else {
 		ret->lxc_key_kept = current != NULL;
 		snprintf(ret->lxc_value, sizeof(ret->lxc_value), "%s", current ? current : "");
 	}
 	/* Nothing left (set made the file): the container is no longer managed, nor guarded. */
-	r = ct_config_write(&f, &old, edit.text, edit.size, err);
-	if (r < 0) {
-		if (lxc_text)
-			(void)atomic_write_file(ret->lxc_config, lxc.text, lxc.size, lxc.mode,
-						CONFIG_MAX_SIZE, &(struct lxcri_error){});
+	r = ct_config_write(&lc->files, &lc->old, lc->edit.text, lc->edit.size, err);
+	if (r < 0 && lxc_text)
+		(void)atomic_write_file(ret->lxc_config, lxc.text, lxc.size, lxc.mode,
+					CONFIG_MAX_SIZE, &(struct lxcri_error){});
+	return r;
+}
+
+int profilecmd_unset(const struct lxcri_paths *p, const char *id, const char *feature,
+		     struct profilecmd_change *ret, struct lxcri_error *err)
+{
+	char verb[32];
+	const struct livechange_ops ops = {
+		.verb = verb,
+		.removal = true,
+		.edit = unset_edit,
+		.describe = describe,
+		.write = unset_write,
+	};
+	struct profile_change pc = { .p = p, .id = id, .feature = feature, .ret = ret };
+	int r = change_init(&pc, err);
+
+	snprintf(verb, sizeof(verb), "%s unset", feature);
+	if (r >= 0)
+		r = change_run(&pc, &ops, err);
+	config_free(pc.old_config);
+	if (r < 0)
 		return r;
-	}
 	/* The stored profile may be another container's too: `lxcri gc` removes it when not. */
-	if (strcmp(feature, "seccomp") == 0) {
-		snprintf(ret->profile, sizeof(ret->profile), "%s", w->value);
+	if (strcmp(feature, "seccomp") == 0)
 		old_files_remove(p, id);
-	}
-	if (ct_running_pid(p, id, &pid, &(struct lxcri_error){}) < 0 || pid > 0)
-		ret->running = true;
 	return 0;
 }
 
@@ -832,23 +908,75 @@ static int import_lxc_text(const struct lxcri_paths *p, const char *id, const st
 	return 0;
 }
 
+/* The export's config in place of the one there. */
+static int import_edit(void *ctx, const char *path, const char *text, size_t size, int index,
+		       struct configedit_result *ret, struct lxcri_error *err)
+{
+	const struct profile_change *pc = ctx;
+
+	(void)text;
+	(void)size;
+	(void)index;
+	ret->text = strndup(pc->text, pc->size);
+	if (!ret->text)
+		return error_oom(err);
+	ret->size = pc->size;
+	return config_parse(path, ret->text, ret->size, &ret->config, err);
+}
+
+/* LXC's keys computed for id, this vmid's guard, the stored files and both configs. */
+static int import_write(void *ctx, struct livechange *lc, struct lxcri_error *err)
+{
+	struct profile_change *pc = ctx;
+	_cleanup_config_ struct config *old_c = NULL;
+	_cleanup_(ct_text_done) struct ct_text lxc = {};
+	_cleanup_free_ char *lxc_text = NULL;
+	size_t lxc_size = 0;
+	int r;
+
+	if (lc->old.exists && !pc->force)
+		return error_set(err, -EEXIST,
+				 "'%s' exists: CT %s has an lxcri config (--force replaces it)",
+				 lc->files.config, pc->id);
+	if (lc->old.exists)
+		(void)config_parse(lc->files.config, lc->old.text, lc->old.size, &old_c,
+				   &(struct lxcri_error){});
+	r = read_lxc_config(pc->ret->lxc_config, &lxc, err);
+	if (r >= 0)
+		r = import_lxc_text(pc->p, pc->id, old_c, lc->edit.config, &lxc, pc->format,
+				    pc->ret->lxc_config, &lxc_text, &lxc_size, err);
+	/* This vmid's own guard, in place of one the clone or restore copied. */
+	if (r >= 0)
+		r = ct_guard_apply(&lc->files, &lxc_text, &lxc_size, true, err);
+	if (r >= 0)
+		r = write_change(pc->p, pc->id,
+				 &(struct change_write){ pc->files, pc->n_files, lc->files.config,
+							 lc->edit.text, lc->edit.size, &lc->old,
+							 pc->ret->lxc_config, lxc_text, lxc_size,
+							 &lxc },
+				 err);
+	return r;
+}
+
 int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *text, size_t size,
 		      bool force, struct profilecmd_import *ret, struct lxcri_error *err)
 {
 	_cleanup_json_ struct json_object *doc = NULL;
-	_cleanup_(ct_text_done) struct ct_text old = {}, lxc = {};
-	_cleanup_config_ struct config *c = NULL, *old_c = NULL;
-	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
-	_cleanup_free_ char *lxc_text = NULL;
+	_cleanup_config_ struct config *c = NULL;
 	struct json_object *version, *config, *files;
 	struct stored_file stored[EXPORT_MAX_FILES] = {};
 	char paths[EXPORT_MAX_FILES][PATH_MAX], store[PATH_MAX], why[256], dir[PATH_MAX];
 	struct profilecmd_change ch;
-	enum lxcconf_format format;
 	struct ct_files f;
-	size_t n_stored = 0, lxc_size = 0;
-	pid_t pid = 0;
+	size_t n_stored = 0;
 	int r;
+
+	static const struct livechange_ops ops = {
+		.verb = "config import",
+		.edit = import_edit,
+		.describe = describe,
+		.write = import_write,
+	};
 
 	*ret = (struct profilecmd_import){};
 	r = json_parse_strict(text, size, &doc, why, sizeof(why));
@@ -882,38 +1010,24 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 	if (r < 0)
 		return r;
 
-	r = change_begin(p, id, &f, &lock, &format, &ch, err);
-	if (r < 0)
-		return r;
-	snprintf(ret->config, sizeof(ret->config), "%s", f.config);
-	snprintf(ret->lxc_config, sizeof(ret->lxc_config), "%s", ch.lxc_config);
-	r = ct_text_read(f.config, &old, err);
-	if (r >= 0 && old.exists && !force)
-		r = error_set(err, -EEXIST,
-			      "'%s' exists: CT %s has an lxcri config (--force replaces it)",
-			      f.config, id);
-	if (r >= 0 && old.exists)
-		(void)config_parse(f.config, old.text, old.size, &old_c, &(struct lxcri_error){});
+	struct profile_change pc = { .p = p,
+				     .id = id,
+				     .feature = "config",
+				     .files = stored,
+				     .n_files = n_stored,
+				     .text = json_object_get_string(config),
+				     .size = (size_t)json_object_get_string_len(config),
+				     .force = force,
+				     .ret = &ch };
+	r = change_init(&pc, err);
 	if (r >= 0)
-		r = read_lxc_config(ch.lxc_config, &lxc, err);
-	if (r >= 0)
-		r = import_lxc_text(p, id, old_c, c, &lxc, format, ch.lxc_config, &lxc_text,
-				    &lxc_size, err);
-	/* This vmid's own guard, in place of one the clone or restore copied. */
-	if (r >= 0)
-		r = ct_guard_apply(&f, &lxc_text, &lxc_size, true, err);
-	if (r >= 0)
-		r = write_change(p, id,
-				 &(struct change_write){
-				     stored, n_stored, f.config, json_object_get_string(config),
-				     (size_t)json_object_get_string_len(config), &old,
-				     ch.lxc_config, lxc_text, lxc_size, &lxc },
-				 err);
+		r = change_run(&pc, &ops, err);
 	for (size_t i = 0; i < n_stored; i++)
 		stored_file_done(&stored[i]);
 	if (r < 0)
 		return r;
-	if (ct_running_pid(p, id, &pid, &(struct lxcri_error){}) < 0 || pid > 0)
-		ret->running = true;
+	snprintf(ret->config, sizeof(ret->config), "%s", ch.config);
+	snprintf(ret->lxc_config, sizeof(ret->lxc_config), "%s", ch.lxc_config);
+	ret->running = ch.running;
 	return port_warnings(dir, c, ret, err);
 }

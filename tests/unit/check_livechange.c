@@ -193,6 +193,75 @@ START_TEST(test_refusals_change_nothing)
 }
 END_TEST
 
+/* A change that only writes: the config and a file of its own, or neither. */
+struct writing {
+	struct counting c;
+	char side[PATH_MAX]; /* the feature's other file */
+	bool fail;	     /* the side file cannot be written */
+	unsigned written;
+};
+
+static int write_both(void *ctx, struct livechange *lc, struct lxcri_error *err)
+{
+	struct writing *w = ctx;
+	int r;
+
+	w->written++;
+	if (w->fail)
+		return error_set(err, -EROFS, "Failed to write '%s': read-only", w->side);
+	test_write_file(w->side, lc->edit.text);
+	r = ct_config_write(&lc->files, &lc->old, lc->edit.text, lc->edit.size, err);
+	if (r < 0)
+		(void)unlink(w->side);
+	return r;
+}
+
+static const struct livechange_ops write_ops = {
+	.verb = "profile set",
+	.edit = edit_port,
+	.describe = describe,
+	.write = write_both,
+};
+
+/*
+ * Without apply, the feature's write writes (here, two files), under the
+ * same locks and edit; its refusal leaves the config as it was.
+ */
+START_TEST(test_write_only_change)
+{
+	struct fixture f;
+	struct writing w = { .c = { .value = "proto=tcp,host=8080,ct=80" } };
+	struct livechange_result result;
+	struct lxcri_error err = {};
+	_cleanup_free_ char *side = NULL;
+	char *text;
+
+	fixture_init(&f);
+	snprintf(w.side, sizeof(w.side), "%s/side", f.dir);
+	test_write_file(f.config, "# mine\n");
+	w.fail = true;
+	ck_assert_int_eq(livechange_run(&f.paths, "web", &write_ops, &w, &result, &err), -EROFS);
+	ck_assert_ptr_nonnull(strstr(err.message, "read-only"));
+	text = config_text(&f);
+	ck_assert_str_eq(text, "# mine\n");
+	free(text);
+
+	w.fail = false;
+	ck_assert_msg(livechange_run(&f.paths, "web", &write_ops, &w, &result, &err) == 0, "%s",
+		      err.message);
+	ck_assert_uint_eq(w.written, 2);
+	ck_assert(!result.live);
+	ck_assert(!result.running); /* lxc-info does not know it */
+	text = config_text(&f);
+	ck_assert_str_eq(text, "# mine\nport0: proto=tcp,host=8080,ct=80\n");
+	ck_assert_int_ge(fileio_read_file(w.side, 0, &side, NULL), 0);
+	ck_assert_str_eq(side, text);
+	free(text);
+	ck_assert_uint_eq(w.c.applied + w.c.undone, 0);
+	fixture_done(&f);
+}
+END_TEST
+
 static Suite *livechange_suite(void)
 {
 	Suite *s = suite_create("livechange");
@@ -201,6 +270,7 @@ static Suite *livechange_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_stopped_container_gets_the_config);
 	tcase_add_test(tc, test_refusals_change_nothing);
+	tcase_add_test(tc, test_write_only_change);
 	suite_add_tcase(s, tc);
 	return s;
 }
