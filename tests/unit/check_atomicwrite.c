@@ -13,17 +13,8 @@
 #include "testutil.h"
 
 #include "lib/basic/atomicwrite.h"
-#include "lib/basic/lockfile.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
-
-static char *path_join2(const char *a, const char *b)
-{
-	char *p;
-
-	ck_assert_int_ge(asprintf(&p, "%s/%s", a, b), 0);
-	return p;
-}
 
 /* The names in dir, sorted, joined with ' ' ("" if empty). */
 static char *list_dir(const char *dir)
@@ -69,23 +60,6 @@ static void assert_content(const char *path, const char *expected)
 	ck_assert_str_eq(buf, expected);
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int wait_exit_status(pid_t pid)
-{
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status), "child did not exit normally");
-	return WEXITSTATUS(status);
-}
-
 static bool mount_tmpfs(const char *dir, const char *options)
 {
 	if (!test_private_mounts())
@@ -96,7 +70,7 @@ static bool mount_tmpfs(const char *dir, const char *options)
 START_TEST(test_write_read_back)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "105.conf");
+	_cleanup_free_ char *path = test_path(dir, "105.conf");
 	_cleanup_free_ char *buf = NULL;
 	struct lxcri_error err = { 0 };
 	const char text[] = "net1: name=eth1,bridge=vmbr1\n";
@@ -119,7 +93,7 @@ END_TEST
 START_TEST(test_write_volatile_skips_fsync)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "state.json");
+	_cleanup_free_ char *path = test_path(dir, "state.json");
 	_cleanup_free_ char *buf = NULL;
 	struct lxcri_error err = { 0 };
 	struct stat st;
@@ -148,7 +122,7 @@ END_TEST
 START_TEST(test_write_empty_and_large)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "f");
+	_cleanup_free_ char *path = test_path(dir, "f");
 	_cleanup_free_ char *big = malloc(3 * 1024 * 1024), *buf = NULL;
 	size_t size = 1;
 
@@ -173,7 +147,7 @@ END_TEST
 START_TEST(test_mode_honoured)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *a = path_join2(dir, "a"), *b = path_join2(dir, "b");
+	_cleanup_free_ char *a = test_path(dir, "a"), *b = test_path(dir, "b");
 	struct stat st;
 
 	/* The umask does not apply: the mode is what the caller asked for. */
@@ -198,8 +172,8 @@ END_TEST
 START_TEST(test_replace_existing)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "105.conf");
-	_cleanup_free_ char *other = path_join2(dir, "other");
+	_cleanup_free_ char *path = test_path(dir, "105.conf");
+	_cleanup_free_ char *other = test_path(dir, "other");
 	struct stat before, after;
 
 	test_write_file(path, "old content that is longer than the new\n");
@@ -244,7 +218,7 @@ END_TEST
 START_TEST(test_missing_directory)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "no/such/file");
+	_cleanup_free_ char *path = test_path(dir, "no/such/file");
 	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(atomic_write_file(path, "x", 1, 0600, 0, &err), -ENOENT);
@@ -261,8 +235,8 @@ END_TEST
 START_TEST(test_failed_rename_leaves_no_temp)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "target");
-	_cleanup_free_ char *inner = path_join2(path, "inner");
+	_cleanup_free_ char *path = test_path(dir, "target");
+	_cleanup_free_ char *inner = test_path(path, "inner");
 	struct lxcri_error err = { 0 };
 	int r;
 
@@ -282,12 +256,12 @@ END_TEST
 START_TEST(test_leftovers_removed)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "net-ct-eth1");
+	_cleanup_free_ char *path = test_path(dir, "net-ct-eth1");
 	const char *files[] = { ".net-ct-eth1.aB3dE9", ".net-ct-eth1.x", ".net-ct-eth10.aB3dE9",
 				".other.aB3dE9", "net-ct-eth1.aB3dE9" };
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		_cleanup_free_ char *f = path_join2(dir, files[i]);
+		_cleanup_free_ char *f = test_path(dir, files[i]);
 		test_write_file(f, "x");
 	}
 	test_write_file(path, "kept\n");
@@ -305,7 +279,7 @@ END_TEST
 START_TEST(test_write_efbig)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "105.conf");
+	_cleanup_free_ char *path = test_path(dir, "105.conf");
 	char big[200];
 	struct lxcri_error err = { 0 };
 
@@ -323,8 +297,8 @@ END_TEST
 START_TEST(test_max_size_efbig)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "105.conf");
-	_cleanup_free_ char *fresh = path_join2(dir, "fresh.conf");
+	_cleanup_free_ char *path = test_path(dir, "105.conf");
+	_cleanup_free_ char *fresh = test_path(dir, "fresh.conf");
 	_cleanup_free_ char *big = calloc(1, 1024 * 1024 + 1);
 	struct lxcri_error err = { 0 };
 
@@ -361,8 +335,8 @@ END_TEST
 START_TEST(test_read_only_fs_erofs)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *mnt = path_join2(dir, "pve");
-	_cleanup_free_ char *path = path_join2(mnt, "105.conf");
+	_cleanup_free_ char *mnt = test_path(dir, "pve");
+	_cleanup_free_ char *path = test_path(mnt, "105.conf");
 	struct lxcri_error err = { 0 };
 
 	ck_assert_int_eq(mkdir(mnt, 0755), 0);
@@ -391,8 +365,8 @@ END_TEST
 START_TEST(test_full_fs_enospc)
 {
 	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *mnt = path_join2(dir, "small");
-	_cleanup_free_ char *path = path_join2(mnt, "105.conf");
+	_cleanup_free_ char *mnt = test_path(dir, "small");
+	_cleanup_free_ char *path = test_path(mnt, "105.conf");
 	_cleanup_free_ char *big = malloc(200 * 1024);
 	struct lxcri_error err = { 0 };
 	int r;
@@ -425,270 +399,11 @@ START_TEST(test_full_fs_enospc)
 }
 END_TEST
 
-START_TEST(test_lock_creates_parents)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "run/lxcri//105/lock");
-	_cleanup_free_ char *parent = path_join2(dir, "run/lxcri/105");
-	_cleanup_close_ int fd = -1;
-	struct lxcri_error err = { 0 };
-	struct stat st;
-	int flags;
-
-	umask(022);
-	fd = lock_file(path, 0, &err);
-	ck_assert_msg(fd >= 0, "%s", err.message);
-	ck_assert_int_eq(stat(parent, &st), 0);
-	ck_assert(S_ISDIR(st.st_mode));
-	ck_assert_int_eq(st.st_mode & 07777, 0755);
-	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert(S_ISREG(st.st_mode));
-	ck_assert_int_eq(st.st_mode & 07777, 0600);
-	flags = fcntl(fd, F_GETFD);
-	ck_assert(flags & FD_CLOEXEC);
-	test_rm_rf(dir);
-}
-END_TEST
-
-START_TEST(test_lock_parent_not_a_directory)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *file = path_join2(dir, "run");
-	_cleanup_free_ char *path = path_join2(dir, "run/lxcri/lock");
-	struct lxcri_error err = { 0 };
-
-	test_write_file(file, "");
-	ck_assert_int_eq(lock_file(path, 0, &err), -ENOTDIR);
-	ck_assert_msg(strstr(err.message, file), "%s", err.message);
-	test_rm_rf(dir);
-}
-END_TEST
-
-START_TEST(test_lock_times_out_in_other_process)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "lxcri/105.lock");
-	struct lxcri_error err = { 0 };
-	int fd;
-	pid_t pid;
-
-	fd = lock_file(path, 0, &err);
-	ck_assert_msg(fd >= 0, "%s", err.message);
-
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct lxcri_error child_err = { 0 };
-		uint64_t start, elapsed;
-		int r;
-
-		close(fd); /* an inherited copy would hold the lock for us */
-		start = monotonic_ms();
-		r = lock_file(path, 300, &child_err);
-		elapsed = monotonic_ms() - start;
-		if (r != -EWOULDBLOCK || child_err.code != -EWOULDBLOCK)
-			_exit(1);
-		if (elapsed < 300 || elapsed > 1500)
-			_exit(2);
-		if (!strstr(child_err.message, "another lxcri command holds it") ||
-		    !strstr(child_err.message, path) || !strstr(child_err.message, "waited"))
-			_exit(3);
-		/* timeout 0: at once. */
-		start = monotonic_ms();
-		if (lock_file(path, 0, NULL) != -EWOULDBLOCK || monotonic_ms() - start > 100)
-			_exit(4);
-		_exit(0);
-	}
-	ck_assert_int_eq(wait_exit_status(pid), 0);
-
-	/* Released: another process gets it at once. */
-	ck_assert_int_eq(close(fd), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int r = lock_file(path, 0, NULL);
-		_exit(r >= 0 ? 0 : 1);
-	}
-	ck_assert_int_eq(wait_exit_status(pid), 0);
-	test_rm_rf(dir);
-}
-END_TEST
-
-START_TEST(test_lock_waits_for_release)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "105.lock");
-	int fd, ready[2];
-	pid_t pid;
-	char c;
-
-	fd = lock_file(path, 0, NULL);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
-
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		uint64_t start, elapsed;
-		int r;
-
-		close(fd);
-		close(ready[0]);
-		start = monotonic_ms();
-		if (write(ready[1], "r", 1) != 1)
-			_exit(5);
-		r = lock_file(path, 5000, NULL);
-		elapsed = monotonic_ms() - start;
-		if (r < 0)
-			_exit(1);
-		/* Released after about 150 ms: the waiter gets it soon after, not at the timeout.
-		 */
-		if (elapsed < 100 || elapsed > 2000)
-			_exit(2);
-		_exit(0);
-	}
-	close(ready[1]);
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	usleep(150 * 1000);
-	ck_assert_int_eq(close(fd), 0);
-	ck_assert_int_eq(wait_exit_status(pid), 0);
-	test_rm_rf(dir);
-}
-END_TEST
-
-START_TEST(test_lock_recreated_file)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, "105.lock");
-	_cleanup_close_ int fd1 = -1, fd2 = -1;
-
-	/* Someone removed the lock file under a holder: a new lock is on the new file. */
-	fd1 = lock_file(path, 0, NULL);
-	ck_assert_int_ge(fd1, 0);
-	ck_assert_int_eq(unlink(path), 0);
-	fd2 = lock_file(path, 0, NULL);
-	ck_assert_int_ge(fd2, 0);
-	ck_assert_int_eq(lock_file(path, 0, NULL), -EWOULDBLOCK);
-	test_rm_rf(dir);
-}
-END_TEST
-
-/*
- * Released with removal, while another process waits on the same file: the
- * file goes, and the waiter ends up holding a lock on a file that is at the
- * path (it made a new one), never on the removed one, which would exclude
- * nobody.
- */
-START_TEST(test_lock_release_removes_under_a_waiter)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, ".locks/105.lock");
-	_cleanup_free_ char *state = path_join2(dir, "105");
-	int fd, ready[2], done[2];
-	struct stat st;
-	pid_t pid;
-	char c;
-
-	fd = lock_file(path, 0, NULL);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(done, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct stat at_fd, at_path;
-		int mine;
-
-		close(fd);
-		close(ready[0]);
-		close(done[1]);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(5);
-		mine = lock_file(path, 5000, NULL);
-		if (mine < 0)
-			_exit(1);
-		if (fstat(mine, &at_fd) < 0 || stat(path, &at_path) < 0)
-			_exit(2);
-		if (at_fd.st_ino != at_path.st_ino || at_fd.st_dev != at_path.st_dev)
-			_exit(3);
-		/* Held until the parent has tried for itself. */
-		if (read(done[0], &c, 1) != 1)
-			_exit(6);
-		/* Its container has a state now: the lock file stays. */
-		lock_file_release(mine, path, state);
-		_exit(stat(path, &at_path) == 0 ? 0 : 4);
-	}
-	close(ready[1]);
-	close(done[0]);
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	usleep(100 * 1000); /* the child now waits in lock_file() */
-	/* No state dir: the lock file goes, while we still hold it. */
-	lock_file_release(fd, path, state);
-	usleep(200 * 1000);
-	ck_assert_int_eq(lock_file(path, 0, NULL), -EWOULDBLOCK);
-	ck_assert_int_eq(mkdir(state, 0700), 0);
-	ck_assert_int_eq(write(done[1], "d", 1), 1);
-	close(done[1]);
-	ck_assert_int_eq(wait_exit_status(pid), 0);
-	ck_assert_int_eq(stat(path, &st), 0);
-	/* Without keep_with, or with -1, nothing is removed. */
-	fd = lock_file(path, 0, NULL);
-	ck_assert_int_ge(fd, 0);
-	lock_file_release(fd, path, NULL);
-	ck_assert_int_eq(stat(path, &st), 0);
-	lock_file_release(-1, path, "/nonexistent");
-	ck_assert_int_eq(stat(path, &st), 0);
-	test_rm_rf(dir);
-}
-END_TEST
-
-/*
- * A lock file on a file system that went read-only (or full) while the
- * container ran: taking the lock needs no write, so a stop still gets it.
- */
-START_TEST(test_lock_on_read_only_file_system)
-{
-	_cleanup_free_ char *dir = test_tmpdir();
-	_cleanup_free_ char *path = path_join2(dir, ".locks/105.lock");
-	_cleanup_free_ char *other = path_join2(dir, ".locks/106.lock");
-	_cleanup_close_ int fd = -1;
-	struct lxcri_error err = { 0 };
-	pid_t pid;
-
-	fd = lock_file(path, 0, &err);
-	ck_assert_msg(fd >= 0, "%s", err.message);
-	ck_assert_int_eq(close(TAKE_FD(fd)), 0);
-	if (!test_mount_read_only(dir)) {
-		test_skip(__func__, "no mount namespace (not root)");
-		test_rm_rf(dir);
-		return;
-	}
-	fd = lock_file(path, 0, &err);
-	ck_assert_msg(fd >= 0, "%s", err.message);
-	/* It excludes all the same. */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(fd);
-		_exit(lock_file(path, 0, NULL) == -EWOULDBLOCK ? 0 : 1);
-	}
-	ck_assert_int_eq(wait_exit_status(pid), 0);
-	/* A lock file that is not there cannot be made: said as such. */
-	ck_assert_int_eq(lock_file(other, 0, &err), -EROFS);
-	ck_assert_msg(strstr(err.message, other), "%s", err.message);
-	ck_assert_int_eq(umount2(dir, MNT_DETACH), 0);
-	test_rm_rf(dir);
-}
-END_TEST
-
 static Suite *atomicwrite_suite(void)
 {
 	Suite *s = suite_create("atomicwrite");
 	TCase *write = tcase_create("write");
 	TCase *failure = tcase_create("failure");
-	TCase *lock = tcase_create("lock");
 
 	tcase_add_test(write, test_write_read_back);
 	tcase_add_test(write, test_write_empty_and_large);
@@ -707,15 +422,6 @@ static Suite *atomicwrite_suite(void)
 	tcase_add_test(failure, test_read_only_fs_erofs);
 	tcase_add_test(failure, test_full_fs_enospc);
 	suite_add_tcase(s, failure);
-
-	tcase_add_test(lock, test_lock_creates_parents);
-	tcase_add_test(lock, test_lock_parent_not_a_directory);
-	tcase_add_test(lock, test_lock_times_out_in_other_process);
-	tcase_add_test(lock, test_lock_waits_for_release);
-	tcase_add_test(lock, test_lock_recreated_file);
-	tcase_add_test(lock, test_lock_on_read_only_file_system);
-	tcase_add_test(lock, test_lock_release_removes_under_a_waiter);
-	suite_add_tcase(s, lock);
 
 	return s;
 }

@@ -46,6 +46,15 @@ static inline char *test_tmpdir(void)
 	return d;
 }
 
+/* "<a>/<b>", malloc'ed. */
+static inline char *test_path(const char *a, const char *b)
+{
+	char *p;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", a, b), 0);
+	return p;
+}
+
 /* Every root of p under dir: <dir>/pve, etc, run, lxc, lxcconf, locks (not made). */
 static inline void test_paths_under(struct lxcri_paths *p, const char *dir)
 {
