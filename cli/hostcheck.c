@@ -22,6 +22,7 @@
 #include "lib/config/config.h"
 #include "lib/config/settings.h"
 #include "lib/basic/fileio.h"
+#include "lib/basic/lxcconf.h"
 #include "cli/gc.h"
 #include "lib/basic/process.h"
 #include "lib/basic/safe.h"
@@ -156,6 +157,34 @@ static void check_kernel(struct checks *c, const struct lxcri_paths *p)
 		add(c, "cgroups", CHECK_WARN, NULL, "cgroup v1 only");
 }
 
+/*
+ * Finds an lxc.hook.* assignment whose program (the first word of its
+ * command) is *arg, and sets *arg to NULL: a comment that names it, or
+ * another program, runs nothing of ours.
+ */
+static int hook_visit(const char *key, size_t key_len, const char *value, size_t value_len,
+		      unsigned line, void *arg)
+{
+	const char **hook = arg;
+	size_t program = 0;
+
+	(void)line;
+	while (program < value_len && value[program] != ' ' && value[program] != '\t')
+		program++;
+	if (*hook && key_len > 9 && strncmp(key, "lxc.hook.", 9) == 0 && program == strlen(*hook) &&
+	    strncmp(value, *hook, program) == 0)
+		*hook = NULL;
+	return 0;
+}
+
+static bool dropin_runs(const char *text, size_t size, const char *hook)
+{
+	const char *missing = hook;
+
+	(void)lxcconf_each(text, size, LXCCONF_LXC, hook_visit, &missing);
+	return !missing;
+}
+
 static void check_install(struct checks *c, const struct lxcri_paths *p)
 {
 	char path[PATH_MAX], hook[PATH_MAX];
@@ -169,7 +198,7 @@ static void check_install(struct checks *c, const struct lxcri_paths *p)
 		add(c, "drop-in", CHECK_FAIL,
 		    "reinstall pve-lxcri: without it no container runs lxcri-hook",
 		    "'%s' is missing", path);
-	else if (!strstr(text, hook))
+	else if (!dropin_runs(text, n, hook))
 		add(c, "drop-in", CHECK_FAIL, "reinstall pve-lxcri", "'%s' does not run '%s'", path,
 		    hook);
 	else
