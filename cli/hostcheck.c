@@ -21,6 +21,7 @@
 #include "lib/net/cni.h"
 #include "lib/config/config.h"
 #include "lib/config/settings.h"
+#include "lib/port/portfwd.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/lxcconf.h"
 #include "cli/gc.h"
@@ -98,6 +99,18 @@ static void check_lxc(struct checks *c)
 	    "lxc-start was not found or did not run");
 }
 
+/*
+ * Built into the kernel, nf_tables has no /sys/module entry: ask it, as the
+ * ports check does (a missing table is an answer too).
+ */
+static bool nftables_answers(void)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	struct lxcri_error err = {};
+
+	return portfwd_open(NULL, &ctx, &err) >= 0 && portfwd_table_complete(ctx, &err) >= 0;
+}
+
 static void check_kernel(struct checks *c, const struct lxcri_paths *p)
 {
 	char line[256], path[PATH_MAX];
@@ -117,8 +130,11 @@ static void check_kernel(struct checks *c, const struct lxcri_paths *p)
 		add(c, "namespaces", CHECK_FAIL, "use a kernel with namespaces enabled",
 		    "namespaces are missing from /proc/self/ns");
 
-	if (exists("/sys/module/nf_tables") || exists("/proc/net/nf_tables"))
+	if (exists("/sys/module/nf_tables"))
 		add(c, "nftables", CHECK_OK, NULL, "nf_tables is loaded");
+	else if (nftables_answers())
+		add(c, "nftables", CHECK_OK, NULL,
+		    "nf_tables answers (built into the kernel, or loaded on demand)");
 	else
 		add(c, "nftables", CHECK_WARN, "modprobe nf_tables (port forwarding needs it)",
 		    "nf_tables is not loaded");
