@@ -4,6 +4,7 @@
 /* Shared by the check suites: each test runs in its own forked process (CK_FORK). */
 
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -131,6 +132,52 @@ static inline bool test_mount_read_only(const char *dir)
 {
 	return test_private_mounts() && mount(dir, dir, NULL, MS_BIND, NULL) == 0 &&
 	       mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0;
+}
+
+/*
+ * LXC as a test has it answer, in a mount namespace of the test's own: the
+ * lxc-info that lxcri runs (/usr/bin/lxc-info, else /usr/sbin/lxc-info) is
+ * replaced, by a bind mount, with a script written to dir that answers
+ * `lxc-info -P <lxc_path> -n <id> -s -p -H` with the text of
+ * <lxc_path>/<id>/lxc-info (test_lxc_says()) and, without that file, as LXC
+ * does for a container it does not know. The host's LXC is never asked and
+ * never changed. false: no lxc-info to stand in for, or no mounts of our own.
+ */
+static inline bool test_lxc_info_stub(const char *dir)
+{
+	static const char *const programs[] = { "/usr/bin/lxc-info", "/usr/sbin/lxc-info" };
+	char script[PATH_MAX];
+	const char *program = NULL;
+
+	for (size_t i = 0; i < 2 && !program; i++)
+		if (access(programs[i], F_OK) == 0)
+			program = programs[i];
+	if (!program || !test_private_mounts())
+		return false;
+	snprintf(script, sizeof(script), "%s/lxc-info", dir);
+	test_write_file(script,
+			"#!/bin/sh\n"
+			"# lxc-info -P <lxc_path> -n <id> -s -p -H\n"
+			"if [ -f \"$2/$4/lxc-info\" ]; then cat \"$2/$4/lxc-info\"; exit 0; fi\n"
+			"echo \"$4 doesn't exist\" >&2\n"
+			"exit 1\n");
+	ck_assert_int_eq(chmod(script, 0755), 0);
+	return mount(script, program, NULL, MS_BIND, NULL) == 0;
+}
+
+/* What the stub of test_lxc_info_stub() says of container id: "RUNNING\n42\n"; NULL: unknown. */
+static inline void test_lxc_says(const struct lxcri_paths *p, const char *id, const char *answer)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", p->lxc_path, id);
+	if (mkdir(path, 0755) < 0)
+		ck_assert_int_eq(errno, EEXIST);
+	snprintf(path, sizeof(path), "%s/%s/lxc-info", p->lxc_path, id);
+	if (answer)
+		test_write_file(path, answer);
+	else if (unlink(path) < 0)
+		ck_assert_int_eq(errno, ENOENT);
 }
 
 /*
