@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -341,14 +343,34 @@ static int portfwd_check(const struct portfwd *f, bool need_subnet, struct lxcri
 	return 0;
 }
 
+/*
+ * Whether the kernel has netfilter's netlink: libnftables exit()s the
+ * process when it cannot open that socket, so it is asked here first.
+ */
+static int netfilter_netlink_check(struct lxcri_error *err)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+
+	if (fd < 0)
+		return error_set_errno(err, -errno,
+				       "nftables is not available: no netfilter netlink socket "
+				       "(a kernel without nf_tables?)");
+	close(fd);
+	return 0;
+}
+
 int portfwd_open(const char *table, struct portfwd_ctx **ret, struct lxcri_error *err)
 {
 	_cleanup_free_ struct portfwd_ctx *ctx = NULL;
+	int r;
 
 	if (!table)
 		table = PORTFWD_TABLE;
 	if (!table_name_valid(table))
 		return error_set(err, -EINVAL, "Invalid nftables table name '%s'", table);
+	r = netfilter_netlink_check(err);
+	if (r < 0)
+		return r;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return error_set(err, -ENOMEM, "Failed to allocate the port forwarding context");

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netlink.h>
+#include <seccomp.h>
 #include <netinet/in.h>
 #include <netlink/addr.h>
 #include <netlink/cache.h>
@@ -1124,6 +1126,31 @@ START_TEST(test_host_string)
 }
 END_TEST
 
+/*
+ * A kernel without netfilter's netlink: libnftables would exit() the
+ * helper or `lxcri check` on its first command; portfwd_open() says so and
+ * returns instead. The socket is refused here by a seccomp filter.
+ */
+START_TEST(test_no_netfilter_netlink)
+{
+	struct portfwd_ctx *ctx = NULL;
+	struct lxcri_error err = { 0 };
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(seccomp_rule_add(f, SCMP_ACT_ERRNO(EPROTONOSUPPORT), SCMP_SYS(socket), 2,
+					  SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+					  SCMP_A2(SCMP_CMP_EQ, NETLINK_NETFILTER)),
+			 0);
+	ck_assert_int_eq(seccomp_load(f), 0);
+	seccomp_release(f);
+	ck_assert_int_eq(portfwd_open(TABLE, &ctx, &err), -EPROTONOSUPPORT);
+	ck_assert_ptr_null(ctx);
+	ck_assert_msg(strstr(err.message, "nftables is not available: no netfilter netlink socket"),
+		      "%s", err.message);
+}
+END_TEST
+
 static Suite *portfwd_suite(void)
 {
 	Suite *s = suite_create("portfwd");
@@ -1131,6 +1158,7 @@ static Suite *portfwd_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_table_created_once);
+	tcase_add_test(tc, test_no_netfilter_netlink);
 	tcase_add_test(tc, test_element_per_port);
 	tcase_add_test(tc, test_maps_and_sorting);
 	tcase_add_test(tc, test_conflict_other_owner);
