@@ -272,13 +272,15 @@ static int run_one(const struct ocirun *r, enum oci_stage stage, const struct oc
 	 * it: the hook execs it once in the container's root, where no symlink
 	 * leads out (checked here first, inside that root, for a clear error;
 	 * not run from the fd: a script's interpreter would need the
-	 * container's /dev/fd). Every other hook is a program of the host,
-	 * which root alone may change (lib/basic/trust.h); a createContainer hook
-	 * runs from the file opened here, as its path resolves in the host but
-	 * it runs in the container's mount namespace.
+	 * container's /dev/fd; O_PATH, not read: what the container put there,
+	 * a named pipe nobody writes to, must not hold up the start). Every
+	 * other hook is a program of the host, which root alone may change
+	 * (lib/basic/trust.h); a createContainer hook runs from the file opened
+	 * here, as its path resolves in the host but it runs in the container's
+	 * mount namespace.
 	 */
 	if (stage == OCI_START_CONTAINER) {
-		fd = safe_openat(ct->root, hook->path, O_RDONLY, 0);
+		fd = safe_openat(ct->root, hook->path, O_PATH, 0);
 		if (fd < 0) {
 			rc = error_set_errno(err, fd,
 					     "%s hook '%s': cannot open it in the container", name,
