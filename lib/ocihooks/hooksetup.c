@@ -169,11 +169,14 @@ static int run_poststop(const struct hooksetup *hs, const struct state_item *ite
 		return r;
 	if (json_object_object_get_ex(item->data, "hook_annotations", &v) &&
 	    json_object_is_type(v, json_type_array))
-		for (size_t i = 0, n = 0; i < json_object_array_length(v); i++)
-			if (strv_append(&annotations, &n,
-					strdup(json_object_get_string(
-					    json_object_array_get_idx(v, i)))) < 0)
+		for (size_t i = 0, n = 0; i < json_object_array_length(v); i++) {
+			struct json_object *a = json_object_array_get_idx(v, i);
+
+			/* The state file is ours, but not beyond an edit: strings only. */
+			if (json_object_is_type(a, json_type_string) &&
+			    strv_append(&annotations, &n, strdup(json_object_get_string(a))) < 0)
 				return error_oom(err);
+		}
 	struct ocirun run = {
 		.id = hs->id,
 		.state_dir = hs->state_dir,
