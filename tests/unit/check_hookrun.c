@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * hookrun against real PAM modules, through pam_wrapper: main() re-executes
- * this binary with libpam_wrapper.so preloaded and PAM_WRAPPER=1; each test
- * writes its service files to a directory of its own and points
- * PAM_WRAPPER_SERVICE_DIR at it (pam_wrapper copies it at the first
- * pam_start of each process). The hooks are this binary again, in the
+ * hookrun against real PAM modules, through pam_wrapper (pamtest.h): main()
+ * re-executes this binary with libpam_wrapper.so preloaded and
+ * PAM_WRAPPER=1; each test writes its service files to a directory of its
+ * own and points PAM_WRAPPER_SERVICE_DIR at it (pam_wrapper copies it at
+ * the first pam_start of each process). The hooks are this binary again, in the
  * helper mode named by HOOKRUN_TEST_MODE (only the exec_fd test runs a
  * /bin/sh script, as a script needs its fd kept open).
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -20,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "pamtest.h"
 #include "testutil.h"
 
 #include "lib/ocihooks/hookrun.h"
@@ -27,7 +27,7 @@
 #define SELF	     "/proc/self/exe"
 #define MODE_VAR     "HOOKRUN_TEST_MODE"
 #define ARG_VAR	     "HOOKRUN_TEST_ARG"
-#define SERVICE	     "lxcri-test"
+#define SERVICE	     PAMTEST_SERVICE
 #define FINISH_MS    20000
 #define NOBODY_UID   65534u
 #define BIG_STDIN_KB 100
@@ -159,53 +159,6 @@ static _Noreturn void hook_main(int argc, char **argv)
 /* ---- test set-up ---- */
 
 static char *tmp;
-static char pam_dir[PATH_MAX];
-static const char *module_dir;
-
-static const char *find_module_dir(void)
-{
-	static const char *dirs[] = { "/usr/lib/x86_64-linux-gnu/security",
-				      "/lib/x86_64-linux-gnu/security",
-				      "/usr/lib/aarch64-linux-gnu/security", "/usr/lib64/security",
-				      "/usr/lib/security" };
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		snprintf(path, sizeof(path), "%s/pam_permit.so", dirs[i]);
-		if (access(path, R_OK) == 0)
-			return dirs[i];
-	}
-	return NULL;
-}
-
-/*
- * A service file from lines like "account required pam_permit.so": module
- * names get the module directory; "auth" and "password" default to
- * pam_permit and pam_deny when not given.
- */
-static void write_service(const char *name, const char *const *lines)
-{
-	char path[PATH_MAX], text[4096] = "";
-	bool has_auth = false;
-
-	for (size_t i = 0; lines[i]; i++) {
-		char type[32], control[32], module[64], args[1024] = "";
-		size_t n = strlen(text);
-
-		ck_assert_int_ge(
-		    sscanf(lines[i], "%31s %31s %63s %1023[^\n]", type, control, module, args), 3);
-		has_auth |= strcmp(type, "auth") == 0;
-		snprintf(text + n, sizeof(text) - n, "%s %s %s/%s %s\n", type, control, module_dir,
-			 module, args);
-	}
-	if (!has_auth) {
-		size_t n = strlen(text);
-		snprintf(text + n, sizeof(text) - n, "auth required %s/pam_permit.so\n",
-			 module_dir);
-	}
-	snprintf(path, sizeof(path), "%s/%s", pam_dir, name);
-	test_write_file(path, text);
-}
 
 static void tmp_path(char *buf, size_t size, const char *name)
 {
@@ -214,53 +167,10 @@ static void tmp_path(char *buf, size_t size, const char *name)
 
 static void setup(void)
 {
-	module_dir = find_module_dir();
-	ck_assert_msg(module_dir, "no PAM module directory with pam_permit.so");
 	tmp = test_tmpdir();
 	/* Hooks that run as nobody read and write in it. */
 	ck_assert_int_eq(chmod(tmp, 0777), 0);
-	tmp_path(pam_dir, sizeof(pam_dir), "pam.d");
-	ck_assert_int_eq(mkdir(pam_dir, 0755), 0);
-	ck_assert_int_eq(setenv("PAM_WRAPPER_SERVICE_DIR", pam_dir, 1), 0);
-	/* libpam reads it first (and complains where it is missing): a service not written denies.
-	 */
-	write_service("other", (const char *const[]){ "auth required pam_deny.so",
-						      "account required pam_deny.so",
-						      "session required pam_deny.so", NULL });
-}
-
-/*
- * pam_wrapper copies the service files to /tmp/pam.<letter> at the first
- * pam_start of a process and removes that copy in its destructor, which
- * never runs in hookrun's session process (it _exit()s). Like pam_wrapper
- * itself, remove the copies whose process is gone.
- */
-static void remove_pam_wrapper_copies(void)
-{
-	DIR *d = opendir("/tmp");
-	struct dirent *de;
-
-	while (d && (de = readdir(d))) {
-		char path[PATH_MAX], buf[32] = "";
-		FILE *f;
-		int pid = 0;
-
-		if (strncmp(de->d_name, "pam.", 4) != 0 || strlen(de->d_name) != 5)
-			continue;
-		snprintf(path, sizeof(path), "/tmp/%s/pid", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(buf, sizeof(buf), f))
-			pid = atoi(buf);
-		fclose(f);
-		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
-			snprintf(path, sizeof(path), "/tmp/%s", de->d_name);
-			test_rm_rf(path);
-		}
-	}
-	if (d)
-		closedir(d);
+	pamtest_setup(tmp);
 }
 
 static void teardown(void)
@@ -268,14 +178,8 @@ static void teardown(void)
 	test_rm_rf(tmp);
 	free(tmp);
 	tmp = NULL;
-	remove_pam_wrapper_copies();
+	pamtest_remove_copies();
 }
-
-static const char *const permit_all[] = {
-	"account required pam_permit.so",
-	"session required pam_permit.so",
-	NULL,
-};
 
 /* A spec for this binary as the hook, in mode (and arg), under SERVICE. */
 static struct hookrun_spec hook_spec(const char *user, char **env)
@@ -355,7 +259,7 @@ START_TEST(test_account_denied)
 	struct hookrun_spec spec = hook_spec("root", env);
 	struct hookrun_result res;
 
-	write_service(SERVICE, lines);
+	pamtest_write_service(SERVICE, lines);
 	tmp_path(marker, sizeof(marker), "ran");
 	snprintf(arg, sizeof(arg), ARG_VAR "=%s", marker);
 
@@ -365,7 +269,7 @@ START_TEST(test_account_denied)
 	ck_assert(!file_exists(marker));
 
 	/* The same hook where the account is allowed: the marker shows that it would run. */
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	run_ok(&spec, &res);
 	ck_assert(file_exists(marker));
 }
@@ -378,7 +282,7 @@ START_TEST(test_session_denied)
 	char *env[] = { (char *)MODE_VAR "=exit", NULL };
 	struct hookrun_spec spec = hook_spec("nobody", env);
 
-	write_service(SERVICE, lines);
+	pamtest_write_service(SERVICE, lines);
 	run_fails(&spec, -EACCES,
 		  "Opening a PAM session of user 'nobody' for service '" SERVICE "' failed: ");
 }
@@ -397,7 +301,7 @@ START_TEST(test_session_limits)
 	tmp_path(limits, sizeof(limits), "limits.conf");
 	test_write_file(limits, "nobody soft nofile 123\nnobody hard nofile 123\n");
 	snprintf(line, sizeof(line), "session required pam_limits.so conf=%s", limits);
-	write_service(SERVICE, lines);
+	pamtest_write_service(SERVICE, lines);
 
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &before), 0);
 	mask = umask(077);
@@ -426,7 +330,7 @@ START_TEST(test_session_env)
 	test_write_file(conf, "FOO DEFAULT=bar\nBAR DEFAULT=baz\n");
 	snprintf(line, sizeof(line),
 		 "session required pam_env.so readenv=0 user_readenv=0 conffile=%s", conf);
-	write_service(SERVICE, lines);
+	pamtest_write_service(SERVICE, lines);
 
 	/* The hook's FOO wins over PAM's; PAM's BAR is added after the hook's own. */
 	run_ok(&spec, &res);
@@ -461,7 +365,7 @@ START_TEST(test_user_nobody)
 	}
 	snprintf(ids, sizeof(ids), "uid=%u euid=%u gid=%u egid=%u", NOBODY_UID, NOBODY_UID,
 		 (unsigned)pw->pw_gid, (unsigned)pw->pw_gid);
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	n_mine = getgroups(ELEMENTSOF(mine), mine);
 
 	run_ok(&spec, &res);
@@ -493,7 +397,7 @@ START_TEST(test_args_env_exact)
 	struct hookrun_result res;
 	char got[4096];
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	spec.args = args;
 	run_ok(&spec, &res);
 	ck_assert_uint_eq(res.uid, 0);
@@ -535,7 +439,7 @@ START_TEST(test_stdin_state)
 	struct hookrun_result res;
 	char want[64];
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	spec.stdin_data = "{\"ociVersion\":\"1.0.2\",\"id\":\"105\",\"status\":\"created\"}";
 	run_ok(&spec, &res);
 	snprintf(want, sizeof(want), "stdin=%zu %08x", strlen(spec.stdin_data),
@@ -592,7 +496,7 @@ START_TEST(test_timeout_kills_group)
 	struct lxcri_error err = { 0 };
 	int hook = 0, grandchild = 0;
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	spec.timeout_ms = 500;
 	ck_assert_int_eq(hookrun_run(&spec, &res, &err), 0);
 	ck_assert(res.timed_out);
@@ -614,7 +518,7 @@ START_TEST(test_exit_status_and_signal)
 	struct hookrun_result res;
 	struct lxcri_error err = { 0 };
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	ck_assert_int_eq(hookrun_run(&spec, &res, &err), 0);
 	ck_assert(res.exited);
 	ck_assert_int_eq(res.status, 7);
@@ -636,7 +540,7 @@ START_TEST(test_bad_executable)
 	char want[PATH_MAX + 64];
 	char path[PATH_MAX];
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	spec.path = "/nonexistent/lxcri-hook";
 	run_fails(&spec, -ENOENT, "'/nonexistent/lxcri-hook': No such file or directory");
 
@@ -657,7 +561,7 @@ START_TEST(test_unknown_user)
 	char *env[] = { (char *)MODE_VAR "=exit", NULL };
 	struct hookrun_spec spec = hook_spec("lxcri-no-such-user", env);
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	run_fails(&spec, -ESRCH, "Unknown user 'lxcri-no-such-user': not in the passwd database");
 	spec.user = "3999999999";
 	run_fails(&spec, -ESRCH, "Unknown user '3999999999'");
@@ -678,7 +582,7 @@ START_TEST(test_exec_fd)
 
 	ck_assert_int_ge(self, 3);
 	ck_assert_int_ge(stray, 3);
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	/* path only names it: it does not exist here. */
 	spec.path = "/usr/libexec/oci/hook-in-container";
 	spec.args = args;
@@ -739,7 +643,7 @@ START_TEST(test_in_child)
 	char dir[PATH_MAX], marker[PATH_MAX], cwd[PATH_MAX + 8];
 	struct stat st;
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	tmp_path(dir, sizeof(dir), "root-only");
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	tmp_path(marker, sizeof(marker), "root-only/in-child");
@@ -794,7 +698,7 @@ START_TEST(test_in_session_and_before_exec)
 	struct hookrun_result res;
 	char cwd[PATH_MAX + 8];
 
-	write_service(SERVICE, permit_all);
+	pamtest_write_service(SERVICE, pamtest_permit_all);
 	spec.in_session = in_session_chdir;
 	spec.before_exec = before_exec_check_ids;
 	spec.in_child_arg = &data;
@@ -826,10 +730,11 @@ START_TEST(test_shipped_service)
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[n] = '\0';
-	snprintf(path, sizeof(path), "%s/" HOOKRUN_SERVICE, pam_dir);
+	snprintf(path, sizeof(path), "%s/" HOOKRUN_SERVICE, pamtest_dir);
 	test_write_file(path, text);
-	snprintf(path, sizeof(path), "%s/common-account", pam_dir);
-	snprintf(account, sizeof(account), "account required %s/pam_permit.so\n", module_dir);
+	snprintf(path, sizeof(path), "%s/common-account", pamtest_dir);
+	snprintf(account, sizeof(account), "account required %s/pam_permit.so\n",
+		 pamtest_module_dir);
 	test_write_file(path, account);
 
 	spec.service = NULL;
@@ -869,87 +774,9 @@ static Suite *hookrun_suite(void)
 
 /* ---- main: the hook, or the suite under pam_wrapper ---- */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-
-#ifdef HAVE_ASAN
-void __asan_init(void);
-#endif
-
-/*
- * pam_wrapper must be preloaded, so this binary runs itself again with
- * it. ASan's dynamic runtime insists on coming first among the loaded
- * libraries, so it is named first in LD_PRELOAD (it is already loaded
- * anyway); that keeps its link-order check on.
- */
-static int reexec_with_pam_wrapper(char **argv)
-{
-	char preload[PATH_MAX * 3] = "";
-	const char *old = getenv("LD_PRELOAD");
-	size_t n;
-
-#ifdef HAVE_ASAN
-	Dl_info info;
-
-	if (dladdr((void *)__asan_init, &info) && info.dli_fname && strstr(info.dli_fname, ".so"))
-		snprintf(preload, sizeof(preload), "%s:", info.dli_fname);
-#endif
-	n = strlen(preload);
-	snprintf(preload + n, sizeof(preload) - n, "libpam_wrapper.so%s%s", old ? ":" : "",
-		 old ? old : "");
-	if (old)
-		setenv("LXCRI_TEST_LD_PRELOAD", old, 1);
-	setenv("LD_PRELOAD", preload, 1);
-	setenv("PAM_WRAPPER", "1", 1);
-	/* Set per test: without it, pam_wrapper stays idle in this process. */
-	unsetenv("PAM_WRAPPER_SERVICE_DIR");
-	execv(SELF, argv);
-	fprintf(stderr, "Failed to execute '%s' again: %s\n", SELF, strerror(errno));
-	return EXIT_FAILURE;
-}
-
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
 	if (getenv(MODE_VAR))
 		hook_main(argc, argv);
-	if (getuid() != 0) {
-		fprintf(stderr, "check_hookrun needs root (it switches users)\n");
-		return EXIT_FAILURE;
-	}
-	if (!getenv("PAM_WRAPPER"))
-		return reexec_with_pam_wrapper(argv);
-	if (!dlsym(RTLD_DEFAULT, "pam_wrapper_enabled")) {
-		/* Never against the host's own /etc/pam.d. */
-		fprintf(stderr, "libpam_wrapper.so is not loaded: install libpam-wrapper\n");
-		return EXIT_FAILURE;
-	}
-	/*
-	 * pam_wrapper dlopen()s libpam with RTLD_DEEPBIND, which ASan refuses
-	 * (and aborts); it leaves that flag out when LD_PRELOAD names
-	 * libasan.so, or when this (uid_wrapper's) variable is set.
-	 */
-	setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-	/*
-	 * Loaded here, it is not for the programs the tests run (rm): there,
-	 * it would copy a service directory that may be gone, and exit.
-	 */
-	if (getenv("LXCRI_TEST_LD_PRELOAD"))
-		setenv("LD_PRELOAD", getenv("LXCRI_TEST_LD_PRELOAD"), 1);
-	else
-		unsetenv("LD_PRELOAD");
-
-	sr = srunner_create(hookrun_suite());
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return pamtest_main(argv, hookrun_suite);
 }
