@@ -76,9 +76,9 @@ int ocirun_collect(const struct config *c, const char *lxc_config, struct oci_ho
  * Runs the hooks of stage in order. prestart, createRuntime, createContainer
  * and startContainer stop at the first hook that fails (exits non-zero,
  * dies, times out, or cannot run: PAM refused it): -EIO or its -errno, with
- * err naming the stage, the hook and why. poststart and poststop go on and
- * return 0, logging each failure as a warning. Returns the number of hooks
- * run otherwise.
+ * err naming the stage, the hook and why. poststart and poststop go on
+ * after a failure, which they report as a warning, and never fail. Returns
+ * the number of hooks that ran and succeeded.
  */
 int ocirun_stage(const struct ocirun *r, const struct oci_hooks *h, enum oci_stage stage,
 		 struct lxcri_error *err);
