@@ -14,6 +14,9 @@
 #include "lib/basic/fileio.h"
 #include "lib/lsm/profiles.h"
 #include "lib/pve/pve.h"
+#include "cli/cli.h"
+#include "lib/basic/log.h"
+#include "lib/shared/json.h"
 
 #define HEX_WORD	64
 #define TEXT_MAX	(16 * 1024 * 1024)
@@ -495,4 +498,51 @@ int gc_apply(const struct lxcri_paths *p, time_t min_age, struct gc_list *ret,
 			return r;
 	}
 	return 0;
+}
+
+/* lxcri gc [--apply]: one line per file, with the reason. */
+int gc_do_gc(struct cli *cli)
+{
+	_cleanup_(gc_list_done) struct gc_list l = {};
+	_cleanup_json_ struct json_object *a = NULL;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc > 0)
+		return cli_usage_error("'gc' takes no argument, got '%s'", cli->argv[0]);
+	if (cli->apply) {
+		log_setup("lxcri", NULL);
+		log_set_stderr(false);
+	}
+	r = cli->apply ? gc_apply(&cli->paths, GC_MIN_AGE_S, &l, &err)
+		       : gc_find(&cli->paths, GC_MIN_AGE_S, &l, &err);
+	a = json_object_new_array();
+	for (size_t i = 0; i < l.n; i++) {
+		const struct gc_item *it = &l.items[i];
+		const char *what = it->keep ? "keep" : it->removed ? "removed" : "would remove";
+
+		/* The container's id in the line, as in every log line of a container. */
+		if (it->removed) {
+			log_set_container(it->id[0] ? it->id : NULL);
+			log_info("removed %s: %s", it->path, it->why);
+		}
+		if (cli->format == OUTPUT_TEXT) {
+			printf("%s %s: %s\n", what, it->path, it->why);
+			continue;
+		}
+		struct json_object *o = json_object_new_object();
+		json_add_string(o, "path", it->path);
+		json_add_string(o, "container", it->id[0] ? it->id : NULL);
+		json_add_string(o, "action",
+				it->keep      ? "keep"
+				: it->removed ? "removed"
+					      : "remove");
+		json_add_string(o, "reason", it->why);
+		json_object_array_add(a, o);
+	}
+	if (cli->format != OUTPUT_TEXT)
+		cli_print_json(cli, a);
+	if (r < 0)
+		return cli_report_failure(EXIT_FAILED, "%s", err.message);
+	return EXIT_OK;
 }

@@ -29,6 +29,8 @@
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
 
+struct cli;
+
 /* How old an unused stored profile must be before gc removes it: 10 minutes. */
 #define GC_MIN_AGE_S 600
 #define GC_WHY_SIZE  (PATH_MAX + 128)
@@ -69,3 +71,6 @@ int gc_apply(const struct lxcri_paths *p, time_t min_age, struct gc_list *ret,
 int gc_words_add(const char *text, size_t size, char (**words)[65], size_t *n_words);
 void gc_words_sort(char (*words)[65], size_t *n_words);
 bool gc_words_has(char (*words)[65], size_t n_words, const char *word);
+
+/* lxcri gc [--apply] */
+int gc_do_gc(struct cli *cli);

@@ -17,6 +17,9 @@
 #include "lib/basic/fileio.h"
 #include "lib/basic/lxcconf.h"
 #include "lib/pve/pveguard.h"
+#include "cli/cli.h"
+#include "lib/basic/log.h"
+#include "lib/shared/json.h"
 
 /* The files of vmid on a PVE node, locked for a change of PVE's config, and that config read. */
 static int begin(const struct lxcri_paths *p, const char *id, struct ct_files *f,
@@ -207,4 +210,63 @@ size_t guardcmd_findings(const struct lxcri_paths *p, struct guardcmd_finding *r
 			 fs.more);
 	}
 	return fs.n;
+}
+
+/* lxcri guard add|remove <id> */
+static int do_guard(struct cli *cli, bool add)
+{
+	const char *sub = add ? "add" : "remove";
+	struct guardcmd_change ch;
+	struct lxcri_error err = {};
+	const char *id;
+	int r;
+
+	if (cli->argc != 1)
+		return cli_usage_error("usage: lxcri guard %s <vmid>", sub);
+	id = cli->argv[0];
+	log_setup("lxcri", paths_id_valid(id) ? id : NULL);
+	log_set_stderr(false);
+	r = add ? guardcmd_add(&cli->paths, id, &ch, &err)
+		: guardcmd_remove(&cli->paths, id, &ch, &err);
+	if (r < 0)
+		return cli_report_failure(r == -EINVAL ? EXIT_INVALID : EXIT_FAILED, "%s",
+					  err.message);
+	if (ch.changed)
+		log_info("guard %s: '%s' written", sub, ch.pve_config);
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "pve_config", json_object_new_string(ch.pve_config));
+		json_object_object_add(o, "changed", json_object_new_boolean(ch.changed));
+		if (!add) {
+			json_object_object_add(o, "removed",
+					       json_object_new_int64((int64_t)ch.removed));
+			json_object_object_add(o, "kept_own", json_object_new_boolean(ch.kept_own));
+		}
+		cli_print_json(cli, o);
+	} else if (add) {
+		printf("CT %s: lxcri's guard %s '%s'\n", id,
+		       ch.changed ? "added to" : "was already in", ch.pve_config);
+	} else if (ch.removed == 0) {
+		printf("CT %s: '%s' has no guard and no raw key naming lxcri files of another "
+		       "vmid\n",
+		       id, ch.pve_config);
+	} else {
+		printf("CT %s: %zu line(s) removed from '%s' (guards, raw keys naming lxcri files "
+		       "of another vmid)%s\n",
+		       id, ch.removed, ch.pve_config,
+		       ch.kept_own ? "; its own guard stays with its lxcri config"
+				   : ": it starts without lxcri");
+	}
+	return EXIT_OK;
+}
+
+int guardcmd_do_add(struct cli *cli)
+{
+	return do_guard(cli, true);
+}
+
+int guardcmd_do_remove(struct cli *cli)
+{
+	return do_guard(cli, false);
 }

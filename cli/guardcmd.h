@@ -15,6 +15,8 @@
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
 
+struct cli;
+
 struct guardcmd_change {
 	char pve_config[PATH_MAX]; /* the file edited */
 	char config[PATH_MAX];	   /* the container's lxcri config */
@@ -57,3 +59,7 @@ struct guardcmd_finding {
  */
 size_t guardcmd_findings(const struct lxcri_paths *p, struct guardcmd_finding *ret, size_t max,
 			 size_t *ret_managed);
+
+/* lxcri guard add|remove <vmid> */
+int guardcmd_do_add(struct cli *cli);
+int guardcmd_do_remove(struct cli *cli);

@@ -9,6 +9,8 @@
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
 
+struct cli;
+
 /*
  * Every hook that will run for container id, per stage in order, with why
  * it matched (ocihooks_to_json()), the files skipped ("warnings"), and the
@@ -24,3 +26,10 @@ int hookcmd_list(const struct lxcri_paths *p, const char *id, struct json_object
  */
 int hookcmd_run(const struct lxcri_paths *p, const char *id, const char *stage, bool dry_run,
 		struct lxcri_error *err);
+
+/* "Last runs:" and a line for each run of runs (hookcmd_list()'s "last_runs"); nothing if none. */
+void hookcmd_print_runs(struct json_object *runs);
+
+/* lxcri hooks list|run ... */
+int hookcmd_do_list(struct cli *cli);
+int hookcmd_do_run(struct cli *cli);

@@ -28,6 +28,8 @@
 #include "lib/basic/process.h"
 #include "lib/basic/safe.h"
 #include "cli/status.h"
+#include "cli/cli.h"
+#include "lib/shared/json.h"
 
 struct checks {
 	struct check_result *r;
@@ -560,4 +562,32 @@ struct json_object *hostcheck_to_json(const struct check_result *r, size_t n)
 	json_object_object_add(root, "checks", list);
 	json_object_object_add(root, "summary", summary);
 	return root;
+}
+
+/* lxcri check: each result on a line, with its hint, then the counts. */
+
+int hostcheck_do_check(struct cli *cli)
+{
+	struct check_result results[HOSTCHECK_MAX];
+	size_t n, counts[3] = {};
+
+	if (cli->argc > 0)
+		return cli_usage_error("'check' takes no argument, got '%s'", cli->argv[0]);
+	n = hostcheck_run(&cli->paths, results, ELEMENTSOF(results));
+	for (size_t i = 0; i < n; i++)
+		counts[results[i].status]++;
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = hostcheck_to_json(results, n);
+		cli_print_json(cli, o);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			printf("%-5s %-16s %s\n", hostcheck_status_to_string(results[i].status),
+			       results[i].name, results[i].detail);
+			if (results[i].hint[0] && results[i].status != CHECK_OK)
+				printf("%-5s %-16s hint: %s\n", "", "", results[i].hint);
+		}
+		printf("%zu ok, %zu warn, %zu fail\n", counts[CHECK_OK], counts[CHECK_WARN],
+		       counts[CHECK_FAIL]);
+	}
+	return counts[CHECK_FAIL] > 0 ? EXIT_FAILED : EXIT_OK;
 }

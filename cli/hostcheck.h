@@ -8,6 +8,8 @@
 
 #include "lib/basic/paths.h"
 
+struct cli;
+
 enum check_status { CHECK_OK, CHECK_WARN, CHECK_FAIL };
 
 struct check_result {
@@ -24,3 +26,6 @@ size_t hostcheck_run(const struct lxcri_paths *paths, struct check_result *ret, 
 const char *hostcheck_status_to_string(enum check_status s);
 /* {"checks":[{name,status,detail,hint}],"summary":{"ok":n,"warn":n,"fail":n}} */
 struct json_object *hostcheck_to_json(const struct check_result *r, size_t n);
+
+/* lxcri check */
+int hostcheck_do_check(struct cli *cli);

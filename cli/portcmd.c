@@ -24,6 +24,8 @@
 #include "lib/port/portsetup.h"
 #include "lib/port/portwait.h"
 #include "cli/status.h"
+#include "cli/cli.h"
+#include "lib/basic/parse.h"
 
 #define LIVE_HOOK "lxcri port"
 
@@ -711,4 +713,184 @@ int portcmd_localnet_check(const struct lxcri_paths *p, char *detail, size_t siz
 	snprintf(detail, size, "route_localnet=1 on %zu interface(s), each with its guard",
 		 guarded);
 	return 0;
+}
+
+/* lxcri port add|del|list|sync ... */
+
+/* tcp|udp, else 0. */
+static int parse_proto(const char *s)
+{
+	return strcmp(s, "tcp") == 0 ? IPPROTO_TCP : strcmp(s, "udp") == 0 ? IPPROTO_UDP : 0;
+}
+
+/* The exit code of a port change: the config's fault (3) or the operation's (1). */
+static int port_exit_code(int r)
+{
+	return r == -EINVAL || r == -EEXIST || r == -ENOENT || r == -EFBIG ? EXIT_INVALID
+									   : EXIT_FAILED;
+}
+
+static void print_port_change(const struct cli *cli, const char *id, const char *what, bool add,
+			      const struct portcmd_change *ch)
+{
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "file", json_object_new_string(ch->file));
+		json_object_object_add(o, "port", json_object_new_int((int)ch->index));
+		json_object_object_add(o, "forward", json_object_new_string(what));
+		json_object_object_add(o, "live", json_object_new_boolean(ch->live));
+		cli_print_json(cli, o);
+	} else if (ch->live) {
+		printf("port%u (%s) %s '%s' and the running container '%s'\n", ch->index, what,
+		       add ? "added to" : "removed from", ch->file, id);
+	} else {
+		printf("port%u (%s) %s '%s'; container '%s' is not running: the change takes "
+		       "effect at its next start\n",
+		       ch->index, what, add ? "added to" : "removed from", ch->file, id);
+	}
+}
+
+/* lxcri port add <id> <tcp|udp> <host port[-last]> <ct port[-last]> [--host-ip IP] [--net NAME] */
+int portcmd_do_add(struct cli *cli)
+{
+	struct portcmd_change ch;
+	struct lxcri_error err = {};
+	char value[512], what[128];
+	const char *id;
+	int r;
+
+	if (cli->argc != 4 || !parse_proto(cli->argv[1]))
+		return cli_usage_error("%s",
+				       "usage: lxcri port add <id> <tcp|udp> <host port[-last]> "
+				       "<ct port[-last]> [--host-ip IP] [--net NAME]");
+	id = cli->argv[0];
+	snprintf(value, sizeof(value), "proto=%s,host=%s,ct=%s%s%s%s%s", cli->argv[1], cli->argv[2],
+		 cli->argv[3], cli->host_ip ? ",hostip=" : "", cli->host_ip ? cli->host_ip : "",
+		 cli->net ? ",net=" : "", cli->net ? cli->net : "");
+	snprintf(what, sizeof(what), "%s %s%s%s -> %s", cli->argv[1],
+		 cli->host_ip ? cli->host_ip : "", cli->host_ip ? ":" : "", cli->argv[2],
+		 cli->argv[3]);
+	log_setup("lxcri", paths_id_valid(id) ? id : NULL);
+	log_set_stderr(false);
+	r = portcmd_add(&cli->paths, id, value, &ch, &err);
+	if (r < 0)
+		return cli_report_failure(port_exit_code(r), "%s", err.message);
+	print_port_change(cli, id, what, true, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri port del <id> <tcp|udp> <host port> */
+int portcmd_do_del(struct cli *cli)
+{
+	struct portcmd_change ch;
+	struct lxcri_error err = {};
+	uint32_t port;
+	char what[64];
+	int proto, r;
+
+	if (cli->argc != 3 || !(proto = parse_proto(cli->argv[1])))
+		return cli_usage_error("%s", "usage: lxcri port del <id> <tcp|udp> <host port>");
+	if (parse_uint32(cli->argv[2], 1, 65535, &port) < 0)
+		return cli_usage_error("Invalid host port '%s': expected 1 to 65535", cli->argv[2]);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = portcmd_del(&cli->paths, cli->argv[0], proto, (uint16_t)port, &ch, &err);
+	if (r < 0)
+		return cli_report_failure(port_exit_code(r), "%s", err.message);
+	snprintf(what, sizeof(what), "%s %u", cli->argv[1], port);
+	print_port_change(cli, cli->argv[0], what, false, &ch);
+	return EXIT_OK;
+}
+
+int portcmd_do_list(struct cli *cli)
+{
+	_cleanup_json_ struct json_object *ports = NULL;
+	struct lxcri_error err = {};
+	size_t n;
+
+	if (cli->argc > 1)
+		return cli_usage_error("%s", "usage: lxcri port list [<id>]");
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	if (portcmd_list(&cli->paths, cli->argc ? cli->argv[0] : NULL, &ports, &err) < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return EXIT_FAILED;
+	}
+	if (cli->format != OUTPUT_TEXT) {
+		cli_print_json(cli, ports);
+		return EXIT_OK;
+	}
+	n = json_object_array_length(ports);
+	if (n == 0) {
+		printf("No port forwards.\n");
+		return EXIT_OK;
+	}
+	printf("%-12s %-7s %-5s %-28s %-12s %s\n", "CT", "KEY", "PROTO", "HOST", "CT PORT",
+	       "FORWARDED TO");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(ports, i), *fw;
+		const char *hostip = cli_json_string_of(o, "hostip");
+		char host[96], key[16], to[1500] = "";
+		size_t len = 0;
+
+		snprintf(host, sizeof(host), "%s%s%s", hostip ? hostip : "*", ":",
+			 cli_json_string_of(o, "host"));
+		snprintf(key, sizeof(key), "port%d", cli_json_int_of(o, "port"));
+		json_object_object_get_ex(o, "forwards", &fw);
+		for (size_t j = 0; fw && j < json_object_array_length(fw) && len < sizeof(to);
+		     j++) {
+			struct json_object *f = json_object_array_get_idx(fw, j);
+			int w = snprintf(
+			    to + len, sizeof(to) - len, "%s%s%s", j ? ", " : "",
+			    cli_json_string_of(f, "target"),
+			    cli_json_bool_of(f, "in_table") ? "" : " (missing: lxcri port sync)");
+			len += w > 0 ? (size_t)w : 0;
+		}
+		/* A forward that waits for its address, or failed: as lxcri status says it. */
+		if (!to[0] && cli_json_string_of(o, "status")) {
+			char line[1400];
+
+			portwait_describe(o, line, sizeof(line));
+			snprintf(to, sizeof(to), "(%s)",
+				 strstr(line, ": ") ? strstr(line, ": ") + 2 : line);
+		}
+		printf("%-12s %-7s %-5s %-28s %-12s %s\n", cli_json_string_of(o, "id"), key,
+		       cli_json_string_of(o, "proto"), host, cli_json_string_of(o, "ct"),
+		       to[0] ? to : "(not applied)");
+	}
+	return EXIT_OK;
+}
+
+int portcmd_do_sync(struct cli *cli)
+{
+	struct portcmd_sync_result res;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc > 0)
+		return cli_usage_error("'port sync' takes no argument, got '%s'", cli->argv[0]);
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	r = portcmd_sync(&cli->paths, &res, &err);
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "containers",
+				       json_object_new_int64((int64_t)res.containers));
+		json_object_object_add(o, "forwards", json_object_new_int64((int64_t)res.forwards));
+		json_object_object_add(o, "removed", json_object_new_int64((int64_t)res.removed));
+		json_object_object_add(o, "failed", json_object_new_int64((int64_t)res.failed));
+		json_object_object_add(o, "error",
+				       r < 0 ? json_object_new_string(err.message) : NULL);
+		cli_print_json(cli, o);
+	} else {
+		printf("%zu forward(s) of %zu running container(s) in place; %zu stale element(s) "
+		       "removed\n",
+		       res.forwards, res.containers, res.removed);
+	}
+	if (r < 0)
+		return cli_report_failure(EXIT_FAILED, "port sync: %s", err.message);
+	log_info("port sync: %zu forward(s) of %zu container(s), %zu stale removed", res.forwards,
+		 res.containers, res.removed);
+	return EXIT_OK;
 }

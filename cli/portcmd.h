@@ -5,7 +5,8 @@
  * `lxcri port add|del|list|sync` and the port-forward drift of `lxcri
  * check`: the config edit, the live change of a running container, and the
  * rebuild of the nftables table from the state of the running containers.
- * The CLI parses arguments and prints; everything else is here.
+ * The verbs (portcmd_do_add(), ...) parse the arguments, call these and
+ * print.
  *
  * A change to a running container follows `lxcri net`: add applies the
  * forward first and writes the config after (removing the forward again if
@@ -21,6 +22,8 @@
 
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
+
+struct cli;
 
 struct portcmd_change {
 	unsigned index;	  /* port<index> */
@@ -87,3 +90,9 @@ int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size);
  * it cannot tell.
  */
 int portcmd_localnet_check(const struct lxcri_paths *p, char *detail, size_t size);
+
+/* lxcri port add|del|list|sync ... */
+int portcmd_do_add(struct cli *cli);
+int portcmd_do_del(struct cli *cli);
+int portcmd_do_list(struct cli *cli);
+int portcmd_do_sync(struct cli *cli);

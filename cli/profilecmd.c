@@ -23,6 +23,9 @@
 #include "lib/lsm/selinux.h"
 #include "lib/basic/sha256.h"
 #include "lib/basic/strv.h"
+#include "cli/cli.h"
+#include "lib/basic/log.h"
+#include "lib/lsm/apparmor.h"
 
 #define PROFILE_MODE 0640 /* what pmxcfs gives every file; root reads it */
 
@@ -1030,4 +1033,289 @@ int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *t
 	snprintf(ret->lxc_config, sizeof(ret->lxc_config), "%s", ch.lxc_config);
 	ret->running = ch.running;
 	return port_warnings(dir, c, ret, err);
+}
+
+/* lxcri seccomp|apparmor|selinux set|show|unset ..., lxcri seccomp convert <file> */
+
+/* Notes, losses and skipped names of a conversion, on stderr. */
+static void print_conversion_notes(const struct seccompconv_result *res, bool refused)
+{
+	for (size_t i = 0; i < res->n_notes; i++)
+		fprintf(stderr, "note: %s\n", res->notes[i]);
+	for (size_t i = 0; i < res->n_losses; i++)
+		fprintf(stderr, "%s: %s\n", refused ? "cannot express" : "lost (accepted)",
+			res->losses[i]);
+	if (!refused && res->skipped.text)
+		fprintf(stderr, "warning: %s\n", res->skipped.text);
+}
+
+/* lxcri seccomp convert <file> [--accept-loss]: the LXC profile on stdout. */
+int profilecmd_do_seccomp_convert(struct cli *cli)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result res = {};
+	_cleanup_free_ char *text = NULL;
+	struct lxcri_error err = {};
+	struct seccompconv_opts opts = { .accept_loss = cli->accept_loss };
+	size_t size = 0;
+	int r;
+
+	if (cli->argc != 1)
+		return cli_usage_error(
+		    "%s", "usage: lxcri seccomp convert <profile.json> [--accept-loss]");
+	r = seccompconv_read_file(cli->argv[0], &text, &size, &err);
+	if (r >= 0)
+		r = seccompconv_convert(cli->argv[0], text, size, &opts, &res, &err);
+	if (cli->format != OUTPUT_TEXT && (r >= 0 || r == -EOPNOTSUPP)) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *losses = json_object_new_array(),
+				   *notes = json_object_new_array();
+
+		for (size_t i = 0; i < res.n_losses; i++)
+			json_object_array_add(losses, json_object_new_string(res.losses[i]));
+		for (size_t i = 0; i < res.n_notes; i++)
+			json_object_array_add(notes, json_object_new_string(res.notes[i]));
+		json_object_object_add(o, "source", json_object_new_string(cli->argv[0]));
+		json_object_object_add(o, "shape",
+				       json_object_new_string(seccompconv_shape_name(res.shape)));
+		json_object_object_add(
+		    o, "rules", json_object_new_int64(res.profile ? (int64_t)res.n_rules : 0));
+		json_object_object_add(o, "losses", losses);
+		json_object_object_add(o, "notes", notes);
+		json_object_object_add(o, "skipped", seccompconv_skipped_json(&res.skipped));
+		json_object_object_add(o, "profile",
+				       res.profile ? json_object_new_string(res.profile) : NULL);
+		json_object_object_add(o, "error",
+				       r < 0 ? json_object_new_string(err.message) : NULL);
+		cli_print_json(cli, o);
+		return r == -EOPNOTSUPP || r == -EINVAL ? EXIT_INVALID
+		       : r < 0				? EXIT_FAILED
+							: EXIT_OK;
+	}
+	print_conversion_notes(&res, r < 0);
+	if (r == -EOPNOTSUPP) {
+		fprintf(stderr,
+			"lxcri: %zu thing(s) of '%s' cannot be expressed in LXC's seccomp format; "
+			"--accept-loss converts anyway\n",
+			res.n_losses, cli->argv[0]);
+		return EXIT_INVALID;
+	}
+	if (r < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return r == -EINVAL || r == -EFBIG ? EXIT_INVALID : EXIT_FAILED;
+	}
+	fputs(res.profile, stdout);
+	return EXIT_OK;
+}
+
+static void print_profile_change(const struct cli *cli, const char *id, const char *feature,
+				 bool set, const struct profilecmd_change *ch)
+{
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "feature", json_object_new_string(feature));
+		json_object_object_add(o, "config", json_object_new_string(ch->config));
+		json_object_object_add(o, "lxc_config", json_object_new_string(ch->lxc_config));
+		json_object_object_add(o, "lxc_key", json_object_new_string(ch->lxc_key));
+		json_object_object_add(
+		    o, "lxc_value",
+		    set || ch->lxc_key_kept ? json_object_new_string(ch->lxc_value) : NULL);
+		json_object_object_add(o, "profile",
+				       ch->profile[0] ? json_object_new_string(ch->profile) : NULL);
+		json_object_object_add(o, "running", json_object_new_boolean(ch->running));
+		cli_print_json(cli, o);
+		return;
+	}
+	if (set)
+		printf("%s of container '%s' set in '%s'; '%s' has %s = %s\n", feature, id,
+		       ch->config, ch->lxc_config, ch->lxc_key, ch->lxc_value);
+	else if (ch->lxc_key_kept)
+		printf("%s of container '%s' removed from '%s'; %s = %s in '%s' is not ours: left "
+		       "as it is\n",
+		       feature, id, ch->config, ch->lxc_key, ch->lxc_value, ch->lxc_config);
+	else
+		printf("%s of container '%s' removed from '%s' and '%s'\n", feature, id, ch->config,
+		       ch->lxc_config);
+	if (ch->running)
+		printf("container '%s' is running: the change takes effect at its next start\n",
+		       id);
+}
+
+static int profile_exit_code(int r)
+{
+	return r == -EINVAL || r == -ENOENT || r == -EFBIG || r == -EOPNOTSUPP ? EXIT_INVALID
+									       : EXIT_FAILED;
+}
+
+/* lxcri seccomp set <id> <profile.json> [--accept-loss] */
+int profilecmd_do_seccomp_set(struct cli *cli)
+{
+	_cleanup_(seccompconv_result_done) struct seccompconv_result conv = {};
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 2)
+		return cli_usage_error(
+		    "%s", "usage: lxcri seccomp set <id> <profile.json> [--accept-loss]");
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_seccomp_set(&cli->paths, cli->argv[0], cli->argv[1], cli->accept_loss, &conv,
+				   &ch, &err);
+	print_conversion_notes(&conv, r == -EOPNOTSUPP);
+	if (r == -EOPNOTSUPP)
+		return cli_report_failure(
+		    EXIT_INVALID,
+		    "%zu thing(s) of '%s' cannot be expressed in LXC's seccomp "
+		    "format: nothing changed; --accept-loss sets it anyway",
+		    conv.n_losses, cli->argv[1]);
+	if (r < 0)
+		return cli_report_failure(profile_exit_code(r), "%s", err.message);
+	if (cli->format == OUTPUT_TEXT) {
+		printf("'%s' (%s, %zu rules) converted to '%s'\n", cli->argv[1],
+		       seccompconv_shape_name(conv.shape), conv.n_rules, ch.profile);
+		printf("kept: %s, which the profile replaces, for %s: %zu protections "
+		       "('lxcri seccomp show %s' lists them)\n",
+		       seccompkeep_kind_kept(ch.kept_for), seccompkeep_kind_phrase(ch.kept_for),
+		       ch.n_kept, cli->argv[0]);
+	}
+	print_profile_change(cli, cli->argv[0], "seccomp", true, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri apparmor set <id> <profile|profile=generated,...> */
+int profilecmd_do_apparmor_set(struct cli *cli)
+{
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 2)
+		return cli_usage_error("%s", "usage: lxcri apparmor set <id> <profile name | "
+					     "profile=generated[,nesting=1][,mount=<fstype>;...]>");
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_apparmor_set(&cli->paths, cli->argv[0], cli->argv[1], &ch, &err);
+	if (r < 0)
+		return cli_report_failure(profile_exit_code(r), "%s", err.message);
+	if (strcmp(ch.lxc_value, "unconfined") != 0 && !apparmor_enabled(cli->paths.sys_dir))
+		fprintf(stderr,
+			"lxcri: warning: AppArmor is not enabled in this kernel: container "
+			"'%s' will be refused at start, never started unconfined\n",
+			cli->argv[0]);
+	print_profile_change(cli, cli->argv[0], "apparmor", true, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri selinux set <id> <context> */
+int profilecmd_do_selinux_set(struct cli *cli)
+{
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	bool syntax_only = false;
+	int r;
+
+	if (cli->argc != 2)
+		return cli_usage_error("%s", "usage: lxcri selinux set <id> <context>");
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_selinux_set(&cli->paths, cli->argv[0], cli->argv[1], &syntax_only, &ch,
+				   &err);
+	if (r < 0)
+		return cli_report_failure(profile_exit_code(r), "%s", err.message);
+	if (syntax_only)
+		fprintf(stderr,
+			"lxcri: warning: SELinux is not enabled: only the syntax of '%s' "
+			"was checked, and container '%s' will be refused at start\n",
+			cli->argv[1], cli->argv[0]);
+	print_profile_change(cli, cli->argv[0], "selinux", true, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri seccomp|apparmor|selinux unset <id> */
+int profilecmd_do_unset(struct cli *cli)
+{
+	struct profilecmd_change ch;
+	struct lxcri_error err = {};
+	int r;
+
+	if (cli->argc != 1)
+		return cli_usage_error("usage: lxcri %s unset <id>", cli->verb);
+	log_setup("lxcri", paths_id_valid(cli->argv[0]) ? cli->argv[0] : NULL);
+	log_set_stderr(false);
+	r = profilecmd_unset(&cli->paths, cli->argv[0], cli->verb, &ch, &err);
+	if (r < 0)
+		return cli_report_failure(profile_exit_code(r), "%s", err.message);
+	print_profile_change(cli, cli->argv[0], cli->verb, false, &ch);
+	return EXIT_OK;
+}
+
+/* lxcri seccomp|apparmor|selinux show <id> */
+int profilecmd_do_show(struct cli *cli)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct lxcri_error err = {};
+	struct json_object *v;
+	int r;
+
+	if (cli->argc != 1)
+		return cli_usage_error("usage: lxcri %s show <id>", cli->verb);
+	r = profilecmd_show(&cli->paths, cli->argv[0], cli->verb, &o, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return profile_exit_code(r);
+	}
+	if (cli->format != OUTPUT_TEXT) {
+		cli_print_json(cli, o);
+		return EXIT_OK;
+	}
+#define STR(key) (json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL)
+	printf("%s of container '%s' (%s)\n", cli->verb, cli->argv[0], STR("config"));
+	printf("  key:      %s\n", STR("key") ? STR("key") : "(not set)");
+	printf("  LXC:      %s = %s in '%s'%s\n", STR("lxc_key"),
+	       STR("lxc_value") ? STR("lxc_value") : "(not set)", STR("lxc_config"),
+	       json_object_object_get_ex(o, "lxc_points_here", &v) && json_object_get_boolean(v)
+		   ? ""
+	       : STR("key") ? "  <- not what the key asks: the start is refused"
+			    : "");
+	if (STR("profile")) {
+		printf("  profile:  %s (%s rules)\n", STR("profile"),
+		       json_object_object_get_ex(o, "rules", &v) ? json_object_get_string(v) : "?");
+		printf("  current:  %s\n", STR("problem") ? STR("problem") : "yes");
+		if (json_object_object_get_ex(o, "used_copy", &v) && json_object_get_boolean(v))
+			printf("  note:     the source is missing on this node; its stored copy "
+			       "is used\n");
+		if (json_object_object_get_ex(o, "skipped", &v) && v) {
+			const char *version = cli_json_string_of(v, "libseccomp");
+			const char *text = cli_json_string_of(v, "text");
+
+			if (text)
+				printf("  note:     %s\n", text);
+			if (version && strcmp(version, seccompconv_libseccomp_version()) != 0)
+				printf(
+				    "  note:     libseccomp is %s now, not %s: 'lxcri seccomp set "
+				    "%s %s' converts the profile again\n",
+				    seccompconv_libseccomp_version(), version, cli->argv[0],
+				    STR("key"));
+		}
+	}
+	if (json_object_object_get_ex(o, "kept", &v) && v) {
+		struct json_object *rules;
+
+		printf("  kept:     %s, for %s\n", cli_json_string_of(v, "what"),
+		       cli_json_string_of(v, "container"));
+		for (size_t i = 0; json_object_object_get_ex(v, "rules", &rules) &&
+				   i < json_object_array_length(rules);
+		     i++)
+			printf("            %s\n",
+			       json_object_get_string(json_object_array_get_idx(rules, i)));
+	} else if (STR("profile")) {
+		printf("  kept:     nothing of LXC's and PVE's protections\n");
+	}
+	if (json_object_object_get_ex(o, "running", &v) && json_object_get_boolean(v))
+		printf("  running:  yes (it has what was in force at its start)\n");
+	if (STR("text"))
+		printf("\n%s", STR("text"));
+#undef STR
+	return EXIT_OK;
 }

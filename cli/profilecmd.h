@@ -6,7 +6,8 @@
  * container's lxcri config, the raw LXC key that makes LXC apply it
  * (lib/basic/lxcconf.h: the PVE file on a PVE node, LXC's config otherwise) and,
  * for seccomp, the stored source copy and generated profile
- * (lib/lsm/profiles.h). The CLI parses arguments and prints; the rest is here.
+ * (lib/lsm/profiles.h). The verbs (profilecmd_do_seccomp_set(), ...) parse
+ * the arguments, call these and print.
  *
  * set writes the stored files first, then the lxcri config, then LXC's
  * config; if a later write fails the earlier ones are put back as they
@@ -25,6 +26,8 @@
 #include "lib/basic/paths.h"
 #include "lib/lsm/seccompconv.h"
 #include "lib/lsm/seccompkeep.h"
+
+struct cli;
 
 struct profilecmd_change {
 	char config[PATH_MAX];		/* the lxcri config written */
@@ -121,3 +124,11 @@ void profilecmd_import_done(struct profilecmd_import *r);
  */
 int profilecmd_import(const struct lxcri_paths *p, const char *id, const char *text, size_t size,
 		      bool force, struct profilecmd_import *ret, struct lxcri_error *err);
+
+/* lxcri seccomp|apparmor|selinux set|show|unset ..., lxcri seccomp convert <file> */
+int profilecmd_do_seccomp_set(struct cli *cli);
+int profilecmd_do_apparmor_set(struct cli *cli);
+int profilecmd_do_selinux_set(struct cli *cli);
+int profilecmd_do_show(struct cli *cli);
+int profilecmd_do_unset(struct cli *cli);
+int profilecmd_do_seccomp_convert(struct cli *cli);

@@ -23,6 +23,8 @@
 #include "lib/basic/parse.h"
 #include "lib/port/portwait.h"
 #include "lib/basic/process.h"
+#include "cli/cli.h"
+#include "cli/hookcmd.h"
 
 #define LXC_INFO_TIMEOUT_MS 10000
 
@@ -541,4 +543,189 @@ struct json_object *status_to_json(const struct ct_status *s, size_t n)
 		json_object_array_add(list, o);
 	}
 	return list;
+}
+
+/* lxcri status [<id>]: a table of every container, or one container in detail. */
+
+static const char *config_word(const struct ct_status *s)
+{
+	if (!s->configured)
+		return "none";
+	return s->valid ? "valid" : "invalid";
+}
+
+/* One net of netsetup_status() on a line: "net1 eth1: bridge vmbr1, ..., applied, link up". */
+static void print_net_line(const char *indent, struct json_object *net)
+{
+	const char *type = cli_json_string_of(net, "type"), *link = cli_json_string_of(net, "link");
+	const char *check = cli_json_string_of(net, "check"),
+		   *host = cli_json_string_of(net, "host");
+	bool cni = type && strcmp(type, "cni") == 0;
+
+	printf("%snet%d %s: %s %s", indent, cli_json_int_of(net, "net"),
+	       cli_json_string_of(net, "name") ?: "?", cni ? "cni" : "bridge",
+	       cli_json_string_of(net, cni ? "network" : "bridge") ?: "?");
+	if (host)
+		printf(", host %s", host);
+	printf(", %s", cli_json_bool_of(net, "applied") ? "applied" : "not applied");
+	if (link)
+		printf(", link %s", link);
+	if (check)
+		printf(", CHECK %s%s", strcmp(check, "ok") == 0 ? "" : "failed: ", check);
+	printf("\n");
+}
+
+static void print_status_live(const struct ct_status *s)
+{
+	if (s->lxc_error[0]) {
+		printf("  lxc:        unknown: %s\n", s->lxc_error);
+		return;
+	}
+	if (!s->lxc_known)
+		return;
+	if (!s->lxc.exists)
+		printf("  lxc:        no such container in LXC\n");
+	else if (s->lxc.pid > 0)
+		printf("  lxc:        %s (init pid %d)\n", s->lxc.state, (int)s->lxc.pid);
+	else
+		printf("  lxc:        %s\n", s->lxc.state);
+	if (s->state && !status_lxc_running(&s->lxc) &&
+	    (s->state->n_items > 0 || strcmp(s->state->phase, "running") == 0 ||
+	     strcmp(s->state->phase, "starting") == 0))
+		printf("  note:       the container does not run: %zu item(s) recorded here may "
+		       "still be applied; its next start undoes them first\n",
+		       s->state->n_items);
+}
+
+/* What a start could not undo, set aside in <run_dir>/.stale. */
+static void print_set_aside(const struct ct_status *s)
+{
+	size_t n = s->set_aside ? json_object_array_length(s->set_aside) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s\n", i == 0 ? "  set aside:  " : "              ",
+		       json_object_get_string(json_object_array_get_idx(s->set_aside, i)));
+}
+
+static void print_status_nets(const struct ct_status *s)
+{
+	size_t n;
+
+	if (s->nets_error[0]) {
+		printf("  nets:       unknown: %s\n", s->nets_error);
+		return;
+	}
+	if (!s->nets)
+		return;
+	n = json_object_array_length(s->nets);
+	if (n == 0)
+		printf("  nets:       none\n");
+	for (size_t i = 0; i < n; i++)
+		print_net_line(i == 0 ? "  nets:       " : "              ",
+			       json_object_array_get_idx(s->nets, i));
+}
+
+/* "port0 tcp 8080: active (10.0.0.5:80)", "...: pending (waiting for ...)", "...: failed: ..." */
+static void print_status_ports(const struct ct_status *s)
+{
+	_cleanup_json_ struct json_object *ports =
+	    s->state ? portwait_ports_status(s->state) : NULL;
+	char line[1400];
+
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		portwait_describe(json_object_array_get_idx(ports, i), line, sizeof(line));
+		printf("%s%s\n", i == 0 ? "  ports:      " : "              ", line);
+	}
+}
+
+static void print_status_detail(const struct ct_status *s)
+{
+	char when[32];
+
+	printf("CT %s\n", s->id);
+	if (!s->configured)
+		printf("  config:     none ('%s' does not exist)\n", s->config_path);
+	else if (s->valid)
+		printf("  config:     %s (valid, %zu key(s))\n", s->config_path, s->n_keys);
+	else
+		printf("  config:     %s (invalid)\n  error:      %s\n", s->config_path,
+		       s->config_error);
+	if (s->config_changed)
+		printf("  note:       the config changed since the container started; the change "
+		       "takes effect at the next start\n");
+	if (s->state_error[0])
+		printf("  state:      unreadable: %s\n", s->state_error);
+	print_status_live(s);
+	print_set_aside(s);
+	if (!s->state) {
+		printf("  phase:      %s\n", s->state_error[0]
+						 ? "unknown (the state cannot be read)"
+						 : "not started by lxcri (nothing applied)");
+		return;
+	}
+	cli_format_time(s->state->updated_ms, when, sizeof(when));
+	printf("  phase:      %s (hook %s, %s)\n", s->state->phase, s->state->hook, when);
+	printf("  applied:    %zu item(s)\n", s->state->n_items);
+	for (size_t i = 0; i < s->state->n_items; i++)
+		printf("              %s (%s, %s)\n", s->state->items[i].kind,
+		       s->state->items[i].status == STATE_ITEM_APPLIED ? "applied" : "pending",
+		       s->state->items[i].hook);
+	if (s->state->has_error) {
+		cli_format_time(s->state->error_time_ms, when, sizeof(when));
+		printf("  last error: %s (%s, %s)\n", s->state->error_message, s->state->error_hook,
+		       when);
+	} else {
+		printf("  last error: none\n");
+	}
+	print_status_nets(s);
+	print_status_ports(s);
+	hookcmd_print_runs(s->hook_runs);
+}
+
+int status_do_status(struct cli *cli)
+{
+	struct ct_status *list = NULL;
+	size_t n = 0;
+	const char *id = cli->argc > 0 ? cli->argv[0] : NULL;
+	int r;
+
+	if (cli->argc > 1)
+		return cli_usage_error("'status' takes at most one container id, got '%s'",
+				       cli->argv[1]);
+	if (id && !paths_id_valid(id))
+		return cli_usage_error("Invalid container id '%s'", id);
+	r = status_collect(&cli->paths, id, &list, &n);
+	if (r < 0) {
+		fprintf(stderr, "lxcri: Failed to collect the status: %s\n", strerror(-r));
+		return EXIT_FAILED;
+	}
+	if (cli->format != OUTPUT_TEXT) {
+		_cleanup_json_ struct json_object *o = status_to_json(list, n);
+		cli_print_json(cli, o);
+	} else if (id) {
+		print_status_detail(&list[0]);
+	} else if (n == 0) {
+		printf("No container has an lxcri config or state.\n");
+	} else {
+		printf("%-12s %-8s %-9s %-8s %s\n", "ID", "CONFIG", "PHASE", "APPLIED",
+		       "LAST ERROR");
+		for (size_t i = 0; i < n; i++) {
+			const struct state *st = list[i].state;
+			bool unreadable = list[i].state_error[0];
+			const char *error = list[i].config_error[0] ? list[i].config_error
+					    : unreadable	    ? list[i].state_error
+					    : st && st->has_error   ? st->error_message
+								    : "-";
+			char applied[24];
+
+			snprintf(applied, sizeof(applied), "%zu", st ? st->n_items : 0);
+			printf("%-12s %-8s %-9s %-8s %s\n", list[i].id, config_word(&list[i]),
+			       st	    ? st->phase
+			       : unreadable ? "unreadable"
+					    : "-",
+			       unreadable ? "?" : applied, error);
+		}
+	}
+	status_free(list, n);
+	return EXIT_OK;
 }

@@ -13,6 +13,8 @@
 #include "lib/basic/paths.h"
 #include "lib/shared/state.h"
 
+struct cli;
+
 /* A container as LXC sees it: `lxc-info -s -p -H`. */
 struct ct_lxc {
 	bool exists;	/* LXC knows the container (in paths->lxc_path) */
@@ -96,3 +98,6 @@ bool status_lxc_running(const struct ct_lxc *lxc);
  */
 int status_lxc_namespaces(const struct lxcri_paths *p, const char *id, pid_t pid, struct ctns *ret,
 			  struct lxcri_error *err);
+
+/* lxcri status [<id>] */
+int status_do_status(struct cli *cli);
