@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
@@ -517,11 +518,21 @@ static int fwbr_hairpin(const struct portfwd *f, size_t n, const struct state *s
 	return r;
 }
 
+/* Whether dir (lib/port/localnet's records) has a record of ifname; true when it cannot tell. */
+static bool localnet_recorded(const char *dir, const char *ifname)
+{
+	char path[PATH_MAX];
+
+	if (paths_join(path, sizeof(path), "%s/%s", dir, ifname) < 0)
+		return true;
+	return access(path, F_OK) == 0 || errno != ENOENT;
+}
+
 /*
  * route_localnet for forwards f that are gone (or going: gone marks their
  * items in s): released on each interface no other item needs; the last
- * owner also takes the interface out of @localnet. Failures are logged:
- * the guard stays where route_localnet does.
+ * owner, or none left at all, also takes the interface out of @localnet.
+ * Failures are logged: the guard stays where route_localnet does.
  */
 static void localnet_give(const struct portsetup *ps, struct portfwd_ctx *ctx,
 			  const struct state *s, const bool *gone, const struct portfwd *f,
@@ -539,6 +550,9 @@ static void localnet_give(const struct portsetup *ps, struct portfwd_ctx *ctx,
 		    forward_needs(s, gone, f[i].localnet_if, false))
 			continue;
 		r = localnet_release(dir, f[i].localnet_if, ps->id, &e);
+		/* Nobody's record either: the acquire failed (and undid itself) or never came. */
+		if (r == 0 && !localnet_recorded(dir, f[i].localnet_if))
+			r = 1;
 		if (r > 0 && ctx)
 			r = portfwd_localnet_del(ctx, f[i].localnet_if, &e);
 		if (r < 0)
