@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "nettest.h"
 #include "testutil.h"
 
 #include "cli/netcmd.h"
@@ -96,12 +97,6 @@ static void env_done(struct env *e)
 	if (!env_setup(&e, __func__))                                                              \
 	return
 
-static int enter_netns(const void *arg)
-{
-	(void)arg;
-	return unshare(CLONE_NEWNET);
-}
-
 /* web's lxcri state, in phase "running" as its start leaves it. */
 static void save_running_state(const struct env *e)
 {
@@ -121,7 +116,7 @@ static void start_container(struct env *e)
 	struct lxcri_error err = {};
 	char answer[64];
 
-	e->ct_pid = test_child(enter_netns, NULL);
+	e->ct_pid = test_child(test_enter_own_netns, NULL);
 	snprintf(answer, sizeof(answer), "RUNNING\n%d\n", (int)e->ct_pid);
 	test_lxc_says(&e->paths, "web", answer);
 	ck_assert_msg(netlink_open_in_netns_pid(e->ct_pid, &e->ct, &err) == 0, "%s", err.message);
@@ -412,7 +407,7 @@ START_TEST(test_add_refused_by_the_container_state)
 	pid_t gone;
 
 	test_write_file(e.config, "# web server\n");
-	e.ct_pid = test_child(enter_netns, NULL);
+	e.ct_pid = test_child(test_enter_own_netns, NULL);
 	snprintf(answer, sizeof(answer), "RUNNING\n%d\n", (int)e.ct_pid);
 	test_lxc_says(&e.paths, "web", answer);
 	ck_assert_int_eq(

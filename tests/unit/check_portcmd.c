@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "nettest.h"
 #include "testutil.h"
 
 #include "cli/portcmd.h"
@@ -50,35 +51,6 @@ struct env {
 	int ct_netns;
 };
 
-static const char fake_lxc_info[] =
-    "#!/bin/sh\n"
-    "# lxc-info -P <lxc_path> -n <id> -s -p -H: what <lxc_path>/<id>/info says\n"
-    "if [ -r \"$2/$4/info\" ]; then exec /bin/cat \"$2/$4/info\"; fi\n"
-    "echo \"$4 doesn't exist\" >&2\n"
-    "exit 1\n";
-
-static int enter_own_netns(const void *arg)
-{
-	(void)arg;
-	return unshare(CLONE_NEWNET);
-}
-
-static void link_up(struct nl_sock *sk, const char *ifname)
-{
-	struct netlink_link_settings up = { .up = true };
-	struct lxcri_error err = {};
-
-	ck_assert_msg(netlink_link_configure(sk, ifname, &up, &err) == 0, "%s", err.message);
-}
-
-static void add_address(struct nl_sock *sk, const char *ifname, const char *prefix)
-{
-	struct ip_prefix p = test_prefix(prefix);
-	struct lxcri_error err = {};
-
-	ck_assert_msg(netlink_address_add(sk, ifname, &p, &err) == 0, "%s", err.message);
-}
-
 static void write_at(const struct env *e, const char *rel, const char *text)
 {
 	char path[PATH_MAX];
@@ -90,22 +62,13 @@ static void write_at(const struct env *e, const char *rel, const char *text)
 /* Container id as LXC would report it: running with pid, or stopped (pid 0). */
 static void lxc_says(const struct env *e, const char *id, pid_t pid)
 {
-	char rel[128], text[64];
+	char answer[64];
 
-	snprintf(rel, sizeof(rel), "lxc/%s", id);
-	{
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/%s", e->dir, rel);
-		ck_assert(mkdir(path, 0755) == 0 || errno == EEXIST);
-	}
-	snprintf(rel, sizeof(rel), "lxc/%s/info", id);
 	if (pid > 0)
-		snprintf(text, sizeof(text), "State:          RUNNING\nPID:            %d\n",
-			 (int)pid);
+		snprintf(answer, sizeof(answer), "RUNNING\n%d\n", (int)pid);
 	else
-		snprintf(text, sizeof(text), "State:          STOPPED\n");
-	write_at(e, rel, text);
+		snprintf(answer, sizeof(answer), "STOPPED\n");
+	test_lxc_says(&e->paths, id, answer);
 }
 
 static void setup_container(struct env *e)
@@ -126,20 +89,20 @@ static void setup_container(struct env *e)
 	rtnl_link_set_name(br, "br0");
 	ck_assert_int_eq(rtnl_link_add(e->host, br, NLM_F_CREATE | NLM_F_EXCL), 0);
 	rtnl_link_put(br);
-	link_up(e->host, "br0");
-	add_address(e->host, "br0", "10.0.0.1/24");
+	test_link_up(e->host, "br0");
+	test_add_address(e->host, "br0", "10.0.0.1/24");
 
-	e->ct_pid = test_child(enter_own_netns, NULL);
+	e->ct_pid = test_child(test_enter_own_netns, NULL);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)e->ct_pid);
 	e->ct_netns = open(path, O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(e->ct_netns, 0);
 	ck_assert_msg(netlink_open_in_netns_fd(e->ct_netns, &e->ct, &err) == 0, "%s", err.message);
 	spec.peer_netns_fd = e->ct_netns;
 	ck_assert_msg(netlink_veth_create(e->host, &spec, &err) == 0, "%s", err.message);
-	link_up(e->host, "veth101");
-	link_up(e->ct, "lo");
-	link_up(e->ct, "eth0");
-	add_address(e->ct, "eth0", "10.0.0.2/24");
+	test_link_up(e->host, "veth101");
+	test_link_up(e->ct, "lo");
+	test_link_up(e->ct, "eth0");
+	test_add_address(e->ct, "eth0", "10.0.0.2/24");
 	ck_assert_msg(netlink_route_add(e->ct, &def, &err) == 0, "%s", err.message);
 }
 
@@ -169,14 +132,10 @@ static bool env_setup(struct env *e, const char *test)
 	snprintf(e->snapshot, sizeof(e->snapshot), "%s/run/101/config", e->dir);
 
 	/* lxc-info, in this test's mount namespace only. */
-	snprintf(path, sizeof(path), "%s/lxc-info", e->dir);
-	test_write_file(path, fake_lxc_info);
-	ck_assert_int_eq(chmod(path, 0755), 0);
-	ck_assert(test_private_mounts());
-	ck_assert_int_eq(mount(path, "/usr/bin/lxc-info", NULL, MS_BIND, NULL), 0);
+	ck_assert(test_lxc_info_stub(e->dir));
 
 	ck_assert_int_eq(netlink_open(&e->host), 0);
-	link_up(e->host, "lo");
+	test_link_up(e->host, "lo");
 	setup_container(e);
 	return true;
 }

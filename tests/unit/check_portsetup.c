@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "nettest.h"
 #include "testutil.h"
 
 #include "lib/basic/atomicwrite.h"
@@ -73,28 +74,6 @@ static void capture_report(int priority, const char *message)
 	snprintf(reports + len, sizeof(reports) - len, "%s\n", message);
 }
 
-static int enter_own_netns(const void *arg)
-{
-	(void)arg;
-	return unshare(CLONE_NEWNET);
-}
-
-static void link_up(struct nl_sock *sk, const char *ifname)
-{
-	struct netlink_link_settings up = { .up = true };
-	struct lxcri_error err = {};
-
-	ck_assert_msg(netlink_link_configure(sk, ifname, &up, &err) == 0, "%s", err.message);
-}
-
-static void add_address(struct nl_sock *sk, const char *ifname, const char *prefix)
-{
-	struct ip_prefix p = test_prefix(prefix);
-	struct lxcri_error err = {};
-
-	ck_assert_msg(netlink_address_add(sk, ifname, &p, &err) == 0, "%s", err.message);
-}
-
 /* An address with scope global whatever it is (netlink_address_add() gives 127/8 scope host). */
 static void add_address_global(struct nl_sock *sk, const char *ifname, const char *prefix)
 {
@@ -122,7 +101,7 @@ static void add_bridge(struct nl_sock *sk, const char *name)
 	rtnl_link_set_name(l, name);
 	ck_assert_int_eq(rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL), 0);
 	rtnl_link_put(l);
-	link_up(sk, name);
+	test_link_up(sk, name);
 }
 
 /* A veth host_ifname (on bridge, if not NULL) / peer_ifname inside the container c. */
@@ -136,8 +115,8 @@ static void add_veth(struct env *e, struct ct *c, const char *host_ifname, const
 	struct lxcri_error err = {};
 
 	ck_assert_msg(netlink_veth_create(e->host, &spec, &err) == 0, "%s", err.message);
-	link_up(e->host, host_ifname);
-	link_up(c->sk, peer_ifname);
+	test_link_up(e->host, host_ifname);
+	test_link_up(c->sk, peer_ifname);
 }
 
 static void default_route(struct ct *c, const char *via)
@@ -161,12 +140,12 @@ static void ct_init(struct env *e, struct ct *c, const char *id)
 	char path[64];
 
 	c->id = id;
-	c->pid = test_child(enter_own_netns, NULL);
+	c->pid = test_child(test_enter_own_netns, NULL);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
 	c->netns = open(path, O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(c->netns, 0);
 	ck_assert_msg(netlink_open_in_netns_fd(c->netns, &c->sk, &err) == 0, "%s", err.message);
-	link_up(c->sk, "lo");
+	test_link_up(c->sk, "lo");
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s/run/%s", e->dir, id);
 	ck_assert_int_eq(mkdir(c->state_dir, 0700), 0);
 	ck_assert_int_eq(state_new(id, &c->s), 0);
@@ -226,10 +205,10 @@ static bool env_setup(struct env *e, const char *test, bool pve)
 	snprintf(e->settings.port_table, sizeof(e->settings.port_table), TABLE);
 
 	ck_assert_int_eq(netlink_open(&e->host), 0);
-	link_up(e->host, "lo");
+	test_link_up(e->host, "lo");
 	add_bridge(e->host, "br0");
-	add_address(e->host, "br0", "10.0.0.1/24");
-	add_address(e->host, "br0", "fd00::1/64");
+	test_add_address(e->host, "br0", "10.0.0.1/24");
+	test_add_address(e->host, "br0", "fd00::1/64");
 	ct_init(e, &e->ct, "101");
 	add_veth(e, &e->ct, "veth101", "eth0", "br0");
 	return true;
@@ -253,7 +232,7 @@ static void env_done(struct env *e)
 /* The usual container: 10.0.0.2/24 on eth0, its default route through the bridge. */
 static void ct_standard(struct ct *c)
 {
-	add_address(c->sk, "eth0", "10.0.0.2/24");
+	test_add_address(c->sk, "eth0", "10.0.0.2/24");
 	default_route(c, "10.0.0.1");
 }
 
@@ -686,7 +665,7 @@ START_TEST(test_no_default_route_needs_net)
 	    parse("port3: proto=tcp,host=8080,ct=80,net=eth0\n");
 	struct lxcri_error err = {};
 
-	add_address(e.ct.sk, "eth0", "10.0.0.2/24");
+	test_add_address(e.ct.sk, "eth0", "10.0.0.2/24");
 	ck_assert_int_eq(portsetup_apply(&e.ct.ps, c, e.ct.s, &err), -ENETUNREACH);
 	ck_assert_str_eq(err.message,
 			 "port0: The container has no default route: name its interface with net=");
@@ -742,8 +721,8 @@ START_TEST(test_container_chosen_address_refused)
 
 	add_veth(&e, &e.ct, "veth101b", "eth1", "br0");
 	add_veth(&e, &e.ct, "veth101c", "eth2", "br0");
-	add_address(e.ct.sk, "eth0", "10.0.0.1/24");
-	add_address(e.ct.sk, "eth1", "192.168.7.2/24");
+	test_add_address(e.ct.sk, "eth0", "10.0.0.1/24");
+	test_add_address(e.ct.sk, "eth1", "192.168.7.2/24");
 	add_address_global(e.ct.sk, "eth2", "127.0.0.5/8");
 	for (size_t i = 0; i < 3; i++) {
 		struct portfwd *fwds = NULL;
@@ -876,7 +855,7 @@ START_TEST(test_pve_config_source)
 		 "port4: 'eth1' has no IPv4 address yet (net1 of '%s' gives it by ip=dhcp)", pve);
 	ck_assert_str_eq(err.message, want);
 	ck_assert_ptr_null(fwds);
-	add_address(e.ct.sk, "eth1", "10.0.0.12/24");
+	test_add_address(e.ct.sk, "eth1", "10.0.0.12/24");
 	ck_assert_msg(resolve_one(&e.ct, second, 0, &fwds, &n, &err) == 0, "%s", err.message);
 	assert_target(&fwds[0], "10.0.0.12", "10.0.0.0/24");
 	free(fwds);
@@ -902,7 +881,7 @@ START_TEST(test_dual_stack)
 	size_t n;
 
 	ct_standard(&e.ct);
-	add_address(e.ct.sk, "eth0", "fd00::2/64");
+	test_add_address(e.ct.sk, "eth0", "fd00::2/64");
 	apply_ok(&e.ct, c);
 	n = elements(&list);
 	ck_assert_uint_eq(n, 2);
@@ -929,7 +908,7 @@ START_TEST(test_ipv6_refused_forwards_ipv4_only)
 	_cleanup_config_ struct config *c = parse("port0: proto=tcp,host=8080,ct=80\n");
 
 	ct_standard(&e.ct);
-	add_address(e.ct.sk, "eth0", "fd09::2/64");
+	test_add_address(e.ct.sk, "eth0", "fd09::2/64");
 	apply_ok(&e.ct, c);
 	ck_assert_uint_eq(elements_of("101"), 1);
 	ck_assert(has_element("101", IPPROTO_TCP, 8080, "10.0.0.2", 80));
@@ -957,7 +936,7 @@ START_TEST(test_hostip_forwards_its_family_only)
 	size_t n;
 
 	ct_standard(&e.ct);
-	add_address(e.ct.sk, "eth0", "fd00::2/64");
+	test_add_address(e.ct.sk, "eth0", "fd00::2/64");
 	apply_ok(&e.ct, c);
 	n = elements(&list);
 	ck_assert_uint_eq(n, 2);
@@ -1228,7 +1207,7 @@ START_TEST(test_localnet_shared_between_containers)
 	ct_standard(&e.ct);
 	ct_init(&e, &e.other, "102");
 	add_veth(&e, &e.other, "veth102", "eth0", "br0");
-	add_address(e.other.sk, "eth0", "10.0.0.3/24");
+	test_add_address(e.other.sk, "eth0", "10.0.0.3/24");
 	default_route(&e.other, "10.0.0.1");
 
 	apply_ok(&e.ct, a);
@@ -1264,7 +1243,7 @@ static void enslave(struct nl_sock *sk, const char *master, const char *port)
 	ck_assert_msg(netlink_link_get(sk, master, &m, &err) == 0, "%s", err.message);
 	ck_assert_msg(netlink_link_get(sk, port, &p, &err) == 0, "%s", err.message);
 	ck_assert_int_eq(rtnl_link_enslave_ifindex(sk, m.ifindex, p.ifindex), 0);
-	link_up(sk, port);
+	test_link_up(sk, port);
 }
 
 static bool listed(const char *family, const char *what)
@@ -1304,13 +1283,13 @@ START_TEST(test_firewall_bridge)
 
 	ct_standard(&e.ct);
 	add_bridge(e.host, "vmbr0");
-	add_address(e.host, "vmbr0", "10.1.0.1/24");
+	test_add_address(e.host, "vmbr0", "10.1.0.1/24");
 	add_bridge(e.host, "fwbr101i1");
 	ck_assert_msg(netlink_veth_create(e.host, &pair, &err) == 0, "%s", err.message);
-	link_up(e.host, "fwpr101p1");
+	test_link_up(e.host, "fwpr101p1");
 	enslave(e.host, "fwbr101i1", "fwln101i1");
 	add_veth(&e, &e.ct, "veth101i1", "eth1", "fwbr101i1");
-	add_address(e.ct.sk, "eth1", "10.1.0.2/24");
+	test_add_address(e.ct.sk, "eth1", "10.1.0.2/24");
 	ck_assert_msg(netlink_link_get(e.ct.sk, "eth1", &ct_if, &err) == 0, "%s", err.message);
 	ck_assert_msg(netlink_link_get(e.host, "vmbr0", &vmbr, &err) == 0, "%s", err.message);
 	mac_to_string(ct_if.mac, ct_mac);
