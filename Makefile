@@ -25,7 +25,7 @@ WARNINGS = -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wno-format-nonliteral \
 BASE_CPPFLAGS := -D_GNU_SOURCE -DLXCRI_VERSION='"$(VERSION)"' -I.
 HARDEN := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
 ALL_CFLAGS = -std=gnu11 $(BASE_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(HARDEN) \
-	$(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS)
+	$(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS) $(CURL_CFLAGS) $(ARCHIVE_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -44,6 +44,15 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 FUSE_CFLAGS = $(shell $(PKG_CONFIG) --cflags fuse3)
 FUSE_LIBS = $(shell $(PKG_CONFIG) --libs fuse3)
+# OCI images: the registry client (libcurl), blob digests (libcrypto), and
+# layer tars with their gzip/zstd codecs (libarchive reads them; lib/image
+# writes every entry itself, confined to the rootfs).
+CURL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl)
+CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl)
+CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto)
+ARCHIVE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libarchive)
+ARCHIVE_LIBS = $(shell $(PKG_CONFIG) --libs libarchive)
+IMAGE_LIBS = $(CURL_LIBS) $(CRYPTO_LIBS) $(ARCHIVE_LIBS) $(JSONC_LIBS)
 
 # The layers, lowest first (doc/architecture.md): lib/<layer>, and cli/ on
 # top. Each is a static archive; a layer may use only the layers below it
@@ -67,7 +76,7 @@ LAYER_USES_hook := lsm pve shared config basic
 LAYER_USES_cli := hook ocihooks port net netlink lsm pve shared image config basic
 LAYER_LIBS_basic :=
 LAYER_LIBS_config :=
-LAYER_LIBS_image :=
+LAYER_LIBS_image = $(IMAGE_LIBS)
 LAYER_LIBS_shared = $(JSONC_LIBS)
 LAYER_LIBS_pve = $(JSONC_LIBS)
 LAYER_LIBS_lsm = $(SECCOMP_LIBS) $(SELINUX_LIBS) $(JSONC_LIBS)
@@ -77,7 +86,7 @@ LAYER_LIBS_port = $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(JSONC_LIBS)
 LAYER_LIBS_ocihooks = $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS) $(JSONC_LIBS)
 LAYER_LIBS_hook = $(SECCOMP_LIBS) $(SELINUX_LIBS) $(JSONC_LIBS)
 LAYER_LIBS_cli = $(NFT_LIBS) $(NLNF_LIBS) $(NL_LIBS) $(PAM_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS) \
-	$(JSONC_LIBS)
+	$(IMAGE_LIBS) $(JSONC_LIBS)
 # The sources of a layer (cli/lxcri.c is the program, not the archive).
 layer_srcs = $(filter-out cli/lxcri.c,$(sort $(wildcard $(call layer_dir,$(1))/*.c)))
 # The archives of layers $(1) under build dir $(2), in link order (the list's).
@@ -276,7 +285,8 @@ bench: all
 
 # lib/ built once for every fuzz target (clang, instrumented for libFuzzer
 # and the sanitizers), with the warnings of every other build.
-FUZZ_CFLAGS = -std=gnu11 -g -O1 $(BASE_CPPFLAGS) $(WARNINGS) $(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS)
+FUZZ_CFLAGS = -std=gnu11 -g -O1 $(BASE_CPPFLAGS) $(WARNINGS) $(JSONC_CFLAGS) $(NL_CFLAGS) $(NFT_CFLAGS) \
+	$(CURL_CFLAGS) $(ARCHIVE_CFLAGS)
 LIB_FUZZ := $(call archives,$(ALL_LAYERS_TOP_DOWN),$(BUILD)/fuzzlib)
 
 $(BUILD)/fuzzlib/%.o: %.c $(DEPS_STAMP)
