@@ -201,6 +201,8 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 		s->valid = r >= 0;
 		if (c)
 			s->n_keys = c->n_entries;
+		if (c && c->image.ref)
+			snprintf(s->image, sizeof(s->image), "%s", c->image.ref);
 		if (r < 0)
 			snprintf(s->config_error, sizeof(s->config_error), "%s", err.message);
 	}
@@ -516,6 +518,8 @@ struct json_object *status_to_json(const struct ct_status *s, size_t n)
 		json_object_object_add(c, "valid", json_object_new_boolean(s[i].valid));
 		json_object_object_add(c, "error", string_or_null(s[i].config_error));
 		json_object_object_add(c, "keys", json_object_new_int64((int64_t)s[i].n_keys));
+		json_object_object_add(c, "image",
+				       s[i].image[0] ? json_object_new_string(s[i].image) : NULL);
 		json_object_object_add(c, "changed_since_start",
 				       json_object_new_boolean(s[i].config_changed));
 		json_object_object_add(o, "config", c);
@@ -650,6 +654,8 @@ static void print_status_detail(const struct ct_status *s)
 	else
 		printf("  config:     %s (invalid)\n  error:      %s\n", s->config_path,
 		       s->config_error);
+	if (s->image[0])
+		printf("  image:      %s\n", s->image);
 	if (s->config_changed)
 		printf("  note:       the config changed since the container started; the change "
 		       "takes effect at the next start\n");

@@ -11,6 +11,7 @@
 #include "lib/basic/ctns.h"
 #include "lib/basic/error.h"
 #include "lib/basic/paths.h"
+#include "lib/config/image.h"
 #include "lib/shared/state.h"
 
 struct cli;
@@ -29,6 +30,7 @@ struct ct_status {
 	bool valid;
 	char config_error[1024];
 	size_t n_keys;
+	char image[CONFIG_IMAGE_MAX + 1]; /* the config's image key, "" if none */
 	bool config_changed;	/* differs from the snapshot the running container started with */
 	struct state *state;	/* NULL: nothing applied, no record */
 	char state_error[1024]; /* the state file exists but cannot be read */

@@ -27,7 +27,8 @@ _Static_assert(offsetof(struct config_port, index) == 0, "index first");
 _Static_assert(offsetof(struct config_annotation, index) == 0, "index first");
 
 /* The areas, in the canonical order of config_format(). */
-static const struct config_key_type *const areas[] = { net_keys, port_keys, lsm_keys, hooks_keys };
+static const struct config_key_type *const areas[] = { net_keys, port_keys, lsm_keys, hooks_keys,
+						       image_keys };
 
 /* Every key type; a break leaves only the current area: return or test instead. */
 #define FOREACH_KEY_TYPE(t)                                                                        \

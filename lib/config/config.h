@@ -20,6 +20,7 @@
 
 #include "lib/basic/error.h"
 #include "lib/config/hooks.h"
+#include "lib/config/image.h"
 #include "lib/config/lsm.h"
 #include "lib/config/net.h"
 #include "lib/config/port.h"
@@ -39,6 +40,7 @@ struct config {
 	struct config_ports port;  /* port*: port.c */
 	struct config_lsm lsm;	   /* seccomp, seccomp-sha256, apparmor, selinux: lsm.c */
 	struct config_hooks hooks; /* hooks, hook-user, annotation*: hooks.c */
+	struct config_image image; /* image: image.c */
 
 	struct config_entry *entries;
 	size_t n_entries;

@@ -3,7 +3,7 @@
 
 /*
  * What a feature area's keys give config.c, and what config.c gives them.
- * An area (net.c, port.c, lsm.c, hooks.c) exports one table of key types,
+ * An area (net.c, port.c, lsm.c, hooks.c, image.c) exports one table of key types,
  * ended by one without a name; each key type carries its parse, format,
  * equal and free. Adding a key is one entry and its functions, in its
  * area's file. Only lib/config includes this.
@@ -48,6 +48,7 @@ extern const struct config_key_type net_keys[];
 extern const struct config_key_type port_keys[];
 extern const struct config_key_type lsm_keys[];
 extern const struct config_key_type hooks_keys[];
+extern const struct config_key_type image_keys[];
 
 /* Parsing: each sets the error "<file>:<line>: ..." and returns the -errno. */
 int config_fail(struct config_parser *p, int r, const char *fmt, ...)

@@ -50,6 +50,8 @@ const struct feature lifecycle_features[] = {
 	{ "dns", "lxcri-net", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
 	{ "port", "lxcri-portfwd", HOOK_MASK(HOOK_START_HOST), NULL, NULL },
 	{ "hooks", "lxcri-ocihooks", HOOK_MASK(HOOK_START_HOST), lifecycle_check_sources, NULL },
+	/* LXC runs lxcri-init, which `lxcri create --image` set up: nothing to apply. */
+	{ "image", "", 0, NULL, NULL },
 };
 const size_t lifecycle_features_count = ELEMENTSOF(lifecycle_features);
 

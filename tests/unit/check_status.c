@@ -180,6 +180,35 @@ START_TEST(test_json_shape)
 	ck_assert(json_object_object_get_ex(st, "phase", &v));
 	ck_assert_str_eq(json_object_get_string(v), "running");
 	ck_assert(json_object_object_get_ex(st, "last_error", &v) && v == NULL);
+	ck_assert(json_object_object_get_ex(cfg, "image", &v) && v == NULL);
+	json_object_put(o);
+	status_free(list, n);
+	test_rm_rf(root);
+}
+END_TEST
+
+#define IMAGE_REF                                                                                  \
+	"127.0.0.1:5000/"                                                                          \
+	"app:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* A container made from an image shows which image and digest, in both forms. */
+START_TEST(test_image)
+{
+	_cleanup_free_ char *root = test_tmpdir();
+	struct lxcri_paths p;
+	struct ct_status *list = NULL;
+	size_t n = 0;
+
+	roots(&p, root);
+	write_at(root, "etc/containers/app.conf", "image: " IMAGE_REF "\n");
+	ck_assert_int_eq(status_collect(&p, NULL, &list, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(list[0].valid);
+	ck_assert_str_eq(list[0].image, IMAGE_REF);
+	struct json_object *o = status_to_json(list, n), *cfg, *v;
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(o, 0), "config", &cfg));
+	ck_assert(json_object_object_get_ex(cfg, "image", &v));
+	ck_assert_str_eq(json_object_get_string(v), IMAGE_REF);
 	json_object_put(o);
 	status_free(list, n);
 	test_rm_rf(root);
@@ -462,6 +491,7 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, test_config_changed_since_start);
 	tcase_add_test(tc, test_one_unknown_id_and_bad_state);
 	tcase_add_test(tc, test_json_shape);
+	tcase_add_test(tc, test_image);
 	tcase_add_test(tc, test_parse_lxc_info);
 	tcase_add_test(tc, test_lxc_running);
 	tcase_add_test(tc, test_lxc_query_unknown_container);
