@@ -29,12 +29,16 @@ static const struct root roots[] = {
 	{ "--sys-dir", "LXCRI_SYS_DIR", "/sys", offsetof(struct lxcri_paths, sys_dir) },
 	{ "--pve-lock-dir", "LXCRI_PVE_LOCK_DIR", "/run/lock/lxc",
 	  offsetof(struct lxcri_paths, pve_lock_dir) },
+	{ "--images-dir", "LXCRI_IMAGES_DIR", "/var/lib/lxcri/images",
+	  offsetof(struct lxcri_paths, images_dir) },
 };
 
 const char *const paths_option_names[] = {
-	"--pve-dir=DIR",  "--etc-dir=DIR",	  "--run-dir=DIR",
-	"--lxc-path=DIR", "--lxc-config-dir=DIR", "--libexec-dir=DIR",
-	"--sys-dir=DIR",  "--pve-lock-dir=DIR",	  NULL,
+	"--pve-dir=DIR",	"--etc-dir=DIR",
+	"--run-dir=DIR",	"--lxc-path=DIR",
+	"--lxc-config-dir=DIR", "--libexec-dir=DIR",
+	"--sys-dir=DIR",	"--pve-lock-dir=DIR",
+	"--images-dir=DIR",	NULL,
 };
 
 static int root_set(struct lxcri_paths *p, const struct root *r, const char *value)

@@ -23,6 +23,8 @@ struct lxcri_paths {
 	char sys_dir[PATH_MAX];	       /* /sys (LSM state)     --sys-dir        LXCRI_SYS_DIR */
 	char pve_lock_dir[PATH_MAX];   /* /run/lock/lxc (PVE's config locks) --pve-lock-dir
 					  LXCRI_PVE_LOCK_DIR */
+	char images_dir[PATH_MAX];     /* /var/lib/lxcri/images (the OCI image store) --images-dir
+					  LXCRI_IMAGES_DIR */
 };
 
 /* Defaults, then the environment. -ENAMETOOLONG names no variable: the caller says which. */

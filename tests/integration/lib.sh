@@ -26,11 +26,12 @@ export LXCRI_LOG_SOCKET=$T/log.sock
 # The lxcri command and the hook's options, pointed at the test roots
 # (pve_use_node points them at a node of a simulated cluster).
 PVE_LOCKS=$T/pvelock # PVE's config locks (/run/lock/lxc)
+IMAGES=$T/images     # the OCI image store (/var/lib/lxcri/images)
 harness_roots() {
 	LXCRI=("$BUILD/lxcri" --etc-dir="$ETC" --run-dir="$RUN" --pve-dir="$PVE"
 		--libexec-dir="$BUILD" --lxc-config-dir="$LXCCONF" --lxc-path="$LXCPATH"
-		--pve-lock-dir="$PVE_LOCKS")
-	HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH --pve-lock-dir=$PVE_LOCKS"
+		--pve-lock-dir="$PVE_LOCKS" --images-dir="$IMAGES")
+	HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH --pve-lock-dir=$PVE_LOCKS --images-dir=$IMAGES"
 }
 harness_roots
 PASSED=0 FAILED=0 SKIPPED=0

@@ -19,6 +19,9 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(p.lxc_config_dir, "/usr/share/lxc/config");
 	ck_assert_str_eq(p.libexec_dir, "/usr/libexec/lxcri");
 	ck_assert_str_eq(p.sys_dir, "/sys");
+	ck_assert_str_eq(p.images_dir, "/var/lib/lxcri/images");
+	ck_assert_int_eq(paths_parse_option(&p, "--images-dir=/srv/images"), 1);
+	ck_assert_str_eq(p.images_dir, "/srv/images");
 }
 END_TEST
 
