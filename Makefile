@@ -60,11 +60,11 @@ IMAGE_LIBS = $(CURL_LIBS) $(CRYPTO_LIBS) $(ARCHIVE_LIBS) $(JSONC_LIBS)
 # each archive whole against exactly those (the `layers` target, part of
 # `all`), so a call upward or sideways fails it.
 .DEFAULT_GOAL := all
-LAYERS := basic config image shared pve lsm netlink net port ocihooks hook cli
+LAYERS := basic config shared image pve lsm netlink net port ocihooks hook cli
 layer_dir = $(if $(filter cli,$(1)),cli,lib/$(1))
 LAYER_USES_basic :=
 LAYER_USES_config := basic
-LAYER_USES_image := basic
+LAYER_USES_image := shared basic
 LAYER_USES_shared := basic
 LAYER_USES_pve := shared basic
 LAYER_USES_lsm := shared config basic
@@ -92,7 +92,7 @@ layer_srcs = $(filter-out cli/lxcri.c,$(sort $(wildcard $(call layer_dir,$(1))/*
 # The archives of layers $(1) under build dir $(2), in link order (the list's).
 archives = $(foreach l,$(1),$(2)/lib$(l).a)
 LIB_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
-ALL_LAYERS_TOP_DOWN := cli hook ocihooks port net netlink lsm pve shared image config basic
+ALL_LAYERS_TOP_DOWN := cli hook ocihooks port net netlink lsm pve image shared config basic
 LIBS_ALL = $(LAYER_LIBS_cli)
 
 # An archive is made again when a file of its folder comes or goes (the
