@@ -26,10 +26,21 @@ void settings_init(struct settings *s)
 		.cni_timeout_ms = 20 * 1000,
 		.port_table = "lxcri",
 		.port_address_timeout_ms = 120 * 1000,
+		.registry_insecure = "",
+		.registry_certs_dir = "/etc/containers/certs.d",
+		.image_pull_jobs = 4,
 	};
 }
 
-enum setting_kind { SETTING_LEVEL, SETTING_SECONDS, SETTING_DIR, SETTING_DIR_LIST, SETTING_NAME };
+enum setting_kind {
+	SETTING_LEVEL,
+	SETTING_SECONDS,
+	SETTING_DIR,
+	SETTING_DIR_LIST,
+	SETTING_NAME,
+	SETTING_HOST_LIST,
+	SETTING_JOBS,
+};
 
 static const struct setting_def {
 	const char *key;
@@ -45,7 +56,20 @@ static const struct setting_def {
 	{ "port-table", SETTING_NAME, offsetof(struct settings, port_table) },
 	{ "port-address-timeout", SETTING_SECONDS,
 	  offsetof(struct settings, port_address_timeout_ms) },
+	{ "registry-insecure", SETTING_HOST_LIST, offsetof(struct settings, registry_insecure) },
+	{ "registry-certs-dir", SETTING_DIR, offsetof(struct settings, registry_certs_dir) },
+	{ "image-pull-jobs", SETTING_JOBS, offsetof(struct settings, image_pull_jobs) },
 };
+
+/* The size of each text setting's field, where it is not PATH_MAX. */
+static size_t setting_size(const struct setting_def *def)
+{
+	if (def->offset == offsetof(struct settings, registry_insecure))
+		return sizeof(((struct settings *)NULL)->registry_insecure);
+	if (def->offset == offsetof(struct settings, port_table))
+		return sizeof(((struct settings *)NULL)->port_table);
+	return PATH_MAX;
+}
 
 /* An nftables table name as lib/port/portfwd takes it: a letter, then letters, digits and '_', at
  * most 63. */
@@ -58,6 +82,62 @@ static bool nft_name_valid(const char *value)
 		return false;
 	return strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
 	       n;
+}
+
+/*
+ * A registry as an image reference names it: a host name or an IPv4
+ * address, or an IPv6 one in brackets, then an optional ":port".
+ */
+static bool registry_host_valid(const char *host, size_t n)
+{
+	size_t i = 0, colon;
+	uint32_t port;
+	char buf[8];
+
+	if (n == 0 || n > 255)
+		return false;
+	if (host[0] == '[') {
+		while (i < n && host[i] != ']')
+			i++;
+		if (i == n || i == 1 || strspn(host + 1, "0123456789abcdefABCDEF:.") < i - 1)
+			return false;
+		i++;
+	} else {
+		i = strspn(host,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (i == 0 || host[0] == '-' || host[0] == '.')
+			return false;
+	}
+	if (i == n)
+		return true;
+	colon = i;
+	if (host[colon] != ':' || n - colon - 1 == 0 || n - colon - 1 >= sizeof(buf))
+		return false;
+	memcpy(buf, host + colon + 1, n - colon - 1);
+	buf[n - colon - 1] = '\0';
+	return parse_uint32(buf, 1, 65535, &port) == 0;
+}
+
+/* Registries separated by ',' (blanks around them are allowed). */
+static bool host_list_valid(const char *value)
+{
+	const char *p = value;
+
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, ", \t");
+		if (!registry_host_valid(p, n))
+			return false;
+		p += n;
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return true;
+		if (*p != ',')
+			return false;
+		p++;
+	}
 }
 
 /* Each ':'-separated part an absolute path (the CNI plugin path). */
@@ -88,7 +168,7 @@ static int setting_set(struct reader *rd, const struct setting_def *def, const c
 		{ "debug", LOG_DEBUG },
 	};
 	char q[ESCAPE_BUFSIZE], *field = (char *)result + def->offset;
-	uint32_t seconds;
+	uint32_t seconds, number;
 	size_t i;
 
 	escape_for_message(value, q, sizeof(q));
@@ -112,6 +192,21 @@ static int setting_set(struct reader *rd, const struct setting_def *def, const c
 					   q, def->key);
 		*(unsigned *)(void *)field = seconds * 1000;
 		return 0;
+	case SETTING_JOBS:
+		if (parse_uint32(value, 1, 16, &number) < 0)
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected a number "
+					   "from 1 to 16",
+					   q, def->key);
+		*(unsigned *)(void *)field = number;
+		return 0;
+	case SETTING_HOST_LIST:
+		if (!host_list_valid(value))
+			return reader_fail(rd, -EINVAL,
+					   "Invalid value '%s' for '%s': expected registries "
+					   "(host[:port]) separated by ','",
+					   q, def->key);
+		break;
 	case SETTING_DIR:
 		if (!valid_absolute_path(value))
 			return reader_fail(rd, -EINVAL,
@@ -134,7 +229,7 @@ static int setting_set(struct reader *rd, const struct setting_def *def, const c
 			    q, def->key);
 		break;
 	}
-	if (strlen(value) >= PATH_MAX)
+	if (strlen(value) >= setting_size(def))
 		return reader_fail(rd, -ENAMETOOLONG, "Value of '%s' is too long", def->key);
 	strcpy(field, value);
 	return 0;
@@ -206,4 +301,20 @@ int settings_load_host(const struct lxcri_paths *p, struct settings *s, struct l
 	if (r < 0)
 		return error_set(err, r, "Path of the settings file is too long");
 	return settings_load(path, s, err);
+}
+
+bool settings_registry_insecure(const struct settings *s, const char *registry)
+{
+	size_t len = strlen(registry);
+
+	for (const char *p = s->registry_insecure; *p;) {
+		size_t n;
+
+		p += strspn(p, " \t,");
+		n = strcspn(p, ", \t");
+		if (n > 0 && n == len && strncmp(p, registry, n) == 0)
+			return true;
+		p += n;
+	}
+	return false;
 }

@@ -8,6 +8,7 @@
  */
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/basic/error.h"
@@ -28,6 +29,14 @@ struct settings {
 	 * whose target address is not known at start-host (ip=dhcp) waits for it.
 	 */
 	unsigned port_address_timeout_ms;
+	/*
+	 * registry-insecure: registries (host[:port], as image references name
+	 * them) reached over plain HTTP, separated by ','; none by default.
+	 */
+	char registry_insecure[1024];
+	/* registry-certs-dir: <dir>/<host[:port]>/ca.crt is trusted beside the system CAs */
+	char registry_certs_dir[PATH_MAX];
+	unsigned image_pull_jobs; /* image-pull-jobs: layers fetched at once, 1..16 (4) */
 };
 void settings_init(struct settings *s);
 /* Starts from the defaults; *s is only written on success. */
@@ -42,3 +51,5 @@ int settings_load(const char *path, struct settings *s, struct lxcri_error *err)
  * long".
  */
 int settings_load_host(const struct lxcri_paths *p, struct settings *s, struct lxcri_error *err);
+/* Whether registry-insecure names registry ("127.0.0.1:5000"), exactly. */
+bool settings_registry_insecure(const struct settings *s, const char *registry);

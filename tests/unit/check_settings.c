@@ -63,6 +63,24 @@ START_TEST(test_settings)
 	ck_assert_uint_eq(s.port_address_timeout_ms, 120000);
 	ck_assert_int_eq(settings_text("port-address-timeout: 2", &s, &err), 0);
 	ck_assert_uint_eq(s.port_address_timeout_ms, 2000);
+	/* Registries: plain HTTP only for those listed; the CA directory; parallel layers. */
+	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
+	ck_assert_str_eq(s.registry_insecure, "");
+	ck_assert_str_eq(s.registry_certs_dir, "/etc/containers/certs.d");
+	ck_assert_uint_eq(s.image_pull_jobs, 4);
+	ck_assert(!settings_registry_insecure(&s, "127.0.0.1:5000"));
+	ck_assert_int_eq(settings_text("registry-insecure: 127.0.0.1:5000, registry.lan,[::1]:80\n"
+				       "registry-certs-dir: /srv/certs\nimage-pull-jobs: 16",
+				       &s, &err),
+			 0);
+	ck_assert(settings_registry_insecure(&s, "127.0.0.1:5000"));
+	ck_assert(settings_registry_insecure(&s, "registry.lan"));
+	ck_assert(settings_registry_insecure(&s, "[::1]:80"));
+	ck_assert(!settings_registry_insecure(&s, "127.0.0.1"));
+	ck_assert(!settings_registry_insecure(&s, "registry.la"));
+	ck_assert(!settings_registry_insecure(&s, "127.0.0.1:500"));
+	ck_assert_str_eq(s.registry_certs_dir, "/srv/certs");
+	ck_assert_uint_eq(s.image_pull_jobs, 16);
 
 	static const struct {
 		const char *text, *message;
@@ -100,6 +118,21 @@ START_TEST(test_settings)
 		{ "port-table: lxcri-2", "l.conf:1: Invalid value 'lxcri-2' for 'port-table'" },
 		{ "port-table: lxcri;flush",
 		  "l.conf:1: Invalid value 'lxcri;flush' for 'port-table'" },
+		{ "registry-insecure: http://r.lan",
+		  "l.conf:1: Invalid value 'http://r.lan' for 'registry-insecure': expected "
+		  "registries (host[:port]) separated by ','" },
+		{ "registry-insecure: r.lan,,s.lan",
+		  "l.conf:1: Invalid value 'r.lan,,s.lan' for 'registry-insecure'" },
+		{ "registry-insecure: r.lan:0", "l.conf:1: Invalid value 'r.lan:0'" },
+		{ "registry-insecure: r.lan:65536", "l.conf:1: Invalid value 'r.lan:65536'" },
+		{ "registry-insecure: r.lan/path", "l.conf:1: Invalid value 'r.lan/path'" },
+		{ "registry-insecure: [::1", "l.conf:1: Invalid value '[::1'" },
+		{ "registry-insecure: -r.lan", "l.conf:1: Invalid value '-r.lan'" },
+		{ "registry-certs-dir: certs", "l.conf:1: Invalid value 'certs' for "
+					       "'registry-certs-dir': expected an absolute path" },
+		{ "image-pull-jobs: 0", "l.conf:1: Invalid value '0' for 'image-pull-jobs': "
+					"expected a number from 1 to 16" },
+		{ "image-pull-jobs: 17", "l.conf:1: Invalid value '17' for 'image-pull-jobs'" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		settings_init(&s);
