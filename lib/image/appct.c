@@ -141,9 +141,9 @@ int appct_lxc_config(const struct appct *a, char **ret, struct lxcri_error *err)
 	/* The image's process: lxcri-init reads it; the file is ours, read-only inside. */
 	fprintf(f, "lxc.init.cmd = %s %s\n", APPCT_INIT_PATH, APPCT_PROCESS_PATH);
 	fprintf(f, "lxc.mount.entry = %s %s none ro,bind,create=file 0 0\n", a->init_path,
-		APPCT_INIT_PATH + 1);
+		&APPCT_INIT_PATH[1]);
 	fprintf(f, "lxc.mount.entry = %s/%s %s none ro,bind,create=file 0 0\n", a->lxc_dir,
-		APPCT_PROCESS_FILE, APPCT_PROCESS_PATH + 1);
+		APPCT_PROCESS_FILE, &APPCT_PROCESS_PATH[1]);
 	fprintf(f, "lxc.signal.halt = %s\n", halt);
 	if (fclose(TAKE_PTR(f)) != 0)
 		return error_oom(err);
