@@ -666,6 +666,73 @@ START_TEST(test_docker_registry_basic_auth)
 }
 END_TEST
 
+#define OPENSSL(...)                                                                               \
+	ck_assert_ptr_nonnull(                                                                     \
+	    test_run_output((const char *const[]){ "/usr/bin/openssl", __VA_ARGS__, NULL }))
+
+START_TEST(test_tls_certs_d)
+{
+	_cleanup_free_ char *dir = test_tmpdir();
+	_cleanup_free_ char *ca_key = test_path(dir, "ca.key"), *ca = test_path(dir, "ca.crt");
+	_cleanup_free_ char *key = test_path(dir, "srv.key"), *csr = test_path(dir, "srv.csr");
+	_cleanup_free_ char *crt = test_path(dir, "srv.crt"), *ext = test_path(dir, "ext.cnf");
+	_cleanup_free_ char *certs = test_path(dir, "certs.d"), *nofile = test_path(dir, "none");
+	char host[64], hostdir[PATH_MAX], text[PATH_MAX], refs[256];
+	struct lxcri_error err = { 0 };
+	struct registry_client *c = NULL;
+	struct image_ref ref;
+	int port;
+	pid_t reg;
+
+	if (access("/usr/bin/docker-registry", X_OK) != 0 ||
+	    access("/usr/bin/openssl", X_OK) != 0) {
+		test_skip(__func__, "no docker-registry or openssl");
+		return;
+	}
+	OPENSSL("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+		"-days", "1", "-subj", "/CN=lxcri test CA");
+	OPENSSL("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj",
+		"/CN=127.0.0.1");
+	test_write_file(ext, "subjectAltName=IP:127.0.0.1\n");
+	OPENSSL("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out",
+		crt, "-days", "1", "-extfile", ext);
+	reg = test_docker_registry_start_tls(dir, NULL, crt, key, &port);
+	ck_assert_msg(reg > 0, "docker-registry did not start");
+	ck_assert_int_eq(registry_global_init(&err), 0);
+	snprintf(host, sizeof(host), "127.0.0.1:%d", port);
+	snprintf(refs, sizeof(refs), "%s/app:latest", host);
+	ck_assert_int_eq(image_ref_parse(refs, &ref, &err), 0);
+	char *files[] = { nofile, NULL };
+	struct registry_options o = { .certs_dir = certs, .auth_files = files };
+
+	/* The system CAs alone do not know the registry's. */
+	ck_assert_int_eq(registry_client_new(&ref, &o, &c, &err), 0);
+	ck_assert_int_eq(registry_ping(c, &err), -EPROTO);
+	ck_assert_msg(strstr(err.message, host), "%s", err.message);
+	registry_client_free(c);
+
+	/* With certs.d/<host>/ca.crt, it is verified (over https: not listed as insecure). */
+	snprintf(hostdir, sizeof(hostdir), "%s/%s", certs, host);
+	ck_assert_int_eq(mkdir(certs, 0755), 0);
+	ck_assert_int_eq(mkdir(hostdir, 0755), 0);
+	snprintf(text, sizeof(text), "%s/ca.crt", hostdir);
+	ck_assert_int_eq(link(ca, text), 0);
+	ck_assert_int_eq(registry_client_new(&ref, &o, &c, &err), 0);
+	ck_assert_msg(registry_ping(c, &err) == 0, "%s", err.message);
+	registry_client_free(c);
+
+	/* Listed as insecure, the client speaks plain HTTP, which a TLS server refuses. */
+	char *insecure[] = { host, NULL };
+	o.insecure = insecure;
+	ck_assert_int_eq(registry_client_new(&ref, &o, &c, &err), 0);
+	ck_assert_int_lt(registry_ping(c, &err), 0);
+	registry_client_free(c);
+
+	test_docker_registry_stop(reg);
+	test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *registry_suite(void)
 {
 	Suite *s = suite_create("registry");
@@ -683,6 +750,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, test_parallel_blobs);
 	tcase_add_test(tc, test_docker_registry_pull);
 	tcase_add_test(tc, test_docker_registry_basic_auth);
+	tcase_add_test(tc, test_tls_certs_d);
 	suite_add_tcase(s, tc);
 	return s;
 }

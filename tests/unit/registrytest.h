@@ -347,10 +347,12 @@ static inline char *test_server_log(const struct test_server *s)
 
 /*
  * Debian's docker-registry, storing under <dir>/storage, on a free port of
- * 127.0.0.1 (*ret_port), with htpasswd (a path) for Basic auth or NULL.
+ * 127.0.0.1 (*ret_port), with htpasswd (a path) for Basic auth or NULL, and
+ * TLS with cert and key (paths) or plain HTTP (NULL).
  * Returns its pid once /v2/ answers; false-y 0 if it does not start.
  */
-static inline pid_t test_docker_registry_start(const char *dir, const char *htpasswd, int *ret_port)
+static inline pid_t test_docker_registry_start_tls(const char *dir, const char *htpasswd,
+						   const char *cert, const char *key, int *ret_port)
 {
 	char config[PATH_MAX], text[2048], logpath[PATH_MAX];
 	int fd = test_listen(ret_port);
@@ -364,8 +366,11 @@ static inline pid_t test_docker_registry_start(const char *dir, const char *htpa
 		 "storage:\n  filesystem:\n    rootdirectory: %s/storage\n"
 		 "  delete:\n    enabled: true\n"
 		 "http:\n  addr: 127.0.0.1:%d\n"
+		 "%s%s%s%s%s"
 		 "%s%s%s",
-		 dir, *ret_port, htpasswd ? "auth:\n  htpasswd:\n    realm: test\n    path: " : "",
+		 dir, *ret_port, cert ? "  tls:\n    certificate: " : "", cert ? cert : "",
+		 cert ? "\n    key: " : "", key ? key : "", key ? "\n" : "",
+		 htpasswd ? "auth:\n  htpasswd:\n    realm: test\n    path: " : "",
 		 htpasswd ? htpasswd : "", htpasswd ? "\n" : "");
 	test_write_file(config, text);
 	snprintf(logpath, sizeof(logpath), "%s/registry.log", dir);
@@ -400,6 +405,11 @@ static inline pid_t test_docker_registry_start(const char *dir, const char *htpa
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return 0;
+}
+
+static inline pid_t test_docker_registry_start(const char *dir, const char *htpasswd, int *ret_port)
+{
+	return test_docker_registry_start_tls(dir, htpasswd, NULL, NULL, ret_port);
 }
 
 static inline void test_docker_registry_stop(pid_t pid)
