@@ -211,7 +211,8 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c $(DEPS_STAMP) $(LIB_ASAN)
 		$(CHECK_LIBS) $(LIBS_ALL)
 
 TEST_TOOLS := $(BUILD)/tests/logsink $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool \
-	$(BUILD)/tests/hostilehook $(BUILD)/tests/pmxcfs-sim
+	$(BUILD)/tests/hostilehook $(BUILD)/tests/pmxcfs-sim $(BUILD)/tests/tokenserver \
+	$(BUILD)/tests/maketar
 
 $(BUILD)/tests/logsink: tests/integration/logsink.c
 	@mkdir -p $(dir $@)
@@ -221,6 +222,16 @@ $(BUILD)/tests/logsink: tests/integration/logsink.c
 $(BUILD)/tests/pmxcfs-sim: tests/pmxcfs/pmxcfs-sim.c lib/basic/cleanup.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(FUSE_LIBS)
+
+# The image tests' registry: its Bearer token server, and the writer of
+# layer tars that no image builder would write (the hostile images).
+$(BUILD)/tests/tokenserver: tests/integration/tokenserver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CRYPTO_LIBS) $(JSONC_LIBS)
+
+$(BUILD)/tests/maketar: tests/integration/maketar.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVE_LIBS)
 
 # Static: they run inside busybox containers, which have no libc.
 $(BUILD)/tests/udptool $(BUILD)/tests/syscalltool $(BUILD)/tests/hostilehook: $(BUILD)/tests/%: tests/integration/%.c
