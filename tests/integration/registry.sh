@@ -97,7 +97,7 @@ registry_make_certs() {
 # The token server, on a port of its own choosing; its key's certificate is
 # the registry's rootcertbundle.
 registry_start_tokenserver() {
-	local d=$REGISTRY_DIR i
+	local d=$REGISTRY_DIR
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/token.key" -out "$d/token.crt" \
 		-subj "/CN=lxcri test token issuer" -days 2 2>>"$d/openssl.log" || return 1
 	: >"$d/token.log"
@@ -106,7 +106,7 @@ registry_start_tokenserver() {
 		--issuer "$REGISTRY_ISSUER" --service "$REGISTRY_SERVICE" </dev/null >"$d/tokenserver.out" 2>&1 &
 	TOKENSERVER_PID=$!
 	echo "$TOKENSERVER_PID" >>"$REGISTRY_PIDS"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -s "$d/token.port" ] && break
 		kill -0 "$TOKENSERVER_PID" 2>/dev/null || break
 		sleep 0.05
@@ -165,9 +165,11 @@ registry_listen_port() { # pid
 }
 
 registry_start() { # mode words
-	local w i code
-	REGISTRY_TLS=0 REGISTRY_AUTH=plain REGISTRY_PORT= TOKENSERVER_PORT= TOKENSERVER_PID=
-	for w in $*; do
+	local w code words curl_opts
+	REGISTRY_TLS=0 REGISTRY_AUTH=plain REGISTRY_PORT='' TOKENSERVER_PORT='' TOKENSERVER_PID=''
+	# "tls basic" as one argument or two.
+	read -ra words <<<"$*"
+	for w in "${words[@]}"; do
 		case $w in
 		plain) ;;
 		basic | token) REGISTRY_AUTH=$w ;;
@@ -188,7 +190,7 @@ registry_start() { # mode words
 	/usr/bin/docker-registry serve "$REGISTRY_DIR/config.yml" </dev/null >"$REGISTRY_DIR/registry.log" 2>&1 &
 	REGISTRY_PID=$!
 	echo "$REGISTRY_PID" >>"$REGISTRY_PIDS"
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		kill -0 "$REGISTRY_PID" 2>/dev/null || break
 		REGISTRY_PORT=$(registry_listen_port "$REGISTRY_PID")
 		[ -n "$REGISTRY_PORT" ] && break
@@ -200,8 +202,9 @@ registry_start() { # mode words
 		cp "$REGISTRY_DIR/ca.crt" "$(registry_cert_dir)/ca.crt"
 	fi
 	# Listening is not serving yet: wait for /v2/ to answer (401 with auth on).
-	for i in $(seq 100); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' $(registry_curl_opts) "$(registry_url)/v2/")
+	mapfile -t curl_opts < <(registry_curl_opts)
+	for _ in $(seq 100); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' "${curl_opts[@]}" "$(registry_url)/v2/")
 		[[ "$code" == 200 || "$code" == 401 ]] && return 0
 		sleep 0.05
 	done
@@ -211,10 +214,9 @@ registry_start() { # mode words
 # Ends a process of ours and waits for it: our child is reaped, another's
 # (started by a test's subshell since gone) is waited for until it is gone.
 registry_end_pid() { # pid
-	local i
 	kill "$1" 2>/dev/null || return 0
 	wait "$1" 2>/dev/null && return 0
-	for i in $(seq 40); do
+	for _ in $(seq 40); do
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.05
 	done
@@ -230,7 +232,7 @@ registry_stop() {
 		{ grep -vx "$pid" "$REGISTRY_PIDS" 2>/dev/null || true; } >"$REGISTRY_PIDS.new"
 		mv "$REGISTRY_PIDS.new" "$REGISTRY_PIDS"
 	done
-	REGISTRY_PID= TOKENSERVER_PID=
+	REGISTRY_PID='' TOKENSERVER_PID=''
 	return 0
 }
 

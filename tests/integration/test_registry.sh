@@ -15,7 +15,9 @@ need_tools() {
 }
 
 v2_code() { # [curl options...]: the HTTP status of GET /v2/
-	curl -s -o /dev/null -w '%{http_code}' $(registry_curl_opts) "$@" "$(registry_url)/v2/"
+	local opts
+	mapfile -t opts < <(registry_curl_opts)
+	curl -s -o /dev/null -w '%{http_code}' "${opts[@]}" "$@" "$(registry_url)/v2/"
 }
 
 # skopeo's options for this registry without the credentials.
@@ -223,7 +225,9 @@ pushed_images_are_what_they_say() {
 
 # The media type the registry serves a test image's manifest with.
 remote_media_type() { # name
-	curl -s -o /dev/null -w '%{content_type}' $(registry_curl_opts) \
+	local opts
+	mapfile -t opts < <(registry_curl_opts)
+	curl -s -o /dev/null -w '%{content_type}' "${opts[@]}" \
 		-H 'Accept: application/vnd.oci.image.manifest.v1+json' \
 		-H 'Accept: application/vnd.oci.image.index.v1+json' \
 		-H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
