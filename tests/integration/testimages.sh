@@ -40,8 +40,8 @@
 #   hostile-absolute        a layer with "/tmp/lxcri-hostile-canary"
 #   hostile-symlink         one layer: "evil -> /tmp", then "evil/lxcri-hostile-canary"
 #   hostile-symlink-layers  the symlink in layer 1, the file through it in layer 2
-#   hostile-hardlink        hardlinks "hard-passwd" to "/etc/passwd" and
-#                           "hard-shadow" to "../../etc/shadow"
+#   hostile-hardlink        a file "ok", then hardlinks "hard-passwd" to
+#                           "/etc/passwd" and "hard-shadow" to "../../etc/shadow"
 # Each canary file holds "lxcri-hostile-canary".
 
 TESTIMAGES="multi zstd schema2 multiarch hostile-dotdot hostile-absolute hostile-symlink hostile-symlink-layers hostile-hardlink"
@@ -236,7 +236,7 @@ testimages_make() { # dir
 }
 
 testimages_build() {
-	local hash tmp rc
+	local hash tmp rc old
 	[ -x "$BUILD/tests/maketar" ] || fail "no $BUILD/tests/maketar (make $BUILD/tests/maketar)" || return 1
 	hash=$(cat "$TESTIMAGES_SELF" "$TOP/tests/integration/maketar.c" | sha256sum | cut -c1-12)
 	TESTIMAGES_DIR=$BUILD/tests/testimages-$hash
@@ -251,6 +251,10 @@ testimages_build() {
 		if [ $rc -eq 0 ]; then
 			mv "$tmp" "$TESTIMAGES_DIR"
 			rm -f "$tmp.log"
+			# The images of earlier versions of this file go (not a builder's temp dir).
+			for old in "$BUILD"/tests/testimages-*; do
+				[[ "$old" == "$TESTIMAGES_DIR" || "$old" == *.tmp-* ]] || rm -rf "$old"
+			done
 		else
 			echo "building the test images failed:" >&2
 			tail -n 30 "$tmp.log" >&2
