@@ -27,7 +27,6 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup)
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURLU *, curl_url_cleanup)
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURLM *, curl_multi_cleanup)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
 
 static void curl_freep(char **p)
 {
@@ -643,7 +642,6 @@ static int token_fetch(struct registry_client *c, const char *repo, struct lxcri
 	_cleanup_(curl_easy_cleanupp) CURL *e = NULL;
 	_cleanup_(curl_url_cleanupp) CURLU *u = NULL;
 	_cleanup_(curl_freep) char *url = NULL;
-	_cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
 	_cleanup_free_ char *form = NULL;
 	struct transfer t = { .c = c, .to_memory = true, .max = TOKEN_MAX, .foreign = true };
 	char qb[ESCAPE_BUFSIZE], qr[ESCAPE_BUFSIZE], detail[512], who[1200];
