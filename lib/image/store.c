@@ -807,7 +807,7 @@ static const char *descriptor_name(struct json_object *d)
 /* Reads mediaType (may be missing: ""), digest and size of a descriptor. */
 static int descriptor_parse(struct json_object *o, struct store_descriptor *ret)
 {
-	struct json_object *mt, *dg, *sz;
+	struct json_object *mt, *dg, *sz, *a, *id;
 	const char *media = "";
 
 	if (!json_object_is_type(o, json_type_object) ||
@@ -826,6 +826,14 @@ static int descriptor_parse(struct json_object *o, struct store_descriptor *ret)
 	snprintf(ret->media_type, sizeof(ret->media_type), "%s", media);
 	memcpy(ret->digest, json_object_get_string(dg), DIGEST_SIZE);
 	ret->size = (uint64_t)json_object_get_int64(sz);
+	ret->index_digest[0] = '\0';
+	if (json_object_object_get_ex(o, "annotations", &a) &&
+	    json_object_object_get_ex(a, STORE_INDEX_DIGEST_ANNOTATION, &id)) {
+		if (!json_object_is_type(id, json_type_string) ||
+		    !digest_valid(json_object_get_string(id)))
+			return -EBADMSG;
+		memcpy(ret->index_digest, json_object_get_string(id), DIGEST_SIZE);
+	}
 	return 0;
 }
 
@@ -916,6 +924,9 @@ static int index_change(struct store *s, const char *name, const struct store_de
 		    json_add_string(entry, "digest", add->digest) < 0 ||
 		    json_add(entry, "size", json_object_new_int64((int64_t)add->size)) < 0 ||
 		    json_add_string(annotations, STORE_REF_NAME_ANNOTATION, name) < 0 ||
+		    (add->index_digest[0] &&
+		     json_add_string(annotations, STORE_INDEX_DIGEST_ANNOTATION,
+				     add->index_digest) < 0) ||
 		    json_add(entry, "annotations", TAKE_PTR(annotations)) < 0 ||
 		    json_object_array_add(manifests, json_object_get(entry)) < 0)
 			return error_oom(err);
@@ -930,6 +941,8 @@ int store_tag(struct store *s, const char *name, const struct store_descriptor *
 		return invalid_name(name, err);
 	if (!digest_valid(d->digest))
 		return invalid_digest(d->digest, err);
+	if (d->index_digest[0] && !digest_valid(d->index_digest))
+		return invalid_digest(d->index_digest, err);
 	if (!d->media_type[0] || d->size > INT64_MAX)
 		return error_set(err, -EINVAL,
 				 "Failed to tag '%s': the descriptor needs a media type and a size",

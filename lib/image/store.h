@@ -39,8 +39,10 @@
 
 #define STORE_LAYOUT_VERSION	  "1.0.0"
 #define STORE_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
-#define STORE_REF_NAME_MAX	  512
-#define STORE_MEDIA_TYPE_MAX	  255
+/* The digest the registry gave for the name, when that was an index. */
+#define STORE_INDEX_DIGEST_ANNOTATION "org.lxcri.index.digest"
+#define STORE_REF_NAME_MAX	      512
+#define STORE_MEDIA_TYPE_MAX	      255
 
 /* store_open() flags. */
 #define STORE_CREATE 1u /* make the directory and an empty layout if there is none */
@@ -61,6 +63,12 @@ struct store_descriptor {
 	char media_type[STORE_MEDIA_TYPE_MAX + 1];
 	char digest[DIGEST_SIZE];
 	uint64_t size;
+	/*
+	 * The index (multi-platform manifest list) the image was selected from
+	 * for this host's platform, as the registry names the tag; "" when the
+	 * tag named the manifest itself. Kept as an annotation of the entry.
+	 */
+	char index_digest[DIGEST_SIZE];
 };
 
 struct store_entry {

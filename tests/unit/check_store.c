@@ -468,6 +468,21 @@ START_TEST(test_tags)
 	names_in(tmp, ".", names, sizeof(names));
 	ck_assert_ptr_null(strstr(names, ".index.json."));
 
+	ck_assert_str_eq(got.index_digest, "");
+
+	/* The index a platform's manifest came from is kept beside the name, and read back. */
+	b = descriptor(MANIFEST, ABC, 3);
+	memcpy(b.index_digest, ABD, DIGEST_SIZE);
+	ck_assert_int_eq(store_tag(s, NAME, &b, &err), 0);
+	ck_assert_int_eq(store_resolve(s, NAME, &got, &err), 0);
+	ck_assert_str_eq(got.digest, ABC);
+	ck_assert_str_eq(got.index_digest, ABD);
+	free(text);
+	text = read_text(index_path);
+	ck_assert_ptr_nonnull(strstr(text, "\"org.lxcri.index.digest\":\"" ABD "\""));
+	ck_assert_int_eq(store_resolve(s, "other:1", &got, &err), 0);
+	ck_assert_str_eq(got.index_digest, "");
+
 	ck_assert_int_eq(store_untag(s, NAME, &err), 0);
 	ck_assert_int_eq(store_resolve(s, NAME, &got, &err), -ENOENT);
 	ck_assert_int_eq(store_resolve(s, "other:1", &got, &err), 0);
@@ -482,6 +497,9 @@ START_TEST(test_tags)
 	struct store_descriptor bad = descriptor(MANIFEST, "sha256:abc", 3);
 	ck_assert_int_eq(store_tag(s, "x", &bad, &err), -EINVAL);
 	bad = descriptor("", ABC, 3);
+	ck_assert_int_eq(store_tag(s, "x", &bad, &err), -EINVAL);
+	bad = descriptor(MANIFEST, ABC, 3);
+	snprintf(bad.index_digest, sizeof(bad.index_digest), "sha256:abc");
 	ck_assert_int_eq(store_tag(s, "x", &bad, &err), -EINVAL);
 	test_rm_rf(tmp);
 }
