@@ -34,13 +34,19 @@ enum output_format { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_JSON_PRETTY };
 
 struct cli {
 	enum output_format format;
-	const char *file;    /* --file */
-	const char *host_ip; /* --host-ip (port add) */
-	const char *net;     /* --net (port add) */
-	bool dry_run;	     /* --dry-run (hooks run) */
-	bool accept_loss;    /* --accept-loss (seccomp convert) */
-	bool apply;	     /* --apply (gc) */
-	bool force;	     /* --force (config import) */
+	const char *file;     /* --file */
+	const char *host_ip;  /* --host-ip (port add) */
+	const char *net;      /* --net (port add) */
+	bool dry_run;	      /* --dry-run (hooks run) */
+	bool accept_loss;     /* --accept-loss (seccomp convert) */
+	bool apply;	      /* --apply (gc) */
+	bool force;	      /* --force (config import) */
+	const char *platform; /* --platform os/arch[/variant] (image pull) */
+	const char *username; /* --username (image login) */
+	bool password_stdin;  /* --password-stdin (image login) */
+	const char *image;    /* --image (create) */
+	const char *pull;     /* --pull missing|always|never (create) */
+	bool unprivileged;    /* --unprivileged (create) */
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;

@@ -22,6 +22,7 @@
 #include "cli/guardcmd.h"
 #include "cli/hookcmd.h"
 #include "cli/hostcheck.h"
+#include "cli/imagecmd.h"
 #include "cli/netcmd.h"
 #include "cli/portcmd.h"
 #include "cli/profilecmd.h"
@@ -81,6 +82,15 @@ static const struct command commands[] = {
 	  "lxcri seccomp convert <profile.json> [--accept-loss]" },
 	{ "guard", "add", guardcmd_do_add, "lxcri guard add <vmid>" },
 	{ "guard", "remove", guardcmd_do_remove, "lxcri guard remove <vmid>" },
+	{ "image", "pull", imagecmd_do_pull, "lxcri image pull <reference> [--platform P]" },
+	{ "image", "list", imagecmd_do_list, "lxcri image list" },
+	{ "image", "inspect", imagecmd_do_inspect, "lxcri image inspect <reference>" },
+	{ "image", "rm", imagecmd_do_rm, "lxcri image rm <reference>..." },
+	{ "image", "prune", imagecmd_do_prune, "lxcri image prune" },
+	{ "image", "login", imagecmd_do_login,
+	  "lxcri image login <registry> --username U [--password-stdin] [--file F]" },
+	{ "image", "check", imagecmd_do_check, "lxcri image check <id>" },
+	{ "image", "logout", imagecmd_do_logout, "lxcri image logout <registry> [--file F]" },
 	{ "help", NULL, do_help, "lxcri help" },
 };
 
@@ -119,6 +129,12 @@ enum {
 	OPT_NET,
 	OPT_OUTPUT_FORMAT,
 	OPT_FILE,
+	OPT_PLATFORM,
+	OPT_USERNAME,
+	OPT_PASSWORD_STDIN,
+	OPT_IMAGE,
+	OPT_PULL,
+	OPT_UNPRIVILEGED,
 	OPT_ROOT, /* one of paths_option_names */
 };
 
@@ -132,6 +148,12 @@ static const struct option cli_options[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 	{ "file", required_argument, NULL, OPT_FILE },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "username", required_argument, NULL, OPT_USERNAME },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
 };
 
 #define N_ROOT_OPTIONS 16
@@ -200,6 +222,24 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			break;
 		case OPT_FILE:
 			cli->file = optarg;
+			break;
+		case OPT_PLATFORM:
+			cli->platform = optarg;
+			break;
+		case OPT_USERNAME:
+			cli->username = optarg;
+			break;
+		case OPT_PASSWORD_STDIN:
+			cli->password_stdin = true;
+			break;
+		case OPT_IMAGE:
+			cli->image = optarg;
+			break;
+		case OPT_PULL:
+			cli->pull = optarg;
+			break;
+		case OPT_UNPRIVILEGED:
+			cli->unprivileged = true;
 			break;
 		case OPT_OUTPUT_FORMAT:
 			if (parse_format(optarg, &cli->format) < 0)

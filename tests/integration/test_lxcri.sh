@@ -131,6 +131,9 @@ completion() {
 	[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
 	printf '# a\n' | ct_config alpha
 	printf '# b\n' | ct_config beta
+	mkdir -p "$T/images"
+	printf '{"schemaVersion":2,"manifests":[{"digest":"sha256:%064d","size":1,"annotations":{"org.opencontainers.image.ref.name":"docker.io/library/busybox:latest"}}]}' 0 \
+		>"$T/images/index.json"
 	local script
 	script=$(cat <<EOS
 . /usr/share/bash-completion/bash_completion
@@ -144,6 +147,10 @@ echo "formats: \$(complete_words lxcri status --output-format '')"
 echo "export: \$(complete_words lxcri config export '')"
 echo "gc: \$(complete_words lxcri gc --)"
 echo "import: \$(complete_words lxcri config import alpha --)"
+echo "image: \$(complete_words lxcri image '')"
+echo "images: \$(complete_words lxcri --images-dir=$T/images image rm '')"
+echo "pullopt: \$(complete_words lxcri image pull x --)"
+echo "platform: \$(complete_words lxcri image pull x --platform linux/arm)"
 EOS
 )
 	local out
@@ -157,6 +164,10 @@ EOS
 	assert_contains "$(grep ids: <<<"$out")" "alpha"
 	assert_contains "$(grep ids: <<<"$out")" "beta"
 	assert_contains "$(grep formats: <<<"$out")" "json-pretty"
+	for v in pull list inspect rm prune login logout; do assert_contains "$(grep '^image:' <<<"$out")" "$v"; done
+	assert_eq "$(grep '^images:' <<<"$out")" "images: docker.io/library/busybox:latest"
+	assert_contains "$(grep pullopt: <<<"$out")" "--platform"
+	assert_eq "$(grep platform: <<<"$out")" "platform: linux/arm64 linux/arm/v7"
 }
 
 # `seccomp convert file` refuses it as invalid input (exit 3), and says each what.

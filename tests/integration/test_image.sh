@@ -1,0 +1,309 @@
+#!/bin/bash
+# lxcri image: pulls from registries of the test's own (plain, Basic, Bearer,
+# TLS) into the image store, as an admin runs them, and what the store then
+# holds as skopeo and umoci read it; the attacks on a pull (a registry that
+# sends other bytes than their digest, a killed pull, a full disk, two pulls
+# at once) and the credentials' files.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/registry.sh"
+. "$(dirname "$0")/testimages.sh"
+
+need_tools() {
+	local t
+	for t in /usr/bin/docker-registry skopeo umoci jq zstd openssl htpasswd setcap; do
+		command -v "$t" >/dev/null || skip "no $t"
+	done
+}
+
+lxcri() { "${LXCRI[@]}" "$@"; }
+
+# A registry of the given mode with the test images, and settings that reach it.
+setup() { # mode
+	need_tools
+	rm -rf "$IMAGES"
+	registry_start "$1"
+	testimages_build
+	testimages_push
+	if [ "$REGISTRY_TLS" -eq 1 ]; then
+		printf 'registry-certs-dir: %s\n' "$(registry_certs_d)" >"$ETC/lxcri.conf"
+	else
+		printf 'registry-insecure: %s\n' "$(registry_host)" >"$ETC/lxcri.conf"
+	fi
+}
+
+# The GETs of a blob the registry served.
+blob_gets() { # digest
+	grep -c "\"GET /v2/lxcri-test/[a-z0-9-]*/blobs/$1 " "$(registry_log)" || true
+}
+
+# The layer digests of a test image's manifest (of its amd64 manifest for multiarch).
+layer_digests() { # name
+	skopeo inspect --raw "$(testimage_layout "$1")" | jq -r '.layers[].digest'
+}
+
+# Verified blobs only: every file of blobs/sha256 has the digest it is named by.
+store_blobs_verified() {
+	local f
+	for f in "$IMAGES"/blobs/sha256/*; do
+		[ -f "$f" ] || continue
+		[ "$(sha256sum <"$f" | cut -d' ' -f1)" == "$(basename "$f")" ] || fail "blob $(basename "$f") is corrupt"
+	done
+}
+
+store_tags() { jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$IMAGES/index.json"; }
+
+pull_by_tag_and_digest() {
+	setup plain
+	local ref out
+	ref=$(testimage_ref multi)
+	out=$(lxcri image pull "$ref")
+	assert_contains "$out" "Pulled $ref"
+	assert_contains "$out" "Digest: $(testimage_digest multi)"
+	assert_contains "$out" "4 layers, 4 fetched"
+	# The store is an OCI layout that skopeo and umoci read as it is.
+	assert_eq "$(jq -r .imageLayoutVersion "$IMAGES/oci-layout")" 1.0.0
+	assert_eq "$(skopeo inspect "oci:$IMAGES:$ref" | jq -r .Digest)" "$(testimage_digest multi)" "skopeo's digest"
+	umoci unpack --image "$IMAGES:$ref" "$T/bundle" >/dev/null
+	assert_eq "$(cat "$T/bundle/rootfs/opt/stuff/c")" c "umoci's unpack of the store"
+	assert_missing "$T/bundle/rootfs/etc/old.conf"
+	store_blobs_verified
+	# list and inspect, in text and JSON.
+	out=$(lxcri image list)
+	assert_contains "$out" "$ref"
+	assert_eq "$(lxcri image list --output-format json | jq -r '.[0].digest')" "$(testimage_digest multi)"
+	out=$(lxcri image inspect "$ref" --output-format json)
+	assert_eq "$(jq -c .entrypoint <<<"$out")" '["/usr/bin/entry.sh"]' entrypoint
+	assert_eq "$(jq -c .cmd <<<"$out")" '["one","two words","three"]' cmd
+	assert_eq "$(jq -r .user <<<"$out")" app user
+	assert_eq "$(jq -r .working_dir <<<"$out")" /srv/app working_dir
+	assert_eq "$(jq -r .stop_signal <<<"$out")" SIGUSR1 stop_signal
+	assert_eq "$(jq -c .exposed_ports <<<"$out")" '["8080/tcp"]' exposed_ports
+	assert_eq "$(jq -c .volumes <<<"$out")" '["/data"]' volumes
+	assert_eq "$(jq -r .platform <<<"$out")" linux/amd64 platform
+	assert_eq "$(jq '.layers | length' <<<"$out")" 4 layers
+	out=$(lxcri image inspect "$ref")
+	assert_contains "$out" "Cmd:          one two words three"
+	# Pulled again: nothing fetched but the manifest, every layer GET once in all.
+	out=$(lxcri image pull "$ref" --output-format json | tail -n 1)
+	assert_eq "$(jq -r .layers_fetched <<<"$out")" 0 "layers fetched the second time"
+	local d
+	for d in $(layer_digests multi); do assert_eq "$(blob_gets "$d")" 1 "GETs of $d"; done
+	# By digest: its own tag, the same blobs.
+	ref=$(testimage_ref_digest multi)
+	out=$(lxcri image pull "$ref" --output-format json | tail -n 1)
+	assert_eq "$(jq -r .name <<<"$out")" "$ref"
+	assert_eq "$(jq -r .digest <<<"$out")" "$(testimage_digest multi)"
+	assert_eq "$(store_tags | sort | tr '\n' ' ')" "$(printf '%s\n' "$(testimage_ref multi)" "$ref" | sort | tr '\n' ' ')" tags
+	# Docker Hub's names: a short name is docker.io/library/<name>:latest.
+	out=$(lxcri image inspect busybox 2>&1) && fail "inspect of a missing image succeeded"
+	assert_contains "$out" "no image 'docker.io/library/busybox:latest'"
+}
+
+pulls_every_kind_of_manifest() {
+	setup plain
+	local out
+	# A Docker schema2 manifest, zstd layers, an OCI index.
+	out=$(lxcri image pull "$(testimage_ref schema2)" --output-format json | tail -n 1)
+	assert_eq "$(jq -r .digest <<<"$out")" "$(testimage_digest schema2)" "schema2 digest"
+	assert_eq "$(lxcri image inspect "$(testimage_ref schema2)" --output-format json | jq -r .user)" app
+	out=$(lxcri image pull "$(testimage_ref zstd)" --output-format json | tail -n 1)
+	assert_eq "$(jq -r .layers <<<"$out")" 4 "zstd layers"
+	# The index: the host's platform by default, another with --platform.
+	out=$(lxcri image pull "$(testimage_ref multiarch)" --output-format json | tail -n 1)
+	assert_eq "$(jq -r .platform <<<"$out")" linux/amd64 "default platform"
+	assert_eq "$(jq -r .digest <<<"$out")" "$(testimage_digest multiarch)" "the index's digest"
+	[ "$(jq -r .manifest <<<"$out")" != "$(testimage_digest multiarch)" ] || fail "the manifest is the index"
+	assert_eq "$(lxcri image list --output-format json | jq -r --arg n "$(testimage_ref multiarch)" \
+		'.[] | select(.name == $n) | .digest')" "$(testimage_digest multiarch)" "listed digest of multiarch"
+	out=$(lxcri image pull "$(testimage_ref multiarch)" --platform linux/arm64 --output-format json | tail -n 1)
+	assert_eq "$(jq -r .platform <<<"$out")" linux/arm64 "arm64 platform"
+	out=$(lxcri image pull "$(testimage_ref multiarch)" --platform linux/s390x 2>&1) && fail "pulled s390x"
+	assert_contains "$out" "linux/amd64"
+	assert_contains "$out" "linux/arm64/v8"
+}
+
+# A registry that sends other bytes than it names: nothing is tagged, no blob is bad.
+refuses_what_its_digest_does_not_say() {
+	setup plain
+	local ref out layer data manifest
+	ref=$(testimage_ref multi)
+	# A layer's bytes changed on the registry's disk (same size).
+	layer=$(layer_digests multi | sed -n 2p)
+	data=$(find "$REGISTRY_DIR/storage" -path "*/blobs/sha256/*/${layer#sha256:}/data")
+	assert_exists "$data"
+	printf 'X' | dd of="$data" bs=1 seek=100 conv=notrunc 2>/dev/null
+	out=$(lxcri image pull "$ref" 2>&1) && fail "pulled a corrupt layer"
+	assert_contains "$out" "$layer"
+	assert_eq "$(store_tags)" "" "tags after the refused pull"
+	assert_missing "$IMAGES/blobs/sha256/${layer#sha256:}"
+	store_blobs_verified
+	# Pulled by digest, a manifest of other content is refused.
+	manifest=$(testimage_digest zstd)
+	data=$(find "$REGISTRY_DIR/storage" -path "*/blobs/sha256/*/${manifest#sha256:}/data")
+	sed -i 's/"size":/"size" :/' "$data"
+	out=$(lxcri image pull "$(testimage_ref_digest zstd)" 2>&1) && fail "pulled a changed manifest by digest"
+	assert_contains "$out" "$manifest"
+	assert_eq "$(store_tags)" "" "tags after the refused manifest"
+	# A digest the registry does not have.
+	out=$(lxcri image pull "$(registry_host)/lxcri-test/multi@sha256:$(printf x | sha256sum | cut -d' ' -f1)" 2>&1) &&
+		fail "pulled an unknown digest"
+	assert_contains "$out" "404"
+}
+
+# A killed pull leaves partial files and no tag; the next pull resumes them.
+resumes_an_interrupted_pull() {
+	setup plain
+	local ref layer hex size out
+	ref=$(testimage_ref multi)
+	# What a pull killed in its first layer leaves: half of the blob in its partial file.
+	layer=$(layer_digests multi | head -n 1)
+	hex=${layer#sha256:}
+	size=$(stat -c %s "$TESTIMAGES_DIR/oci/blobs/sha256/$hex")
+	lxcri image pull "$(testimage_ref hostile-dotdot)" >/dev/null # makes the store
+	mkdir -p "$IMAGES/blobs/sha256/.partial"
+	head -c $((size / 2)) "$TESTIMAGES_DIR/oci/blobs/sha256/$hex" >"$IMAGES/blobs/sha256/.partial/$hex"
+	out=$(lxcri image pull "$ref" --output-format json | tail -n 1)
+	assert_eq "$(jq -r .layers_fetched <<<"$out")" 4 "layers fetched"
+	# Only the second half of that layer came over the wire.
+	local all=0 d
+	for d in $(layer_digests multi); do
+		all=$((all + $(stat -c %s "$TESTIMAGES_DIR/oci/blobs/sha256/${d#sha256:}")))
+	done
+	local fetched
+	fetched=$(jq -r .bytes_fetched <<<"$out")
+	[ "$fetched" -lt $((all - size / 2 + 4096)) ] || fail "fetched $fetched of $all bytes: not resumed"
+	store_blobs_verified
+	assert_missing "$IMAGES/blobs/sha256/.partial/$hex"
+	# A pull killed at any point: no tag, only verified blobs, and the next one completes.
+	rm -rf "$IMAGES"
+	lxcri image pull "$(testimage_ref hostile-dotdot)" >/dev/null
+	"${LXCRI[@]}" image pull "$(testimage_ref zstd)" >/dev/null 2>&1 &
+	local pid=$!
+	sleep 0.05
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	store_tags | grep -qx "$(testimage_ref zstd)" && echo "(the pull finished before the kill)"
+	store_blobs_verified
+	lxcri image pull "$(testimage_ref zstd)" >/dev/null
+	store_tags | grep -qx "$(testimage_ref zstd)" || fail "zstd not tagged after the second pull"
+	store_blobs_verified
+}
+
+# Two pulls of images that share every layer: each blob comes once.
+parallel_pulls_share_layers() {
+	setup plain
+	local a b
+	lxcri image pull "$(testimage_ref multi)" --output-format json >"$T/a.out" 2>&1 &
+	a=$!
+	lxcri image pull "$(testimage_ref_digest multi)" --output-format json >"$T/b.out" 2>&1 &
+	b=$!
+	wait "$a" || fail "pull a: $(cat "$T/a.out")"
+	wait "$b" || fail "pull b: $(cat "$T/b.out")"
+	local d
+	for d in $(layer_digests multi); do assert_eq "$(blob_gets "$d")" 1 "GETs of $d"; done
+	assert_eq "$(store_tags | wc -l)" 2 tags
+	store_blobs_verified
+	assert_eq "$(find "$IMAGES/blobs/sha256/.partial" -type f | wc -l)" 0 "partial files left"
+}
+
+# A full disk: the pull fails, and leaves no corrupt blob and no tag.
+full_disk_leaves_nothing_half() {
+	setup plain
+	mkdir -p "$IMAGES"
+	mount -t tmpfs -o size=600k tmpfs "$IMAGES"
+	local out
+	out=$(lxcri image pull "$(testimage_ref multi)" 2>&1) && fail "pulled onto a full disk"
+	assert_contains "$out" "No space left on device"
+	[ ! -f "$IMAGES/index.json" ] || assert_eq "$(store_tags)" "" "tags on the full disk"
+	store_blobs_verified
+	umount "$IMAGES"
+}
+
+rm_and_prune() {
+	setup plain
+	lxcri image pull "$(testimage_ref multi)" >/dev/null
+	lxcri image pull "$(testimage_ref zstd)" >/dev/null
+	local before out
+	before=$(find "$IMAGES/blobs/sha256" -maxdepth 1 -type f | wc -l)
+	out=$(lxcri image rm "$(testimage_ref zstd)")
+	assert_contains "$out" "Removed $(testimage_ref zstd)"
+	assert_eq "$(store_tags)" "$(testimage_ref multi)" "tags after rm"
+	out=$(lxcri image prune --output-format json)
+	# zstd's 4 layers and its manifest go; its config is multi's too.
+	assert_eq "$(jq -r .blobs_removed <<<"$out")" 5 "blobs removed"
+	assert_eq "$(find "$IMAGES/blobs/sha256" -maxdepth 1 -type f | wc -l)" $((before - 5)) "blobs left"
+	umoci unpack --image "$IMAGES:$(testimage_ref multi)" "$T/bundle-prune" >/dev/null
+	out=$(lxcri image rm "$(testimage_ref zstd)" 2>&1) && fail "removed it twice"
+	assert_contains "$out" "no image"
+}
+
+# Basic auth: login checks the password, writes a root-only file; logout removes it.
+login_basic_and_pull() {
+	setup basic
+	local ref out
+	ref=$(testimage_ref multi)
+	out=$(lxcri image pull "$ref" 2>&1) && fail "pulled without credentials"
+	assert_contains "$out" "unauthorized (Basic authentication; no credentials for it in '$ETC/auth.json')"
+	out=$(echo wrong | lxcri image login "$(registry_host)" --username "$REGISTRY_USER" --password-stdin 2>&1) &&
+		fail "logged in with a wrong password"
+	assert_missing "$ETC/auth.json"
+	echo "$REGISTRY_PASSWORD" | lxcri image login "$(registry_host)" --username "$REGISTRY_USER" --password-stdin
+	assert_eq "$(stat -c '%a %U' "$ETC/auth.json")" "600 root" "auth.json mode"
+	out=$(lxcri image pull "$ref")
+	assert_contains "$out" "Pulled $ref"
+	# The password appears in no log.
+	assert_not_contains "$(cat "$SYSLOG")" "$REGISTRY_PASSWORD"
+	lxcri image logout "$(registry_host)"
+	rm -rf "$IMAGES"
+	out=$(lxcri image pull "$ref" 2>&1) && fail "pulled after logout"
+	# A credentials file others can read is refused, naming it.
+	echo "$REGISTRY_PASSWORD" | lxcri image login "$(registry_host)" --username "$REGISTRY_USER" --password-stdin
+	chmod 644 "$ETC/auth.json"
+	out=$(lxcri image pull "$ref" 2>&1) && fail "used a world-readable auth file"
+	assert_contains "$out" "$ETC/auth.json"
+}
+
+# Bearer tokens: anonymous pulls get a pull token; a login's credentials go to the token server.
+token_auth_pull() {
+	setup token
+	local out
+	out=$(lxcri image pull "$(testimage_ref multi)")
+	assert_contains "$out" "Pulled"
+	grep -q 'user=anonymous granted=repository:lxcri-test/multi:pull$' "$(registry_token_log)" ||
+		fail "no anonymous pull token: $(cat "$(registry_token_log)")"
+	echo "$REGISTRY_PASSWORD" | lxcri image login "$(registry_host)" --username "$REGISTRY_USER" --password-stdin
+	: >"$(registry_token_log)"
+	lxcri image pull "$(testimage_ref zstd)" >/dev/null
+	grep -q "user=$REGISTRY_USER granted=repository:lxcri-test/zstd:pull" "$(registry_token_log)" ||
+		fail "no user token: $(cat "$(registry_token_log)")"
+}
+
+# TLS: refused without the registry's CA, trusted with certs.d.
+tls_needs_the_ca() {
+	setup tls
+	local out
+	: >"$ETC/lxcri.conf"
+	out=$(lxcri image pull "$(testimage_ref multi)" 2>&1) && fail "pulled without the CA"
+	assert_contains "$out" "certificate"
+	printf 'registry-certs-dir: %s\n' "$(registry_certs_d)" >"$ETC/lxcri.conf"
+	out=$(lxcri image pull "$(testimage_ref multi)")
+	assert_contains "$out" "Pulled"
+	# Plain HTTP is not tried for a TLS registry, nor for one not listed insecure.
+	registry_stop
+	setup plain
+	: >"$ETC/lxcri.conf"
+	out=$(lxcri image pull "$(testimage_ref multi)" 2>&1) && fail "pulled over plain HTTP without registry-insecure"
+	true
+}
+
+run_test "lxcri image pull fetches an image by tag into an OCI layout that skopeo and umoci read, inspect shows its config, a second pull fetches no layer, a pull by digest tags its digest" pull_by_tag_and_digest
+run_test "Docker schema2, zstd layers and an OCI index (the host's platform, --platform, an absent platform naming those there) all pull" pulls_every_kind_of_manifest
+run_test "A layer or a manifest whose bytes are not its digest is refused, naming it, with no tag and no bad blob left" refuses_what_its_digest_does_not_say
+run_test "A pull resumes the partial layer a killed pull left, fetching only its rest; a pull killed at any point leaves no tag and no bad blob" resumes_an_interrupted_pull
+run_test "Two pulls at once of images sharing every layer fetch each layer once" parallel_pulls_share_layers
+run_test "A pull onto a full disk fails with ENOSPC and leaves no tag and no bad blob" full_disk_leaves_nothing_half
+run_test "image rm untags, prune removes only the blobs no image uses" rm_and_prune
+run_test "With Basic auth, login checks the password and writes a root-only auth.json, pull uses it, logout removes it, a readable auth file is refused" login_basic_and_pull
+run_test "With Bearer tokens, anonymous pulls get a pull-only token and a login's credentials get the user's" token_auth_pull
+run_test "A TLS registry is refused without its CA and trusted with registry-certs-dir; plain HTTP only for registry-insecure" tls_needs_the_ca
+finish
