@@ -125,7 +125,7 @@ FUZZ_SECONDS ?= 60
 
 # lxcri-hook is the fast path every container runs: libc only.
 PROGRAMS := $(BUILD)/lxcri-hook $(BUILD)/lxcri-guard $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net $(BUILD)/lxcri-portfwd \
-	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor $(BUILD)/lxcri
+	$(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor $(BUILD)/lxcri $(BUILD)/lxcri-init
 PROGRAMS += $(BUILD)/lxcri-selinux
 GENERATED := $(BUILD)/50-lxcri.conf
 # The SELinux policy module, built with Debian's selinux-policy-dev.
@@ -165,6 +165,11 @@ $(BUILD)/asan/%.o: %.c $(DEPS_STAMP)
 # The fast path every container runs: lib/basic only, and so libc only.
 $(BUILD)/lxcri-hook: $(BUILD)/hooks/lxcri-hook.o $(call archives,basic,$(BUILD))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# PID 1 of a container made from an image: static (the image may have no
+# libc, or another one), lib/basic only.
+$(BUILD)/lxcri-init: $(BUILD)/helpers/lxcri-init.o $(call archives,basic,$(BUILD))
+	$(CC) -static -Wl,-z,relro,-z,now $(LDFLAGS) -o $@ $^
 
 # The guard PVE runs from a container's raw keys: libc only too.
 $(BUILD)/lxcri-guard: $(BUILD)/hooks/lxcri-guard.o $(call archives,pve basic,$(BUILD))
@@ -261,7 +266,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/lxcri-hook $(BUILD)/lxcri-guard $(BUILD)/lxcri-lifecycle $(BUILD)/lxcri-net \
 		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor \
-		$(DESTDIR)$(LIBEXECDIR)/
+		$(BUILD)/lxcri-init $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/
 	install -m 0644 hooks/pam.d/lxcri-hook $(DESTDIR)$(SYSCONFDIR)/pam.d/lxcri-hook

@@ -131,12 +131,41 @@ static struct json_object *platform_json(const struct platform *p)
 	return json_object_new_string(buf);
 }
 
+int imagecmd_pull(const struct cli *cli, struct store *s, const struct image_ref *ref,
+		  const struct pull_events *events, struct pull_result *ret,
+		  struct lxcri_error *err)
+{
+	struct registry_options ro = { 0 };
+	struct settings settings;
+	struct platform platform;
+	int r;
+
+	if (cli->platform && (r = platform_parse(cli->platform, &platform, err)) < 0)
+		return r;
+	load_settings(cli, &settings);
+	r = imagecmd_registry_options(&cli->paths, &settings, &ro, err);
+	if (r < 0)
+		return r;
+	r = registry_global_init(err);
+	if (r >= 0) {
+		struct pull_options o = {
+			.registry = &ro,
+			.platform = cli->platform ? &platform : NULL,
+			.jobs = settings.image_pull_jobs,
+			.events = events,
+		};
+
+		r = pull_image(s, ref, &o, ret, err);
+		registry_global_cleanup();
+	}
+	imagecmd_registry_options_free(&ro);
+	return r;
+}
+
 int imagecmd_do_pull(struct cli *cli)
 {
 	_cleanup_store_ struct store *s = NULL;
-	struct registry_options ro = { 0 };
 	struct lxcri_error err = { 0 };
-	struct settings settings;
 	struct pull_result res;
 	struct platform platform;
 	struct progress progress;
@@ -155,14 +184,9 @@ int imagecmd_do_pull(struct cli *cli)
 	}
 	log_setup("lxcri", NULL);
 	log_set_stderr(false);
-	load_settings(cli, &settings);
 	r = open_store(cli, STORE_CREATE, &s);
 	if (r != EXIT_OK)
 		return r;
-	if (imagecmd_registry_options(&cli->paths, &settings, &ro, &err) < 0 ||
-	    registry_global_init(&err) < 0)
-		return cli_report_failure(EXIT_FAILED, "%s", err.message);
-
 	if (cli->format != OUTPUT_TEXT)
 		progress_init(&progress, stdout, PROGRESS_JSON);
 	else
@@ -174,16 +198,8 @@ int imagecmd_do_pull(struct cli *cli)
 		.done = on_done,
 		.userdata = &progress,
 	};
-	struct pull_options o = {
-		.registry = &ro,
-		.platform = cli->platform ? &platform : NULL,
-		.jobs = settings.image_pull_jobs,
-		.events = &events,
-	};
-	r = pull_image(s, &ref, &o, &res, &err);
+	r = imagecmd_pull(cli, s, &ref, &events, &res, &err);
 	progress_done(&progress);
-	imagecmd_registry_options_free(&ro);
-	registry_global_cleanup();
 	if (r < 0)
 		return cli_report_failure(EXIT_FAILED, "%s", err.message);
 	log_info("pulled %s (%s), %zu of %zu layers fetched", res.name, res.digest,

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "lib/basic/error.h"
 #include "lib/config/settings.h"
+#include "lib/image/pull.h"
 #include "lib/image/registry.h"
 
 int imagecmd_do_pull(struct cli *cli);
@@ -29,3 +30,8 @@ int imagecmd_do_check(struct cli *cli);
 int imagecmd_registry_options(const struct lxcri_paths *p, const struct settings *s,
 			      struct registry_options *ret, struct lxcri_error *err);
 void imagecmd_registry_options_free(struct registry_options *o);
+
+/* A pull with the host's settings and the command line's --platform; events may be NULL. */
+int imagecmd_pull(const struct cli *cli, struct store *s, const struct image_ref *ref,
+		  const struct pull_events *events, struct pull_result *ret,
+		  struct lxcri_error *err);

@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "cli/configcmd.h"
+#include "cli/createcmd.h"
 #include "cli/gc.h"
 #include "cli/guardcmd.h"
 #include "cli/hookcmd.h"
@@ -82,6 +83,9 @@ static const struct command commands[] = {
 	  "lxcri seccomp convert <profile.json> [--accept-loss]" },
 	{ "guard", "add", guardcmd_do_add, "lxcri guard add <vmid>" },
 	{ "guard", "remove", guardcmd_do_remove, "lxcri guard remove <vmid>" },
+	{ "create", NULL, createcmd_do_create,
+	  "lxcri create <id> --image <reference> [--pull missing|always|never] [--platform P] "
+	  "[--unprivileged]" },
 	{ "image", "pull", imagecmd_do_pull, "lxcri image pull <reference> [--platform P]" },
 	{ "image", "list", imagecmd_do_list, "lxcri image list" },
 	{ "image", "inspect", imagecmd_do_inspect, "lxcri image inspect <reference>" },

@@ -296,6 +296,153 @@ tls_needs_the_ca() {
 	true
 }
 
+# --- containers from images ---
+
+# LXC's config dir for the containers lxcri create makes: LXC's own common.conf
+# and userns.conf; the drop-in is added to each container (as ct_create does).
+image_ct_setup() { # mode
+	setup "$1"
+	ln -sf /usr/share/lxc/config/common.conf "$LXCCONF/common.conf"
+	ln -sf /usr/share/lxc/config/userns.conf "$LXCCONF/userns.conf"
+}
+
+image_ct_create() { # id ref [options...]
+	local id=$1 ref=$2
+	shift 2
+	lxcri create "$id" --image "$ref" "$@"
+	echo "lxc.include = $DROPIN" >>"$LXCPATH/$id/config"
+	echo "lxc.apparmor.profile = unconfined" >>"$LXCPATH/$id/config"
+	echo "lxc.console.logfile = $T/$id.console" >>"$LXCPATH/$id/config"
+}
+
+wait_for_file() { # path what
+	for _ in $(seq 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "no $2 ($1): $(grep -E "ERROR|WARN" "$T"/*.lxc.log | tail -n 15; cat "$T"/*.console 2>/dev/null)"
+}
+
+create_runs_the_image_process() {
+	image_ct_setup plain
+	local ref out
+	ref=$(testimage_ref multi)
+	out=$(image_ct_create app1 "$ref")
+	assert_contains "$out" "Created app1 from $ref@$(testimage_digest multi)"
+	assert_contains "$out" "port0: proto=tcp,host=8080,ct=8080"
+	assert_contains "$out" "volume:      /data"
+	# The lxcri config records the image; status shows it.
+	assert_eq "$(grep '^image:' "$ETC/containers/app1.conf")" "image: $ref@$(testimage_digest multi)"
+	assert_contains "$(lxcri status app1)" "image:      $ref@$(testimage_digest multi)"
+	# The image's env is in the process file only, never in LXC's config (host hooks see that).
+	assert_not_contains "$(cat "$LXCPATH/app1/config")" "FOO=bar"
+	assert_not_contains "$(cat "$LXCPATH/app1/config")" "lxc.environment"
+	assert_eq "$(stat -c '%a %u' "$LXCPATH/app1/lxcri-process")" "600 0" "process file"
+	assert_contains "$(cat "$LXCPATH/app1/config")" "lxc.signal.halt = SIGUSR1"
+	# The rootfs is the image's: whiteout, opaque dir, hardlink, capability, volume.
+	local r=$LXCPATH/app1/rootfs
+	assert_missing "$r/etc/old.conf"
+	assert_eq "$(ls "$r/opt/stuff")" c "opaque dir"
+	assert_eq "$(stat -c %i "$r/srv/app/data.txt")" "$(stat -c %i "$r/srv/app/data.link")" "hardlink"
+	assert_contains "$(getcap "$r/usr/bin/netcap")" "cap_net_raw=ep"
+	[ -d "$r/data" ] || fail "no volume dir"
+	ct_start app1 || fail "start: $(tail -n 20 "$T/app1.lxc.log")"
+	wait_for_file "$r/tmp/entry.out" "output of entry.sh"
+	sleep 0.3
+	out=$(cat "$r/tmp/entry.out")
+	assert_eq "$(grep '^\[' <<<"$out" | tr '\n' ';')" "[one];[two words];[three];" argv
+	assert_contains "$out" "cwd=/srv/app"
+	assert_contains "$out" "uid=1000(app) gid=1000(app) groups=1000(app),1001(extra)"
+	assert_contains "$out" "FOO=bar"
+	assert_contains "$out" "SPACED=a b"
+	assert_contains "$out" "HOME=/srv/app"
+	assert_not_contains "$out" "container=lxc"
+	# PID 1 is lxcri-init; the orphan's zombie is reaped.
+	sleep 1
+	assert_eq "$(ct_exec app1 cat /proc/1/cmdline | tr '\0' ' ')" "/.lxcri/init /.lxcri/process " "PID 1"
+	out=$(ct_exec app1 ps -o pid,stat,comm)
+	assert_not_contains "$(awk '$2 ~ /^Z/' <<<"$out")" "sh" "zombies"
+	# lxc-stop sends the image's StopSignal (SIGUSR1): the app sees it and exits.
+	lxc-stop -P "$LXCPATH" -n app1 -t 10
+	assert_contains "$(cat "$r/tmp/entry.out")" "got USR1"
+	assert_eq "$(ct_state app1)" STOPPED
+}
+
+create_unprivileged_shifts_ownership() {
+	image_ct_setup plain
+	chmod o+x "$T"
+	local r out
+	image_ct_create app2 "$(testimage_ref multi)" --unprivileged >/dev/null
+	r=$LXCPATH/app2/rootfs
+	# On the host: shifted by the map (100000), never collapsed to container root.
+	assert_eq "$(stat -c '%u:%g' "$r/srv/app/data.txt")" 101000:101000 "owner of data.txt"
+	assert_eq "$(stat -c '%u:%g' "$r/bin/busybox")" 100000:100000 "owner of busybox"
+	assert_eq "$(stat -c '%u:%g' "$r")" 100000:100000 "owner of the rootfs"
+	assert_eq "$(stat -c '%u' "$LXCPATH/app2/lxcri-process")" 100000 "owner of the process file"
+	assert_contains "$(cat "$LXCPATH/app2/config")" "lxc.idmap = u 0 100000 65536"
+	ct_start app2 || fail "start: $(tail -n 30 "$T/app2.lxc.log")"
+	wait_for_file "$r/tmp/entry.out" "output of entry.sh"
+	# Inside: the image's owners.
+	assert_eq "$(ct_exec app2 stat -c '%u:%g' /srv/app/data.txt)" 1000:1000 "owner inside"
+	assert_contains "$(cat "$r/tmp/entry.out")" "uid=1000(app)"
+	ct_stop app2
+}
+
+create_refuses_hostile_images() {
+	image_ct_setup plain
+	rm -f /tmp/lxcri-hostile-canary
+	local name out
+	for name in hostile-dotdot hostile-absolute hostile-symlink hostile-symlink-layers hostile-hardlink; do
+		out=$(lxcri create "h-$name" --image "$(testimage_ref "$name")" 2>&1) && fail "created $name: $out"
+		assert_contains "$out" "layer"
+		assert_missing "$LXCPATH/h-$name"
+		assert_missing "$ETC/containers/h-$name.conf"
+	done
+	assert_missing /tmp/lxcri-hostile-canary
+	assert_missing "$LXCPATH/../lxcri-hostile-canary"
+	# Nothing half-made beside the containers either.
+	assert_eq "$(find "$LXCPATH" -maxdepth 1 -name '.h-*' | wc -l)" 0 "leftover directories"
+}
+
+create_never_touches_an_existing_container() {
+	image_ct_setup plain
+	ct_create app3
+	local before out
+	before=$(cat "$LXCPATH/app3/config")
+	out=$(lxcri create app3 --image "$(testimage_ref multi)" 2>&1) && fail "created over app3"
+	assert_contains "$out" "exists already"
+	assert_eq "$(cat "$LXCPATH/app3/config")" "$before" "app3's config"
+	# --pull=never with an image the store lacks: refused, nothing made.
+	out=$(lxcri create app4 --image "$(testimage_ref zstd)" --pull=never 2>&1) && fail "created without the image"
+	assert_contains "$out" "no image"
+	assert_missing "$LXCPATH/app4"
+	# The same image again: no blob fetched the second time.
+	lxcri create app5 --image "$(testimage_ref zstd)" >/dev/null
+	: >"$(registry_log)"
+	lxcri create app6 --image "$(testimage_ref zstd)" >/dev/null
+	assert_eq "$(grep -c '/blobs/' "$(registry_log)" || true)" 0 "blob requests for the second container"
+}
+
+image_check_sees_a_moved_tag() {
+	image_ct_setup plain
+	lxcri create app7 --image "$(testimage_ref multi)" >/dev/null
+	local out opts
+	out=$(lxcri image check app7 --output-format json)
+	assert_eq "$(jq -r .newer <<<"$out")" false "newer before the push"
+	assert_eq "$(jq -r .remote <<<"$out")" "$(testimage_digest multi)"
+	: >"$(registry_log)"
+	assert_contains "$(lxcri image check app7)" "up to date"
+	# One request, a HEAD of the tag.
+	assert_eq "$(grep -c '"HEAD /v2/lxcri-test/multi/manifests/latest ' "$(registry_log)")" 1 "HEADs"
+	assert_eq "$(grep -c '"GET /v2/lxcri-test/multi/' "$(registry_log)" || true)" 0 "GETs"
+	# The tag moves to another image: check says so, naming the new digest.
+	mapfile -t opts < <(registry_skopeo_opts dest)
+	skopeo copy -q --preserve-digests "${opts[@]}" "$(testimage_layout zstd)" "docker://$(testimage_ref multi)"
+	out=$(lxcri image check app7)
+	assert_contains "$out" "newer image"
+	assert_contains "$out" "$(testimage_digest zstd)"
+}
+
 run_test "lxcri image pull fetches an image by tag into an OCI layout that skopeo and umoci read, inspect shows its config, a second pull fetches no layer, a pull by digest tags its digest" pull_by_tag_and_digest
 run_test "Docker schema2, zstd layers and an OCI index (the host's platform, --platform, an absent platform naming those there) all pull" pulls_every_kind_of_manifest
 run_test "A layer or a manifest whose bytes are not its digest is refused, naming it, with no tag and no bad blob left" refuses_what_its_digest_does_not_say
@@ -306,4 +453,9 @@ run_test "image rm untags, prune removes only the blobs no image uses" rm_and_pr
 run_test "With Basic auth, login checks the password and writes a root-only auth.json, pull uses it, logout removes it, a readable auth file is refused" login_basic_and_pull
 run_test "With Bearer tokens, anonymous pulls get a pull-only token and a login's credentials get the user's" token_auth_pull
 run_test "A TLS registry is refused without its CA and trusted with registry-certs-dir; plain HTTP only for registry-insecure" tls_needs_the_ca
+run_test "lxcri create --image makes a container that runs the image's entrypoint with its argv, env, cwd and user under lxcri-init, which reaps zombies; lxc-stop sends the StopSignal" create_runs_the_image_process
+run_test "An unprivileged container from an image has its files shifted by the id map, and the image's owners inside" create_unprivileged_shifts_ownership
+run_test "Hostile layers (.., absolute paths, writes through symlinks, hardlinks out) are refused, naming the layer, with nothing left on the host" create_refuses_hostile_images
+run_test "create never touches an existing container, --pull=never needs the image, and a second container from a cached image fetches no blob" create_never_touches_an_existing_container
+run_test "lxcri image check says, with one HEAD request, whether the tag of a container's image now names another digest" image_check_sees_a_moved_tag
 finish

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A plain LXC container from an image of the store. See imagect.h. */
+#include "lib/image/imagect.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/basic/cleanup.h"
+#include "lib/basic/escape.h"
+#include "lib/basic/fileio.h"
+#include "lib/basic/rmtree.h"
+#include "lib/basic/safe.h"
+#include "lib/basic/strv.h"
+#include "lib/image/manifest.h"
+
+#define LOCK_TIMEOUT_MS (10 * 60 * 1000)
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct manifest *, manifest_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct imageconfig *, imageconfig_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct procspec *, procspec_free)
+
+void imagect_result_free(struct imagect_result *r)
+{
+	procspec_free(r->process);
+	strv_free(r->volumes);
+	strv_free(r->exposed_ports);
+	r->process = NULL;
+	r->volumes = r->exposed_ports = NULL;
+}
+
+int imagect_image_key(const char *name, const char *digest, char *buf, size_t size)
+{
+	int n;
+
+	if (strchr(name, '@'))
+		n = snprintf(buf, size, "%s", name);
+	else
+		n = snprintf(buf, size, "%s@%s", name, digest);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static bool env_has(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+			return true;
+	return false;
+}
+
+int imagect_process(const struct imageconfig *c, const struct passwd_user *u, struct procspec **ret,
+		    struct lxcri_error *err)
+{
+	_cleanup_(procspec_freep) struct procspec *p = calloc(1, sizeof(*p));
+	size_t n_argv = 0, n_env = 0;
+
+	if (!p)
+		return error_oom(err);
+	for (size_t i = 0; c->entrypoint && c->entrypoint[i]; i++)
+		if (strv_append(&p->argv, &n_argv, strdup(c->entrypoint[i])) < 0)
+			return error_oom(err);
+	for (size_t i = 0; c->cmd && c->cmd[i]; i++)
+		if (strv_append(&p->argv, &n_argv, strdup(c->cmd[i])) < 0)
+			return error_oom(err);
+	if (n_argv == 0)
+		return error_set(err, -EINVAL,
+				 "The image has neither an Entrypoint nor a Cmd: there is nothing "
+				 "to run");
+	for (size_t i = 0; c->env && c->env[i]; i++)
+		if (strv_append(&p->env, &n_env, strdup(c->env[i])) < 0)
+			return error_oom(err);
+	if (!env_has(p->env, "PATH") &&
+	    strv_appendf(&p->env, &n_env, "PATH=%s", IMAGECT_DEFAULT_PATH) < 0)
+		return error_oom(err);
+	if (!env_has(p->env, "HOME") &&
+	    strv_appendf(&p->env, &n_env, "HOME=%s", u->home[0] ? u->home : "/") < 0)
+		return error_oom(err);
+	p->cwd = strdup(c->working_dir && c->working_dir[0] ? c->working_dir : "/");
+	if (!p->cwd)
+		return error_oom(err);
+	if (p->cwd[0] != '/')
+		return error_set(err, -EINVAL, "The image's WorkingDir '%s' is not absolute",
+				 p->cwd);
+	p->uid = u->uid;
+	p->gid = u->gid;
+	if (u->n_groups > 0) {
+		p->groups = calloc(u->n_groups, sizeof(*p->groups));
+		if (!p->groups)
+			return error_oom(err);
+		memcpy(p->groups, u->groups, u->n_groups * sizeof(*p->groups));
+		p->n_groups = u->n_groups;
+	}
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* The host id of container id id under the ranges (id itself without ranges); -ERANGE. */
+static int map_id(const struct appct_idmap_range *r, size_t n, uint32_t id, uint32_t *ret)
+{
+	if (n == 0) {
+		*ret = id;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (id >= r[i].container_id && id - r[i].container_id < r[i].count) {
+			*ret = r[i].host_id + (id - r[i].container_id);
+			return 0;
+		}
+	return -ERANGE;
+}
+
+/* The store's image: its tag, manifest and config. */
+static int load_image(struct store *s, const char *name, struct store_descriptor *tag,
+		      struct manifest **ret_m, struct imageconfig **ret_c, struct lxcri_error *err)
+{
+	_cleanup_free_ char *body = NULL;
+	size_t size;
+	int r;
+
+	r = store_resolve(s, name, tag, err);
+	if (r < 0)
+		return r;
+	r = store_read_blob(s, tag->digest, MANIFEST_MAX_SIZE, &body, &size, err);
+	if (r < 0)
+		return r;
+	r = manifest_parse(tag->media_type, body, size, ret_m, err);
+	if (r < 0)
+		return r;
+	if ((*ret_m)->kind != MANIFEST_IMAGE)
+		return error_set(err, -ENOTSUP, "'%s' in the store is an index, not an image",
+				 name);
+	free(body);
+	body = NULL;
+	r = store_read_blob(s, (*ret_m)->config.digest, 4 << 20, &body, &size, err);
+	if (r < 0)
+		return r;
+	r = imageconfig_parse(body, size, ret_c, err);
+	if (r < 0)
+		return r;
+	if ((*ret_c)->n_diff_ids != (*ret_m)->n_layers)
+		return error_set(err, -EBADMSG,
+				 "The image '%s' has %zu layers but %zu diff_ids in its config",
+				 name, (*ret_m)->n_layers, (*ret_c)->n_diff_ids);
+	return 0;
+}
+
+static int unpack_layers(const struct imagect_options *o, const struct manifest *m,
+			 const struct imageconfig *c, int rootfd, struct unpack_stats *total,
+			 struct lxcri_error *err)
+{
+	struct unpack_idmap uid[APPCT_IDMAP_MAX], gid[APPCT_IDMAP_MAX];
+
+	for (size_t i = 0; i < o->n_uid; i++)
+		uid[i] = (struct unpack_idmap){ o->uid[i].container_id, o->uid[i].host_id,
+						o->uid[i].count };
+	for (size_t i = 0; i < o->n_gid; i++)
+		gid[i] = (struct unpack_idmap){ o->gid[i].container_id, o->gid[i].host_id,
+						o->gid[i].count };
+	for (size_t i = 0; i < m->n_layers; i++) {
+		enum manifest_compression comp;
+		struct unpack_stats stats = { 0 };
+		_cleanup_close_ int fd = -1;
+		char name[128];
+		int r;
+
+		r = manifest_layer_compression(m->layers[i].media_type, &comp, err);
+		if (r < 0)
+			return r;
+		r = store_open_blob(o->store, m->layers[i].digest, &fd, err);
+		if (r < 0)
+			return r;
+		snprintf(name, sizeof(name), "layer %zu (%.19s)", i + 1, m->layers[i].digest);
+		struct unpack_options uo = {
+			.diff_id = c->diff_ids[i],
+			.uid = o->n_uid ? uid : NULL,
+			.gid = o->n_gid ? gid : NULL,
+			.n_uid = o->n_uid,
+			.n_gid = o->n_gid,
+			.skip_devices = o->n_uid > 0,
+			.name = name,
+		};
+		r = unpack_layer(rootfd, fd,
+				 comp == MANIFEST_COMPRESSION_GZIP   ? UNPACK_GZIP
+				 : comp == MANIFEST_COMPRESSION_ZSTD ? UNPACK_ZSTD
+								     : UNPACK_NONE,
+				 &uo, &stats, err);
+		if (r < 0)
+			return r;
+		total->entries += stats.entries;
+		total->bytes += stats.bytes;
+		total->whiteouts += stats.whiteouts;
+		total->hardlinks += stats.hardlinks;
+		total->devices_skipped += stats.devices_skipped;
+	}
+	return 0;
+}
+
+/* mkdir -p of an image's path inside the rootfs, owned by the container's root. */
+static int make_dir_in(int rootfd, const char *what, const char *path, uid_t uid, gid_t gid,
+		       struct lxcri_error *err)
+{
+	char q[ESCAPE_BUFSIZE];
+	struct stat st;
+	int fd;
+
+	fd = safe_mkdirat(rootfd, path, 0755);
+	if (fd < 0)
+		return error_set(err, fd, "Failed to make the image's %s '%s' in the rootfs: %s",
+				 what, escape_for_message(path, q, sizeof(q)), strerror(-fd));
+	/* A directory the image did not have is the container root's. */
+	if (fstat(fd, &st) == 0 && st.st_uid == 0 && uid != 0 &&
+	    fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) {
+		int e = errno;
+
+		close(fd);
+		return error_set(err, -e, "Failed to give the image's %s '%s' to the container: %s",
+				 what, escape_for_message(path, q, sizeof(q)), strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+static int write_process(int dirfd, const struct procspec *p, uid_t uid, gid_t gid,
+			 struct lxcri_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t size;
+	int r;
+
+	r = procspec_format(p, &text, &size, err);
+	if (r < 0)
+		return r;
+	/* The image's env may hold secrets: only the container's root reads it. */
+	fd = openat(dirfd, APPCT_PROCESS_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd < 0 || fchown(fd, uid, gid) < 0 || fileio_write_all(fd, text, size) < 0 ||
+	    fsync(fd) < 0)
+		return error_set(err, -errno, "Failed to write the process file: %s",
+				 strerror(errno));
+	return 0;
+}
+
+static int write_config(int dirfd, const char *text, struct lxcri_error *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = openat(dirfd, "config", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || fileio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+		return error_set(err, -errno, "Failed to write the LXC config: %s",
+				 strerror(errno));
+	return 0;
+}
+
+/* Everything in the private directory tmp (an fd of it: dirfd). */
+static int build(const struct imagect_options *o, const struct manifest *m,
+		 const struct imageconfig *c, int dirfd, struct imagect_result *res,
+		 struct lxcri_error *err)
+{
+	_cleanup_(procspec_freep) struct procspec *p = NULL;
+	_cleanup_close_ int rootfd = -1;
+	_cleanup_free_ char *config = NULL;
+	struct passwd_user user;
+	uint32_t root_uid, root_gid;
+	int r;
+
+	if (map_id(o->uid, o->n_uid, 0, &root_uid) < 0 ||
+	    map_id(o->gid, o->n_gid, 0, &root_gid) < 0)
+		return error_set(err, -EINVAL, "The id maps do not map the container's root (0)");
+	if (mkdirat(dirfd, "rootfs", 0755) < 0 ||
+	    (rootfd = openat(dirfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+		0 ||
+	    fchown(rootfd, root_uid, root_gid) < 0)
+		return error_set(err, -errno, "Failed to make the rootfs: %s", strerror(errno));
+	r = unpack_layers(o, m, c, rootfd, &res->stats, err);
+	if (r < 0)
+		return r;
+	res->layers = m->n_layers;
+
+	/* An unresolvable User refuses the create: never root instead. */
+	r = passwd_resolve(rootfd, c->user ? c->user : "", &user, err);
+	if (r < 0)
+		return r;
+	r = imagect_process(c, &user, &p, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; c->volumes && c->volumes[i]; i++) {
+		r = make_dir_in(rootfd, "volume", c->volumes[i], root_uid, root_gid, err);
+		if (r < 0)
+			return r;
+	}
+	r = make_dir_in(rootfd, "WorkingDir", p->cwd, root_uid, root_gid, err);
+	if (r < 0)
+		return r;
+	r = imageconfig_stop_signal(c, &res->halt_signal, err);
+	if (r < 0)
+		return r;
+	r = write_process(dirfd, p, root_uid, root_gid, err);
+	if (r < 0)
+		return r;
+
+	struct appct a = {
+		.id = o->id,
+		.lxc_dir = res->dir,
+		.lxc_config_dir = o->lxc_config_dir,
+		.init_path = o->init_path,
+		.image = res->image,
+		.architecture = c->architecture,
+		.halt_signal = res->halt_signal,
+		.n_uid = o->n_uid,
+		.n_gid = o->n_gid,
+	};
+	memcpy(a.uid, o->uid, sizeof(a.uid));
+	memcpy(a.gid, o->gid, sizeof(a.gid));
+	r = appct_lxc_config(&a, &config, err);
+	if (r < 0)
+		return r;
+	r = write_config(dirfd, config, err);
+	if (r < 0)
+		return r;
+	if (strv_copy(c->volumes, &res->volumes) < 0 ||
+	    strv_copy(c->exposed_ports, &res->exposed_ports) < 0)
+		return error_oom(err);
+	res->process = TAKE_PTR(p);
+	return 0;
+}
+
+int imagect_create(const struct imagect_options *o, struct imagect_result *ret,
+		   struct lxcri_error *err)
+{
+	_cleanup_(manifest_freep) struct manifest *m = NULL;
+	_cleanup_(imageconfig_freep) struct imageconfig *c = NULL;
+	struct imagect_result res = { 0 };
+	struct store_descriptor tag;
+	char tmp[4096], q[ESCAPE_BUFSIZE];
+	_cleanup_close_ int dirfd = -1;
+	struct stat st;
+	int r;
+
+	if (!o->id || !o->id[0] || strchr(o->id, '/') || o->id[0] == '.')
+		return error_set(err, -EINVAL, "Invalid container name '%s'",
+				 escape_for_message(o->id ? o->id : "", q, sizeof(q)));
+	if (snprintf(res.dir, sizeof(res.dir), "%s/%s", o->lxc_path, o->id) >=
+		(int)sizeof(res.dir) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", o->lxc_path, o->id) >= (int)sizeof(tmp))
+		return error_set(err, -ENAMETOOLONG, "The container's directory is too long");
+	if (lstat(res.dir, &st) == 0)
+		return error_set(err, -EEXIST, "The container '%s' exists already ('%s')", o->id,
+				 res.dir);
+
+	r = store_lock_shared(o->store, LOCK_TIMEOUT_MS, err);
+	if (r < 0)
+		return r;
+	r = load_image(o->store, o->name, &tag, &m, &c, err);
+	if (r < 0)
+		goto out;
+	if (imagect_image_key(o->name, tag.index_digest[0] ? tag.index_digest : tag.digest,
+			      res.image, sizeof(res.image)) < 0) {
+		r = error_set(err, -ENAMETOOLONG, "The image name '%s' is too long", o->name);
+		goto out;
+	}
+	if (mkdir(o->lxc_path, 0755) < 0 && errno != EEXIST) {
+		r = error_set(err, -errno, "Failed to make '%s': %s", o->lxc_path, strerror(errno));
+		goto out;
+	}
+	if (!mkdtemp(tmp)) {
+		r = error_set(err, -errno, "Failed to make a directory in '%s': %s", o->lxc_path,
+			      strerror(errno));
+		goto out;
+	}
+	(void)chmod(tmp, 0755);
+	dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0)
+		r = error_set(err, -errno, "Failed to open '%s': %s", tmp, strerror(errno));
+	else
+		r = build(o, m, c, dirfd, &res, err);
+	/* Into place only whole; never over a container that appeared meanwhile. */
+	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, res.dir, RENAME_NOREPLACE) < 0)
+		r = error_set(err, -errno, "Failed to move the container into '%s': %s", res.dir,
+			      errno == EEXIST ? "it exists already" : strerror(errno));
+	if (r < 0) {
+		(void)rmtree(tmp);
+		imagect_result_free(&res);
+		goto out;
+	}
+	if (ret)
+		*ret = res;
+	else
+		imagect_result_free(&res);
+	r = 0;
+out:
+	store_unlock(o->store);
+	return r;
+}
