@@ -158,6 +158,7 @@ contents_as_expected() {
 		./usr/libexec/lxcri/lxcri-lifecycle ./usr/sbin/lxcri \
 		./usr/libexec/lxcri/lxcri-net ./usr/libexec/lxcri/lxcri-portfwd \
 		./usr/libexec/lxcri/lxcri-ocihooks ./usr/libexec/lxcri/lxcri-selinux ./usr/libexec/lxcri/lxcri-apparmor \
+		./usr/libexec/lxcri/lxcri-init \
 		./usr/share/selinux/packages/lxcri.pp ./usr/share/selinux/devel/include/services/lxcri.if \
 		./etc/apparmor.d/lxcri-default ./etc/apparmor.d/usr.sbin.lxcri \
 		./etc/apparmor.d/usr.libexec.lxcri.lxcri-hook ./etc/apparmor.d/usr.libexec.lxcri.lxcri-apparmor \
@@ -174,7 +175,7 @@ contents_as_expected() {
 		grep -q " ./usr/share/man/man5/lxcri.conf.5.gz\$" <<<"$list" || fail "lxcri.conf(5) is not in the package"
 	fi
 	# Programs 0755, everything else 0644, all root's: no setuid or setgid file.
-	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|guard|lifecycle|net|portfwd|ocihooks|selinux|apparmor)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
+	grep -E ' ./usr/(libexec/lxcri/lxcri-(hook|guard|lifecycle|net|portfwd|ocihooks|selinux|apparmor|init)|sbin/lxcri)$' <<<"$list" | while read -r perms owner _; do
 		assert_eq "$perms $owner" "-rwxr-xr-x root/root"
 	done
 	mkdir "$T/x"
