@@ -23,6 +23,7 @@
 #define TOKEN_MAX     (1024 * 1024)
 #define CA_BUNDLE_MAX (16 * 1024 * 1024)
 #define HEADER_MAX    8192
+#define REGISTRY_BUFFER_SIZE (512L * 1024)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup)
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURLU *, curl_url_cleanup)
@@ -455,6 +456,8 @@ static int transfer_setup(struct transfer *t, struct lxcri_error *err)
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	/* Large reads: a layer streams at the speed of the link, not of 16 KiB polls. */
+	curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, REGISTRY_BUFFER_SIZE);
 	if (t->head)
 		curl_easy_setopt(t->easy, CURLOPT_NOBODY, 1L);
 	if (t->offset > 0) {
@@ -1128,7 +1131,8 @@ int registry_get_blobs(struct registry_client *c, const char *repo,
 		CURLMcode mc = curl_multi_perform(m, &still);
 		CURLMsg *msg;
 
-		if (mc == CURLM_OK)
+		/* Wait only for transfers still running: with none, poll would sleep its timeout. */
+		if (mc == CURLM_OK && still > 0)
 			mc = curl_multi_poll(m, NULL, 0, 1000, NULL);
 		if (mc != CURLM_OK) {
 			for (size_t i = 0; i < next; i++)

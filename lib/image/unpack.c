@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@
 #define BLOCK	      (64 * 1024)
 #define PATH_SIZE     4096
 #define CREATED_SLOTS 4096
+#define SLOTS	      4
+#define SLOT_SIZE     (256 * 1024)
 #define VFS_CAP_V2    0x02000000u
 #define VFS_CAP_V3    0x03000000u
 #define VFS_CAP_MASK  0xff000000u
@@ -59,9 +63,24 @@ struct unpack {
 	struct lxcri_error *err;
 	struct archive *raw; /* the decompressed stream */
 	struct digest *digest;
-	char buf[BLOCK]; /* the tar reader's input: it keeps pointing into it */
 	char out[BLOCK]; /* a file's data on its way out */
 	int read_error;
+	/*
+	 * The decompressed stream comes from a thread of its own (decompress,
+	 * hash), through a ring of SLOTS blocks: the writes of one layer and
+	 * the inflating of what follows run on two cores. The tar reader keeps
+	 * pointing into the block it got until it asks for the next one.
+	 */
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *slot[SLOTS];
+	size_t len[SLOTS];
+	size_t head, count; /* next slot to hand out, filled slots */
+	bool in_use;	    /* the tar reader holds slot[head - 1] */
+	bool eof, stop;
+	char raw_error[256];
 	struct created *created[CREATED_SLOTS];
 	struct dirtime *dirs;
 	uint32_t root_uid;
@@ -577,23 +596,120 @@ static int apply_entry(struct unpack *u, struct archive *a, struct archive_entry
 	return r;
 }
 
-/* The tar reader's input: the decompressed stream, hashed as it passes. */
+/* The thread: the blob decompressed and hashed into the ring, to its end. */
+static void *inflate_thread(void *arg)
+{
+	struct unpack *u = arg;
+	size_t fill = 0;
+
+	for (;;) {
+		la_ssize_t n;
+
+		pthread_mutex_lock(&u->mu);
+		/* A free slot: one not filled and not held by the reader. */
+		while (!u->stop && u->count + (u->in_use ? 1 : 0) >= SLOTS)
+			pthread_cond_wait(&u->cv, &u->mu);
+		if (u->stop) {
+			pthread_mutex_unlock(&u->mu);
+			return NULL;
+		}
+		fill = (u->head + u->count) % SLOTS;
+		pthread_mutex_unlock(&u->mu);
+
+		n = archive_read_data(u->raw, u->slot[fill], SLOT_SIZE);
+		pthread_mutex_lock(&u->mu);
+		if (n <= 0) {
+			if (n < 0)
+				snprintf(u->raw_error, sizeof(u->raw_error), "%s",
+					 archive_error_string(u->raw) ? archive_error_string(u->raw)
+								      : "a read error");
+			u->eof = true;
+			pthread_cond_broadcast(&u->cv);
+			pthread_mutex_unlock(&u->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&u->mu);
+		digest_update(u->digest, u->slot[fill], (size_t)n);
+		pthread_mutex_lock(&u->mu);
+		u->len[fill] = (size_t)n;
+		u->count++;
+		pthread_cond_broadcast(&u->cv);
+		pthread_mutex_unlock(&u->mu);
+	}
+}
+
+/* The tar reader's input: the next block of the ring (0 at the end). */
 static la_ssize_t read_decompressed(struct archive *a, void *ctx, const void **buf)
 {
 	struct unpack *u = ctx;
-	la_ssize_t n;
+	la_ssize_t n = 0;
 
 	(void)a;
-	n = archive_read_data(u->raw, u->buf, sizeof(u->buf));
-	if (n < 0) {
-		u->read_error = error_set(u->err, -EBADMSG, "Failed to unpack %s: %s", layer(u),
-					  archive_error_string(u->raw));
-		return -1;
+	pthread_mutex_lock(&u->mu);
+	if (u->in_use) {
+		u->in_use = false; /* the block it had is free again */
+		pthread_cond_broadcast(&u->cv);
 	}
-	if (n > 0)
-		digest_update(u->digest, u->buf, (size_t)n);
-	*buf = u->buf;
+	while (u->count == 0 && !u->eof)
+		pthread_cond_wait(&u->cv, &u->mu);
+	if (u->count > 0) {
+		*buf = u->slot[u->head];
+		n = (la_ssize_t)u->len[u->head];
+		u->head = (u->head + 1) % SLOTS;
+		u->count--;
+		u->in_use = true;
+	} else if (u->raw_error[0]) {
+		u->read_error =
+		    error_set(u->err, -EBADMSG, "Failed to unpack %s: %s", layer(u), u->raw_error);
+		n = -1;
+	}
+	pthread_mutex_unlock(&u->mu);
 	return n;
+}
+
+/* Reads what the tar reader left (end blocks, padding: part of the diff_id) to the end. */
+static int drain(struct unpack *u)
+{
+	const void *b;
+	la_ssize_t n;
+
+	while ((n = read_decompressed(NULL, u, &b)) > 0)
+		;
+	return n < 0 ? u->read_error : 0;
+}
+
+static int start_thread(struct unpack *u)
+{
+	for (size_t i = 0; i < SLOTS; i++) {
+		u->slot[i] = malloc(SLOT_SIZE);
+		if (!u->slot[i])
+			return error_oom(u->err);
+	}
+	pthread_mutex_init(&u->mu, NULL);
+	pthread_cond_init(&u->cv, NULL);
+	if (pthread_create(&u->thread, NULL, inflate_thread, u) != 0)
+		return error_set(u->err, -EAGAIN, "Failed to unpack %s: no thread to inflate it",
+				 layer(u));
+	u->started = true;
+	return 0;
+}
+
+static void stop_thread(struct unpack *u)
+{
+	if (u->started) {
+		pthread_mutex_lock(&u->mu);
+		u->stop = true;
+		pthread_cond_broadcast(&u->cv);
+		pthread_mutex_unlock(&u->mu);
+		pthread_join(u->thread, NULL);
+		pthread_mutex_destroy(&u->mu);
+		pthread_cond_destroy(&u->cv);
+		u->started = false;
+	}
+	for (size_t i = 0; i < SLOTS; i++) {
+		free(u->slot[i]);
+		u->slot[i] = NULL;
+	}
 }
 
 static int open_raw(struct unpack *u, int blobfd, enum unpack_compression c)
@@ -660,6 +776,9 @@ int unpack_layer(int rootfd, int blobfd, enum unpack_compression compression,
 	r = open_raw(u, blobfd, compression);
 	if (r < 0)
 		goto out;
+	r = start_thread(u);
+	if (r < 0)
+		goto out;
 	tar = archive_read_new();
 	if (!tar || archive_read_support_format_tar(tar) != ARCHIVE_OK ||
 	    archive_read_open(tar, u, NULL, read_decompressed, NULL) != ARCHIVE_OK) {
@@ -684,15 +803,10 @@ int unpack_layer(int rootfd, int blobfd, enum unpack_compression compression,
 		if (r < 0)
 			goto out;
 	}
-	/* What the tar reader left (its end blocks, padding) is part of the diff_id. */
-	for (la_ssize_t n; (n = archive_read_data(u->raw, u->buf, sizeof(u->buf))) != 0;) {
-		if (n < 0) {
-			r = error_set(err, -EBADMSG, "Failed to unpack %s: %s", layer(u),
-				      archive_error_string(u->raw));
-			goto out;
-		}
-		digest_update(u->digest, u->buf, (size_t)n);
-	}
+	r = drain(u);
+	if (r < 0)
+		goto out;
+	stop_thread(u);
 	apply_dir_times(u);
 	r = digest_end_hex(u->digest, got);
 	if (r < 0) {
@@ -709,6 +823,7 @@ int unpack_layer(int rootfd, int blobfd, enum unpack_compression compression,
 	}
 	r = 0;
 out:
+	stop_thread(u);
 	if (u->raw)
 		archive_read_free(u->raw);
 	digest_free(u->digest);
