@@ -18,11 +18,11 @@
 #include "lib/image/wwwauth.h"
 #include "lib/shared/json.h"
 
-#define USER_AGENT    "lxcri/" LXCRI_VERSION
-#define ERR_BODY_MAX  (64 * 1024)
-#define TOKEN_MAX     (1024 * 1024)
-#define CA_BUNDLE_MAX (16 * 1024 * 1024)
-#define HEADER_MAX    8192
+#define USER_AGENT	     "lxcri/" LXCRI_VERSION
+#define ERR_BODY_MAX	     (64 * 1024)
+#define TOKEN_MAX	     (1024 * 1024)
+#define CA_BUNDLE_MAX	     (16 * 1024 * 1024)
+#define HEADER_MAX	     8192
 #define REGISTRY_BUFFER_SIZE (512L * 1024)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup)
@@ -1131,7 +1131,8 @@ int registry_get_blobs(struct registry_client *c, const char *repo,
 		CURLMcode mc = curl_multi_perform(m, &still);
 		CURLMsg *msg;
 
-		/* Wait only for transfers still running: with none, poll would sleep its timeout. */
+		/* Wait only for transfers still running: with none, poll would sleep its timeout.
+		 */
 		if (mc == CURLM_OK && still > 0)
 			mc = curl_multi_poll(m, NULL, 0, 1000, NULL);
 		if (mc != CURLM_OK) {
