@@ -47,6 +47,7 @@ struct cli {
 	const char *image;    /* --image (create) */
 	const char *pull;     /* --pull missing|always|never (create) */
 	bool unprivileged;    /* --unprivileged (create) */
+	const char *name;     /* --name (image import) */
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;

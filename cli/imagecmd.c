@@ -19,6 +19,7 @@
 #include "lib/config/config.h"
 #include "lib/image/authfile.h"
 #include "lib/image/imageconfig.h"
+#include "lib/image/import.h"
 #include "lib/image/manifest.h"
 #include "lib/image/pull.h"
 #include "lib/image/store.h"
@@ -123,6 +124,23 @@ static int parse_ref(const char *s, struct image_ref *ref, char *name, size_t si
 	return EXIT_OK;
 }
 
+/*
+ * What pull and import do first: --platform checked, the log set up, the
+ * store opened (made if missing).
+ */
+static int begin_store_change(const struct cli *cli, struct platform *platform, struct store **ret)
+{
+	struct lxcri_error err = { 0 };
+
+	if (cli->platform && platform_parse(cli->platform, platform, &err) < 0) {
+		fprintf(stderr, "lxcri: %s\n", err.message);
+		return EXIT_INVALID;
+	}
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	return open_store(cli, STORE_CREATE, ret);
+}
+
 static struct json_object *platform_json(const struct platform *p)
 {
 	char buf[128];
@@ -178,13 +196,7 @@ int imagecmd_do_pull(struct cli *cli)
 	r = parse_ref(cli->argv[0], &ref, name, sizeof(name));
 	if (r != EXIT_OK)
 		return r;
-	if (cli->platform && platform_parse(cli->platform, &platform, &err) < 0) {
-		fprintf(stderr, "lxcri: %s\n", err.message);
-		return EXIT_INVALID;
-	}
-	log_setup("lxcri", NULL);
-	log_set_stderr(false);
-	r = open_store(cli, STORE_CREATE, &s);
+	r = begin_store_change(cli, &platform, &s);
 	if (r != EXIT_OK)
 		return r;
 	if (cli->format != OUTPUT_TEXT)
@@ -736,5 +748,38 @@ int imagecmd_do_check(struct cli *cli)
 		cli_print_json(cli, o);
 	}
 	config_free(c);
+	return EXIT_OK;
+}
+
+int imagecmd_do_import(struct cli *cli)
+{
+	_cleanup_store_ struct store *s = NULL;
+	struct lxcri_error err = { 0 };
+	struct import_result res;
+	struct platform platform;
+	int r;
+
+	if (cli->argc != 1)
+		return cli_usage_error("%s", "usage: lxcri image import <dir|archive> [--name R]");
+	r = begin_store_change(cli, &platform, &s);
+	if (r != EXIT_OK)
+		return r;
+	r = import_image(s, cli->argv[0], cli->name, cli->platform ? &platform : NULL, &res, &err);
+	if (r < 0)
+		return cli_report_failure(r == -EINVAL ? EXIT_INVALID : EXIT_FAILED, "%s",
+					  err.message);
+	log_info("imported %s (%s) from %s", res.name, res.digest, cli->argv[0]);
+	if (cli->format == OUTPUT_TEXT) {
+		printf("Imported %s from %s '%s'\nDigest: %s\n%zu layers\n", res.name, res.kind,
+		       cli->argv[0], res.digest, res.layers);
+	} else {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		json_add_string(o, "name", res.name);
+		json_add_string(o, "digest", res.digest);
+		json_add_string(o, "kind", res.kind);
+		json_add(o, "layers", json_object_new_int64((int64_t)res.layers));
+		cli_print_json(cli, o);
+	}
 	return EXIT_OK;
 }

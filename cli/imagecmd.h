@@ -19,6 +19,7 @@ int imagecmd_do_rm(struct cli *cli);
 int imagecmd_do_prune(struct cli *cli);
 int imagecmd_do_login(struct cli *cli);
 int imagecmd_do_logout(struct cli *cli);
+int imagecmd_do_import(struct cli *cli);
 /* Whether the registry names the tag of a container's image key another digest now (one HEAD). */
 int imagecmd_do_check(struct cli *cli);
 

@@ -94,6 +94,8 @@ static const struct command commands[] = {
 	{ "image", "login", imagecmd_do_login,
 	  "lxcri image login <registry> --username U [--password-stdin] [--file F]" },
 	{ "image", "check", imagecmd_do_check, "lxcri image check <id>" },
+	{ "image", "import", imagecmd_do_import,
+	  "lxcri image import <OCI layout dir | oci-archive | docker-save tar> [--name R]" },
 	{ "image", "logout", imagecmd_do_logout, "lxcri image logout <registry> [--file F]" },
 	{ "help", NULL, do_help, "lxcri help" },
 };
@@ -139,6 +141,7 @@ enum {
 	OPT_IMAGE,
 	OPT_PULL,
 	OPT_UNPRIVILEGED,
+	OPT_NAME,
 	OPT_ROOT, /* one of paths_option_names */
 };
 
@@ -158,6 +161,7 @@ static const struct option cli_options[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
+	{ "name", required_argument, NULL, OPT_NAME },
 };
 
 #define N_ROOT_OPTIONS 16
@@ -244,6 +248,9 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			break;
 		case OPT_UNPRIVILEGED:
 			cli->unprivileged = true;
+			break;
+		case OPT_NAME:
+			cli->name = optarg;
 			break;
 		case OPT_OUTPUT_FORMAT:
 			if (parse_format(optarg, &cli->format) < 0)

@@ -443,6 +443,52 @@ image_check_sees_a_moved_tag() {
 	assert_contains "$out" "$(testimage_digest zstd)"
 }
 
+# Nodes without a registry: docker save, oci-archive and OCI layout imports.
+import_archives() {
+	image_ct_setup plain
+	local out name=example.com/imported/app:1
+	# A docker-save archive (skopeo writes that format): its RepoTags name it.
+	skopeo copy -q "$(testimage_layout multi)" "docker-archive:$T/saved.tar:$name"
+	out=$(lxcri image import "$T/saved.tar")
+	assert_contains "$out" "Imported $name from docker-archive"
+	local digest
+	digest=$(lxcri image import "$T/saved.tar" --output-format json | jq -r .digest)
+	# A container from it, without a registry.
+	lxcri create imp1 --image "$name" --pull=never >/dev/null
+	assert_eq "$(cat "$LXCPATH/imp1/rootfs/opt/stuff/c")" c "file of the imported image"
+	assert_eq "$(grep '^image:' "$ETC/containers/imp1.conf")" "image: $name@$digest" "image key"
+	# An oci-archive, named on the command line; an OCI layout with an index: the host's platform.
+	skopeo copy -q "$(testimage_layout zstd)" "oci-archive:$T/oci.tar:latest"
+	out=$(lxcri image import "$T/oci.tar" 2>&1) && fail "imported an archive that names no image"
+	assert_contains "$out" "give it a name (--name <reference>)"
+	out=$(lxcri image import "$T/oci.tar" --name example.com/zstd:1 --output-format json)
+	assert_eq "$(jq -r .kind <<<"$out")" oci-archive
+	assert_eq "$(jq -r .digest <<<"$out")" "$(testimage_digest zstd)" "digest of the oci-archive image"
+	mkdir "$T/layout"
+	skopeo copy -q --all "$(testimage_layout multiarch)" "oci:$T/layout:multiarch"
+	out=$(lxcri image import "$T/layout" --name example.com/multiarch:1 --output-format json)
+	assert_eq "$(jq -r .kind <<<"$out")" oci-layout
+	assert_eq "$(lxcri image inspect example.com/multiarch:1 --output-format json | jq -r .platform)" linux/amd64
+	# A layer that is not its diff_id: refused, nothing tagged.
+	mkdir "$T/bad" && tar -C "$T/bad" -xf "$T/saved.tar"
+	local layer
+	layer=$(jq -r '.[0].Layers[1]' "$T/bad/manifest.json")
+	printf 'X' | dd of="$T/bad/$layer" bs=1 seek=600 conv=notrunc 2>/dev/null
+	tar -C "$T/bad" -cf "$T/bad.tar" .
+	out=$(lxcri image import "$T/bad.tar" --name example.com/bad:1 2>&1) && fail "imported a changed layer"
+	assert_contains "$out" "not the diff_id"
+	assert_not_contains "$(lxcri image list)" "example.com/bad"
+	# Hostile archives: an entry out of the archive, a symlink to the host's files.
+	"$BUILD/tests/maketar" "$T/evil1.tar" file oci-layout '{"imageLayoutVersion":"1.0.0"}' file ../evil x
+	"$BUILD/tests/maketar" "$T/evil2.tar" symlink index.json /etc/shadow
+	for f in evil1 evil2; do
+		out=$(lxcri image import "$T/$f.tar" --name example.com/evil:1 2>&1) && fail "imported $f"
+		assert_contains "$out" "is not one of an OCI or docker-save archive"
+	done
+	assert_missing "$T/evil"
+	assert_eq "$(find "$IMAGES" -maxdepth 1 -name '.import.*' | wc -l)" 0 "import leftovers"
+}
+
 run_test "lxcri image pull fetches an image by tag into an OCI layout that skopeo and umoci read, inspect shows its config, a second pull fetches no layer, a pull by digest tags its digest" pull_by_tag_and_digest
 run_test "Docker schema2, zstd layers and an OCI index (the host's platform, --platform, an absent platform naming those there) all pull" pulls_every_kind_of_manifest
 run_test "A layer or a manifest whose bytes are not its digest is refused, naming it, with no tag and no bad blob left" refuses_what_its_digest_does_not_say
@@ -458,4 +504,5 @@ run_test "An unprivileged container from an image has its files shifted by the i
 run_test "Hostile layers (.., absolute paths, writes through symlinks, hardlinks out) are refused, naming the layer, with nothing left on the host" create_refuses_hostile_images
 run_test "create never touches an existing container, --pull=never needs the image, and a second container from a cached image fetches no blob" create_never_touches_an_existing_container
 run_test "lxcri image check says, with one HEAD request, whether the tag of a container's image now names another digest" image_check_sees_a_moved_tag
+run_test "lxcri image import takes docker-save and oci-archive tars and OCI layouts, for containers without a registry; a changed layer and hostile archives are refused" import_archives
 finish
