@@ -596,7 +596,7 @@ static int apply_entry(struct unpack *u, struct archive *a, struct archive_entry
 	return r;
 }
 
-/* The thread: the blob decompressed and hashed into the ring, to its end. */
+/* The thread: the blob decompressed into the ring, to its end. */
 static void *inflate_thread(void *arg)
 {
 	struct unpack *u = arg;
@@ -628,9 +628,6 @@ static void *inflate_thread(void *arg)
 			pthread_mutex_unlock(&u->mu);
 			return NULL;
 		}
-		pthread_mutex_unlock(&u->mu);
-		digest_update(u->digest, u->slot[fill], (size_t)n);
-		pthread_mutex_lock(&u->mu);
 		u->len[fill] = (size_t)n;
 		u->count++;
 		pthread_cond_broadcast(&u->cv);
@@ -655,6 +652,8 @@ static la_ssize_t read_decompressed(struct archive *a, void *ctx, const void **b
 	if (u->count > 0) {
 		*buf = u->slot[u->head];
 		n = (la_ssize_t)u->len[u->head];
+		/* Hashed here, beside the writes: the other core only inflates. */
+		digest_update(u->digest, *buf, (size_t)n);
 		u->head = (u->head + 1) % SLOTS;
 		u->count--;
 		u->in_use = true;
