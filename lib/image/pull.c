@@ -228,6 +228,19 @@ static int layers_fetch(struct store *s, struct registry_client *c, const char *
 		cached[k] = layers[i].cached;
 		if (layers[i].cached)
 			continue;
+		/*
+		 * A partial as long as the blob (a pull killed between its last
+		 * write and its rename): a range from its end is one no registry
+		 * serves, so it is fetched again from the start.
+		 */
+		if (layers[i].offset >= layers[i].d->size && layers[i].offset > 0) {
+			r = store_blob_restart(layers[i].w, err);
+			if (r < 0) {
+				layers_abort(layers, m->n_layers);
+				return r;
+			}
+			layers[i].offset = 0;
+		}
 		reqs[n_reqs++] = (struct registry_blob_request){
 			.digest = layers[i].d->digest,
 			.offset = layers[i].offset,

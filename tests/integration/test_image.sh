@@ -174,6 +174,15 @@ resumes_an_interrupted_pull() {
 	[ "$fetched" -lt $((all - size / 2 + 4096)) ] || fail "fetched $fetched of $all bytes: not resumed"
 	store_blobs_verified
 	assert_missing "$IMAGES/blobs/sha256/.partial/$hex"
+	# Killed between its last write and its rename: the partial is whole; it is fetched again.
+	rm -rf "$IMAGES"
+	lxcri image pull "$(testimage_ref hostile-dotdot)" >/dev/null
+	mkdir -p "$IMAGES/blobs/sha256/.partial"
+	layer=$(layer_digests zstd | head -n 1)
+	cp "$TESTIMAGES_DIR/oci/blobs/sha256/${layer#sha256:}" "$IMAGES/blobs/sha256/.partial/${layer#sha256:}"
+	lxcri image pull "$(testimage_ref zstd)" >/dev/null
+	store_tags | grep -qx "$(testimage_ref zstd)" || fail "zstd not tagged after a whole partial"
+	store_blobs_verified
 	# A pull killed at any point: no tag, only verified blobs, and the next one completes.
 	rm -rf "$IMAGES"
 	lxcri image pull "$(testimage_ref hostile-dotdot)" >/dev/null
