@@ -85,11 +85,14 @@ static void default_signals(void)
 			signal(sig, SIG_DFL);
 }
 
-static void child(const struct procspec *p, const sigset_t *old)
+static void child(const struct procspec *p)
 {
+	sigset_t none;
 	int e;
 
-	sigprocmask(SIG_SETMASK, old, NULL);
+	/* No signal blocked: whatever mask lxcri-init was started with is not the app's. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() < 0)
 		fprintf(stderr, "lxcri-init: warning: setsid: %s\n", strerror(errno));
 	if (setgroups(p->n_groups, p->groups) < 0 || setgid(p->gid) < 0 || setuid(p->uid) < 0) {
@@ -120,7 +123,7 @@ int main(int argc, char **argv)
 {
 	struct lxcri_error err = { 0 };
 	struct procspec *p = NULL;
-	sigset_t all, old;
+	sigset_t all;
 	pid_t pid;
 
 	if (argc != 2) {
@@ -137,14 +140,14 @@ int main(int argc, char **argv)
 	 */
 	default_signals();
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "lxcri-init: Failed to fork: %s\n", strerror(errno));
 		return EXIT_SETUP;
 	}
 	if (pid == 0)
-		child(p, &old);
+		child(p);
 
 	for (;;) {
 		siginfo_t si;

@@ -22,7 +22,8 @@ process_file() { # file arg... -- record...
 	grep -qa 'cwd=' "$f" || printf 'cwd=/\0uid=0\0gid=0\0' >>"$f"
 }
 
-in_pidns() { unshare --pid --fork --kill-child "$@"; }
+# A hang fails the story in 20 s, not the suite's timeout.
+in_pidns() { timeout -s KILL 20 unshare --pid --fork --kill-child "$@"; }
 
 exit_status_is_the_process() {
 	local rc=0
@@ -77,8 +78,9 @@ forwards_signals_and_reaps() {
 		sh -c "sleep 0.2 & exit 0"
 		echo ready >'"$T"'/ready
 		while :; do sleep 0.1; done' -- 'env=PATH=/bin:/usr/bin'
-	in_pidns "$INIT" "$T/p" &
+	unshare --pid --fork --kill-child "$INIT" "$T/p" &
 	local unshare=$! rc=0 init
+	# unshare itself in the background ($! is its pid, never a subshell's): its child is lxcri-init.
 	for _ in $(seq 100); do [ -e "$T/ready" ] && break; sleep 0.05; done
 	assert_exists "$T/ready"
 	init=$(pgrep -P "$unshare" -f lxcri-init)
@@ -89,6 +91,8 @@ forwards_signals_and_reaps() {
 	zombies=$(for p in $(pgrep -P "$init"); do ps -o stat= -p "$p"; done | grep -c Z || true)
 	assert_eq "$zombies" 0 "zombies under lxcri-init"
 	kill -TERM "$init"
+	for _ in $(seq 100); do kill -0 "$unshare" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$unshare" 2>/dev/null && { kill -KILL "$unshare"; fail "lxcri-init did not end after TERM"; }
 	wait "$unshare" || rc=$?
 	assert_eq "$rc" 3 "status after TERM"
 	assert_eq "$(cat "$T/sig")" "got TERM"
