@@ -591,6 +591,9 @@ int ctjoin_wait_exec(pid_t pid, unsigned timeout_ms)
 
 		nanosleep(&ten_ms, NULL);
 		r = exe_of(pid, &now);
+		/* Mid-execve, /proc/<pid>/exe can be missing for a moment: gone only if pid is. */
+		if (r == -ESRCH && (kill(pid, 0) == 0 || errno == EPERM))
+			continue;
 		if (r < 0)
 			return r;
 		if (now.st_ino != first.st_ino || now.st_dev != first.st_dev)
