@@ -87,7 +87,7 @@ int pve_vmid_owner(const char *pve_dir, const char *vmid, char *node, size_t nod
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ struct json_object *root = NULL;
-	struct json_object *ids, *entry, *v;
+	struct json_object *ids = NULL, *entry, *v;
 	char path[PATH_MAX], why[256];
 	size_t size = 0;
 	int r;
@@ -100,10 +100,11 @@ int pve_vmid_owner(const char *pve_dir, const char *vmid, char *node, size_t nod
 	r = json_parse_strict(text, size, &root, why, sizeof(why));
 	if (r < 0)
 		return error_set(err, -EINVAL, "%s: %s", path, why);
-	if (!json_object_object_get_ex(root, "ids", &ids) ||
+	/* pmxcfs leaves "ids" out when the cluster has no guest (cfs_create_vmlist_msg). */
+	if (json_object_object_get_ex(root, "ids", &ids) &&
 	    !json_object_is_type(ids, json_type_object))
-		return error_set(err, -EINVAL, "%s: no \"ids\" object", path);
-	if (!json_object_object_get_ex(ids, vmid, &entry))
+		return error_set(err, -EINVAL, "%s: \"ids\" is not an object", path);
+	if (!ids || !json_object_object_get_ex(ids, vmid, &entry))
 		return error_set(err, -ENOENT, "The cluster does not know vmid %s ('%s')", vmid,
 				 path);
 	if (!json_object_object_get_ex(entry, "node", &v) ||

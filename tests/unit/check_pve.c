@@ -103,7 +103,17 @@ START_TEST(test_node_name_and_owner)
 	    -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err.message, "does not know vmid 999"));
 
+	/* A cluster with no guest: pmxcfs writes no "ids" at all. */
 	snprintf(path, sizeof(path), "%s/.vmlist", paths.pve_dir);
+	test_write_file(path, "{\n\"version\": 1\n}\n");
+	ck_assert_int_eq(
+	    pve_vmid_owner(paths.pve_dir, "100", node, sizeof(node), type, sizeof(type), &err),
+	    -ENOENT);
+	test_write_file(path, "{\"version\": 1, \"ids\": []}");
+	ck_assert_int_eq(
+	    pve_vmid_owner(paths.pve_dir, "100", node, sizeof(node), type, sizeof(type), &err),
+	    -EINVAL);
+
 	test_write_file(path, "{\"ids\": [}");
 	ck_assert_int_eq(
 	    pve_vmid_owner(paths.pve_dir, "100", node, sizeof(node), type, sizeof(type), &err),
