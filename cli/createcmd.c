@@ -4,19 +4,26 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/ct.h"
 #include "cli/imagecmd.h"
 #include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/log.h"
+#include "lib/basic/lxcconf.h"
 #include "lib/basic/paths.h"
+#include "lib/basic/process.h"
 #include "lib/basic/rmtree.h"
+#include "lib/basic/strv.h"
 #include "lib/image/imagect.h"
 #include "lib/image/pull.h"
+#include "lib/image/pvect.h"
+#include "lib/pve/pve.h"
 #include "lib/shared/json.h"
 
 /* PVE's and LXC's usual map for an unprivileged container. */
@@ -61,13 +68,18 @@ static int ensure_image(struct cli *cli, struct store *s, const struct image_ref
 }
 
 /* The lxcri config of the new container: the image it came from. */
+static int lxcri_config_text(const char *image, char **ret)
+{
+	return asprintf(ret, "# Made by lxcri create; see lxcri.conf(5).\nimage: %s\n", image);
+}
+
 static int write_lxcri_config(const char *path, const char *image, struct lxcri_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	char dir[PATH_MAX];
 	int n;
 
-	n = asprintf(&text, "# Made by lxcri create; see lxcri.conf(5).\nimage: %s\n", image);
+	n = lxcri_config_text(image, &text);
 	if (n < 0)
 		return error_oom(err);
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -81,8 +93,14 @@ static int write_lxcri_config(const char *path, const char *image, struct lxcri_
 	return atomic_write_file(path, text, (size_t)n, 0644, 0, err);
 }
 
+/* What pct was run with and where the PVE config is, for a container made on a PVE node. */
+struct pve_made {
+	char *const *pct_argv;
+	char pve_config[PATH_MAX];
+};
+
 static void print_result(const struct cli *cli, const char *id, const struct imagect_result *r,
-			 const char *config)
+			 const char *config, const struct pve_made *pve)
 {
 	if (cli->format != OUTPUT_TEXT) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
@@ -97,7 +115,17 @@ static void print_result(const struct cli *cli, const char *id, const struct ima
 			json_object_array_add(ports, json_object_new_string(r->exposed_ports[i]));
 		json_add_string(o, "id", id);
 		json_add_string(o, "image", r->image);
-		json_add_string(o, "dir", r->dir);
+		if (pve) {
+			struct json_object *pct = json_object_new_array();
+
+			for (size_t i = 0; pve->pct_argv[i]; i++)
+				json_object_array_add(pct,
+						      json_object_new_string(pve->pct_argv[i]));
+			json_add(o, "pct_argv", pct);
+			json_add_string(o, "pve_config", pve->pve_config);
+		} else {
+			json_add_string(o, "dir", r->dir);
+		}
 		json_add_string(o, "config", config);
 		json_add(o, "argv", argv);
 		json_add(o, "uid", json_object_new_int64(r->process->uid));
@@ -112,8 +140,11 @@ static void print_result(const struct cli *cli, const char *id, const struct ima
 		cli_print_json(cli, o);
 		return;
 	}
-	printf("Created %s from %s\n", id, r->image);
-	printf("  LXC config:  %s/config\n", r->dir);
+	printf("Created %s%s from %s\n", pve ? "CT " : "", id, r->image);
+	if (pve)
+		printf("  PVE config:  %s\n", pve->pve_config);
+	else
+		printf("  LXC config:  %s/config\n", r->dir);
 	printf("  lxcri config: %s\n", config);
 	printf("  runs:        ");
 	for (size_t i = 0; r->process->argv[i]; i++)
@@ -135,7 +166,239 @@ static void print_result(const struct cli *cli, const char *id, const struct ima
 		printf("  port%zu: proto=%s,host=%d,ct=%d\n", i, slash ? slash + 1 : "tcp", port,
 		       port);
 	}
-	printf("Start it with: lxc-start -n %s\n", id);
+	if (pve)
+		printf("Start it with: pct start %s\n", id);
+	else
+		printf("Start it with: lxc-start -n %s\n", id);
+}
+
+/* pct: $LXCRI_PCT (an absolute path) or PVE's. */
+static const char *pct_path(void)
+{
+	const char *e = getenv("LXCRI_PCT");
+
+	return e && e[0] == '/' ? e : PVECT_PCT_PATH;
+}
+
+#define PCT_TIMEOUT_MS (2ULL * 60 * 60 * 1000)
+
+/*
+ * Runs pct (argv), its stderr on ours and its stdout too (on stderr:
+ * stdout is for our result). 0 when it exited 0, else -EIO saying how it
+ * ended.
+ */
+static int run_pct(char *const *argv, struct lxcri_error *err)
+{
+	char *envp[] = { (char *)"LC_ALL=C", (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	struct process_spec spec = {
+		.path = argv[0],
+		.argv = argv,
+		.envp = envp,
+		.timeout_ms = PCT_TIMEOUT_MS,
+		.inherit_stderr = true,
+	};
+	struct process_result res = { 0 };
+	char why[128];
+	int r;
+
+	r = process_run(&spec, &res, err);
+	if (r < 0)
+		return r;
+	if (res.out_size)
+		fprintf(stderr, "%s%s", res.out, res.out[res.out_size - 1] == '\n' ? "" : "\n");
+	if (!res.exited || res.exit_status != 0)
+		r = error_set(err, -EIO, "'%s %s %s' %s", argv[0], argv[1], argv[2],
+			      process_result_describe(&res, why, sizeof(why)));
+	process_result_done(&res);
+	return r;
+}
+
+/* Writes (text) or removes (NULL: only if it is still ours, ours) the lxcri config, under the lock.
+ */
+static int pve_lxcri_config(const struct ct_files *f, const char *text, const char *ours,
+			    struct lxcri_error *err)
+{
+	_cleanup_(ct_text_done) struct ct_text old = {};
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
+	int r;
+
+	r = ct_files_lock(f, text ? 0 : CT_LOCK_PVE_CONFIG, &lock, err);
+	if (r < 0)
+		return r;
+	r = ct_text_read(f->config, &old, err);
+	if (r < 0)
+		return r;
+	if (text && old.exists)
+		return error_set(err, -EEXIST, "Its lxcri config '%s' exists already", f->config);
+	if (!text && (!old.exists || strcmp(old.text, ours) != 0))
+		return 0; /* not ours (any more): left alone */
+	return ct_config_write(f, &old, text ? text : "", text ? strlen(text) : 0, err);
+}
+
+/* The PVE config that pct wrote, with the raw keys that run the image and lxcri's guard. */
+static int pve_set_init(const struct ct_files *f, const char *init, int halt_signal,
+			char *pve_config, struct lxcri_error *err)
+{
+	_cleanup_(ct_text_done) struct ct_text pve = {};
+	_cleanup_ct_lock_ struct ct_lock lock = CT_LOCK_NONE;
+	_cleanup_free_ char *text = NULL;
+	enum lxcconf_format format;
+	size_t size = 0;
+	int r;
+
+	if (lxcconf_path(f->paths, f->id, pve_config, PATH_MAX, &format) < 0)
+		return error_set(err, -ENAMETOOLONG, "The PVE config's path is too long");
+	r = ct_files_lock(f, CT_LOCK_PVE_CONFIG, &lock, err);
+	if (r < 0)
+		return r;
+	r = ct_text_read(pve_config, &pve, err);
+	if (r < 0)
+		return r;
+	if (!pve.exists)
+		return error_set(err, -ENOENT, "pct made no '%s'", pve_config);
+	r = pvect_config_edit(pve.text, pve.size, init, halt_signal, &text, &size, err);
+	if (r < 0)
+		return r;
+	r = ct_guard_apply(f, &text, &size, true, err);
+	if (r < 0)
+		return r;
+	return atomic_write_file(pve_config, text, size, pve.mode, CONFIG_MAX_SIZE, err);
+}
+
+/*
+ * `lxcri create <vmid> --image <ref> [-- <pct options>]` on a PVE node:
+ * the template, the lxcri config (ahead of pct, claiming the vmid), pct
+ * create, then the raw keys that run the image. A failure undoes what was
+ * done: the lxcri config goes, and a container that pct made is destroyed
+ * with `pct destroy`.
+ */
+static int create_on_pve(struct cli *cli, const char *vmid, const struct image_ref *ref,
+			 const char *name, enum pull_policy policy, const char *init)
+{
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_free_ char *config_text = NULL;
+	struct imagect_result res = { 0 };
+	struct lxcri_error err = { 0 }, undo = { 0 };
+	struct store_descriptor tag;
+	struct pve_made made = { 0 };
+	struct ct_files f;
+	char template_name[PVECT_NAME_MAX + 1], node[256], type[16];
+	const char *pct = pct_path();
+	struct stat st;
+	int r;
+
+	struct pvect_options po = {
+		.vmid = vmid,
+		.template_path = "-",
+		.unprivileged = cli->unprivileged,
+		.pct_args = cli->argv + 1,
+		.n_pct_args = (size_t)cli->argc - 1,
+	};
+	if (!paths_id_is_vmid(vmid))
+		return cli_usage_error("On a Proxmox VE node the id is a vmid (100 to 999999999), "
+				       "not '%s'",
+				       vmid);
+	/* The admin's pct options first: nothing is made for a line pct would be refused. */
+	if (pvect_pct_argv(&po, pct, &argv, &err) < 0)
+		return cli_usage_error("%s", err.message);
+	strv_free(TAKE_PTR(argv));
+	if (ct_files_open(&cli->paths, vmid, &f, &err) < 0)
+		return cli_report_failure(EXIT_FAILED, "Failed to create CT %s: %s", vmid,
+					  err.message);
+	r = pve_vmid_owner(cli->paths.pve_dir, vmid, node, sizeof(node), type, sizeof(type), &err);
+	if (r == 0)
+		return cli_report_failure(EXIT_FAILED,
+					  "Failed to create CT %s: the cluster has a %s %s already "
+					  "(on node %s)",
+					  vmid, strcmp(type, "qemu") == 0 ? "VM" : "CT", vmid,
+					  node);
+	if (r != -ENOENT || pve_change_check(&cli->paths, vmid, &err) < 0)
+		return cli_report_failure(EXIT_FAILED, "Failed to create CT %s: %s", vmid,
+					  err.message);
+	if (lstat(f.config, &st) == 0)
+		return cli_report_failure(
+		    EXIT_FAILED, "Failed to create CT %s: its lxcri config '%s' exists already",
+		    vmid, f.config);
+	if (access(pct, X_OK) < 0)
+		return cli_report_failure(EXIT_FAILED,
+					  "Failed to create CT %s: no pct at '%s' (%s): is this a "
+					  "Proxmox VE node?",
+					  vmid, pct, strerror(errno));
+
+	if (store_open(cli->paths.images_dir, STORE_CREATE, &s, &err) < 0 ||
+	    ensure_image(cli, s, ref, name, policy, &err) < 0 ||
+	    store_resolve(s, name, &tag, &err) < 0)
+		return cli_report_failure(EXIT_FAILED, "Failed to create CT %s: %s", vmid,
+					  err.message);
+	if (pvect_template_name(name, tag.digest, template_name, sizeof(template_name)) < 0)
+		return cli_report_failure(EXIT_FAILED,
+					  "Failed to create CT %s: the image name "
+					  "'%s' is too long for a template",
+					  vmid, name);
+	struct imagect_options o = {
+		.kind = IMAGECT_TEMPLATE,
+		.id = vmid,
+		.lxc_path = cli->paths.lxc_path,
+		.lxc_config_dir = cli->paths.lxc_config_dir,
+		.init_path = init,
+		.store = s,
+		.name = name,
+		.work_dir = cli->paths.images_dir,
+		.template_name = template_name,
+	};
+	if (cli->unprivileged) {
+		/* Owners as inside: pct shifts them; ids PVE's map lacks refuse now, not in pct. */
+		o.uid[0] = o.gid[0] = (struct appct_idmap_range){ 0, 0, UNPRIVILEGED_COUNT };
+		o.n_uid = o.n_gid = 1;
+	}
+	if (cli->format == OUTPUT_TEXT)
+		fprintf(stderr, "Making the template %s...\n", template_name);
+	r = imagect_create(&o, &res, &err);
+	if (r < 0)
+		return cli_report_failure(EXIT_FAILED, "Failed to create CT %s: %s", vmid,
+					  err.message);
+	po.template_path = res.template_path;
+	po.arch = res.architecture[0] ? appct_pve_arch(res.architecture) : NULL;
+	if (res.architecture[0] && !po.arch) {
+		r = error_set(&err, -EINVAL, "the image's architecture '%s' is not one PVE knows",
+			      res.architecture);
+		goto fail;
+	}
+	r = pvect_pct_argv(&po, pct, &argv, &err);
+	if (r < 0 || lxcri_config_text(res.image, &config_text) < 0) {
+		r = r < 0 ? r : error_oom(&err);
+		goto fail;
+	}
+
+	r = pve_lxcri_config(&f, config_text, NULL, &err);
+	if (r < 0)
+		goto fail;
+	r = run_pct(argv, &err);
+	if (r < 0) {
+		(void)pve_lxcri_config(&f, NULL, config_text, &undo);
+		goto fail;
+	}
+	r = pve_set_init(&f, init, res.halt_signal, made.pve_config, &err);
+	if (r < 0) {
+		char *destroy[] = { argv[0], (char *)"destroy", (char *)vmid, NULL };
+
+		if (run_pct(destroy, &undo) < 0)
+			fprintf(stderr, "lxcri: undoing the create failed too: %s\n", undo.message);
+		else
+			(void)pve_lxcri_config(&f, NULL, config_text, &undo);
+		goto fail;
+	}
+	imagect_template_remove(&res);
+	log_info("created CT %s from %s", vmid, res.image);
+	made.pct_argv = argv;
+	print_result(cli, vmid, &res, f.config, &made);
+	imagect_result_free(&res);
+	return EXIT_OK;
+fail:
+	imagect_template_remove(&res);
+	imagect_result_free(&res);
+	return cli_report_failure(EXIT_FAILED, "Failed to create CT %s: %s", vmid, err.message);
 }
 
 int createcmd_do_create(struct cli *cli)
@@ -150,21 +413,19 @@ int createcmd_do_create(struct cli *cli)
 	struct stat st;
 	int r;
 
-	if (cli->argc != 1 || !cli->image)
+	if (cli->argc < 1 || !cli->image)
 		return cli_usage_error("%s", "usage: lxcri create <id> --image <reference> "
 					     "[--pull missing|always|never] [--platform P] "
-					     "[--unprivileged]");
+					     "[--unprivileged] [-- <pct options>]");
 	id = cli->argv[0];
 	if (!paths_id_valid(id))
 		return cli_usage_error("Invalid container id '%s'", id);
 	if (parse_pull(cli->pull, &policy) < 0)
 		return cli_usage_error("--pull takes missing, always or never, not '%s'",
 				       cli->pull);
-	if (paths_pve_mode(&cli->paths)) {
-		fprintf(stderr, "lxcri: create --image on a Proxmox VE node is not supported yet: "
-				"make the container with pct\n");
-		return EXIT_FAILED;
-	}
+	if (cli->argc > 1 && !(paths_pve_mode(&cli->paths) && paths_id_is_vmid(id)))
+		return cli_usage_error("pct options ('%s') are for a vmid on a Proxmox VE node",
+				       cli->argv[1]);
 	if (image_ref_parse(cli->image, &ref, &err) < 0) {
 		fprintf(stderr, "lxcri: %s\n", err.message);
 		return EXIT_INVALID;
@@ -175,6 +436,8 @@ int createcmd_do_create(struct cli *cli)
 		return cli_usage_error("a name is too long for '%s'", id);
 	log_setup("lxcri", id);
 	log_set_stderr(false);
+	if (paths_pve_mode(&cli->paths) && paths_id_is_vmid(id))
+		return create_on_pve(cli, id, &ref, name, policy, init);
 	/* Nothing of a container of that name is touched: its lxcri config neither. */
 	if (lstat(config, &st) == 0)
 		return cli_report_failure(
@@ -209,7 +472,7 @@ int createcmd_do_create(struct cli *cli)
 					  err.message);
 	}
 	log_info("created %s from %s", id, res.image);
-	print_result(cli, id, &res, config);
+	print_result(cli, id, &res, config, NULL);
 	imagect_result_free(&res);
 	return EXIT_OK;
 }

@@ -85,7 +85,7 @@ static const struct command commands[] = {
 	{ "guard", "remove", guardcmd_do_remove, "lxcri guard remove <vmid>" },
 	{ "create", NULL, createcmd_do_create,
 	  "lxcri create <id> --image <reference> [--pull missing|always|never] [--platform P] "
-	  "[--unprivileged]" },
+	  "[--unprivileged] [-- <pct options>]" },
 	{ "image", "pull", imagecmd_do_pull, "lxcri image pull <reference> [--platform P]" },
 	{ "image", "list", imagecmd_do_list, "lxcri image list" },
 	{ "image", "inspect", imagecmd_do_inspect, "lxcri image inspect <reference>" },

@@ -11,11 +11,12 @@
 #include "lib/basic/escape.h"
 
 static const struct {
-	const char *oci, *lxc;
+	const char *oci, *lxc, *pve;
 } arches[] = {
-	{ "amd64", "amd64" },	  { "arm64", "arm64" },	      { "386", "i686" },
-	{ "arm", "armhf" },	  { "ppc64le", "ppc64le" },   { "s390x", "s390x" },
-	{ "riscv64", "riscv64" }, { "mips64le", "mips64el" },
+	{ "amd64", "amd64", "amd64" },	     { "arm64", "arm64", "arm64" },
+	{ "386", "i686", "i386" },	     { "arm", "armhf", "armhf" },
+	{ "ppc64le", "ppc64le", NULL },	     { "s390x", "s390x", NULL },
+	{ "riscv64", "riscv64", "riscv64" }, { "mips64le", "mips64el", NULL },
 };
 
 const char *appct_lxc_arch(const char *architecture)
@@ -23,6 +24,14 @@ const char *appct_lxc_arch(const char *architecture)
 	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
 		if (strcmp(architecture, arches[i].oci) == 0)
 			return arches[i].lxc;
+	return NULL;
+}
+
+const char *appct_pve_arch(const char *architecture)
+{
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (strcmp(architecture, arches[i].oci) == 0)
+			return arches[i].pve;
 	return NULL;
 }
 
@@ -57,12 +66,7 @@ const char *appct_signal_name(int signo, char *buf, size_t size)
 	return NULL;
 }
 
-/*
- * A path that goes into an LXC config value and an fstab-like mount entry
- * as it is: absolute, no blanks, no control characters, no '\' (fstab's
- * escapes).
- */
-static int path_check(const char *what, const char *path, struct lxcri_error *err)
+int appct_path_check(const char *what, const char *path, struct lxcri_error *err)
 {
 	char q[ESCAPE_BUFSIZE];
 
@@ -95,9 +99,9 @@ int appct_lxc_config(const struct appct *a, char **ret, struct lxcri_error *err)
 	size_t size = 0;
 	int r;
 
-	if ((r = path_check("container directory", a->lxc_dir, err)) < 0 ||
-	    (r = path_check("LXC config directory", a->lxc_config_dir, err)) < 0 ||
-	    (r = path_check("init program", a->init_path, err)) < 0)
+	if ((r = appct_path_check("container directory", a->lxc_dir, err)) < 0 ||
+	    (r = appct_path_check("LXC config directory", a->lxc_config_dir, err)) < 0 ||
+	    (r = appct_path_check("init program", a->init_path, err)) < 0)
 		return r;
 	if (!a->id || !a->id[0] || strpbrk(a->id, " \t\n/"))
 		return error_set(err, -EINVAL, "Invalid container name '%s'",
@@ -139,9 +143,8 @@ int appct_lxc_config(const struct appct *a, char **ret, struct lxcri_error *err)
 	/* No network unless lxcri's net keys add one (LXC's default is none too). */
 	fprintf(f, "lxc.net.0.type = empty\n");
 	/* The image's process: lxcri-init reads it; the file is ours, read-only inside. */
-	fprintf(f, "lxc.init.cmd = %s %s\n", APPCT_INIT_PATH, APPCT_PROCESS_PATH);
-	fprintf(f, "lxc.mount.entry = %s %s none ro,bind,create=file 0 0\n", a->init_path,
-		&APPCT_INIT_PATH[1]);
+	fprintf(f, "lxc.init.cmd = " APPCT_INIT_CMD "\n");
+	fprintf(f, "lxc.mount.entry = " APPCT_INIT_MOUNT_FMT "\n", a->init_path);
 	fprintf(f, "lxc.mount.entry = %s/%s %s none ro,bind,create=file 0 0\n", a->lxc_dir,
 		APPCT_PROCESS_FILE, &APPCT_PROCESS_PATH[1]);
 	fprintf(f, "lxc.signal.halt = %s\n", halt);

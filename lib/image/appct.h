@@ -22,6 +22,10 @@
 #define APPCT_PROCESS_PATH "/.lxcri/process" /* in the container */
 #define APPCT_PROCESS_FILE "lxcri-process"   /* beside the LXC config */
 #define APPCT_IDMAP_MAX	   8
+/* lxc.mount.entry of lxcri-init (%s: its path on the host). */
+#define APPCT_INIT_MOUNT_FMT "%s .lxcri/init none ro,bind,create=file 0 0"
+/* lxc.init.cmd */
+#define APPCT_INIT_CMD APPCT_INIT_PATH " " APPCT_PROCESS_PATH
 
 struct appct_idmap_range {
 	uint32_t container_id, host_id, count;
@@ -46,6 +50,19 @@ struct appct {
  * does not know.
  */
 const char *appct_lxc_arch(const char *architecture);
+
+/*
+ * Proxmox VE's name of it (pct's --arch): "amd64", "arm64", "i386",
+ * "armhf", "riscv64"; NULL for one PVE does not know.
+ */
+const char *appct_pve_arch(const char *architecture);
+
+/*
+ * A path that goes into an LXC config value and an fstab-like mount entry
+ * as it is: absolute, no blanks, no control characters, no '\' (fstab's
+ * escapes). 0, or -EINVAL naming what (the path's role) and why.
+ */
+int appct_path_check(const char *what, const char *path, struct lxcri_error *err);
 
 /* The LXC config, in *ret (malloc'ed). -EINVAL naming what is wrong. */
 int appct_lxc_config(const struct appct *a, char **ret, struct lxcri_error *err);

@@ -13,6 +13,8 @@
 #include "lib/basic/cleanup.h"
 #include "lib/basic/escape.h"
 #include "lib/basic/fileio.h"
+#include "lib/basic/paths.h"
+#include "lib/basic/process.h"
 #include "lib/basic/rmtree.h"
 #include "lib/basic/safe.h"
 #include "lib/basic/strv.h"
@@ -23,6 +25,13 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct manifest *, manifest_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct imageconfig *, imageconfig_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct procspec *, procspec_free)
+
+void imagect_template_remove(struct imagect_result *r)
+{
+	if (r->dir[0])
+		(void)rmtree(r->dir);
+	r->dir[0] = r->template_path[0] = '\0';
+}
 
 void imagect_result_free(struct imagect_result *r)
 {
@@ -247,6 +256,90 @@ static int write_process(int dirfd, const struct procspec *p, uid_t uid, gid_t g
 	return 0;
 }
 
+/*
+ * The template's /.lxcri: the process file (0600, the container's root's)
+ * and the empty mount point of lxcri-init. What the image has there is
+ * replaced; a /.lxcri that is not a directory refuses.
+ */
+static int write_template_files(int rootfd, const struct procspec *p, struct lxcri_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int dirfd = -1, fd = -1, initfd = -1;
+	const char *process = strrchr(APPCT_PROCESS_PATH, '/') + 1,
+		   *init = strrchr(APPCT_INIT_PATH, '/') + 1;
+	size_t size;
+	int r;
+
+	r = procspec_format(p, &text, &size, err);
+	if (r < 0)
+		return r;
+	if (mkdirat(rootfd, ".lxcri", 0755) < 0 && errno != EEXIST)
+		return error_set(err, -errno, "Failed to make /.lxcri in the rootfs: %s",
+				 strerror(errno));
+	dirfd = openat(rootfd, ".lxcri", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0)
+		return error_set(err, -errno, "The image's /.lxcri is not a directory: %s",
+				 strerror(errno));
+	(void)unlinkat(dirfd, process, 0);
+	(void)unlinkat(dirfd, init, 0);
+	fd = openat(dirfd, process, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	initfd = openat(dirfd, init, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
+	if (fd < 0 || initfd < 0 || fchown(fd, 0, 0) < 0 || fchmod(fd, 0600) < 0 ||
+	    fileio_write_all(fd, text, size) < 0 || fsync(fd) < 0)
+		return error_set(err, -errno, "Failed to write /.lxcri/process in the rootfs: %s",
+				 strerror(errno));
+	return 0;
+}
+
+/* GNU tar packs the rootfs into the template, as pct reads it (pvect.h). */
+static int pack_template(const struct imagect_options *o, const char *dir, const char *path,
+			 struct lxcri_error *err)
+{
+	_cleanup_free_ char *file = NULL, *directory = NULL;
+	const char *tar = o->tar_path ? o->tar_path : IMAGECT_TAR_PATH;
+	struct process_result res = { 0 };
+	char why[128];
+	int r;
+
+	if (asprintf(&file, "--file=%s", path) < 0 ||
+	    asprintf(&directory, "--directory=%s/rootfs", dir) < 0)
+		return error_oom(err);
+	char *argv[] = { (char *)tar,
+			 (char *)"--create",
+			 file,
+			 (char *)"--format=posix",
+			 (char *)"--numeric-owner",
+			 (char *)"--sort=name",
+			 (char *)"--one-file-system",
+			 (char *)"--sparse",
+			 (char *)"--xattrs",
+			 (char *)"--xattrs-include=security.capability",
+			 (char *)"--xattrs-include=user.*",
+			 directory,
+			 (char *)".",
+			 NULL };
+	char *envp[] = { (char *)"LC_ALL=C", (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	struct process_spec spec = {
+		.path = tar,
+		.argv = argv,
+		.envp = envp,
+		.timeout_ms = IMAGECT_TAR_TIMEOUT_MS,
+	};
+
+	r = process_run(&spec, &res, err);
+	if (r < 0)
+		return r;
+	if (!res.exited || res.exit_status != 0) {
+		r = error_set(err, -EIO, "tar failed to pack the template (%s): %.*s",
+			      process_result_describe(&res, why, sizeof(why)),
+			      (int)strcspn(res.err, "\n"), res.err);
+		process_result_done(&res);
+		return r;
+	}
+	process_result_done(&res);
+	return 0;
+}
+
 static int write_config(int dirfd, const char *text, struct lxcri_error *err)
 {
 	_cleanup_close_ int fd = -1;
@@ -301,6 +394,17 @@ static int build(const struct imagect_options *o, const struct manifest *m,
 	r = imageconfig_stop_signal(c, &res->halt_signal, err);
 	if (r < 0)
 		return r;
+	snprintf(res->architecture, sizeof(res->architecture), "%s",
+		 c->architecture ? c->architecture : "");
+	if (o->kind == IMAGECT_TEMPLATE) {
+		r = write_template_files(rootfd, p, err);
+		if (r < 0)
+			return r;
+		r = pack_template(o, res->dir, res->template_path, err);
+		if (r < 0)
+			return r;
+		goto done;
+	}
 	r = write_process(dirfd, p, root_uid, root_gid, err);
 	if (r < 0)
 		return r;
@@ -324,6 +428,7 @@ static int build(const struct imagect_options *o, const struct manifest *m,
 	r = write_config(dirfd, config, err);
 	if (r < 0)
 		return r;
+done:
 	if (strv_copy(c->volumes, &res->volumes) < 0 ||
 	    strv_copy(c->exposed_ports, &res->exposed_ports) < 0)
 		return error_oom(err);
@@ -343,16 +448,30 @@ int imagect_create(const struct imagect_options *o, struct imagect_result *ret,
 	struct stat st;
 	int r;
 
+	const bool template = o->kind == IMAGECT_TEMPLATE;
+	const char *parent = template ? o->work_dir : o->lxc_path;
+
 	if (!o->id || !o->id[0] || strchr(o->id, '/') || o->id[0] == '.')
 		return error_set(err, -EINVAL, "Invalid container name '%s'",
 				 escape_for_message(o->id ? o->id : "", q, sizeof(q)));
-	if (snprintf(res.dir, sizeof(res.dir), "%s/%s", o->lxc_path, o->id) >=
-		(int)sizeof(res.dir) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", o->lxc_path, o->id) >= (int)sizeof(tmp))
-		return error_set(err, -ENAMETOOLONG, "The container's directory is too long");
-	if (lstat(res.dir, &st) == 0)
-		return error_set(err, -EEXIST, "The container '%s' exists already ('%s')", o->id,
-				 res.dir);
+	if (template) {
+		if (!parent || !o->template_name || !o->template_name[0] ||
+		    strchr(o->template_name, '/') || o->template_name[0] == '.')
+			return error_set(err, -EINVAL, "A template needs a directory and a name");
+		if (snprintf(tmp, sizeof(tmp), "%s/.template.XXXXXX", parent) >= (int)sizeof(tmp) ||
+		    snprintf(res.template_path, sizeof(res.template_path), "%s/%s", tmp,
+			     o->template_name) >= (int)sizeof(res.template_path))
+			return error_set(err, -ENAMETOOLONG, "The template's path is too long");
+	} else {
+		if (snprintf(res.dir, sizeof(res.dir), "%s/%s", parent, o->id) >=
+			(int)sizeof(res.dir) ||
+		    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", parent, o->id) >= (int)sizeof(tmp))
+			return error_set(err, -ENAMETOOLONG,
+					 "The container's directory is too long");
+		if (lstat(res.dir, &st) == 0)
+			return error_set(err, -EEXIST, "The container '%s' exists already ('%s')",
+					 o->id, res.dir);
+	}
 
 	r = store_lock_shared(o->store, LOCK_TIMEOUT_MS, err);
 	if (r < 0)
@@ -365,23 +484,29 @@ int imagect_create(const struct imagect_options *o, struct imagect_result *ret,
 		r = error_set(err, -ENAMETOOLONG, "The image name '%s' is too long", o->name);
 		goto out;
 	}
-	if (mkdir(o->lxc_path, 0755) < 0 && errno != EEXIST) {
-		r = error_set(err, -errno, "Failed to make '%s': %s", o->lxc_path, strerror(errno));
+	if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
+		r = error_set(err, -errno, "Failed to make '%s': %s", parent, strerror(errno));
 		goto out;
 	}
 	if (!mkdtemp(tmp)) {
-		r = error_set(err, -errno, "Failed to make a directory in '%s': %s", o->lxc_path,
+		r = error_set(err, -errno, "Failed to make a directory in '%s': %s", parent,
 			      strerror(errno));
 		goto out;
 	}
-	(void)chmod(tmp, 0755);
+	if (template) { /* private (0700) until pct has read it; the length was checked */
+		(void)paths_join(res.dir, sizeof(res.dir), "%s", tmp);
+		(void)paths_join(res.template_path, sizeof(res.template_path), "%s/%s", tmp,
+				 o->template_name);
+	} else
+		(void)chmod(tmp, 0755);
 	dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		r = error_set(err, -errno, "Failed to open '%s': %s", tmp, strerror(errno));
 	else
 		r = build(o, m, c, dirfd, &res, err);
 	/* Into place only whole; never over a container that appeared meanwhile. */
-	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, res.dir, RENAME_NOREPLACE) < 0)
+	if (r >= 0 && !template &&
+	    renameat2(AT_FDCWD, tmp, AT_FDCWD, res.dir, RENAME_NOREPLACE) < 0)
 		r = error_set(err, -errno, "Failed to move the container into '%s': %s", res.dir,
 			      errno == EEXIST ? "it exists already" : strerror(errno));
 	if (r < 0) {

@@ -15,6 +15,16 @@
  * Cmd as argv, Env (with PATH and HOME added when the image has none, as
  * docker does), WorkingDir (made if missing), and User resolved in the
  * rootfs's /etc/passwd and /etc/group. Volumes become directories.
+ *
+ * IMAGECT_TEMPLATE makes a rootfs template for `pct create` instead
+ * (pvect.h): the rootfs in a private directory <work_dir>/.template.XXXXXX,
+ * with the process file at /.lxcri/process (0600, the container root's)
+ * and the mount point /.lxcri/init, packed by GNU tar (argv, no shell)
+ * into <that directory>/<template_name>: members "./...", numeric owners
+ * as inside the container (ids outside the maps are refused: for an
+ * unprivileged container give the identity map PVE shifts by), file
+ * capabilities and user.* xattrs kept. The caller removes the directory
+ * (imagect_template_remove()) once pct has read the template.
  */
 
 #include <stddef.h>
@@ -30,7 +40,16 @@
 #define IMAGECT_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define IMAGECT_IMAGE_MAX    (STORE_REF_NAME_MAX + DIGEST_SIZE + 1)
 
+enum imagect_kind {
+	IMAGECT_LXC,	  /* <lxc_path>/<id> */
+	IMAGECT_TEMPLATE, /* a template for pct create */
+};
+
+#define IMAGECT_TAR_PATH       "/bin/tar"
+#define IMAGECT_TAR_TIMEOUT_MS (60ULL * 60 * 1000)
+
 struct imagect_options {
+	enum imagect_kind kind;
 	const char *id;
 	const char *lxc_path;	    /* /var/lib/lxc */
 	const char *lxc_config_dir; /* /usr/share/lxc/config */
@@ -40,11 +59,17 @@ struct imagect_options {
 	/* Unprivileged: the id maps (ownership is shifted by them, device nodes skipped). */
 	struct appct_idmap_range uid[APPCT_IDMAP_MAX], gid[APPCT_IDMAP_MAX];
 	size_t n_uid, n_gid;
+	/* IMAGECT_TEMPLATE */
+	const char *work_dir;	   /* where its private directory goes */
+	const char *template_name; /* the tar's file name (pvect_template_name()) */
+	const char *tar_path;	   /* GNU tar; NULL: IMAGECT_TAR_PATH */
 };
 
 struct imagect_result {
 	char image[IMAGECT_IMAGE_MAX]; /* <reference>@<digest>, for the image key */
-	char dir[4096];		       /* <lxc_path>/<id> */
+	char dir[4096];		       /* <lxc_path>/<id>; the template's private directory */
+	char template_path[4096];      /* IMAGECT_TEMPLATE: <dir>/<template_name> */
+	char architecture[32];	       /* the image's, in OCI terms; "" if it names none */
 	struct procspec *process;      /* what it runs */
 	char **volumes;		       /* made in the rootfs */
 	char **exposed_ports;	       /* "8080/tcp" */
@@ -54,6 +79,9 @@ struct imagect_result {
 };
 
 void imagect_result_free(struct imagect_result *r);
+
+/* Removes a template's private directory (and the template); "" dir is fine. */
+void imagect_template_remove(struct imagect_result *r);
 
 /*
  * The process of an image: argv, env, cwd and ids as imagect.h says, for
@@ -70,7 +98,7 @@ int imagect_process(const struct imageconfig *c, const struct passwd_user *u, st
 int imagect_image_key(const char *name, const char *digest, char *buf, size_t size);
 
 /*
- * Makes the container. -EEXIST if <lxc_path>/<id> exists; the store's,
+ * Makes the container (or the template). -EEXIST if <lxc_path>/<id> exists; the store's,
  * unpack's and passwd's errors; -EINVAL for an image that cannot run
  * (no command, an architecture LXC does not know).
  */

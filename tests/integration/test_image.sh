@@ -452,6 +452,155 @@ image_check_sees_a_moved_tag() {
 	assert_contains "$out" "$(testimage_digest zstd)"
 }
 
+# On the simulated PVE node (lib.sh), with pct-sim in pct's place: pct
+# itself cannot run here. It follows pct create's steps with PVE's own
+# rules (its tar flags, its OCI-archive detection, its config), and the
+# container is then started with the LXC config PVE would generate.
+pve_image_setup() {
+	setup plain
+	pve_node_setup
+	PCT_LOG=$T/pct.log PCT_TEMPLATE_COPY=$T/template.tar
+	: >"$PCT_LOG"
+	# lxcri runs pct with a clean environment: the stand-in's settings come with it.
+	cat >"$T/pct" <<EOS
+#!/bin/bash
+export PVE=$PVE LXCPATH=$LXCPATH PCT_LOG=$PCT_LOG PCT_TEMPLATE_COPY=$PCT_TEMPLATE_COPY
+exec $(realpath "$(dirname "$0")/pct-sim") "\$@"
+EOS
+	chmod +x "$T/pct"
+	export LXCRI_PCT=$T/pct
+}
+
+# The LXC config PVE writes at a start (its own keys, then the raw lxc.* keys).
+pve_image_lxc_config() { # vmid
+	local vmid=$1 unpriv=${2:-0}
+	{
+		echo "lxc.arch = amd64"
+		echo "lxc.include = $LXCCONF/common.conf"
+		[ "$unpriv" = 0 ] || printf 'lxc.include = /usr/share/lxc/config/userns.conf\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n'
+		echo "lxc.apparmor.profile = unconfined"
+		echo "lxc.monitor.unshare = 1"
+		echo "lxc.uts.name = ct$vmid"
+		echo "lxc.rootfs.path = dir:$LXCPATH/$vmid/rootfs"
+		echo "lxc.net.0.type = empty"
+		echo "lxc.console.logfile = $T/$vmid.console"
+	} >"$LXCPATH/$vmid/config.pve"
+	pve_update_lxc_config "$vmid"
+}
+
+pve_create_from_image() {
+	pve_image_setup
+	local ref out digest argv tmpl
+	ref=$(testimage_ref multi)
+	digest=$(testimage_digest multi)
+	out=$(lxcri create 300 --image "$ref" -- --hostname app --memory 256 --net0=name=eth0,bridge=vmbr0)
+	assert_contains "$out" "Created CT 300 from $ref@$digest"
+	assert_contains "$out" "Start it with: pct start 300"
+	# pct's argv: the template, lxcri's defaults, then the admin's options as given.
+	argv=$(sed '/^--$/q' "$PCT_LOG" | sed '$d' | tr '\n' ' ')
+	tmpl=$(sed -n 3p "$PCT_LOG")
+	assert_eq "$argv" "create 300 $tmpl --ostype unmanaged --cmode console --arch amd64 --hostname app --memory 256 --net0=name=eth0,bridge=vmbr0 "
+	# The template: named after the whole reference and the digest, in a private directory, gone after.
+	[[ $(basename "$tmpl") == "lxcri-${TESTIMAGES_HOST//:/_}_${TESTIMAGES_REPO//\//_}_multi_latest-${digest:7:12}.tar" ]] ||
+		fail "template name $(basename "$tmpl")"
+	assert_missing "$tmpl"
+	assert_missing "$(dirname "$tmpl")"
+	# Its members are "./..." only: PVE never takes it for an OCI archive.
+	assert_eq "$(tar -tf "$PCT_TEMPLATE_COPY" | grep -cv '^\./' || true)" 0 "members not under ./"
+	out=$(tar -tvf "$PCT_TEMPLATE_COPY" --numeric-owner)
+	assert_contains "$(grep ' ./.lxcri/process$' <<<"$out")" "-rw------- 0/0"
+	assert_contains "$(grep -E ' \./srv/app/data\.(txt|link)( |$)' <<<"$out" | head -n 1)" " 1000/1000 "
+	# The rootfs pct made from it: the image's files, capability and hardlink kept.
+	local r=$LXCPATH/300/rootfs
+	assert_missing "$r/etc/old.conf"
+	assert_contains "$(getcap "$r/usr/bin/netcap")" "cap_net_raw=ep"
+	assert_eq "$(stat -c %i "$r/srv/app/data.txt")" "$(stat -c %i "$r/srv/app/data.link")" "hardlink"
+	# The PVE config: pct's keys, then the raw keys that run the image, and lxcri's guard.
+	local conf
+	conf=$(cat "$PVE/lxc/300.conf")
+	assert_contains "$conf" "hostname: app"
+	assert_contains "$conf" "ostype: unmanaged"
+	assert_contains "$conf" "lxc.init.cmd: /.lxcri/init /.lxcri/process"
+	assert_contains "$conf" "lxc.mount.entry: $BUILD/lxcri-init .lxcri/init none ro,bind,create=file 0 0"
+	assert_contains "$conf" "lxc.signal.halt: SIGUSR1"
+	assert_contains "$conf" "lxc.hook.pre-start: $BUILD/lxcri-guard --requires=pve-lxcri $PVE/lxcri/300.conf"
+	assert_not_contains "$conf" "FOO=bar"
+	assert_not_contains "$conf" "lock:"
+	# The lxcri config (cluster-wide, as pmxcfs shows it).
+	assert_eq "$(grep '^image:' "$PVE/lxcri/300.conf")" "image: $ref@$digest"
+	assert_eq "$(stat -c '%a' "$PVE/lxcri/300.conf")" 640 "mode of the lxcri config"
+	assert_contains "$(lxcri status 300)" "image:      $ref@$digest"
+	# Started as PVE would start it: the image's process under lxcri-init.
+	pve_image_lxc_config 300
+	ct_start 300 || fail "start: $(tail -n 20 "$T/300.lxc.log")"
+	wait_for_file "$r/tmp/entry.out" "output of entry.sh"
+	sleep 0.3
+	out=$(cat "$r/tmp/entry.out")
+	assert_eq "$(grep '^\[' <<<"$out" | tr '\n' ';')" "[one];[two words];[three];" argv
+	assert_contains "$out" "uid=1000(app) gid=1000(app) groups=1000(app),1001(extra)"
+	assert_contains "$out" "cwd=/srv/app"
+	assert_contains "$out" "FOO=bar"
+	assert_eq "$(ct_exec 300 cat /proc/1/cmdline | tr '\0' ' ')" "/.lxcri/init /.lxcri/process " "PID 1"
+	lxc-stop -P "$LXCPATH" -n 300 -t 10
+	assert_contains "$(cat "$r/tmp/entry.out")" "got USR1"
+}
+
+pve_create_unprivileged() {
+	pve_image_setup
+	chmod o+x "$T"
+	lxcri create 301 --image "$(testimage_ref multi)" --unprivileged >/dev/null
+	assert_contains "$(sed '/^--$/q' "$PCT_LOG" | tr '\n' ' ')" "--cmode console --arch amd64 --unprivileged 1 --"
+	# pct extracted the template in the container's user namespace: shifted by PVE's map.
+	local r=$LXCPATH/301/rootfs
+	assert_eq "$(stat -c '%u:%g' "$r/srv/app/data.txt")" 101000:101000 "owner of data.txt"
+	assert_eq "$(stat -c '%u:%g %a' "$r/.lxcri/process")" "100000:100000 600" "the process file"
+	assert_contains "$(cat "$PVE/lxc/301.conf")" "unprivileged: 1"
+	pve_image_lxc_config 301 1
+	ct_start 301 || fail "start: $(tail -n 30 "$T/301.lxc.log")"
+	wait_for_file "$r/tmp/entry.out" "output of entry.sh"
+	assert_eq "$(ct_exec 301 stat -c '%u:%g' /srv/app/data.txt)" 1000:1000 "owner inside"
+	assert_contains "$(cat "$r/tmp/entry.out")" "uid=1000(app)"
+	ct_stop 301
+}
+
+pve_create_refusals() {
+	pve_image_setup
+	local out ref
+	ref=$(testimage_ref multi)
+	# Options that would start the container before its init is set, or set what lxcri sets.
+	for opt in --start --restore --force --unprivileged --entrypoint --env; do
+		out=$(lxcri create 302 --image "$ref" -- --memory 256 "$opt" 1 2>&1) && fail "took pct's $opt"
+		assert_contains "$out" "pct's $opt is refused"
+	done
+	out=$(lxcri create 302 --image "$ref" -- memory 256 2>&1) && fail "took a non-option"
+	assert_contains "$out" "'memory' is not a pct option"
+	# pct options are for vmids on a PVE node only.
+	out=$(lxcri create web --image "$ref" -- --memory 256 2>&1) && fail "took pct options for a name"
+	assert_contains "$out" "pct options ('--memory') are for a vmid"
+	assert_eq "$(grep -c . "$PCT_LOG" || true)" 0 "pct calls"
+	# A vmid the cluster has already (a VM on the other node): refused, nothing made.
+	mkdir -p "$PVE/nodes/pve2/qemu-server"
+	printf 'memory: 512\n' >"$PVE/nodes/pve2/qemu-server/303.conf"
+	out=$(lxcri create 303 --image "$ref" 2>&1) && fail "created over VM 303"
+	assert_contains "$out" "the cluster has a VM 303 already (on node pve2)"
+	assert_missing "$PVE/lxcri/303.conf"
+	# pct fails: its lxcri config goes again, and the template; lxcri says pct failed.
+	touch "$PCT_LOG.fail"
+	out=$(lxcri create 304 --image "$ref" 2>&1) && fail "pct failed but create did not"
+	rm "$PCT_LOG.fail"
+	assert_contains "$out" "simulated failure"
+	assert_contains "$out" "Failed to create CT 304: '$LXCRI_PCT create 304' exited with status 255"
+	assert_missing "$PVE/lxcri/304.conf"
+	assert_missing "$PVE/lxc/304.conf"
+	assert_eq "$(find "$IMAGES" -maxdepth 1 -name '.template.*' | wc -l)" 0 "templates left"
+	# Without quorum nothing is made, not even a template.
+	pve_quorum 0
+	out=$(lxcri create 305 --image "$ref" 2>&1) && fail "created without quorum"
+	assert_contains "$out" "no quorum"
+	pve_quorum 1
+	assert_eq "$(grep -c '^create$' "$PCT_LOG")" 1 "pct creates"
+}
+
 # Nodes without a registry: docker save, oci-archive and OCI layout imports.
 import_archives() {
 	image_ct_setup plain
@@ -513,5 +662,8 @@ run_test "An unprivileged container from an image has its files shifted by the i
 run_test "Hostile layers (.., absolute paths, writes through symlinks, hardlinks out) are refused, naming the layer, with nothing left on the host" create_refuses_hostile_images
 run_test "create never touches an existing container, --pull=never needs the image, and a second container from a cached image fetches no blob" create_never_touches_an_existing_container
 run_test "lxcri image check says, with one HEAD request, whether the tag of a container's image now names another digest" image_check_sees_a_moved_tag
+run_test "On a PVE node (simulated; pct itself cannot run here), create makes a template of the image, runs pct create with it and the admin's options, and sets the raw keys that run the image's process; started as PVE starts it, the process runs under lxcri-init" pve_create_from_image
+run_test "On a PVE node, an unprivileged container's template has the image's owners, which pct shifts by PVE's map" pve_create_unprivileged
+run_test "On a PVE node, pct options that would start the container early or set lxcri's keys, a vmid the cluster has, a failing pct and lost quorum are refused with nothing left" pve_create_refusals
 run_test "lxcri image import takes docker-save and oci-archive tars and OCI layouts, for containers without a registry; a changed layer and hostile archives are refused" import_archives
 finish

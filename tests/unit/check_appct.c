@@ -128,6 +128,10 @@ START_TEST(test_names)
 	ck_assert_str_eq(appct_lxc_arch("386"), "i686");
 	ck_assert_str_eq(appct_lxc_arch("arm"), "armhf");
 	ck_assert_ptr_null(appct_lxc_arch("AMD64"));
+	ck_assert_str_eq(appct_pve_arch("386"), "i386");
+	ck_assert_str_eq(appct_pve_arch("arm"), "armhf");
+	ck_assert_str_eq(appct_pve_arch("arm64"), "arm64");
+	ck_assert_ptr_null(appct_pve_arch("s390x"));
 	ck_assert_str_eq(appct_signal_name(SIGTERM, buf, sizeof(buf)), "SIGTERM");
 	ck_assert_str_eq(appct_signal_name(SIGPWR, buf, sizeof(buf)), "SIGPWR");
 	ck_assert_str_eq(appct_signal_name(SIGRTMIN, buf, sizeof(buf)), "SIGRTMIN");

@@ -110,6 +110,23 @@ START_TEST(test_create_refusals)
 	/* Nothing but ct1 in the LXC path. */
 	const char *ls[] = { "/bin/ls", "-A", lxc, NULL };
 	ck_assert_str_eq(test_run_output(ls), "ct1\n");
+
+	/* A template needs a plain file name, and a missing image leaves no directory. */
+	struct imagect_result res = { 0 };
+	o.kind = IMAGECT_TEMPLATE;
+	o.id = "300";
+	o.work_dir = images;
+	o.template_name = "../t.tar";
+	ck_assert_int_eq(imagect_create(&o, &res, &err), -EINVAL);
+	o.template_name = NULL;
+	ck_assert_int_eq(imagect_create(&o, &res, &err), -EINVAL);
+	o.template_name = "t.tar";
+	ck_assert_int_eq(imagect_create(&o, &res, &err), -ENOENT);
+	ck_assert_str_eq(res.dir, "");
+	const char *ls_images[] = { "/bin/ls", "-A", images, NULL };
+	const char *listing = test_run_output(ls_images);
+	ck_assert_ptr_nonnull(listing);
+	ck_assert_ptr_null(strstr(listing, "template"));
 	store_close(s);
 	test_rm_rf(tmp);
 }
