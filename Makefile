@@ -45,14 +45,16 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 FUSE_CFLAGS = $(shell $(PKG_CONFIG) --cflags fuse3)
 FUSE_LIBS = $(shell $(PKG_CONFIG) --libs fuse3)
 # OCI images: the registry client (libcurl), blob digests (libcrypto), and
-# layer tars with their gzip/zstd codecs (libarchive reads them; lib/image
-# writes every entry itself, confined to the rootfs).
+# layer tars with their gzip/zstd codecs (libarchive reads them, ISA-L's
+# igzip inflates gzip; lib/image writes every entry itself, confined to
+# the rootfs).
 CURL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl)
 CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl)
 CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto)
 ARCHIVE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libarchive)
 ARCHIVE_LIBS = $(shell $(PKG_CONFIG) --libs libarchive)
-IMAGE_LIBS = $(CURL_LIBS) $(CRYPTO_LIBS) $(ARCHIVE_LIBS) $(JSONC_LIBS)
+ISAL_LIBS = $(shell $(PKG_CONFIG) --libs libisal)
+IMAGE_LIBS = $(CURL_LIBS) $(CRYPTO_LIBS) $(ARCHIVE_LIBS) $(ISAL_LIBS) $(JSONC_LIBS)
 
 # The layers, lowest first (doc/architecture.md): lib/<layer>, and cli/ on
 # top. Each is a static archive; a layer may use only the layers below it

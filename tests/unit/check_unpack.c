@@ -376,6 +376,97 @@ START_TEST(test_wrong_diff_id_and_garbage)
 }
 END_TEST
 
+/* data[0..n) as one gzip member, into out. */
+static size_t gzip_member(const char *data, size_t n, char *out, size_t size)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *x = archive_entry_new();
+	size_t used = 0;
+
+	ck_assert_int_eq(archive_write_set_format_raw(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, out, size, &used), ARCHIVE_OK);
+	archive_entry_set_filetype(x, AE_IFREG);
+	archive_entry_set_size(x, (la_int64_t)n);
+	ck_assert_int_eq(archive_write_header(a, x), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, data, n), (la_ssize_t)n);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_entry_free(x);
+	archive_write_free(a);
+	return used;
+}
+
+/* Unpacks blob[0..n) as a gzip layer of diff_id into a fresh rootfs under tmp. */
+static int unpack_gzip_blob(const char *tmp, const char *blob, size_t n, const char *diff_id,
+			    struct lxcri_error *err)
+{
+	static int round;
+	char name[32];
+	_cleanup_free_ char *root = NULL;
+	struct unpack_options o = { .diff_id = diff_id, .name = "layer 1" };
+	int fd = memfd_create("layer", MFD_CLOEXEC), rootfd, r;
+
+	snprintf(name, sizeof(name), "root%d", round++);
+	root = test_path(tmp, name);
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	ck_assert_int_eq(write(fd, blob, n), (ssize_t)n);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = unpack_layer(rootfd, fd, UNPACK_GZIP, &o, NULL, err);
+	if (r == 0) {
+		struct stat st = lstat_in(root, "big");
+		ck_assert_int_eq(st.st_size, 300000);
+		lstat_in(root, "small");
+	}
+	close(rootfd);
+	close(fd);
+	return r;
+}
+
+/* gzip as gzip(1) reads it: members one after another; a bad CRC, a cut, or junk refused. */
+START_TEST(test_gzip_members_and_damage)
+{
+	_cleanup_free_ char *root = NULL, *tmp = setup(&root);
+	char *big = malloc(300001), *plain = malloc(TAR_MAX), *blob = malloc(TAR_MAX);
+	char diff_id[DIGEST_SIZE];
+	struct lxcri_error err = { 0 };
+	size_t plain_n, n, half;
+
+	/* A file bigger than the reader's buffers, of data that does not compress to nothing. */
+	for (size_t i = 0; i < 300000; i++)
+		big[i] = (char)('a' + (i * 7919 % 26) * ((i / 4096) % 3 != 0));
+	big[300000] = '\0';
+	const struct ent layer[] = { { 'f', "big", big }, { 'f', "small", "small" } };
+	plain_n = make_tar(layer, 2, UNPACK_NONE, plain, TAR_MAX);
+	ck_assert_int_eq(digest_of_data(plain, plain_n, diff_id), 0);
+
+	/* Two members, split in the middle of a file. */
+	half = plain_n / 2 + 123;
+	n = gzip_member(plain, half, blob, TAR_MAX);
+	n += gzip_member(plain + half, plain_n - half, blob + n, TAR_MAX - n);
+	ck_assert_int_eq(unpack_gzip_blob(tmp, blob, n, diff_id, &err), 0);
+
+	/* One member, its CRC (the trailer's first 4 bytes) changed. */
+	n = gzip_member(plain, plain_n, blob, TAR_MAX);
+	ck_assert_int_eq(unpack_gzip_blob(tmp, blob, n, diff_id, &err), 0);
+	blob[n - 8] ^= 0x01;
+	ck_assert_int_eq(unpack_gzip_blob(tmp, blob, n, diff_id, &err), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(err.message, "layer 1"));
+	ck_assert_ptr_nonnull(strstr(err.message, "CRC"));
+	blob[n - 8] ^= 0x01;
+	/* Cut short. */
+	ck_assert_int_eq(unpack_gzip_blob(tmp, blob, n - 100, diff_id, &err), -EBADMSG);
+	/* Junk after the last member. */
+	memcpy(blob + n, "junk", 4);
+	ck_assert_int_eq(unpack_gzip_blob(tmp, blob, n + 4, diff_id, &err), -EBADMSG);
+	ck_assert_msg(strstr(err.message, "junk after the last gzip member"), "%s", err.message);
+	free(big);
+	free(plain);
+	free(blob);
+	test_rm_rf(tmp);
+}
+END_TEST
+
 static Suite *unpack_suite(void)
 {
 	Suite *s = suite_create("unpack");
@@ -386,6 +477,7 @@ static Suite *unpack_suite(void)
 	tcase_add_test(tc, test_id_maps);
 	tcase_add_test(tc, test_hostile_layers);
 	tcase_add_test(tc, test_wrong_diff_id_and_garbage);
+	tcase_add_test(tc, test_gzip_members_and_damage);
 	suite_add_tcase(s, tc);
 	return s;
 }
