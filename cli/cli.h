@@ -32,6 +32,8 @@ enum {
 
 enum output_format { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_JSON_PRETTY };
 
+#define CLI_KEYS_MAX 32 /* --net/--port options of one create (net0..net31) */
+
 struct cli {
 	enum output_format format;
 	const char *file;     /* --file */
@@ -48,6 +50,9 @@ struct cli {
 	const char *pull;     /* --pull missing|always|never (create) */
 	bool unprivileged;    /* --unprivileged (create) */
 	const char *name;     /* --name (image import) */
+	/* Every --net and --port, in order (create: net<N>/port<N> property strings). */
+	const char *nets[CLI_KEYS_MAX], *ports[CLI_KEYS_MAX];
+	size_t n_nets, n_ports;
 	struct lxcri_paths paths;
 	int argc; /* positional arguments after the verb (and sub-verb) */
 	char **argv;

@@ -20,6 +20,7 @@
 #include "lib/basic/process.h"
 #include "lib/basic/rmtree.h"
 #include "lib/basic/strv.h"
+#include "lib/config/config.h"
 #include "lib/image/imagect.h"
 #include "lib/image/pull.h"
 #include "lib/image/pvect.h"
@@ -67,21 +68,44 @@ static int ensure_image(struct cli *cli, struct store *s, const struct image_ref
 	return r;
 }
 
-/* The lxcri config of the new container: the image it came from. */
-static int lxcri_config_text(const char *image, char **ret)
+/*
+ * The lxcri config of the new container: the image it came from, and a
+ * net<N> and port<N> key for each --net and --port, checked as the start
+ * checks it (name: the config's path, for messages). -EINVAL naming the
+ * line and value, -ENOMEM. image NULL: without it (the options checked
+ * before the image is there).
+ */
+static int lxcri_config_text(const struct cli *cli, const char *name, const char *image, char **ret,
+			     struct lxcri_error *err)
 {
-	return asprintf(ret, "# Made by lxcri create; see lxcri.conf(5).\nimage: %s\n", image);
+	_cleanup_(config_freep) struct config *c = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int r;
+
+	if (!f)
+		return error_oom(err);
+	if (image)
+		fprintf(f, "# Made by lxcri create; see lxcri.conf(5).\nimage: %s\n", image);
+	for (size_t i = 0; i < cli->n_nets; i++)
+		fprintf(f, "net%zu: %s\n", i, cli->nets[i]);
+	for (size_t i = 0; i < cli->n_ports; i++)
+		fprintf(f, "port%zu: %s\n", i, cli->ports[i]);
+	if (fclose(f) != 0)
+		return error_oom(err);
+	r = config_parse(name, text, size, &c, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(text);
+	return 0;
 }
 
-static int write_lxcri_config(const char *path, const char *image, struct lxcri_error *err)
+static int write_lxcri_config(const char *path, const char *text, struct lxcri_error *err)
 {
-	_cleanup_free_ char *text = NULL;
 	char dir[PATH_MAX];
-	int n;
+	size_t n = strlen(text);
 
-	n = lxcri_config_text(image, &text);
-	if (n < 0)
-		return error_oom(err);
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash) {
@@ -157,7 +181,7 @@ static void print_result(const struct cli *cli, const char *id, const struct ima
 	if (r->stats.devices_skipped)
 		printf("  skipped:     %llu device nodes (unprivileged)\n",
 		       (unsigned long long)r->stats.devices_skipped);
-	for (size_t i = 0; r->exposed_ports && r->exposed_ports[i]; i++) {
+	for (size_t i = 0; !cli->n_ports && r->exposed_ports && r->exposed_ports[i]; i++) {
 		const char *slash = strchr(r->exposed_ports[i], '/');
 		int port = atoi(r->exposed_ports[i]);
 
@@ -366,10 +390,10 @@ static int create_on_pve(struct cli *cli, const char *vmid, const struct image_r
 		goto fail;
 	}
 	r = pvect_pct_argv(&po, pct, &argv, &err);
-	if (r < 0 || lxcri_config_text(res.image, &config_text) < 0) {
-		r = r < 0 ? r : error_oom(&err);
+	if (r >= 0)
+		r = lxcri_config_text(cli, f.config, res.image, &config_text, &err);
+	if (r < 0)
 		goto fail;
-	}
 
 	r = pve_lxcri_config(&f, config_text, NULL, &err);
 	if (r < 0)
@@ -404,6 +428,7 @@ fail:
 int createcmd_do_create(struct cli *cli)
 {
 	_cleanup_store_ struct store *s = NULL;
+	_cleanup_free_ char *text = NULL;
 	struct imagect_result res = { 0 };
 	struct lxcri_error err = { 0 };
 	enum pull_policy policy;
@@ -416,7 +441,8 @@ int createcmd_do_create(struct cli *cli)
 	if (cli->argc < 1 || !cli->image)
 		return cli_usage_error("%s", "usage: lxcri create <id> --image <reference> "
 					     "[--pull missing|always|never] [--platform P] "
-					     "[--unprivileged] [-- <pct options>]");
+					     "[--unprivileged] [--net <net>]... [--port <port>]... "
+					     "[-- <pct options>]");
 	id = cli->argv[0];
 	if (!paths_id_valid(id))
 		return cli_usage_error("Invalid container id '%s'", id);
@@ -434,6 +460,17 @@ int createcmd_do_create(struct cli *cli)
 	    paths_container_config(&cli->paths, id, config, sizeof(config)) < 0 ||
 	    paths_helper(&cli->paths, "lxcri-init", init, sizeof(init)) < 0)
 		return cli_usage_error("a name is too long for '%s'", id);
+	/* The --net and --port values first: nothing is made for a config the start would refuse.
+	 */
+	{
+		_cleanup_free_ char *check = NULL;
+
+		if (lxcri_config_text(cli, "the --net and --port options (a line each)", NULL,
+				      &check, &err) < 0) {
+			fprintf(stderr, "lxcri: %s\n", err.message);
+			return EXIT_INVALID;
+		}
+	}
 	log_setup("lxcri", id);
 	log_set_stderr(false);
 	if (paths_pve_mode(&cli->paths) && paths_id_is_vmid(id))
@@ -465,7 +502,8 @@ int createcmd_do_create(struct cli *cli)
 	if (r < 0)
 		return cli_report_failure(EXIT_FAILED, "Failed to create '%s': %s", id,
 					  err.message);
-	if (write_lxcri_config(config, res.image, &err) < 0) {
+	if (lxcri_config_text(cli, config, res.image, &text, &err) < 0 ||
+	    write_lxcri_config(config, text, &err) < 0) {
 		(void)rmtree(res.dir);
 		imagect_result_free(&res);
 		return cli_report_failure(EXIT_FAILED, "Failed to create '%s': %s", id,

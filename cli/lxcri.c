@@ -85,7 +85,8 @@ static const struct command commands[] = {
 	{ "guard", "remove", guardcmd_do_remove, "lxcri guard remove <vmid>" },
 	{ "create", NULL, createcmd_do_create,
 	  "lxcri create <id> --image <reference> [--pull missing|always|never] [--platform P] "
-	  "[--unprivileged] [-- <pct options>]" },
+	  "[--unprivileged] [--net <net property string>]... [--port <port property string>]... "
+	  "[-- <pct options>]" },
 	{ "image", "pull", imagecmd_do_pull, "lxcri image pull <reference> [--platform P]" },
 	{ "image", "list", imagecmd_do_list, "lxcri image list" },
 	{ "image", "inspect", imagecmd_do_inspect, "lxcri image inspect <reference>" },
@@ -142,6 +143,7 @@ enum {
 	OPT_PULL,
 	OPT_UNPRIVILEGED,
 	OPT_NAME,
+	OPT_PORT,
 	OPT_ROOT, /* one of paths_option_names */
 };
 
@@ -162,9 +164,11 @@ static const struct option cli_options[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "port", required_argument, NULL, OPT_PORT },
 };
 
 #define N_ROOT_OPTIONS 16
+_Static_assert(CLI_KEYS_MAX == 32, "the messages of --net and --port say 32");
 
 /* cli_options, then one for each root ("--pve-dir=DIR": "pve-dir"), then the end. */
 static int options_table(struct option *ret, char names[][32], size_t size)
@@ -227,6 +231,14 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			break;
 		case OPT_NET:
 			cli->net = optarg;
+			if (cli->n_nets == CLI_KEYS_MAX)
+				return cli_usage_error("%s", "at most 32 --net options");
+			cli->nets[cli->n_nets++] = optarg;
+			break;
+		case OPT_PORT:
+			if (cli->n_ports == CLI_KEYS_MAX)
+				return cli_usage_error("%s", "at most 32 --port options");
+			cli->ports[cli->n_ports++] = optarg;
 			break;
 		case OPT_FILE:
 			cli->file = optarg;

@@ -432,6 +432,30 @@ create_never_touches_an_existing_container() {
 	assert_eq "$(grep -c '/blobs/' "$(registry_log)" || true)" 0 "blob requests for the second container"
 }
 
+create_with_nets_and_ports() {
+	image_ct_setup plain
+	local out ref
+	ref=$(testimage_ref multi)
+	# A value the start would refuse: refused first, naming it, and nothing made (not even a pull).
+	out=$(lxcri create app9 --image "$ref" --port proto=tcp,host=18080,ct=80x 2>&1) && fail "took ct=80x"
+	assert_contains "$out" "Invalid value '80x' for 'ct' in 'port0'"
+	out=$(lxcri create app9 --image "$ref" --net name=eth0,bridge=br0 --net name=eth0,bridge=br1 2>&1) &&
+		fail "took two nets named eth0"
+	assert_contains "$out" "eth0"
+	assert_missing "$LXCPATH/app9"
+	assert_missing "$ETC/containers/app9.conf"
+	assert_missing "$IMAGES/index.json"
+	# Good ones: net<N> and port<N> keys in the lxcri config, in the order given.
+	out=$(lxcri create app9 --image "$ref" --net name=eth0,bridge=br0,ip=10.9.0.2/24 \
+		--port proto=tcp,host=18080,ct=8080 --port proto=udp,host=15353,ct=53)
+	assert_not_contains "$out" "to forward them, add"
+	assert_eq "$(grep -E '^(net|port)[0-9]' "$ETC/containers/app9.conf")" "net0: name=eth0,bridge=br0,ip=10.9.0.2/24
+port0: proto=tcp,host=18080,ct=8080
+port1: proto=udp,host=15353,ct=53"
+	assert_contains "$(lxcri port list app9)" "18080"
+	assert_eq "$(lxcri config validate app9 >/dev/null 2>&1; echo $?)" 0 "config validate"
+}
+
 image_check_sees_a_moved_tag() {
 	image_ct_setup plain
 	lxcri create app7 --image "$(testimage_ref multi)" >/dev/null
@@ -661,6 +685,7 @@ run_test "lxcri create --image makes a container that runs the image's entrypoin
 run_test "An unprivileged container from an image has its files shifted by the id map, and the image's owners inside" create_unprivileged_shifts_ownership
 run_test "Hostile layers (.., absolute paths, writes through symlinks, hardlinks out) are refused, naming the layer, with nothing left on the host" create_refuses_hostile_images
 run_test "create never touches an existing container, --pull=never needs the image, and a second container from a cached image fetches no blob" create_never_touches_an_existing_container
+run_test "create --net and --port put net and port keys in the lxcri config; a value the start would refuse refuses the create before anything is pulled or made" create_with_nets_and_ports
 run_test "lxcri image check says, with one HEAD request, whether the tag of a container's image now names another digest" image_check_sees_a_moved_tag
 run_test "On a PVE node (simulated; pct itself cannot run here), create makes a template of the image, runs pct create with it and the admin's options, and sets the raw keys that run the image's process; started as PVE starts it, the process runs under lxcri-init" pve_create_from_image
 run_test "On a PVE node, an unprivileged container's template has the image's owners, which pct shifts by PVE's map" pve_create_unprivileged
