@@ -145,6 +145,7 @@ int appct_lxc_config(const struct appct *a, char **ret, struct lxcri_error *err)
 	/* The image's process: lxcri-init reads it; the file is ours, read-only inside. */
 	fprintf(f, "lxc.init.cmd = " APPCT_INIT_CMD "\n");
 	fprintf(f, "lxc.mount.entry = " APPCT_INIT_MOUNT_FMT "\n", a->init_path);
+	fprintf(f, "lxc.mount.entry = " APPCT_SHM_MOUNT "\n");
 	fprintf(f, "lxc.mount.entry = %s/%s %s none ro,bind,create=file 0 0\n", a->lxc_dir,
 		APPCT_PROCESS_FILE, &APPCT_PROCESS_PATH[1]);
 	fprintf(f, "lxc.signal.halt = %s\n", halt);

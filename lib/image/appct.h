@@ -24,6 +24,8 @@
 #define APPCT_IDMAP_MAX	   8
 /* lxc.mount.entry of lxcri-init (%s: its path on the host). */
 #define APPCT_INIT_MOUNT_FMT "%s .lxcri/init none ro,bind,create=file 0 0"
+/* lxc.mount.entry of /dev/shm: no init of the image's mounts one (as PVE for entrypoints). */
+#define APPCT_SHM_MOUNT "shm dev/shm tmpfs rw,nosuid,nodev,create=dir 0 0"
 /* lxc.init.cmd */
 #define APPCT_INIT_CMD APPCT_INIT_PATH " " APPCT_PROCESS_PATH
 

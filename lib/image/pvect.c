@@ -160,16 +160,20 @@ int pvect_config_edit(const char *text, size_t size, const char *init_path, int 
 	r = lxcconf_set(text, size, LXCCONF_PVE, "lxc.init.cmd", APPCT_INIT_CMD, &a, &a_size);
 	if (r >= 0)
 		r = lxcconf_set(a, a_size, LXCCONF_PVE, "lxc.signal.halt", halt, &b, &b_size);
-	if (r >= 0)
-		r = lxcconf_list_add(b, b_size, LXCCONF_PVE, "lxc.mount.entry", entry, &c, &c_size);
+	/* The mount entries: each added unless it is there. */
+	const char *entries[] = { entry, APPCT_SHM_MOUNT };
+	for (size_t i = 0; r >= 0 && i < sizeof(entries) / sizeof(entries[0]); i++) {
+		r = lxcconf_list_add(b, b_size, LXCCONF_PVE, "lxc.mount.entry", entries[i], &c,
+				     &c_size);
+		if (r > 0) {
+			free(b);
+			b = TAKE_PTR(c);
+			b_size = c_size;
+		}
+	}
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to set the init keys in the PVE config");
-	if (r == 0) { /* the entry was there */
-		*ret_text = TAKE_PTR(b);
-		*ret_size = b_size;
-	} else {
-		*ret_text = TAKE_PTR(c);
-		*ret_size = c_size;
-	}
+	*ret_text = TAKE_PTR(b);
+	*ret_size = b_size;
 	return 0;
 }

@@ -30,6 +30,7 @@
  *   lxc.init.cmd: /.lxcri/init /.lxcri/process
  *   lxc.mount.entry: <lxcri-init> .lxcri/init none ro,bind,create=file 0 0
  *   lxc.signal.halt: <StopSignal>
+ *   lxc.mount.entry: shm dev/shm tmpfs rw,nosuid,nodev,create=dir 0 0
  *
  * The process file travels with the rootfs (migration, backup, clone);
  * lxcri-init comes from the node's package. libc only.
@@ -71,8 +72,8 @@ int pvect_pct_argv(const struct pvect_options *o, const char *pct, char ***ret,
 
 /*
  * The PVE config text (size bytes, main section only changed) with the
- * raw keys above: lxc.init.cmd and lxc.signal.halt set, the mount entry
- * added. init_path is lxcri-init on the host. The new text in *ret_text
+ * raw keys above: lxc.init.cmd and lxc.signal.halt set, the mount entries
+ * added unless they are there. init_path is lxcri-init on the host. The new text in *ret_text
  * (NUL-terminated). -EINVAL naming a path or signal the config cannot
  * carry, -ENOMEM.
  */

@@ -369,6 +369,8 @@ create_runs_the_image_process() {
 	# PID 1 is lxcri-init; the orphan's zombie is reaped.
 	sleep 1
 	assert_eq "$(ct_exec app1 cat /proc/1/cmdline | tr '\0' ' ')" "/.lxcri/init /.lxcri/process " "PID 1"
+	# A /dev/shm of its own (no init of the image's mounts one).
+	assert_contains "$(ct_exec app1 cat /proc/mounts)" "shm /dev/shm tmpfs rw,nosuid,nodev"
 	out=$(ct_exec app1 ps -o pid,stat,comm)
 	assert_not_contains "$(awk '$2 ~ /^Z/' <<<"$out")" "sh" "zombies"
 	# lxc-stop sends the image's StopSignal (SIGUSR1): the app sees it and exits.
@@ -547,6 +549,7 @@ pve_create_from_image() {
 	assert_contains "$conf" "lxc.init.cmd: /.lxcri/init /.lxcri/process"
 	assert_contains "$conf" "lxc.mount.entry: $BUILD/lxcri-init .lxcri/init none ro,bind,create=file 0 0"
 	assert_contains "$conf" "lxc.signal.halt: SIGUSR1"
+	assert_contains "$conf" "lxc.mount.entry: shm dev/shm tmpfs rw,nosuid,nodev,create=dir 0 0"
 	assert_contains "$conf" "lxc.hook.pre-start: $BUILD/lxcri-guard --requires=pve-lxcri $PVE/lxcri/300.conf"
 	assert_not_contains "$conf" "FOO=bar"
 	assert_not_contains "$conf" "lock:"

@@ -57,6 +57,9 @@ START_TEST(test_privileged)
 					  ".lxcri/process none ro,bind,create=file 0 0"),
 			 1);
 	ck_assert_int_eq(count_line(text, "lxc.signal.halt = SIGUSR1"), 1);
+	ck_assert_int_eq(
+	    count_line(text, "lxc.mount.entry = shm dev/shm tmpfs rw,nosuid,nodev,create=dir 0 0"),
+	    1);
 	/* The image's env never goes where host hooks see it. */
 	ck_assert_ptr_null(strstr(text, "lxc.environment"));
 	ck_assert_ptr_null(strstr(text, "lxc.idmap"));

@@ -165,6 +165,8 @@ START_TEST(test_config_edit)
 	ck_assert_ptr_nonnull(strstr(text, "lxc.signal.halt: SIGUSR1\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(text, "lxc.mount.entry: " INIT " .lxcri/init none ro,bind,create=file 0 0\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxc.mount.entry: shm dev/shm tmpfs rw,nosuid,nodev,create=dir 0 0\n"));
 	ck_assert_ptr_nonnull(strstr(text, "hostname: app\n"));
 	ck_assert(strstr(text, "lxc.signal.halt") < strstr(text, "[snap1]"));
 	/* Twice is the same: the mount entry is not added again. */
