@@ -149,6 +149,11 @@ static void print_result(const struct cli *cli, const char *id, const struct ima
 			json_add_string(o, "pve_config", pve->pve_config);
 		} else {
 			json_add_string(o, "dir", r->dir);
+			if (r->lower[0]) {
+				json_add_string(o, "lower", r->lower);
+				json_add(o, "lower_reused",
+					 json_object_new_boolean(r->lower_reused));
+			}
 		}
 		json_add_string(o, "config", config);
 		json_add(o, "argv", argv);
@@ -169,6 +174,10 @@ static void print_result(const struct cli *cli, const char *id, const struct ima
 		printf("  PVE config:  %s\n", pve->pve_config);
 	else
 		printf("  LXC config:  %s/config\n", r->dir);
+	if (r->lower[0])
+		printf("  rootfs:      overlay on the image's %s (%s), changes in %s/delta0\n",
+		       r->lower, r->lower_reused ? "shared, nothing unpacked" : "unpacked now",
+		       r->dir);
 	printf("  lxcri config: %s\n", config);
 	printf("  runs:        ");
 	for (size_t i = 0; r->process->argv[i]; i++)
@@ -441,7 +450,8 @@ int createcmd_do_create(struct cli *cli)
 	if (cli->argc < 1 || !cli->image)
 		return cli_usage_error("%s", "usage: lxcri create <id> --image <reference> "
 					     "[--pull missing|always|never] [--platform P] "
-					     "[--unprivileged] [--net <net>]... [--port <port>]... "
+					     "[--unprivileged] [--overlay] [--net <net>]... "
+					     "[--port <port>]... "
 					     "[-- <pct options>]");
 	id = cli->argv[0];
 	if (!paths_id_valid(id))
@@ -473,8 +483,12 @@ int createcmd_do_create(struct cli *cli)
 	}
 	log_setup("lxcri", id);
 	log_set_stderr(false);
-	if (paths_pve_mode(&cli->paths) && paths_id_is_vmid(id))
+	if (paths_pve_mode(&cli->paths) && paths_id_is_vmid(id)) {
+		if (cli->overlay)
+			return cli_usage_error("%s", "--overlay is for plain LXC containers: on a "
+						     "Proxmox VE node the rootfs is pct's");
 		return create_on_pve(cli, id, &ref, name, policy, init);
+	}
 	/* Nothing of a container of that name is touched: its lxcri config neither. */
 	if (lstat(config, &st) == 0)
 		return cli_report_failure(
@@ -485,7 +499,13 @@ int createcmd_do_create(struct cli *cli)
 		return cli_report_failure(EXIT_FAILED, "Failed to create '%s': %s", id,
 					  err.message);
 
+	char lower_dir[PATH_MAX];
+	if (imagecmd_lower_dir(&cli->paths, lower_dir, sizeof(lower_dir)) < 0)
+		return cli_usage_error("the image store's path '%s' is too long",
+				       cli->paths.images_dir);
 	struct imagect_options o = {
+		.storage = cli->overlay ? IMAGECT_OVERLAY : IMAGECT_DIR,
+		.lower_dir = lower_dir,
 		.id = id,
 		.lxc_path = cli->paths.lxc_path,
 		.lxc_config_dir = cli->paths.lxc_config_dir,

@@ -21,6 +21,7 @@
 #include "lib/image/imageconfig.h"
 #include "lib/image/import.h"
 #include "lib/image/manifest.h"
+#include "lib/image/imagect.h"
 #include "lib/image/pull.h"
 #include "lib/image/store.h"
 #include "lib/shared/json.h"
@@ -495,13 +496,21 @@ int imagecmd_do_rm(struct cli *cli)
 	return result;
 }
 
+int imagecmd_lower_dir(const struct lxcri_paths *p, char *buf, size_t size)
+{
+	const char *slash = strrchr(p->images_dir, '/');
+	size_t n = slash ? (size_t)(slash - p->images_dir) : 0;
+
+	return paths_join(buf, size, "%.*s/rootfs", (int)n, p->images_dir);
+}
+
 int imagecmd_do_prune(struct cli *cli)
 {
 	_cleanup_store_ struct store *s = NULL;
 	struct lxcri_error err = { 0 };
-	uint64_t bytes = 0;
-	unsigned blobs = 0;
-	char size[32];
+	uint64_t bytes = 0, lower_bytes = 0;
+	unsigned blobs = 0, lowers = 0;
+	char size[32], lower_dir[PATH_MAX];
 	int r;
 
 	if (cli->argc != 0)
@@ -511,17 +520,27 @@ int imagecmd_do_prune(struct cli *cli)
 	r = open_store(cli, 0, &s);
 	if (r != EXIT_OK)
 		return r;
-	if (store_prune(s, NULL, NULL, &blobs, &bytes, &err) < 0)
+	/* Exclusive: no create is making a lower, or a container on one, meanwhile. */
+	if (imagecmd_lower_dir(&cli->paths, lower_dir, sizeof(lower_dir)) < 0)
+		return cli_usage_error("the image store's path '%s' is too long",
+				       cli->paths.images_dir);
+	if (store_lock_exclusive(s, 10 * 60 * 1000, &err) < 0 ||
+	    store_prune(s, NULL, NULL, &blobs, &bytes, &err) < 0 ||
+	    imagect_prune_lowers(lower_dir, cli->paths.lxc_path, &lowers, &lower_bytes, &err) < 0)
 		return cli_report_failure(EXIT_FAILED, "%s", err.message);
-	log_info("pruned %u blobs, %llu bytes", blobs, (unsigned long long)bytes);
-	progress_format_size(bytes, size, sizeof(size));
+	store_unlock(s);
+	log_info("pruned %u blobs, %llu bytes; %u image rootfs, %llu bytes", blobs,
+		 (unsigned long long)bytes, lowers, (unsigned long long)lower_bytes);
+	progress_format_size(bytes + lower_bytes, size, sizeof(size));
 	if (cli->format == OUTPUT_TEXT) {
-		printf("Removed %u blobs, %s freed.\n", blobs, size);
+		printf("Removed %u blobs and %u unused image rootfs, %s freed.\n", blobs, lowers,
+		       size);
 	} else {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 
+		json_add(o, "rootfs_removed", json_object_new_int64(lowers));
 		json_add(o, "blobs_removed", json_object_new_int64(blobs));
-		json_add(o, "bytes_freed", json_object_new_int64((int64_t)bytes));
+		json_add(o, "bytes_freed", json_object_new_int64((int64_t)(bytes + lower_bytes)));
 		cli_print_json(cli, o);
 	}
 	return EXIT_OK;

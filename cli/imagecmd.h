@@ -17,6 +17,11 @@ int imagecmd_do_list(struct cli *cli);
 int imagecmd_do_inspect(struct cli *cli);
 int imagecmd_do_rm(struct cli *cli);
 int imagecmd_do_prune(struct cli *cli);
+/*
+ * Where the overlay lowers of image containers are (imagect.h): "rootfs"
+ * beside the image store (/var/lib/lxcri/rootfs). -ENAMETOOLONG.
+ */
+int imagecmd_lower_dir(const struct lxcri_paths *p, char *buf, size_t size);
 int imagecmd_do_login(struct cli *cli);
 int imagecmd_do_logout(struct cli *cli);
 int imagecmd_do_import(struct cli *cli);

@@ -85,7 +85,8 @@ static const struct command commands[] = {
 	{ "guard", "remove", guardcmd_do_remove, "lxcri guard remove <vmid>" },
 	{ "create", NULL, createcmd_do_create,
 	  "lxcri create <id> --image <reference> [--pull missing|always|never] [--platform P] "
-	  "[--unprivileged] [--net <net property string>]... [--port <port property string>]... "
+	  "[--unprivileged] [--overlay] [--net <net property string>]... "
+	  "[--port <port property string>]... "
 	  "[-- <pct options>]" },
 	{ "image", "pull", imagecmd_do_pull, "lxcri image pull <reference> [--platform P]" },
 	{ "image", "list", imagecmd_do_list, "lxcri image list" },
@@ -144,6 +145,7 @@ enum {
 	OPT_UNPRIVILEGED,
 	OPT_NAME,
 	OPT_PORT,
+	OPT_OVERLAY,
 	OPT_ROOT, /* one of paths_option_names */
 };
 
@@ -165,6 +167,7 @@ static const struct option cli_options[] = {
 	{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "port", required_argument, NULL, OPT_PORT },
+	{ "overlay", no_argument, NULL, OPT_OVERLAY },
 };
 
 #define N_ROOT_OPTIONS 16
@@ -260,6 +263,9 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			break;
 		case OPT_UNPRIVILEGED:
 			cli->unprivileged = true;
+			break;
+		case OPT_OVERLAY:
+			cli->overlay = true;
 			break;
 		case OPT_NAME:
 			cli->name = optarg;

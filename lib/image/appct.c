@@ -101,8 +101,14 @@ int appct_lxc_config(const struct appct *a, char **ret, struct lxcri_error *err)
 
 	if ((r = appct_path_check("container directory", a->lxc_dir, err)) < 0 ||
 	    (r = appct_path_check("LXC config directory", a->lxc_config_dir, err)) < 0 ||
-	    (r = appct_path_check("init program", a->init_path, err)) < 0)
+	    (r = appct_path_check("init program", a->init_path, err)) < 0 ||
+	    (a->lower && (r = appct_path_check("lower directory", a->lower, err)) < 0))
 		return r;
+	/* overlay:<lower>:<upper> is split at ':'. */
+	if (a->lower && (strchr(a->lower, ':') || strchr(a->lxc_dir, ':')))
+		return error_set(err, -EINVAL,
+				 "An overlay rootfs cannot have a ':' in '%s' or '%s'", a->lower,
+				 a->lxc_dir);
 	if (!a->id || !a->id[0] || strpbrk(a->id, " \t\n/"))
 		return error_set(err, -EINVAL, "Invalid container name '%s'",
 				 escape_for_message(a->id ? a->id : "", q, sizeof(q)));
@@ -137,7 +143,14 @@ int appct_lxc_config(const struct appct *a, char **ret, struct lxcri_error *err)
 	if (arch)
 		fprintf(f, "lxc.arch = %s\n", arch);
 	fprintf(f, "lxc.uts.name = %s\n", a->id);
-	fprintf(f, "lxc.rootfs.path = dir:%s/rootfs\n", a->lxc_dir);
+	if (a->lower) {
+		fprintf(f, "lxc.rootfs.path = overlay:%s:%s/delta0\n", a->lower, a->lxc_dir);
+		/* In the container's user namespace overlay keeps its xattrs as user.*. */
+		if (a->n_uid > 0)
+			fprintf(f, "lxc.rootfs.options = userxattr\n");
+	} else {
+		fprintf(f, "lxc.rootfs.path = dir:%s/rootfs\n", a->lxc_dir);
+	}
 	idmap_lines(f, 'u', a->uid, a->n_uid);
 	idmap_lines(f, 'g', a->gid, a->n_gid);
 	/* No network unless lxcri's net keys add one (LXC's default is none too). */

@@ -34,8 +34,10 @@ struct appct_idmap_range {
 };
 
 struct appct {
-	const char *id;		    /* the container's name */
-	const char *lxc_dir;	    /* /var/lib/lxc/<id>: config, rootfs, the process file */
+	const char *id;	     /* the container's name */
+	const char *lxc_dir; /* /var/lib/lxc/<id>: config, rootfs, the process file */
+	const char
+	    *lower; /* an overlay rootfs on this lower (upper <lxc_dir>/delta0); NULL: rootfs */
 	const char *lxc_config_dir; /* /usr/share/lxc/config: common.conf, userns.conf */
 	const char *init_path;	    /* /usr/libexec/lxcri/lxcri-init on the host */
 	const char *image;	    /* <reference>@<digest>, for the config's first comment */

@@ -2,12 +2,15 @@
 /* A plain LXC container from an image of the store. See imagect.h. */
 #include "lib/image/imagect.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/basic/cleanup.h"
@@ -352,35 +355,33 @@ static int write_config(int dirfd, const char *text, struct lxcri_error *err)
 }
 
 /* Everything in the private directory tmp (an fd of it: dirfd). */
-static int build(const struct imagect_options *o, const struct manifest *m,
-		 const struct imageconfig *c, int dirfd, struct imagect_result *res,
-		 struct lxcri_error *err)
+/* The image's process, its User resolved in the rootfs rootfd. */
+static int resolve_process(const struct imageconfig *c, int rootfd, struct procspec **ret,
+			   struct lxcri_error *err)
 {
-	_cleanup_(procspec_freep) struct procspec *p = NULL;
-	_cleanup_close_ int rootfd = -1;
-	_cleanup_free_ char *config = NULL;
 	struct passwd_user user;
-	uint32_t root_uid, root_gid;
 	int r;
-
-	if (map_id(o->uid, o->n_uid, 0, &root_uid) < 0 ||
-	    map_id(o->gid, o->n_gid, 0, &root_gid) < 0)
-		return error_set(err, -EINVAL, "The id maps do not map the container's root (0)");
-	if (mkdirat(dirfd, "rootfs", 0755) < 0 ||
-	    (rootfd = openat(dirfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
-		0 ||
-	    fchown(rootfd, root_uid, root_gid) < 0)
-		return error_set(err, -errno, "Failed to make the rootfs: %s", strerror(errno));
-	r = unpack_layers(o, m, c, rootfd, &res->stats, err);
-	if (r < 0)
-		return r;
-	res->layers = m->n_layers;
 
 	/* An unresolvable User refuses the create: never root instead. */
 	r = passwd_resolve(rootfd, c->user ? c->user : "", &user, err);
 	if (r < 0)
 		return r;
-	r = imagect_process(c, &user, &p, err);
+	return imagect_process(c, &user, ret, err);
+}
+
+/* The image's layers into the rootfs rootfd, with its Volumes and WorkingDir made. */
+static int fill_rootfs(const struct imagect_options *o, const struct manifest *m,
+		       const struct imageconfig *c, int rootfd, uint32_t root_uid,
+		       uint32_t root_gid, struct imagect_result *res, struct lxcri_error *err)
+{
+	_cleanup_(procspec_freep) struct procspec *p = NULL;
+	int r;
+
+	r = unpack_layers(o, m, c, rootfd, &res->stats, err);
+	if (r < 0)
+		return r;
+	res->layers = m->n_layers;
+	r = resolve_process(c, rootfd, &p, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; c->volumes && c->volumes[i]; i++) {
@@ -388,7 +389,110 @@ static int build(const struct imagect_options *o, const struct manifest *m,
 		if (r < 0)
 			return r;
 	}
-	r = make_dir_in(rootfd, "WorkingDir", p->cwd, root_uid, root_gid, err);
+	return make_dir_in(rootfd, "WorkingDir", p->cwd, root_uid, root_gid, err);
+}
+
+/* A new directory in dirfd, the container root's. */
+static int make_owned_dir(int dirfd, const char *name, uint32_t uid, uint32_t gid,
+			  struct lxcri_error *err)
+{
+	if (mkdirat(dirfd, name, 0755) < 0 ||
+	    fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_set(err, -errno, "Failed to make the container's %s: %s", name,
+				 strerror(errno));
+	return 0;
+}
+
+/*
+ * The overlay's lower, res->lower: there already (res->lower_reused), or
+ * the image unpacked aside and renamed into place; if another create put
+ * one there meanwhile, that one. Its fd in *ret_fd.
+ */
+static int ensure_lower(const struct imagect_options *o, const struct manifest *m,
+			const struct imageconfig *c, uint32_t root_uid, uint32_t root_gid,
+			struct imagect_result *res, int *ret_fd, struct lxcri_error *err)
+{
+	char tmp[4096];
+	const char *base = strrchr(res->lower, '/') + 1;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = open(res->lower, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		res->lower_reused = true;
+		*ret_fd = TAKE_FD(fd);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return error_set(err, -errno, "Failed to open the image's rootfs '%s': %s",
+				 res->lower, strerror(errno));
+	/* Traversable by an unprivileged container's root, which mounts it. */
+	if (mkdir(o->lower_dir, 0711) < 0 && errno != EEXIST)
+		return error_set(err, -errno, "Failed to make '%s': %s", o->lower_dir,
+				 strerror(errno));
+	if (paths_join(tmp, sizeof(tmp), "%s/.%s.XXXXXX", o->lower_dir, base) < 0)
+		return error_set(err, -ENAMETOOLONG, "The image's rootfs path is too long");
+	if (!mkdtemp(tmp))
+		return error_set(err, -errno, "Failed to make a directory in '%s': %s",
+				 o->lower_dir, strerror(errno));
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, root_uid, root_gid) < 0 || fchmod(fd, 0755) < 0)
+		r = error_set(err, -errno, "Failed to make the image's rootfs: %s",
+			      strerror(errno));
+	else
+		r = fill_rootfs(o, m, c, fd, root_uid, root_gid, res, err);
+	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->lower, RENAME_NOREPLACE) < 0) {
+		if (errno != EEXIST)
+			r = error_set(err, -errno,
+				      "Failed to move the image's rootfs into '%s': %s", res->lower,
+				      strerror(errno));
+		(void)rmtree(tmp);
+		closep(&fd);
+		if (r >= 0) /* another create made it meanwhile: that one */
+			return ensure_lower(o, m, c, root_uid, root_gid, res, ret_fd, err);
+	}
+	if (r < 0) {
+		(void)rmtree(tmp);
+		return r;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Everything in the private directory tmp (an fd of it: dirfd). */
+static int build(const struct imagect_options *o, const struct manifest *m,
+		 const struct imageconfig *c, int dirfd, struct imagect_result *res,
+		 struct lxcri_error *err)
+{
+	_cleanup_(procspec_freep) struct procspec *p = NULL;
+	_cleanup_close_ int rootfd = -1;
+	_cleanup_free_ char *config = NULL;
+	uint32_t root_uid, root_gid;
+	const bool overlay = o->kind == IMAGECT_LXC && o->storage == IMAGECT_OVERLAY;
+	int r;
+
+	if (map_id(o->uid, o->n_uid, 0, &root_uid) < 0 ||
+	    map_id(o->gid, o->n_gid, 0, &root_gid) < 0)
+		return error_set(err, -EINVAL, "The id maps do not map the container's root (0)");
+	if (overlay) {
+		r = ensure_lower(o, m, c, root_uid, root_gid, res, &rootfd, err);
+		if (r < 0)
+			return r;
+		if ((r = make_owned_dir(dirfd, "delta0", root_uid, root_gid, err)) < 0 ||
+		    (r = make_owned_dir(dirfd, "work", root_uid, root_gid, err)) < 0)
+			return r;
+	} else {
+		if (mkdirat(dirfd, "rootfs", 0755) < 0 ||
+		    (rootfd = openat(dirfd, "rootfs",
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    fchown(rootfd, root_uid, root_gid) < 0)
+			return error_set(err, -errno, "Failed to make the rootfs: %s",
+					 strerror(errno));
+		r = fill_rootfs(o, m, c, rootfd, root_uid, root_gid, res, err);
+		if (r < 0)
+			return r;
+	}
+	r = resolve_process(c, rootfd, &p, err);
 	if (r < 0)
 		return r;
 	r = imageconfig_stop_signal(c, &res->halt_signal, err);
@@ -412,6 +516,7 @@ static int build(const struct imagect_options *o, const struct manifest *m,
 	struct appct a = {
 		.id = o->id,
 		.lxc_dir = res->dir,
+		.lower = overlay ? res->lower : NULL,
 		.lxc_config_dir = o->lxc_config_dir,
 		.init_path = o->init_path,
 		.image = res->image,
@@ -433,6 +538,33 @@ done:
 	    strv_copy(c->exposed_ports, &res->exposed_ports) < 0)
 		return error_oom(err);
 	res->process = TAKE_PTR(p);
+	return 0;
+}
+
+/* <lower_dir>/<manifest hex>[-u<c>.<h>.<n>...-g...]: one lower per image and id map. */
+static int lower_path(const struct imagect_options *o, const char *manifest_digest, char *buf,
+		      size_t size)
+{
+	const char *hex = strchr(manifest_digest, ':');
+	size_t n;
+	int w;
+
+	if (!o->lower_dir || !hex)
+		return -EINVAL;
+	w = snprintf(buf, size, "%s/%s", o->lower_dir, hex + 1);
+	if (w < 0 || (size_t)w >= size)
+		return -ENAMETOOLONG;
+	n = (size_t)w;
+	for (size_t i = 0; i < o->n_uid + o->n_gid; i++) {
+		const struct appct_idmap_range *r =
+		    i < o->n_uid ? &o->uid[i] : &o->gid[i - o->n_uid];
+
+		w = snprintf(buf + n, size - n, "-%c%u.%u.%u", i < o->n_uid ? 'u' : 'g',
+			     r->container_id, r->host_id, r->count);
+		if (w < 0 || (size_t)w >= size - n)
+			return -ENAMETOOLONG;
+		n += (size_t)w;
+	}
 	return 0;
 }
 
@@ -484,6 +616,11 @@ int imagect_create(const struct imagect_options *o, struct imagect_result *ret,
 		r = error_set(err, -ENAMETOOLONG, "The image name '%s' is too long", o->name);
 		goto out;
 	}
+	if (!template && o->storage == IMAGECT_OVERLAY &&
+	    lower_path(o, tag.digest, res.lower, sizeof(res.lower)) < 0) {
+		r = error_set(err, -EINVAL, "No directory for the image's rootfs, or too long");
+		goto out;
+	}
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
 		r = error_set(err, -errno, "Failed to make '%s': %s", parent, strerror(errno));
 		goto out;
@@ -522,4 +659,109 @@ int imagect_create(const struct imagect_options *o, struct imagect_result *ret,
 out:
 	store_unlock(o->store);
 	return r;
+}
+
+/* The LXC configs under lxc_path, concatenated (each at most 1 MiB). */
+static int read_lxc_configs(const char *lxc_path, char **ret, size_t *ret_size,
+			    struct lxcri_error *err)
+{
+	_cleanup_(closedirp) DIR *d = opendir(lxc_path);
+	_cleanup_free_ char *all = NULL;
+	size_t size = 0;
+	FILE *f;
+	struct dirent *de;
+
+	*ret = NULL;
+	*ret_size = 0;
+	if (!d)
+		return errno == ENOENT ? 0
+				       : error_set(err, -errno, "Failed to read '%s': %s", lxc_path,
+						   strerror(errno));
+	f = open_memstream(&all, &size);
+	if (!f)
+		return error_oom(err);
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *text = NULL;
+		char path[4096];
+		size_t n = 0;
+
+		if (de->d_name[0] == '.' && de->d_name[1] != '\0' && de->d_name[1] != '.')
+			; /* a container being made: its config counts too */
+		else if (de->d_name[0] == '.')
+			continue;
+		if (paths_join(path, sizeof(path), "%s/%s/config", lxc_path, de->d_name) < 0 ||
+		    fileio_read_file(path, 1 << 20, &text, &n) < 0)
+			continue;
+		fwrite(text, 1, n, f);
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0)
+		return error_oom(err);
+	*ret = TAKE_PTR(all);
+	*ret_size = size;
+	return 0;
+}
+
+static uint64_t tree_bytes;
+static int add_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path, (void)flag, (void)ftw;
+	tree_bytes += (uint64_t)st->st_blocks * 512;
+	return 0;
+}
+
+int imagect_prune_lowers(const char *lower_dir, const char *lxc_path, unsigned *ret_n,
+			 uint64_t *ret_bytes, struct lxcri_error *err)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_free_ char *configs = NULL;
+	size_t size = 0;
+	unsigned n = 0;
+	uint64_t bytes = 0;
+	struct dirent *de;
+	int r;
+
+	r = read_lxc_configs(lxc_path, &configs, &size, err);
+	if (r < 0)
+		return r;
+	d = opendir(lower_dir);
+	if (!d) {
+		if (errno == ENOENT)
+			goto done;
+		return error_set(err, -errno, "Failed to read '%s': %s", lower_dir,
+				 strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		char path[4096], needle[4200];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (paths_join(path, sizeof(path), "%s/%s", lower_dir, de->d_name) < 0 ||
+		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (de->d_name[0] == '.') {
+			/* Half made by a create that died: an hour untouched. */
+			if (time(NULL) - st.st_mtime < 3600)
+				continue;
+		} else {
+			snprintf(needle, sizeof(needle), "overlay:%s:", path);
+			if (configs && memmem(configs, size, needle, strlen(needle)))
+				continue;
+		}
+		tree_bytes = 0;
+		(void)nftw(path, add_bytes, 16, FTW_PHYS | FTW_MOUNT);
+		r = rmtree(path);
+		if (r < 0)
+			return error_set(err, r, "Failed to remove the image rootfs '%s': %s", path,
+					 strerror(-r));
+		n++;
+		bytes += tree_bytes;
+	}
+done:
+	if (ret_n)
+		*ret_n = n;
+	if (ret_bytes)
+		*ret_bytes = bytes;
+	return 0;
 }

@@ -27,7 +27,9 @@
  * (imagect_template_remove()) once pct has read the template.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/basic/error.h"
 #include "lib/basic/passwd.h"
@@ -45,11 +47,28 @@ enum imagect_kind {
 	IMAGECT_TEMPLATE, /* a template for pct create */
 };
 
+/*
+ * The rootfs of a plain LXC container: a directory of its own (IMAGECT_DIR,
+ * <lxc_path>/<id>/rootfs), or an overlay (IMAGECT_OVERLAY) whose lower is
+ * the image unpacked once per id map and shared read-only by every
+ * container made from it (<lower_dir>/<manifest hex>[-<id maps>], made
+ * aside and renamed into place), and whose upper is <lxc_path>/<id>/delta0
+ * (with LXC's work dir <lxc_path>/<id>/work), both the container root's;
+ * an unprivileged container's overlay is mounted with userxattr. A second
+ * container of an image then unpacks nothing.
+ */
+enum imagect_storage {
+	IMAGECT_DIR,
+	IMAGECT_OVERLAY,
+};
+
 #define IMAGECT_TAR_PATH       "/bin/tar"
 #define IMAGECT_TAR_TIMEOUT_MS (60ULL * 60 * 1000)
 
 struct imagect_options {
 	enum imagect_kind kind;
+	enum imagect_storage storage; /* IMAGECT_LXC */
+	const char *lower_dir;	      /* IMAGECT_OVERLAY: where the shared lowers are */
 	const char *id;
 	const char *lxc_path;	    /* /var/lib/lxc */
 	const char *lxc_config_dir; /* /usr/share/lxc/config */
@@ -70,6 +89,8 @@ struct imagect_result {
 	char dir[4096];		       /* <lxc_path>/<id>; the template's private directory */
 	char template_path[4096];      /* IMAGECT_TEMPLATE: <dir>/<template_name> */
 	char architecture[32];	       /* the image's, in OCI terms; "" if it names none */
+	char lower[4096];	       /* IMAGECT_OVERLAY: the shared lower */
+	bool lower_reused;	       /* it was there: nothing was unpacked */
 	struct procspec *process;      /* what it runs */
 	char **volumes;		       /* made in the rootfs */
 	char **exposed_ports;	       /* "8080/tcp" */
@@ -79,6 +100,17 @@ struct imagect_result {
 };
 
 void imagect_result_free(struct imagect_result *r);
+
+/*
+ * Removes the lowers of lower_dir that no container's LXC config under
+ * lxc_path names (lxc.rootfs.path = overlay:<lower>:...), and lowers half
+ * made (.<name>.XXXXXX) untouched for an hour. The caller holds the
+ * store's exclusive lock (a create holds it shared while it makes a lower
+ * and the container that uses it). The counts (may be NULL) are of the
+ * lowers removed and their bytes. -errno naming what could not be read.
+ */
+int imagect_prune_lowers(const char *lower_dir, const char *lxc_path, unsigned *ret_n,
+			 uint64_t *ret_bytes, struct lxcri_error *err);
 
 /* Removes a template's private directory (and the template); "" dir is fine. */
 void imagect_template_remove(struct imagect_result *r);

@@ -434,6 +434,65 @@ create_never_touches_an_existing_container() {
 	assert_eq "$(grep -c '/blobs/' "$(registry_log)" || true)" 0 "blob requests for the second container"
 }
 
+create_overlay_shares_the_image_rootfs() {
+	image_ct_setup plain
+	chmod o+x "$T"
+	local ref out lower lower3
+	ref=$(testimage_ref multi)
+	out=$(image_ct_create ov1 "$ref" --overlay --output-format json)
+	lower=$(jq -r .lower <<<"$out")
+	assert_eq "$(jq -r .lower_reused <<<"$out")" false "first: unpacked"
+	assert_eq "$(grep '^lxc.rootfs.path' "$LXCPATH/ov1/config")" "lxc.rootfs.path = overlay:$lower:$LXCPATH/ov1/delta0"
+	# The second container of the image unpacks nothing and fetches nothing.
+	: >"$(registry_log)"
+	out=$(image_ct_create ov2 "$ref" --overlay --output-format json)
+	assert_eq "$(jq -r .lower <<<"$out")" "$lower" "the shared lower"
+	assert_eq "$(jq -r '.lower_reused, .entries' <<<"$out" | tr '\n' ' ')" "true 0 " "second: nothing unpacked"
+	assert_eq "$(grep -c '/blobs/' "$(registry_log)" || true)" 0 "blob requests"
+	# The lower is the image: whiteout, opaque dir, capability.
+	assert_missing "$lower/etc/old.conf"
+	assert_eq "$(ls "$lower/opt/stuff")" c "opaque dir"
+	assert_contains "$(getcap "$lower/usr/bin/netcap")" "cap_net_raw=ep"
+	ct_start ov1 || fail "start: $(tail -n 20 "$T/ov1.lxc.log")"
+	wait_for_file "$LXCPATH/ov1/delta0/tmp/entry.out" "output of entry.sh"
+	assert_eq "$(grep '^\[' "$LXCPATH/ov1/delta0/tmp/entry.out" | tr '\n' ';')" "[one];[two words];[three];" argv
+	# What one container changes is in its upper only: not in the lower, not in the other.
+	ct_exec ov1 sh -c 'echo changed >/srv/app/new.txt && rm -r /opt/stuff' || fail "writes in ov1"
+	assert_exists "$LXCPATH/ov1/delta0/srv/app/new.txt"
+	assert_missing "$lower/srv/app/new.txt"
+	assert_exists "$lower/opt/stuff/c"
+	ct_start ov2 || fail "start: $(tail -n 20 "$T/ov2.lxc.log")"
+	wait_for_file "$LXCPATH/ov2/delta0/tmp/entry.out" "output of entry.sh in ov2"
+	assert_eq "$(ct_exec ov2 ls /opt/stuff)" c "ov2's /opt/stuff"
+	ct_exec ov2 cat /srv/app/new.txt 2>/dev/null && fail "ov2 sees ov1's file"
+	ct_stop ov1
+	ct_stop ov2
+	# Unprivileged: a lower of its own, shifted by the map; removing a lower directory works inside.
+	out=$(image_ct_create ov3 "$ref" --overlay --unprivileged --output-format json)
+	lower3=$(jq -r .lower <<<"$out")
+	[ "$lower3" != "$lower" ] || fail "the unprivileged container shares the privileged lower"
+	assert_eq "$(stat -c '%u:%g' "$lower3/srv/app/data.txt")" 101000:101000 "owner in the lower"
+	assert_contains "$(cat "$LXCPATH/ov3/config")" "lxc.rootfs.options = userxattr"
+	ct_start ov3 || fail "start: $(tail -n 30 "$T/ov3.lxc.log")"
+	wait_for_file "$LXCPATH/ov3/delta0/tmp/entry.out" "output of entry.sh in ov3"
+	assert_eq "$(ct_exec ov3 stat -c '%u:%g' /srv/app/data.txt)" 1000:1000 "owner inside"
+	ct_exec ov3 rm -r /opt/stuff || fail "rm -r of a lower directory in the unprivileged container"
+	assert_exists "$lower3/opt/stuff/c"
+	ct_stop ov3
+	# prune keeps the lowers containers use, and removes them once no container does.
+	lxcri image prune >/dev/null
+	assert_exists "$lower"
+	assert_exists "$lower3"
+	lxc-destroy -P "$LXCPATH" -n ov3 -f >/dev/null
+	assert_contains "$(lxcri image prune)" "1 unused image rootfs"
+	assert_missing "$lower3"
+	assert_exists "$lower"
+	lxc-destroy -P "$LXCPATH" -n ov1 -f >/dev/null
+	lxc-destroy -P "$LXCPATH" -n ov2 -f >/dev/null
+	lxcri image prune >/dev/null
+	assert_missing "$lower"
+}
+
 create_with_nets_and_ports() {
 	image_ct_setup plain
 	local out ref
@@ -688,6 +747,7 @@ run_test "lxcri create --image makes a container that runs the image's entrypoin
 run_test "An unprivileged container from an image has its files shifted by the id map, and the image's owners inside" create_unprivileged_shifts_ownership
 run_test "Hostile layers (.., absolute paths, writes through symlinks, hardlinks out) are refused, naming the layer, with nothing left on the host" create_refuses_hostile_images
 run_test "create never touches an existing container, --pull=never needs the image, and a second container from a cached image fetches no blob" create_never_touches_an_existing_container
+run_test "create --overlay makes containers on one shared, read-only unpack of the image (one per id map): the second unpacks and fetches nothing, each writes only its own upper, an unprivileged one removes lower directories; prune keeps the lowers in use" create_overlay_shares_the_image_rootfs
 run_test "create --net and --port put net and port keys in the lxcri config; a value the start would refuse refuses the create before anything is pulled or made" create_with_nets_and_ports
 run_test "lxcri image check says, with one HEAD request, whether the tag of a container's image now names another digest" image_check_sees_a_moved_tag
 run_test "On a PVE node (simulated; pct itself cannot run here), create makes a template of the image, runs pct create with it and the admin's options, and sets the raw keys that run the image's process; started as PVE starts it, the process runs under lxcri-init" pve_create_from_image

@@ -142,6 +142,36 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* An overlay rootfs on a shared lower: userxattr when unprivileged; no ':' in its paths. */
+START_TEST(test_overlay)
+{
+	struct appct a = app();
+	struct lxcri_error err = { 0 };
+	char *text = NULL;
+
+	a.lower = "/var/lib/lxcri/rootfs/0123abcd";
+	ck_assert_int_eq(appct_lxc_config(&a, &text, &err), 0);
+	ck_assert_int_eq(count_line(text,
+				    "lxc.rootfs.path = overlay:/var/lib/lxcri/rootfs/0123abcd:"
+				    "/var/lib/lxc/web/delta0"),
+			 1);
+	ck_assert_ptr_null(strstr(text, "dir:"));
+	ck_assert_ptr_null(strstr(text, "userxattr"));
+	free(text);
+	a.uid[0] = a.gid[0] = (struct appct_idmap_range){ 0, 100000, 65536 };
+	a.n_uid = a.n_gid = 1;
+	ck_assert_int_eq(appct_lxc_config(&a, &text, &err), 0);
+	ck_assert_int_eq(count_line(text, "lxc.rootfs.options = userxattr"), 1);
+	free(text);
+	a.lower = "/var/lib/lxcri/rootfs/a:b";
+	ck_assert_int_eq(appct_lxc_config(&a, &text, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "':'"));
+	a.lower = "rootfs/x";
+	ck_assert_int_eq(appct_lxc_config(&a, &text, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "lower directory"));
+}
+END_TEST
+
 static Suite *appct_suite(void)
 {
 	Suite *s = suite_create("appct");
@@ -151,6 +181,7 @@ static Suite *appct_suite(void)
 	tcase_add_test(tc, test_unprivileged);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_overlay);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -132,6 +132,66 @@ START_TEST(test_create_refusals)
 }
 END_TEST
 
+/* prune: lowers a container's config names stay; others, and stale half-made ones, go. */
+START_TEST(test_prune_lowers)
+{
+	_cleanup_free_ char *tmp = test_tmpdir(), *lxc = test_path(tmp, "lxc"),
+			    *lowers = test_path(tmp, "rootfs");
+	struct lxcri_error err = { 0 };
+	char path[PATH_MAX], text[PATH_MAX * 2];
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	uint64_t bytes = 0;
+	unsigned n = 0;
+	struct stat st;
+
+	ck_assert_int_eq(mkdir(lxc, 0755), 0);
+	ck_assert_int_eq(mkdir(lowers, 0711), 0);
+	const char *names[] = { "aaaa", "bbbb", "cccc-u0.100000.65536-g0.100000.65536", ".dddd.x1",
+				".eeee.x2" };
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/%s", lowers, names[i]);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/%s/file", lowers, names[i]);
+		test_write_file(path, "some bytes\n");
+	}
+	/* .dddd was left by a create that died long ago; .eeee is being made now. */
+	snprintf(path, sizeof(path), "%s/.dddd.x1", lowers);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
+	/* ct1 uses aaaa; a container being made (.ct2.XXXXXX) uses the unprivileged one. */
+	snprintf(path, sizeof(path), "%s/ct1", lxc);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ct1/config", lxc);
+	snprintf(text, sizeof(text), "lxc.rootfs.path = overlay:%s/aaaa:%s/ct1/delta0\n", lowers,
+		 lxc);
+	test_write_file(path, text);
+	snprintf(path, sizeof(path), "%s/.ct2.Ab12Cd", lxc);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/.ct2.Ab12Cd/config", lxc);
+	snprintf(
+	    text, sizeof(text),
+	    "lxc.rootfs.path = overlay:%s/cccc-u0.100000.65536-g0.100000.65536:%s/ct2/delta0\n",
+	    lowers, lxc);
+	test_write_file(path, text);
+
+	ck_assert_int_eq(imagect_prune_lowers(lowers, lxc, &n, &bytes, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_gt(bytes, 0);
+	const char *kept[] = { "aaaa", "cccc-u0.100000.65536-g0.100000.65536", ".eeee.x2" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s/file", lowers, kept[i]);
+		ck_assert_msg(stat(path, &st) == 0, "%s went", kept[i]);
+	}
+	snprintf(path, sizeof(path), "%s/bbbb", lowers);
+	ck_assert_int_eq(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/.dddd.x1", lowers);
+	ck_assert_int_eq(stat(path, &st), -1);
+	/* No lower directory at all: nothing to do. */
+	ck_assert_int_eq(imagect_prune_lowers("/nonexistent/rootfs", lxc, &n, NULL, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	test_rm_rf(tmp);
+}
+END_TEST
+
 static Suite *imagect_suite(void)
 {
 	Suite *s = suite_create("imagect");
@@ -140,6 +200,7 @@ static Suite *imagect_suite(void)
 	tcase_add_test(tc, test_process);
 	tcase_add_test(tc, test_image_key);
 	tcase_add_test(tc, test_create_refusals);
+	tcase_add_test(tc, test_prune_lowers);
 	suite_add_tcase(s, tc);
 	return s;
 }
