@@ -50,6 +50,7 @@ struct cli {
 	const char *pull;     /* --pull missing|always|never (create) */
 	bool unprivileged;    /* --unprivileged (create) */
 	bool overlay;	      /* --overlay (create) */
+	bool write;	      /* --write (metrics) */
 	const char *name;     /* --name (image import) */
 	/* Every --net and --port, in order (create: net<N>/port<N> property strings). */
 	const char *nets[CLI_KEYS_MAX], *ports[CLI_KEYS_MAX];

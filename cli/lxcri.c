@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/configcmd.h"
 #include "cli/createcmd.h"
+#include "cli/metricscmd.h"
 #include "cli/gc.h"
 #include "cli/guardcmd.h"
 #include "cli/hookcmd.h"
@@ -54,6 +55,7 @@ static const struct command commands[] = {
 	{ "version", NULL, do_version, "lxcri version" },
 	{ "check", NULL, hostcheck_do_check, "lxcri check" },
 	{ "status", NULL, status_do_status, "lxcri status [<id>]" },
+	{ "metrics", NULL, metricscmd_do_metrics, "lxcri metrics [--write]" },
 	{ "config", "validate", configcmd_do_validate, "lxcri config validate <id> | --file FILE" },
 	{ "config", "export", configcmd_do_export, "lxcri config export <id>" },
 	{ "config", "import", configcmd_do_import, "lxcri config import <id> [FILE|-] [--force]" },
@@ -146,6 +148,7 @@ enum {
 	OPT_NAME,
 	OPT_PORT,
 	OPT_OVERLAY,
+	OPT_WRITE,
 	OPT_ROOT, /* one of paths_option_names */
 };
 
@@ -168,6 +171,7 @@ static const struct option cli_options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "overlay", no_argument, NULL, OPT_OVERLAY },
+	{ "write", no_argument, NULL, OPT_WRITE },
 };
 
 #define N_ROOT_OPTIONS 16
@@ -266,6 +270,9 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			break;
 		case OPT_OVERLAY:
 			cli->overlay = true;
+			break;
+		case OPT_WRITE:
+			cli->write = true;
 			break;
 		case OPT_NAME:
 			cli->name = optarg;

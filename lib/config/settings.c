@@ -29,6 +29,7 @@ void settings_init(struct settings *s)
 		.registry_insecure = "",
 		.registry_certs_dir = "/etc/containers/certs.d",
 		.image_pull_jobs = 4,
+		.metrics_dir = "/var/lib/prometheus/node-exporter",
 	};
 }
 
@@ -59,6 +60,7 @@ static const struct setting_def {
 	{ "registry-insecure", SETTING_HOST_LIST, offsetof(struct settings, registry_insecure) },
 	{ "registry-certs-dir", SETTING_DIR, offsetof(struct settings, registry_certs_dir) },
 	{ "image-pull-jobs", SETTING_JOBS, offsetof(struct settings, image_pull_jobs) },
+	{ "metrics-dir", SETTING_DIR, offsetof(struct settings, metrics_dir) },
 };
 
 /* The size of each text setting's field, where it is not PATH_MAX. */

@@ -37,6 +37,8 @@ struct settings {
 	/* registry-certs-dir: <dir>/<host[:port]>/ca.crt is trusted beside the system CAs */
 	char registry_certs_dir[PATH_MAX];
 	unsigned image_pull_jobs; /* image-pull-jobs: layers fetched at once, 1..16 (4) */
+	/* metrics-dir: node_exporter's textfile directory, where lxcri.prom goes */
+	char metrics_dir[PATH_MAX];
 };
 void settings_init(struct settings *s);
 /* Starts from the defaults; *s is only written on success. */

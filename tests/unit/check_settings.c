@@ -81,6 +81,11 @@ START_TEST(test_settings)
 	ck_assert(!settings_registry_insecure(&s, "127.0.0.1:500"));
 	ck_assert_str_eq(s.registry_certs_dir, "/srv/certs");
 	ck_assert_uint_eq(s.image_pull_jobs, 16);
+	/* node_exporter's textfile directory. */
+	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
+	ck_assert_str_eq(s.metrics_dir, "/var/lib/prometheus/node-exporter");
+	ck_assert_int_eq(settings_text("metrics-dir: /srv/textfile", &s, &err), 0);
+	ck_assert_str_eq(s.metrics_dir, "/srv/textfile");
 
 	static const struct {
 		const char *text, *message;
@@ -130,6 +135,8 @@ START_TEST(test_settings)
 		{ "registry-insecure: -r.lan", "l.conf:1: Invalid value '-r.lan'" },
 		{ "registry-certs-dir: certs", "l.conf:1: Invalid value 'certs' for "
 					       "'registry-certs-dir': expected an absolute path" },
+		{ "metrics-dir: prom", "l.conf:1: Invalid value 'prom' for 'metrics-dir': "
+				       "expected an absolute path" },
 		{ "image-pull-jobs: 0", "l.conf:1: Invalid value '0' for 'image-pull-jobs': "
 					"expected a number from 1 to 16" },
 		{ "image-pull-jobs: 17", "l.conf:1: Invalid value '17' for 'image-pull-jobs'" },

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `lxcri metrics`. See metricscmd.h and lxcri(1). */
+#include "cli/metricscmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lib/basic/atomicwrite.h"
+#include "lib/basic/cleanup.h"
+#include "lib/basic/log.h"
+#include "lib/config/settings.h"
+
+static const char *const phases[] = { "starting", "running", "stopping", "stopped", "refused" };
+
+static const struct {
+	const char *name, *type, *help;
+} families[] = {
+	{ "lxcri_info", "gauge", "lxcri's version." },
+	{ "lxcri_containers", "gauge", "Containers with an lxcri config on this node." },
+	{ "lxcri_container_config_valid", "gauge",
+	  "Whether the container's lxcri config is valid (1) or refused by the parser (0)." },
+	{ "lxcri_container_phase", "gauge",
+	  "The phase of the container's last run: 1 for its phase, 0 for the others." },
+	{ "lxcri_container_refused_info", "gauge",
+	  "1 while the container's last start was refused, with the reason." },
+	{ "lxcri_container_items", "gauge", "What the container's run applied, by kind." },
+	{ "lxcri_container_last_error_timestamp_seconds", "gauge",
+	  "When the container's last error happened." },
+	{ "lxcri_image_info", "gauge", "The image a container was made from, and its digest." },
+	{ "lxcri_stale_states", "gauge",
+	  "State directories of containers that do not run (lxcri check)." },
+	{ "lxcri_stale_items", "gauge", "Items those stale states list (lxcri check)." },
+	{ "lxcri_set_aside_files", "gauge",
+	  "States set aside in the run directory's .stale (lxcri check)." },
+};
+
+/* The id label: prometheus-pve-exporter's "lxc/<vmid>" on a PVE node. */
+static void id_label(const char *id, bool pve, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", pve && paths_id_is_vmid(id) ? "lxc/" : "", id);
+}
+
+/* The first line of message, at most METRICSCMD_REASON_MAX bytes, cut at a UTF-8 boundary. */
+static void short_reason(const char *message, char *buf, size_t size)
+{
+	size_t n = strcspn(message, "\n");
+
+	if (n > METRICSCMD_REASON_MAX)
+		n = METRICSCMD_REASON_MAX;
+	while (n > 0 && ((unsigned char)message[n] & 0xc0) == 0x80)
+		n--;
+	snprintf(buf, size, "%.*s", (int)n, message);
+}
+
+static int render_container(const struct ct_status *s, bool pve, struct promtext *p)
+{
+	char id[80], reason[METRICSCMD_REASON_MAX + 8];
+	int r = 0;
+
+	id_label(s->id, pve, id, sizeof(id));
+	if (s->configured) {
+		const char *l[] = { "id", id, NULL };
+		r = promtext_sample(p, "lxcri_container_config_valid", l, s->valid ? 1 : 0);
+	}
+	if (r >= 0 && s->image[0]) {
+		_cleanup_free_ char *image = strdup(s->image);
+		char *at = image ? strrchr(image, '@') : NULL;
+
+		if (!image)
+			return -ENOMEM;
+		if (at)
+			*at = '\0';
+		const char *l[] = { "id", id, "image", image, "digest", at ? at + 1 : "", NULL };
+		r = promtext_sample(p, "lxcri_image_info", l, 1);
+	}
+	if (r < 0 || !s->state)
+		return r;
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(phases); i++) {
+		const char *l[] = { "id", id, "phase", phases[i], NULL };
+		r = promtext_sample(p, "lxcri_container_phase", l,
+				    strcmp(s->state->phase, phases[i]) == 0 ? 1 : 0);
+	}
+	if (r >= 0 && strcmp(s->state->phase, "refused") == 0) {
+		short_reason(s->state->has_error ? s->state->error_message : "", reason,
+			     sizeof(reason));
+		const char *l[] = { "id", id, "reason", reason, NULL };
+		r = promtext_sample(p, "lxcri_container_refused_info", l, 1);
+	}
+	/* Applied items by kind, in the order the kinds first appear. */
+	for (size_t i = 0; r >= 0 && i < s->state->n_items; i++) {
+		const char *kind = s->state->items[i].kind;
+		size_t count = 0;
+		bool seen = false;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(s->state->items[k].kind, kind) == 0;
+		if (seen)
+			continue;
+		for (size_t k = i; k < s->state->n_items; k++)
+			if (strcmp(s->state->items[k].kind, kind) == 0 &&
+			    s->state->items[k].status == STATE_ITEM_APPLIED)
+				count++;
+		const char *l[] = { "id", id, "kind", kind, NULL };
+		r = promtext_sample(p, "lxcri_container_items", l, (double)count);
+	}
+	if (r >= 0 && s->state->has_error) {
+		const char *l[] = { "id", id, NULL };
+		r = promtext_sample(p, "lxcri_container_last_error_timestamp_seconds", l,
+				    (double)s->state->error_time_ms / 1000.0);
+	}
+	return r;
+}
+
+int metricscmd_render(const struct ct_status *list, size_t n, const struct stale_report *stale,
+		      bool pve, struct promtext *p)
+{
+	const char *version[] = { "version", LXCRI_VERSION, NULL };
+	size_t managed = 0;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(families); i++)
+		r = promtext_family(p, families[i].name, families[i].type, families[i].help);
+	if (r >= 0)
+		r = promtext_sample(p, "lxcri_info", version, 1);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		managed += list[i].configured;
+		r = render_container(&list[i], pve, p);
+	}
+	if (r >= 0)
+		r = promtext_sample(p, "lxcri_containers", NULL, (double)managed);
+	if (r >= 0 && stale)
+		r = promtext_sample(p, "lxcri_stale_states", NULL, (double)stale->states);
+	if (r >= 0 && stale)
+		r = promtext_sample(p, "lxcri_stale_items", NULL, (double)stale->items);
+	if (r >= 0 && stale)
+		r = promtext_sample(p, "lxcri_set_aside_files", NULL, (double)stale->set_aside);
+	return r;
+}
+
+int metricscmd_do_metrics(struct cli *cli)
+{
+	struct promtext *p = NULL;
+	struct ct_status *list = NULL;
+	struct stale_report stale = { 0 };
+	struct settings settings;
+	struct lxcri_error err = { 0 };
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	size_t n = 0, size = 0;
+	int r;
+
+	if (cli->argc != 0)
+		return cli_usage_error("'metrics' takes no argument, got '%s'", cli->argv[0]);
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	if (status_collect(&cli->paths, NULL, &list, &n) < 0)
+		return cli_report_failure(EXIT_FAILED, "%s", "Failed to list the containers");
+	r = status_stale(&cli->paths, &stale);
+	if (r >= 0)
+		r = promtext_new(&p);
+	if (r >= 0)
+		r = metricscmd_render(list, n, &stale, paths_pve_mode(&cli->paths), p);
+	if (r >= 0)
+		r = promtext_format(p, &text, &size);
+	status_free(list, n);
+	promtext_free(p);
+	if (r < 0)
+		return cli_report_failure(EXIT_FAILED, "Failed to make the metrics: %s",
+					  strerror(-r));
+	if (!cli->write) {
+		fwrite(text, 1, size, stdout);
+		return EXIT_OK;
+	}
+	/* The textfile directory is node_exporter's: lxcri writes one file there, never makes it.
+	 */
+	(void)settings_load_host(&cli->paths, &settings, &err);
+	if (paths_join(path, sizeof(path), "%s/%s", settings.metrics_dir, METRICSCMD_FILE) < 0)
+		return cli_report_failure(EXIT_FAILED, "The metrics-dir '%s' is too long",
+					  settings.metrics_dir);
+	if (access(settings.metrics_dir, W_OK) < 0)
+		return cli_report_failure(EXIT_FAILED,
+					  "Failed to write '%s': %s (is prometheus-node-exporter "
+					  "installed? metrics-dir in lxcri.conf(5) says where its "
+					  "textfile directory is)",
+					  path, strerror(errno));
+	if (atomic_write_file(path, text, size, 0644, 0, &err) < 0)
+		return cli_report_failure(EXIT_FAILED, "%s", err.message);
+	if (cli->format == OUTPUT_TEXT)
+		printf("Wrote %s (%zu bytes).\n", path, size);
+	return EXIT_OK;
+}

@@ -1,0 +1,146 @@
+#!/bin/bash
+# lxcri metrics: what an admin's Prometheus sees through node_exporter's
+# textfile collector. A real prometheus-node-exporter, started by the test
+# on 127.0.0.1 (port 0 then read back) with a textfile directory of the
+# test's own, is scraped after a start, a refused start and a stop of real
+# busybox containers; every file written passes `promtool check metrics`.
+. "$(dirname "$0")/lib.sh"
+net_setup
+
+BR=$(net_bridge 1)
+TABLE=lxm$NET_SUFFIX
+TEXTFILE=$T/textfile
+EXPORTER_PID=
+metrics_exit() {
+	[ -z "$EXPORTER_PID" ] || kill "$EXPORTER_PID" 2>/dev/null || true
+	net_exit
+	nft_delete_tables "$TABLE"
+	return 0
+}
+trap metrics_exit EXIT
+
+lxcri() { "${LXCRI[@]}" "$@"; }
+
+need_tools() {
+	command -v promtool >/dev/null || skip "no promtool (Debian's prometheus)"
+	[ -x /usr/bin/prometheus-node-exporter ] || skip "no prometheus-node-exporter"
+}
+
+settings() {
+	mkdir -p "$TEXTFILE"
+	printf 'port-table: %s\nmetrics-dir: %s\n' "$TABLE" "$TEXTFILE" >"$ETC/lxcri.conf"
+}
+
+# node_exporter with only the textfile collector, on a port the kernel picks.
+EXPORTER_PORT=
+exporter_start() {
+	[ -z "$EXPORTER_PID" ] || return 0
+	/usr/bin/prometheus-node-exporter --web.listen-address=127.0.0.1:0 \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$TEXTFILE" >"$T/exporter.log" 2>&1 &
+	EXPORTER_PID=$!
+	for _ in $(seq 100); do
+		EXPORTER_PORT=$(ss -Hltnp 2>/dev/null | grep -F "pid=$EXPORTER_PID," | awk '{ print $4 }' |
+			sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n1)
+		[ -n "$EXPORTER_PORT" ] && break
+		sleep 0.1
+	done
+	[ -n "$EXPORTER_PORT" ] || fail "node_exporter did not listen: $(cat "$T/exporter.log")"
+}
+
+# What Prometheus would scrape: our samples, as node_exporter serves them.
+scrape() {
+	curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" | grep '^lxcri_' || true
+}
+
+# lxcri metrics --write, checked by promtool, then scraped.
+write_and_scrape() {
+	lxcri metrics --write >/dev/null || fail "lxcri metrics --write failed"
+	promtool check metrics <"$TEXTFILE/lxcri.prom" >"$T/promtool.out" 2>&1 ||
+		fail "promtool: $(cat "$T/promtool.out")"
+	# node_exporter reads it as it is: no error of the textfile collector.
+	curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >"$T/scrape"
+	assert_contains "$(grep '^node_textfile_scrape_error' "$T/scrape")" "node_textfile_scrape_error 0"
+	grep '^lxcri_' "$T/scrape" || true
+}
+
+fwd_ct() { # ct host-number host-port
+	ct_create "$1"
+	printf 'net1: name=eth1,bridge=%s,ip=%s/24\nport0: proto=tcp,host=%s,ct=80,net=eth1\n' \
+		"$BR" "$(net4 1 "$2")" "$3" | ct_config "$1"
+}
+
+a_run_a_refusal_and_a_stop() {
+	need_tools
+	settings
+	exporter_start
+	fwd_ct m1 11 18081
+	ct_start m1 || fail "start: $(grep 'CT m1:' "$SYSLOG" | tail -n3)"
+	local out
+	out=$(write_and_scrape)
+	assert_contains "$out" "lxcri_info{version=\"$("$BUILD/lxcri" version | awk '{ print $2 }')\"} 1"
+	assert_contains "$out" "lxcri_containers 1"
+	assert_contains "$out" 'lxcri_container_config_valid{id="m1"} 1'
+	assert_contains "$out" 'lxcri_container_phase{id="m1",phase="running"} 1'
+	assert_contains "$out" 'lxcri_container_phase{id="m1",phase="refused"} 0'
+	# What the run applied, as lxcri status counts it: the forward and the veth among it.
+	local applied
+	applied=$(lxcri status m1 --output-format json | jq '[.[0].state.items[] | select(.status == "applied")] | length')
+	[ "$applied" -gt 0 ] || fail "nothing applied"
+	assert_eq "$(grep '^lxcri_container_items{id="m1"' <<<"$out" | awk '{ s += $2 } END { print s }')" "$applied" "items"
+	# A refused start: its phase and the reason, quotes and all, escaped.
+	ct_create m2
+	printf 'net1: name=eth1,bridge=%s\nbo"gus: 1\n' "$BR" | ct_config m2
+	if ct_start m2; then fail "a bad config started"; fi
+	out=$(write_and_scrape)
+	assert_contains "$out" "lxcri_containers 2"
+	assert_contains "$out" 'lxcri_container_config_valid{id="m2"} 0'
+	assert_contains "$out" 'lxcri_container_phase{id="m2",phase="refused"} 1'
+	assert_contains "$(grep '^lxcri_container_refused_info{id="m2"' <<<"$out")" 'bo\"gus'
+	assert_contains "$out" 'lxcri_container_last_error_timestamp_seconds{id="m2"}'
+	# A stop: the run is over, its phase goes; the container stays managed.
+	ct_stop m1
+	out=$(write_and_scrape)
+	assert_not_contains "$out" 'lxcri_container_phase{id="m1"'
+	assert_contains "$out" 'lxcri_container_config_valid{id="m1"} 1'
+	assert_not_contains "$out" 'lxcri_container_items{id="m1"'
+}
+
+pve_ids_join_pve_exporter() {
+	need_tools
+	pve_node_setup
+	settings
+	pve_ct_create 120
+	printf '# managed\n' >"$PVE/lxcri/120.conf"
+	ct_start 120 || fail "start of 120"
+	lxcri metrics --write >/dev/null
+	promtool check metrics <"$TEXTFILE/lxcri.prom" || fail "promtool"
+	# prometheus-pve-exporter's label for CT 120.
+	assert_contains "$(cat "$TEXTFILE/lxcri.prom")" 'lxcri_container_phase{id="lxc/120",phase="running"} 1'
+	ct_stop 120
+}
+
+textfile_dir_refusals() {
+	settings
+	rm -rf "$TEXTFILE"
+	local out
+	out=$(lxcri metrics --write 2>&1) && fail "wrote into a missing directory"
+	assert_contains "$out" "Failed to write '$TEXTFILE/lxcri.prom'"
+	assert_contains "$out" "prometheus-node-exporter"
+	assert_missing "$TEXTFILE"
+	# Without --write: the same text on stdout, nothing written.
+	out=$(lxcri metrics)
+	assert_contains "$out" "# TYPE lxcri_info gauge"
+	# An old file is replaced whole, never left half-written.
+	mkdir -p "$TEXTFILE"
+	printf 'lxcri_old 1\n' >"$TEXTFILE/lxcri.prom"
+	lxcri metrics --write >/dev/null
+	assert_not_contains "$(cat "$TEXTFILE/lxcri.prom")" "lxcri_old"
+	assert_eq "$(find "$TEXTFILE" -type f | wc -l)" 1 "files in the textfile directory"
+	assert_eq "$(stat -c %a "$TEXTFILE/lxcri.prom")" 644 "mode"
+}
+
+run_test "lxcri metrics --write: node_exporter serves a start (phase, what was applied), a refused start (its reason, escaped) and a stop; promtool checks every file" a_run_a_refusal_and_a_stop
+run_test "On a PVE node the id label is prometheus-pve-exporter's lxc/<vmid>" pve_ids_join_pve_exporter
+run_test "A missing textfile directory is refused naming the file and the package; a write replaces the old file whole" textfile_dir_refusals
+finish

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `lxcri metrics`: the metrics of containers (cli/metricscmd.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "cli/metricscmd.h"
+
+static char *render(struct ct_status *list, size_t n, const struct stale_report *stale, bool pve)
+{
+	struct promtext *p = NULL;
+	char *text = NULL;
+	size_t size = 0;
+
+	ck_assert_int_eq(promtext_new(&p), 0);
+	ck_assert_int_eq(metricscmd_render(list, n, stale, pve, p), 0);
+	ck_assert_int_eq(promtext_format(p, &text, &size), 0);
+	promtext_free(p);
+	return text;
+}
+
+START_TEST(test_containers)
+{
+	struct ct_status list[3] = { 0 };
+	struct stale_report stale = { .states = 2, .items = 5, .set_aside = 1 };
+	struct state *run = NULL, *refused = NULL;
+	char *text;
+
+	/* 105: running, two veths applied and a forward pending; made from an image. */
+	snprintf(list[0].id, sizeof(list[0].id), "105");
+	list[0].configured = list[0].valid = true;
+	snprintf(list[0].image, sizeof(list[0].image), "reg.lan:5000/app:1@sha256:abcd");
+	ck_assert_int_eq(state_new("105", &run), 0);
+	ck_assert_int_eq(state_set_phase(run, "running", "start-host"), 0);
+	ck_assert_int_eq(state_item_add(run, "veth", "start-host", NULL, NULL), 0);
+	ck_assert_int_eq(state_item_add(run, "nft-element", "start-host", NULL, NULL), 0);
+	ck_assert_int_eq(state_item_add(run, "veth", "start-host", NULL, NULL), 0);
+	state_item_set_applied(run, 0);
+	state_item_set_applied(run, 2);
+	list[0].state = run;
+	/* web: refused, with a two-line reason. */
+	snprintf(list[1].id, sizeof(list[1].id), "web");
+	list[1].configured = true;
+	ck_assert_int_eq(state_new("web", &refused), 0);
+	ck_assert_int_eq(state_set_phase(refused, "refused", "pre-start"), 0);
+	ck_assert_int_eq(state_set_error(refused, "pre-start", "Refusing to start: bad\nsecond"),
+			 0);
+	list[1].state = refused;
+	/* 200: a state, no config (the config went while it ran). */
+	snprintf(list[2].id, sizeof(list[2].id), "200");
+
+	text = render(list, 3, &stale, true);
+	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_containers 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "lxcri_container_config_valid{id=\"lxc/105\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "lxcri_container_config_valid{id=\"web\"} 0\n"));
+	ck_assert_ptr_null(strstr(text, "config_valid{id=\"lxc/200\"}"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "lxcri_image_info{id=\"lxc/105\",image=\"reg.lan:5000/app:1\","
+				     "digest=\"sha256:abcd\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxcri_container_phase{id=\"lxc/105\",phase=\"running\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxcri_container_phase{id=\"lxc/105\",phase=\"stopped\"} 0\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxcri_container_items{id=\"lxc/105\",kind=\"veth\"} 2\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxcri_container_items{id=\"lxc/105\",kind=\"nft-element\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    text,
+	    "lxcri_container_refused_info{id=\"web\",reason=\"Refusing to start: bad\"} 1\n"));
+	ck_assert_ptr_null(strstr(text, "refused_info{id=\"lxc/105\""));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxcri_container_last_error_timestamp_seconds{id=\"web\"}"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_stale_states 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_stale_items 5\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_set_aside_files 1\n"));
+	free(text);
+
+	/* Plain LXC: names as they are, vmids too. */
+	text = render(list, 1, NULL, false);
+	ck_assert_ptr_nonnull(strstr(text, "lxcri_container_config_valid{id=\"105\"} 1\n"));
+	ck_assert_ptr_null(strstr(text, "lxcri_stale_states"));
+	free(text);
+	state_free(run);
+	state_free(refused);
+}
+END_TEST
+
+/* A reason is one line of at most 120 bytes, never cut inside a UTF-8 character. */
+START_TEST(test_reason_cut)
+{
+	struct ct_status s = { 0 };
+	struct state *st = NULL;
+	char msg[400], *text, *reason, *end;
+
+	memset(msg, 'a', 119);
+	strcpy(msg + 119, "\xc3\xa9 and more");
+	snprintf(s.id, sizeof(s.id), "x");
+	ck_assert_int_eq(state_new("x", &st), 0);
+	ck_assert_int_eq(state_set_phase(st, "refused", NULL), 0);
+	ck_assert_int_eq(state_set_error(st, NULL, msg), 0);
+	s.state = st;
+	text = render(&s, 1, NULL, false);
+	reason = strstr(text, "reason=\"");
+	ck_assert_ptr_nonnull(reason);
+	reason += 8;
+	end = strchr(reason, '"');
+	ck_assert_int_eq(end - reason, 119);
+	free(text);
+	state_free(st);
+}
+END_TEST
+
+static Suite *metricscmd_suite(void)
+{
+	Suite *s = suite_create("metricscmd");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_containers);
+	tcase_add_test(tc, test_reason_cut);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(metricscmd_suite)
