@@ -13,6 +13,8 @@
 #include "lib/basic/cleanup.h"
 #include "lib/basic/log.h"
 #include "lib/config/settings.h"
+#include "lib/shared/counters.h"
+#include "lib/shared/json.h"
 
 static const char *const phases[] = { "starting", "running", "stopping", "stopped", "refused" };
 
@@ -31,6 +33,10 @@ static const struct {
 	{ "lxcri_container_last_error_timestamp_seconds", "gauge",
 	  "When the container's last error happened." },
 	{ "lxcri_image_info", "gauge", "The image a container was made from, and its digest." },
+	{ "lxcri_refused_starts_total", "counter", "Starts refused, by container." },
+	{ "lxcri_hook_runs_total", "counter", "Runs of lxcri's lifecycle hook, by hook." },
+	{ "lxcri_hook_seconds_total", "counter", "Time spent in lxcri's lifecycle hook, by hook." },
+	{ "lxcri_oci_hook_runs_total", "counter", "OCI hook runs, by stage and result." },
 	{ "lxcri_stale_states", "gauge",
 	  "State directories of containers that do not run (lxcri check)." },
 	{ "lxcri_stale_items", "gauge", "Items those stale states list (lxcri check)." },
@@ -115,8 +121,52 @@ static int render_container(const struct ct_status *s, bool pve, struct promtext
 	return r;
 }
 
+static bool counter_family(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(families); i++)
+		if (strcmp(families[i].name, name) == 0 && strcmp(families[i].type, "counter") == 0)
+			return true;
+	return false;
+}
+
+/* The counters (lib/shared/counters.h) of families we know; others are a newer lxcri's. */
+static int render_counters(struct json_object *counters, bool pve, struct promtext *p)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && counters && i < json_object_array_length(counters); i++) {
+		struct json_object *c = json_object_array_get_idx(counters, i), *name, *labels,
+				   *value;
+		const char *l[2 * COUNTERS_LABELS_MAX + 1] = { 0 };
+		char ids[COUNTERS_LABELS_MAX][80];
+		size_t n;
+
+		if (!json_object_object_get_ex(c, "name", &name) ||
+		    !json_object_object_get_ex(c, "labels", &labels) ||
+		    !json_object_object_get_ex(c, "value", &value) ||
+		    !json_object_is_type(labels, json_type_array) ||
+		    !counter_family(json_object_get_string(name)))
+			continue;
+		n = json_object_array_length(labels);
+		if (n % 2 != 0 || n > 2 * COUNTERS_LABELS_MAX)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			l[k] = json_object_get_string(json_object_array_get_idx(labels, k));
+		for (size_t k = 0; k + 1 < n; k += 2)
+			if (l[k] && l[k + 1] && strcmp(l[k], "id") == 0) {
+				id_label(l[k + 1], pve, ids[k / 2], sizeof(ids[k / 2]));
+				l[k + 1] = ids[k / 2];
+			}
+		r = promtext_sample(p, json_object_get_string(name), l,
+				    json_object_get_double(value));
+		if (r == -EINVAL) /* a label that is not one: skipped, the rest goes on */
+			r = 0;
+	}
+	return r;
+}
+
 int metricscmd_render(const struct ct_status *list, size_t n, const struct stale_report *stale,
-		      bool pve, struct promtext *p)
+		      struct json_object *counters, bool pve, struct promtext *p)
 {
 	const char *version[] = { "version", LXCRI_VERSION, NULL };
 	size_t managed = 0;
@@ -132,6 +182,8 @@ int metricscmd_render(const struct ct_status *list, size_t n, const struct stale
 	}
 	if (r >= 0)
 		r = promtext_sample(p, "lxcri_containers", NULL, (double)managed);
+	if (r >= 0)
+		r = render_counters(counters, pve, p);
 	if (r >= 0 && stale)
 		r = promtext_sample(p, "lxcri_stale_states", NULL, (double)stale->states);
 	if (r >= 0 && stale)
@@ -143,6 +195,7 @@ int metricscmd_render(const struct ct_status *list, size_t n, const struct stale
 
 int metricscmd_do_metrics(struct cli *cli)
 {
+	_cleanup_json_ struct json_object *counters = NULL;
 	struct promtext *p = NULL;
 	struct ct_status *list = NULL;
 	struct stale_report stale = { 0 };
@@ -160,10 +213,13 @@ int metricscmd_do_metrics(struct cli *cli)
 	if (status_collect(&cli->paths, NULL, &list, &n) < 0)
 		return cli_report_failure(EXIT_FAILED, "%s", "Failed to list the containers");
 	r = status_stale(&cli->paths, &stale);
+	/* Counters that cannot be read are said, and the rest is written all the same. */
+	if (r >= 0 && counters_load(cli->paths.run_dir, &counters, &err) < 0)
+		fprintf(stderr, "lxcri: %s: the counters are left out\n", err.message);
 	if (r >= 0)
 		r = promtext_new(&p);
 	if (r >= 0)
-		r = metricscmd_render(list, n, &stale, paths_pve_mode(&cli->paths), p);
+		r = metricscmd_render(list, n, &stale, counters, paths_pve_mode(&cli->paths), p);
 	if (r >= 0)
 		r = promtext_format(p, &text, &size);
 	status_free(list, n);

@@ -17,10 +17,15 @@
  *   lxcri_container_last_error_timestamp_seconds{id}
  *   lxcri_image_info{id,image,digest}            1, for a container made from an image
  *   lxcri_stale_states, lxcri_stale_items, lxcri_set_aside_files   what `lxcri check` finds
+ *   lxcri_refused_starts_total{id}, lxcri_hook_runs_total{hook},
+ *   lxcri_hook_seconds_total{hook}, lxcri_oci_hook_runs_total{stage,result}
+ *                                                the counters of lib/shared/counters.h
  */
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <json-c/json.h>
 
 #include "cli/status.h"
 #include "lib/basic/promtext.h"
@@ -30,8 +35,11 @@ struct cli;
 #define METRICSCMD_FILE	      "lxcri.prom"
 #define METRICSCMD_REASON_MAX 120
 
-/* The metrics of the containers list[n] and the stale report into p. -EINVAL, -ENOMEM. */
+/*
+ * The metrics of the containers list[n], the counters (counters_load(); may
+ * be NULL) and the stale report (may be NULL) into p. -EINVAL, -ENOMEM.
+ */
 int metricscmd_render(const struct ct_status *list, size_t n, const struct stale_report *stale,
-		      bool pve, struct promtext *p);
+		      struct json_object *counters, bool pve, struct promtext *p);
 
 int metricscmd_do_metrics(struct cli *cli);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/basic/atomicwrite.h"
@@ -25,6 +26,7 @@
 #include "lib/basic/process.h"
 #include "lib/lsm/profiles.h"
 #include "lib/pve/pve.h"
+#include "lib/shared/counters.h"
 #include "lib/basic/trust.h"
 
 extern char **environ;
@@ -643,11 +645,42 @@ static void export_container_refs(const struct hook_context *ctx)
 		(void)(env[i][1] ? setenv(env[i][0], env[i][1], 1) : unsetenv(env[i][0]));
 }
 
+/*
+ * The counters of `lxcri metrics` (lib/shared/counters.h): this hook's run
+ * and time, a refused start. Best-effort: never what a start or stop waits
+ * on or fails for; a failure is logged once.
+ */
+static void count_run(const struct lifecycle *lc, int64_t started_ns, bool refused)
+{
+	const char *hook[] = { "hook", hookctx_type_to_string(lc->ctx->type), NULL };
+	const char *id[] = { "id", lc->ctx->id, NULL };
+	struct lxcri_error e = {};
+	struct timespec now;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	r = counters_add(lc->paths->run_dir, "lxcri_hook_runs_total", hook, 1, &e);
+	if (r >= 0)
+		r = counters_add(
+		    lc->paths->run_dir, "lxcri_hook_seconds_total", hook,
+		    (double)((int64_t)now.tv_sec * 1000000000 + now.tv_nsec - started_ns) / 1e9,
+		    &e);
+	if (r >= 0 && refused)
+		r = counters_add(lc->paths->run_dir, "lxcri_refused_starts_total", id, 1, &e);
+	if (r < 0)
+		log_warning("metrics counters not updated: %s", e.message);
+}
+
 int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
 {
 	_cleanup_close_ int lock = -1;
 	bool start = lc->ctx->type == HOOK_PRE_START || lc->ctx->type == HOOK_START_HOST;
+	struct timespec t0;
+	int64_t started_ns;
 	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	started_ns = (int64_t)t0.tv_sec * 1000000000 + t0.tv_nsec;
 
 	export_container_refs(lc->ctx);
 
@@ -681,5 +714,6 @@ int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
 	}
 	/* The lock file goes with the state dir. */
 	lock_file_release(TAKE_FD(lock), lc->lock_path, lc->state_dir);
+	count_run(lc, started_ns, start && r < 0);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/ocihooks/hookrun.h"
+#include "lib/shared/counters.h"
 #include "lib/shared/json.h"
 #include "lib/basic/report.h"
 #include "lib/ocihooks/ctjoin.h"
@@ -194,6 +195,27 @@ static const char *exit_text(const struct hookrun_result *res, char *buf, size_t
 	return buf;
 }
 
+/* lxcri_oci_hook_runs_total{stage,result} in the run dir above state_dir; best-effort. */
+static void count_run(const struct ocirun *r, enum oci_stage stage,
+		      const struct hookrun_result *res, const char *error)
+{
+	const char *result = res && res->timed_out	    ? "timeout"
+			     : res && res->exited && !error ? "ok"
+			     : res			    ? "failed"
+							    : "not-run";
+	const char *labels[] = { "stage", ocihooks_stage_name(stage), "result", result, NULL };
+	struct lxcri_error ignored = {};
+	char run_dir[PATH_MAX];
+	char *slash;
+
+	snprintf(run_dir, sizeof(run_dir), "%s", r->state_dir);
+	slash = strrchr(run_dir, '/');
+	if (!slash || slash == run_dir)
+		return;
+	*slash = '\0';
+	(void)counters_add(run_dir, "lxcri_oci_hook_runs_total", labels, 1, &ignored);
+}
+
 /* hooks.json: {"<stage> <path>": {stage, path, user, exit, signal, timed_out, duration_ms, time,
  * error}}. */
 static void record_run(const struct ocirun *r, enum oci_stage stage, const struct oci_hook *hook,
@@ -225,6 +247,7 @@ static void record_run(const struct ocirun *r, enum oci_stage stage, const struc
 			       json_object_new_int64(res ? (int64_t)res->duration_ms : 0));
 	json_object_object_add(run, "time", json_object_new_int64(state_now_ms()));
 	json_object_object_add(run, "error", error ? json_object_new_string(error) : NULL);
+	count_run(r, stage, res, error);
 	snprintf(key, sizeof(key), "%s %s", ocihooks_stage_name(stage), hook->path);
 	json_object_object_add(runs, key, run);
 	text = json_object_to_json_string_ext(runs, JSON_C_TO_STRING_PRETTY);

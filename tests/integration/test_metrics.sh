@@ -4,6 +4,7 @@
 # on 127.0.0.1 (port 0 then read back) with a textfile directory of the
 # test's own, is scraped after a start, a refused start and a stop of real
 # busybox containers; every file written passes `promtool check metrics`.
+# (test_ocihooks shows the OCI hook runs counted by stage and result.)
 . "$(dirname "$0")/lib.sh"
 net_setup
 
@@ -98,12 +99,18 @@ a_run_a_refusal_and_a_stop() {
 	assert_contains "$out" 'lxcri_container_phase{id="m2",phase="refused"} 1'
 	assert_contains "$(grep '^lxcri_container_refused_info{id="m2"' <<<"$out")" 'bo\"gus'
 	assert_contains "$out" 'lxcri_container_last_error_timestamp_seconds{id="m2"}'
+	# The counters the hooks keep: the refused start, and every hook run so far.
+	assert_contains "$out" 'lxcri_refused_starts_total{id="m2"} 1'
+	assert_not_contains "$out" 'lxcri_refused_starts_total{id="m1"}'
+	assert_contains "$out" 'lxcri_hook_runs_total{hook="pre-start"} 2'
+	assert_contains "$out" 'lxcri_hook_runs_total{hook="start-host"} 1'
 	# A stop: the run is over, its phase goes; the container stays managed.
 	ct_stop m1
 	out=$(write_and_scrape)
 	assert_not_contains "$out" 'lxcri_container_phase{id="m1"'
 	assert_contains "$out" 'lxcri_container_config_valid{id="m1"} 1'
 	assert_not_contains "$out" 'lxcri_container_items{id="m1"'
+	assert_contains "$out" 'lxcri_hook_runs_total{hook="post-stop"}'
 }
 
 pve_ids_join_pve_exporter() {

@@ -148,6 +148,17 @@ every_stage_in_place() {
 	assert_eq "$(field "$OUT/poststop" state | jq -c '[.status, .id, has("pid")]')" "[\"stopped\",\"$ct\",false]" "poststop state"
 	assert_eq "$(tail -n1 "$OUT/order")" poststop "poststop last"
 	assert_missing "$RUN/$ct"
+	# lxcri metrics counts each run by stage and result, and the lifecycle hook's runs.
+	local m s
+	m=$("${LXCRI[@]}" metrics)
+	for s in prestart createRuntime createContainer startContainer poststart poststop; do
+		assert_contains "$m" "lxcri_oci_hook_runs_total{stage=\"$s\",result=\"ok\"} 1"
+	done
+	for s in pre-start start-host stop post-stop; do
+		assert_contains "$m" "lxcri_hook_runs_total{hook=\"$s\"} 1"
+	done
+	awk '$1 == "lxcri_hook_seconds_total{hook=\"start-host\"}" { found = 1; if ($2 <= 0) exit 1 } END { exit !found }' <<<"$m" ||
+		fail "no time for start-host: $(grep hook_seconds <<<"$m")"
 }
 
 annotation_condition() {
@@ -200,6 +211,10 @@ EOS
 	wait_file "$OUT/poststop"
 	assert_eq "$(jq '.items | length' "$RUN/$ct/state.json" 2>/dev/null || echo 0)" 0 "items left"
 	assert_contains "$("${LXCRI[@]}" status "$ct")" "killed at its timeout"
+	local m
+	m=$("${LXCRI[@]}" metrics)
+	assert_contains "$m" 'lxcri_oci_hook_runs_total{stage="createRuntime",result="timeout"} 1'
+	assert_contains "$m" "lxcri_refused_starts_total{id=\"$ct\"} 1"
 }
 
 failing_poststop_does_not_block() {

@@ -6,6 +6,9 @@
 #include "testutil.h"
 
 #include "cli/metricscmd.h"
+#include "lib/shared/json.h"
+
+static struct json_object *counters;
 
 static char *render(struct ct_status *list, size_t n, const struct stale_report *stale, bool pve)
 {
@@ -14,7 +17,7 @@ static char *render(struct ct_status *list, size_t n, const struct stale_report 
 	size_t size = 0;
 
 	ck_assert_int_eq(promtext_new(&p), 0);
-	ck_assert_int_eq(metricscmd_render(list, n, stale, pve, p), 0);
+	ck_assert_int_eq(metricscmd_render(list, n, stale, counters, pve, p), 0);
 	ck_assert_int_eq(promtext_format(p, &text, &size), 0);
 	promtext_free(p);
 	return text;
@@ -112,6 +115,40 @@ START_TEST(test_reason_cut)
 }
 END_TEST
 
+/* The counters of the hooks: ids labelled as containers are, families a newer lxcri has skipped. */
+START_TEST(test_counters)
+{
+	struct json_object *root = NULL;
+	char why[128], *text;
+	const char *json =
+	    "{\"version\": 1, \"counters\": ["
+	    "{\"name\": \"lxcri_refused_starts_total\", \"labels\": [\"id\", \"105\"], \"value\": "
+	    "3},"
+	    "{\"name\": \"lxcri_hook_seconds_total\", \"labels\": [\"hook\", \"stop\"], \"value\": "
+	    "0.5},"
+	    "{\"name\": \"lxcri_oci_hook_runs_total\", \"labels\": [\"stage\", \"prestart\", "
+	    "\"result\", \"timeout\"], \"value\": 1},"
+	    "{\"name\": \"lxcri_future_total\", \"labels\": [], \"value\": 9},"
+	    "{\"name\": \"lxcri_hook_runs_total\", \"labels\": [\"bad-label\", \"x\"], \"value\": "
+	    "1}"
+	    "]}";
+
+	ck_assert_int_eq(json_parse_strict(json, strlen(json), &root, why, sizeof(why)), 0);
+	json_object_object_get_ex(root, "counters", &counters);
+	text = render(NULL, 0, NULL, true);
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE lxcri_refused_starts_total counter\n"
+					   "lxcri_refused_starts_total{id=\"lxc/105\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "lxcri_hook_seconds_total{hook=\"stop\"} 0.5\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxcri_oci_hook_runs_total{stage=\"prestart\",result=\"timeout\"} 1\n"));
+	ck_assert_ptr_null(strstr(text, "lxcri_future_total"));
+	ck_assert_ptr_null(strstr(text, "bad-label"));
+	free(text);
+	counters = NULL;
+	json_object_put(root);
+}
+END_TEST
+
 static Suite *metricscmd_suite(void)
 {
 	Suite *s = suite_create("metricscmd");
@@ -119,6 +156,7 @@ static Suite *metricscmd_suite(void)
 
 	tcase_add_test(tc, test_containers);
 	tcase_add_test(tc, test_reason_cut);
+	tcase_add_test(tc, test_counters);
 	suite_add_tcase(s, tc);
 	return s;
 }
