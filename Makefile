@@ -270,6 +270,8 @@ install: all
 		$(BUILD)/lxcri-portfwd $(BUILD)/lxcri-ocihooks $(BUILD)/lxcri-apparmor \
 		$(BUILD)/lxcri-init $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/lxcri $(DESTDIR)$(SBINDIR)/
+	# The hooks run lxcri (metrics) as a program of the libexec dir, as in the build tree.
+	ln -sf ../../sbin/lxcri $(DESTDIR)$(LIBEXECDIR)/lxcri
 	install -m 0644 $(BUILD)/50-lxcri.conf $(DESTDIR)$(LXC_CONFIG_DIR)/common.conf.d/
 	install -m 0644 hooks/pam.d/lxcri-hook $(DESTDIR)$(SYSCONFDIR)/pam.d/lxcri-hook
 	install -m 0644 hooks/lxcri.conf $(DESTDIR)$(SYSCONFDIR)/lxcri/lxcri.conf

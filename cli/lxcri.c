@@ -174,7 +174,7 @@ static const struct option cli_options[] = {
 	{ "write", no_argument, NULL, OPT_WRITE },
 };
 
-#define N_ROOT_OPTIONS 16
+#define N_ROOT_OPTIONS 17
 _Static_assert(CLI_KEYS_MAX == 32, "the messages of --net and --port say 32");
 
 /* cli_options, then one for each root ("--pve-dir=DIR": "pve-dir"), then the end. */

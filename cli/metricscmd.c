@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
+#include "lib/basic/lockfile.h"
 #include "lib/basic/log.h"
 #include "lib/config/settings.h"
 #include "lib/shared/counters.h"
@@ -196,6 +197,7 @@ int metricscmd_render(const struct ct_status *list, size_t n, const struct stale
 int metricscmd_do_metrics(struct cli *cli)
 {
 	_cleanup_json_ struct json_object *counters = NULL;
+	_cleanup_close_ int lock = -1;
 	struct promtext *p = NULL;
 	struct ct_status *list = NULL;
 	struct stale_report stale = { 0 };
@@ -203,6 +205,7 @@ int metricscmd_do_metrics(struct cli *cli)
 	struct lxcri_error err = { 0 };
 	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
+	const char *dir;
 	size_t n = 0, size = 0;
 	int r;
 
@@ -210,6 +213,17 @@ int metricscmd_do_metrics(struct cli *cli)
 		return cli_usage_error("'metrics' takes no argument, got '%s'", cli->argv[0]);
 	log_setup("lxcri", NULL);
 	log_set_stderr(false);
+	/* Writers one at a time (the hooks of many containers start one each): the last is newest.
+	 */
+	if (cli->write) {
+		char lock_path[PATH_MAX];
+
+		if (paths_join(lock_path, sizeof(lock_path), "%s/.metrics.lock",
+			       cli->paths.run_dir) < 0 ||
+		    (lock = lock_file(lock_path, 10000, &err)) < 0)
+			return cli_report_failure(EXIT_FAILED, "%s",
+						  err.message[0] ? err.message : "path too long");
+	}
 	if (status_collect(&cli->paths, NULL, &list, &n) < 0)
 		return cli_report_failure(EXIT_FAILED, "%s", "Failed to list the containers");
 	r = status_stale(&cli->paths, &stale);
@@ -234,10 +248,10 @@ int metricscmd_do_metrics(struct cli *cli)
 	/* The textfile directory is node_exporter's: lxcri writes one file there, never makes it.
 	 */
 	(void)settings_load_host(&cli->paths, &settings, &err);
-	if (paths_join(path, sizeof(path), "%s/%s", settings.metrics_dir, METRICSCMD_FILE) < 0)
-		return cli_report_failure(EXIT_FAILED, "The metrics-dir '%s' is too long",
-					  settings.metrics_dir);
-	if (access(settings.metrics_dir, W_OK) < 0)
+	dir = settings_metrics_dir(&settings, &cli->paths);
+	if (paths_join(path, sizeof(path), "%s/%s", dir, METRICSCMD_FILE) < 0)
+		return cli_report_failure(EXIT_FAILED, "The metrics-dir '%s' is too long", dir);
+	if (access(dir, W_OK) < 0)
 		return cli_report_failure(EXIT_FAILED,
 					  "Failed to write '%s': %s (is prometheus-node-exporter "
 					  "installed? metrics-dir in lxcri.conf(5) says where its "

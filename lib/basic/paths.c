@@ -31,14 +31,22 @@ static const struct root roots[] = {
 	  offsetof(struct lxcri_paths, pve_lock_dir) },
 	{ "--images-dir", "LXCRI_IMAGES_DIR", "/var/lib/lxcri/images",
 	  offsetof(struct lxcri_paths, images_dir) },
+	{ "--metrics-dir", "LXCRI_METRICS_DIR", "/var/lib/prometheus/node-exporter",
+	  offsetof(struct lxcri_paths, metrics_dir) },
 };
 
 const char *const paths_option_names[] = {
-	"--pve-dir=DIR",	"--etc-dir=DIR",
-	"--run-dir=DIR",	"--lxc-path=DIR",
-	"--lxc-config-dir=DIR", "--libexec-dir=DIR",
-	"--sys-dir=DIR",	"--pve-lock-dir=DIR",
-	"--images-dir=DIR",	NULL,
+	"--pve-dir=DIR",
+	"--etc-dir=DIR",
+	"--run-dir=DIR",
+	"--lxc-path=DIR",
+	"--lxc-config-dir=DIR",
+	"--libexec-dir=DIR",
+	"--sys-dir=DIR",
+	"--pve-lock-dir=DIR",
+	"--images-dir=DIR",
+	"--metrics-dir=DIR",
+	NULL,
 };
 
 static int root_set(struct lxcri_paths *p, const struct root *r, const char *value)

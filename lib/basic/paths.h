@@ -25,6 +25,9 @@ struct lxcri_paths {
 					  LXCRI_PVE_LOCK_DIR */
 	char images_dir[PATH_MAX];     /* /var/lib/lxcri/images (the OCI image store) --images-dir
 					  LXCRI_IMAGES_DIR */
+	char metrics_dir[PATH_MAX];    /* /var/lib/prometheus/node-exporter (node_exporter's
+					  textfile directory; lxcri.conf's metrics-dir wins)
+					  --metrics-dir LXCRI_METRICS_DIR */
 };
 
 /* Defaults, then the environment. -ENAMETOOLONG names no variable: the caller says which. */

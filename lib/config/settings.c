@@ -29,7 +29,6 @@ void settings_init(struct settings *s)
 		.registry_insecure = "",
 		.registry_certs_dir = "/etc/containers/certs.d",
 		.image_pull_jobs = 4,
-		.metrics_dir = "/var/lib/prometheus/node-exporter",
 	};
 }
 
@@ -319,4 +318,9 @@ bool settings_registry_insecure(const struct settings *s, const char *registry)
 		p += n;
 	}
 	return false;
+}
+
+const char *settings_metrics_dir(const struct settings *s, const struct lxcri_paths *p)
+{
+	return s->metrics_dir[0] ? s->metrics_dir : p->metrics_dir;
 }

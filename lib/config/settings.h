@@ -37,7 +37,8 @@ struct settings {
 	/* registry-certs-dir: <dir>/<host[:port]>/ca.crt is trusted beside the system CAs */
 	char registry_certs_dir[PATH_MAX];
 	unsigned image_pull_jobs; /* image-pull-jobs: layers fetched at once, 1..16 (4) */
-	/* metrics-dir: node_exporter's textfile directory, where lxcri.prom goes */
+	/* metrics-dir: node_exporter's textfile directory, where lxcri.prom goes; "": the
+	 * paths' (lib/basic/paths.h, /var/lib/prometheus/node-exporter) */
 	char metrics_dir[PATH_MAX];
 };
 void settings_init(struct settings *s);
@@ -53,5 +54,8 @@ int settings_load(const char *path, struct settings *s, struct lxcri_error *err)
  * long".
  */
 int settings_load_host(const struct lxcri_paths *p, struct settings *s, struct lxcri_error *err);
+/* Where lxcri.prom goes: metrics-dir, or the paths' metrics_dir when it is not set. */
+const char *settings_metrics_dir(const struct settings *s, const struct lxcri_paths *p);
+
 /* Whether registry-insecure names registry ("127.0.0.1:5000"), exactly. */
 bool settings_registry_insecure(const struct settings *s, const char *registry);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -671,6 +673,45 @@ static void count_run(const struct lifecycle *lc, int64_t started_ns, bool refus
 		log_warning("metrics counters not updated: %s", e.message);
 }
 
+/*
+ * node_exporter's textfile (lxcri metrics --write) after each hook, where
+ * its directory exists: `<libexec>/lxcri metrics --write` in a process of
+ * its own session, its output to /dev/null and no fd of ours (LXC reads a
+ * hook's output to its end: it must not wait for this), killed by SIGALRM
+ * after LIFECYCLE_METRICS_TIMEOUT_S. Nothing here waits for it or fails.
+ */
+static void refresh_metrics(const struct lifecycle *lc)
+{
+	const char *dir = settings_metrics_dir(&lc->settings, lc->paths);
+	char program[PATH_MAX];
+	pid_t pid;
+
+	if (access(dir, W_OK) < 0 ||
+	    paths_helper(lc->paths, "lxcri", program, sizeof(program)) < 0 ||
+	    access(program, X_OK) < 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_warning_errno(-errno, "metrics not written: %m");
+		return;
+	}
+	if (pid == 0) {
+		char *argv[] = { (char *)"lxcri", (char *)"metrics", (char *)"--write", NULL };
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(null, 2) < 0)
+			_exit(127);
+		if (fork() != 0) /* the grandchild is nobody's to wait for */
+			_exit(0);
+		(void)syscall(SYS_close_range, 3U, ~0U, 0U);
+		alarm(LIFECYCLE_METRICS_TIMEOUT_S);
+		execv(program, argv);
+		_exit(127);
+	}
+	(void)waitpid(pid, NULL, 0);
+}
+
 int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
 {
 	_cleanup_close_ int lock = -1;
@@ -715,5 +756,8 @@ int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
 	/* The lock file goes with the state dir. */
 	lock_file_release(TAKE_FD(lock), lc->lock_path, lc->state_dir);
 	count_run(lc, started_ns, start && r < 0);
+	if (lc->ctx->type == HOOK_PRE_START || lc->ctx->type == HOOK_START_HOST ||
+	    lc->ctx->type == HOOK_STOP || lc->ctx->type == HOOK_POST_STOP)
+		refresh_metrics(lc);
 	return r;
 }

@@ -27,11 +27,12 @@ export LXCRI_LOG_SOCKET=$T/log.sock
 # (pve_use_node points them at a node of a simulated cluster).
 PVE_LOCKS=$T/pvelock # PVE's config locks (/run/lock/lxc)
 IMAGES=$T/images     # the OCI image store (/var/lib/lxcri/images)
+METRICS=$T/textfile  # node_exporter's textfile directory (/var/lib/prometheus/node-exporter)
 harness_roots() {
 	LXCRI=("$BUILD/lxcri" --etc-dir="$ETC" --run-dir="$RUN" --pve-dir="$PVE"
 		--libexec-dir="$BUILD" --lxc-config-dir="$LXCCONF" --lxc-path="$LXCPATH"
-		--pve-lock-dir="$PVE_LOCKS" --images-dir="$IMAGES")
-	HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH --pve-lock-dir=$PVE_LOCKS --images-dir=$IMAGES"
+		--pve-lock-dir="$PVE_LOCKS" --images-dir="$IMAGES" --metrics-dir="$METRICS")
+	HOOK_OPTS="--etc-dir=$ETC --run-dir=$RUN --pve-dir=$PVE --libexec-dir=$BUILD --lxc-config-dir=$LXCCONF --lxc-path=$LXCPATH --pve-lock-dir=$PVE_LOCKS --images-dir=$IMAGES --metrics-dir=$METRICS"
 }
 harness_roots
 PASSED=0 FAILED=0 SKIPPED=0

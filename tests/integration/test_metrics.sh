@@ -10,7 +10,7 @@ net_setup
 
 BR=$(net_bridge 1)
 TABLE=lxm$NET_SUFFIX
-TEXTFILE=$T/textfile
+TEXTFILE=$METRICS
 EXPORTER_PID=
 metrics_exit() {
 	[ -z "$EXPORTER_PID" ] || kill "$EXPORTER_PID" 2>/dev/null || true
@@ -113,6 +113,42 @@ a_run_a_refusal_and_a_stop() {
 	assert_contains "$out" 'lxcri_hook_runs_total{hook="post-stop"}'
 }
 
+# wait_metrics <pattern> [absent]: lxcri.prom has (or no longer has) a line matching.
+wait_metrics() {
+	for _ in $(seq 100); do
+		if [ "${2:-}" = absent ]; then
+			grep -q "$1" "$TEXTFILE/lxcri.prom" 2>/dev/null || return 0
+		else
+			grep -q "$1" "$TEXTFILE/lxcri.prom" 2>/dev/null && return 0
+		fi
+		sleep 0.1
+	done
+	fail "lxcri.prom: '$1' ${2:-present} never: $(cat "$TEXTFILE/lxcri.prom" 2>/dev/null | grep m3)"
+}
+
+hooks_write_at_every_event() {
+	need_tools
+	settings
+	rm -f "$TEXTFILE/lxcri.prom"
+	ct_create m3
+	printf '# managed\n' | ct_config m3
+	# No lxcri metrics here: the hooks write the file themselves.
+	ct_start m3 || fail "start of m3"
+	wait_metrics 'lxcri_container_phase{id="m3",phase="running"} 1'
+	promtool check metrics <"$TEXTFILE/lxcri.prom" || fail "promtool"
+	ct_stop m3
+	wait_metrics 'lxcri_container_phase{id="m3"' absent
+	wait_metrics 'lxcri_hook_runs_total{hook="post-stop"} 1'
+	# Nothing of the writers is left running.
+	sleep 0.5
+	assert_eq "$(pgrep -fc "lxcri metrics --write" || true)" 0 "writers left"
+	# A textfile directory that is not there: starts and stops go on as before.
+	rm -rf "$TEXTFILE"
+	ct_start m3 || fail "start of m3 without a textfile directory"
+	ct_stop m3
+	assert_missing "$TEXTFILE"
+}
+
 pve_ids_join_pve_exporter() {
 	need_tools
 	pve_node_setup
@@ -148,6 +184,7 @@ textfile_dir_refusals() {
 }
 
 run_test "lxcri metrics --write: node_exporter serves a start (phase, what was applied), a refused start (its reason, escaped) and a stop; promtool checks every file" a_run_a_refusal_and_a_stop
+run_test "The lifecycle hooks write lxcri.prom themselves at a start and a stop, in the background and bounded; without a textfile directory nothing changes" hooks_write_at_every_event
 run_test "On a PVE node the id label is prometheus-pve-exporter's lxc/<vmid>" pve_ids_join_pve_exporter
 run_test "A missing textfile directory is refused naming the file and the package; a write replaces the old file whole" textfile_dir_refusals
 finish

@@ -171,6 +171,8 @@ contents_as_expected() {
 		./usr/share/doc/pve-lxcri/copyright ./usr/share/doc/pve-lxcri/changelog.gz; do
 		grep -q " $f\$" <<<"$list" || fail "'$f' is not in the package"
 	done
+	# The hooks run lxcri from the libexec dir (lxcri metrics): a link to the one program.
+	grep -q " ./usr/libexec/lxcri/lxcri -> ../../sbin/lxcri\$" <<<"$list" || fail "no link /usr/libexec/lxcri/lxcri"
 	if [ -e "$TOP/man/lxcri.conf.5" ]; then
 		grep -q " ./usr/share/man/man5/lxcri.conf.5.gz\$" <<<"$list" || fail "lxcri.conf(5) is not in the package"
 	fi

@@ -83,7 +83,7 @@ START_TEST(test_settings)
 	ck_assert_uint_eq(s.image_pull_jobs, 16);
 	/* node_exporter's textfile directory. */
 	ck_assert_int_eq(settings_parse("l.conf", "", 0, &s, &err), 0);
-	ck_assert_str_eq(s.metrics_dir, "/var/lib/prometheus/node-exporter");
+	ck_assert_str_eq(s.metrics_dir, "");
 	ck_assert_int_eq(settings_text("metrics-dir: /srv/textfile", &s, &err), 0);
 	ck_assert_str_eq(s.metrics_dir, "/srv/textfile");
 
