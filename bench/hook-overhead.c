@@ -101,6 +101,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setenv("LXCRI_LOG_SOCKET", "/nonexistent", 1);
+	/* No node_exporter here: the managed hooks start no metrics writer (nor touch the host's). */
+	snprintf(path, sizeof(path), "%s/textfile", argv[2]);
+	setenv("LXCRI_METRICS_DIR", path, 1);
 
 	char *truth[] = { "/bin/true", NULL };
 	char *unmanaged[] = { hook,  opt_etc, opt_run,	   opt_pve, opt_lib,
