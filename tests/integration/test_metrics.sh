@@ -65,10 +65,11 @@ write_and_scrape() {
 	grep '^lxcri_' "$T/scrape" || true
 }
 
+IMAGE_KEY="registry.example.com/app:1@sha256:$(printf '%064d' 7)"
 fwd_ct() { # ct host-number host-port
 	ct_create "$1"
-	printf 'net1: name=eth1,bridge=%s,ip=%s/24\nport0: proto=tcp,host=%s,ct=80,net=eth1\n' \
-		"$BR" "$(net4 1 "$2")" "$3" | ct_config "$1"
+	printf 'net1: name=eth1,bridge=%s,ip=%s/24\nport0: proto=tcp,host=%s,ct=80,net=eth1\nimage: %s\n' \
+		"$BR" "$(net4 1 "$2")" "$3" "$IMAGE_KEY" | ct_config "$1"
 }
 
 a_run_a_refusal_and_a_stop() {
@@ -84,6 +85,9 @@ a_run_a_refusal_and_a_stop() {
 	assert_contains "$out" 'lxcri_container_config_valid{id="m1"} 1'
 	assert_contains "$out" 'lxcri_container_phase{id="m1",phase="running"} 1'
 	assert_contains "$out" 'lxcri_container_phase{id="m1",phase="refused"} 0'
+	# (node_exporter sorts the labels; our file has them as lxcri(1) lists them.)
+	assert_contains "$out" "lxcri_image_info{digest=\"${IMAGE_KEY#*@}\",id=\"m1\",image=\"${IMAGE_KEY%@*}\"} 1"
+	assert_contains "$(cat "$TEXTFILE/lxcri.prom")" "lxcri_image_info{id=\"m1\",image=\"${IMAGE_KEY%@*}\",digest=\"${IMAGE_KEY#*@}\"} 1"
 	# What the run applied, as lxcri status counts it: the forward and the veth among it.
 	local applied
 	applied=$(lxcri status m1 --output-format json | jq '[.[0].state.items[] | select(.status == "applied")] | length')
@@ -104,6 +108,13 @@ a_run_a_refusal_and_a_stop() {
 	assert_not_contains "$out" 'lxcri_refused_starts_total{id="m1"}'
 	assert_contains "$out" 'lxcri_hook_runs_total{hook="pre-start"} 2'
 	assert_contains "$out" 'lxcri_hook_runs_total{hook="start-host"} 1'
+	# The dashboard shipped in examples/ queries only metrics a real scrape has
+	# (the OCI hook runs, which test_ocihooks shows, aside).
+	local m
+	for m in $(jq -r '.. | .expr? // empty' "$TOP/examples/grafana-lxcri.json" | grep -o 'lxcri_[a-z_]*' | sort -u); do
+		[ "$m" = lxcri_oci_hook_runs_total ] && continue
+		grep -q "^$m[{ ]" "$T/scrape" || fail "the dashboard queries $m, which no scrape has"
+	done
 	# A stop: the run is over, its phase goes; the container stays managed.
 	ct_stop m1
 	out=$(write_and_scrape)
@@ -183,8 +194,25 @@ textfile_dir_refusals() {
 	assert_eq "$(stat -c %a "$TEXTFILE/lxcri.prom")" 644 "mode"
 }
 
+examples_check() {
+	need_tools
+	local ex=$TOP/examples
+	jq -e '.panels | length > 0' "$ex/grafana-lxcri.json" >/dev/null || fail "the dashboard is not a Grafana dashboard"
+	promtool check rules "$ex/prometheus-lxcri-rules.yml" >"$T/rules.out" 2>&1 || fail "promtool check rules: $(cat "$T/rules.out")"
+	assert_contains "$(cat "$T/rules.out")" "SUCCESS: 5 rules found"
+	# The alerts fire on the series they are about, and only then (promtool's rule unit tests).
+	(cd "$ex" && promtool test rules prometheus-lxcri-rules.test.yml) >"$T/rules-test.out" 2>&1 ||
+		fail "promtool test rules: $(cat "$T/rules-test.out")"
+	# Every metric an alert uses is one lxcri writes.
+	local m
+	for m in $(grep -o 'lxcri_[a-z_]*' "$ex/prometheus-lxcri-rules.yml" | sort -u); do
+		grep -q "\"$m\"" "$TOP/cli/metricscmd.c" || fail "the alerts use $m, which lxcri does not write"
+	done
+}
+
 run_test "lxcri metrics --write: node_exporter serves a start (phase, what was applied), a refused start (its reason, escaped) and a stop; promtool checks every file" a_run_a_refusal_and_a_stop
 run_test "The lifecycle hooks write lxcri.prom themselves at a start and a stop, in the background and bounded; without a textfile directory nothing changes" hooks_write_at_every_event
 run_test "On a PVE node the id label is prometheus-pve-exporter's lxc/<vmid>" pve_ids_join_pve_exporter
+run_test "The shipped Prometheus alerts pass promtool check rules and their own rule unit tests; the Grafana dashboard parses" examples_check
 run_test "A missing textfile directory is refused naming the file and the package; a write replaces the old file whole" textfile_dir_refusals
 finish

@@ -171,6 +171,10 @@ contents_as_expected() {
 		./usr/share/doc/pve-lxcri/copyright ./usr/share/doc/pve-lxcri/changelog.gz; do
 		grep -q " $f\$" <<<"$list" || fail "'$f' is not in the package"
 	done
+	# The dashboard and the alerts, for the admin to wire up (README, "Metrics").
+	for f in grafana-lxcri.json prometheus-lxcri-rules.yml prometheus-lxcri-rules.test.yml; do
+		grep -q " ./usr/share/doc/pve-lxcri/examples/$f\(\.gz\)\?\$" <<<"$list" || fail "examples/$f is not in the package"
+	done
 	# The hooks run lxcri from the libexec dir (lxcri metrics): a link to the one program.
 	grep -q " ./usr/libexec/lxcri/lxcri -> ../../sbin/lxcri\$" <<<"$list" || fail "no link /usr/libexec/lxcri/lxcri"
 	if [ -e "$TOP/man/lxcri.conf.5" ]; then
