@@ -101,7 +101,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setenv("LXCRI_LOG_SOCKET", "/nonexistent", 1);
-	/* No node_exporter here: the managed hooks start no metrics writer (nor touch the host's). */
+	/* No node_exporter here: the managed hooks start no metrics writer (nor touch the host's).
+	 */
 	snprintf(path, sizeof(path), "%s/textfile", argv[2]);
 	setenv("LXCRI_METRICS_DIR", path, 1);
 

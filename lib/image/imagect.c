@@ -2,6 +2,8 @@
 /* A plain LXC container from an image of the store. See imagect.h. */
 #include "lib/image/imagect.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
@@ -17,7 +19,6 @@
 #include "lib/basic/escape.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/paths.h"
-#include "lib/basic/process.h"
 #include "lib/basic/rmtree.h"
 #include "lib/basic/safe.h"
 #include "lib/basic/strv.h"
@@ -294,53 +295,163 @@ static int write_template_files(int rootfd, const struct procspec *p, struct lxc
 	return 0;
 }
 
-/* GNU tar packs the rootfs into the template, as pct reads it (pvect.h). */
-static int pack_template(const struct imagect_options *o, const char *dir, const char *path,
-			 struct lxcri_error *err)
+/* Only the xattrs PVE's tar extracts (COMMON_TAR_FLAGS): user.* and security.capability. */
+static int keep_pve_xattrs(struct archive_entry *e)
 {
-	_cleanup_free_ char *file = NULL, *directory = NULL;
-	const char *tar = o->tar_path ? o->tar_path : IMAGECT_TAR_PATH;
-	struct process_result res = { 0 };
-	char why[128];
-	int r;
+	struct kept {
+		char *name;
+		void *value;
+		size_t size;
+	} kept[64];
+	size_t n = 0;
+	const char *name;
+	const void *value;
+	size_t size;
+	int r = 0;
 
-	if (asprintf(&file, "--file=%s", path) < 0 ||
-	    asprintf(&directory, "--directory=%s/rootfs", dir) < 0)
-		return error_oom(err);
-	char *argv[] = { (char *)tar,
-			 (char *)"--create",
-			 file,
-			 (char *)"--format=posix",
-			 (char *)"--numeric-owner",
-			 (char *)"--sort=name",
-			 (char *)"--one-file-system",
-			 (char *)"--sparse",
-			 (char *)"--xattrs",
-			 (char *)"--xattrs-include=security.capability",
-			 (char *)"--xattrs-include=user.*",
-			 directory,
-			 (char *)".",
-			 NULL };
-	char *envp[] = { (char *)"LC_ALL=C", (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	struct process_spec spec = {
-		.path = tar,
-		.argv = argv,
-		.envp = envp,
-		.timeout_ms = IMAGECT_TAR_TIMEOUT_MS,
-	};
-
-	r = process_run(&spec, &res, err);
-	if (r < 0)
-		return r;
-	if (!res.exited || res.exit_status != 0) {
-		r = error_set(err, -EIO, "tar failed to pack the template (%s): %.*s",
-			      process_result_describe(&res, why, sizeof(why)),
-			      (int)strcspn(res.err, "\n"), res.err);
-		process_result_done(&res);
-		return r;
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (strncmp(name, "user.", 5) != 0 && strcmp(name, "security.capability") != 0)
+			continue;
+		if (n == ELEMENTSOF(kept)) {
+			r = -E2BIG;
+			break;
+		}
+		kept[n].name = strdup(name);
+		kept[n].value = malloc(size ? size : 1);
+		kept[n].size = size;
+		if (!kept[n].name || !kept[n].value) {
+			free(kept[n].name);
+			free(kept[n].value);
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(kept[n].value, value, size);
+		n++;
 	}
-	process_result_done(&res);
-	return 0;
+	archive_entry_xattr_clear(e);
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0)
+			archive_entry_xattr_add_entry(e, kept[i].name, kept[i].value, kept[i].size);
+		free(kept[i].name);
+		free(kept[i].value);
+	}
+	return r;
+}
+
+/* The entry's data, from the disk reader to the template. */
+static int copy_data(struct archive *disk, struct archive *out)
+{
+	char buf[64 * 1024];
+	la_ssize_t n;
+
+	while ((n = archive_read_data(disk, buf, sizeof(buf))) > 0)
+		if (archive_write_data(out, buf, (size_t)n) != n)
+			return -EIO;
+	return n < 0 ? -EIO : 0;
+}
+
+/*
+ * The rootfs packed into the template as pct reads it (pvect.h), with
+ * libarchive: pax, every member "./...", numeric owners only, hardlinks as
+ * links, the xattrs PVE's tar extracts; nothing followed, no other file
+ * system entered.
+ */
+static int pack_template(const char *dir, const char *path, struct lxcri_error *err)
+{
+	struct archive *disk = archive_read_disk_new(), *out = archive_write_new();
+	struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
+	char root[4096], q[ESCAPE_BUFSIZE];
+	size_t root_len;
+	int r = 0;
+
+	if (!disk || !out || !links) {
+		r = error_oom(err);
+		goto done;
+	}
+	if (paths_join(root, sizeof(root), "%s/rootfs", dir) < 0) {
+		r = error_set(err, -ENAMETOOLONG, "The template's rootfs path is too long");
+		goto done;
+	}
+	root_len = strlen(root);
+	if (archive_write_set_format_pax_restricted(out) != ARCHIVE_OK ||
+	    archive_write_open_filename(out, path) != ARCHIVE_OK ||
+	    archive_read_disk_set_symlink_physical(disk) != ARCHIVE_OK ||
+	    archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS |
+						     ARCHIVE_READDISK_NO_ACL |
+						     ARCHIVE_READDISK_NO_FFLAGS) != ARCHIVE_OK ||
+	    archive_read_disk_open(disk, root) != ARCHIVE_OK) {
+		r = error_set(err, -EIO, "Failed to make the template '%s': %s", path,
+			      archive_error_string(archive_errno(out) ? out : disk)
+				  ? archive_error_string(archive_errno(out) ? out : disk)
+				  : "libarchive refused");
+		goto done;
+	}
+	archive_entry_linkresolver_set_strategy(links, archive_format(out));
+	for (;;) {
+		struct archive_entry *e = archive_entry_new(), *spare = NULL;
+		const char *name;
+		char *member = NULL;
+		int h;
+
+		if (!e) {
+			r = error_oom(err);
+			break;
+		}
+		h = archive_read_next_header2(disk, e);
+		if (h == ARCHIVE_EOF) {
+			archive_entry_free(e);
+			break;
+		}
+		name = archive_entry_pathname(e);
+		if (h < ARCHIVE_WARN || !name || strncmp(name, root, root_len) != 0) {
+			r = error_set(err, -EIO, "Failed to read the template's rootfs: %s",
+				      archive_error_string(disk) ? archive_error_string(disk)
+								 : "an entry outside it");
+			archive_entry_free(e);
+			break;
+		}
+		(void)archive_read_disk_descend(disk);
+		if (asprintf(&member, ".%s%s", name + root_len, name[root_len] ? "" : "/") < 0) {
+			archive_entry_free(e);
+			r = error_oom(err);
+			break;
+		}
+		archive_entry_copy_pathname(e, member);
+		archive_entry_set_uname(e, NULL);
+		archive_entry_set_gname(e, NULL);
+		r = keep_pve_xattrs(e);
+		if (r >= 0) {
+			/* tar's strategy: the first of a set of hardlinks carries the data, at
+			 * once. */
+			archive_entry_linkify(links, &e, &spare);
+			if (e && archive_write_header(out, e) < ARCHIVE_WARN)
+				r = -EIO;
+			else if (e && archive_entry_size(e) > 0)
+				r = copy_data(disk, out);
+		}
+		if (r < 0)
+			r = error_set(err, r, "Failed to pack '%s' into the template: %s",
+				      escape_for_message(member, q, sizeof(q)),
+				      archive_error_string(out) ? archive_error_string(out)
+								: strerror(-r));
+		free(member);
+		archive_entry_free(e);
+		archive_entry_free(spare);
+		if (r < 0)
+			break;
+	}
+	if (r >= 0 && archive_write_close(out) != ARCHIVE_OK)
+		r = error_set(err, -EIO, "Failed to write the template '%s': %s", path,
+			      archive_error_string(out) ? archive_error_string(out) : "");
+done:
+	if (links)
+		archive_entry_linkresolver_free(links);
+	if (disk)
+		archive_read_free(disk);
+	if (out)
+		archive_write_free(out);
+	return r;
 }
 
 static int write_config(int dirfd, const char *text, struct lxcri_error *err)
@@ -504,7 +615,7 @@ static int build(const struct imagect_options *o, const struct manifest *m,
 		r = write_template_files(rootfd, p, err);
 		if (r < 0)
 			return r;
-		r = pack_template(o, res->dir, res->template_path, err);
+		r = pack_template(res->dir, res->template_path, err);
 		if (r < 0)
 			return r;
 		goto done;

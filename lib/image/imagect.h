@@ -19,11 +19,11 @@
  * IMAGECT_TEMPLATE makes a rootfs template for `pct create` instead
  * (pvect.h): the rootfs in a private directory <work_dir>/.template.XXXXXX,
  * with the process file at /.lxcri/process (0600, the container root's)
- * and the mount point /.lxcri/init, packed by GNU tar (argv, no shell)
- * into <that directory>/<template_name>: members "./...", numeric owners
- * as inside the container (ids outside the maps are refused: for an
- * unprivileged container give the identity map PVE shifts by), file
- * capabilities and user.* xattrs kept. The caller removes the directory
+ * and the mount point /.lxcri/init, packed (libarchive) into <that
+ * directory>/<template_name>: pax, members "./...", numeric owners as
+ * inside the container (ids outside the maps are refused: for an
+ * unprivileged container give the identity map PVE shifts by), hardlinks
+ * as links, file capabilities and user.* xattrs kept. The caller removes the directory
  * (imagect_template_remove()) once pct has read the template.
  */
 
@@ -62,9 +62,6 @@ enum imagect_storage {
 	IMAGECT_OVERLAY,
 };
 
-#define IMAGECT_TAR_PATH       "/bin/tar"
-#define IMAGECT_TAR_TIMEOUT_MS (60ULL * 60 * 1000)
-
 struct imagect_options {
 	enum imagect_kind kind;
 	enum imagect_storage storage; /* IMAGECT_LXC */
@@ -81,7 +78,6 @@ struct imagect_options {
 	/* IMAGECT_TEMPLATE */
 	const char *work_dir;	   /* where its private directory goes */
 	const char *template_name; /* the tar's file name (pvect_template_name()) */
-	const char *tar_path;	   /* GNU tar; NULL: IMAGECT_TAR_PATH */
 };
 
 struct imagect_result {
