@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/portcmd.h"
 #include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/lockfile.h"
@@ -38,6 +39,9 @@ static const struct {
 	{ "lxcri_hook_runs_total", "counter", "Runs of lxcri's lifecycle hook, by hook." },
 	{ "lxcri_hook_seconds_total", "counter", "Time spent in lxcri's lifecycle hook, by hook." },
 	{ "lxcri_oci_hook_runs_total", "counter", "OCI hook runs, by stage and result." },
+	{ "lxcri_port_forwards_drift", "gauge",
+	  "1 while the port forwards of running containers and lxcri's nftables table differ "
+	  "(lxcri check; lxcri port sync mends it), 0 in sync." },
 	{ "lxcri_stale_states", "gauge",
 	  "State directories of containers that do not run (lxcri check)." },
 	{ "lxcri_stale_items", "gauge", "Items those stale states list (lxcri check)." },
@@ -167,7 +171,7 @@ static int render_counters(struct json_object *counters, bool pve, struct promte
 }
 
 int metricscmd_render(const struct ct_status *list, size_t n, const struct stale_report *stale,
-		      struct json_object *counters, bool pve, struct promtext *p)
+		      struct json_object *counters, int port_drift, bool pve, struct promtext *p)
 {
 	const char *version[] = { "version", LXCRI_VERSION, NULL };
 	size_t managed = 0;
@@ -185,6 +189,8 @@ int metricscmd_render(const struct ct_status *list, size_t n, const struct stale
 		r = promtext_sample(p, "lxcri_containers", NULL, (double)managed);
 	if (r >= 0)
 		r = render_counters(counters, pve, p);
+	if (r >= 0 && port_drift >= 0)
+		r = promtext_sample(p, "lxcri_port_forwards_drift", NULL, port_drift > 0 ? 1 : 0);
 	if (r >= 0 && stale)
 		r = promtext_sample(p, "lxcri_stale_states", NULL, (double)stale->states);
 	if (r >= 0 && stale)
@@ -232,8 +238,13 @@ int metricscmd_do_metrics(struct cli *cli)
 		fprintf(stderr, "lxcri: %s: the counters are left out\n", err.message);
 	if (r >= 0)
 		r = promtext_new(&p);
-	if (r >= 0)
-		r = metricscmd_render(list, n, &stale, counters, paths_pve_mode(&cli->paths), p);
+	if (r >= 0) {
+		char detail[512];
+		int drift = portcmd_drift(&cli->paths, detail, sizeof(detail));
+
+		r = metricscmd_render(list, n, &stale, counters, drift < 0 ? -1 : drift,
+				      paths_pve_mode(&cli->paths), p);
+	}
 	if (r >= 0)
 		r = promtext_format(p, &text, &size);
 	status_free(list, n);

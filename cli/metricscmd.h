@@ -16,7 +16,8 @@
  *   lxcri_container_items{id,kind}               what its run applied, by kind
  *   lxcri_container_last_error_timestamp_seconds{id}
  *   lxcri_image_info{id,image,digest}            1, for a container made from an image
- *   lxcri_stale_states, lxcri_stale_items, lxcri_set_aside_files   what `lxcri check` finds
+ *   lxcri_port_forwards_drift, lxcri_stale_states, lxcri_stale_items,
+ *   lxcri_set_aside_files                        what `lxcri check` finds
  *   lxcri_refused_starts_total{id}, lxcri_hook_runs_total{hook},
  *   lxcri_hook_seconds_total{hook}, lxcri_oci_hook_runs_total{stage,result}
  *                                                the counters of lib/shared/counters.h
@@ -37,9 +38,11 @@ struct cli;
 
 /*
  * The metrics of the containers list[n], the counters (counters_load(); may
- * be NULL) and the stale report (may be NULL) into p. -EINVAL, -ENOMEM.
+ * be NULL), the stale report (may be NULL) and the port forwards' drift
+ * (portcmd_drift(): 0 in sync, 1 drift, -1 unknown and left out) into p.
+ * -EINVAL, -ENOMEM.
  */
 int metricscmd_render(const struct ct_status *list, size_t n, const struct stale_report *stale,
-		      struct json_object *counters, bool pve, struct promtext *p);
+		      struct json_object *counters, int port_drift, bool pve, struct promtext *p);
 
 int metricscmd_do_metrics(struct cli *cli);

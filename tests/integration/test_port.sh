@@ -292,7 +292,10 @@ sync_after_flush() {
 	out=$("${LXCRI[@]}" check) || true
 	assert_contains "$out" "fail  ports"
 	assert_contains "$out" "lxcri port sync"
+	# Prometheus sees it too.
+	assert_contains "$("${LXCRI[@]}" metrics)" "lxcri_port_forwards_drift 1"
 	out=$("${LXCRI[@]}" port sync) || fail "port sync: $out"
+	assert_contains "$("${LXCRI[@]}" metrics)" "lxcri_port_forwards_drift 0"
 	assert_contains "$out" "2 forward(s) of 1 running container(s) in place"
 	assert_serves "client -> $HOST4:8580 after the sync" "hello from $ct" client_fetch "$HOST4:8580"
 	assert_contains "$("${LXCRI[@]}" check)" "ok    ports"

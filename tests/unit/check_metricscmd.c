@@ -9,6 +9,7 @@
 #include "lib/shared/json.h"
 
 static struct json_object *counters;
+static int drift = -1;
 
 static char *render(struct ct_status *list, size_t n, const struct stale_report *stale, bool pve)
 {
@@ -17,7 +18,7 @@ static char *render(struct ct_status *list, size_t n, const struct stale_report 
 	size_t size = 0;
 
 	ck_assert_int_eq(promtext_new(&p), 0);
-	ck_assert_int_eq(metricscmd_render(list, n, stale, counters, pve, p), 0);
+	ck_assert_int_eq(metricscmd_render(list, n, stale, counters, drift, pve, p), 0);
 	ck_assert_int_eq(promtext_format(p, &text, &size), 0);
 	promtext_free(p);
 	return text;
@@ -78,7 +79,18 @@ START_TEST(test_containers)
 	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_stale_states 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_stale_items 5\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_set_aside_files 1\n"));
+	/* Drift unknown (the table could not be read): left out, not 0. */
+	ck_assert_ptr_null(strstr(text, "lxcri_port_forwards_drift"));
 	free(text);
+	drift = 1;
+	text = render(list, 1, NULL, true);
+	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_port_forwards_drift 1\n"));
+	free(text);
+	drift = 0;
+	text = render(list, 1, NULL, true);
+	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_port_forwards_drift 0\n"));
+	free(text);
+	drift = -1;
 
 	/* Plain LXC: names as they are, vmids too. */
 	text = render(list, 1, NULL, false);
