@@ -11,9 +11,19 @@ net_setup
 BR=$(net_bridge 1)
 TABLE=lxm$NET_SUFFIX
 TEXTFILE=$METRICS
+# The node_exporters the stories started (each story runs in a subshell:
+# their pids are kept in a file, and go with the suite whatever happened).
+EXPORTERS=$T/exporters.pid
 EXPORTER_PID=
+exporters_stop() {
+	local pid
+	while read -r pid; do
+		kill "$pid" 2>/dev/null || true
+	done <"$EXPORTERS" 2>/dev/null
+	: >"$EXPORTERS" 2>/dev/null || true
+}
 metrics_exit() {
-	[ -z "$EXPORTER_PID" ] || kill "$EXPORTER_PID" 2>/dev/null || true
+	exporters_stop
 	net_exit
 	nft_delete_tables "$TABLE"
 	return 0
@@ -40,6 +50,7 @@ exporter_start() {
 		--collector.disable-defaults --collector.textfile \
 		--collector.textfile.directory="$TEXTFILE" >"$T/exporter.log" 2>&1 &
 	EXPORTER_PID=$!
+	echo "$EXPORTER_PID" >>"$EXPORTERS"
 	for _ in $(seq 100); do
 		EXPORTER_PORT=$(ss -Hltnp 2>/dev/null | grep -F "pid=$EXPORTER_PID," | awk '{ print $4 }' |
 			sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n1)
@@ -122,6 +133,9 @@ a_run_a_refusal_and_a_stop() {
 	assert_contains "$out" 'lxcri_container_config_valid{id="m1"} 1'
 	assert_not_contains "$out" 'lxcri_container_items{id="m1"'
 	assert_contains "$out" 'lxcri_hook_runs_total{hook="post-stop"}'
+	exporters_stop
+	pgrep -f "collector.textfile.directory=$TEXTFILE\$" >/dev/null && fail "node_exporter still runs"
+	return 0
 }
 
 # wait_metrics <pattern> [absent]: lxcri.prom has (or no longer has) a line matching.
