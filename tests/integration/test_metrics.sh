@@ -124,7 +124,7 @@ a_run_a_refusal_and_a_stop() {
 	local m
 	for m in $(jq -r '.. | .expr? // empty' "$TOP/examples/grafana-lxcri.json" | grep -o 'lxcri_[a-z_]*' | sort -u); do
 		[ "$m" = lxcri_oci_hook_runs_total ] && continue
-		grep -q "^$m[{ ]" "$T/scrape" || fail "the dashboard queries $m, which no scrape has"
+		grep -q "^${m}[{ ]" "$T/scrape" || fail "the dashboard queries $m, which no scrape has"
 	done
 	# A stop: the run is over, its phase goes; the container stays managed.
 	ct_stop m1
