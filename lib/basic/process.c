@@ -661,3 +661,24 @@ const char *process_result_describe(const struct process_result *r, char *buf, s
 	}
 	return buf;
 }
+
+int process_detach(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		(void)waitpid(pid, NULL, 0);
+		return 1;
+	}
+	/* The child: a session of its own, and a child of its own that nobody waits for. */
+	if (setsid() < 0 || fork() != 0)
+		_exit(0);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(127);
+	close_fds(3, ~0U);
+	return 0;
+}

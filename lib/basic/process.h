@@ -73,5 +73,16 @@ void process_result_done(struct process_result *r);
 /* "exited with status 3", "was killed by signal 9 (Killed)", "timed out after 500 ms" */
 const char *process_result_describe(const struct process_result *r, char *buf, size_t size);
 
+/*
+ * Leaves a process behind that nobody waits for: fork, a new session, a
+ * second fork. Returns 1 in the caller once the first child is reaped,
+ * -errno when it cannot fork, and 0 in the grandchild, which has
+ * /dev/null on 0, 1 and 2 and no other fd: LXC reads a hook's output to
+ * its end, and a lock or pipe it kept would be held on. The grandchild
+ * _exit()s with 127 when it cannot set itself up so; the caller then
+ * learns nothing of it, by design.
+ */
+int process_detach(void);
+
 /* For tests: do without pidfd_open(), as on kernels before 5.3. */
 void process_force_pidfd_fallback(bool force);

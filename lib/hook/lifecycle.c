@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -684,32 +682,24 @@ static void refresh_metrics(const struct lifecycle *lc)
 {
 	const char *dir = settings_metrics_dir(&lc->settings, lc->paths);
 	char program[PATH_MAX];
-	pid_t pid;
+	int r;
 
 	if (access(dir, W_OK) < 0 ||
 	    paths_helper(lc->paths, "lxcri", program, sizeof(program)) < 0 ||
 	    access(program, X_OK) < 0)
 		return;
-	pid = fork();
-	if (pid < 0) {
-		log_warning_errno(-errno, "metrics not written: %m");
+	r = process_detach();
+	if (r < 0) {
+		log_warning_errno(r, "metrics not written: %m");
 		return;
 	}
-	if (pid == 0) {
+	if (r == 0) {
 		char *argv[] = { (char *)"lxcri", (char *)"metrics", (char *)"--write", NULL };
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-		if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-		    dup2(null, 2) < 0)
-			_exit(127);
-		if (fork() != 0) /* the grandchild is nobody's to wait for */
-			_exit(0);
-		(void)syscall(SYS_close_range, 3U, ~0U, 0U);
-		alarm(LIFECYCLE_METRICS_TIMEOUT_S);
+		alarm(LIFECYCLE_METRICS_TIMEOUT_S); /* kept across execv */
 		execv(program, argv);
 		_exit(127);
 	}
-	(void)waitpid(pid, NULL, 0);
 }
 
 int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)

@@ -10,13 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/basic/cleanup.h"
 #include "lib/shared/json.h"
 #include "lib/basic/log.h"
+#include "lib/basic/process.h"
 #include "lib/basic/report.h"
 #include "lib/ocihooks/ctjoin.h"
 #include "lib/ocihooks/ocirun.h"
@@ -78,21 +77,13 @@ static struct json_object *poststop_data(const struct oci_hooks *h, const struct
 static void spawn_poststart(const struct hooksetup *hs, const struct ocirun *r,
 			    const struct oci_hooks *h)
 {
-	pid_t pid = fork();
+	int detached = process_detach();
 
-	if (pid != 0) {
-		if (pid > 0)
-			(void)waitpid(pid, NULL, 0);
-		else
-			report_warning("poststart hooks: cannot fork: %m");
+	if (detached != 0) {
+		if (detached < 0)
+			report_warning("poststart hooks: cannot fork: %s", strerror(-detached));
 		return;
 	}
-	if (setsid() < 0 || fork() != 0)
-		_exit(0);
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-		_exit(1);
-	syscall(SYS_close_range, 3U, ~0U, 0U);
 	log_forget_socket(); /* its number may be another file's now */
 	log_setup("lxcri-ocihooks", hs->id);
 	int rc = ctjoin_wait_exec(hs->pid, hs->poststart_wait_ms ? hs->poststart_wait_ms : 60000);

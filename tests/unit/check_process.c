@@ -4,6 +4,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 
 #include "testutil.h"
 
@@ -690,6 +695,58 @@ START_TEST(test_result_done_twice)
 }
 END_TEST
 
+/*
+ * process_detach(): the caller gets 1 at once; the grandchild is in a
+ * session of its own, with /dev/null on 0..2 and none of the caller's fds,
+ * so a pipe the caller reads (as LXC reads a hook's output) ends.
+ */
+START_TEST(test_detach)
+{
+	_cleanup_free_ char *dir = test_tmpdir(), *report = test_path(dir, "report");
+	int pipefd[2];
+	char c;
+	int r;
+
+	pid_t session = getsid(0);
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	r = process_detach();
+	if (r == 0) {
+		struct stat st, null_st;
+		/* Not a session leader (that was its parent), but out of the caller's session. */
+		bool ok = getsid(0) != session && getsid(0) != getpid();
+		FILE *f;
+
+		ok = ok && fcntl(pipefd[1], F_GETFD) < 0 && errno == EBADF;
+		ok = ok && fcntl(pipefd[0], F_GETFD) < 0 && errno == EBADF;
+		ok = ok && stat("/dev/null", &null_st) == 0;
+		for (int fd = 0; ok && fd < 3; fd++)
+			ok = fstat(fd, &st) == 0 && st.st_rdev == null_st.st_rdev;
+		f = fopen(report, "we");
+		if (f) {
+			fputs(ok ? "ok\n" : "bad\n", f);
+			fclose(f);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(r, 1);
+	close(pipefd[1]);
+	/* EOF: nobody holds the write end any more. */
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 0);
+	close(pipefd[0]);
+	for (int i = 0; i < 200 && access(report, F_OK) < 0; i++)
+		usleep(10000);
+	usleep(20000);
+	FILE *f = fopen(report, "re");
+	char line[16] = "";
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_str_eq(line, "ok\n");
+	test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *process_suite(void)
 {
 	Suite *s = suite_create("process");
@@ -720,6 +777,7 @@ static Suite *process_suite(void)
 	tcase_add_loop_test(tc, test_own_process_group, 0, 2);
 	tcase_add_loop_test(tc, test_no_zombies, 0, 2);
 	tcase_add_loop_test(tc, test_result_done_twice, 0, 2);
+	tcase_add_test(tc, test_detach);
 	suite_add_tcase(s, tc);
 	return s;
 }
