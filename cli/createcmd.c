@@ -114,7 +114,7 @@ static int write_lxcri_config(const char *path, const char *text, struct lxcri_e
 			return error_set(err, -errno, "Failed to make '%s': %s", dir,
 					 strerror(errno));
 	}
-	return atomic_write_file(path, text, (size_t)n, 0644, 0, err);
+	return atomic_write_file(path, text, n, 0644, 0, err);
 }
 
 /* What pct was run with and where the PVE config is, for a container made on a PVE node. */
@@ -246,7 +246,9 @@ static int run_pct(char *const *argv, struct lxcri_error *err)
 	return r;
 }
 
-/* Writes (text) or removes (NULL: only if it is still ours, ours) the lxcri config, under the lock.
+/*
+ * Writes text as the lxcri config, under the lock; or, text NULL, removes
+ * it if it is still ours (its content is ours, exactly).
  */
 static int pve_lxcri_config(const struct ct_files *f, const char *text, const char *ours,
 			    struct lxcri_error *err)

@@ -480,10 +480,14 @@ static int resolve_process(const struct imageconfig *c, int rootfd, struct procs
 	return imagect_process(c, &user, ret, err);
 }
 
-/* The image's layers into the rootfs rootfd, with its Volumes and WorkingDir made. */
+/*
+ * The image's layers into the rootfs rootfd, with its Volumes and WorkingDir
+ * made; the image's process (resolved in it) in *ret.
+ */
 static int fill_rootfs(const struct imagect_options *o, const struct manifest *m,
 		       const struct imageconfig *c, int rootfd, uint32_t root_uid,
-		       uint32_t root_gid, struct imagect_result *res, struct lxcri_error *err)
+		       uint32_t root_gid, struct imagect_result *res, struct procspec **ret,
+		       struct lxcri_error *err)
 {
 	_cleanup_(procspec_freep) struct procspec *p = NULL;
 	int r;
@@ -500,7 +504,11 @@ static int fill_rootfs(const struct imagect_options *o, const struct manifest *m
 		if (r < 0)
 			return r;
 	}
-	return make_dir_in(rootfd, "WorkingDir", p->cwd, root_uid, root_gid, err);
+	r = make_dir_in(rootfd, "WorkingDir", p->cwd, root_uid, root_gid, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(p);
+	return 0;
 }
 
 /* A new directory in dirfd, the container root's. */
@@ -517,12 +525,15 @@ static int make_owned_dir(int dirfd, const char *name, uint32_t uid, uint32_t gi
 /*
  * The overlay's lower, res->lower: there already (res->lower_reused), or
  * the image unpacked aside and renamed into place; if another create put
- * one there meanwhile, that one. Its fd in *ret_fd.
+ * one there meanwhile, that one. Its fd in *ret_fd; the image's process in
+ * *ret_p when it was unpacked here (NULL otherwise: resolve it in the lower).
  */
 static int ensure_lower(const struct imagect_options *o, const struct manifest *m,
 			const struct imageconfig *c, uint32_t root_uid, uint32_t root_gid,
-			struct imagect_result *res, int *ret_fd, struct lxcri_error *err)
+			struct imagect_result *res, int *ret_fd, struct procspec **ret_p,
+			struct lxcri_error *err)
 {
+	_cleanup_(procspec_freep) struct procspec *p = NULL;
 	char tmp[4096];
 	const char *base = strrchr(res->lower, '/') + 1;
 	_cleanup_close_ int fd = -1;
@@ -551,7 +562,7 @@ static int ensure_lower(const struct imagect_options *o, const struct manifest *
 		r = error_set(err, -errno, "Failed to make the image's rootfs: %s",
 			      strerror(errno));
 	else
-		r = fill_rootfs(o, m, c, fd, root_uid, root_gid, res, err);
+		r = fill_rootfs(o, m, c, fd, root_uid, root_gid, res, &p, err);
 	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->lower, RENAME_NOREPLACE) < 0) {
 		if (errno != EEXIST)
 			r = error_set(err, -errno,
@@ -560,13 +571,14 @@ static int ensure_lower(const struct imagect_options *o, const struct manifest *
 		(void)rmtree(tmp);
 		closep(&fd);
 		if (r >= 0) /* another create made it meanwhile: that one */
-			return ensure_lower(o, m, c, root_uid, root_gid, res, ret_fd, err);
+			return ensure_lower(o, m, c, root_uid, root_gid, res, ret_fd, ret_p, err);
 	}
 	if (r < 0) {
 		(void)rmtree(tmp);
 		return r;
 	}
 	*ret_fd = TAKE_FD(fd);
+	*ret_p = TAKE_PTR(p);
 	return 0;
 }
 
@@ -586,7 +598,7 @@ static int build(const struct imagect_options *o, const struct manifest *m,
 	    map_id(o->gid, o->n_gid, 0, &root_gid) < 0)
 		return error_set(err, -EINVAL, "The id maps do not map the container's root (0)");
 	if (overlay) {
-		r = ensure_lower(o, m, c, root_uid, root_gid, res, &rootfd, err);
+		r = ensure_lower(o, m, c, root_uid, root_gid, res, &rootfd, &p, err);
 		if (r < 0)
 			return r;
 		if ((r = make_owned_dir(dirfd, "delta0", root_uid, root_gid, err)) < 0 ||
@@ -599,12 +611,12 @@ static int build(const struct imagect_options *o, const struct manifest *m,
 		    fchown(rootfd, root_uid, root_gid) < 0)
 			return error_set(err, -errno, "Failed to make the rootfs: %s",
 					 strerror(errno));
-		r = fill_rootfs(o, m, c, rootfd, root_uid, root_gid, res, err);
+		r = fill_rootfs(o, m, c, rootfd, root_uid, root_gid, res, &p, err);
 		if (r < 0)
 			return r;
 	}
-	r = resolve_process(c, rootfd, &p, err);
-	if (r < 0)
+	/* A lower another create made: its process resolved in it, as the unpack did. */
+	if (!p && (r = resolve_process(c, rootfd, &p, err)) < 0)
 		return r;
 	r = imageconfig_stop_signal(c, &res->halt_signal, err);
 	if (r < 0)
@@ -796,9 +808,8 @@ static int read_lxc_configs(const char *lxc_path, char **ret, size_t *ret_size,
 		char path[4096];
 		size_t n = 0;
 
-		if (de->d_name[0] == '.' && de->d_name[1] != '\0' && de->d_name[1] != '.')
-			; /* a container being made: its config counts too */
-		else if (de->d_name[0] == '.')
+		/* "." and "..", not a container being made (".<id>.XXXXXX"): its config counts. */
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || de->d_name[1] == '.'))
 			continue;
 		if (paths_join(path, sizeof(path), "%s/%s/config", lxc_path, de->d_name) < 0 ||
 		    fileio_read_file(path, 1 << 20, &text, &n) < 0)

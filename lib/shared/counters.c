@@ -87,7 +87,7 @@ int counters_add(const char *run_dir, const char *name, const char *const *label
 		 struct lxcri_error *err)
 {
 	_cleanup_json_ struct json_object *list = NULL, *root = NULL;
-	struct json_object *c, *v;
+	struct json_object *c, *v = NULL;
 	char path[PATH_MAX], lock[PATH_MAX];
 	const char *text;
 	size_t n = 0;
@@ -124,7 +124,7 @@ int counters_add(const char *run_dir, const char *name, const char *const *label
 		json_object_object_add(c, "value", json_object_new_double(0));
 		json_object_array_add(list, c);
 	}
-	v = json_object_object_get_ex(c, "value", &v) ? v : NULL;
+	(void)json_object_object_get_ex(c, "value", &v); /* v NULL when there is none */
 	json_object_object_add(
 	    c, "value", json_object_new_double((v ? json_object_get_double(v) : 0) + amount));
 	root = json_object_new_object();
