@@ -211,7 +211,7 @@ int metricscmd_do_metrics(struct cli *cli)
 	struct lxcri_error err = { 0 };
 	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
-	const char *dir;
+	const char *dir = NULL;
 	size_t n = 0, size = 0;
 	int r;
 
@@ -219,6 +219,23 @@ int metricscmd_do_metrics(struct cli *cli)
 		return cli_usage_error("'metrics' takes no argument, got '%s'", cli->argv[0]);
 	log_setup("lxcri", NULL);
 	log_set_stderr(false);
+	/*
+	 * The textfile directory is node_exporter's: lxcri writes one file there,
+	 * never makes it. Looked at first: without it nothing is collected.
+	 */
+	if (cli->write) {
+		(void)settings_load_host(&cli->paths, &settings, &err);
+		dir = settings_metrics_dir(&settings, &cli->paths);
+		if (paths_join(path, sizeof(path), "%s/%s", dir, METRICSCMD_FILE) < 0)
+			return cli_report_failure(EXIT_FAILED, "The metrics-dir '%s' is too long",
+						  dir);
+		if (access(dir, W_OK) < 0)
+			return cli_report_failure(
+			    EXIT_FAILED,
+			    "Failed to write '%s': %s (is prometheus-node-exporter installed? "
+			    "metrics-dir in lxcri.conf(5) says where its textfile directory is)",
+			    path, strerror(errno));
+	}
 	/* Writers one at a time (the hooks of many containers start one each): the last is newest.
 	 */
 	if (cli->write) {
@@ -256,18 +273,6 @@ int metricscmd_do_metrics(struct cli *cli)
 		fwrite(text, 1, size, stdout);
 		return EXIT_OK;
 	}
-	/* The textfile directory is node_exporter's: lxcri writes one file there, never makes it.
-	 */
-	(void)settings_load_host(&cli->paths, &settings, &err);
-	dir = settings_metrics_dir(&settings, &cli->paths);
-	if (paths_join(path, sizeof(path), "%s/%s", dir, METRICSCMD_FILE) < 0)
-		return cli_report_failure(EXIT_FAILED, "The metrics-dir '%s' is too long", dir);
-	if (access(dir, W_OK) < 0)
-		return cli_report_failure(EXIT_FAILED,
-					  "Failed to write '%s': %s (is prometheus-node-exporter "
-					  "installed? metrics-dir in lxcri.conf(5) says where its "
-					  "textfile directory is)",
-					  path, strerror(errno));
 	if (atomic_write_file(path, text, size, 0644, 0, &err) < 0)
 		return cli_report_failure(EXIT_FAILED, "%s", err.message);
 	if (cli->format == OUTPUT_TEXT)
