@@ -42,6 +42,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -79,7 +80,7 @@
 #define WARMUP		 5  /* untimed connects first: ARP, caches */
 #define MAX_POINTS	 8
 
-enum side_kind { SIDE_LXCRI, SIDE_PORTMAP, N_SIDES };
+enum side_kind { SIDE_LXCRI, SIDE_LXCRI_UNCOUNTED, SIDE_PORTMAP, N_SIDES };
 enum path { PATH_LOCAL, PATH_LOOPBACK, PATH_OUTSIDE, N_PATHS };
 enum when { AT_ONE, AT_LAST, AT_LAST_VIA_FIRST, N_WHEN };
 
@@ -94,9 +95,10 @@ struct connect_figure {
 struct side_result {
 	bool done;
 	size_t reached;
-	char stopped[1100];    /* "" if all adds were made */
-	double prev_result_us; /* portmap: the static plugin alone, median */
-	size_t listed;	       /* lxcri: elements portfwd_list() finds at the end */
+	char stopped[1100];	/* "" if all adds were made */
+	double prev_result_us;	/* portmap: the static plugin alone, median */
+	size_t listed;		/* lxcri: elements portfwd_list() finds at the end */
+	uint64_t first_packets; /* lxcri: the packets its counter has of the first forward */
 	struct connect_figure connect[N_WHEN][N_PATHS];
 	double add_us[MAX_COUNT];
 };
@@ -436,12 +438,13 @@ static void side_run(struct bench *b, enum side_kind kind, struct side_result *r
 	setup_topology(b);
 
 	/* Untimed: libraries and plugin binaries loaded, nothing changed. */
-	if (kind == SIDE_LXCRI) {
+	if (kind != SIDE_PORTMAP) {
 		struct portfwd_entry *entries = NULL;
 		size_t n = 0;
 
 		if (portfwd_open(TABLE, &ctx, &err) < 0)
 			die("Failed to open the nft context: %s", err.message);
+		portfwd_set_counters(ctx, kind == SIDE_LXCRI);
 		if (portfwd_list(ctx, &entries, &n, &err) < 0)
 			die("Failed to list the table: %s", err.message);
 		free(entries);
@@ -462,7 +465,7 @@ static void side_run(struct bench *b, enum side_kind kind, struct side_result *r
 		double start = now_us(), took;
 		int r;
 
-		if (kind == SIDE_LXCRI) {
+		if (kind != SIDE_PORTMAP) {
 			r = lxcri_add(ctx, i, &err);
 			took = now_us() - start;
 		} else {
@@ -488,13 +491,17 @@ static void side_run(struct bench *b, enum side_kind kind, struct side_result *r
 		measure_all(b, res, AT_LAST);
 		measure_all(b, res, AT_LAST_VIA_FIRST);
 	}
-	if (kind == SIDE_LXCRI) {
+	if (kind != SIDE_PORTMAP) {
 		struct portfwd_entry *entries = NULL;
 		size_t n = 0;
 
 		if (portfwd_list(ctx, &entries, &n, &err) < 0)
 			die("Failed to list the table: %s", err.message);
 		res->listed = n;
+		/* With counters: what the connects through the first forward counted. */
+		for (size_t i = 0; i < n; i++)
+			if (entries[i].fwd.host_first == HOST_PORT_BASE)
+				res->first_packets = entries[i].packets;
 		free(entries);
 		portfwd_close(ctx);
 	}
@@ -592,9 +599,33 @@ static void print_ratios(const char *name, const struct side_result *res, bool g
 		       res->reached);
 }
 
+/* What the counters cost: (a) against (a0), per change and per packet (a connect's). */
+static void print_counter_cost(const struct side_result *res)
+{
+	const struct side_result *on = &res[SIDE_LXCRI], *off = &res[SIDE_LXCRI_UNCOUNTED];
+
+	if (on->reached < 2 || off->reached < 2)
+		return;
+	printf("ratio counters on/off, add 1st: %.2f, add %zuth: %.2f\n",
+	       add_figure(on, 1) / add_figure(off, 1), on->reached,
+	       add_figure(on, on->reached) / add_figure(off, off->reached));
+	for (int w = AT_ONE; w <= AT_LAST; w++) {
+		const struct connect_figure *a = &on->connect[w][PATH_OUTSIDE],
+					    *b = &off->connect[w][PATH_OUTSIDE];
+
+		if (a->ok > 0 && b->ok > 0)
+			printf("ratio counters on/off, connect from outside with %s: %.2f "
+			       "(%.1f us more)\n",
+			       w == AT_ONE ? "1 forward" : "all added", a->median_us / b->median_us,
+			       a->median_us - b->median_us);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static const char *names[N_SIDES] = { "lxcri", "portmap" };
+	static const char *names[N_SIDES] = { "lxcri", "lxcri-uncounted", "portmap" };
+	static const char *heads[N_SIDES] = { "(a) lxcri", "(a0) lxcri, no counters",
+					      "(b) portmap" };
 	struct bench b = {};
 	struct side_result *res;
 	size_t points[MAX_POINTS], n_points = 0, divisors[] = { 0, 100, 10, 2, 1 };
@@ -626,7 +657,10 @@ int main(int argc, char **argv)
 	printf("portfwd-scale: %zu forwards, one per container: tcp %u+i -> "
 	       "10.99.(128+i/250).(1+i%%250):80\n"
 	       "(a) lxcri    portfwd_add(ctx, \"<100+i>\", &forward, 1) into table inet " TABLE
-	       " (libnftables)\n"
+	       " (libnftables),\n"
+	       "             per-forward packet and byte counters on (the default)\n"
+	       "(a0)         the same with portfwd_set_counters(ctx, false): the baseline of the "
+	       "counters\n"
 	       "(b) portmap  " PLUGIN_DIR "/portmap (iptables) through lib/net/cni's cni_add(), "
 	       "container id <100+i>:\n"
 	       "             [static (gives the prevResult: 10.99.x.y/16), portmap with "
@@ -660,7 +694,10 @@ int main(int argc, char **argv)
 	printf("\ntime to add the k-th forward, ms: the median of the %d adds around it "
 	       "[the k-th alone]\n",
 	       WINDOW);
-	printf("%-44s   %-26s   %-26s\n", "k", "(a) lxcri", "(b) portmap");
+	printf("%-44s", "k");
+	for (int s = 0; s < N_SIDES; s++)
+		printf("   %-26s", heads[s]);
+	printf("\n");
 	for (size_t p = 0; p < n_points; p++) {
 		char label[32];
 		format(label, sizeof(label), "%zu", points[p]);
@@ -676,12 +713,20 @@ int main(int argc, char **argv)
 		if (res[s].stopped[0])
 			printf("%s: stopped at %zu: %s\n", names[s], res[s].reached,
 			       res[s].stopped);
+	for (int s = SIDE_LXCRI; s <= SIDE_LXCRI_UNCOUNTED; s++)
+		if (res[s].done)
+			printf("%s: the table holds %zu forward(s) at the end\n", names[s],
+			       res[s].listed);
 	if (res[SIDE_LXCRI].done)
-		printf("lxcri: the table holds %zu forward(s) at the end\n",
-		       res[SIDE_LXCRI].listed);
+		printf("lxcri: the first forward's counter: %" PRIu64 " packets (its connects "
+		       "counted)\n",
+		       res[SIDE_LXCRI].first_packets);
 
 	printf("\nconnect() through a forward, %zu connects each: median / p90, us\n", b.connects);
-	printf("%-44s   %-26s   %-26s\n", "", "(a) lxcri", "(b) portmap");
+	printf("%-44s", "");
+	for (int s = 0; s < N_SIDES; s++)
+		printf("   %-26s", heads[s]);
+	printf("\n");
 	print_connect_row(res, "1 forward:   here -> " HOST_ADDRESS, AT_ONE, PATH_LOCAL);
 	print_connect_row(res, "all added:   here -> " HOST_ADDRESS ", last fwd", AT_LAST,
 			  PATH_LOCAL);
@@ -693,10 +738,14 @@ int main(int argc, char **argv)
 	print_connect_row(res, "all added:   outside -> " HOST_ADDRESS ", last", AT_LAST,
 			  PATH_OUTSIDE);
 	printf("  (\"here\": the bench's namespace, output DNAT; \"outside\": another namespace "
-	       "through a veth, prerouting DNAT;\n   \"all added\": lxcri %zu, portmap %zu "
-	       "forwards)\n\n",
-	       res[SIDE_LXCRI].reached, res[SIDE_PORTMAP].reached);
+	       "through a veth, prerouting DNAT;\n   \"all added\": lxcri %zu, without "
+	       "counters %zu, portmap %zu forwards)\n\n",
+	       res[SIDE_LXCRI].reached, res[SIDE_LXCRI_UNCOUNTED].reached,
+	       res[SIDE_PORTMAP].reached);
 	print_ratios("lxcri", &res[SIDE_LXCRI], true);
+	print_ratios("lxcri-uncounted", &res[SIDE_LXCRI_UNCOUNTED], true);
 	print_ratios("portmap", &res[SIDE_PORTMAP], false);
-	return res[SIDE_LXCRI].done && res[SIDE_PORTMAP].done ? 0 : 1;
+	print_counter_cost(res);
+	return res[SIDE_LXCRI].done && res[SIDE_LXCRI_UNCOUNTED].done && res[SIDE_PORTMAP].done ? 0
+												: 1;
 }

@@ -356,7 +356,7 @@ static void check_networks(struct checks *c, const struct ct_status *list, size_
 static void check_ports(struct checks *c, const struct lxcri_paths *p)
 {
 	char detail[512];
-	int r = portcmd_drift(p, detail, sizeof(detail));
+	int r = portcmd_drift(p, detail, sizeof(detail), NULL, NULL);
 
 	if (r < 0)
 		add(c, "ports", CHECK_WARN, NULL, "cannot compare the port forwards: %s", detail);

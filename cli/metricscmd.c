@@ -3,6 +3,7 @@
 #include "cli/metricscmd.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "cli/portcmd.h"
 #include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
+#include "lib/basic/ip.h"
 #include "lib/basic/lockfile.h"
 #include "lib/basic/log.h"
 #include "lib/config/settings.h"
@@ -39,6 +41,10 @@ static const struct {
 	{ "lxcri_hook_runs_total", "counter", "Runs of lxcri's lifecycle hook, by hook." },
 	{ "lxcri_hook_seconds_total", "counter", "Time spent in lxcri's lifecycle hook, by hook." },
 	{ "lxcri_oci_hook_runs_total", "counter", "OCI hook runs, by stage and result." },
+	{ "lxcri_port_forward_packets_total", "counter",
+	  "Packets of a host port's forward, both directions (from 0 when it is added again)." },
+	{ "lxcri_port_forward_bytes_total", "counter",
+	  "Bytes of a host port's forward, both directions, IP headers included." },
 	{ "lxcri_port_forwards_drift", "gauge",
 	  "1 while the port forwards of running containers and lxcri's nftables table differ "
 	  "(lxcri check; lxcri port sync mends it), 0 in sync." },
@@ -170,8 +176,77 @@ static int render_counters(struct json_object *counters, bool pve, struct promte
 	return r;
 }
 
-int metricscmd_render(const struct ct_status *list, size_t n, const struct stale_report *stale,
-		      struct json_object *counters, int port_drift, bool pve, struct promtext *p)
+/* Whether a and b are the same host port of the same owner (IPv4 and IPv6 are one). */
+static int compare_forward_key(const void *x, const void *y)
+{
+	const struct portfwd_entry *a = x, *b = y;
+	char ha[INET6_ADDRSTRLEN] = "", hb[INET6_ADDRSTRLEN] = "";
+	int r = strcmp(a->owner, b->owner);
+
+	if (r == 0)
+		r = a->fwd.proto - b->fwd.proto;
+	if (r == 0)
+		r = (int)a->fwd.host_first - (int)b->fwd.host_first;
+	if (r != 0)
+		return r;
+	if (a->fwd.has_hostip)
+		ip_address_to_string(&a->fwd.hostip, ha, sizeof(ha));
+	if (b->fwd.has_hostip)
+		ip_address_to_string(&b->fwd.hostip, hb, sizeof(hb));
+	return strcmp(ha, hb);
+}
+
+/* The counters of the forwards, one series per owner, proto, host port and host address. */
+static int render_forwards(const struct portfwd_entry *forwards, size_t n, bool pve,
+			   struct promtext *p)
+{
+	_cleanup_free_ struct portfwd_entry *v = NULL;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, forwards, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), compare_forward_key);
+	for (size_t i = 0; r >= 0 && i < n;) {
+		uint64_t packets = 0, bytes = 0;
+		bool counted = false;
+		char id[sizeof(v[i].owner) + 8], port[8], hostip[INET6_ADDRSTRLEN] = "";
+		size_t j = i;
+
+		for (; j < n && compare_forward_key(&v[i], &v[j]) == 0; j++) {
+			counted = counted || v[j].counted;
+			packets += v[j].packets;
+			bytes += v[j].bytes;
+		}
+		id_label(v[i].owner, pve, id, sizeof(id));
+		snprintf(port, sizeof(port), "%u", v[i].fwd.host_first);
+		if (v[i].fwd.has_hostip)
+			ip_address_to_string(&v[i].fwd.hostip, hostip, sizeof(hostip));
+		const char *l[] = { "id",
+				    id,
+				    "proto",
+				    ip_proto_name(v[i].fwd.proto),
+				    "host_port",
+				    port,
+				    hostip[0] ? "host_ip" : NULL,
+				    hostip,
+				    NULL };
+		if (counted && v[i].owner[0]) {
+			r = promtext_sample(p, "lxcri_port_forward_packets_total", l,
+					    (double)packets);
+			if (r >= 0)
+				r = promtext_sample(p, "lxcri_port_forward_bytes_total", l,
+						    (double)bytes);
+		}
+		i = j;
+	}
+	return r;
+}
+
+int metricscmd_render(const struct metricscmd_input *in, struct promtext *p)
 {
 	const char *version[] = { "version", LXCRI_VERSION, NULL };
 	size_t managed = 0;
@@ -181,28 +256,32 @@ int metricscmd_render(const struct ct_status *list, size_t n, const struct stale
 		r = promtext_family(p, families[i].name, families[i].type, families[i].help);
 	if (r >= 0)
 		r = promtext_sample(p, "lxcri_info", version, 1);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		managed += list[i].configured;
-		r = render_container(&list[i], pve, p);
+	for (size_t i = 0; r >= 0 && i < in->n; i++) {
+		managed += in->list[i].configured;
+		r = render_container(&in->list[i], in->pve, p);
 	}
 	if (r >= 0)
 		r = promtext_sample(p, "lxcri_containers", NULL, (double)managed);
 	if (r >= 0)
-		r = render_counters(counters, pve, p);
-	if (r >= 0 && port_drift >= 0)
-		r = promtext_sample(p, "lxcri_port_forwards_drift", NULL, port_drift > 0 ? 1 : 0);
-	if (r >= 0 && stale)
-		r = promtext_sample(p, "lxcri_stale_states", NULL, (double)stale->states);
-	if (r >= 0 && stale)
-		r = promtext_sample(p, "lxcri_stale_items", NULL, (double)stale->items);
-	if (r >= 0 && stale)
-		r = promtext_sample(p, "lxcri_set_aside_files", NULL, (double)stale->set_aside);
+		r = render_counters(in->counters, in->pve, p);
+	if (r >= 0)
+		r = render_forwards(in->forwards, in->n_forwards, in->pve, p);
+	if (r >= 0 && in->port_drift >= 0)
+		r = promtext_sample(p, "lxcri_port_forwards_drift", NULL,
+				    in->port_drift > 0 ? 1 : 0);
+	if (r >= 0 && in->stale)
+		r = promtext_sample(p, "lxcri_stale_states", NULL, (double)in->stale->states);
+	if (r >= 0 && in->stale)
+		r = promtext_sample(p, "lxcri_stale_items", NULL, (double)in->stale->items);
+	if (r >= 0 && in->stale)
+		r = promtext_sample(p, "lxcri_set_aside_files", NULL, (double)in->stale->set_aside);
 	return r;
 }
 
 int metricscmd_do_metrics(struct cli *cli)
 {
 	_cleanup_json_ struct json_object *counters = NULL;
+	_cleanup_free_ struct portfwd_entry *forwards = NULL;
 	_cleanup_close_ int lock = -1;
 	struct promtext *p = NULL;
 	struct ct_status *list = NULL;
@@ -256,11 +335,18 @@ int metricscmd_do_metrics(struct cli *cli)
 	if (r >= 0)
 		r = promtext_new(&p);
 	if (r >= 0) {
+		struct metricscmd_input in = { .list = list,
+					       .n = n,
+					       .stale = &stale,
+					       .counters = counters,
+					       .pve = paths_pve_mode(&cli->paths) };
 		char detail[512];
-		int drift = portcmd_drift(&cli->paths, detail, sizeof(detail));
+		int drift =
+		    portcmd_drift(&cli->paths, detail, sizeof(detail), &forwards, &in.n_forwards);
 
-		r = metricscmd_render(list, n, &stale, counters, drift < 0 ? -1 : drift,
-				      paths_pve_mode(&cli->paths), p);
+		in.port_drift = drift < 0 ? -1 : drift;
+		in.forwards = forwards;
+		r = metricscmd_render(&in, p);
 	}
 	if (r >= 0)
 		r = promtext_format(p, &text, &size);

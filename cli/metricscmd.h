@@ -16,6 +16,10 @@
  *   lxcri_container_items{id,kind}               what its run applied, by kind
  *   lxcri_container_last_error_timestamp_seconds{id}
  *   lxcri_image_info{id,image,digest}            1, for a container made from an image
+ *   lxcri_port_forward_packets_total{id,proto,host_port[,host_ip]}
+ *   lxcri_port_forward_bytes_total{id,proto,host_port[,host_ip]}
+ *                                                of each host port's forward, both
+ *                                                directions, IPv4 and IPv6 summed
  *   lxcri_port_forwards_drift, lxcri_stale_states, lxcri_stale_items,
  *   lxcri_set_aside_files                        what `lxcri check` finds
  *   lxcri_refused_starts_total{id}, lxcri_hook_runs_total{hook},
@@ -30,19 +34,26 @@
 
 #include "cli/status.h"
 #include "lib/basic/promtext.h"
+#include "lib/port/portfwd.h"
 
 struct cli;
 
 #define METRICSCMD_FILE	      "lxcri.prom"
 #define METRICSCMD_REASON_MAX 120
 
-/*
- * The metrics of the containers list[n], the counters (counters_load(); may
- * be NULL), the stale report (may be NULL) and the port forwards' drift
- * (portcmd_drift(): 0 in sync, 1 drift, -1 unknown and left out) into p.
- * -EINVAL, -ENOMEM.
- */
-int metricscmd_render(const struct ct_status *list, size_t n, const struct stale_report *stale,
-		      struct json_object *counters, int port_drift, bool pve, struct promtext *p);
+/* What the metrics are made of. */
+struct metricscmd_input {
+	const struct ct_status *list; /* status_collect() */
+	size_t n;
+	const struct stale_report *stale; /* NULL: left out */
+	struct json_object *counters;	  /* counters_load(); NULL: none */
+	int port_drift;			  /* portcmd_drift(): 0 in sync, 1, -1 unknown: left out */
+	const struct portfwd_entry *forwards; /* the table's elements (portfwd_list()) */
+	size_t n_forwards;
+	bool pve; /* id="lxc/<vmid>" */
+};
+
+/* The metrics of in into p. -EINVAL, -ENOMEM. */
+int metricscmd_render(const struct metricscmd_input *in, struct promtext *p);
 
 int metricscmd_do_metrics(struct cli *cli);

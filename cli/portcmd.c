@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,24 +192,38 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
 	return r;
 }
 
-/* Whether every host port of f is in the table for owner. */
+/* The packets and bytes of the elements of f in the table for owner, summed. */
+struct port_counts {
+	uint64_t packets, bytes;
+	bool counted; /* every element has a counter */
+};
+
+/* Whether every host port of f is in the table for owner; their counts added to c. */
 static bool in_table(const struct portfwd_entry *entries, size_t n, const char *owner,
-		     const struct portfwd *f)
+		     const struct portfwd *f, struct port_counts *c)
 {
+	bool all = true;
+
 	for (unsigned port = f->host_first; port <= f->host_last; port++) {
-		bool found = false;
+		const struct portfwd_entry *found = NULL;
 
 		for (size_t i = 0; i < n && !found; i++) {
 			const struct portfwd *e = &entries[i].fwd;
-			found = strcmp(entries[i].owner, owner) == 0 && e->family == f->family &&
-				e->proto == f->proto && e->host_first == port &&
-				e->has_hostip == f->has_hostip &&
-				(!f->has_hostip || ip_address_equal(&e->hostip, &f->hostip));
+
+			if (strcmp(entries[i].owner, owner) == 0 && e->family == f->family &&
+			    e->proto == f->proto && e->host_first == port &&
+			    e->has_hostip == f->has_hostip &&
+			    (!f->has_hostip || ip_address_equal(&e->hostip, &f->hostip)))
+				found = &entries[i];
 		}
-		if (!found)
-			return false;
+		all = all && found;
+		if (c && found) {
+			c->packets += found->packets;
+			c->bytes += found->bytes;
+			c->counted = c->counted && found->counted;
+		}
 	}
-	return true;
+	return all;
 }
 
 /*
@@ -263,9 +278,14 @@ static struct json_object *port_json(const char *id, const struct config_port *p
 		inet_ntop(port->hostip.family, &port->hostip.in6, buf, sizeof(buf));
 	json_object_object_add(o, "hostip", port->has_hostip ? json_object_new_string(buf) : NULL);
 	json_object_object_add(o, "net", port->net[0] ? json_object_new_string(port->net) : NULL);
+	struct port_counts total = { .counted = true };
+	bool any = false;
+
 	if (s && portsetup_recorded(s, &fwds, &n, &ignored) >= 0)
 		for (size_t i = 0; i < n; i++) {
+			struct port_counts c = { .counted = true };
 			struct json_object *fo;
+			bool found;
 
 			if (fwds[i].index != port->index || fwds[i].proto != port->proto ||
 			    fwds[i].host_first != port->host_first)
@@ -276,12 +296,24 @@ static struct json_object *port_json(const char *id, const struct config_port *p
 			    json_object_new_string(fwds[i].family == AF_INET ? "ipv4" : "ipv6"));
 			inet_ntop(fwds[i].family, &fwds[i].target.in6, buf, sizeof(buf));
 			json_object_object_add(fo, "target", json_object_new_string(buf));
+			found = in_table(entries, n_entries, id, &fwds[i], &c);
+			json_object_object_add(fo, "in_table", json_object_new_boolean(found));
 			json_object_object_add(
-			    fo, "in_table",
-			    json_object_new_boolean(in_table(entries, n_entries, id, &fwds[i])));
+			    fo, "packets", c.counted ? json_object_new_uint64(c.packets) : NULL);
+			json_object_object_add(fo, "bytes",
+					       c.counted ? json_object_new_uint64(c.bytes) : NULL);
 			json_object_array_add(forwards, fo);
+			total.packets += c.packets;
+			total.bytes += c.bytes;
+			total.counted = total.counted && c.counted;
+			any = true;
 		}
 	json_object_object_add(o, "forwards", forwards);
+	/* Of every forward of the port (IPv4 and IPv6): null when none is applied or counted. */
+	json_object_object_add(o, "packets",
+			       any && total.counted ? json_object_new_uint64(total.packets) : NULL);
+	json_object_object_add(o, "bytes",
+			       any && total.counted ? json_object_new_uint64(total.bytes) : NULL);
 	add_runtime_status(o, port, s);
 	return o;
 }
@@ -563,7 +595,8 @@ static void name_elements(const struct portfwd_entry *e, const bool *pick, size_
 	}
 }
 
-int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size)
+int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size,
+		  struct portfwd_entry **ret_entries, size_t *ret_n)
 {
 	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
 	_cleanup_free_ struct portfwd_entry *entries = NULL;
@@ -599,7 +632,7 @@ int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size)
 	for (size_t i = 0; i < n_rec; i++) {
 		running += rec[i].running;
 		for (size_t j = 0; rec[i].running && j < rec[i].n; j++)
-			missing += !in_table(entries, n_entries, rec[i].id, &rec[i].fwds[j]);
+			missing += !in_table(entries, n_entries, rec[i].id, &rec[i].fwds[j], NULL);
 	}
 	for (size_t i = 0; i < n_entries; i++) {
 		ownerless[i] = !element_owned(rec, n_rec, &entries[i]);
@@ -608,6 +641,10 @@ int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size)
 	}
 	recorded_free(rec, n_rec);
 	name_elements(entries, ownerless, n_entries, names, sizeof(names));
+	if (ret_entries) {
+		*ret_entries = TAKE_PTR(entries);
+		*ret_n = n_entries;
+	}
 	if (complete == 0 && running == 0 && n_entries == 0) {
 		snprintf(detail, size, "no forwards (table '%s' not made yet)",
 			 settings.port_table);
@@ -803,6 +840,17 @@ int portcmd_do_del(struct cli *cli)
 	return EXIT_OK;
 }
 
+/* The counter key of o as text, "-" when null. */
+static const char *json_counter(struct json_object *o, const char *key, char buf[static 24])
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return "-";
+	snprintf(buf, 24, "%" PRIu64, json_object_get_uint64(v));
+	return buf;
+}
+
 int portcmd_do_list(struct cli *cli)
 {
 	_cleanup_json_ struct json_object *ports = NULL;
@@ -826,12 +874,12 @@ int portcmd_do_list(struct cli *cli)
 		printf("No port forwards.\n");
 		return EXIT_OK;
 	}
-	printf("%-12s %-7s %-5s %-28s %-12s %s\n", "CT", "KEY", "PROTO", "HOST", "CT PORT",
-	       "FORWARDED TO");
+	printf("%-12s %-7s %-5s %-28s %-12s %10s %12s  %s\n", "CT", "KEY", "PROTO", "HOST",
+	       "CT PORT", "PACKETS", "BYTES", "FORWARDED TO");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(ports, i), *fw;
 		const char *hostip = cli_json_string_of(o, "hostip");
-		char host[96], key[16], to[1500] = "";
+		char host[96], key[16], to[1500] = "", packets[24], bytes[24];
 		size_t len = 0;
 
 		snprintf(host, sizeof(host), "%s%s%s", hostip ? hostip : "*", ":",
@@ -855,8 +903,9 @@ int portcmd_do_list(struct cli *cli)
 			snprintf(to, sizeof(to), "(%s)",
 				 strstr(line, ": ") ? strstr(line, ": ") + 2 : line);
 		}
-		printf("%-12s %-7s %-5s %-28s %-12s %s\n", cli_json_string_of(o, "id"), key,
-		       cli_json_string_of(o, "proto"), host, cli_json_string_of(o, "ct"),
+		printf("%-12s %-7s %-5s %-28s %-12s %10s %12s  %s\n", cli_json_string_of(o, "id"),
+		       key, cli_json_string_of(o, "proto"), host, cli_json_string_of(o, "ct"),
+		       json_counter(o, "packets", packets), json_counter(o, "bytes", bytes),
 		       to[0] ? to : "(not applied)");
 	}
 	return EXIT_OK;

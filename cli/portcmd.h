@@ -16,6 +16,7 @@
  * throughout, so a start or stop waits.
  */
 
+#include "lib/port/portfwd.h"
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,7 +50,9 @@ int portcmd_del(const struct lxcri_paths *p, const char *id, int proto, uint16_t
  * The ports of id (NULL: of every container with a config or state), as a
  * JSON array of {"id", "port": N, "proto", "host": "8080" or "5000-5009",
  * "ct", "hostip", "net", "forwards": [{"family", "target", "in_table":
- * bool}] (the recorded forwards of a running container)}.
+ * bool, "packets", "bytes"}] (the recorded forwards of a running container;
+ * the counts of their elements in the table), "packets", "bytes" (of all
+ * its forwards; null: none applied, or a table without counters)}.
  */
 int portcmd_list(const struct lxcri_paths *p, const char *id, struct json_object **ret,
 		 struct lxcri_error *err);
@@ -79,7 +82,8 @@ int portcmd_sync(const struct lxcri_paths *p, struct portcmd_sync_result *ret,
  * without an owner: no container's state records them, the first named),
  * -errno if it cannot tell.
  */
-int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size);
+int portcmd_drift(const struct lxcri_paths *p, char *detail, size_t size,
+		  struct portfwd_entry **ret_entries, size_t *ret_n);
 
 /*
  * route_localnet on the host (lib/port/localnet): 2 when an interface lxcri set

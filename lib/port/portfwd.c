@@ -35,6 +35,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
 struct portfwd_ctx {
 	struct nft_ctx *nft;
 	char table[64];
+	bool counters; /* per-forward counters: the maps' `counter` and the count chains */
 };
 
 /* The objects of the table, in the order a batch must create them (sets before the rules). */
@@ -53,6 +54,10 @@ enum {
 	OBJ_GUARD,
 	OBJ_LOCALNET_MARK,
 	OBJ_FWBR_ZONE,
+	OBJ_COUNT_ORIGINAL, /* counters only */
+	OBJ_COUNT_LOCAL,
+	OBJ_COUNT_REPLY,
+	OBJ_COUNT_REPLY_LOCAL,
 	OBJ_BR_HAIRPIN, /* table bridge */
 	OBJ_BR_POSTROUTING,
 	OBJ_ARP_FWBR, /* table arp */
@@ -120,6 +125,24 @@ static const char *const fwbr_zone_rules[] = {
 	NULL,
 };
 
+/*
+ * Per-forward counters (see portfwd.h): the first packet of a connection is
+ * counted by the DNAT's own map lookup; the later packets of the original
+ * direction here, before NAT (-150) and so still with the host port; the
+ * replies after NAT (200), with the host port as their source again. The
+ * firewall bridge passes of a packet are not counted (the vmbr pass is).
+ */
+#define COUNT_RULES(dir, addr, port)                                                               \
+	FWBR_RETURN, "oifname @fwbr return", "ct direction " dir " return",                        \
+	    "ct status & dnat == 0 return",                                                        \
+	    "ip " addr " . meta l4proto . th " port " @fwd4ip return",                             \
+	    "meta nfproto ipv4 meta l4proto . th " port " @fwd4 return",                           \
+	    "ip6 " addr " . meta l4proto . th " port " @fwd6ip return",                            \
+	    "meta nfproto ipv6 meta l4proto . th " port " @fwd6 return", NULL
+
+static const char *const count_original_rules[] = { COUNT_RULES("reply", "daddr", "dport") };
+static const char *const count_reply_rules[] = { COUNT_RULES("original", "saddr", "sport") };
+
 /* The frames the vmbr sends back to the container they came from (hairpin mode on fwpr). */
 static const char *const br_postrouting_rules[] = {
 	"oifname . ether saddr @hairpin meta pkttype { broadcast, multicast } drop",
@@ -139,17 +162,18 @@ static const struct table_object {
 	const char *name;
 	const char *spec;
 	const char *const *rules; /* chains: NULL-terminated, in this order */
+	bool counting;		  /* maps: `counter` with counters; chains: only with counters */
 } table_objects[N_OBJECTS] = {
 	[OBJ_FWD4] = { "inet", "map", "fwd4",
-		       "type inet_proto . inet_service : ipv4_addr . inet_service;", NULL },
+		       "type inet_proto . inet_service : ipv4_addr . inet_service;", NULL, true },
 	[OBJ_FWD4IP] = { "inet", "map", "fwd4ip",
 			 "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service;",
-			 NULL },
+			 NULL, true },
 	[OBJ_FWD6] = { "inet", "map", "fwd6",
-		       "type inet_proto . inet_service : ipv6_addr . inet_service;", NULL },
+		       "type inet_proto . inet_service : ipv6_addr . inet_service;", NULL, true },
 	[OBJ_FWD6IP] = { "inet", "map", "fwd6ip",
 			 "type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service;",
-			 NULL },
+			 NULL, true },
 	[OBJ_HAIRPIN4] = { "inet", "set", "hairpin4", "type ipv4_addr . ipv4_addr; flags interval;",
 			   NULL },
 	[OBJ_HAIRPIN6] = { "inet", "set", "hairpin6", "type ipv6_addr . ipv6_addr; flags interval;",
@@ -173,6 +197,18 @@ static const struct table_object {
 	[OBJ_FWBR_ZONE] = { "inet", "chain", "fwbr_zone",
 			    "type filter hook prerouting priority -300; policy accept;",
 			    fwbr_zone_rules },
+	[OBJ_COUNT_ORIGINAL] = { "inet", "chain", "count_original",
+				 "type filter hook prerouting priority -150; policy accept;",
+				 count_original_rules, true },
+	[OBJ_COUNT_LOCAL] = { "inet", "chain", "count_local",
+			      "type filter hook output priority -150; policy accept;",
+			      count_original_rules, true },
+	[OBJ_COUNT_REPLY] = { "inet", "chain", "count_reply",
+			      "type filter hook postrouting priority 200; policy accept;",
+			      count_reply_rules, true },
+	[OBJ_COUNT_REPLY_LOCAL] = { "inet", "chain", "count_reply_local",
+				    "type filter hook input priority 200; policy accept;",
+				    count_reply_rules, true },
 	[OBJ_BR_HAIRPIN] = { "bridge", "map", "hairpin", "type ifname . ether_addr : ether_addr;",
 			     NULL },
 	[OBJ_BR_POSTROUTING] = { "bridge", "chain", "postrouting",
@@ -208,6 +244,7 @@ struct hairpin {
 struct table_state {
 	bool exists;
 	bool present[N_OBJECTS];
+	bool counted[N_OBJECTS]; /* forward maps: declared with `counter` */
 	size_t rules[N_OBJECTS];
 	struct portfwd_entry *forwards;
 	size_t n_forwards;
@@ -375,6 +412,7 @@ int portfwd_open(const char *table, struct portfwd_ctx **ret, struct lxcri_error
 	if (!ctx)
 		return error_set(err, -ENOMEM, "Failed to allocate the port forwarding context");
 	snprintf(ctx->table, sizeof(ctx->table), "%s", table);
+	ctx->counters = true;
 	ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx->nft)
 		return error_set(err, -ENOMEM, "Failed to create an nftables context");
@@ -384,6 +422,11 @@ int portfwd_open(const char *table, struct portfwd_ctx **ret, struct lxcri_error
 	}
 	*ret = TAKE_PTR(ctx);
 	return 0;
+}
+
+void portfwd_set_counters(struct portfwd_ctx *ctx, bool on)
+{
+	ctx->counters = on;
 }
 
 void portfwd_close(struct portfwd_ctx *ctx)
@@ -511,20 +554,41 @@ static struct json_object *json_concat(struct json_object *o, size_t n)
 	return a;
 }
 
-/* {"elem": {"val": V, "comment": C}} or V: V, and C or "". */
-static struct json_object *json_element_value(struct json_object *o, const char **ret_comment)
+/* {"elem": {"val": V, "comment": C, ...}} or V: V, and C or "" (and the elem or NULL). */
+static struct json_object *json_element_value(struct json_object *o, const char **ret_comment,
+					      struct json_object **ret_elem)
 {
 	struct json_object *e, *val, *comment;
 
 	*ret_comment = "";
+	if (ret_elem)
+		*ret_elem = NULL;
 	if (json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "elem", &e) &&
 	    json_object_object_get_ex(e, "val", &val)) {
 		if (json_object_object_get_ex(e, "comment", &comment) &&
 		    json_object_is_type(comment, json_type_string))
 			*ret_comment = json_object_get_string(comment);
+		if (ret_elem)
+			*ret_elem = e;
 		return val;
 	}
 	return o;
+}
+
+/* An element's "counter": {"packets": P, "bytes": B} into e; none: e->counted false. */
+static void json_element_counter(struct json_object *elem, struct portfwd_entry *e)
+{
+	struct json_object *counter, *packets, *bytes;
+
+	if (!elem || !json_object_object_get_ex(elem, "counter", &counter) ||
+	    !json_object_object_get_ex(counter, "packets", &packets) ||
+	    !json_object_object_get_ex(counter, "bytes", &bytes) ||
+	    !json_object_is_type(packets, json_type_int) ||
+	    !json_object_is_type(bytes, json_type_int))
+		return;
+	e->counted = true;
+	e->packets = (uint64_t)json_object_get_uint64(packets);
+	e->bytes = (uint64_t)json_object_get_uint64(bytes);
 }
 
 /* One element of fwdN / fwdNip: [key, value]. -EINVAL for anything we never write. */
@@ -532,13 +596,13 @@ static int parse_forward_element(struct json_object *item, int family, bool has_
 				 struct portfwd_entry *ret)
 {
 	struct portfwd_entry e = { 0 };
-	struct json_object *key, *value, *k, *v;
+	struct json_object *key, *value, *k, *v, *elem;
 	const char *comment;
 	size_t i = 0;
 
 	if (!json_object_is_type(item, json_type_array) || json_object_array_length(item) != 2)
 		return -EINVAL;
-	key = json_element_value(json_object_array_get_idx(item, 0), &comment);
+	key = json_element_value(json_object_array_get_idx(item, 0), &comment, &elem);
 	value = json_object_array_get_idx(item, 1);
 	k = json_concat(key, has_hostip ? 3 : 2);
 	v = json_concat(value, 2);
@@ -556,6 +620,7 @@ static int parse_forward_element(struct json_object *item, int family, bool has_
 	    json_port(json_object_array_get_idx(v, 1), &e.fwd.ct_first) < 0)
 		return -EINVAL;
 	e.fwd.host_last = e.fwd.host_first;
+	json_element_counter(elem, &e);
 	*ret = e;
 	return 0;
 }
@@ -588,7 +653,7 @@ static int parse_hairpin_element(struct json_object *item, int family, struct ha
 	struct json_object *val, *k;
 	const char *comment;
 
-	val = json_element_value(item, &comment);
+	val = json_element_value(item, &comment, NULL);
 	k = json_concat(val, 2);
 	if (!k || json_prefix(json_object_array_get_idx(k, 0), family, &h.subnet) < 0)
 		return -EINVAL;
@@ -609,7 +674,7 @@ static int parse_fwbr_element(struct json_object *item, int obj, struct fwbr_ele
 			return -EINVAL;
 		item = json_object_array_get_idx(item, 0);
 	}
-	val = json_element_value(item, &comment);
+	val = json_element_value(item, &comment, NULL);
 	if (obj == OBJ_BR_HAIRPIN) {
 		k = json_concat(val, 2);
 		if (!k)
@@ -694,6 +759,20 @@ static int read_elements(struct json_object *set, int obj, struct table_state *s
 	return 0;
 }
 
+/* Whether a listed set or map has "stmt": [{"counter": ...}]: a counter on each element. */
+static bool declares_counter(struct json_object *set)
+{
+	struct json_object *stmts;
+
+	if (!json_object_object_get_ex(set, "stmt", &stmts) ||
+	    !json_object_is_type(stmts, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(stmts); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(stmts, i), "counter", NULL))
+			return true;
+	return false;
+}
+
 /* Our table of family as it is now into st; a missing table is 0. */
 static int table_read_family(struct portfwd_ctx *ctx, const char *family, struct table_state *st,
 			     struct lxcri_error *err)
@@ -741,6 +820,7 @@ static int table_read_family(struct portfwd_ctx *ctx, const char *family, struct
 				continue;
 			}
 			st->present[obj] = true;
+			st->counted[obj] = declares_counter(o);
 			if (read_elements(o, obj, st) < 0)
 				return error_set(err, -ENOMEM, "Failed to read table '%s %s'",
 						 family, ctx->table);
@@ -764,13 +844,38 @@ static int table_read(struct portfwd_ctx *ctx, struct table_state *st, struct lx
 	return 0;
 }
 
-static bool table_state_complete(const struct table_state *st)
+static bool is_chain(int i)
+{
+	return strcmp(table_objects[i].kind, "chain") == 0;
+}
+
+/* Whether ctx's table has object i: the count chains only with counters. */
+static bool object_wanted(const struct portfwd_ctx *ctx, int i)
+{
+	return ctx->counters || !table_objects[i].counting || !is_chain(i);
+}
+
+/* A forward map that st lists with counters when ctx wants none, or the other way round. */
+static bool map_outdated(const struct portfwd_ctx *ctx, const struct table_state *st, int i)
+{
+	return table_objects[i].counting && !is_chain(i) && st->present[i] &&
+	       st->counted[i] != ctx->counters;
+}
+
+static bool table_state_complete(const struct portfwd_ctx *ctx, const struct table_state *st)
 {
 	if (!st->exists)
 		return false;
-	for (int i = 0; i < N_OBJECTS; i++)
-		if (!st->present[i] || st->rules[i] != rule_count(table_objects[i].rules))
+	for (int i = 0; i < N_OBJECTS; i++) {
+		if (!object_wanted(ctx, i)) {
+			if (st->present[i])
+				return false;
+			continue;
+		}
+		if (!st->present[i] || st->rules[i] != rule_count(table_objects[i].rules) ||
+		    map_outdated(ctx, st, i))
 			return false;
+	}
 	return true;
 }
 
@@ -781,29 +886,72 @@ int portfwd_table_complete(struct portfwd_ctx *ctx, struct lxcri_error *err)
 
 	if (r < 0)
 		return r;
-	r = table_state_complete(&st);
+	r = table_state_complete(ctx, &st);
 	table_state_done(&st);
 	return r;
 }
+
+/* `add` (idempotent) of object i as ctx declares it: a forward map with `counter` when counting. */
+static void emit_object(FILE *f, const struct portfwd_ctx *ctx, int i)
+{
+	const struct table_object *o = &table_objects[i];
+
+	fprintf(f, "add %s %s %s %s { %s%s }\n", o->kind, o->family, ctx->table, o->name, o->spec,
+		o->counting && !is_chain(i) && ctx->counters ? " counter;" : "");
+}
+
+static void emit_forward(FILE *f, const char *verb, const char *table,
+			 const struct portfwd_entry *e);
 
 /*
  * The table, its sets and chains, each with `add` (idempotent). A chain that is
  * missing or lacks rules is flushed and refilled in the same transaction: of two
  * writers that both found it so, the later one replaces the rules of the earlier.
+ * A forward map declared with counters when ctx wants none, or the other way
+ * round (a table of an older version), cannot be changed: the chains that
+ * refer to it are flushed, it is deleted and made again with its elements
+ * (their counts start at 0), and the chains are refilled, all in this one
+ * transaction. Count chains ctx does not want go.
  */
-static void emit_table(FILE *f, const char *table, const struct table_state *st)
+static void emit_table(FILE *f, const struct portfwd_ctx *ctx, const struct table_state *st)
 {
+	bool remake = false;
+
 	for (size_t i = 0; i < ELEMENTSOF(table_families); i++)
-		fprintf(f, "add table %s %s\n", table_families[i], table);
+		fprintf(f, "add table %s %s\n", table_families[i], ctx->table);
+	for (int i = 0; i < N_OBJECTS; i++)
+		remake = remake || map_outdated(ctx, st, i);
 	for (int i = 0; i < N_OBJECTS; i++) {
 		const struct table_object *o = &table_objects[i];
 
-		fprintf(f, "add %s %s %s %s { %s }\n", o->kind, o->family, table, o->name, o->spec);
-		if (!o->rules || (st->present[i] && st->rules[i] == rule_count(o->rules)))
+		if (!is_chain(i) || !st->present[i] || (!remake && object_wanted(ctx, i)))
 			continue;
-		fprintf(f, "flush chain %s %s %s\n", o->family, table, o->name);
+		fprintf(f, "flush chain %s %s %s\n", o->family, ctx->table, o->name);
+		if (!object_wanted(ctx, i))
+			fprintf(f, "delete chain %s %s %s\n", o->family, ctx->table, o->name);
+	}
+	for (int i = 0; i < N_OBJECTS; i++)
+		if (map_outdated(ctx, st, i))
+			fprintf(f, "delete map %s %s %s\n", table_objects[i].family, ctx->table,
+				table_objects[i].name);
+	for (int i = 0; i < N_OBJECTS; i++) {
+		const struct table_object *o = &table_objects[i];
+
+		if (!object_wanted(ctx, i))
+			continue;
+		emit_object(f, ctx, i);
+		if (!o->rules ||
+		    (!remake && st->present[i] && st->rules[i] == rule_count(o->rules)))
+			continue;
+		fprintf(f, "flush chain %s %s %s\n", o->family, ctx->table, o->name);
 		for (const char *const *rule = o->rules; *rule; rule++)
-			fprintf(f, "add rule %s %s %s %s\n", o->family, table, o->name, *rule);
+			fprintf(f, "add rule %s %s %s %s\n", o->family, ctx->table, o->name, *rule);
+	}
+	for (size_t i = 0; i < st->n_forwards; i++) {
+		const struct portfwd_entry *e = &st->forwards[i];
+
+		if (map_outdated(ctx, st, map_index(e->fwd.family, e->fwd.has_hostip)))
+			emit_forward(f, "add", ctx->table, e);
 	}
 }
 
@@ -1149,8 +1297,9 @@ static int add_fast(struct portfwd_ctx *ctx, const char *owner, const struct por
 	for (int i = 0; i < N_OBJECTS; i++) {
 		const struct table_object *o = &table_objects[i];
 
-		fprintf(batch, "add %s %s %s %s { %s }\n", o->kind, o->family, ctx->table, o->name,
-			o->spec);
+		if (!object_wanted(ctx, i))
+			continue;
+		emit_object(batch, ctx, i);
 		for (const char *const *rule = o->rules; rule && *rule && !present[i]; rule++)
 			fprintf(batch, "add rule %s %s %s %s\n", o->family, ctx->table, o->name,
 				*rule);
@@ -1197,7 +1346,7 @@ int portfwd_repair(struct portfwd_ctx *ctx, struct lxcri_error *err)
 	r = table_read(ctx, &st, err);
 	if (r < 0)
 		return r;
-	if (table_state_complete(&st)) {
+	if (table_state_complete(ctx, &st)) {
 		table_state_done(&st);
 		return 0;
 	}
@@ -1205,7 +1354,7 @@ int portfwd_repair(struct portfwd_ctx *ctx, struct lxcri_error *err)
 		table_state_done(&st);
 		return error_set(err, -ENOMEM, "Failed to repair table '%s'", ctx->table);
 	}
-	emit_table(batch, ctx->table, &st);
+	emit_table(batch, ctx, &st);
 	table_state_done(&st);
 	r = run_batch(ctx, batch, &buf, reason, sizeof(reason));
 	if (r < 0)
@@ -1253,7 +1402,7 @@ int portfwd_add(struct portfwd_ctx *ctx, const char *owner, const struct portfwd
 		r = error_set(err, -ENOMEM, "Failed to add the forwards of '%s'", owner);
 		goto out;
 	}
-	emit_table(batch, ctx->table, &st);
+	emit_table(batch, ctx, &st);
 	for (size_t i = 0; i < n_want; i++) {
 		const struct portfwd_entry *old = NULL;
 

@@ -12,6 +12,7 @@
  *     map fwd4ip { type ipv4_addr . inet_proto . inet_service
  *                  : ipv4_addr . inet_service }              (hostip= forwards)
  *     map fwd6, fwd6ip                                         (the same, IPv6)
+ *                  (each declared with `counter`: see Counters below)
  *     set hairpin4 { type ipv4_addr . ipv4_addr; flags interval }  subnet . subnet
  *     set hairpin6 { type ipv6_addr . ipv6_addr; flags interval }
  *     set localnet { type ifname }   interfaces we set route_localnet on
@@ -33,6 +34,11 @@
  *     chain fwbr_zone  filter, hook prerouting, priority raw (-300):
  *         iifname @fwbr: ct zone set PORTFWD_FWBR_ZONE
  *     (and prerouting begins with: iifname @fwbr return)
+ *     chain count_original  filter, hook prerouting, priority -150
+ *     chain count_local     filter, hook output, priority -150
+ *     chain count_reply     filter, hook postrouting, priority 200
+ *     chain count_reply_local  filter, hook input, priority 200
+ *         (see Counters)
  *   }
  *   table bridge lxcri {
  *     map hairpin  { type ifname . ether_addr : ether_addr }
@@ -91,6 +97,24 @@
  * answering out of fwbr, which has no address. All of these elements carry
  * the owner's comment, are added with its first forward through the fwbr and
  * removed with its last.
+ *
+ * Counters: each forward element carries a packet and a byte counter of
+ * the packets of its connections, both directions. The first packet of a
+ * connection is counted by the DNAT's map lookup itself (only a connection's
+ * first packet passes a nat chain); the count chains count the others with a
+ * lookup of the same element, for connections with `ct status dnat`: the
+ * original direction before NAT (-150, prerouting and output), where the
+ * packet still has the host port as destination, and the replies after NAT
+ * (200, postrouting and input), where they have it as source again. So every
+ * packet is counted once, the cost of a packet stays one hash lookup, and a
+ * change still adds one element per host port. The firewall bridge's passes
+ * (@fwbr) are not counted: the vmbr's pass of the same packet is. A forward
+ * that is removed and added again (a container's restart) starts from 0, as
+ * a Prometheus counter may. portfwd_set_counters(ctx, false) makes a table
+ * without any of this (bench/portfwd-scale compares the two); a table made
+ * with the other choice, or by a version without counters, has its forward
+ * maps made again in the transaction of the next change that finds it so
+ * (see portfwd_add(), portfwd_repair()), with their elements.
  *
  * Every change is one nftables transaction (one nft_run_cmd_from_buffer()
  * batch): all of its elements or none. The table, maps, sets and chains are
@@ -153,6 +177,9 @@ struct portfwd_ctx; /* an nft context and the table name */
 /* table NULL: PORTFWD_TABLE. Tests pass a table of their own. */
 int portfwd_open(const char *table, struct portfwd_ctx **ret, struct lxcri_error *err);
 void portfwd_close(struct portfwd_ctx *ctx);
+
+/* Per-forward counters (the default) or none (see Counters above): for benchmarks. */
+void portfwd_set_counters(struct portfwd_ctx *ctx, bool on);
 static inline void portfwd_closep(struct portfwd_ctx **p)
 {
 	portfwd_close(*p);
@@ -209,6 +236,9 @@ int portfwd_localnet_del(struct portfwd_ctx *ctx, const char *ifname, struct lxc
 struct portfwd_entry {
 	char owner[128];
 	struct portfwd fwd; /* host_first == host_last; ct_first its ct port; no subnet */
+	bool counted;	    /* the element has a counter: packets and bytes */
+	uint64_t packets;   /* of its connections, both directions */
+	uint64_t bytes;
 };
 
 /*

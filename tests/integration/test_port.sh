@@ -156,6 +156,51 @@ forwards_everywhere() {
 	assert_missing "$RUN/$ct"
 }
 
+# The counts lxcri port list gives of port N of ct: "packets bytes".
+port_counts() { # ct N
+	"${LXCRI[@]}" port list "$1" --output-format json |
+		jq -r --argjson n "$2" '.[] | select(.port == $n) | "\(.packets) \(.bytes)"'
+}
+
+forward_counters() {
+	local ct=${CT}k want_packets=0 want_bytes=0 text reply metrics
+	V6=no web_ct "$ct" 17 "port0: proto=tcp,host=8480,ct=80" "port1: proto=udp,host=5453,ct=53"
+	start_web "$ct"
+	assert_eq "$(port_counts "$ct" 1)" "0 0" "counts of a new forward"
+	# From the client's netns, routed through the host: each datagram and its answer,
+	# 28 bytes of IPv4 and UDP headers each.
+	for i in 1 2 3 4 5 6 7; do
+		text="datagram-$i"
+		reply=$(client_udp "$HOST4" 5453 "$text") || fail "no answer to $text"
+		assert_eq "$reply" "$ct $text" "answer $i"
+		want_packets=$((want_packets + 2))
+		want_bytes=$((want_bytes + 28 + ${#text} + 28 + ${#reply}))
+	done
+	assert_eq "$(port_counts "$ct" 1)" "$want_packets $want_bytes" "UDP counts after 7 exchanges"
+	# A TCP fetch: its handshake, request, answer and close, each packet once.
+	assert_serves "client -> $HOST4:8480" "hello from $ct" client_fetch "$HOST4:8480"
+	read -r tcp_packets tcp_bytes <<<"$(port_counts "$ct" 0)"
+	[ "$tcp_packets" -ge 8 ] && [ "$tcp_packets" -le 12 ] ||
+		fail "TCP packets of one fetch: $tcp_packets"
+	[ "$tcp_bytes" -gt 400 ] || fail "TCP bytes of one fetch: $tcp_bytes"
+	assert_contains "$("${LXCRI[@]}" port list "$ct")" "PACKETS" "port list text"
+	# The same counts as metrics, by id, proto and host port; promtool accepts them.
+	metrics=$("${LXCRI[@]}" metrics) || fail "lxcri metrics"
+	assert_contains "$metrics" \
+		"lxcri_port_forward_packets_total{id=\"$ct\",proto=\"udp\",host_port=\"5453\"} $want_packets"
+	assert_contains "$metrics" \
+		"lxcri_port_forward_bytes_total{id=\"$ct\",proto=\"udp\",host_port=\"5453\"} $want_bytes"
+	assert_contains "$metrics" \
+		"lxcri_port_forward_packets_total{id=\"$ct\",proto=\"tcp\",host_port=\"8480\"} $tcp_packets"
+	printf '%s\n' "$metrics" | promtool check metrics >/dev/null 2>&1 ||
+		fail "promtool check metrics: $(printf '%s\n' "$metrics" | promtool check metrics 2>&1)"
+	# A restart adds the forward again: from 0, as a Prometheus counter may.
+	ct_stop "$ct"
+	start_web "$ct"
+	assert_eq "$(port_counts "$ct" 1)" "0 0" "counts after a restart"
+	ct_stop "$ct"
+}
+
 hostip_and_range() {
 	local ct=${CT}b
 	V6=no web_ct "$ct" 6 "port0: proto=tcp,host=8180,ct=80,hostip=$HOST4" \
@@ -578,6 +623,7 @@ check_reports_residue() {
 }
 
 run_test "Forwards work from another host, from the host (127.0.0.1 too) and from the container itself, TCP and UDP, IPv4 and IPv6" forwards_everywhere
+run_test "Each forward counts the packets and bytes of its connections, both directions, in lxcri port list and lxcri metrics" forward_counters
 run_test "hostip= forwards only that host address; a host range forwards every port of it" hostip_and_range
 run_test "A forward to a container whose network is LXC's own (net=eth0)" plain_lxc_net
 run_test "lxcri port add/del change a running container at once and persist; port list shows them; a stopped one gets the config only" live_add_and_del

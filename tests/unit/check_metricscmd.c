@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `lxcri metrics`: the metrics of containers (cli/metricscmd.c). */
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -10,6 +12,8 @@
 
 static struct json_object *counters;
 static int drift = -1;
+static struct portfwd_entry *forwards;
+static size_t n_forwards;
 
 static char *render(struct ct_status *list, size_t n, const struct stale_report *stale, bool pve)
 {
@@ -18,7 +22,16 @@ static char *render(struct ct_status *list, size_t n, const struct stale_report 
 	size_t size = 0;
 
 	ck_assert_int_eq(promtext_new(&p), 0);
-	ck_assert_int_eq(metricscmd_render(list, n, stale, counters, drift, pve, p), 0);
+	struct metricscmd_input in = { .list = list,
+				       .n = n,
+				       .stale = stale,
+				       .counters = counters,
+				       .port_drift = drift,
+				       .forwards = forwards,
+				       .n_forwards = n_forwards,
+				       .pve = pve };
+
+	ck_assert_int_eq(metricscmd_render(&in, p), 0);
 	ck_assert_int_eq(promtext_format(p, &text, &size), 0);
 	promtext_free(p);
 	return text;
@@ -161,6 +174,61 @@ START_TEST(test_counters)
 }
 END_TEST
 
+static struct portfwd_entry forward(const char *owner, int family, int proto, unsigned port,
+				    const char *hostip, uint64_t packets, uint64_t bytes)
+{
+	struct portfwd_entry e = { .counted = true, .packets = packets, .bytes = bytes };
+
+	snprintf(e.owner, sizeof(e.owner), "%s", owner);
+	e.fwd.family = family;
+	e.fwd.proto = proto;
+	e.fwd.host_first = e.fwd.host_last = (uint16_t)port;
+	if (hostip) {
+		e.fwd.has_hostip = true;
+		ck_assert_int_eq(ip_address_parse(hostip, family, &e.fwd.hostip), 0);
+	}
+	return e;
+}
+
+/*
+ * One series per container, protocol, host port (and host address): the
+ * IPv4 and IPv6 elements of a port summed; a table without counters and an
+ * element without owner give none.
+ */
+START_TEST(test_forwards)
+{
+	struct portfwd_entry v[6] = {
+		forward("105", AF_INET, IPPROTO_TCP, 8080, NULL, 10, 1000),
+		forward("105", AF_INET, IPPROTO_UDP, 8080, NULL, 1, 40),
+		forward("web", AF_INET, IPPROTO_TCP, 443, "192.0.2.10", 7, 700),
+		forward("105", AF_INET6, IPPROTO_TCP, 8080, NULL, 5, 600),
+		forward("", AF_INET, IPPROTO_TCP, 9, NULL, 1, 1),
+		forward("106", AF_INET, IPPROTO_TCP, 81, NULL, 0, 0),
+	};
+	char *text;
+
+	v[5].counted = false;
+	forwards = v;
+	n_forwards = ELEMENTSOF(v);
+	text = render(NULL, 0, NULL, true);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "# TYPE lxcri_port_forward_packets_total counter\n"
+			 "lxcri_port_forward_packets_total{id=\"lxc/105\","
+			 "proto=\"tcp\",host_port=\"8080\"} 15\n"
+			 "lxcri_port_forward_packets_total{id=\"lxc/105\","
+			 "proto=\"udp\",host_port=\"8080\"} 1\n"
+			 "lxcri_port_forward_packets_total{id=\"web\","
+			 "proto=\"tcp\",host_port=\"443\",host_ip=\"192.0.2.10\"} 7\n"));
+	ck_assert_ptr_nonnull(strstr(text, "lxcri_port_forward_bytes_total{id=\"lxc/105\","
+					   "proto=\"tcp\",host_port=\"8080\"} 1600\n"));
+	ck_assert_ptr_null(strstr(text, "host_port=\"9\""));
+	ck_assert_ptr_null(strstr(text, "lxc/106"));
+	free(text);
+	forwards = NULL;
+	n_forwards = 0;
+}
+END_TEST
+
 static Suite *metricscmd_suite(void)
 {
 	Suite *s = suite_create("metricscmd");
@@ -169,6 +237,7 @@ static Suite *metricscmd_suite(void)
 	tcase_add_test(tc, test_containers);
 	tcase_add_test(tc, test_reason_cut);
 	tcase_add_test(tc, test_counters);
+	tcase_add_test(tc, test_forwards);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -333,7 +333,7 @@ static bool guard_on(struct env *e, const char *ifname)
 
 static int drift(const struct env *e, char *detail, size_t size)
 {
-	return portcmd_drift(&e->paths, detail, size);
+	return portcmd_drift(&e->paths, detail, size, NULL, NULL);
 }
 
 #define PORT0 "port0: proto=tcp,host=8080,ct=80\n"

@@ -193,7 +193,9 @@ static void assert_address(const struct ip_address *a, const char *s)
 }
 
 /* 5 prerouting, 4 output, 3 postrouting, 2 guard, 1 localnet_mark, 1 fwbr_zone */
-#define RULES 16
+#define RULES_UNCOUNTED 16
+/* and 8 in each of the four count chains */
+#define RULES (RULES_UNCOUNTED + 4 * 8)
 
 START_TEST(test_table_created_once)
 {
@@ -816,6 +818,171 @@ START_TEST(test_traffic)
 }
 END_TEST
 
+/* The listed entry of proto and host port. */
+static struct portfwd_entry entry_of(struct portfwd_ctx *ctx, int proto, uint16_t port)
+{
+	struct portfwd_entry *e = NULL, found = { 0 };
+	size_t n = list(ctx, &e);
+
+	for (size_t i = 0; i < n; i++)
+		if (e[i].fwd.proto == proto && e[i].fwd.host_first == port)
+			found = e[i];
+	free(e);
+	ck_assert_msg(found.owner[0], "no entry for port %u", port);
+	return found;
+}
+
+/* Sends text from fd to the host's 10.0.0.1:5353. */
+static void udp_send(int fd, const char *text)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5353) };
+
+	ck_assert_int_eq(inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr), 1);
+	ck_assert_int_eq(sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)strlen(text));
+}
+
+/* Receives a datagram on fd (3 s at most), answers it when echo; its length. */
+static ssize_t udp_receive(int fd, bool echo)
+{
+	struct timeval tv = { .tv_sec = 3 };
+	struct sockaddr_in from;
+	socklen_t len = sizeof(from);
+	char buf[256];
+	ssize_t n;
+
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+	ck_assert_int_gt(n, 0);
+	if (echo)
+		ck_assert_int_eq(sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, len), n);
+	return n;
+}
+
+/*
+ * Every packet of a forward's connections is counted once, both directions:
+ * datagrams of the host to its own address (output DNAT) and of the
+ * container to the host (hairpin), each answered by an echo in the
+ * container; a flow never answered: its first datagram (which the DNAT's
+ * lookup counts) and the ones after it. A TCP connection: its handshake.
+ */
+START_TEST(test_counters_traffic)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	struct portfwd f[2] = { fwd(IPPROTO_UDP, 5353, 5353, 53, "10.0.0.2", "10.0.0.0/24"),
+				fwd(IPPROTO_TCP, 8080, 8080, 80, "10.0.0.2", "10.0.0.0/24") };
+	struct sockaddr_in dns = { .sin_family = AF_INET, .sin_port = htons(53) },
+			   web = { .sin_family = AF_INET, .sin_port = htons(80) };
+	struct portfwd_entry u, t;
+	struct env e;
+	int echo, client, inside, server, one = 1;
+	uint64_t bytes = 0;
+
+	NETNS_SETUP();
+	env_setup(&e);
+	ctx = open_ctx();
+	test_write_file("/proc/sys/net/ipv4/ip_forward", "1");
+	echo = socket_in(&e, SOCK_DGRAM);
+	ck_assert_int_eq(bind(echo, (struct sockaddr *)&dns, sizeof(dns)), 0);
+	add_ok(ctx, "101", f, 2);
+	u = entry_of(ctx, IPPROTO_UDP, 5353);
+	ck_assert(u.counted);
+	ck_assert_uint_eq(u.packets, 0);
+	ck_assert_uint_eq(u.bytes, 0);
+
+	client = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	inside = socket_in(&e, SOCK_DGRAM);
+	ck_assert_int_ge(client, 0);
+	/* 3 from the host, 2 from the container, each answered: 28 bytes of headers each */
+	for (int i = 0; i < 5; i++) {
+		char text[16];
+		int fd = i < 3 ? client : inside;
+
+		snprintf(text, sizeof(text), "ping%d", i);
+		udp_send(fd, text);
+		ck_assert_int_eq(udp_receive(echo, true), (ssize_t)strlen(text));
+		ck_assert_int_eq(udp_receive(fd, false), (ssize_t)strlen(text));
+		bytes += 2 * (28 + strlen(text));
+	}
+	u = entry_of(ctx, IPPROTO_UDP, 5353);
+	ck_assert_uint_eq(u.packets, 10);
+	ck_assert_uint_eq(u.bytes, bytes);
+	close(client);
+	client = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (int i = 0; i < 3; i++) {
+		udp_send(client, "one-way");
+		ck_assert_int_eq(udp_receive(echo, false), 7);
+	}
+	u = entry_of(ctx, IPPROTO_UDP, 5353);
+	ck_assert_uint_eq(u.packets, 13);
+	ck_assert_uint_eq(u.bytes, bytes + 3 * 35);
+	close(client);
+	close(inside);
+
+	server = socket_in(&e, SOCK_STREAM);
+	ck_assert_int_eq(setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	ck_assert_int_eq(bind(server, (struct sockaddr *)&web, sizeof(web)), 0);
+	ck_assert_int_eq(listen(server, 8), 0);
+	ck_assert_int_eq(connect_to("10.0.0.1", 8080), 0);
+	t = entry_of(ctx, IPPROTO_TCP, 8080);
+	/* SYN, SYN-ACK, ACK, and what the close sent before the listing */
+	ck_assert_uint_ge(t.packets, 3);
+	ck_assert_uint_le(t.packets, 8);
+	close(server);
+	close(echo);
+}
+END_TEST
+
+/*
+ * A table without counters (an older version's, or made with counters
+ * off) is made again with them by the next add that meets it, elements
+ * kept; and the other way round. The count chains come and go with them.
+ */
+START_TEST(test_counters_table_remade)
+{
+	_cleanup_portfwd_ struct portfwd_ctx *ctx = NULL;
+	struct portfwd f = fwd(IPPROTO_TCP, 8080, 8080, 80, "10.0.0.5", "10.0.0.0/24");
+	struct portfwd g = fwd(IPPROTO_TCP, 8081, 8081, 80, "10.0.0.5", "10.0.0.0/24");
+	struct portfwd h = fwd(IPPROTO_UDP, 53, 53, 53, "10.0.0.6", "10.0.0.0/24");
+	struct portfwd_entry *e = NULL;
+	char *out = NULL;
+
+	NETNS_SETUP();
+	ctx = open_ctx();
+	portfwd_set_counters(ctx, false);
+	add_ok(ctx, "101", &f, 1);
+	ck_assert_uint_eq(table_rules(), RULES_UNCOUNTED);
+	ck_assert_int_eq(complete(ctx), 1);
+	ck_assert_uint_eq(list(ctx, &e), 1);
+	ck_assert(!e[0].counted);
+	free(e);
+
+	portfwd_set_counters(ctx, true);
+	ck_assert_int_eq(complete(ctx), 0);
+	add_ok(ctx, "102", &g, 1);
+	ck_assert_int_eq(complete(ctx), 1);
+	ck_assert_uint_eq(table_rules(), RULES);
+	ck_assert_uint_eq(list(ctx, &e), 2);
+	ck_assert_str_eq(e[0].owner, "101");
+	ck_assert(e[0].counted && e[1].counted);
+	free(e);
+	ck_assert_int_eq(nft(&out, "list map inet " TABLE " fwd4"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"counter\""));
+	free(out);
+
+	/* Back without counters, through `lxcri port sync`'s repair. */
+	portfwd_set_counters(ctx, false);
+	ck_assert_int_eq(portfwd_repair(ctx, &(struct lxcri_error){ 0 }), 1);
+	ck_assert_int_eq(complete(ctx), 1);
+	ck_assert_uint_eq(table_rules(), RULES_UNCOUNTED);
+	ck_assert_int_ne(nft(NULL, "list chain inet " TABLE " count_reply"), 0);
+	add_ok(ctx, "103", &h, 1);
+	ck_assert_uint_eq(list(ctx, &e), 3);
+	ck_assert(!e[0].counted && !e[2].counted);
+	free(e);
+}
+END_TEST
+
 /* Conntrack entries of the host netns whose original destination port is port. */
 static unsigned conntrack_count(int proto, uint16_t port)
 {
@@ -1171,6 +1338,8 @@ static Suite *portfwd_suite(void)
 	tcase_add_test(tc, test_overlapping_subnets);
 	tcase_add_test(tc, test_localnet_set);
 	tcase_add_test(tc, test_traffic);
+	tcase_add_test(tc, test_counters_traffic);
+	tcase_add_test(tc, test_counters_table_remade);
 	tcase_add_test(tc, test_conntrack_flushed);
 	tcase_add_test(tc, test_fwbr_elements);
 	tcase_add_test(tc, test_json_round_trip);
