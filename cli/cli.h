@@ -51,6 +51,7 @@ struct cli {
 	bool unprivileged;    /* --unprivileged (create) */
 	bool overlay;	      /* --overlay (create) */
 	bool write;	      /* --write (metrics) */
+	bool cluster;	      /* --cluster (status) */
 	const char *name;     /* --name (image import) */
 	/* Every --net and --port, in order (create: net<N>/port<N> property strings). */
 	const char *nets[CLI_KEYS_MAX], *ports[CLI_KEYS_MAX];

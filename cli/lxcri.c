@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/configcmd.h"
 #include "cli/createcmd.h"
+#include "cli/clusterstatus.h"
 #include "cli/metricscmd.h"
 #include "cli/gc.h"
 #include "cli/guardcmd.h"
@@ -54,8 +55,9 @@ static int do_version(struct cli *cli)
 static const struct command commands[] = {
 	{ "version", NULL, do_version, "lxcri version" },
 	{ "check", NULL, hostcheck_do_check, "lxcri check" },
-	{ "status", NULL, status_do_status, "lxcri status [<id>]" },
+	{ "status", NULL, status_do_status, "lxcri status [<id> | --cluster]" },
 	{ "metrics", NULL, metricscmd_do_metrics, "lxcri metrics [--write]" },
+	{ "publish", NULL, clusterstatus_do_publish, "lxcri publish" },
 	{ "config", "validate", configcmd_do_validate, "lxcri config validate <id> | --file FILE" },
 	{ "config", "export", configcmd_do_export, "lxcri config export <id>" },
 	{ "config", "import", configcmd_do_import, "lxcri config import <id> [FILE|-] [--force]" },
@@ -149,6 +151,7 @@ enum {
 	OPT_PORT,
 	OPT_OVERLAY,
 	OPT_WRITE,
+	OPT_CLUSTER,
 	OPT_ROOT, /* one of paths_option_names */
 };
 
@@ -172,6 +175,7 @@ static const struct option cli_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "overlay", no_argument, NULL, OPT_OVERLAY },
 	{ "write", no_argument, NULL, OPT_WRITE },
+	{ "cluster", no_argument, NULL, OPT_CLUSTER },
 };
 
 #define N_ROOT_OPTIONS 17
@@ -273,6 +277,9 @@ static int parse_args(struct cli *cli, int argc, char **argv, char **positional,
 			break;
 		case OPT_WRITE:
 			cli->write = true;
+			break;
+		case OPT_CLUSTER:
+			cli->cluster = true;
 			break;
 		case OPT_NAME:
 			cli->name = optarg;

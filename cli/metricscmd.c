@@ -36,6 +36,9 @@ static const struct {
 	{ "lxcri_container_items", "gauge", "What the container's run applied, by kind." },
 	{ "lxcri_container_last_error_timestamp_seconds", "gauge",
 	  "When the container's last error happened." },
+	{ "lxcri_container_profiles_current", "gauge",
+	  "Whether the container's seccomp, AppArmor and SELinux profiles are in force and "
+	  "current (1) or stale (0): a start would refuse a stale one (lxcri status <id>)." },
 	{ "lxcri_image_info", "gauge", "The image a container was made from, and its digest." },
 	{ "lxcri_refused_starts_total", "counter", "Starts refused, by container." },
 	{ "lxcri_hook_runs_total", "counter", "Runs of lxcri's lifecycle hook, by hook." },
@@ -82,6 +85,9 @@ static int render_container(const struct ct_status *s, bool pve, struct promtext
 	if (s->configured) {
 		const char *l[] = { "id", id, NULL };
 		r = promtext_sample(p, "lxcri_container_config_valid", l, s->valid ? 1 : 0);
+		if (r >= 0 && s->n_profiles > 0)
+			r = promtext_sample(p, "lxcri_container_profiles_current", l,
+					    s->profiles_current ? 1 : 0);
 	}
 	if (r >= 0 && s->image[0]) {
 		_cleanup_free_ char *image = strdup(s->image);
@@ -278,7 +284,8 @@ int metricscmd_render(const struct metricscmd_input *in, struct promtext *p)
 	return r;
 }
 
-int metricscmd_do_metrics(struct cli *cli)
+/* Prints the metrics, or with write writes them (missing_ok: a missing directory is no error). */
+static int metrics_run(struct cli *cli, bool write, bool missing_ok)
 {
 	_cleanup_json_ struct json_object *counters = NULL;
 	_cleanup_free_ struct portfwd_entry *forwards = NULL;
@@ -294,20 +301,18 @@ int metricscmd_do_metrics(struct cli *cli)
 	size_t n = 0, size = 0;
 	int r;
 
-	if (cli->argc != 0)
-		return cli_usage_error("'metrics' takes no argument, got '%s'", cli->argv[0]);
-	log_setup("lxcri", NULL);
-	log_set_stderr(false);
 	/*
 	 * The textfile directory is node_exporter's: lxcri writes one file there,
 	 * never makes it. Looked at first: without it nothing is collected.
 	 */
-	if (cli->write) {
+	if (write) {
 		(void)settings_load_host(&cli->paths, &settings, &err);
 		dir = settings_metrics_dir(&settings, &cli->paths);
 		if (paths_join(path, sizeof(path), "%s/%s", dir, METRICSCMD_FILE) < 0)
 			return cli_report_failure(EXIT_FAILED, "The metrics-dir '%s' is too long",
 						  dir);
+		if (missing_ok && access(dir, F_OK) < 0 && errno == ENOENT)
+			return EXIT_OK;
 		if (access(dir, W_OK) < 0)
 			return cli_report_failure(
 			    EXIT_FAILED,
@@ -317,7 +322,7 @@ int metricscmd_do_metrics(struct cli *cli)
 	}
 	/* Writers one at a time (the hooks of many containers start one each): the last is newest.
 	 */
-	if (cli->write) {
+	if (write) {
 		char lock_path[PATH_MAX];
 
 		if (paths_join(lock_path, sizeof(lock_path), "%s/.metrics.lock",
@@ -355,7 +360,7 @@ int metricscmd_do_metrics(struct cli *cli)
 	if (r < 0)
 		return cli_report_failure(EXIT_FAILED, "Failed to make the metrics: %s",
 					  strerror(-r));
-	if (!cli->write) {
+	if (!write) {
 		fwrite(text, 1, size, stdout);
 		return EXIT_OK;
 	}
@@ -364,4 +369,18 @@ int metricscmd_do_metrics(struct cli *cli)
 	if (cli->format == OUTPUT_TEXT)
 		printf("Wrote %s (%zu bytes).\n", path, size);
 	return EXIT_OK;
+}
+
+int metricscmd_do_metrics(struct cli *cli)
+{
+	if (cli->argc != 0)
+		return cli_usage_error("'metrics' takes no argument, got '%s'", cli->argv[0]);
+	log_setup("lxcri", NULL);
+	log_set_stderr(false);
+	return metrics_run(cli, cli->write, false);
+}
+
+int metricscmd_write_if_present(struct cli *cli)
+{
+	return metrics_run(cli, true, true);
 }

@@ -11,6 +11,8 @@
  *   lxcri_info{version}                          1
  *   lxcri_containers                             managed containers (with an lxcri config)
  *   lxcri_container_config_valid{id}             1 valid, 0 refused by the parser
+ *   lxcri_container_profiles_current{id}         1 its profiles current, 0 one stale
+ *                                                (a config with a profile key)
  *   lxcri_container_phase{id,phase}              1 for its phase, 0 for the others
  *   lxcri_container_refused_info{id,reason}      1 while its last start is refused
  *   lxcri_container_items{id,kind}               what its run applied, by kind
@@ -57,3 +59,6 @@ struct metricscmd_input {
 int metricscmd_render(const struct metricscmd_input *in, struct promtext *p);
 
 int metricscmd_do_metrics(struct cli *cli);
+
+/* `lxcri metrics --write` where the textfile directory exists: EXIT_OK when it does not. */
+int metricscmd_write_if_present(struct cli *cli);

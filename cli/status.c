@@ -15,6 +15,7 @@
 #include "lib/shared/json.h"
 #include "lib/basic/fileio.h"
 #include "lib/lsm/profiles.h"
+#include "cli/clusterstatus.h"
 #include "lib/basic/cleanup.h"
 #include "lib/config/config.h"
 #include "lib/hook/lifecycle.h"
@@ -196,8 +197,13 @@ static void status_fill(const struct lxcri_paths *p, struct ct_status *s)
 	if (s->configured) {
 		r = lifecycle_validate_config(s->config_path, &c, &err);
 		/* A profile that a start would refuse (stale, or LXC not pointed at it). */
-		if (r >= 0)
+		if (r >= 0) {
+			struct lxc_key_want want[3];
+
+			s->n_profiles = profiles_lxc_keys(p, s->id, c, want);
 			r = profiles_check_config(p, s->id, c, &err);
+			s->profiles_current = r >= 0;
+		}
 		s->valid = r >= 0;
 		if (c)
 			s->n_keys = c->n_entries;
@@ -695,6 +701,8 @@ int status_do_status(struct cli *cli)
 	const char *id = cli->argc > 0 ? cli->argv[0] : NULL;
 	int r;
 
+	if (cli->cluster)
+		return clusterstatus_do_status(cli);
 	if (cli->argc > 1)
 		return cli_usage_error("'status' takes at most one container id, got '%s'",
 				       cli->argv[1]);

@@ -31,6 +31,8 @@ struct ct_status {
 	char config_error[1024];
 	size_t n_keys;
 	char image[CONFIG_IMAGE_MAX + 1]; /* the config's image key, "" if none */
+	size_t n_profiles;	/* profile keys of a valid config: seccomp, apparmor, selinux */
+	bool profiles_current;	/* each one in force and current (profiles_check_config()) */
 	bool config_changed;	/* differs from the snapshot the running container started with */
 	struct state *state;	/* NULL: nothing applied, no record */
 	char state_error[1024]; /* the state file exists but cannot be read */

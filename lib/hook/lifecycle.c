@@ -672,11 +672,13 @@ static void count_run(const struct lifecycle *lc, int64_t started_ns, bool refus
 }
 
 /*
- * node_exporter's textfile (lxcri metrics --write) after each hook, where
- * its directory exists: `<libexec>/lxcri metrics --write` in a process of
+ * What this node publishes, after each hook: node_exporter's textfile
+ * where its directory exists, and on a PVE node the cluster summary in
+ * /etc/pve (`lxcri publish`): `<libexec>/lxcri publish` in a process of
  * its own session, its output to /dev/null and no fd of ours (LXC reads a
  * hook's output to its end: it must not wait for this), killed by SIGALRM
- * after LIFECYCLE_METRICS_TIMEOUT_S. Nothing here waits for it or fails.
+ * after LIFECYCLE_METRICS_TIMEOUT_S (a pmxcfs that hangs without its
+ * cluster too). Nothing here waits for it or fails.
  */
 static void refresh_metrics(const struct lifecycle *lc)
 {
@@ -684,7 +686,7 @@ static void refresh_metrics(const struct lifecycle *lc)
 	char program[PATH_MAX];
 	int r;
 
-	if (access(dir, W_OK) < 0 ||
+	if ((access(dir, W_OK) < 0 && !paths_pve_mode(lc->paths)) ||
 	    paths_helper(lc->paths, "lxcri", program, sizeof(program)) < 0 ||
 	    access(program, X_OK) < 0)
 		return;
@@ -694,7 +696,7 @@ static void refresh_metrics(const struct lifecycle *lc)
 		return;
 	}
 	if (r == 0) {
-		char *argv[] = { (char *)"lxcri", (char *)"metrics", (char *)"--write", NULL };
+		char *argv[] = { (char *)"lxcri", (char *)"publish", NULL };
 
 		alarm(LIFECYCLE_METRICS_TIMEOUT_S); /* kept across execv */
 		execv(program, argv);

@@ -85,6 +85,9 @@ assert_contains() { # haystack needle [what]
 assert_not_contains() {
 	[[ "$1" != *"$2"* ]] || fail "${3:-output} contains '$2': $1"
 }
+assert_matches() { # text extended-regex [what]: a line of text matches
+	grep -Eq -- "$2" <<<"$1" || fail "${3:-output} has no line matching '$2': $1"
+}
 assert_exists() { [ -e "$1" ] || fail "'$1' does not exist"; }
 assert_missing() { [ ! -e "$1" ] || fail "'$1' exists"; }
 skip() {

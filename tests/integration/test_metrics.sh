@@ -166,7 +166,7 @@ hooks_write_at_every_event() {
 	wait_metrics 'lxcri_hook_runs_total{hook="post-stop"} 1'
 	# Nothing of the writers is left running.
 	sleep 0.5
-	assert_eq "$(pgrep -fc "lxcri metrics --write" || true)" 0 "writers left"
+	assert_eq "$(pgrep -fc "lxcri publish" || true)" 0 "writers left"
 	# A textfile directory that is not there: starts and stops go on as before.
 	rm -rf "$TEXTFILE"
 	ct_start m3 || fail "start of m3 without a textfile directory"

@@ -164,6 +164,7 @@ contents_as_expected() {
 		./etc/apparmor.d/usr.libexec.lxcri.lxcri-hook ./etc/apparmor.d/usr.libexec.lxcri.lxcri-apparmor \
 		./usr/share/lxcri/apparmor/lxcri-default ./usr/share/lxcri/apparmor/lxcri-container.template \
 		./lib/systemd/system/lxcri-port-sync.service \
+		./lib/systemd/system/lxcri-publish.service ./lib/systemd/system/lxcri-publish.timer \
 		./usr/share/lxc/config/common.conf.d/50-lxcri.conf ./etc/pam.d/lxcri-hook \
 		./etc/lxcri/lxcri.conf ./etc/lxcri/containers/ \
 		./usr/share/bash-completion/completions/lxcri \
@@ -219,6 +220,9 @@ installs_and_runs_containers() {
 	assert_contains "$out" "ok    pam-service"
 	# The port sync unit follows nftables.service (enabled by the package).
 	assert_exists /etc/systemd/system/nftables.service.wants/lxcri-port-sync.service
+	# lxcri publish every minute: the timer is enabled by the package.
+	assert_exists /etc/systemd/system/timers.target.wants/lxcri-publish.timer
+	assert_contains "$(cat /lib/systemd/system/lxcri-publish.service)" "ExecStart=/usr/sbin/lxcri publish"
 	assert_contains "$(man -w lxcri 2>&1)" /usr/share/man/man1/lxcri.1.gz "man -w lxcri"
 	# The settings file as shipped, and with every default uncommented, is valid.
 	mkdir -p "$T/settings"

@@ -209,6 +209,104 @@ other_node_refused() {
 	rm -f "$pve2/nodes/pve2/lxc/214.conf"
 }
 
+
+# A node's own run dir, as each node of a real cluster has: lxcri and the
+# hooks of containers started from now on use it.
+node_run_dir() { # dir
+	RUN=$1
+	mkdir -p "$RUN"
+	harness_roots
+	sed -i "s|--run-dir=[^ ]*|--run-dir=$1|g" "$DROPIN"
+}
+
+# Waits (5 s at most) until node's summary passes the jq test.
+wait_summary() { # node jq-test
+	local f=$PVE/nodes/$1/lxcri-status.json
+	for _ in $(seq 50); do
+		jq -e "$2" "$f" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "summary of $1: '$2' does not hold: $(cat "$f" 2>&1)"
+}
+
+# The cluster view's entry of vmid, with jq's path applied.
+view_of() { # vmid jq-path
+	lxcri status --cluster --output-format json |
+		jq -r --arg v "$1" ".containers[] | select(.vmid == \$v) | $2"
+}
+
+cluster_view() {
+	local run1=$RUN out f
+	# pve1 runs 231; pve2, with its own run dir, runs 232 and has 233 stopped.
+	pve_ct_create 231
+	printf 'net1: name=eth1,bridge=%s,ip=%s/24\n' "$PVE_BR1" "$(net4 5 31)" >"$PVE/lxcri/231.conf"
+	ct_start 231 || fail "start of 231"
+	# The hook published pve1's summary itself, in the background.
+	wait_summary pve1 '.containers["231"].phase == "running"'
+	pve_use_node pve2
+	node_run_dir "$T/run-pve2"
+	pve_ct_create 232
+	printf 'annotation0: org.example.role=db\n' >"$PVE/lxcri/232.conf"
+	pve_ct_create 233
+	printf 'annotation0: org.example.role=spare\n' >"$PVE/lxcri/233.conf"
+	ct_start 232 || fail "start of 232"
+	wait_summary pve2 '.containers["232"].phase == "running" and .containers["233"].phase == "stopped"'
+	# Read on pve1, from /etc/pve alone.
+	pve_use_node pve1
+	out=$(lxcri status --cluster --output-format json) || fail "status --cluster: $out"
+	assert_eq "$(jq -c '[.nodes[] | [.name, .online, .summary]]' <<<"$out")" \
+		'[["pve1",true,"current"],["pve2",true,"current"]]' "nodes"
+	assert_eq "$(jq -c '[.containers[] | [.vmid, .node, .node_online, .config_valid, .status, .summary]]' <<<"$out")" \
+		'[["231","pve1",true,true,"running","current"],["232","pve2",true,true,"running","current"],["233","pve2",true,true,"stopped","current"]]' \
+		"containers"
+	assert_eq "$(jq -c '.containers[] | select(.vmid == "231") | .applied' <<<"$out")" '{"net.veth":1}' "what 231 applied"
+	out=$(lxcri status --cluster)
+	assert_contains "$out" "pve2             online   current"
+	assert_matches "$out" "231 +pve1 +online +valid +running +net.veth 1 +current"
+	assert_matches "$out" "232 +pve2 +online +valid +running +- +current"
+	# An offline node: its containers are marked, with what it said last.
+	pve_node_online pve2 0
+	assert_eq "$(view_of 232 '[.node_online, .status, .summary] | @csv')" 'false,"running","node-offline"' "232 with pve2 offline"
+	assert_matches "$(lxcri status --cluster)" "232 +pve2 +offline +valid +running .* node-offline"
+	pve_node_online pve2 1
+	# A summary that was not refreshed for long: out of date.
+	f=$PVE/nodes/pve2/lxcri-status.json
+	jq -c '.time -= 3600' "$f" >"$T/old.json" && cat "$T/old.json" >"$f"
+	assert_eq "$(view_of 232 .summary)" out-of-date "232 of an old summary"
+	# A vmid the owner's summary does not name: not listed (pve2 publishes again and it is).
+	pve_use_node pve2
+	pve_ct_create 234
+	printf 'annotation0: org.example.role=new\n' >"$PVE/lxcri/234.conf"
+	assert_eq "$(view_of 234 .summary)" not-listed "234 before pve2 publishes"
+	# No quorum: a start still works, and the summary is skipped (unchanged).
+	pve_quorum 0
+	local before
+	before=$(md5sum <"$f")
+	ct_start 233 || fail "start of 233 without quorum: $(grep 'CT 233:' "$SYSLOG" | tail -n3)"
+	assert_eq "$(ct_state 233)" RUNNING
+	sleep 1
+	assert_eq "$(md5sum <"$f")" "$before" "pve2's summary without quorum"
+	assert_eq "$(lxcri publish 2>&1)" "Summary skipped: no quorum: /etc/pve is read-only." "publish without quorum"
+	pve_quorum 1
+	assert_eq "$(lxcri publish 2>&1)" "Published this node's summary." "publish with quorum"
+	wait_summary pve2 '.containers["233"].phase == "running" and .containers["234"].phase == "stopped"'
+	assert_eq "$(lxcri publish 2>&1)" "This node's summary is current." "publish again"
+	assert_eq "$(view_of 232 .summary)" current "232 after pve2 published"
+	# A container still applied on a node that no longer owns it (a config moved by hand).
+	mv "$PVE/nodes/pve2/lxc/233.conf" "$PVE/nodes/pve1/lxc/233.conf"
+	assert_eq "$(view_of 233 '[.node, .summary, (.also_on | join(","))] | @csv')" '"pve1","not-listed","pve2"' \
+		"233 moved to pve1, still running on pve2"
+	assert_matches "$(lxcri status --cluster)" "^233 +pve1 .* not-listed; still applied on pve2$"
+	mv "$PVE/nodes/pve1/lxc/233.conf" "$PVE/nodes/pve2/lxc/233.conf"
+	ct_stop 233
+	ct_stop 232
+	pve_use_node pve1
+	node_run_dir "$run1"
+	ct_stop 231
+	# pve1 published its stop.
+	wait_summary pve1 '.containers["231"].phase == "stopped"'
+}
+
 run_test "On a PVE node, a vmid container is managed by /etc/pve/lxcri/<vmid>.conf through version 0 hooks" vmid_managed_from_pve_dir
 run_test "On a PVE node, a bad /etc/pve/lxcri/<vmid>.conf refuses the start with file:line" bad_pve_config_refused
 run_test "On a PVE node, only /etc/pve/lxcri manages a vmid container" only_pve_dir_counts_for_vmids
@@ -685,4 +783,5 @@ run_test "On a PVE node, a stop while a forward waits leaves no waiting process 
 run_test "On a PVE node with firewall=1 (fwbr/fwpr), an ip=dhcp address is checked against the vmbr's subnet and gets its forward" pve_dhcp_firewall_bridge
 run_test "On a PVE node with firewall=1, the container reaches its own forward through the host (hairpin on fwpr), also after port del/add and a deleted bridge table; nothing left after the stop" pve_firewall_hairpin
 run_test "On a PVE node (hook version 0), the OCI hooks run as on plain LXC" pve_oci_hooks
+run_test "lxcri status --cluster shows the containers of both nodes from their summaries in /etc/pve; an offline node, an old summary and a moved container are marked; without quorum a start works and the summary is skipped" cluster_view
 finish

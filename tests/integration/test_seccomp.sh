@@ -151,8 +151,13 @@ stale_refused() {
 	rc=0
 	out=$("${LXCRI[@]}" check 2>&1) || rc=$?
 	assert_contains "$out" "fail  configs          1 of 1 container config(s) would be refused; first: $expected"
+	# And as a metric (promtool accepts it): stale, then current once set again.
+	out=$("${LXCRI[@]}" metrics)
+	assert_contains "$out" 'lxcri_container_profiles_current{id="web"} 0'
+	promtool check metrics <<<"$out" >/dev/null 2>&1 || fail "promtool check metrics"
 	# Set again: it starts, with the new errno (EACCES).
 	"${LXCRI[@]}" seccomp set web "$T/p.json" >/dev/null
+	assert_contains "$("${LXCRI[@]}" metrics)" 'lxcri_container_profiles_current{id="web"} 1'
 	ct_start web
 	assert_contains "$(ct_exec web /bin/mkdir /tmp/x 2>&1)" "Permission denied"
 	ct_stop web

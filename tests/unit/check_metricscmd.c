@@ -47,6 +47,8 @@ START_TEST(test_containers)
 	/* 105: running, two veths applied and a forward pending; made from an image. */
 	snprintf(list[0].id, sizeof(list[0].id), "105");
 	list[0].configured = list[0].valid = true;
+	list[0].n_profiles = 1;
+	list[0].profiles_current = true;
 	snprintf(list[0].image, sizeof(list[0].image), "reg.lan:5000/app:1@sha256:abcd");
 	ck_assert_int_eq(state_new("105", &run), 0);
 	ck_assert_int_eq(state_set_phase(run, "running", "start-host"), 0);
@@ -71,6 +73,9 @@ START_TEST(test_containers)
 	ck_assert_ptr_nonnull(strstr(text, "\nlxcri_containers 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "lxcri_container_config_valid{id=\"lxc/105\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "lxcri_container_config_valid{id=\"web\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(text, "lxcri_container_profiles_current{id=\"lxc/105\"} 1\n"));
+	/* web has no profile key: no series. */
+	ck_assert_ptr_null(strstr(text, "lxcri_container_profiles_current{id=\"web\"}"));
 	ck_assert_ptr_null(strstr(text, "config_valid{id=\"lxc/200\"}"));
 	ck_assert_ptr_nonnull(strstr(text,
 				     "lxcri_image_info{id=\"lxc/105\",image=\"reg.lan:5000/app:1\","

@@ -103,6 +103,15 @@ static inline void test_pve_node(struct lxcri_paths *p, const char *tmp, const c
 	test_write_file(path, vmlist);
 }
 
+/* Writes <dir>/<rel>. */
+static inline void test_write_under(const char *dir, const char *rel, const char *content)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	test_write_file(path, content);
+}
+
 static inline void test_rm_rf(const char *dir)
 {
 	pid_t pid = fork();
