@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "cli/progress.h"
+#include "cli/status.h"
 #include "lib/basic/cleanup.h"
 #include "lib/basic/fileio.h"
 #include "lib/basic/log.h"
 #include "lib/basic/strv.h"
 #include "lib/config/config.h"
 #include "lib/image/authfile.h"
+#include "lib/image/checkrecord.h"
 #include "lib/image/imageconfig.h"
 #include "lib/image/import.h"
 #include "lib/image/manifest.h"
@@ -697,21 +699,21 @@ int imagecmd_do_logout(struct cli *cli)
 	return EXIT_OK;
 }
 
-int imagecmd_do_check(struct cli *cli)
+/*
+ * One container's check: a HEAD of its image's tag, recorded for `lxcri
+ * metrics` and printed (or added to results). all: a container without an
+ * image key or pulled by digest is skipped, not an error.
+ */
+static int check_one(struct cli *cli, const struct registry_options *ro, const char *id, bool all,
+		     struct json_object *results)
 {
-	struct registry_options ro = { 0 };
+	_cleanup_config_ struct config *c = NULL;
 	struct lxcri_error err = { 0 };
-	struct config *c = NULL;
-	struct settings settings;
 	struct image_ref ref;
 	char config[PATH_MAX], remote[DIGEST_SIZE];
-	const char *id;
 	bool newer;
 	int r;
 
-	if (cli->argc != 1)
-		return cli_usage_error("%s", "usage: lxcri image check <id>");
-	id = cli->argv[0];
 	if (!paths_id_valid(id) ||
 	    paths_container_config(&cli->paths, id, config, sizeof(config)) < 0)
 		return cli_usage_error("Invalid container id '%s'", id);
@@ -720,35 +722,31 @@ int imagecmd_do_check(struct cli *cli)
 		return EXIT_INVALID;
 	}
 	if (!c->image.ref) {
+		if (all)
+			return EXIT_OK;
 		fprintf(stderr, "lxcri: '%s' has no image key: it was not made from an image\n",
 			config);
-		config_free(c);
 		return EXIT_INVALID;
 	}
 	r = image_ref_parse(c->image.ref, &ref, &err);
 	if (r < 0 || !ref.tag[0]) {
-		fprintf(stderr, "lxcri: %s\n",
+		if (r >= 0 && all)
+			return EXIT_OK;
+		fprintf(stderr, "lxcri: %s: %s\n", id,
 			r < 0 ? err.message
 			      : "the image was pulled by digest: it has no tag to check");
-		config_free(c);
 		return r < 0 ? EXIT_INVALID : EXIT_FAILED;
 	}
 	/* The tag's digest now: a HEAD of the tag, not of the recorded digest. */
 	ref.digest[0] = '\0';
-	load_settings(cli, &settings);
-	r = imagecmd_registry_options(&cli->paths, &settings, &ro, &err);
-	if (r >= 0)
-		r = registry_global_init(&err);
-	if (r >= 0) {
-		r = pull_remote_digest(&ref, &ro, remote, &err);
-		registry_global_cleanup();
-	}
-	imagecmd_registry_options_free(&ro);
-	if (r < 0) {
-		config_free(c);
+	r = pull_remote_digest(&ref, ro, remote, &err);
+	if (r < 0)
 		return cli_report_failure(EXIT_FAILED, "Failed to check '%s': %s", id, err.message);
-	}
 	newer = strcmp(remote, c->image.digest) != 0;
+	if (checkrecord_save(cli->paths.run_dir, id, c->image.ref, remote, newer, time(NULL),
+			     &err) < 0)
+		fprintf(stderr, "lxcri: %s: the result is not kept for lxcri metrics\n",
+			err.message);
 	if (cli->format == OUTPUT_TEXT) {
 		if (newer)
 			printf(
@@ -757,17 +755,62 @@ int imagecmd_do_check(struct cli *cli)
 		else
 			printf("%s: up to date (%s)\n", id, c->image.digest);
 	} else {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *o = json_object_new_object();
 
 		json_add_string(o, "id", id);
 		json_add_string(o, "image", c->image.ref);
 		json_add_string(o, "current", c->image.digest);
 		json_add_string(o, "remote", remote);
 		json_add(o, "newer", json_object_new_boolean(newer));
-		cli_print_json(cli, o);
+		json_object_array_add(results, o);
 	}
-	config_free(c);
 	return EXIT_OK;
+}
+
+int imagecmd_do_check(struct cli *cli)
+{
+	_cleanup_json_ struct json_object *results = json_object_new_array();
+	struct registry_options ro = { 0 };
+	struct lxcri_error err = { 0 };
+	struct ct_status *list = NULL;
+	struct settings settings;
+	size_t n = 0;
+	int r, rc = EXIT_OK;
+
+	if (cli->argc > 1)
+		return cli_usage_error("%s", "usage: lxcri image check [<id>]");
+	if (!results)
+		return cli_report_failure(EXIT_FAILED, "%s", "Out of memory");
+	load_settings(cli, &settings);
+	r = imagecmd_registry_options(&cli->paths, &settings, &ro, &err);
+	if (r >= 0)
+		r = registry_global_init(&err);
+	if (r < 0) {
+		imagecmd_registry_options_free(&ro);
+		return cli_report_failure(EXIT_FAILED, "%s", err.message);
+	}
+	if (cli->argc == 1) {
+		rc = check_one(cli, &ro, cli->argv[0], false, results);
+	} else if (status_collect(&cli->paths, NULL, &list, &n) < 0) {
+		rc = cli_report_failure(EXIT_FAILED, "%s", "Failed to list the containers");
+	} else {
+		/* Every container made from an image; one that fails does not stop the others. */
+		for (size_t i = 0; i < n; i++) {
+			int one = list[i].configured && list[i].image[0]
+				      ? check_one(cli, &ro, list[i].id, true, results)
+				      : EXIT_OK;
+
+			if (rc == EXIT_OK)
+				rc = one;
+		}
+		status_free(list, n);
+	}
+	registry_global_cleanup();
+	imagecmd_registry_options_free(&ro);
+	if (cli->format != OUTPUT_TEXT && (cli->argc == 0 || rc == EXIT_OK))
+		cli_print_json(cli,
+			       cli->argc == 1 ? json_object_array_get_idx(results, 0) : results);
+	return rc;
 }
 
 int imagecmd_do_import(struct cli *cli)

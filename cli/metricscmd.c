@@ -17,6 +17,7 @@
 #include "lib/basic/lockfile.h"
 #include "lib/basic/log.h"
 #include "lib/config/settings.h"
+#include "lib/image/checkrecord.h"
 #include "lib/shared/counters.h"
 #include "lib/shared/json.h"
 
@@ -40,6 +41,11 @@ static const struct {
 	  "Whether the container's seccomp, AppArmor and SELinux profiles are in force and "
 	  "current (1) or stale (0): a start would refuse a stale one (lxcri status <id>)." },
 	{ "lxcri_image_info", "gauge", "The image a container was made from, and its digest." },
+	{ "lxcri_image_update_available", "gauge",
+	  "1 when the registry's tag named another digest than the container's image at the last "
+	  "lxcri image check, 0 when it named the same." },
+	{ "lxcri_image_checked_timestamp_seconds", "gauge",
+	  "When lxcri image check last asked the registry about the container's image." },
 	{ "lxcri_refused_starts_total", "counter", "Starts refused, by container." },
 	{ "lxcri_hook_runs_total", "counter", "Runs of lxcri's lifecycle hook, by hook." },
 	{ "lxcri_hook_seconds_total", "counter", "Time spent in lxcri's lifecycle hook, by hook." },
@@ -76,7 +82,8 @@ static void short_reason(const char *message, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)n, message);
 }
 
-static int render_container(const struct ct_status *s, bool pve, struct promtext *p)
+static int render_container(const struct ct_status *s, bool pve, struct json_object *checks,
+			    struct promtext *p)
 {
 	char id[80], reason[METRICSCMD_REASON_MAX + 8];
 	int r = 0;
@@ -99,6 +106,20 @@ static int render_container(const struct ct_status *s, bool pve, struct promtext
 			*at = '\0';
 		const char *l[] = { "id", id, "image", image, "digest", at ? at + 1 : "", NULL };
 		r = promtext_sample(p, "lxcri_image_info", l, 1);
+		/* What the last check of this very image found (checkrecord.h). */
+		struct json_object *rec = checkrecord_find(checks, s->id, s->image), *v;
+		if (r >= 0 && rec && json_object_object_get_ex(rec, "newer", &v)) {
+			const char *u[] = { "id", id, "image", image, NULL };
+
+			r = promtext_sample(p, "lxcri_image_update_available", u,
+					    json_object_get_boolean(v) ? 1 : 0);
+		}
+		if (r >= 0 && rec && json_object_object_get_ex(rec, "time", &v)) {
+			const char *t[] = { "id", id, NULL };
+
+			r = promtext_sample(p, "lxcri_image_checked_timestamp_seconds", t,
+					    (double)json_object_get_int64(v));
+		}
 	}
 	if (r < 0 || !s->state)
 		return r;
@@ -264,7 +285,7 @@ int metricscmd_render(const struct metricscmd_input *in, struct promtext *p)
 		r = promtext_sample(p, "lxcri_info", version, 1);
 	for (size_t i = 0; r >= 0 && i < in->n; i++) {
 		managed += in->list[i].configured;
-		r = render_container(&in->list[i], in->pve, p);
+		r = render_container(&in->list[i], in->pve, in->image_checks, p);
 	}
 	if (r >= 0)
 		r = promtext_sample(p, "lxcri_containers", NULL, (double)managed);
@@ -287,7 +308,7 @@ int metricscmd_render(const struct metricscmd_input *in, struct promtext *p)
 /* Prints the metrics, or with write writes them (missing_ok: a missing directory is no error). */
 static int metrics_run(struct cli *cli, bool write, bool missing_ok)
 {
-	_cleanup_json_ struct json_object *counters = NULL;
+	_cleanup_json_ struct json_object *counters = NULL, *checks = NULL;
 	_cleanup_free_ struct portfwd_entry *forwards = NULL;
 	_cleanup_close_ int lock = -1;
 	struct promtext *p = NULL;
@@ -337,6 +358,8 @@ static int metrics_run(struct cli *cli, bool write, bool missing_ok)
 	/* Counters that cannot be read are said, and the rest is written all the same. */
 	if (r >= 0 && counters_load(cli->paths.run_dir, &counters, &err) < 0)
 		fprintf(stderr, "lxcri: %s: the counters are left out\n", err.message);
+	if (r >= 0 && checkrecord_load(cli->paths.run_dir, &checks, &err) < 0)
+		fprintf(stderr, "lxcri: %s: the image checks are left out\n", err.message);
 	if (r >= 0)
 		r = promtext_new(&p);
 	if (r >= 0) {
@@ -344,6 +367,7 @@ static int metrics_run(struct cli *cli, bool write, bool missing_ok)
 					       .n = n,
 					       .stale = &stale,
 					       .counters = counters,
+					       .image_checks = checks,
 					       .pve = paths_pve_mode(&cli->paths) };
 		char detail[512];
 		int drift =

@@ -18,6 +18,8 @@
  *   lxcri_container_items{id,kind}               what its run applied, by kind
  *   lxcri_container_last_error_timestamp_seconds{id}
  *   lxcri_image_info{id,image,digest}            1, for a container made from an image
+ *   lxcri_image_update_available{id,image}       what the last `lxcri image check` of
+ *   lxcri_image_checked_timestamp_seconds{id}    this image found, and when
  *   lxcri_port_forward_packets_total{id,proto,host_port[,host_ip]}
  *   lxcri_port_forward_bytes_total{id,proto,host_port[,host_ip]}
  *                                                of each host port's forward, both
@@ -49,6 +51,7 @@ struct metricscmd_input {
 	size_t n;
 	const struct stale_report *stale; /* NULL: left out */
 	struct json_object *counters;	  /* counters_load(); NULL: none */
+	struct json_object *image_checks; /* checkrecord_load(); NULL: none */
 	int port_drift;			  /* portcmd_drift(): 0 in sync, 1, -1 unknown: left out */
 	const struct portfwd_entry *forwards; /* the table's elements (portfwd_list()) */
 	size_t n_forwards;

@@ -537,6 +537,38 @@ image_check_sees_a_moved_tag() {
 	assert_contains "$out" "$(testimage_digest zstd)"
 }
 
+# What image check found, as metrics: 0, then 1 once the tag moved; without
+# an id every container made from an image is checked (one HEAD each).
+image_update_metric() {
+	image_ct_setup plain
+	local ref opts out image
+	ref=$(testimage_ref multi)
+	lxcri create app8 --image "$ref" >/dev/null
+	lxcri create app10 --image "$ref" >/dev/null
+	image=$(sed -n 's/^image: \(.*\)@.*/\1/p' "$ETC/containers/app8.conf")
+	assert_not_contains "$(lxcri metrics)" "lxcri_image_update_available" "before any check"
+	: >"$(registry_log)"
+	out=$(lxcri image check)
+	assert_contains "$out" "app8: up to date"
+	assert_contains "$out" "app10: up to date"
+	assert_eq "$(grep -c '"HEAD /v2/lxcri-test/multi/manifests/latest ' "$(registry_log)")" 2 "HEADs"
+	out=$(lxcri metrics)
+	assert_contains "$out" "lxcri_image_update_available{id=\"app8\",image=\"$image\"} 0"
+	assert_contains "$out" "lxcri_image_checked_timestamp_seconds{id=\"app10\"}"
+	mapfile -t opts < <(registry_skopeo_opts dest)
+	skopeo copy -q --preserve-digests "${opts[@]}" "$(testimage_layout zstd)" "docker://$ref"
+	lxcri image check app8 >/dev/null
+	out=$(lxcri metrics)
+	assert_contains "$out" "lxcri_image_update_available{id=\"app8\",image=\"$image\"} 1"
+	assert_contains "$out" "lxcri_image_update_available{id=\"app10\",image=\"$image\"} 0"
+	promtool check metrics <<<"$out" >/dev/null 2>&1 || fail "promtool check metrics"
+	# Made again from the new image: the old result no longer counts.
+	rm -rf "$LXCPATH/app8" "$ETC/containers/app8.conf"
+	lxcri create app8 --image "$ref" --pull always >/dev/null
+	assert_contains "$(cat "$ETC/containers/app8.conf")" "$(testimage_digest zstd)"
+	assert_not_contains "$(lxcri metrics)" "lxcri_image_update_available{id=\"app8\"" "after a new create"
+}
+
 # On the simulated PVE node (lib.sh), with pct-sim in pct's place: pct
 # itself cannot run here. It follows pct create's steps with PVE's own
 # rules (its tar flags, its OCI-archive detection, its config), and the
@@ -749,6 +781,7 @@ run_test "Hostile layers (.., absolute paths, writes through symlinks, hardlinks
 run_test "create never touches an existing container, --pull=never needs the image, and a second container from a cached image fetches no blob" create_never_touches_an_existing_container
 run_test "create --overlay makes containers on one shared, read-only unpack of the image (one per id map): the second unpacks and fetches nothing, each writes only its own upper, an unprivileged one removes lower directories; prune keeps the lowers in use" create_overlay_shares_the_image_rootfs
 run_test "create --net and --port put net and port keys in the lxcri config; a value the start would refuse refuses the create before anything is pulled or made" create_with_nets_and_ports
+run_test "lxcri image check records what it found: lxcri_image_update_available is 0, then 1 once the tag moved; without an id it checks every container made from an image" image_update_metric
 run_test "lxcri image check says, with one HEAD request, whether the tag of a container's image now names another digest" image_check_sees_a_moved_tag
 run_test "On a PVE node (simulated; pct itself cannot run here), create makes a template of the image, runs pct create with it and the admin's options, and sets the raw keys that run the image's process; started as PVE starts it, the process runs under lxcri-init" pve_create_from_image
 run_test "On a PVE node, an unprivileged container's template has the image's owners, which pct shifts by PVE's map" pve_create_unprivileged

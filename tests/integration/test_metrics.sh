@@ -89,8 +89,14 @@ a_run_a_refusal_and_a_stop() {
 	exporter_start
 	fwd_ct m1 11 18081
 	ct_start m1 || fail "start: $(grep 'CT m1:' "$SYSLOG" | tail -n3)"
+	# What `lxcri image check` records (test_image runs it against a registry):
+	# the registry's tag names another image than m1's.
+	printf '{"version": 1, "checks": {"m1": {"image": "%s", "remote": "sha256:%064d", "newer": true, "time": 1700000000}}}\n' \
+		"$IMAGE_KEY" 8 >"$RUN/.image-checks.json"
 	local out
 	out=$(write_and_scrape)
+	assert_contains "$out" "lxcri_image_update_available{id=\"m1\",image=\"${IMAGE_KEY%@*}\"} 1"
+	assert_contains "$out" 'lxcri_port_forward_packets_total{host_port="18081",id="m1",proto="tcp"} 0'
 	assert_contains "$out" "lxcri_info{version=\"$("$BUILD/lxcri" version | awk '{ print $2 }')\"} 1"
 	assert_contains "$out" "lxcri_containers 1"
 	assert_contains "$out" 'lxcri_container_config_valid{id="m1"} 1'
@@ -120,10 +126,12 @@ a_run_a_refusal_and_a_stop() {
 	assert_contains "$out" 'lxcri_hook_runs_total{hook="pre-start"} 2'
 	assert_contains "$out" 'lxcri_hook_runs_total{hook="start-host"} 1'
 	# The dashboard shipped in examples/ queries only metrics a real scrape has
-	# (the OCI hook runs, which test_ocihooks shows, aside).
+	# (aside: the OCI hook runs, which test_ocihooks shows, and the profiles'
+	# state, which test_seccomp shows, stale and current).
 	local m
 	for m in $(jq -r '.. | .expr? // empty' "$TOP/examples/grafana-lxcri.json" | grep -o 'lxcri_[a-z_]*' | sort -u); do
 		[ "$m" = lxcri_oci_hook_runs_total ] && continue
+		[ "$m" = lxcri_container_profiles_current ] && continue
 		grep -q "^${m}[{ ]" "$T/scrape" || fail "the dashboard queries $m, which no scrape has"
 	done
 	# A stop: the run is over, its phase goes; the container stays managed.
@@ -213,7 +221,7 @@ examples_check() {
 	local ex=$TOP/examples
 	jq -e '.panels | length > 0' "$ex/grafana-lxcri.json" >/dev/null || fail "the dashboard is not a Grafana dashboard"
 	promtool check rules "$ex/prometheus-lxcri-rules.yml" >"$T/rules.out" 2>&1 || fail "promtool check rules: $(cat "$T/rules.out")"
-	assert_contains "$(cat "$T/rules.out")" "SUCCESS: 6 rules found"
+	assert_contains "$(cat "$T/rules.out")" "SUCCESS: 8 rules found"
 	# The alerts fire on the series they are about, and only then (promtool's rule unit tests).
 	(cd "$ex" && promtool test rules prometheus-lxcri-rules.test.yml) >"$T/rules-test.out" 2>&1 ||
 		fail "promtool test rules: $(cat "$T/rules-test.out")"

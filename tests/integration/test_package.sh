@@ -165,6 +165,7 @@ contents_as_expected() {
 		./usr/share/lxcri/apparmor/lxcri-default ./usr/share/lxcri/apparmor/lxcri-container.template \
 		./lib/systemd/system/lxcri-port-sync.service \
 		./lib/systemd/system/lxcri-publish.service ./lib/systemd/system/lxcri-publish.timer \
+		./lib/systemd/system/lxcri-image-check.service ./lib/systemd/system/lxcri-image-check.timer \
 		./usr/share/lxc/config/common.conf.d/50-lxcri.conf ./etc/pam.d/lxcri-hook \
 		./etc/lxcri/lxcri.conf ./etc/lxcri/containers/ \
 		./usr/share/bash-completion/completions/lxcri \
@@ -223,6 +224,8 @@ installs_and_runs_containers() {
 	# lxcri publish every minute: the timer is enabled by the package.
 	assert_exists /etc/systemd/system/timers.target.wants/lxcri-publish.timer
 	assert_contains "$(cat /lib/systemd/system/lxcri-publish.service)" "ExecStart=/usr/sbin/lxcri publish"
+	assert_exists /etc/systemd/system/timers.target.wants/lxcri-image-check.timer
+	assert_contains "$(cat /lib/systemd/system/lxcri-image-check.service)" "ExecStart=/usr/sbin/lxcri image check"
 	assert_contains "$(man -w lxcri 2>&1)" /usr/share/man/man1/lxcri.1.gz "man -w lxcri"
 	# The settings file as shipped, and with every default uncommented, is valid.
 	mkdir -p "$T/settings"

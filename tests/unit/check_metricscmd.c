@@ -12,6 +12,7 @@
 
 static struct json_object *counters;
 static int drift = -1;
+static struct json_object *checks;
 static struct portfwd_entry *forwards;
 static size_t n_forwards;
 
@@ -26,6 +27,7 @@ static char *render(struct ct_status *list, size_t n, const struct stale_report 
 				       .n = n,
 				       .stale = stale,
 				       .counters = counters,
+				       .image_checks = checks,
 				       .port_drift = drift,
 				       .forwards = forwards,
 				       .n_forwards = n_forwards,
@@ -234,6 +236,37 @@ START_TEST(test_forwards)
 }
 END_TEST
 
+/* The last image check of a container's very image: update available or not, and when. */
+START_TEST(test_image_update)
+{
+	struct ct_status list[2] = { 0 };
+	char why[128], *text;
+	struct json_object *root = NULL;
+	const char *json = "{"
+			   "\"105\": {\"image\": \"reg.lan/app:1@sha256:aa\", \"remote\": "
+			   "\"sha256:bb\", \"newer\": true, \"time\": 1700000000},"
+			   "\"106\": {\"image\": \"reg.lan/app:1@sha256:old\", \"remote\": "
+			   "\"sha256:bb\", \"newer\": true, \"time\": 1700000000}}";
+
+	snprintf(list[0].id, sizeof(list[0].id), "105");
+	snprintf(list[0].image, sizeof(list[0].image), "reg.lan/app:1@sha256:aa");
+	/* 106 was made again from another image since its check. */
+	snprintf(list[1].id, sizeof(list[1].id), "106");
+	snprintf(list[1].image, sizeof(list[1].image), "reg.lan/app:1@sha256:bb");
+	ck_assert_int_eq(json_parse_strict(json, strlen(json), &root, why, sizeof(why)), 0);
+	checks = root;
+	text = render(list, 2, NULL, true);
+	ck_assert_ptr_nonnull(strstr(
+	    text, "lxcri_image_update_available{id=\"lxc/105\",image=\"reg.lan/app:1\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "lxcri_image_checked_timestamp_seconds{id=\"lxc/105\"} 1700000000\n"));
+	ck_assert_ptr_null(strstr(text, "lxcri_image_update_available{id=\"lxc/106\""));
+	free(text);
+	checks = NULL;
+	json_object_put(root);
+}
+END_TEST
+
 static Suite *metricscmd_suite(void)
 {
 	Suite *s = suite_create("metricscmd");
@@ -243,6 +276,7 @@ static Suite *metricscmd_suite(void)
 	tcase_add_test(tc, test_reason_cut);
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_forwards);
+	tcase_add_test(tc, test_image_update);
 	suite_add_tcase(s, tc);
 	return s;
 }
