@@ -7,6 +7,9 @@
  *                 table of its own (inet lxcri_bench), one owner per forward,
  *                 then localnet_acquire() of the container link for it (the
  *                 guard and route_localnet), as one container start makes it
+ *                 (per-forward packet and byte counters on: the default)
+ *   (a0)          the same with portfwd_set_counters(ctx, false): the
+ *                 baseline of the counters' cost per change
  *   (b) portmap   Debian's CNI portmap plugin (iptables) through lib/net/cni's
  *                 cni_add(), one container id per forward. lib/net/cni sends no
  *                 prevResult to the first plugin, and portmap refuses to run
@@ -24,6 +27,11 @@
  * connecting to its own address 198.51.100.1 (output DNAT), to 127.0.0.1
  * (output DNAT, route_localnet), and from an "outside" namespace (a veth,
  * 203.0.113.2) to 198.51.100.1 (prerouting DNAT).
+ *
+ * The counters' cost per packet is also measured in place, where the sides'
+ * own noise cannot blur it: with all of (a)'s forwards added, its table is
+ * made again without counters and with them, in turn, TOGGLES times, and the
+ * outside connect through the last forward is measured after each.
  *
  * Each side runs in a network and mount namespace of its own (a fresh nft
  * table and iptables ruleset, its own sysfs, a tmpfs on /run for the
@@ -79,6 +87,7 @@
 #define WINDOW		 11 /* adds per figure: a median, not one sample */
 #define WARMUP		 5  /* untimed connects first: ARP, caches */
 #define MAX_POINTS	 8
+#define TOGGLES		 3 /* rounds of counters off, then on, with all forwards added */
 
 enum side_kind { SIDE_LXCRI, SIDE_LXCRI_UNCOUNTED, SIDE_PORTMAP, N_SIDES };
 enum path { PATH_LOCAL, PATH_LOOPBACK, PATH_OUTSIDE, N_PATHS };
@@ -99,6 +108,11 @@ struct side_result {
 	double prev_result_us;	/* portmap: the static plugin alone, median */
 	size_t listed;		/* lxcri: elements portfwd_list() finds at the end */
 	uint64_t first_packets; /* lxcri: the packets its counter has of the first forward */
+	/* lxcri: counters off and on again in turn with all forwards added (see toggle_counters())
+	 */
+	double toggled_us[2][TOGGLES]; /* [on][round]: the outside connect's median */
+	double remake_ms[2][TOGGLES];  /* [on][round]: portfwd_repair() making the maps again */
+	size_t toggles;
 	struct connect_figure connect[N_WHEN][N_PATHS];
 	double add_us[MAX_COUNT];
 };
@@ -337,6 +351,34 @@ static void measure_all(const struct bench *b, struct side_result *res, enum whe
 	measure_connects(b, &res->connect[when][PATH_OUTSIDE], HOST_ADDRESS, i, true);
 }
 
+/*
+ * The cost of the counters per packet, measured in place: with all
+ * forwards added, the table made again without counters and with them, in
+ * turn, TOGGLES times, the outside connect through the last forward
+ * measured each time. The same namespace, the same elements, minutes
+ * apart at most: what differs is the counters.
+ */
+static void toggle_counters(const struct bench *b, struct portfwd_ctx *ctx, struct side_result *res)
+{
+	struct lxcri_error err = {};
+
+	for (size_t round = 0; round < TOGGLES; round++) {
+		for (int on = 0; on <= 1; on++) {
+			struct connect_figure fig;
+			double start = now_us();
+
+			portfwd_set_counters(ctx, on);
+			if (portfwd_repair(ctx, &err) != 1)
+				die("Failed to make the table %s counters: %s",
+				    on ? "with" : "without", err.message);
+			res->remake_ms[on][round] = (now_us() - start) / 1000;
+			measure_connects(b, &fig, HOST_ADDRESS, res->reached - 1, true);
+			res->toggled_us[on][round] = fig.ok > 0 ? fig.median_us : 0;
+		}
+		res->toggles = round + 1;
+	}
+}
+
 static int lxcri_add(struct portfwd_ctx *ctx, size_t i, struct lxcri_error *err)
 {
 	struct portfwd f = {
@@ -491,6 +533,8 @@ static void side_run(struct bench *b, enum side_kind kind, struct side_result *r
 		measure_all(b, res, AT_LAST);
 		measure_all(b, res, AT_LAST_VIA_FIRST);
 	}
+	if (kind == SIDE_LXCRI && res->reached > 0)
+		toggle_counters(b, ctx, res);
 	if (kind != SIDE_PORTMAP) {
 		struct portfwd_entry *entries = NULL;
 		size_t n = 0;
@@ -600,6 +644,8 @@ static void print_ratios(const char *name, const struct side_result *res, bool g
 }
 
 /* What the counters cost: (a) against (a0), per change and per packet (a connect's). */
+static size_t b_connects;
+
 static void print_counter_cost(const struct side_result *res)
 {
 	const struct side_result *on = &res[SIDE_LXCRI], *off = &res[SIDE_LXCRI_UNCOUNTED];
@@ -609,16 +655,28 @@ static void print_counter_cost(const struct side_result *res)
 	printf("ratio counters on/off, add 1st: %.2f, add %zuth: %.2f\n",
 	       add_figure(on, 1) / add_figure(off, 1), on->reached,
 	       add_figure(on, on->reached) / add_figure(off, off->reached));
-	for (int w = AT_ONE; w <= AT_LAST; w++) {
-		const struct connect_figure *a = &on->connect[w][PATH_OUTSIDE],
-					    *b = &off->connect[w][PATH_OUTSIDE];
-
-		if (a->ok > 0 && b->ok > 0)
-			printf("ratio counters on/off, connect from outside with %s: %.2f "
-			       "(%.1f us more)\n",
-			       w == AT_ONE ? "1 forward" : "all added", a->median_us / b->median_us,
-			       a->median_us - b->median_us);
+	if (on->toggles == 0)
+		return;
+	/* The fair figure: (a)'s own table, counters off and on in turn. */
+	printf("\nper packet, in place: (a)'s %zu forwards, its table made again without and with "
+	       "counters in turn;\nconnect() from outside through the last forward, median of %zu, "
+	       "us:\n",
+	       on->reached, b_connects);
+	double v[2][TOGGLES];
+	for (int c = 0; c <= 1; c++) {
+		printf("  counters %-3s", c ? "on" : "off");
+		for (size_t r = 0; r < on->toggles; r++) {
+			printf("  %7.1f", on->toggled_us[c][r]);
+			v[c][r] = on->toggled_us[c][r];
+		}
+		printf("    (remaking the maps with %zu elements: %.0f ms)\n", on->reached,
+		       on->remake_ms[c][on->toggles - 1]);
 	}
+	double m_on = median_of(v[1], on->toggles), m_off = median_of(v[0], on->toggles);
+	printf(
+	    "ratio counters on/off, connect in place: %.2f (%.1f us more per connect: a SYN out, "
+	    "a SYN-ACK back)\n",
+	    m_on / m_off, m_on - m_off);
 }
 
 int main(int argc, char **argv)
@@ -745,6 +803,7 @@ int main(int argc, char **argv)
 	print_ratios("lxcri", &res[SIDE_LXCRI], true);
 	print_ratios("lxcri-uncounted", &res[SIDE_LXCRI_UNCOUNTED], true);
 	print_ratios("portmap", &res[SIDE_PORTMAP], false);
+	b_connects = b.connects;
 	print_counter_cost(res);
 	return res[SIDE_LXCRI].done && res[SIDE_LXCRI_UNCOUNTED].done && res[SIDE_PORTMAP].done ? 0
 												: 1;

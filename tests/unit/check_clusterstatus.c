@@ -102,6 +102,7 @@ START_TEST(test_summary)
 
 	save_state("100", "running", 2);
 	save_state("200", "running", 0);
+	save_state("web", "running", 0); /* a plain LXC container beside them */
 	ck_assert_int_eq(status_collect(&paths, NULL, &list, &n), 0);
 	ck_assert_int_eq(pvecluster_vmlist(paths.pve_dir, &g, &n_g, &err), 0);
 	s = clusterstatus_summary(list, n, "pve1", g, n_g, &truncated);
@@ -118,6 +119,7 @@ START_TEST(test_summary)
 	ck_assert_ptr_nonnull(json_object_object_get(s, "200"));
 	ck_assert_ptr_null(json_object_object_get(s, "201"));
 	ck_assert_ptr_null(json_object_object_get(s, "900"));
+	ck_assert_ptr_null(json_object_object_get(s, "web"));
 	json_object_put(s);
 	status_free(list, n);
 	free(g);
