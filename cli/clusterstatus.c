@@ -73,7 +73,7 @@ struct json_object *clusterstatus_summary(const struct ct_status *list, size_t n
 		struct json_object *e;
 		size_t len;
 
-		/* vmids only: a plain LXC container of this node is no business of the cluster's. */
+		/* vmids only: a plain LXC container is no business of the cluster's. */
 		if (!paths_id_is_vmid(list[i].id) ||
 		    (!list[i].state && !(owner && strcmp(owner->node, node) == 0)))
 			continue;
