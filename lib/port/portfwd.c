@@ -162,18 +162,17 @@ static const struct table_object {
 	const char *name;
 	const char *spec;
 	const char *const *rules; /* chains: NULL-terminated, in this order */
-	bool counting;		  /* maps: `counter` with counters; chains: only with counters */
 } table_objects[N_OBJECTS] = {
 	[OBJ_FWD4] = { "inet", "map", "fwd4",
-		       "type inet_proto . inet_service : ipv4_addr . inet_service;", NULL, true },
+		       "type inet_proto . inet_service : ipv4_addr . inet_service;", NULL },
 	[OBJ_FWD4IP] = { "inet", "map", "fwd4ip",
 			 "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service;",
-			 NULL, true },
+			 NULL },
 	[OBJ_FWD6] = { "inet", "map", "fwd6",
-		       "type inet_proto . inet_service : ipv6_addr . inet_service;", NULL, true },
+		       "type inet_proto . inet_service : ipv6_addr . inet_service;", NULL },
 	[OBJ_FWD6IP] = { "inet", "map", "fwd6ip",
 			 "type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service;",
-			 NULL, true },
+			 NULL },
 	[OBJ_HAIRPIN4] = { "inet", "set", "hairpin4", "type ipv4_addr . ipv4_addr; flags interval;",
 			   NULL },
 	[OBJ_HAIRPIN6] = { "inet", "set", "hairpin6", "type ipv6_addr . ipv6_addr; flags interval;",
@@ -199,16 +198,16 @@ static const struct table_object {
 			    fwbr_zone_rules },
 	[OBJ_COUNT_ORIGINAL] = { "inet", "chain", "count_original",
 				 "type filter hook prerouting priority -150; policy accept;",
-				 count_original_rules, true },
+				 count_original_rules },
 	[OBJ_COUNT_LOCAL] = { "inet", "chain", "count_local",
 			      "type filter hook output priority -150; policy accept;",
-			      count_original_rules, true },
+			      count_original_rules },
 	[OBJ_COUNT_REPLY] = { "inet", "chain", "count_reply",
 			      "type filter hook postrouting priority 200; policy accept;",
-			      count_reply_rules, true },
+			      count_reply_rules },
 	[OBJ_COUNT_REPLY_LOCAL] = { "inet", "chain", "count_reply_local",
 				    "type filter hook input priority 200; policy accept;",
-				    count_reply_rules, true },
+				    count_reply_rules },
 	[OBJ_BR_HAIRPIN] = { "bridge", "map", "hairpin", "type ifname . ether_addr : ether_addr;",
 			     NULL },
 	[OBJ_BR_POSTROUTING] = { "bridge", "chain", "postrouting",
@@ -849,16 +848,22 @@ static bool is_chain(int i)
 	return strcmp(table_objects[i].kind, "chain") == 0;
 }
 
+/* The forward maps (`counter` with counters) and the count chains (only with counters). */
+static bool object_counting(int i)
+{
+	return i <= OBJ_FWD6IP || (i >= OBJ_COUNT_ORIGINAL && i <= OBJ_COUNT_REPLY_LOCAL);
+}
+
 /* Whether ctx's table has object i: the count chains only with counters. */
 static bool object_wanted(const struct portfwd_ctx *ctx, int i)
 {
-	return ctx->counters || !table_objects[i].counting || !is_chain(i);
+	return ctx->counters || !object_counting(i) || !is_chain(i);
 }
 
 /* A forward map that st lists with counters when ctx wants none, or the other way round. */
 static bool map_outdated(const struct portfwd_ctx *ctx, const struct table_state *st, int i)
 {
-	return table_objects[i].counting && !is_chain(i) && st->present[i] &&
+	return object_counting(i) && !is_chain(i) && st->present[i] &&
 	       st->counted[i] != ctx->counters;
 }
 
@@ -897,7 +902,7 @@ static void emit_object(FILE *f, const struct portfwd_ctx *ctx, int i)
 	const struct table_object *o = &table_objects[i];
 
 	fprintf(f, "add %s %s %s %s { %s%s }\n", o->kind, o->family, ctx->table, o->name, o->spec,
-		o->counting && !is_chain(i) && ctx->counters ? " counter;" : "");
+		object_counting(i) && !is_chain(i) && ctx->counters ? " counter;" : "");
 }
 
 static void emit_forward(FILE *f, const char *verb, const char *table,
