@@ -8,39 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
-#include "lib/basic/fileio.h"
 #include "lib/basic/lockfile.h"
 #include "lib/basic/paths.h"
 #include "lib/shared/json.h"
-
-#define CHECKRECORD_MAX_SIZE (4 * 1024 * 1024)
-
-static int load_path(const char *path, struct json_object **ret, struct lxcri_error *err)
-{
-	_cleanup_free_ char *text = NULL;
-	_cleanup_json_ struct json_object *root = NULL;
-	struct json_object *checks;
-	char why[256];
-	size_t size = 0;
-	int r;
-
-	r = fileio_read_file(path, CHECKRECORD_MAX_SIZE, &text, &size);
-	if (r == -ENOENT) {
-		*ret = json_object_new_object();
-		return *ret ? 0 : error_oom(err);
-	}
-	if (r < 0)
-		return error_set_errno(err, r, "Failed to read '%s'", path);
-	if (json_parse_strict(text, size, &root, why, sizeof(why)) < 0)
-		return error_set(err, -EINVAL, "%s: %s", path, why);
-	if (!json_object_object_get_ex(root, "checks", &checks) ||
-	    !json_object_is_type(checks, json_type_object))
-		return error_set(err, -EINVAL, "%s: no \"checks\" object", path);
-	*ret = json_object_get(checks);
-	return 0;
-}
+#include "lib/shared/jsonstore.h"
 
 int checkrecord_load(const char *run_dir, struct json_object **ret, struct lxcri_error *err)
 {
@@ -48,7 +20,7 @@ int checkrecord_load(const char *run_dir, struct json_object **ret, struct lxcri
 
 	if (paths_join(path, sizeof(path), "%s/" CHECKRECORD_FILE, run_dir) < 0)
 		return error_set(err, -ENAMETOOLONG, "The run directory's path is too long");
-	return load_path(path, ret, err);
+	return jsonstore_load(path, "checks", json_type_object, ret, err);
 }
 
 struct json_object *checkrecord_find(struct json_object *checks, const char *id, const char *image)
@@ -66,10 +38,9 @@ struct json_object *checkrecord_find(struct json_object *checks, const char *id,
 int checkrecord_save(const char *run_dir, const char *id, const char *image, const char *remote,
 		     bool newer, time_t when, struct lxcri_error *err)
 {
-	_cleanup_json_ struct json_object *checks = NULL, *root = NULL;
+	_cleanup_json_ struct json_object *checks = NULL;
 	struct json_object *rec;
 	char path[PATH_MAX], lock[PATH_MAX];
-	const char *text;
 	int fd, r;
 
 	if (!paths_id_valid(id))
@@ -80,7 +51,7 @@ int checkrecord_save(const char *run_dir, const char *id, const char *image, con
 	fd = lock_file(lock, CHECKRECORD_LOCK_MS, err);
 	if (fd < 0)
 		return fd;
-	r = load_path(path, &checks, err);
+	r = jsonstore_load(path, "checks", json_type_object, &checks, err);
 	if (r < 0)
 		goto out;
 	if (!json_object_object_get_ex(checks, id, NULL) &&
@@ -90,9 +61,7 @@ int checkrecord_save(const char *run_dir, const char *id, const char *image, con
 		goto out;
 	}
 	rec = json_object_new_object();
-	root = json_object_new_object();
-	if (!rec || !root) {
-		json_object_put(rec);
+	if (!rec) {
 		r = error_oom(err);
 		goto out;
 	}
@@ -101,10 +70,7 @@ int checkrecord_save(const char *run_dir, const char *id, const char *image, con
 	json_object_object_add(rec, "newer", json_object_new_boolean(newer));
 	json_object_object_add(rec, "time", json_object_new_int64((int64_t)when));
 	json_object_object_add(checks, id, rec);
-	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "checks", json_object_get(checks));
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	r = text ? atomic_write_volatile(path, text, strlen(text), 0644, 0, err) : error_oom(err);
+	r = jsonstore_save(path, "checks", checks, err);
 out:
 	close(fd);
 	return r;

@@ -8,39 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/basic/atomicwrite.h"
 #include "lib/basic/cleanup.h"
-#include "lib/basic/fileio.h"
 #include "lib/basic/lockfile.h"
 #include "lib/basic/paths.h"
 #include "lib/shared/json.h"
-
-#define COUNTERS_MAX_SIZE (4 * 1024 * 1024)
-
-static int load_path(const char *path, struct json_object **ret, struct lxcri_error *err)
-{
-	_cleanup_free_ char *text = NULL;
-	_cleanup_json_ struct json_object *root = NULL;
-	struct json_object *list;
-	char why[256];
-	size_t size = 0;
-	int r;
-
-	r = fileio_read_file(path, COUNTERS_MAX_SIZE, &text, &size);
-	if (r == -ENOENT) {
-		*ret = json_object_new_array();
-		return *ret ? 0 : error_oom(err);
-	}
-	if (r < 0)
-		return error_set_errno(err, r, "Failed to read '%s'", path);
-	if (json_parse_strict(text, size, &root, why, sizeof(why)) < 0)
-		return error_set(err, -EINVAL, "%s: %s", path, why);
-	if (!json_object_object_get_ex(root, "counters", &list) ||
-	    !json_object_is_type(list, json_type_array))
-		return error_set(err, -EINVAL, "%s: no \"counters\" array", path);
-	*ret = json_object_get(list);
-	return 0;
-}
+#include "lib/shared/jsonstore.h"
 
 int counters_load(const char *run_dir, struct json_object **ret, struct lxcri_error *err)
 {
@@ -48,7 +20,7 @@ int counters_load(const char *run_dir, struct json_object **ret, struct lxcri_er
 
 	if (paths_join(path, sizeof(path), "%s/" COUNTERS_FILE, run_dir) < 0)
 		return error_set(err, -ENAMETOOLONG, "The run directory's path is too long");
-	return load_path(path, ret, err);
+	return jsonstore_load(path, "counters", json_type_array, ret, err);
 }
 
 /* Whether a series' labels (a JSON array) are exactly labels. */
@@ -86,10 +58,9 @@ static struct json_object *find(struct json_object *list, const char *name,
 int counters_add(const char *run_dir, const char *name, const char *const *labels, double amount,
 		 struct lxcri_error *err)
 {
-	_cleanup_json_ struct json_object *list = NULL, *root = NULL;
+	_cleanup_json_ struct json_object *list = NULL;
 	struct json_object *c, *v = NULL;
 	char path[PATH_MAX], lock[PATH_MAX];
-	const char *text;
 	size_t n = 0;
 	int fd, r;
 
@@ -103,7 +74,7 @@ int counters_add(const char *run_dir, const char *name, const char *const *label
 	fd = lock_file(lock, COUNTERS_LOCK_MS, err);
 	if (fd < 0)
 		return fd;
-	r = load_path(path, &list, err);
+	r = jsonstore_load(path, "counters", json_type_array, &list, err);
 	if (r < 0)
 		goto out;
 	c = find(list, name, labels);
@@ -127,11 +98,7 @@ int counters_add(const char *run_dir, const char *name, const char *const *label
 	(void)json_object_object_get_ex(c, "value", &v); /* v NULL when there is none */
 	json_object_object_add(
 	    c, "value", json_object_new_double((v ? json_object_get_double(v) : 0) + amount));
-	root = json_object_new_object();
-	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "counters", json_object_get(list));
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	r = text ? atomic_write_volatile(path, text, strlen(text), 0644, 0, err) : error_oom(err);
+	r = jsonstore_save(path, "counters", list, err);
 out:
 	close(fd);
 	return r;
