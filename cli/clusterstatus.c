@@ -15,16 +15,10 @@
 #include "lib/pve/pve.h"
 #include "lib/shared/json.h"
 
-/* The first line of message, at most METRICSCMD_REASON_MAX bytes, cut at a UTF-8 boundary. */
+/* The first line of message, as the metrics keep a reason (metricscmd_reason_length()). */
 static struct json_object *short_error(const char *message)
 {
-	size_t n = strcspn(message, "\n");
-
-	if (n > METRICSCMD_REASON_MAX)
-		n = METRICSCMD_REASON_MAX;
-	while (n > 0 && ((unsigned char)message[n] & 0xc0) == 0x80)
-		n--;
-	return json_object_new_string_len(message, (int)n);
+	return json_object_new_string_len(message, (int)metricscmd_reason_length(message));
 }
 
 /* What a node says of one container. */
@@ -109,11 +103,6 @@ int clusterstatus_publish(const struct lxcri_paths *p, time_t now, enum pveclust
 	if (!paths_pve_mode(p))
 		return error_set(err, -ENOTSUP, "'%s' is not a Proxmox VE node's /etc/pve",
 				 p->pve_dir);
-	r = pve_quorate(p->pve_dir);
-	if (r == 0) {
-		*ret = PVECLUSTER_NO_QUORUM;
-		return 0;
-	}
 	r = pve_node_name(p->pve_dir, node, sizeof(node));
 	if (r < 0)
 		return error_set_errno(err, r, "Failed to read this node's name from '%s/local'",
@@ -128,7 +117,8 @@ int clusterstatus_publish(const struct lxcri_paths *p, time_t now, enum pveclust
 	status_free(list, n);
 	if (!containers)
 		return error_oom(err);
-	return pvecluster_publish(p->pve_dir, containers, truncated, now, ret, err);
+	/* pvecluster_publish() says PVECLUSTER_NO_QUORUM without quorum: nothing written. */
+	return pvecluster_publish(p->pve_dir, node, containers, truncated, now, ret, err);
 }
 
 /* A node's summary as read: its JSON (or NULL) and what the view says of it. */

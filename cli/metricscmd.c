@@ -70,8 +70,7 @@ static void id_label(const char *id, bool pve, char *buf, size_t size)
 	snprintf(buf, size, "%s%s", pve && paths_id_is_vmid(id) ? "lxc/" : "", id);
 }
 
-/* The first line of message, at most METRICSCMD_REASON_MAX bytes, cut at a UTF-8 boundary. */
-static void short_reason(const char *message, char *buf, size_t size)
+size_t metricscmd_reason_length(const char *message)
 {
 	size_t n = strcspn(message, "\n");
 
@@ -79,7 +78,7 @@ static void short_reason(const char *message, char *buf, size_t size)
 		n = METRICSCMD_REASON_MAX;
 	while (n > 0 && ((unsigned char)message[n] & 0xc0) == 0x80)
 		n--;
-	snprintf(buf, size, "%.*s", (int)n, message);
+	return n;
 }
 
 static int render_container(const struct ct_status *s, bool pve, struct json_object *checks,
@@ -129,8 +128,10 @@ static int render_container(const struct ct_status *s, bool pve, struct json_obj
 				    strcmp(s->state->phase, phases[i]) == 0 ? 1 : 0);
 	}
 	if (r >= 0 && strcmp(s->state->phase, "refused") == 0) {
-		short_reason(s->state->has_error ? s->state->error_message : "", reason,
-			     sizeof(reason));
+		const char *message = s->state->has_error ? s->state->error_message : "";
+
+		snprintf(reason, sizeof(reason), "%.*s", (int)metricscmd_reason_length(message),
+			 message);
 		const char *l[] = { "id", id, "reason", reason, NULL };
 		r = promtext_sample(p, "lxcri_container_refused_info", l, 1);
 	}

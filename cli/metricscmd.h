@@ -45,6 +45,10 @@ struct cli;
 #define METRICSCMD_FILE	      "lxcri.prom"
 #define METRICSCMD_REASON_MAX 120
 
+/* How much of message a reason label keeps: its first line, at most
+ * METRICSCMD_REASON_MAX bytes, cut at a UTF-8 character's boundary. */
+size_t metricscmd_reason_length(const char *message);
+
 /* What the metrics are made of. */
 struct metricscmd_input {
 	const struct ct_status *list; /* status_collect() */

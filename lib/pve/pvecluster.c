@@ -196,13 +196,14 @@ int pvecluster_summary_read(const char *pve_dir, const char *node, struct json_o
 	return 0;
 }
 
-int pvecluster_publish(const char *pve_dir, struct json_object *containers, bool truncated,
-		       time_t now, enum pvecluster_published *ret, struct lxcri_error *err)
+int pvecluster_publish(const char *pve_dir, const char *node, struct json_object *containers,
+		       bool truncated, time_t now, enum pvecluster_published *ret,
+		       struct lxcri_error *err)
 {
 	_cleanup_json_ struct json_object *root = json_object_new_object(), *old = NULL;
 	struct lxcri_error ignored = { 0 };
 	struct json_object *v, *c;
-	char node[64], path[PATH_MAX];
+	char path[PATH_MAX];
 	const char *text;
 	int r;
 
@@ -218,12 +219,8 @@ int pvecluster_publish(const char *pve_dir, struct json_object *containers, bool
 		*ret = PVECLUSTER_NO_QUORUM;
 		return 0;
 	}
-	r = pve_node_name(pve_dir, node, sizeof(node));
-	if (r < 0)
-		return error_set_errno(err, r, "Failed to read this node's name from '%s/local'",
-				       pve_dir);
-	if (summary_path(pve_dir, node, path, sizeof(path)) < 0)
-		return error_set(err, -ENAMETOOLONG, "Path too long: '%s'", pve_dir);
+	if (!paths_id_valid(node) || summary_path(pve_dir, node, path, sizeof(path)) < 0)
+		return error_set(err, -EINVAL, "Invalid node name '%s'", node);
 	/* The same containers, written lately: nothing to write. */
 	if (pvecluster_summary_read(pve_dir, node, &old, &ignored) == 0 &&
 	    json_object_object_get_ex(old, "time", &v) &&

@@ -64,15 +64,16 @@ enum pvecluster_published {
 };
 
 /*
- * Publishes this node's summary: containers (an object, taken over: put
- * here) with "node", "time" (now) and "version" added, into
- * <pve_dir>/nodes/<this node>/lxcri-status.json, atomically. truncated:
+ * Publishes the summary of node (this node: pve_node_name()): containers
+ * (an object, taken over: put here) with "node", "time" (now) and
+ * "version" added, into <pve_dir>/nodes/<node>/lxcri-status.json, atomically. truncated:
  * entries were left out to keep it within PVECLUSTER_SUMMARY_MAX. -EFBIG
  * when it is larger all the same, -errno with err set when it cannot be
  * written.
  */
-int pvecluster_publish(const char *pve_dir, struct json_object *containers, bool truncated,
-		       time_t now, enum pvecluster_published *ret, struct lxcri_error *err);
+int pvecluster_publish(const char *pve_dir, const char *node, struct json_object *containers,
+		       bool truncated, time_t now, enum pvecluster_published *ret,
+		       struct lxcri_error *err);
 
 /*
  * The summary node published: 0 and *ret, -ENOENT when there is none,

@@ -134,19 +134,22 @@ START_TEST(test_publish)
 	size_t size = 0;
 
 	ck_assert_int_eq(pvecluster_summary_read(paths.pve_dir, "pve1", &root, &err), -ENOENT);
-	ck_assert_int_eq(
-	    pvecluster_publish(paths.pve_dir, containers("running"), false, 1000, &done, &err), 0);
+	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, "pve1", containers("running"), false,
+					    1000, &done, &err),
+			 0);
 	ck_assert_int_eq(done, PVECLUSTER_WRITTEN);
 	ck_assert_int_eq(published_time(), 1000);
-	ck_assert_int_eq(
-	    pvecluster_publish(paths.pve_dir, containers("running"), false, 1100, &done, &err), 0);
+	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, "pve1", containers("running"), false,
+					    1100, &done, &err),
+			 0);
 	ck_assert_int_eq(done, PVECLUSTER_UNCHANGED);
 	ck_assert_int_eq(published_time(), 1000);
-	ck_assert_int_eq(
-	    pvecluster_publish(paths.pve_dir, containers("stopped"), false, 1200, &done, &err), 0);
+	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, "pve1", containers("stopped"), false,
+					    1200, &done, &err),
+			 0);
 	ck_assert_int_eq(done, PVECLUSTER_WRITTEN);
 	ck_assert_int_eq(published_time(), 1200);
-	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, containers("stopped"), false,
+	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, "pve1", containers("stopped"), false,
 					    1200 + PVECLUSTER_REFRESH_S, &done, &err),
 			 0);
 	ck_assert_int_eq(done, PVECLUSTER_WRITTEN);
@@ -155,8 +158,9 @@ START_TEST(test_publish)
 	ck_assert_int_ge(fileio_read_file(path, 1 << 20, &before, &size), 0);
 	write_pve(".members", "{\"nodename\": \"pve1\", \"cluster\": {\"quorate\": 0}, "
 			      "\"nodelist\": {\"pve1\": {\"online\": 1}}}");
-	ck_assert_int_eq(
-	    pvecluster_publish(paths.pve_dir, containers("running"), false, 9999, &done, &err), 0);
+	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, "pve1", containers("running"), false,
+					    9999, &done, &err),
+			 0);
 	ck_assert_int_eq(done, PVECLUSTER_NO_QUORUM);
 	write_pve(".members", "{\"nodename\": \"pve1\", \"version\": 1}");
 	big = containers("running");
@@ -167,7 +171,8 @@ START_TEST(test_publish)
 		json_object_object_add(
 		    big, key, json_object_new_string("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
 	}
-	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, big, false, 9999, &done, &err), -EFBIG);
+	ck_assert_int_eq(pvecluster_publish(paths.pve_dir, "pve1", big, false, 9999, &done, &err),
+			 -EFBIG);
 	ck_assert_ptr_nonnull(strstr(err.message, "at most 131072"));
 	{
 		_cleanup_free_ char *after = NULL;
