@@ -652,9 +652,7 @@ static void print_ratios(const char *name, const struct side_result *res, bool g
 }
 
 /* What the counters cost: (a) against (a0), per change and per packet (a connect's). */
-static size_t b_connects;
-
-static void print_counter_cost(const struct side_result *res)
+static void print_counter_cost(const struct side_result *res, size_t connects)
 {
 	const struct side_result *on = &res[SIDE_LXCRI], *off = &res[SIDE_LXCRI_UNCOUNTED];
 
@@ -669,7 +667,7 @@ static void print_counter_cost(const struct side_result *res)
 	printf("\nper packet, in place: (a)'s %zu forwards, its table made again without and with "
 	       "counters in turn;\nconnect() from outside through the last forward, median of %zu, "
 	       "us:\n",
-	       on->reached, b_connects);
+	       on->reached, connects);
 	double v[2][TOGGLES];
 	for (int c = 0; c <= 1; c++) {
 		printf("  counters %-3s", c ? "on" : "off");
@@ -818,8 +816,7 @@ int main(int argc, char **argv)
 	print_ratios("lxcri", &res[SIDE_LXCRI], true);
 	print_ratios("lxcri-uncounted", &res[SIDE_LXCRI_UNCOUNTED], true);
 	print_ratios("portmap", &res[SIDE_PORTMAP], false);
-	b_connects = b.connects;
-	print_counter_cost(res);
+	print_counter_cost(res, b.connects);
 	return res[SIDE_LXCRI].done && res[SIDE_LXCRI_UNCOUNTED].done && res[SIDE_PORTMAP].done ? 0
 												: 1;
 }

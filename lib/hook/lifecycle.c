@@ -677,10 +677,10 @@ static void count_run(const struct lifecycle *lc, int64_t started_ns, bool refus
  * /etc/pve (`lxcri publish`): `<libexec>/lxcri publish` in a process of
  * its own session, its output to /dev/null and no fd of ours (LXC reads a
  * hook's output to its end: it must not wait for this), killed by SIGALRM
- * after LIFECYCLE_METRICS_TIMEOUT_S (a pmxcfs that hangs without its
+ * after LIFECYCLE_PUBLISH_TIMEOUT_S (a pmxcfs that hangs without its
  * cluster too). Nothing here waits for it or fails.
  */
-static void refresh_metrics(const struct lifecycle *lc)
+static void publish_after_hook(const struct lifecycle *lc)
 {
 	const char *dir = settings_metrics_dir(&lc->settings, lc->paths);
 	char program[PATH_MAX];
@@ -698,7 +698,7 @@ static void refresh_metrics(const struct lifecycle *lc)
 	if (r == 0) {
 		char *argv[] = { (char *)"lxcri", (char *)"publish", NULL };
 
-		alarm(LIFECYCLE_METRICS_TIMEOUT_S); /* kept across execv */
+		alarm(LIFECYCLE_PUBLISH_TIMEOUT_S); /* kept across execv */
 		execv(program, argv);
 		_exit(127);
 	}
@@ -750,6 +750,6 @@ int lifecycle_run(struct lifecycle *lc, struct lxcri_error *err)
 	count_run(lc, started_ns, start && r < 0);
 	if (lc->ctx->type == HOOK_PRE_START || lc->ctx->type == HOOK_START_HOST ||
 	    lc->ctx->type == HOOK_STOP || lc->ctx->type == HOOK_POST_STOP)
-		refresh_metrics(lc);
+		publish_after_hook(lc);
 	return r;
 }

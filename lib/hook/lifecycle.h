@@ -33,8 +33,8 @@
 #include "lib/basic/paths.h"
 #include "lib/shared/state.h"
 
-/* How long the metrics writer a hook starts may take (lxcri metrics --write). */
-#define LIFECYCLE_METRICS_TIMEOUT_S 10
+/* How long the `lxcri publish` a hook starts may take (metrics, cluster summary). */
+#define LIFECYCLE_PUBLISH_TIMEOUT_S 10
 
 #define HOOK_MASK(t) (1u << (t))
 
